@@ -1,0 +1,147 @@
+"""The library API: run a scenario through the whole pipeline.
+
+``planner.run(scenario)`` → :class:`~planner.plan.Plan`. Each stage is also usable on its own
+(:func:`planner.network.load_network`, :func:`planner.candidates.build_candidates`, ...).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from planner.candidates import build_candidates
+from planner.demand import load_flows, route_flows
+from planner.errors import InfeasibleError, SolverError, VerificationError
+from planner.export import write_plan
+from planner.instance import build_instance
+from planner.model import ModelSpec, build_model
+from planner.network import load_network
+from planner.plan import Plan, decode_plan
+from planner.ranges import vehicle_ranges
+from planner.scenario import Scenario, load_scenario
+from planner.solve import solve_problem
+from planner.verify import verify_plan
+
+__all__ = ["run", "solve_scenario", "default_out_dir"]
+
+Log = Callable[[str], None]
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def default_out_dir(scenario: Scenario) -> Path:
+    """``output.dir`` or ``results/<scenario name>`` in the working folder."""
+    return scenario.output.dir if scenario.output.dir is not None else Path("results") / scenario.name
+
+
+def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
+    """Build, solve, decode and verify a scenario (no files written).
+
+    Raises
+    ------
+    PlannerError
+        Any input, infeasibility, solver or verification failure.
+    """
+    t0 = time.perf_counter()
+    network = load_network(scenario.network)
+    log(f"network: {network.graph.number_of_nodes()} nodes, {len(network.edges)} edges "
+        f"({network.edges['length_km'].sum():,.0f} km)")
+    sites = build_candidates(network, scenario.candidates, scenario.network)
+    log(f"candidates: {len(sites)} sites ({int(sites['locked'].sum())} existing, locked)")
+    flows = load_flows(scenario.demand, network)
+    source = str(scenario.demand.flows or scenario.demand.zones)
+    flows = route_flows(flows, network, round_trip=scenario.demand.round_trip, source=source)
+    log(f"demand: {len(flows)} flows, {flows['volume'].sum():,.1f} BEV trucks/day")
+    ranges = vehicle_ranges(scenario.vehicle, scenario.breaks)
+    costs = scenario.costs
+    site_cost = np.where(sites["locked"].to_numpy(dtype=bool), 0.0,
+                         costs.site_fixed_eur + costs.chargers_per_hub * costs.charger_eur)
+    instance = build_instance(network, sites, flows, ranges, site_cost=site_cost)
+    n_unserv = int((~instance.servable).sum())
+    if n_unserv:
+        log(f"{n_unserv} flow(s) can never be served with this vehicle (listed in summary.json)")
+    obj = scenario.objective
+    spec = ModelSpec(obj.type, obj.metric, obj.max_hubs, obj.budget_eur, obj.coverage_target)
+    model = build_model(instance, spec)
+    size = model.size()
+    t_build = time.perf_counter() - t0
+    log(f"model: {size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} nonzeros "
+        f"({size['binaries']:,} binaries), built in {t_build:.1f} s")
+    result = solve_problem(model.problem, scenario.solver)
+    log(result.describe())
+    if result.status == "infeasible":
+        raise InfeasibleError(
+            f"{scenario.name}: no plan meets the limits (objective.max_hubs={obj.max_hubs}, "
+            f"budget_eur={obj.budget_eur}, coverage_target={obj.coverage_target}); relax one of them."
+        )
+    if not result.has_solution:
+        raise SolverError(
+            f"{scenario.name}: {result.solver} found no solution ({result.message}); "
+            "raise solver.time_limit_s or simplify the scenario."
+        )
+    plan = decode_plan(scenario=scenario, network=network, sites=sites, flows=flows, instance=instance,
+                       model=model, result=result, ranges=ranges)
+    plan.summary["build_seconds"] = round(t_build, 3)
+    verification = verify_plan(
+        network=network, sites=sites, hubs=plan.hubs, flows=plan.flows, vehicle=scenario.vehicle,
+        breaks=scenario.breaks, objective=obj,
+        site_cost=dict(zip(sites["site_id"], site_cost.tolist(), strict=True)),
+    )
+    plan.verification = verification
+    plan.summary["verification"] = verification.to_dict()
+    log(f"verification: {'passed' if verification.passed else 'FAILED'} ({len(verification.checks)} checks)")
+    if not verification.passed:
+        fail = verification.failures()[0]
+        raise VerificationError(f"{scenario.name}: plan failed verification: {fail.name}: {fail.detail}")
+    return plan
+
+
+def _render(scenario: Scenario) -> Callable[[Path], list[Path]] | None:
+    if not scenario.output.maps:
+        return None
+    try:
+        from planner.render import render_run
+    except ImportError:
+        return None
+
+    def extra(folder: Path) -> list[Path]:
+        return render_run(folder, title=scenario.name)
+
+    return extra
+
+
+def run(scenario: Scenario | str | Path, *, out_dir: str | Path | None = None, write: bool = True,
+        log: Log = _noop) -> Plan:
+    """Run a scenario end to end and (by default) write its files.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~planner.scenario.Scenario` or the path of a scenario TOML file.
+    out_dir
+        Output folder (default: ``output.dir`` or ``results/<name>``).
+    write
+        Write the output files (atomically).
+    log
+        Callback receiving one progress line per stage.
+
+    Returns
+    -------
+    Plan
+        The verified plan (``plan.hubs_gdf`` and ``plan.flows_gdf`` give GeoDataFrames).
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    plan = solve_scenario(scenario, log=log)
+    if write:
+        target = Path(out_dir) if out_dir is not None else default_out_dir(scenario)
+        files = write_plan(plan, target, extra=_render(scenario))
+        plan.extras["out_dir"] = target
+        plan.extras["files"] = files
+        log(f"wrote {len(files)} files to {target}")
+    return plan

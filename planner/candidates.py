@@ -1,0 +1,180 @@
+"""Candidate hub sites: network nodes, points along edges, user-listed and existing hubs.
+
+A site sits either at a node (``node``) or on an edge (``u, v, offset_km`` from ``u``). A site
+on a two-way edge serves both directions; on a oneway edge (a carriageway) only ``u→v``.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import DataError
+from planner.network import Network, edge_point, read_gpkg_sites
+from planner.scenario import CandidatesConfig, NetworkConfig
+
+__all__ = ["build_candidates", "SITE_COLUMNS"]
+
+SITE_COLUMNS = [
+    "site_id", "name", "kind", "node", "u", "v", "offset_km", "lon", "lat",
+    "country", "tier", "locked",
+]
+
+_TIER_RANK = {"core": 0, "comprehensive": 1}
+
+
+def _node_tier(network: Network, node: str) -> str:
+    tiers = [d["tier"] for _, _, d in network.graph.out_edges(node, data=True)]
+    tiers += [d["tier"] for _, _, d in network.graph.in_edges(node, data=True)]
+    return min(tiers, key=_TIER_RANK.__getitem__) if tiers else ""
+
+
+def _edge_country(countries: str) -> str:
+    return countries.split(";")[0] if countries else ""
+
+
+def _node_sites(network: Network) -> list[dict]:
+    rows = []
+    for node_id in sorted(network.graph.nodes):
+        d = network.graph.nodes[node_id]
+        rows.append({
+            "site_id": node_id, "name": d["name"], "kind": "node", "node": node_id,
+            "u": "", "v": "", "offset_km": 0.0, "lon": d["lon"], "lat": d["lat"],
+            "country": d["country"], "tier": _node_tier(network, node_id), "locked": False,
+        })
+    return rows
+
+
+def _spacing_sites(network: Network, spacing_km: float) -> list[dict]:
+    rows = []
+    for e in network.edges.sort_values("edge_id").itertuples(index=False):
+        if e.mode != "road" or e.length_km <= spacing_km:
+            continue
+        n = math.ceil(e.length_km / spacing_km - 1e-9)
+        for k in range(1, n):
+            offset = e.length_km * k / n
+            lon, lat = edge_point(network, e.u, e.v, offset)
+            rows.append({
+                "site_id": f"{e.u}~{e.v}@{offset:.1f}", "name": f"{e.road or e.u + '–' + e.v} km {offset:.1f}",
+                "kind": "edge", "node": "", "u": e.u, "v": e.v, "offset_km": offset,
+                "lon": lon, "lat": lat, "country": _edge_country(e.country), "tier": e.tier,
+                "locked": False,
+            })
+    return rows
+
+
+def _snap(network: Network, lon: float, lat: float) -> tuple[str, str, float, float]:
+    """Nearest road edge to a point: (u, v, offset_km from u, distance_km)."""
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
+    edges = network.edges[network.edges["mode"] == "road"]
+    ux, uy = tr.transform(network.nodes.loc[edges["u"], "lon"].to_numpy(), network.nodes.loc[edges["u"], "lat"].to_numpy())
+    vx, vy = tr.transform(network.nodes.loc[edges["v"], "lon"].to_numpy(), network.nodes.loc[edges["v"], "lat"].to_numpy())
+    px, py = tr.transform(lon, lat)
+    dx, dy = vx - ux, vy - uy
+    seg2 = np.maximum(dx * dx + dy * dy, 1e-9)
+    f = np.clip(((px - ux) * dx + (py - uy) * dy) / seg2, 0.0, 1.0)
+    dist = np.hypot(ux + f * dx - px, uy + f * dy - py) / 1000.0
+    order = np.lexsort((edges["edge_id"].to_numpy(), np.round(dist, 6)))
+    i = int(order[0])
+    row = edges.iloc[i]
+    return row["u"], row["v"], float(f[i] * row["length_km"]), float(dist[i])
+
+
+def _user_sites(network: Network, frame: pd.DataFrame, where: str, snap_radius_km: float) -> list[dict]:
+    if "site_id" not in frame.columns:
+        raise DataError(f"{where}: missing column 'site_id'.")
+    for col in ("name", "node", "u", "v", "offset_km", "lon", "lat", "locked", "kind"):
+        if col not in frame.columns:
+            frame[col] = ""
+    rows = []
+    for r in frame.itertuples(index=False):
+        sid = str(r.site_id).strip()
+        if not sid:
+            raise DataError(f"{where}: a site has an empty site_id; give every site an id.")
+        locked_txt = str(r.locked).strip().lower()
+        if locked_txt not in ("", "true", "false", "1", "0", "yes", "no"):
+            raise DataError(f"{where}: site {sid!r} has locked={r.locked!r}; use true or false.")
+        locked = locked_txt in ("true", "1", "yes")
+        kind = str(r.kind).strip() or ("existing" if locked else "user")
+        node, u, v, offset = str(r.node).strip(), str(r.u).strip(), str(r.v).strip(), str(r.offset_km).strip()
+        if node:
+            if node not in network.graph:
+                raise DataError(f"{where}: site {sid!r} names unknown node {node!r}; use a node id from the network.")
+            d = network.graph.nodes[node]
+            rows.append({"site_id": sid, "name": r.name or d["name"], "kind": kind, "node": node, "u": "", "v": "",
+                         "offset_km": 0.0, "lon": d["lon"], "lat": d["lat"], "country": d["country"],
+                         "tier": _node_tier(network, node), "locked": locked})
+            continue
+        if u or v:
+            if not network.graph.has_edge(u, v) or not network.graph.edges[u, v]["forward"]:
+                raise DataError(f"{where}: site {sid!r} names edge {u}–{v}, which is not in the network (as listed, u→v).")
+            try:
+                off = float(offset)
+            except ValueError:
+                raise DataError(f"{where}: site {sid!r} needs a numeric offset_km along {u}–{v}.") from None
+            length = network.graph.edges[u, v]["length_km"]
+            if not 0 <= off <= length:
+                raise DataError(f"{where}: site {sid!r} offset_km={off} is outside edge {u}–{v} (0–{length:g} km).")
+        else:
+            try:
+                lon, lat = float(r.lon), float(r.lat)
+            except ValueError:
+                raise DataError(f"{where}: site {sid!r} needs 'node', 'u,v,offset_km' or numeric 'lon,lat'.") from None
+            u, v, off, dist = _snap(network, lon, lat)
+            if dist > snap_radius_km:
+                raise DataError(
+                    f"{where}: site {sid!r} at ({lon}, {lat}) is {dist:.1f} km from the nearest road edge, beyond "
+                    f"candidates.snap_radius_km={snap_radius_km}; move it or raise the radius."
+                )
+        e = network.graph.edges[u, v]
+        lon, lat = edge_point(network, u, v, off)
+        rows.append({"site_id": sid, "name": r.name or sid, "kind": kind, "node": "", "u": u, "v": v,
+                     "offset_km": off, "lon": lon, "lat": lat, "country": _edge_country(e["country"]),
+                     "tier": e["tier"], "locked": locked})
+    return rows
+
+
+def build_candidates(network: Network, config: CandidatesConfig, network_config: NetworkConfig) -> pd.DataFrame:
+    """Build the candidate site table.
+
+    Parameters
+    ----------
+    network
+        The validated network.
+    config
+        The scenario's ``[candidates]`` section.
+    network_config
+        The ``[network]`` section (for a GeoPackage ``sites`` layer).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SITE_COLUMNS`, sorted by ``site_id``; ids are unique.
+    """
+    rows: list[dict] = []
+    if config.include_nodes:
+        rows += _node_sites(network)
+    if config.spacing_km is not None:
+        rows += _spacing_sites(network, config.spacing_km)
+    if network_config.gpkg is not None and config.use_gpkg_sites:
+        layer = read_gpkg_sites(network_config.gpkg)
+        if layer is not None:
+            rows += _user_sites(network, layer, f"{network_config.gpkg} (sites)", config.snap_radius_km)
+    if config.sites is not None:
+        path: Path = config.sites
+        if not path.is_file():
+            raise DataError(f"{path}: sites file not found; check candidates.sites in the scenario.")
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        rows += _user_sites(network, frame, str(path), config.snap_radius_km)
+    if not rows:
+        raise DataError("no candidate sites: enable candidates.include_nodes, set spacing_km or list sites.")
+    sites = pd.DataFrame(rows, columns=SITE_COLUMNS)
+    dup = sites["site_id"][sites["site_id"].duplicated()]
+    if len(dup):
+        raise DataError(f"site id {dup.iloc[0]!r} is used twice (a node id and a listed site, or two listed sites); rename one.")
+    return sites.sort_values("site_id", kind="stable").reset_index(drop=True)

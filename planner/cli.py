@@ -1,0 +1,115 @@
+"""Command-line interface: a thin layer over the library API.
+
+User errors (:class:`~planner.errors.PlannerError`) print one line on stderr and exit
+non-zero, without a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from planner.errors import PlannerError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Plan charging hubs for battery-electric heavy trucks.")
+network_app = typer.Typer(no_args_is_help=True, help="Build planner networks (e.g. from OpenStreetMap).")
+app.add_typer(network_app, name="network")
+
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _logger(quiet: bool):
+    out = Console(stderr=True, highlight=False)
+    if quiet:
+        return lambda _msg: None
+    if out.is_terminal:
+        return lambda msg: out.print(f"[bold cyan]›[/] {msg}")
+    return lambda msg: print(f"planner: {msg}", file=sys.stderr, flush=True)
+
+
+def _fail(exc: PlannerError) -> None:
+    _err.print(f"error: {exc}", markup=False)
+    raise typer.Exit(exc.exit_code)
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default results/<name>).")] = None,
+    no_maps: Annotated[bool, typer.Option("--no-maps", help="Skip map.png/map.html/report.html.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Solve a scenario and write its plan (hubs, flows, summary, GeoPackage, maps)."""
+    from planner.api import run as run_plan
+    from planner.scenario import load_scenario
+
+    log = _logger(quiet)
+    try:
+        sc = load_scenario(scenario)
+        if no_maps:
+            sc = sc.model_copy(update={"output": sc.output.model_copy(update={"maps": False})})
+        plan = run_plan(sc, out_dir=out, log=log)
+    except PlannerError as exc:
+        _fail(exc)
+        return
+    s = plan.summary
+    gap = "n/a" if s["mip_gap"] is None else f"{s['mip_gap']:.2%}"
+    print(f"{s['scenario']}: {s['status']} (gap {gap}), {s['hub_count']} hubs, "
+          f"served {s['covered_share']:.1%} of {s['total_volume']:,.1f} trucks/day, "
+          f"capex {s['total_cost_eur']:,.0f} EUR, verification "
+          f"{'passed' if s['verification']['passed'] else 'FAILED'} → {plan.extras['out_dir']}")
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")]) -> None:
+    """Check a scenario file and its data without solving."""
+    from planner.candidates import build_candidates
+    from planner.demand import load_flows, route_flows
+    from planner.network import load_network
+    from planner.scenario import load_scenario
+
+    try:
+        sc = load_scenario(scenario)
+        net = load_network(sc.network)
+        sites = build_candidates(net, sc.candidates, sc.network)
+        flows = route_flows(load_flows(sc.demand, net), net, round_trip=sc.demand.round_trip,
+                            source=str(sc.demand.flows or sc.demand.zones))
+    except PlannerError as exc:
+        _fail(exc)
+        return
+    print(f"{scenario}: valid — {net.graph.number_of_nodes()} nodes, {len(net.edges)} edges, "
+          f"{len(sites)} candidate sites, {len(flows)} flows")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files."""
+    from planner.scenario import scenario_json_schema
+
+    print(scenario_json_schema())
+
+
+@app.command()
+def render(run_dir: Annotated[Path, typer.Argument(help="A run folder written by `planner run`.")]) -> None:
+    """(Re)draw map.png, map.svg, map.html and report.html for a run folder."""
+    from planner.render import render_run
+
+    if not (run_dir / "summary.json").is_file():
+        _err.print(f"error: {run_dir}: not a run folder (no summary.json); give the folder `planner run` wrote.")
+        raise typer.Exit(3)
+    for path in render_run(run_dir):
+        print(path)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

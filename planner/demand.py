@@ -1,0 +1,141 @@
+"""Truck flows: reading a flows CSV (or the gravity model), BEV share, shortest-path routing."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from planner.errors import DataError
+from planner.network import Network
+from planner.scenario import DemandConfig
+
+__all__ = ["load_flows", "route_flows"]
+
+
+def _read_flows_csv(config: DemandConfig, network: Network) -> pd.DataFrame:
+    path = config.flows
+    assert path is not None
+    if not path.is_file():
+        raise DataError(f"{path}: flows file not found; check demand.flows in the scenario.")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    missing = [c for c in ("origin", "destination", "volume") if c not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; flows need origin, destination, volume.")
+    if frame.empty:
+        raise DataError(f"{path}: no flows; add at least one row.")
+    frame = frame.apply(lambda c: c.str.strip())
+    if "id" not in frame.columns or (frame["id"] == "").all():
+        frame["id"] = [f"F{i + 1:05d}" for i in range(len(frame))]
+    if (frame["id"] == "").any():
+        raise DataError(f"{path}: some flows have an id and some not; give all or none.")
+    dup = frame["id"][frame["id"].duplicated()]
+    if len(dup):
+        raise DataError(f"{path}: flow id {dup.iloc[0]!r} appears more than once; ids must be unique.")
+    volume = pd.to_numeric(frame["volume"], errors="coerce")
+    bad = ~np.isfinite(volume.to_numpy(dtype=float)) | (volume <= 0)
+    if bad.any():
+        row = frame[bad].iloc[0]
+        raise DataError(f"{path}: flow {row['id']!r} has volume {row['volume']!r}; give a positive number of trucks/day.")
+    unknown = frame[~frame["origin"].isin(network.graph.nodes) | ~frame["destination"].isin(network.graph.nodes)]
+    if len(unknown):
+        names = sorted({n for n in pd.concat([unknown["origin"], unknown["destination"]]) if n not in network.graph})
+        ids = ", ".join(unknown["id"].head(5))
+        raise DataError(
+            f"{path}: {len(unknown)} flow(s) ({ids}{', ...' if len(unknown) > 5 else ''}) name unknown node(s) "
+            f"{', '.join(names[:5])}; use node ids from the network."
+        )
+    same = frame[frame["origin"] == frame["destination"]]
+    if len(same):
+        raise DataError(f"{path}: flow {same['id'].iloc[0]!r} starts and ends at the same node; remove it.")
+    return pd.DataFrame({
+        "flow_id": frame["id"], "origin": frame["origin"], "destination": frame["destination"],
+        "volume": volume.astype(float),
+    })
+
+
+def _gravity(config: DemandConfig, network: Network) -> pd.DataFrame:
+    from planner import gravity
+
+    assert config.zones is not None
+    try:
+        zones = gravity.load_zones(config.zones)
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+    unknown = sorted(set(zones["node"]) - set(network.graph.nodes))
+    if unknown:
+        raise DataError(f"{config.zones}: zones load at unknown node(s) {', '.join(unknown[:5])}; use node ids from the network.")
+    undirected = nx.Graph(network.graph)
+    flows = gravity.gravity_flows(
+        undirected, zones, total_trucks_per_day=config.total_trucks_per_day,
+        distance_decay=config.distance_decay, min_trip_km=config.min_trip_km, max_flows=config.max_flows,
+    )
+    if flows.empty:
+        raise DataError(f"{config.zones}: the gravity model gives no trips of at least {config.min_trip_km} km; lower demand.min_trip_km.")
+    return pd.DataFrame({
+        "flow_id": flows["id"].astype(str), "origin": flows["origin"].astype(str),
+        "destination": flows["destination"].astype(str), "volume": flows["volume"].astype(float),
+    })
+
+
+def load_flows(config: DemandConfig, network: Network) -> pd.DataFrame:
+    """Read the flows named by the scenario and apply the BEV share.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``flow_id, origin, destination, volume`` with volume in BEV trucks/day.
+    """
+    flows = _read_flows_csv(config, network) if config.flows is not None else _gravity(config, network)
+    flows["volume"] = flows["volume"] * config.bev_share
+    return flows.reset_index(drop=True)
+
+
+def route_flows(flows: pd.DataFrame, network: Network, *, round_trip: bool = False, source: str = "flows") -> pd.DataFrame:
+    """Route every flow on the shortest path by ``length_km``.
+
+    Parameters
+    ----------
+    flows
+        ``flow_id, origin, destination, volume``.
+    network
+        The network.
+    round_trip
+        Route origin→destination→origin (the return leg routed on its own shortest path).
+    source
+        Name for error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The flows with ``route_nodes`` (list of node ids), ``length_km`` and ``drive_km``.
+
+    Raises
+    ------
+    DataError
+        Naming the flows whose destination cannot be reached from their origin.
+    """
+    graph = network.graph
+    paths: dict[str, dict[str, list[str]]] = {}
+    needed = set(flows["origin"]) | (set(flows["destination"]) if round_trip else set())
+    for origin in sorted(needed):
+        _, paths[origin] = nx.single_source_dijkstra(graph, origin, weight="length_km")
+    routes, unreachable = [], []
+    for f in flows.itertuples(index=False):
+        out = paths[f.origin].get(f.destination)
+        back = paths[f.destination].get(f.origin) if round_trip else [f.destination]
+        if out is None or back is None:
+            unreachable.append(f.flow_id)
+            routes.append(None)
+            continue
+        routes.append(out + back[1:])
+    if unreachable:
+        raise DataError(
+            f"{source}: {len(unreachable)} flow(s) cannot reach their destination on the network "
+            f"({', '.join(unreachable[:5])}{', ...' if len(unreachable) > 5 else ''}); check oneway edges or remove them."
+        )
+    out = flows.copy()
+    out["route_nodes"] = routes
+    out["length_km"] = [sum(graph.edges[a, b]["length_km"] for a, b in zip(r[:-1], r[1:], strict=True)) for r in routes]
+    out["drive_km"] = [sum(graph.edges[a, b]["drive_km"] for a, b in zip(r[:-1], r[1:], strict=True)) for r in routes]
+    return out

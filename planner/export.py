@@ -1,0 +1,102 @@
+"""Writing a plan to disk: CSV, summary.json, GeoPackage and GeoJSON — atomically.
+
+Everything is written to a temporary folder beside the target, then moved into place, so a
+failed run never leaves a half-written output folder (an existing one is replaced only on
+success).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from planner.plan import Plan, flows_table
+
+__all__ = ["write_plan", "atomic_dir"]
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalar
+        return _clean(value.item())
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+@contextlib.contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder that replaces ``target`` only if the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{tmp.name[-8:]}")
+        target.rename(old)
+    tmp.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_files(plan: Plan, folder: Path) -> list[Path]:
+    """Write the data files of a plan into an existing folder; return their paths."""
+    import pyogrio
+
+    # Fixed GeoPackage timestamps so the same plan gives the same bytes.
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
+    folder = Path(folder)
+    written = []
+    summary = folder / "summary.json"
+    summary.write_text(json.dumps(_clean(plan.summary), indent=2, sort_keys=False, ensure_ascii=False) + "\n")
+    written.append(summary)
+    hubs_csv = folder / "hubs.csv"
+    plan.hubs.to_csv(hubs_csv, index=False, float_format="%.6f", lineterminator="\n")
+    flows_csv = folder / "flows.csv"
+    flows_table(plan.flows).to_csv(flows_csv, index=False, float_format="%.6f", lineterminator="\n")
+    written += [hubs_csv, flows_csv]
+    layers = {"hubs": plan.hubs_gdf, "network": plan.network_gdf, "flows": plan.flows_gdf}
+    layers.update(plan.extras.get("layers", {}))
+    gpkg = folder / "plan.gpkg"
+    for name, gdf in layers.items():
+        gdf.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
+        geojson = folder / f"{name}.geojson"
+        gdf.to_file(geojson, driver="GeoJSON", engine="pyogrio", layer_options={"WRITE_BBOX": "NO"})
+        written.append(geojson)
+    written.append(gpkg)
+    return written
+
+
+def write_plan(plan: Plan, out_dir: Path, *, extra: Callable[[Path], list[Path]] | None = None) -> list[Path]:
+    """Write a plan's files atomically into ``out_dir``.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    out_dir
+        Target folder (replaced as a whole on success).
+    extra
+        Optional callback writing more files (maps, report) into the temporary folder.
+    """
+    with atomic_dir(Path(out_dir)) as tmp:
+        files = write_files(plan, tmp)
+        if extra is not None:
+            files += extra(tmp)
+    return [Path(out_dir) / f.name for f in files]

@@ -1,0 +1,143 @@
+"""Assemble the planning MILP from its constraint families."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pulp
+
+from planner.errors import InfeasibleError
+from planner.instance import PlanningInstance
+from planner.model.coverage import add_coverage
+from planner.model.limits import add_budget, add_coverage_target, add_hub_limit
+from planner.model.variables import Variables, group_weight, make_variables
+
+__all__ = ["ModelSpec", "PlanningModel", "build_model", "flow_weight"]
+
+# Tie-break among plans of equal coverage: prefer the cheaper one. The whole term is at most
+# this share of the smallest group weight, so it never trades away coverage worth mentioning.
+_TIE_BREAK = 1e-6
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What to optimise, detached from the scenario file.
+
+    Attributes
+    ----------
+    objective
+        ``max_coverage`` or ``min_cost``.
+    metric
+        ``volume`` (trucks/day) or ``truck_km`` (truck-km/day).
+    max_hubs, budget_eur
+        Limits on new hubs (either objective).
+    coverage_target
+        ``min_cost`` only: share of the total weight to serve; ``None`` serves all servable.
+    """
+
+    objective: Literal["max_coverage", "min_cost"]
+    metric: Literal["volume", "truck_km"] = "volume"
+    max_hubs: int | None = None
+    budget_eur: float | None = None
+    coverage_target: float | None = None
+
+
+@dataclass
+class PlanningModel:
+    """A built PuLP problem with its variables and bookkeeping.
+
+    Attributes
+    ----------
+    problem
+        The PuLP problem.
+    variables
+        Decision variables.
+    weight
+        Per-flow weight used by the objective (volume or truck-km).
+    free
+        Flows served without any new hub (no hub needed, or existing hubs suffice).
+    objective_offset
+        Weight of the ``free`` flows: add it to a ``max_coverage`` objective to get the
+        total served weight.
+    """
+
+    problem: pulp.LpProblem
+    variables: Variables
+    weight: np.ndarray
+    free: np.ndarray
+    objective_offset: float
+    spec: ModelSpec
+
+    def size(self) -> dict[str, int]:
+        """Rows, columns, nonzeros and binaries of the problem."""
+        nnz = sum(len(c) for c in self.problem.constraints.values())
+        return {
+            "rows": len(self.problem.constraints),
+            "columns": len(self.problem.variables()),
+            "nonzeros": nnz,
+            "binaries": len(self.variables.open),
+        }
+
+
+def flow_weight(instance: PlanningInstance, metric: str) -> np.ndarray:
+    """Objective weight per flow: trucks/day, or truck-km/day on the route length."""
+    return instance.volume * (instance.length_km if metric == "truck_km" else 1.0)
+
+
+def _check_target(instance: PlanningInstance, spec: ModelSpec, weight: np.ndarray) -> float:
+    total = float(weight.sum())
+    servable = float(weight[instance.servable].sum())
+    target = spec.coverage_target
+    if target is not None and target * total > servable * (1 + 1e-9):
+        unserv = [instance.flow_ids[q] for q in np.flatnonzero(~instance.servable)]
+        raise InfeasibleError(
+            f"objective.coverage_target={target:g} cannot be met: at most {servable / total:.1%} of the "
+            f"{spec.metric} is servable ({len(unserv)} flow(s) can never be served with this vehicle, e.g. "
+            f"{', '.join(unserv[:5])}); lower the target, add candidate sites or raise the range."
+        )
+    return (target if target is not None else 0.0) * total
+
+
+def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
+    """Build the MILP.
+
+    Parameters
+    ----------
+    instance
+        The plain-array instance.
+    spec
+        Objective and limits.
+
+    Raises
+    ------
+    InfeasibleError
+        When a coverage target exceeds what any set of hubs could serve.
+    """
+    weight = flow_weight(instance, spec.metric)
+    free = np.array([w is not None and len(w) == 0 for w in instance.windows], dtype=bool)
+    offset = float(weight[free].sum())
+    variables = make_variables(instance)
+    gweight = group_weight(instance, variables.groups, weight)
+    cost = {k: float(instance.site_cost[k]) for k in variables.open}
+    if spec.objective == "max_coverage":
+        problem = pulp.LpProblem("planner_max_coverage", pulp.LpMaximize)
+        total_cost = sum(cost.values()) or 1.0
+        eps = _TIE_BREAK * (float(gweight.min()) if len(gweight) else 1.0) / total_cost
+        problem += (
+            pulp.lpSum(float(gweight[g]) * y for g, y in variables.served.items())
+            - pulp.lpSum(eps * cost[k] * x for k, x in variables.open.items()),
+            "served_weight",
+        )
+        add_coverage(problem, variables, require_all=False)
+    else:
+        required = _check_target(instance, spec, weight)
+        problem = pulp.LpProblem("planner_min_cost", pulp.LpMinimize)
+        problem += (pulp.lpSum(cost[k] * x for k, x in variables.open.items()), "capex")
+        add_coverage(problem, variables, require_all=spec.coverage_target is None)
+        if spec.coverage_target is not None:
+            add_coverage_target(problem, variables, gweight, required - offset)
+    add_hub_limit(problem, variables, spec.max_hubs)
+    add_budget(problem, instance, variables, spec.budget_eur)
+    return PlanningModel(problem, variables, weight, free, offset, spec)

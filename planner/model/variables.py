@@ -1,0 +1,66 @@
+"""Decision variables and the grouping of flows that share the same cover windows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pulp
+
+from planner.instance import PlanningInstance
+
+
+@dataclass
+class Variables:
+    """PuLP variables of the planning model.
+
+    Attributes
+    ----------
+    open
+        ``x[k]`` binary: candidate site ``k`` (index into the instance) gets a new hub.
+    served
+        ``y[g]`` continuous in [0, 1]: flow group ``g`` is served (integral at optimum
+        because every group's windows are sums of binaries).
+    window
+        ``z[w]`` continuous in [0, 1]: shared window ``w`` has an open site.
+    groups
+        Flow indices of each group (flows with identical windows).
+    group_windows
+        The windows of each group (tuples of site indices).
+    """
+
+    open: dict[int, pulp.LpVariable]
+    served: dict[int, pulp.LpVariable]
+    window: dict[tuple[int, ...], pulp.LpVariable]
+    groups: list[list[int]]
+    group_windows: list[list[tuple[int, ...]]]
+
+
+def group_flows(instance: PlanningInstance) -> tuple[list[list[int]], list[list[tuple[int, ...]]]]:
+    """Group servable flows that need at least one new hub by identical windows."""
+    by_key: dict[tuple[tuple[int, ...], ...], list[int]] = {}
+    for q, win in enumerate(instance.windows):
+        if win:  # None: unservable; []: served without new hubs
+            by_key.setdefault(tuple(win), []).append(q)
+    keys = sorted(by_key, key=lambda k: by_key[k][0])
+    return [by_key[k] for k in keys], [list(k) for k in keys]
+
+
+def make_variables(instance: PlanningInstance) -> Variables:
+    """Create the variables: one binary per useful site, one continuous per group/shared window."""
+    groups, group_windows = group_flows(instance)
+    useful = sorted({k for wins in group_windows for w in wins for k in w})
+    x = {k: pulp.LpVariable(f"open_{k}", cat=pulp.LpBinary) for k in useful}
+    y = {g: pulp.LpVariable(f"served_{g}", lowBound=0, upBound=1) for g in range(len(groups))}
+    count: dict[tuple[int, ...], int] = {}
+    for wins in group_windows:
+        for w in wins:
+            count[w] = count.get(w, 0) + 1
+    shared = sorted(w for w, c in count.items() if c > 1 and len(w) > 1)
+    z = {w: pulp.LpVariable(f"window_{i}", lowBound=0, upBound=1) for i, w in enumerate(shared)}
+    return Variables(open=x, served=y, window=z, groups=groups, group_windows=group_windows)
+
+
+def group_weight(instance: PlanningInstance, groups: list[list[int]], weight: np.ndarray) -> np.ndarray:
+    """Sum a per-flow weight over each group."""
+    return np.array([weight[g].sum() for g in groups], dtype=float)

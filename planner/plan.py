@@ -1,0 +1,197 @@
+"""Plan: the decoded solution — open hubs, served flows and where they charge, KPIs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import LineString, Point
+
+from planner.instance import PlanningInstance
+from planner.model import PlanningModel
+from planner.network import Network
+from planner.ranges import Ranges
+from planner.scenario import Scenario
+from planner.solve import SolveResult
+from planner.verify import Verification
+
+__all__ = ["Plan", "decode_plan", "HUB_COLUMNS", "FLOW_COLUMNS"]
+
+HUB_COLUMNS = [
+    "site_id", "name", "lon", "lat", "node_or_edge", "country", "tier", "locked", "chargers",
+    "cost_eur", "flows_charging", "volume_charging",
+]
+FLOW_COLUMNS = [
+    "flow_id", "origin", "destination", "volume", "length_km", "served", "status", "route_nodes",
+    "stops", "stops_km",
+]
+
+
+@dataclass
+class Plan:
+    """A solved, verified plan.
+
+    Attributes
+    ----------
+    scenario
+        The scenario it answers.
+    hubs
+        Open hubs (columns :data:`HUB_COLUMNS`).
+    flows
+        Every flow (columns :data:`FLOW_COLUMNS`; ``route_nodes``, ``stops``, ``stops_km`` as lists).
+    summary
+        The content of summary.json.
+    network
+        The network used.
+    verification
+        The independent verification result.
+    """
+
+    scenario: Scenario
+    hubs: pd.DataFrame
+    flows: pd.DataFrame
+    summary: dict[str, Any]
+    network: Network
+    verification: Verification | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def hubs_gdf(self) -> gpd.GeoDataFrame:
+        """Open hubs as points (EPSG:4326)."""
+        return gpd.GeoDataFrame(
+            self.hubs.copy(), geometry=[Point(x, y) for x, y in zip(self.hubs["lon"], self.hubs["lat"], strict=True)],
+            crs="EPSG:4326",
+        )
+
+    @property
+    def flows_gdf(self) -> gpd.GeoDataFrame:
+        """Flows as route lines (EPSG:4326), list columns joined with ``;``."""
+        g = self.network.graph
+        geoms = [LineString([(g.nodes[n]["lon"], g.nodes[n]["lat"]) for n in r]) for r in self.flows["route_nodes"]]
+        return gpd.GeoDataFrame(flows_table(self.flows), geometry=geoms, crs="EPSG:4326")
+
+    @property
+    def network_gdf(self) -> gpd.GeoDataFrame:
+        """Network edges as lines (EPSG:4326)."""
+        e = self.network.edges
+        n = self.network.nodes
+        geoms = [LineString([(n.at[a, "lon"], n.at[a, "lat"]), (n.at[b, "lon"], n.at[b, "lat"])])
+                 for a, b in zip(e["u"], e["v"], strict=True)]
+        cols = ["edge_id", "u", "v", "length_km", "corridor", "tier", "country", "road", "mode", "oneway"]
+        return gpd.GeoDataFrame(e[cols].copy(), geometry=geoms, crs="EPSG:4326")
+
+
+def flows_table(flows: pd.DataFrame) -> pd.DataFrame:
+    """Flows with list columns joined by ``;`` (for CSV/GeoPackage)."""
+    out = flows[FLOW_COLUMNS].copy()
+    out["route_nodes"] = [";".join(r) for r in out["route_nodes"]]
+    out["stops"] = [";".join(s) for s in out["stops"]]
+    out["stops_km"] = [";".join(f"{k:.1f}" for k in s) for s in out["stops_km"]]
+    return out
+
+
+def decode_plan(
+    *,
+    scenario: Scenario,
+    network: Network,
+    sites: pd.DataFrame,
+    flows: pd.DataFrame,
+    instance: PlanningInstance,
+    model: PlanningModel,
+    result: SolveResult,
+    ranges: Ranges,
+) -> Plan:
+    """Read the solution off the model into hub and flow tables and a summary."""
+    v = model.variables
+    is_open = instance.site_locked.copy()
+    for k, x in v.open.items():
+        if (x.value() or 0.0) > 0.5:
+            is_open[k] = True
+    served = model.free.copy()
+    for g, y in v.served.items():
+        if (y.value() or 0.0) > 0.5:
+            served[v.groups[g]] = True
+    status = np.where(served, "served", np.where(instance.servable, "not_selected", "unservable"))
+    stops, stops_km = [], []
+    for q, fs in enumerate(instance.stops):
+        mask = is_open[fs.site] if served[q] else np.zeros(len(fs.site), dtype=bool)
+        stops.append([instance.site_ids[k] for k in fs.site[mask]])
+        stops_km.append([float(x) for x in fs.route_km[mask]])
+    out_flows = flows[["flow_id", "origin", "destination", "volume", "length_km", "route_nodes"]].copy()
+    out_flows["served"] = served
+    out_flows["status"] = status
+    out_flows["stops"] = stops
+    out_flows["stops_km"] = stops_km
+
+    open_idx = np.flatnonzero(is_open)
+    charging = {instance.site_ids[k]: [0, 0.0] for k in open_idx}
+    for q in np.flatnonzero(served):
+        for sid in set(stops[q]):
+            charging[sid][0] += 1
+            charging[sid][1] += float(instance.volume[q])
+    hub_sites = sites.iloc[open_idx]
+    chargers = scenario.costs.chargers_per_hub
+    hubs = pd.DataFrame({
+        "site_id": hub_sites["site_id"].to_numpy(),
+        "name": hub_sites["name"].to_numpy(),
+        "lon": hub_sites["lon"].to_numpy(dtype=float),
+        "lat": hub_sites["lat"].to_numpy(dtype=float),
+        "node_or_edge": [f"node:{s.node}" if s.node else f"edge:{s.u}–{s.v}@{s.offset_km:.1f}km"
+                         for s in hub_sites.itertuples(index=False)],
+        "country": hub_sites["country"].to_numpy(),
+        "tier": hub_sites["tier"].to_numpy(),
+        "locked": hub_sites["locked"].to_numpy(dtype=bool),
+        "chargers": chargers,
+        "cost_eur": instance.site_cost[open_idx],
+        "flows_charging": [charging[s][0] for s in hub_sites["site_id"]],
+        "volume_charging": [round(charging[s][1], 6) for s in hub_sites["site_id"]],
+    }, columns=HUB_COLUMNS)
+
+    total = float(instance.volume.sum())
+    covered = float(instance.volume[served].sum())
+    veh = scenario.vehicle.model_dump()
+    veh.update({
+        "range_start_km": ranges.start_km, "range_between_hubs_km": ranges.between_km,
+        "arrival_reserve_km": (scenario.vehicle.soc_arrival_min - scenario.vehicle.soc_min)
+        * scenario.vehicle.battery_kwh / scenario.vehicle.consumption_kwh_per_km,
+        "range_last_leg_km": ranges.last_km, "range_direct_km": ranges.direct_km,
+        "break_limit_km": None if not np.isfinite(ranges.break_km) else ranges.break_km,
+    })
+    weight = model.weight
+    summary: dict[str, Any] = {
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "objective": scenario.objective.type,
+        "metric": scenario.objective.metric,
+        "status": result.status,
+        "objective_value": result.objective,
+        "objective_offset": model.objective_offset,
+        "best_bound": result.best_bound,
+        "mip_gap": result.mip_gap,
+        "solver": result.solver,
+        "solver_message": result.message,
+        "time_limit_hit": result.time_limit_hit,
+        "solve_seconds": round(result.seconds, 3),
+        "hub_count": int(is_open.sum()),
+        "new_hub_count": int((is_open & ~instance.site_locked).sum()),
+        "existing_hub_count": int(instance.site_locked.sum()),
+        "total_volume": total,
+        "covered_volume": covered,
+        "covered_share": covered / total if total else 0.0,
+        "total_truck_km": float((instance.volume * instance.length_km).sum()),
+        "covered_truck_km": float((instance.volume * instance.length_km)[served].sum()),
+        "covered_weight_share": float(weight[served].sum() / weight.sum()) if weight.sum() else 0.0,
+        "total_cost_eur": float(hubs["cost_eur"].sum()),
+        "total_chargers": int(hubs["chargers"].sum()),
+        "vehicle": veh,
+        "breaks": scenario.breaks.model_dump(),
+        "candidates": len(sites),
+        "flows": len(flows),
+        "flows_served": int(served.sum()),
+        "unservable_flows": [instance.flow_ids[q] for q in np.flatnonzero(~instance.servable)],
+        "model": model.size(),
+    }
+    return Plan(scenario=scenario, hubs=hubs, flows=out_flows, summary=summary, network=network)

@@ -1,0 +1,476 @@
+"""Scenario files: the pydantic schema, TOML loading with ``extends``, JSON Schema export.
+
+Every field carries a unit (``json_schema_extra={"unit": ...}``), bounds, a default and a
+description. Unknown keys are rejected with the nearest valid key as a hint. Relative paths
+in a file are resolved against the folder of the file that names them, so a scenario that
+``extends`` a base in another folder keeps the base's data paths working.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from planner.errors import ScenarioError
+
+__all__ = [
+    "Scenario",
+    "load_scenario",
+    "scenario_from_dict",
+    "scenario_json_schema",
+]
+
+
+def _unit(unit: str) -> dict[str, Any]:
+    return {"unit": unit}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NetworkConfig(_Section):
+    """Where the corridor graph comes from."""
+
+    nodes: Path | None = Field(
+        None, description="CSV of nodes (id, name, lon, lat, ...). Relative to the scenario file."
+    )
+    edges: Path | None = Field(
+        None, description="CSV of edges (u, v, length_km, ...). Relative to the scenario file."
+    )
+    gpkg: Path | None = Field(
+        None,
+        description="GeoPackage with layers 'nodes' and 'edges' (and optional 'sites'), "
+        "instead of nodes/edges CSVs.",
+    )
+    tiers: list[Literal["core", "comprehensive"]] = Field(
+        default_factory=lambda: ["core", "comprehensive"],
+        description="Edge tiers kept from the network file; edges of other tiers are dropped.",
+    )
+    max_detour_ratio: float = Field(
+        3.0,
+        gt=1.0,
+        le=100.0,
+        json_schema_extra=_unit("ratio"),
+        description="Largest allowed ratio length_km / great-circle distance of a road edge "
+        "before the coordinates or length are reported as implausible.",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> NetworkConfig:
+        if self.gpkg is None and (self.nodes is None or self.edges is None):
+            raise ValueError("give either 'gpkg' or both 'nodes' and 'edges'")
+        if self.gpkg is not None and (self.nodes is not None or self.edges is not None):
+            raise ValueError("give either 'gpkg' or 'nodes'/'edges', not both")
+        return self
+
+
+class CandidatesConfig(_Section):
+    """Which places may host a charging hub."""
+
+    include_nodes: bool = Field(True, description="Every network node is a candidate site.")
+    spacing_km: float | None = Field(
+        None,
+        gt=0,
+        le=1000,
+        json_schema_extra=_unit("km"),
+        description="If set, add candidate points along every road edge so that no gap between "
+        "consecutive candidates exceeds this spacing.",
+    )
+    sites: Path | None = Field(
+        None,
+        description="CSV of user-listed sites (site_id, and node | u,v,offset_km | lon,lat; "
+        "locked=true marks existing hubs that stay open).",
+    )
+    use_gpkg_sites: bool = Field(
+        True, description="Use the 'sites' layer of the network GeoPackage if it has one."
+    )
+    snap_radius_km: float = Field(
+        5.0,
+        gt=0,
+        le=100,
+        json_schema_extra=_unit("km"),
+        description="Sites given by lon/lat are snapped to the nearest network edge within "
+        "this radius; farther ones are an error.",
+    )
+
+
+class DemandConfig(_Section):
+    """Truck origin-destination flows."""
+
+    flows: Path | None = Field(
+        None, description="CSV of flows (origin, destination, volume [trucks/day], optional id)."
+    )
+    zones: Path | None = Field(
+        None,
+        description="CSV of freight zones for the gravity model (used when 'flows' is not set).",
+    )
+    total_trucks_per_day: float = Field(
+        1.0e6,
+        gt=0,
+        json_schema_extra=_unit("truck-km/day ÷ km: see gravity model docs"),
+        description="Gravity model scale: total heavy-truck trips per day distributed among "
+        "zone pairs before the min_trip_km cut (see planner.gravity).",
+    )
+    distance_decay: float = Field(
+        1.0,
+        ge=0,
+        le=5,
+        json_schema_extra=_unit("1"),
+        description="Gravity model distance-decay parameter (see planner.gravity).",
+    )
+    min_trip_km: float = Field(
+        200.0,
+        ge=0,
+        json_schema_extra=_unit("km"),
+        description="Only gravity trips at least this long are kept (trips needing public "
+        "charging).",
+    )
+    max_flows: int | None = Field(
+        None, gt=0, description="Keep only the largest gravity flows (deterministic)."
+    )
+    bev_share: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        json_schema_extra=_unit("share"),
+        description="Share of the truck volume that is battery-electric; volumes are multiplied "
+        "by it.",
+    )
+    round_trip: bool = Field(
+        False,
+        description="Route each flow as a round trip origin→destination→origin (the classic "
+        "flow-refuelling assumption); the truck must get back to the origin.",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DemandConfig:
+        if self.flows is None and self.zones is None:
+            raise ValueError("give either 'flows' (a flows CSV) or 'zones' (gravity model)")
+        return self
+
+
+class VehicleConfig(_Section):
+    """The battery-electric truck and the range semantics shared by model and verifier."""
+
+    battery_kwh: float = Field(
+        600.0, gt=0, le=5000, json_schema_extra=_unit("kWh"), description="Usable battery capacity."
+    )
+    consumption_kwh_per_km: float = Field(
+        1.2,
+        gt=0,
+        le=10,
+        json_schema_extra=_unit("kWh/km"),
+        description="Average energy use while driving (40 t long-haul, motorway).",
+    )
+    soc_min: float = Field(
+        0.10,
+        ge=0,
+        lt=1,
+        json_schema_extra=_unit("share of battery"),
+        description="State of charge that is never crossed on the road.",
+    )
+    soc_max: float = Field(
+        0.80,
+        gt=0,
+        le=1,
+        json_schema_extra=_unit("share of battery"),
+        description="State of charge a truck is charged to at every open hub it passes.",
+    )
+    soc_start: float = Field(
+        0.80,
+        gt=0,
+        le=1,
+        json_schema_extra=_unit("share of battery"),
+        description="State of charge at the origin (depot charging).",
+    )
+    soc_arrival_min: float = Field(
+        0.10,
+        ge=0,
+        lt=1,
+        json_schema_extra=_unit("share of battery"),
+        description="Minimum state of charge on arrival at the destination.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> VehicleConfig:
+        if not self.soc_min < self.soc_max:
+            raise ValueError("soc_min must be below soc_max")
+        if not self.soc_min <= self.soc_start <= self.soc_max:
+            raise ValueError("soc_start must lie between soc_min and soc_max")
+        if not self.soc_min <= self.soc_arrival_min < self.soc_max:
+            raise ValueError("soc_arrival_min must lie in [soc_min, soc_max)")
+        return self
+
+
+class BreaksConfig(_Section):
+    """Charging aligned with EU driving-time rules (Regulation (EC) No 561/2006, Art. 7)."""
+
+    enabled: bool = Field(
+        True,
+        description="Charging stops double as the driver's break: at most max_driving_h of "
+        "driving between stops (origin, hubs, destination).",
+    )
+    max_driving_h: float = Field(
+        4.5,
+        gt=0,
+        le=24,
+        json_schema_extra=_unit("h"),
+        description="Driving time allowed between breaks (4.5 h under Reg. 561/2006).",
+    )
+    speed_kmh: float = Field(
+        80.0,
+        gt=0,
+        le=130,
+        json_schema_extra=_unit("km/h"),
+        description="Average driving speed used to turn driving time into distance "
+        "(EU heavy trucks are limited to 90 km/h; 80 km/h allows for traffic).",
+    )
+
+
+class CostsConfig(_Section):
+    """Investment costs of a hub."""
+
+    site_fixed_eur: float = Field(
+        1.0e6,
+        ge=0,
+        json_schema_extra=_unit("EUR"),
+        description="Fixed cost of opening a hub (land, civil works, grid connection).",
+    )
+    charger_eur: float = Field(
+        4.0e5, ge=0, json_schema_extra=_unit("EUR"), description="Capex per charging point."
+    )
+    chargers_per_hub: int = Field(
+        4, ge=1, le=200, description="Charging points installed at every new hub."
+    )
+
+
+class ObjectiveConfig(_Section):
+    """What the optimisation pursues."""
+
+    type: Literal["max_coverage", "min_cost"] = Field(
+        "max_coverage",
+        description="max_coverage: serve as much as possible within max_hubs/budget_eur. "
+        "min_cost: cheapest plan reaching coverage_target (or serving all servable flows).",
+    )
+    metric: Literal["volume", "truck_km"] = Field(
+        "volume", description="Coverage is measured in trucks/day (volume) or truck-km/day."
+    )
+    max_hubs: int | None = Field(
+        None, ge=0, description="Upper limit on new hubs (locked existing hubs do not count)."
+    )
+    budget_eur: float | None = Field(
+        None, ge=0, json_schema_extra=_unit("EUR"), description="Upper limit on the capex of new hubs."
+    )
+    coverage_target: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        json_schema_extra=_unit("share of total"),
+        description="min_cost only: share of the total (volume or truck-km, per metric) that "
+        "must be served. Unset: every servable flow must be served.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ObjectiveConfig:
+        if self.type == "max_coverage" and self.max_hubs is None and self.budget_eur is None:
+            raise ValueError("max_coverage needs 'max_hubs' and/or 'budget_eur'")
+        if self.type == "max_coverage" and self.coverage_target is not None:
+            raise ValueError("'coverage_target' applies to min_cost only")
+        return self
+
+
+class SolverConfig(_Section):
+    """Solver choice and limits."""
+
+    name: Literal["highs", "cbc"] = Field(
+        "highs", description="HiGHS (via highspy) or CBC (bundled with PuLP)."
+    )
+    fallback: bool = Field(
+        True, description="Fall back to CBC if HiGHS is unavailable or fails."
+    )
+    time_limit_s: float = Field(
+        300.0, gt=0, le=86400, json_schema_extra=_unit("s"), description="Wall-clock limit."
+    )
+    mip_gap: float = Field(
+        0.001,
+        ge=0,
+        le=1,
+        json_schema_extra=_unit("relative"),
+        description="Stop when the relative gap between incumbent and bound is below this.",
+    )
+    threads: int | None = Field(
+        None, ge=1, le=256, description="Solver threads (default: the solver's own choice)."
+    )
+
+
+class OutputConfig(_Section):
+    """What `planner run` writes."""
+
+    dir: Path | None = Field(
+        None, description="Output folder (default results/<scenario name>/ in the working folder)."
+    )
+    maps: bool = Field(True, description="Write map.png, map.svg, map.html and report.html.")
+
+
+class Scenario(_Section):
+    """A complete planning scenario."""
+
+    name: str = Field(
+        ..., min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$",
+        description="Scenario name (letters, digits, '.', '_', '-'); names the output folder.",
+    )
+    description: str = Field("", description="Free text shown in reports.")
+    network: NetworkConfig
+    candidates: CandidatesConfig = Field(default_factory=CandidatesConfig)
+    demand: DemandConfig
+    vehicle: VehicleConfig = Field(default_factory=VehicleConfig)
+    breaks: BreaksConfig = Field(default_factory=BreaksConfig)
+    costs: CostsConfig = Field(default_factory=CostsConfig)
+    objective: ObjectiveConfig
+    solver: SolverConfig = Field(default_factory=SolverConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+
+# Keys that hold file paths, resolved against the folder of the file that sets them.
+_PATH_KEYS: dict[str, tuple[str, ...]] = {
+    "network": ("nodes", "edges", "gpkg"),
+    "candidates": ("sites",),
+    "demand": ("flows", "zones"),
+}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ScenarioError(f"{path}: scenario file not found; check the path.")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML ({exc}); fix the syntax.") from None
+
+
+def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
+    for section, keys in _PATH_KEYS.items():
+        table = raw.get(section)
+        if not isinstance(table, dict):
+            continue
+        for key in keys:
+            value = table.get(key)
+            if isinstance(value, str) and not Path(value).is_absolute():
+                table[key] = str((base / value).resolve())
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _load_raw(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    path = path.resolve()
+    if path in seen:
+        chain = " → ".join(p.name for p in (*seen, path))
+        raise ScenarioError(f"{seen[-1]}: 'extends' forms a cycle ({chain}); remove one link.")
+    raw = _read_toml(path)
+    _resolve_paths(raw, path.parent)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: 'extends' must be a file name string.")
+    parent_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
+    if not parent_path.is_file():
+        raise ScenarioError(
+            f"{path}: 'extends' names {parent_path}, which does not exist; fix the path."
+        )
+    base = _load_raw(parent_path, (*seen, path))
+    return _merge(base, raw)
+
+
+def _model_for(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = Scenario
+    for part in loc:
+        if model is None or not isinstance(part, str) or part not in model.model_fields:
+            return model
+        annotation = model.model_fields[part].annotation
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return model
+
+
+def _format_error(err: dict[str, Any], source: str) -> str:
+    loc = tuple(err["loc"])
+    field = ".".join(str(p) for p in loc) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        parent = _model_for(loc[:-1])
+        valid = sorted(parent.model_fields) if parent else []
+        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(valid)}"
+        return f"{source}: unknown key '{field}'; {hint}"
+    if err["type"] == "missing":
+        return f"{source}: missing required key '{field}'; add it (see `planner schema`)."
+    msg = err["msg"].removeprefix("Value error, ")
+    got = err.get("input")
+    got_txt = "" if isinstance(got, dict) else f" (got {got!r})"
+    return f"{source}: '{field}': {msg}{got_txt}; fix the value (see `planner schema`)."
+
+
+def scenario_from_dict(raw: dict[str, Any], *, source: str = "<scenario>") -> Scenario:
+    """Validate a raw scenario mapping.
+
+    Parameters
+    ----------
+    raw
+        Parsed TOML content (paths already resolved).
+    source
+        Name of the file, used in error messages.
+
+    Raises
+    ------
+    ScenarioError
+        With one line naming the file, the field and the fix.
+    """
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = _format_error(errors[0], source)
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise ScenarioError(first + more) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario TOML file, following ``extends``.
+
+    Parameters
+    ----------
+    path
+        The scenario file.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario, with data paths made absolute.
+    """
+    path = Path(path)
+    raw = _load_raw(path, ())
+    return scenario_from_dict(raw, source=str(path))
+
+
+def scenario_json_schema() -> str:
+    """Return the JSON Schema of scenario files as an indented JSON string."""
+    schema = Scenario.model_json_schema()
+    schema["properties"]["extends"] = {
+        "type": "string",
+        "description": "Another scenario file whose values this one overrides (relative path).",
+    }
+    return json.dumps(schema, indent=2, sort_keys=True)
