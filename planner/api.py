@@ -49,8 +49,10 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     """
     t0 = time.perf_counter()
     network = load_network(scenario.network)
-    log(f"network: {network.graph.number_of_nodes()} nodes, {len(network.edges)} edges "
-        f"({network.edges['length_km'].sum():,.0f} km)")
+    log(
+        f"network: {network.graph.number_of_nodes()} nodes, {len(network.edges)} edges "
+        f"({network.edges['length_km'].sum():,.0f} km)"
+    )
     sites = build_candidates(network, scenario.candidates, scenario.network)
     log(f"candidates: {len(sites)} sites ({int(sites['locked'].sum())} existing, locked)")
     flows = load_flows(scenario.demand, network)
@@ -59,8 +61,9 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     log(f"demand: {len(flows)} flows, {flows['volume'].sum():,.1f} BEV trucks/day")
     ranges = vehicle_ranges(scenario.vehicle, scenario.breaks)
     costs = scenario.costs
-    site_cost = np.where(sites["locked"].to_numpy(dtype=bool), 0.0,
-                         costs.site_fixed_eur + costs.chargers_per_hub * costs.charger_eur)
+    site_cost = np.where(
+        sites["locked"].to_numpy(dtype=bool), 0.0, costs.site_fixed_eur + costs.chargers_per_hub * costs.charger_eur
+    )
     instance = build_instance(network, sites, flows, ranges, site_cost=site_cost)
     n_unserv = int((~instance.servable).sum())
     if n_unserv:
@@ -70,8 +73,10 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     model = build_model(instance, spec)
     size = model.size()
     t_build = time.perf_counter() - t0
-    log(f"model: {size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} nonzeros "
-        f"({size['binaries']:,} binaries), built in {t_build:.1f} s")
+    log(
+        f"model: {size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} nonzeros "
+        f"({size['binaries']:,} binaries), built in {t_build:.1f} s"
+    )
     result = solve_problem(model.problem, scenario.solver)
     log(result.describe())
     if result.status == "infeasible":
@@ -84,12 +89,25 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
             f"{scenario.name}: {result.solver} found no solution ({result.message}); "
             "raise solver.time_limit_s or simplify the scenario."
         )
-    plan = decode_plan(scenario=scenario, network=network, sites=sites, flows=flows, instance=instance,
-                       model=model, result=result, ranges=ranges)
+    plan = decode_plan(
+        scenario=scenario,
+        network=network,
+        sites=sites,
+        flows=flows,
+        instance=instance,
+        model=model,
+        result=result,
+        ranges=ranges,
+    )
     plan.summary["build_seconds"] = round(t_build, 3)
     verification = verify_plan(
-        network=network, sites=sites, hubs=plan.hubs, flows=plan.flows, vehicle=scenario.vehicle,
-        breaks=scenario.breaks, objective=obj,
+        network=network,
+        sites=sites,
+        hubs=plan.hubs,
+        flows=plan.flows,
+        vehicle=scenario.vehicle,
+        breaks=scenario.breaks,
+        objective=obj,
         site_cost=dict(zip(sites["site_id"], site_cost.tolist(), strict=True)),
     )
     plan.verification = verification
@@ -115,8 +133,9 @@ def _render(scenario: Scenario) -> Callable[[Path], list[Path]] | None:
     return extra
 
 
-def run(scenario: Scenario | str | Path, *, out_dir: str | Path | None = None, write: bool = True,
-        log: Log = _noop) -> Plan:
+def run(
+    scenario: Scenario | str | Path, *, out_dir: str | Path | None = None, write: bool = True, log: Log = _noop
+) -> Plan:
     """Run a scenario end to end and (by default) write its files.
 
     Parameters

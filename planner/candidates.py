@@ -19,8 +19,18 @@ from planner.scenario import CandidatesConfig, NetworkConfig
 __all__ = ["build_candidates", "SITE_COLUMNS"]
 
 SITE_COLUMNS = [
-    "site_id", "name", "kind", "node", "u", "v", "offset_km", "lon", "lat",
-    "country", "tier", "locked",
+    "site_id",
+    "name",
+    "kind",
+    "node",
+    "u",
+    "v",
+    "offset_km",
+    "lon",
+    "lat",
+    "country",
+    "tier",
+    "locked",
 ]
 
 _TIER_RANK = {"core": 0, "comprehensive": 1}
@@ -40,11 +50,22 @@ def _node_sites(network: Network) -> list[dict]:
     rows = []
     for node_id in sorted(network.graph.nodes):
         d = network.graph.nodes[node_id]
-        rows.append({
-            "site_id": node_id, "name": d["name"], "kind": "node", "node": node_id,
-            "u": "", "v": "", "offset_km": 0.0, "lon": d["lon"], "lat": d["lat"],
-            "country": d["country"], "tier": _node_tier(network, node_id), "locked": False,
-        })
+        rows.append(
+            {
+                "site_id": node_id,
+                "name": d["name"],
+                "kind": "node",
+                "node": node_id,
+                "u": "",
+                "v": "",
+                "offset_km": 0.0,
+                "lon": d["lon"],
+                "lat": d["lat"],
+                "country": d["country"],
+                "tier": _node_tier(network, node_id),
+                "locked": False,
+            }
+        )
     return rows
 
 
@@ -57,12 +78,22 @@ def _spacing_sites(network: Network, spacing_km: float) -> list[dict]:
         for k in range(1, n):
             offset = e.length_km * k / n
             lon, lat = edge_point(network, e.u, e.v, offset)
-            rows.append({
-                "site_id": f"{e.u}~{e.v}@{offset:.1f}", "name": f"{e.road or e.u + '–' + e.v} km {offset:.1f}",
-                "kind": "edge", "node": "", "u": e.u, "v": e.v, "offset_km": offset,
-                "lon": lon, "lat": lat, "country": _edge_country(e.country), "tier": e.tier,
-                "locked": False,
-            })
+            rows.append(
+                {
+                    "site_id": f"{e.u}~{e.v}@{offset:.1f}",
+                    "name": f"{e.road or e.u + '–' + e.v} km {offset:.1f}",
+                    "kind": "edge",
+                    "node": "",
+                    "u": e.u,
+                    "v": e.v,
+                    "offset_km": offset,
+                    "lon": lon,
+                    "lat": lat,
+                    "country": _edge_country(e.country),
+                    "tier": e.tier,
+                    "locked": False,
+                }
+            )
     return rows
 
 
@@ -72,8 +103,12 @@ def _snap(network: Network, lon: float, lat: float) -> tuple[str, str, float, fl
 
     tr = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
     edges = network.edges[network.edges["mode"] == "road"]
-    ux, uy = tr.transform(network.nodes.loc[edges["u"], "lon"].to_numpy(), network.nodes.loc[edges["u"], "lat"].to_numpy())
-    vx, vy = tr.transform(network.nodes.loc[edges["v"], "lon"].to_numpy(), network.nodes.loc[edges["v"], "lat"].to_numpy())
+    ux, uy = tr.transform(
+        network.nodes.loc[edges["u"], "lon"].to_numpy(), network.nodes.loc[edges["u"], "lat"].to_numpy()
+    )
+    vx, vy = tr.transform(
+        network.nodes.loc[edges["v"], "lon"].to_numpy(), network.nodes.loc[edges["v"], "lat"].to_numpy()
+    )
     px, py = tr.transform(lon, lat)
     dx, dy = vx - ux, vy - uy
     seg2 = np.maximum(dx * dx + dy * dy, 1e-9)
@@ -106,13 +141,28 @@ def _user_sites(network: Network, frame: pd.DataFrame, where: str, snap_radius_k
             if node not in network.graph:
                 raise DataError(f"{where}: site {sid!r} names unknown node {node!r}; use a node id from the network.")
             d = network.graph.nodes[node]
-            rows.append({"site_id": sid, "name": r.name or d["name"], "kind": kind, "node": node, "u": "", "v": "",
-                         "offset_km": 0.0, "lon": d["lon"], "lat": d["lat"], "country": d["country"],
-                         "tier": _node_tier(network, node), "locked": locked})
+            rows.append(
+                {
+                    "site_id": sid,
+                    "name": r.name or d["name"],
+                    "kind": kind,
+                    "node": node,
+                    "u": "",
+                    "v": "",
+                    "offset_km": 0.0,
+                    "lon": d["lon"],
+                    "lat": d["lat"],
+                    "country": d["country"],
+                    "tier": _node_tier(network, node),
+                    "locked": locked,
+                }
+            )
             continue
         if u or v:
             if not network.graph.has_edge(u, v) or not network.graph.edges[u, v]["forward"]:
-                raise DataError(f"{where}: site {sid!r} names edge {u}–{v}, which is not in the network (as listed, u→v).")
+                raise DataError(
+                    f"{where}: site {sid!r} names edge {u}–{v}, which is not in the network (as listed, u→v)."
+                )
             try:
                 off = float(offset)
             except ValueError:
@@ -133,9 +183,22 @@ def _user_sites(network: Network, frame: pd.DataFrame, where: str, snap_radius_k
                 )
         e = network.graph.edges[u, v]
         lon, lat = edge_point(network, u, v, off)
-        rows.append({"site_id": sid, "name": r.name or sid, "kind": kind, "node": "", "u": u, "v": v,
-                     "offset_km": off, "lon": lon, "lat": lat, "country": _edge_country(e["country"]),
-                     "tier": e["tier"], "locked": locked})
+        rows.append(
+            {
+                "site_id": sid,
+                "name": r.name or sid,
+                "kind": kind,
+                "node": "",
+                "u": u,
+                "v": v,
+                "offset_km": off,
+                "lon": lon,
+                "lat": lat,
+                "country": _edge_country(e["country"]),
+                "tier": e["tier"],
+                "locked": locked,
+            }
+        )
     return rows
 
 
@@ -176,5 +239,7 @@ def build_candidates(network: Network, config: CandidatesConfig, network_config:
     sites = pd.DataFrame(rows, columns=SITE_COLUMNS)
     dup = sites["site_id"][sites["site_id"].duplicated()]
     if len(dup):
-        raise DataError(f"site id {dup.iloc[0]!r} is used twice (a node id and a listed site, or two listed sites); rename one.")
+        raise DataError(
+            f"site id {dup.iloc[0]!r} is used twice (a node id and a listed site, or two listed sites); rename one."
+        )
     return sites.sort_values("site_id", kind="stable").reset_index(drop=True)

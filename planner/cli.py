@@ -15,8 +15,12 @@ from rich.console import Console
 
 from planner.errors import PlannerError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Plan charging hubs for battery-electric heavy trucks.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Plan charging hubs for battery-electric heavy trucks.",
+)
 network_app = typer.Typer(no_args_is_help=True, help="Build planner networks (e.g. from OpenStreetMap).")
 app.add_typer(network_app, name="network")
 
@@ -59,10 +63,12 @@ def run(
         return
     s = plan.summary
     gap = "n/a" if s["mip_gap"] is None else f"{s['mip_gap']:.2%}"
-    print(f"{s['scenario']}: {s['status']} (gap {gap}), {s['hub_count']} hubs, "
-          f"served {s['covered_share']:.1%} of {s['total_volume']:,.1f} trucks/day, "
-          f"capex {s['total_cost_eur']:,.0f} EUR, verification "
-          f"{'passed' if s['verification']['passed'] else 'FAILED'} → {plan.extras['out_dir']}")
+    print(
+        f"{s['scenario']}: {s['status']} (gap {gap}), {s['hub_count']} hubs, "
+        f"served {s['covered_share']:.1%} of {s['total_volume']:,.1f} trucks/day, "
+        f"capex {s['total_cost_eur']:,.0f} EUR, verification "
+        f"{'passed' if s['verification']['passed'] else 'FAILED'} → {plan.extras['out_dir']}"
+    )
 
 
 @app.command()
@@ -77,13 +83,19 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
         sc = load_scenario(scenario)
         net = load_network(sc.network)
         sites = build_candidates(net, sc.candidates, sc.network)
-        flows = route_flows(load_flows(sc.demand, net), net, round_trip=sc.demand.round_trip,
-                            source=str(sc.demand.flows or sc.demand.zones))
+        flows = route_flows(
+            load_flows(sc.demand, net),
+            net,
+            round_trip=sc.demand.round_trip,
+            source=str(sc.demand.flows or sc.demand.zones),
+        )
     except PlannerError as exc:
         _fail(exc)
         return
-    print(f"{scenario}: valid — {net.graph.number_of_nodes()} nodes, {len(net.edges)} edges, "
-          f"{len(sites)} candidate sites, {len(flows)} flows")
+    print(
+        f"{scenario}: valid — {net.graph.number_of_nodes()} nodes, {len(net.edges)} edges, "
+        f"{len(sites)} candidate sites, {len(flows)} flows"
+    )
 
 
 @app.command()
@@ -104,6 +116,55 @@ def render(run_dir: Annotated[Path, typer.Argument(help="A run folder written by
         raise typer.Exit(3)
     for path in render_run(run_dir):
         print(path)
+
+
+@network_app.command("build")
+def network_build(
+    source: Annotated[
+        str,
+        typer.Argument(help="OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf) or, online, 'bbox:W,S,E,N' / 'place:Name'."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="GeoPackage to write (layers nodes, edges, sites).")],
+    highway: Annotated[
+        str, typer.Option(help="Comma-separated highway=* values kept.")
+    ] = "motorway,motorway_link,trunk,trunk_link",
+    tolerance_m: Annotated[float, typer.Option(help="Interchange consolidation radius (m).")] = 100.0,
+    drive_side: Annotated[str, typer.Option(help="'right' (continental Europe) or 'left' (UK, IE).")] = "right",
+    snap_radius_m: Annotated[float, typer.Option(help="Sites farther from the road are dropped.")] = 500.0,
+    cache_dir: Annotated[Path | None, typer.Option(help="Cache folder (second builds take seconds).")] = Path(
+        ".planner-cache"
+    ),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Build a planner network GeoPackage from OpenStreetMap data."""
+    from planner.osm import build_network
+
+    if drive_side not in ("right", "left"):
+        _err.print(f"error: --drive-side {drive_side!r}: use 'right' or 'left'.", markup=False)
+        raise typer.Exit(2)
+    log = _logger(quiet)
+    last = {"stage": ""}
+
+    def progress(stage: str, fraction: float) -> None:
+        if stage != last["stage"]:
+            last["stage"] = stage
+            log(f"{stage} ({fraction:.0%})")
+
+    try:
+        report = build_network(
+            source,
+            out,
+            highway=tuple(h.strip() for h in highway.split(",") if h.strip()),
+            consolidate_tolerance_m=tolerance_m,
+            cache_dir=cache_dir,
+            progress=progress,
+            drive_side=drive_side,
+            snap_radius_m=snap_radius_m,  # type: ignore[arg-type]
+        )
+    except PlannerError as exc:
+        _fail(exc)
+        return
+    print(report)
 
 
 def main() -> None:

@@ -36,7 +36,9 @@ def _read_flows_csv(config: DemandConfig, network: Network) -> pd.DataFrame:
     bad = ~np.isfinite(volume.to_numpy(dtype=float)) | (volume <= 0)
     if bad.any():
         row = frame[bad].iloc[0]
-        raise DataError(f"{path}: flow {row['id']!r} has volume {row['volume']!r}; give a positive number of trucks/day.")
+        raise DataError(
+            f"{path}: flow {row['id']!r} has volume {row['volume']!r}; give a positive number of trucks/day."
+        )
     unknown = frame[~frame["origin"].isin(network.graph.nodes) | ~frame["destination"].isin(network.graph.nodes)]
     if len(unknown):
         names = sorted({n for n in pd.concat([unknown["origin"], unknown["destination"]]) if n not in network.graph})
@@ -48,10 +50,14 @@ def _read_flows_csv(config: DemandConfig, network: Network) -> pd.DataFrame:
     same = frame[frame["origin"] == frame["destination"]]
     if len(same):
         raise DataError(f"{path}: flow {same['id'].iloc[0]!r} starts and ends at the same node; remove it.")
-    return pd.DataFrame({
-        "flow_id": frame["id"], "origin": frame["origin"], "destination": frame["destination"],
-        "volume": volume.astype(float),
-    })
+    return pd.DataFrame(
+        {
+            "flow_id": frame["id"],
+            "origin": frame["origin"],
+            "destination": frame["destination"],
+            "volume": volume.astype(float),
+        }
+    )
 
 
 def _gravity(config: DemandConfig, network: Network) -> pd.DataFrame:
@@ -64,18 +70,31 @@ def _gravity(config: DemandConfig, network: Network) -> pd.DataFrame:
         raise DataError(str(exc)) from None
     unknown = sorted(set(zones["node"]) - set(network.graph.nodes))
     if unknown:
-        raise DataError(f"{config.zones}: zones load at unknown node(s) {', '.join(unknown[:5])}; use node ids from the network.")
+        raise DataError(
+            f"{config.zones}: zones load at unknown node(s) {', '.join(unknown[:5])}; use node ids from the network."
+        )
     undirected = nx.Graph(network.graph)
     flows = gravity.gravity_flows(
-        undirected, zones, total_trucks_per_day=config.total_trucks_per_day,
-        distance_decay=config.distance_decay, min_trip_km=config.min_trip_km, max_flows=config.max_flows,
+        undirected,
+        zones,
+        total_trucks_per_day=config.total_trucks_per_day,
+        distance_decay=config.distance_decay,
+        min_trip_km=config.min_trip_km,
+        max_flows=config.max_flows,
     )
     if flows.empty:
-        raise DataError(f"{config.zones}: the gravity model gives no trips of at least {config.min_trip_km} km; lower demand.min_trip_km.")
-    return pd.DataFrame({
-        "flow_id": flows["id"].astype(str), "origin": flows["origin"].astype(str),
-        "destination": flows["destination"].astype(str), "volume": flows["volume"].astype(float),
-    })
+        raise DataError(
+            f"{config.zones}: the gravity model gives no trips of at least {config.min_trip_km} km; "
+            "lower demand.min_trip_km."
+        )
+    return pd.DataFrame(
+        {
+            "flow_id": flows["id"].astype(str),
+            "origin": flows["origin"].astype(str),
+            "destination": flows["destination"].astype(str),
+            "volume": flows["volume"].astype(float),
+        }
+    )
 
 
 def load_flows(config: DemandConfig, network: Network) -> pd.DataFrame:
@@ -91,7 +110,9 @@ def load_flows(config: DemandConfig, network: Network) -> pd.DataFrame:
     return flows.reset_index(drop=True)
 
 
-def route_flows(flows: pd.DataFrame, network: Network, *, round_trip: bool = False, source: str = "flows") -> pd.DataFrame:
+def route_flows(
+    flows: pd.DataFrame, network: Network, *, round_trip: bool = False, source: str = "flows"
+) -> pd.DataFrame:
     """Route every flow on the shortest path by ``length_km``.
 
     Parameters
@@ -132,7 +153,8 @@ def route_flows(flows: pd.DataFrame, network: Network, *, round_trip: bool = Fal
     if unreachable:
         raise DataError(
             f"{source}: {len(unreachable)} flow(s) cannot reach their destination on the network "
-            f"({', '.join(unreachable[:5])}{', ...' if len(unreachable) > 5 else ''}); check oneway edges or remove them."
+            f"({', '.join(unreachable[:5])}{', ...' if len(unreachable) > 5 else ''}); "
+            f"check oneway edges or remove them."
         )
     out = flows.copy()
     out["route_nodes"] = routes

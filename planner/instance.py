@@ -78,8 +78,12 @@ class PlanningInstance:
         return np.array([w is not None for w in self.windows], dtype=bool)
 
 
-def route_stops(route: list[str], network: Network, node_sites: dict[str, list[int]],
-                arc_sites: dict[tuple[str, str], list[tuple[int, float]]]) -> FlowStops:
+def route_stops(
+    route: list[str],
+    network: Network,
+    node_sites: dict[str, list[int]],
+    arc_sites: dict[tuple[str, str], list[tuple[int, float]]],
+) -> FlowStops:
     """Candidate stops along a route (sites at the destination itself excluded)."""
     graph = network.graph
     sites: list[int] = []

@@ -89,10 +89,7 @@ def _read_layer(path: Path, layer: str, *, required: bool = True) -> pd.DataFram
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], where: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise DataError(
-            f"{where}: missing column(s) {', '.join(missing)}; "
-            f"found {', '.join(frame.columns) or 'none'}."
-        )
+        raise DataError(f"{where}: missing column(s) {', '.join(missing)}; found {', '.join(frame.columns) or 'none'}.")
 
 
 def _to_float(frame: pd.DataFrame, column: str, where: str, ids: pd.Series) -> np.ndarray:
@@ -182,7 +179,9 @@ def network_from_frames(
     if unknown.any():
         row = edges[unknown].iloc[0]
         name = row["u"] if row["u"] not in nodes.index else row["v"]
-        raise DataError(f"{edges_where}: edge {row['u']}–{row['v']} names unknown node {name!r}; add it to the nodes or fix the id.")
+        raise DataError(
+            f"{edges_where}: edge {row['u']}–{row['v']} names unknown node {name!r}; add it to the nodes or fix the id."
+        )
     loops = edges["u"] == edges["v"]
     if loops.any():
         raise DataError(f"{edges_where}: edge {labels[loops].iloc[0]} is a self-loop; remove it.")
@@ -193,10 +192,16 @@ def network_from_frames(
     edges["length_km"] = length
     bad_mode = ~edges["mode"].isin(_MODES)
     if bad_mode.any():
-        raise DataError(f"{edges_where}: edge {labels[bad_mode].iloc[0]} has mode {edges['mode'][bad_mode].iloc[0]!r}; use one of {', '.join(_MODES)}.")
+        raise DataError(
+            f"{edges_where}: edge {labels[bad_mode].iloc[0]} has mode {edges['mode'][bad_mode].iloc[0]!r}; "
+            f"use one of {', '.join(_MODES)}."
+        )
     bad_tier = ~edges["tier"].isin(_TIERS)
     if bad_tier.any():
-        raise DataError(f"{edges_where}: edge {labels[bad_tier].iloc[0]} has tier {edges['tier'][bad_tier].iloc[0]!r}; use core or comprehensive.")
+        raise DataError(
+            f"{edges_where}: edge {labels[bad_tier].iloc[0]} has tier {edges['tier'][bad_tier].iloc[0]!r}; "
+            "use core or comprehensive."
+        )
     edges["oneway"] = _to_bool(edges["oneway"], edges_where, "oneway")
     edges = edges[edges["tier"].isin(tiers)].reset_index(drop=True)
     if edges.empty:
@@ -204,17 +209,25 @@ def network_from_frames(
     edges["edge_id"] = edges["u"] + "~" + edges["v"]
     dup = edges["edge_id"][edges["edge_id"].duplicated()]
     if len(dup):
-        raise DataError(f"{edges_where}: edge {dup.iloc[0].replace('~', '–')} appears twice; keep one (parallel edges are not supported).")
+        raise DataError(
+            f"{edges_where}: edge {dup.iloc[0].replace('~', '–')} appears twice; "
+            "keep one (parallel edges are not supported)."
+        )
 
     # Plausibility of lengths against coordinates (catches swapped lon/lat or wrong units).
     gc = great_circle_km(
-        nodes.loc[edges["u"], "lon"].to_numpy(), nodes.loc[edges["u"], "lat"].to_numpy(),
-        nodes.loc[edges["v"], "lon"].to_numpy(), nodes.loc[edges["v"], "lat"].to_numpy(),
+        nodes.loc[edges["u"], "lon"].to_numpy(),
+        nodes.loc[edges["u"], "lat"].to_numpy(),
+        nodes.loc[edges["v"], "lon"].to_numpy(),
+        nodes.loc[edges["v"], "lat"].to_numpy(),
     )
     road = (edges["mode"] == "road").to_numpy()
     too_short = road & (length < 0.9 * gc - 1.0)
     too_long = road & (length > max_detour_ratio * gc + 10.0)
-    for mask, what in ((too_short, "shorter than the straight line"), (too_long, f"over {max_detour_ratio}× the straight line")):
+    for mask, what in (
+        (too_short, "shorter than the straight line"),
+        (too_long, f"over {max_detour_ratio}× the straight line"),
+    ):
         if mask.any():
             i = int(np.flatnonzero(mask)[0])
             raise DataError(
@@ -228,24 +241,28 @@ def network_from_frames(
         graph.add_node(node_id, name=row["name"], lon=float(row["lon"]), lat=float(row["lat"]), country=row["country"])
     for row in edges.itertuples(index=False):
         attrs = {
-            "edge_id": row.edge_id, "length_km": float(row.length_km),
+            "edge_id": row.edge_id,
+            "length_km": float(row.length_km),
             "drive_km": float(row.length_km) if row.mode == "road" else 0.0,
-            "mode": row.mode, "tier": row.tier, "corridor": row.corridor,
-            "country": row.country, "road": row.road,
+            "mode": row.mode,
+            "tier": row.tier,
+            "corridor": row.corridor,
+            "country": row.country,
+            "road": row.road,
         }
         graph.add_edge(row.u, row.v, **attrs, forward=True)
         if not row.oneway:
             if graph.has_edge(row.v, row.u):
-                raise DataError(f"{edges_where}: edges {row.u}–{row.v} and {row.v}–{row.u} overlap; keep one or mark both oneway.")
+                raise DataError(
+                    f"{edges_where}: edges {row.u}–{row.v} and {row.v}–{row.u} overlap; keep one or mark both oneway."
+                )
             graph.add_edge(row.v, row.u, **attrs, forward=False)
 
     used = set(edges["u"]) | set(edges["v"])
     graph.remove_nodes_from([n for n in list(graph.nodes) if n not in used])
     components = sorted(nx.weakly_connected_components(graph), key=lambda c: (-len(c), min(c)))
     if len(components) > 1:
-        parts = "; ".join(
-            f"{len(c)} node(s) incl. {', '.join(sorted(c)[:3])}" for c in components[:4]
-        )
+        parts = "; ".join(f"{len(c)} node(s) incl. {', '.join(sorted(c)[:3])}" for c in components[:4])
         raise DataError(
             f"{source}: the network is not connected: {len(components)} components ({parts}); "
             "add the missing links or remove the stray nodes."

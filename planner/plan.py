@@ -21,12 +21,30 @@ from planner.verify import Verification
 __all__ = ["Plan", "decode_plan", "HUB_COLUMNS", "FLOW_COLUMNS"]
 
 HUB_COLUMNS = [
-    "site_id", "name", "lon", "lat", "node_or_edge", "country", "tier", "locked", "chargers",
-    "cost_eur", "flows_charging", "volume_charging",
+    "site_id",
+    "name",
+    "lon",
+    "lat",
+    "node_or_edge",
+    "country",
+    "tier",
+    "locked",
+    "chargers",
+    "cost_eur",
+    "flows_charging",
+    "volume_charging",
 ]
 FLOW_COLUMNS = [
-    "flow_id", "origin", "destination", "volume", "length_km", "served", "status", "route_nodes",
-    "stops", "stops_km",
+    "flow_id",
+    "origin",
+    "destination",
+    "volume",
+    "length_km",
+    "served",
+    "status",
+    "route_nodes",
+    "stops",
+    "stops_km",
 ]
 
 
@@ -62,7 +80,8 @@ class Plan:
     def hubs_gdf(self) -> gpd.GeoDataFrame:
         """Open hubs as points (EPSG:4326)."""
         return gpd.GeoDataFrame(
-            self.hubs.copy(), geometry=[Point(x, y) for x, y in zip(self.hubs["lon"], self.hubs["lat"], strict=True)],
+            self.hubs.copy(),
+            geometry=[Point(x, y) for x, y in zip(self.hubs["lon"], self.hubs["lat"], strict=True)],
             crs="EPSG:4326",
         )
 
@@ -78,8 +97,10 @@ class Plan:
         """Network edges as lines (EPSG:4326)."""
         e = self.network.edges
         n = self.network.nodes
-        geoms = [LineString([(n.at[a, "lon"], n.at[a, "lat"]), (n.at[b, "lon"], n.at[b, "lat"])])
-                 for a, b in zip(e["u"], e["v"], strict=True)]
+        geoms = [
+            LineString([(n.at[a, "lon"], n.at[a, "lat"]), (n.at[b, "lon"], n.at[b, "lat"])])
+            for a, b in zip(e["u"], e["v"], strict=True)
+        ]
         cols = ["edge_id", "u", "v", "length_km", "corridor", "tier", "country", "road", "mode", "oneway"]
         return gpd.GeoDataFrame(e[cols].copy(), geometry=geoms, crs="EPSG:4326")
 
@@ -134,32 +155,42 @@ def decode_plan(
             charging[sid][1] += float(instance.volume[q])
     hub_sites = sites.iloc[open_idx]
     chargers = scenario.costs.chargers_per_hub
-    hubs = pd.DataFrame({
-        "site_id": hub_sites["site_id"].to_numpy(),
-        "name": hub_sites["name"].to_numpy(),
-        "lon": hub_sites["lon"].to_numpy(dtype=float),
-        "lat": hub_sites["lat"].to_numpy(dtype=float),
-        "node_or_edge": [f"node:{s.node}" if s.node else f"edge:{s.u}–{s.v}@{s.offset_km:.1f}km"
-                         for s in hub_sites.itertuples(index=False)],
-        "country": hub_sites["country"].to_numpy(),
-        "tier": hub_sites["tier"].to_numpy(),
-        "locked": hub_sites["locked"].to_numpy(dtype=bool),
-        "chargers": chargers,
-        "cost_eur": instance.site_cost[open_idx],
-        "flows_charging": [charging[s][0] for s in hub_sites["site_id"]],
-        "volume_charging": [round(charging[s][1], 6) for s in hub_sites["site_id"]],
-    }, columns=HUB_COLUMNS)
+    hubs = pd.DataFrame(
+        {
+            "site_id": hub_sites["site_id"].to_numpy(),
+            "name": hub_sites["name"].to_numpy(),
+            "lon": hub_sites["lon"].to_numpy(dtype=float),
+            "lat": hub_sites["lat"].to_numpy(dtype=float),
+            "node_or_edge": [
+                f"node:{s.node}" if s.node else f"edge:{s.u}–{s.v}@{s.offset_km:.1f}km"
+                for s in hub_sites.itertuples(index=False)
+            ],
+            "country": hub_sites["country"].to_numpy(),
+            "tier": hub_sites["tier"].to_numpy(),
+            "locked": hub_sites["locked"].to_numpy(dtype=bool),
+            "chargers": chargers,
+            "cost_eur": instance.site_cost[open_idx],
+            "flows_charging": [charging[s][0] for s in hub_sites["site_id"]],
+            "volume_charging": [round(charging[s][1], 6) for s in hub_sites["site_id"]],
+        },
+        columns=HUB_COLUMNS,
+    )
 
     total = float(instance.volume.sum())
     covered = float(instance.volume[served].sum())
     veh = scenario.vehicle.model_dump()
-    veh.update({
-        "range_start_km": ranges.start_km, "range_between_hubs_km": ranges.between_km,
-        "arrival_reserve_km": (scenario.vehicle.soc_arrival_min - scenario.vehicle.soc_min)
-        * scenario.vehicle.battery_kwh / scenario.vehicle.consumption_kwh_per_km,
-        "range_last_leg_km": ranges.last_km, "range_direct_km": ranges.direct_km,
-        "break_limit_km": None if not np.isfinite(ranges.break_km) else ranges.break_km,
-    })
+    veh.update(
+        {
+            "range_start_km": ranges.start_km,
+            "range_between_hubs_km": ranges.between_km,
+            "arrival_reserve_km": (scenario.vehicle.soc_arrival_min - scenario.vehicle.soc_min)
+            * scenario.vehicle.battery_kwh
+            / scenario.vehicle.consumption_kwh_per_km,
+            "range_last_leg_km": ranges.last_km,
+            "range_direct_km": ranges.direct_km,
+            "break_limit_km": None if not np.isfinite(ranges.break_km) else ranges.break_km,
+        }
+    )
     weight = model.weight
     summary: dict[str, Any] = {
         "scenario": scenario.name,

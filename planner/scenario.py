@@ -40,13 +40,10 @@ class NetworkConfig(_Section):
     nodes: Path | None = Field(
         None, description="CSV of nodes (id, name, lon, lat, ...). Relative to the scenario file."
     )
-    edges: Path | None = Field(
-        None, description="CSV of edges (u, v, length_km, ...). Relative to the scenario file."
-    )
+    edges: Path | None = Field(None, description="CSV of edges (u, v, length_km, ...). Relative to the scenario file.")
     gpkg: Path | None = Field(
         None,
-        description="GeoPackage with layers 'nodes' and 'edges' (and optional 'sites'), "
-        "instead of nodes/edges CSVs.",
+        description="GeoPackage with layers 'nodes' and 'edges' (and optional 'sites'), instead of nodes/edges CSVs.",
     )
     tiers: list[Literal["core", "comprehensive"]] = Field(
         default_factory=lambda: ["core", "comprehensive"],
@@ -87,9 +84,7 @@ class CandidatesConfig(_Section):
         description="CSV of user-listed sites (site_id, and node | u,v,offset_km | lon,lat; "
         "locked=true marks existing hubs that stay open).",
     )
-    use_gpkg_sites: bool = Field(
-        True, description="Use the 'sites' layer of the network GeoPackage if it has one."
-    )
+    use_gpkg_sites: bool = Field(True, description="Use the 'sites' layer of the network GeoPackage if it has one.")
     snap_radius_km: float = Field(
         5.0,
         gt=0,
@@ -128,19 +123,15 @@ class DemandConfig(_Section):
         200.0,
         ge=0,
         json_schema_extra=_unit("km"),
-        description="Only gravity trips at least this long are kept (trips needing public "
-        "charging).",
+        description="Only gravity trips at least this long are kept (trips needing public charging).",
     )
-    max_flows: int | None = Field(
-        None, gt=0, description="Keep only the largest gravity flows (deterministic)."
-    )
+    max_flows: int | None = Field(None, gt=0, description="Keep only the largest gravity flows (deterministic).")
     bev_share: float = Field(
         1.0,
         gt=0,
         le=1,
         json_schema_extra=_unit("share"),
-        description="Share of the truck volume that is battery-electric; volumes are multiplied "
-        "by it.",
+        description="Share of the truck volume that is battery-electric; volumes are multiplied by it.",
     )
     round_trip: bool = Field(
         False,
@@ -242,12 +233,8 @@ class CostsConfig(_Section):
         json_schema_extra=_unit("EUR"),
         description="Fixed cost of opening a hub (land, civil works, grid connection).",
     )
-    charger_eur: float = Field(
-        4.0e5, ge=0, json_schema_extra=_unit("EUR"), description="Capex per charging point."
-    )
-    chargers_per_hub: int = Field(
-        4, ge=1, le=200, description="Charging points installed at every new hub."
-    )
+    charger_eur: float = Field(4.0e5, ge=0, json_schema_extra=_unit("EUR"), description="Capex per charging point.")
+    chargers_per_hub: int = Field(4, ge=1, le=200, description="Charging points installed at every new hub.")
 
 
 class ObjectiveConfig(_Section):
@@ -261,9 +248,7 @@ class ObjectiveConfig(_Section):
     metric: Literal["volume", "truck_km"] = Field(
         "volume", description="Coverage is measured in trucks/day (volume) or truck-km/day."
     )
-    max_hubs: int | None = Field(
-        None, ge=0, description="Upper limit on new hubs (locked existing hubs do not count)."
-    )
+    max_hubs: int | None = Field(None, ge=0, description="Upper limit on new hubs (locked existing hubs do not count).")
     budget_eur: float | None = Field(
         None, ge=0, json_schema_extra=_unit("EUR"), description="Upper limit on the capex of new hubs."
     )
@@ -288,15 +273,9 @@ class ObjectiveConfig(_Section):
 class SolverConfig(_Section):
     """Solver choice and limits."""
 
-    name: Literal["highs", "cbc"] = Field(
-        "highs", description="HiGHS (via highspy) or CBC (bundled with PuLP)."
-    )
-    fallback: bool = Field(
-        True, description="Fall back to CBC if HiGHS is unavailable or fails."
-    )
-    time_limit_s: float = Field(
-        300.0, gt=0, le=86400, json_schema_extra=_unit("s"), description="Wall-clock limit."
-    )
+    name: Literal["highs", "cbc"] = Field("highs", description="HiGHS (via highspy) or CBC (bundled with PuLP).")
+    fallback: bool = Field(True, description="Fall back to CBC if HiGHS is unavailable or fails.")
+    time_limit_s: float = Field(300.0, gt=0, le=86400, json_schema_extra=_unit("s"), description="Wall-clock limit.")
     mip_gap: float = Field(
         0.001,
         ge=0,
@@ -304,9 +283,7 @@ class SolverConfig(_Section):
         json_schema_extra=_unit("relative"),
         description="Stop when the relative gap between incumbent and bound is below this.",
     )
-    threads: int | None = Field(
-        None, ge=1, le=256, description="Solver threads (default: the solver's own choice)."
-    )
+    threads: int | None = Field(None, ge=1, le=256, description="Solver threads (default: the solver's own choice).")
 
 
 class OutputConfig(_Section):
@@ -322,7 +299,10 @@ class Scenario(_Section):
     """A complete planning scenario."""
 
     name: str = Field(
-        ..., min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$",
+        ...,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._-]+$",
         description="Scenario name (letters, digits, '.', '_', '-'); names the output folder.",
     )
     description: str = Field("", description="Free text shown in reports.")
@@ -390,9 +370,7 @@ def _load_raw(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         raise ScenarioError(f"{path}: 'extends' must be a file name string.")
     parent_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
     if not parent_path.is_file():
-        raise ScenarioError(
-            f"{path}: 'extends' names {parent_path}, which does not exist; fix the path."
-        )
+        raise ScenarioError(f"{path}: 'extends' names {parent_path}, which does not exist; fix the path.")
     base = _load_raw(parent_path, (*seen, path))
     return _merge(base, raw)
 

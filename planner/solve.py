@@ -13,9 +13,9 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pulp
 
@@ -130,11 +130,14 @@ def _solve_highs(problem: pulp.LpProblem, config: SolverConfig) -> SolveResult:
     else:
         status = "error"
     return SolveResult(
-        status=status, solver="highs",
+        status=status,
+        solver="highs",
         objective=None if obj is None else sign * obj,
         best_bound=None if bound is None else sign * bound,
         mip_gap=gap if status in ("optimal", "feasible") else None,
-        seconds=seconds, time_limit_hit=time_hit, message=h.modelStatusToString(model_status),
+        seconds=seconds,
+        time_limit_hit=time_hit,
+        message=h.modelStatusToString(model_status),
     )
 
 
@@ -150,8 +153,12 @@ def _solve_cbc(problem: pulp.LpProblem, config: SolverConfig) -> SolveResult:
     with tempfile.TemporaryDirectory(prefix="planner-cbc-") as tmp:
         log = Path(tmp) / "cbc.log"
         solver = pulp.PULP_CBC_CMD(
-            msg=False, timeLimit=config.time_limit_s, gapRel=config.mip_gap,
-            threads=config.threads, logPath=str(log), keepFiles=False,
+            msg=False,
+            timeLimit=config.time_limit_s,
+            gapRel=config.mip_gap,
+            threads=config.threads,
+            logPath=str(log),
+            keepFiles=False,
         )
         t0 = time.perf_counter()
         with _quiet_stdout(), contextlib.suppress(pulp.PulpSolverError):
@@ -186,9 +193,14 @@ def _solve_cbc(problem: pulp.LpProblem, config: SolverConfig) -> SolveResult:
     else:
         bound = bound_log
     return SolveResult(
-        status=status, solver="cbc", objective=obj, best_bound=bound,
+        status=status,
+        solver="cbc",
+        objective=obj,
+        best_bound=bound,
         mip_gap=gap if status in ("optimal", "feasible") else None,
-        seconds=seconds, time_limit_hit=time_hit, message=result,
+        seconds=seconds,
+        time_limit_hit=time_hit,
+        message=result,
     )
 
 
@@ -219,7 +231,7 @@ def solve_problem(problem: pulp.LpProblem, config: SolverConfig) -> SolveResult:
             result = _solve_highs(problem, config)
         except (ImportError, pulp.PulpSolverError) as exc:
             if not config.fallback:
-                raise SolverError(f"HiGHS failed ({exc}); set solver.name = \"cbc\" or solver.fallback = true.") from None
+                raise SolverError(f'HiGHS failed ({exc}); set solver.name = "cbc" or solver.fallback = true.') from None
             return _solve_cbc(problem, config)
         if result.status == "error" and config.fallback:
             return _solve_cbc(problem, config)

@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from planner.network import Network
 from planner.scenario import BreaksConfig, ObjectiveConfig, VehicleConfig
 
-__all__ = ["Check", "Verification", "simulate_trip", "verify_plan", "TripResult"]
+__all__ = ["Check", "HubIndex", "TripResult", "Verification", "simulate_legs", "simulate_trip", "verify_plan"]
 
 _TOL = 1e-7
 
@@ -64,32 +63,87 @@ class TripResult:
     stops_km: list[float]
 
 
-def _hubs_on_route(route: list[str], network: Network, sites: pd.DataFrame, open_ids: set[str]
-                   ) -> list[tuple[float, float, str]]:
-    """(route km, driven km, site id) of open hubs passed before the destination."""
-    g = network.graph
-    at_node: dict[str, list[str]] = {}
-    on_edge: dict[str, list[tuple[str, str, float]]] = {}
-    for s in sites[sites["site_id"].isin(open_ids)].itertuples(index=False):
-        if s.node:
-            at_node.setdefault(s.node, []).append(s.site_id)
-        else:
-            on_edge.setdefault(g.edges[s.u, s.v]["edge_id"], []).append((s.u, s.site_id, float(s.offset_km)))
-    out: list[tuple[float, float, str]] = []
-    route_km = drive_km = 0.0
-    for a, b in zip(route[:-1], route[1:], strict=True):
-        out += [(route_km, drive_km, sid) for sid in sorted(at_node.get(a, []))]
-        arc = g.edges[a, b]
-        for u_end, sid, off in on_edge.get(arc["edge_id"], []):
-            along = off if u_end == a else arc["length_km"] - off
-            out.append((route_km + along, drive_km + along * arc["drive_km"] / arc["length_km"], sid))
-        route_km += arc["length_km"]
-        drive_km += arc["drive_km"]
-    return sorted(x for x in out if x[1] < drive_km - 1e-6)
+class HubIndex:
+    """Where a set of open hubs lies on the network, for walking routes.
+
+    Parameters
+    ----------
+    network
+        The network.
+    sites
+        The candidate site table.
+    open_ids
+        Ids of the open hubs.
+    """
+
+    def __init__(self, network: Network, sites: pd.DataFrame, open_ids: set[str]) -> None:
+        g = network.graph
+        self.network = network
+        self.at_node: dict[str, list[str]] = {}
+        self.on_edge: dict[str, list[tuple[str, str, float]]] = {}
+        for s in sites[sites["site_id"].isin(open_ids)].itertuples(index=False):
+            if s.node:
+                self.at_node.setdefault(s.node, []).append(s.site_id)
+            else:
+                self.on_edge.setdefault(g.edges[s.u, s.v]["edge_id"], []).append((s.u, s.site_id, float(s.offset_km)))
+
+    def along(self, route: list[str]) -> tuple[list[tuple[float, float, str]], float]:
+        """(route km, driven km, site id) of open hubs passed before the destination, and the
+        route's driven length."""
+        g = self.network.graph
+        out: list[tuple[float, float, str]] = []
+        route_km = drive_km = 0.0
+        for a, b in zip(route[:-1], route[1:], strict=True):
+            out += [(route_km, drive_km, sid) for sid in sorted(self.at_node.get(a, []))]
+            arc = g.edges[a, b]
+            for u_end, sid, off in self.on_edge.get(arc["edge_id"], []):
+                along = off if u_end == a else arc["length_km"] - off
+                out.append((route_km + along, drive_km + along * arc["drive_km"] / arc["length_km"], sid))
+            route_km += arc["length_km"]
+            drive_km += arc["drive_km"]
+        return sorted(x for x in out if x[1] < drive_km - 1e-6), drive_km
 
 
-def simulate_trip(route: list[str], network: Network, sites: pd.DataFrame, open_ids: set[str],
-                  vehicle: VehicleConfig, breaks: BreaksConfig) -> TripResult:
+def simulate_legs(
+    hubs: list[tuple[float, float, str]], total_drive: float, vehicle: VehicleConfig, breaks: BreaksConfig
+) -> TripResult:
+    """Simulate a trip given the open hubs along it (see :meth:`HubIndex.along`)."""
+    share_per_km = vehicle.consumption_kwh_per_km / vehicle.battery_kwh
+    max_drive_km = breaks.max_driving_h * breaks.speed_kmh if breaks.enabled else float("inf")
+    soc, last_pos, min_soc = vehicle.soc_start, 0.0, vehicle.soc_start
+    stops, stops_km = [h[2] for h in hubs], [h[0] for h in hubs]
+    for pos, sid in [(d, sid) for _, d, sid in hubs] + [(total_drive, "")]:
+        leg = pos - last_pos
+        soc -= leg * share_per_km
+        min_soc = min(min_soc, soc)
+        if soc < vehicle.soc_min - _TOL:
+            return TripResult(
+                False, f"state of charge {soc:.3f} below soc_min at km {pos:.1f}", min_soc, soc, stops, stops_km
+            )
+        if leg > max_drive_km + 1e-6:
+            return TripResult(
+                False,
+                f"{leg:.1f} km driven without a stop (limit {max_drive_km:.1f} km) before km {pos:.1f}",
+                min_soc,
+                soc,
+                stops,
+                stops_km,
+            )
+        if sid:
+            soc = max(soc, vehicle.soc_max)
+        last_pos = pos
+    ok = soc >= vehicle.soc_arrival_min - _TOL
+    return TripResult(ok, "" if ok else f"arrives with {soc:.3f} < soc_arrival_min", min_soc, soc, stops, stops_km)
+
+
+def simulate_trip(
+    route: list[str],
+    network: Network,
+    sites: pd.DataFrame,
+    open_ids: set[str],
+    vehicle: VehicleConfig,
+    breaks: BreaksConfig,
+) -> TripResult:
     """Simulate a truck along ``route`` charging to ``soc_max`` at every open hub it passes.
 
     Returns
@@ -99,29 +153,8 @@ def simulate_trip(route: list[str], network: Network, sites: pd.DataFrame, open_
         ``soc_arrival_min`` and (with breaks enabled) never driving more than
         ``max_driving_h`` between stops.
     """
-    g = network.graph
-    hubs = _hubs_on_route(route, network, sites, open_ids)
-    total_drive = sum(g.edges[a, b]["drive_km"] for a, b in zip(route[:-1], route[1:], strict=True))
-    share_per_km = vehicle.consumption_kwh_per_km / vehicle.battery_kwh
-    max_drive_km = breaks.max_driving_h * breaks.speed_kmh if breaks.enabled else float("inf")
-    soc, last_pos, min_soc = vehicle.soc_start, 0.0, vehicle.soc_start
-    events = [(d, sid) for _, d, sid in hubs] + [(total_drive, "")]
-    for pos, sid in events:
-        leg = pos - last_pos
-        soc -= leg * share_per_km
-        min_soc = min(min_soc, soc)
-        if soc < vehicle.soc_min - _TOL:
-            return TripResult(False, f"state of charge {soc:.3f} below soc_min at km {pos:.1f}", min_soc, soc,
-                              [h[2] for h in hubs], [h[0] for h in hubs])
-        if leg > max_drive_km + 1e-6:
-            return TripResult(False, f"{leg:.1f} km driven without a stop (limit {max_drive_km:.1f} km) before km {pos:.1f}",
-                              min_soc, soc, [h[2] for h in hubs], [h[0] for h in hubs])
-        if sid:
-            soc = max(soc, vehicle.soc_max)
-        last_pos = pos
-    ok = soc >= vehicle.soc_arrival_min - _TOL
-    reason = "" if ok else f"arrives with {soc:.3f} < soc_arrival_min"
-    return TripResult(ok, reason, min_soc, soc, [h[2] for h in hubs], [h[0] for h in hubs])
+    hubs, total = HubIndex(network, sites, open_ids).along(route)
+    return simulate_legs(hubs, total, vehicle, breaks)
 
 
 def _listing(items: Iterable[str], n: int = 5) -> str:
@@ -161,19 +194,32 @@ def verify_plan(
     open_ids = set(hubs["site_id"])
     all_ids = set(sites["site_id"])
     unknown = sorted(open_ids - all_ids)
-    checks.append(Check("hubs_are_candidates", not unknown,
-                        "every open hub is a candidate site" if not unknown else f"unknown sites {_listing(unknown)}"))
+    checks.append(
+        Check(
+            "hubs_are_candidates",
+            not unknown,
+            "every open hub is a candidate site" if not unknown else f"unknown sites {_listing(unknown)}",
+        )
+    )
     locked_ids = set(sites.loc[sites["locked"], "site_id"])
     missing_locked = sorted(locked_ids - open_ids)
-    checks.append(Check("existing_hubs_open", not missing_locked,
-                        f"{len(locked_ids)} existing hub(s) kept open" if not missing_locked
-                        else f"existing hubs closed: {_listing(missing_locked)}"))
+    checks.append(
+        Check(
+            "existing_hubs_open",
+            not missing_locked,
+            f"{len(locked_ids)} existing hub(s) kept open"
+            if not missing_locked
+            else f"existing hubs closed: {_listing(missing_locked)}",
+        )
+    )
 
     failed, wrong_stops, missed, false_unservable = [], [], [], []
     served_mask = flows["served"].to_numpy(dtype=bool)
+    index_open = HubIndex(network, sites, open_ids)
+    index_all = HubIndex(network, sites, all_ids)
     for f, served in zip(flows.itertuples(index=False), served_mask, strict=True):
         route = list(f.route_nodes)
-        trip = simulate_trip(route, network, sites, open_ids, vehicle, breaks)
+        trip = simulate_legs(*index_open.along(route), vehicle, breaks)
         if served:
             if not trip.completed:
                 failed.append(f"{f.flow_id} ({trip.reason})")
@@ -182,51 +228,85 @@ def verify_plan(
         elif trip.completed:
             missed.append(f.flow_id)
         if f.status == "unservable":
-            best = simulate_trip(route, network, sites, all_ids, vehicle, breaks)
+            best = simulate_legs(*index_all.along(route), vehicle, breaks)
             if best.completed:
                 false_unservable.append(f.flow_id)
     n_served = int(served_mask.sum())
-    checks.append(Check("served_flows_complete_trip", not failed,
-                        f"{n_served} served flow(s) simulated: state of charge and driving time within limits"
-                        if not failed else f"{len(failed)} served flow(s) fail: {_listing(failed, 3)}"))
-    checks.append(Check("stops_match_simulation", not wrong_stops,
-                        "reported stops are the open hubs each served flow passes" if not wrong_stops
-                        else f"stops differ for {_listing(wrong_stops)}"))
-    checks.append(Check("unservable_flows_confirmed", not false_unservable,
-                        "flows reported unservable fail even with every candidate open" if not false_unservable
-                        else f"servable after all: {_listing(false_unservable)}"))
+    checks.append(
+        Check(
+            "served_flows_complete_trip",
+            not failed,
+            f"{n_served} served flow(s) simulated: state of charge and driving time within limits"
+            if not failed
+            else f"{len(failed)} served flow(s) fail: {_listing(failed, 3)}",
+        )
+    )
+    checks.append(
+        Check(
+            "stops_match_simulation",
+            not wrong_stops,
+            "reported stops are the open hubs each served flow passes"
+            if not wrong_stops
+            else f"stops differ for {_listing(wrong_stops)}",
+        )
+    )
+    checks.append(
+        Check(
+            "unservable_flows_confirmed",
+            not false_unservable,
+            "flows reported unservable fail even with every candidate open"
+            if not false_unservable
+            else f"servable after all: {_listing(false_unservable)}",
+        )
+    )
     # Informational for max_coverage (an early stop may leave some out); required for min_cost-all.
     require_all = objective.type == "min_cost" and objective.coverage_target is None
-    checks.append(Check("no_servable_flow_left_out", not missed or not require_all,
-                        "every flow the open hubs can serve is counted as served" if not missed
-                        else f"{len(missed)} flow(s) completable with the open hubs but not counted served: {_listing(missed)}"))
+    checks.append(
+        Check(
+            "no_servable_flow_left_out",
+            not missed or not require_all,
+            "every flow the open hubs can serve is counted as served"
+            if not missed
+            else f"{len(missed)} flow(s) completable with the open hubs but not counted served: {_listing(missed)}",
+        )
+    )
 
     new = hubs[~hubs["locked"].astype(bool)]
     if objective.max_hubs is not None:
-        checks.append(Check("max_hubs", len(new) <= objective.max_hubs, f"{len(new)} new hub(s) ≤ {objective.max_hubs}"
-                            if len(new) <= objective.max_hubs else f"{len(new)} new hubs > max_hubs {objective.max_hubs}"))
+        checks.append(
+            Check(
+                "max_hubs",
+                len(new) <= objective.max_hubs,
+                f"{len(new)} new hub(s) ≤ {objective.max_hubs}"
+                if len(new) <= objective.max_hubs
+                else f"{len(new)} new hubs > max_hubs {objective.max_hubs}",
+            )
+        )
     capex = float(sum(site_cost[s] for s in new["site_id"] if s in site_cost))
     reported = float(hubs["cost_eur"].sum())
-    checks.append(Check("cost_recomputed", abs(capex - reported) <= 1e-6 * max(1.0, capex),
-                        f"capex {capex:,.0f} EUR recomputed from the scenario (reported {reported:,.0f})"))
+    checks.append(
+        Check(
+            "cost_recomputed",
+            abs(capex - reported) <= 1e-6 * max(1.0, capex),
+            f"capex {capex:,.0f} EUR recomputed from the scenario (reported {reported:,.0f})",
+        )
+    )
     if objective.budget_eur is not None:
         ok = capex <= objective.budget_eur * (1 + 1e-9)
-        checks.append(Check("budget", ok, f"capex {capex:,.0f} EUR {'≤' if ok else '>'} budget {objective.budget_eur:,.0f} EUR"))
+        checks.append(
+            Check("budget", ok, f"capex {capex:,.0f} EUR {'≤' if ok else '>'} budget {objective.budget_eur:,.0f} EUR")
+        )
     if objective.coverage_target is not None:
         weight = flows["volume"].to_numpy(dtype=float)
         if objective.metric == "truck_km":
             weight = weight * flows["length_km"].to_numpy(dtype=float)
         share = float(weight[served_mask].sum() / weight.sum())
         ok = share >= objective.coverage_target - 1e-6
-        checks.append(Check("coverage_target", ok, f"served share {share:.4f} {'≥' if ok else '<'} target {objective.coverage_target}"))
+        checks.append(
+            Check(
+                "coverage_target",
+                ok,
+                f"served share {share:.4f} {'≥' if ok else '<'} target {objective.coverage_target}",
+            )
+        )
     return Verification(checks)
-
-
-def served_share(flows: pd.DataFrame) -> float:
-    """Served share of volume."""
-    v = flows["volume"].to_numpy(dtype=float)
-    return float(v[flows["served"].to_numpy(dtype=bool)].sum() / v.sum()) if v.sum() else 0.0
-
-
-__all__ += ["served_share"]
-_ = np  # numpy used in type context

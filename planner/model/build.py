@@ -72,9 +72,10 @@ class PlanningModel:
 
     def size(self) -> dict[str, int]:
         """Rows, columns, nonzeros and binaries of the problem."""
-        nnz = sum(len(c) for c in self.problem.constraints.values())
+        cons = self.problem.constraints()
+        nnz = sum(len(c) for c in cons)
         return {
-            "rows": len(self.problem.constraints),
+            "rows": len(cons),
             "columns": len(self.problem.variables()),
             "nonzeros": nnz,
             "binaries": len(self.variables.open),

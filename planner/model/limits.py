@@ -16,8 +16,9 @@ def add_hub_limit(problem: pulp.LpProblem, variables: Variables, max_hubs: int |
     problem += (pulp.lpSum(variables.open.values()) <= max_hubs, "max_hubs")
 
 
-def add_budget(problem: pulp.LpProblem, instance: PlanningInstance, variables: Variables,
-               budget_eur: float | None) -> None:
+def add_budget(
+    problem: pulp.LpProblem, instance: PlanningInstance, variables: Variables, budget_eur: float | None
+) -> None:
     """Capex of new hubs within ``budget_eur``."""
     if budget_eur is None or not variables.open:
         return
@@ -27,8 +28,9 @@ def add_budget(problem: pulp.LpProblem, instance: PlanningInstance, variables: V
     )
 
 
-def add_coverage_target(problem: pulp.LpProblem, variables: Variables, group_weight: np.ndarray,
-                        required: float) -> None:
+def add_coverage_target(
+    problem: pulp.LpProblem, variables: Variables, group_weight: np.ndarray, required: float
+) -> None:
     """Served weight of the groups needing new hubs at least ``required``."""
     if required <= 0 or not variables.served:
         return

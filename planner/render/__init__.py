@@ -1,0 +1,76 @@
+"""Maps and reports of a plan run folder.
+
+Public API
+----------
+render_run(run_dir, ...)
+    ``map.png``, ``map.svg`` (static A4 map), ``map.html`` (offline interactive map) and
+    ``report.html`` (printable report), written into the run folder.
+render_comparison(run_dirs, out_dir)
+    ``compare.html``: KPIs of several runs side by side and a map of sites that differ.
+
+All outputs are deterministic: the same run folder gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ._figure import svg_text
+from ._load import RunData, load_run
+from .compare import render_comparison
+from .report import write_report
+from .static_map import map_figure, write_static_maps
+from .web_map import write_web_map
+
+__all__ = ["RunData", "load_run", "render_comparison", "render_run"]
+
+
+def render_run(
+    run_dir: Path,
+    *,
+    png: bool = True,
+    svg: bool = True,
+    html_map: bool = True,
+    report: bool = True,
+    title: str | None = None,
+    tiles: bool = False,
+) -> list[Path]:
+    """Render the maps and the report of one run folder.
+
+    Parameters
+    ----------
+    run_dir : Path
+        Folder written by ``planner run`` (``summary.json``, ``hubs.csv``, ``flows.csv``,
+        ``plan.gpkg``; see ``docs/formats.md``). Missing optional files, layers or
+        columns are skipped.
+    png, svg : bool
+        Write ``map.png`` (A4 landscape, 200 dpi) / ``map.svg``.
+    html_map : bool
+        Write ``map.html``, a self-contained Leaflet map that works offline.
+    report : bool
+        Write ``report.html``, a self-contained printable report.
+    title : str, optional
+        Title for the maps and the report; default from the scenario name.
+    tiles : bool
+        Offer OpenStreetMap tiles in ``map.html`` (they need a network connection when
+        viewed; off by default so the page is fully offline).
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order png, svg, html map, report.
+    """
+    run_dir = Path(run_dir)
+    data = load_run(run_dir)
+    written: list[Path] = []
+    fig = None
+    if png or svg:
+        paths, fig = write_static_maps(data, run_dir, png=png, svg=svg, title=title)
+        written.extend(paths)
+    if html_map:
+        written.append(write_web_map(data, run_dir / "map.html", title=title, tiles=tiles))
+    if report:
+        if fig is None:
+            fig = map_figure(data, title)
+        written.append(write_report(data, svg_text(fig), run_dir / "report.html", title=title))
+    return written

@@ -1,0 +1,284 @@
+"""Read a run folder (see ``docs/formats.md``) into plain pandas/geopandas objects.
+
+Everything optional may be missing: a layer, a file, a column. Readers return empty
+frames or ``None`` rather than raising, so the renderers can draw what exists.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from shapely.geometry import LineString, MultiLineString
+
+WGS84 = "EPSG:4326"
+_ID_COLUMNS = (
+    "site_id",
+    "name",
+    "node_or_edge",
+    "country",
+    "tier",
+    "flow_id",
+    "origin",
+    "destination",
+    "route_nodes",
+    "stops",
+    "stops_km",
+    "u",
+    "v",
+    "corridor",
+    "road",
+    "mode",
+)
+_TRUE = {"true", "1", "yes", "y", "t"}
+
+
+@dataclass
+class RunData:
+    """Everything the renderers need from one run folder.
+
+    Attributes
+    ----------
+    run_dir : Path
+        The run folder.
+    summary : dict
+        Parsed ``summary.json`` (empty if absent).
+    hubs : geopandas.GeoDataFrame
+        One row per open hub (EPSG:4326 points), columns as in ``hubs.csv``;
+        ``locked`` is normalised to bool.
+    flows : pandas.DataFrame
+        Columns of ``flows.csv``; ``served`` normalised to bool, ``volume`` to float.
+    network : geopandas.GeoDataFrame or None
+        Layer ``network`` (lines) with ``served_volume``/``unserved_volume`` added by
+        :func:`aggregate_edge_flows`.
+    afir_gaps : geopandas.GeoDataFrame or None
+        Optional layer ``afir_gaps``.
+    flow_lines : geopandas.GeoDataFrame or None
+        Route lines, read only when flows could not be aggregated onto the network.
+    """
+
+    run_dir: Path
+    summary: dict[str, Any] = field(default_factory=dict)
+    hubs: gpd.GeoDataFrame = field(default_factory=lambda: _empty_points())
+    flows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    network: gpd.GeoDataFrame | None = None
+    afir_gaps: gpd.GeoDataFrame | None = None
+    flow_lines: gpd.GeoDataFrame | None = None
+
+    @property
+    def label(self) -> str:
+        """Short name of the run: the scenario name, else the folder name."""
+        name = self.summary.get("scenario")
+        return str(name) if name not in (None, "") else self.run_dir.name
+
+    @property
+    def title_label(self) -> str:
+        """Name for titles of a single run: the scenario name, else ``"plan"``.
+
+        Not the folder name: ``planner run`` renders inside a temporary folder.
+        """
+        name = self.summary.get("scenario")
+        return str(name) if name not in (None, "") else "plan"
+
+
+def _empty_points() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"site_id": pd.Series(dtype=str)}, geometry=[], crs=WGS84)
+
+
+def as_bool(values: pd.Series) -> pd.Series:
+    """Normalise ``true``/``false``/1/0/bool/NaN values to a bool Series (NaN -> False)."""
+
+    def conv(x: object) -> bool:
+        if isinstance(x, bool | np.bool_):
+            return bool(x)
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return False
+        if isinstance(x, int | float | np.integer | np.floating):
+            return bool(x)
+        return str(x).strip().lower() in _TRUE
+
+    return values.map(conv).astype(bool)
+
+
+def _read_csv(path: Path) -> pd.DataFrame | None:
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    dtypes = dict.fromkeys(_ID_COLUMNS, str)
+    # keep "NA" (Namibia) etc. as text in id columns, but empty cells as NaN
+    return pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
+
+
+def _layers(gpkg: Path) -> set[str]:
+    if not gpkg.is_file():
+        return set()
+    try:
+        return {str(row[0]) for row in pyogrio.list_layers(gpkg)}
+    except Exception:  # unreadable file: behave as if it were absent
+        return set()
+
+
+def _read_layer(run_dir: Path, name: str, layers: set[str]) -> gpd.GeoDataFrame | None:
+    """Read layer ``name`` from plan.gpkg, else ``<name>.geojson``; ``None`` if absent."""
+    gdf: gpd.GeoDataFrame | None = None
+    if name in layers:
+        gdf = gpd.read_file(run_dir / "plan.gpkg", layer=name, engine="pyogrio")
+    elif (run_dir / f"{name}.geojson").is_file():
+        gdf = gpd.read_file(run_dir / f"{name}.geojson", engine="pyogrio")
+    if gdf is None:
+        return None
+    if gdf.crs is None:
+        gdf = gdf.set_crs(WGS84)
+    elif not gdf.crs.equals(WGS84):
+        gdf = gdf.to_crs(WGS84)
+    for col in _ID_COLUMNS:
+        if col in gdf.columns:
+            gdf[col] = gdf[col].map(lambda x: x if x is None or isinstance(x, str) else str(x))
+    return gdf
+
+
+def _load_hubs(run_dir: Path, layers: set[str]) -> gpd.GeoDataFrame:
+    df = _read_csv(run_dir / "hubs.csv")
+    if df is not None and {"lon", "lat"} <= set(df.columns):
+        hubs = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=WGS84)
+    else:
+        hubs = _read_layer(run_dir, "hubs", layers)
+        if hubs is None:
+            return _empty_points()
+        if "lon" not in hubs.columns:
+            hubs["lon"] = hubs.geometry.x
+            hubs["lat"] = hubs.geometry.y
+    if "site_id" not in hubs.columns:
+        hubs["site_id"] = [f"hub-{i}" for i in range(len(hubs))]
+    hubs["site_id"] = hubs["site_id"].astype(str)
+    hubs["locked"] = as_bool(hubs["locked"]) if "locked" in hubs.columns else False
+    hubs = hubs[~hubs.geometry.is_empty & hubs.geometry.notna()]
+    return hubs.reset_index(drop=True)
+
+
+def _load_flows(run_dir: Path, layers: set[str]) -> pd.DataFrame:
+    df = _read_csv(run_dir / "flows.csv")
+    if df is None and "flows" in layers:
+        df = pyogrio.read_dataframe(run_dir / "plan.gpkg", layer="flows", read_geometry=False)
+    if df is None:
+        return pd.DataFrame(columns=["flow_id", "origin", "destination", "volume", "served"])
+    df = pd.DataFrame(df)
+    if "flow_id" not in df.columns:
+        df["flow_id"] = [str(i) for i in range(len(df))]
+    df["volume"] = pd.to_numeric(df.get("volume", 0.0), errors="coerce").fillna(0.0)
+    df["served"] = as_bool(df["served"]) if "served" in df.columns else False
+    return df.reset_index(drop=True)
+
+
+def edge_key(u: str, v: str) -> tuple[str, str]:
+    """Undirected key of a network edge."""
+    return (u, v) if u <= v else (v, u)
+
+
+def aggregate_edge_flows(network: gpd.GeoDataFrame, flows: pd.DataFrame) -> int:
+    """Add ``served_volume`` and ``unserved_volume`` (trucks/day) per network edge.
+
+    Each flow's ``route_nodes`` is walked pair by pair; its volume is added to the
+    edge joining the pair (direction ignored). Works in place on ``network``.
+
+    Returns
+    -------
+    int
+        Number of route steps that matched a network edge.
+    """
+    served: dict[tuple[str, str], float] = {}
+    unserved: dict[tuple[str, str], float] = {}
+    if "route_nodes" in flows.columns and len(flows):
+        for route, vol, ok in zip(
+            flows["route_nodes"], flows["volume"], flows["served"], strict=True
+        ):
+            if not isinstance(route, str) or not route:
+                continue
+            nodes = route.split(";")
+            target = served if ok else unserved
+            for a, b in zip(nodes[:-1], nodes[1:], strict=True):
+                k = edge_key(a, b)
+                target[k] = target.get(k, 0.0) + float(vol)
+    keys = [edge_key(str(u), str(v)) for u, v in zip(network["u"], network["v"], strict=True)]
+    seen: set[tuple[str, str]] = set()
+    s_col, u_col = [], []
+    matched = 0
+    for k in keys:
+        if k in seen:  # parallel edges: count the volume once
+            s_col.append(0.0)
+            u_col.append(0.0)
+            continue
+        seen.add(k)
+        s_col.append(served.get(k, 0.0))
+        u_col.append(unserved.get(k, 0.0))
+        matched += int(k in served) + int(k in unserved)
+    network["served_volume"] = s_col
+    network["unserved_volume"] = u_col
+    return matched
+
+
+def _load_network(run_dir: Path, layers: set[str]) -> gpd.GeoDataFrame | None:
+    net = _read_layer(run_dir, "network", layers)
+    if net is None:
+        return None
+    net = net[net.geometry.notna() & ~net.geometry.is_empty].reset_index(drop=True)
+    for col, default in (("u", ""), ("v", ""), ("tier", "core"), ("mode", "road")):
+        if col not in net.columns:
+            net[col] = default
+        net[col] = net[col].fillna(default).astype(str)
+    net["tier"] = net["tier"].str.strip().str.lower().replace("", "core")
+    net["mode"] = net["mode"].str.strip().str.lower().replace("", "road")
+    return net
+
+
+def load_run(run_dir: Path, *, need_flow_lines: bool = True) -> RunData:
+    """Read a run folder.
+
+    Parameters
+    ----------
+    run_dir : Path
+        Folder written by ``planner run``.
+    need_flow_lines : bool
+        Read the ``flows`` route lines when flows cannot be put on network edges.
+
+    Returns
+    -------
+    RunData
+    """
+    run_dir = Path(run_dir)
+    summary: dict[str, Any] = {}
+    if (run_dir / "summary.json").is_file():
+        summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    layers = _layers(run_dir / "plan.gpkg")
+    data = RunData(run_dir=run_dir, summary=summary)
+    data.hubs = _load_hubs(run_dir, layers)
+    data.flows = _load_flows(run_dir, layers)
+    data.network = _load_network(run_dir, layers)
+    data.afir_gaps = _read_layer(run_dir, "afir_gaps", layers)
+    matched = 0
+    if data.network is not None:
+        matched = aggregate_edge_flows(data.network, data.flows)
+    if need_flow_lines and matched == 0 and len(data.flows):
+        lines = _read_layer(run_dir, "flows", layers)
+        if lines is not None and len(lines):
+            lines["volume"] = pd.to_numeric(lines.get("volume", 0.0), errors="coerce").fillna(0)
+            lines["served"] = as_bool(lines["served"]) if "served" in lines else False
+            lines = lines[lines.geometry.notna() & ~lines.geometry.is_empty]
+            # keep the largest flows only: the fallback is for small or odd runs
+            data.flow_lines = lines.sort_values("volume", ascending=False).head(500)
+    return data
+
+
+def explode_lines(geom: object) -> list[np.ndarray]:
+    """Coordinates arrays of the parts of a (multi)line geometry."""
+    if isinstance(geom, LineString):
+        return [np.asarray(geom.coords)[:, :2]]
+    if isinstance(geom, MultiLineString):
+        return [np.asarray(g.coords)[:, :2] for g in geom.geoms]
+    return []

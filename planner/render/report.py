@@ -1,0 +1,379 @@
+"""Self-contained, printable HTML report of one run (``report.html``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import _style as st
+from . import charts
+from ._figure import svg_text
+from ._html import esc, page, table
+from ._load import RunData
+
+TOP_HUBS = 25
+TOP_UNSERVED = 50
+MAX_LIST = 30
+HUB_COLUMNS = (
+    "site_id",
+    "name",
+    "country",
+    "tier",
+    "locked",
+    "chargers",
+    "chargers_mcs",
+    "chargers_ccs",
+    "power_kw",
+    "utilisation",
+    "opened_year",
+    "flows_charging",
+    "volume_charging",
+    "cost_eur",
+)
+HANDLED_KEYS = {
+    "scenario",
+    "status",
+    "objective_value",
+    "best_bound",
+    "mip_gap",
+    "solver",
+    "solve_seconds",
+    "hub_count",
+    "total_volume",
+    "covered_volume",
+    "covered_share",
+    "total_cost_eur",
+    "vehicle",
+    "verification",
+    "model",
+    "candidates",
+    "flows",
+    "unservable_flows",
+    "tradeoff",
+    "cost_breakdown",
+}
+NUMERIC_COLUMNS = {
+    "chargers",
+    "chargers_mcs",
+    "chargers_ccs",
+    "power_kw",
+    "utilisation",
+    "opened_year",
+    "flows_charging",
+    "volume_charging",
+    "cost_eur",
+    "volume",
+    "length_km",
+}
+
+
+def _kpis(data: RunData) -> str:
+    s = data.summary
+    cards: list[tuple[str, str]] = []
+    hub_count = s.get("hub_count", len(data.hubs) if len(data.hubs) else None)
+    if hub_count is not None:
+        cards.append(("Hubs", st.fmt_num(hub_count)))
+    if "covered_share" in s:
+        cards.append(("Served share", st.fmt_pct(s["covered_share"])))
+    if "covered_volume" in s:
+        tail = f" / {st.fmt_num(s['total_volume'])}" if "total_volume" in s else ""
+        cards.append(("Covered volume (trucks/day)", st.fmt_num(s["covered_volume"]) + tail))
+    if "total_cost_eur" in s:
+        cards.append(("Total cost", st.fmt_eur(s["total_cost_eur"])))
+    if "chargers" in data.hubs.columns and len(data.hubs):
+        cards.append(
+            (
+                "Charging points",
+                st.fmt_num(pd.to_numeric(data.hubs["chargers"], errors="coerce").sum()),
+            )
+        )
+    if "power_kw" in data.hubs.columns and len(data.hubs):
+        mw = pd.to_numeric(data.hubs["power_kw"], errors="coerce").sum() / 1000
+        cards.append(("Installed power", f"{st.fmt_num(mw, 1)} MW"))
+    if "status" in s:
+        gap = s.get("mip_gap")
+        cards.append(
+            (
+                "Solver status",
+                str(s["status"]) + (f" (gap {st.fmt_pct(gap, 2)})" if gap is not None else ""),
+            )
+        )
+    ver = s.get("verification")
+    if isinstance(ver, dict) and "passed" in ver:
+        cards.append(("Verification", "passed" if ver["passed"] else "FAILED"))
+    html = []
+    for k, v in cards:
+        cls = ""
+        if k == "Verification":
+            cls = " ok" if v == "passed" else " bad"
+        html.append(
+            f'<div class="kpi"><div class="k">{esc(k)}</div>'
+            f'<div class="v{cls}">{esc(v)}</div></div>'
+        )
+    return '<div class="kpis">' + "".join(html) + "</div>" if html else ""
+
+
+def _verification(summary: dict[str, Any]) -> str:
+    ver = summary.get("verification")
+    if not isinstance(ver, dict):
+        return ""
+    passed = ver.get("passed")
+    head = (
+        '<p class="ok">All checks passed.</p>'
+        if passed
+        else '<p class="bad">Verification FAILED.</p>'
+        if passed is not None
+        else ""
+    )
+    checks = [c for c in ver.get("checks", []) if isinstance(c, dict)]
+    rows = []
+    for c in checks:
+        ok = c.get("passed")
+        mark = '<span class="ok">✓ pass</span>' if ok else '<span class="bad">✗ fail</span>'
+        rows.append([c.get("name", ""), mark, c.get("detail", "")])
+    tbl = table(["Check", "Result", "Detail"], rows, raw=[False, True, False]) if rows else ""
+    return "<h2>Verification</h2>" + head + tbl
+
+
+def _figure_html(fig: Figure | None, caption: str) -> str:
+    if fig is None:
+        return ""
+    return f"<figure>{svg_text(fig)}<figcaption>{esc(caption)}</figcaption></figure>"
+
+
+def _cell(value: Any, col: str) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if col == "cost_eur":
+        return st.fmt_eur(value)
+    if col == "utilisation":
+        f = pd.to_numeric(value, errors="coerce")
+        return st.fmt_pct(f) if pd.notna(f) and f <= 1.0 else st.fmt_num(f, 1)
+    if col == "opened_year":
+        return st.fmt_num(value).replace(",", "")
+    if isinstance(value, float):
+        return "–" if pd.isna(value) else st.fmt_num(value, 0 if value.is_integer() else 1)
+    return "–" if value is None else str(value)
+
+
+def _numeric_col(col: str) -> bool:
+    return col in NUMERIC_COLUMNS
+
+
+def _top_hubs(hubs: pd.DataFrame) -> str:
+    if not len(hubs):
+        return "<h2>Top hubs</h2><p>No hubs open.</p>"
+    cols = [c for c in HUB_COLUMNS if c in hubs.columns]
+    key = next((c for c in ("volume_charging", "power_kw", "chargers") if c in hubs.columns), None)
+    df = hubs
+    if key:
+        df = hubs.assign(_k=pd.to_numeric(hubs[key], errors="coerce").fillna(0)).sort_values(
+            ["_k", "site_id"], ascending=[False, True], kind="stable"
+        )
+    df = df.head(TOP_HUBS)
+    rows = [[_cell(r[c], c) for c in cols] for _, r in df.iterrows()]
+    note = (
+        f'<p class="note">{min(TOP_HUBS, len(hubs))} of {len(hubs)} hubs'
+        + (f", by {esc(key.replace('_', ' '))}" if key else "")
+        + ".</p>"
+    )
+    return (
+        "<h2>Top hubs</h2>"
+        + note
+        + table([c.replace("_", " ") for c in cols], rows, [_numeric_col(c) for c in cols])
+    )
+
+
+def _flows(data: RunData) -> str:
+    f = data.flows
+    if not len(f):
+        return ""
+    total = float(f["volume"].sum()) or 1.0
+    rows = []
+    for label, sub in (("All flows", f), ("Served", f[f["served"]]), ("Unserved", f[~f["served"]])):
+        length = (
+            pd.to_numeric(sub["length_km"], errors="coerce").mean()
+            if "length_km" in sub and len(sub)
+            else None
+        )
+        rows.append(
+            [
+                label,
+                st.fmt_num(len(sub)),
+                st.fmt_num(sub["volume"].sum()),
+                st.fmt_pct(sub["volume"].sum() / total),
+                st.fmt_num(length),
+            ]
+        )
+    out = [
+        "<h2>Flows</h2>",
+        table(
+            ["", "Flows", "Volume (trucks/day)", "Share of volume", "Mean length (km)"],
+            rows,
+            [False, True, True, True, True],
+        ),
+    ]
+    un = f[~f["served"]].sort_values(["volume", "flow_id"], ascending=[False, True], kind="stable")
+    listed = set(un["flow_id"].astype(str))
+    extra = [str(x) for x in data.summary.get("unservable_flows", []) or [] if str(x) not in listed]
+    out.append("<h3>Unserved flows</h3>")
+    if not len(un) and not extra:
+        out.append("<p>None: every flow is served.</p>")
+    if len(un):
+        cols = [
+            c
+            for c in ("flow_id", "origin", "destination", "volume", "length_km", "status")
+            if c in un.columns
+        ]
+        rows = [[_cell(r[c], c) for c in cols] for _, r in un.head(TOP_UNSERVED).iterrows()]
+        out.append(
+            f'<p class="note">{min(TOP_UNSERVED, len(un))} largest of {len(un)} unserved flows.</p>'
+        )
+        out.append(
+            table([c.replace("_", " ") for c in cols], rows, [_numeric_col(c) for c in cols])
+        )
+    if extra:
+        out.append(
+            '<p class="note">Unservable according to summary.json: '
+            + esc(", ".join(extra[:200]))
+            + (" …" if len(extra) > 200 else "")
+            + "</p>"
+        )
+    return "".join(out)
+
+
+def _countries(hubs: pd.DataFrame) -> str:
+    tab = charts.country_table(hubs)
+    if tab.empty:
+        return ""
+    cols = list(tab.columns)
+    rows = []
+    for country, r in tab.iterrows():
+        cells = [str(country)]
+        for c in cols:
+            cells.append(
+                st.fmt_eur(r[c]) if c == "cost_eur" else st.fmt_num(r[c], 1 if c == "MW" else 0)
+            )
+        rows.append(cells)
+    return "<h3>Hubs per country</h3>" + table(
+        ["country"] + [c.replace("_", " ") for c in cols], rows, [False] + [True] * len(cols)
+    )
+
+
+def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, str]]:
+    if isinstance(obj, dict):
+        out: list[tuple[str, str]] = []
+        for k, v in obj.items():
+            out.extend(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    if isinstance(obj, list):
+        if all(not isinstance(v, dict | list) for v in obj):
+            text = ", ".join(str(v) for v in obj[:MAX_LIST])
+            return [(prefix, text + (f" … ({len(obj)} items)" if len(obj) > MAX_LIST else ""))]
+        return [(prefix, f"{len(obj)} entries")]
+    if isinstance(obj, bool):
+        return [(prefix, "yes" if obj else "no")]
+    if isinstance(obj, float):
+        return [(prefix, f"{obj:,.0f}" if abs(obj) >= 1000 else f"{obj:.6g}")]
+    if isinstance(obj, int):
+        return [(prefix, f"{obj:,}" if abs(obj) >= 10_000 else str(obj))]
+    return [(prefix, str(obj))]
+
+
+def _details(summary: dict[str, Any]) -> str:
+    out = []
+    solver = [
+        (k, summary[k])
+        for k in (
+            "solver",
+            "status",
+            "objective_value",
+            "best_bound",
+            "mip_gap",
+            "solve_seconds",
+            "candidates",
+            "flows",
+        )
+        if k in summary
+    ]
+    if isinstance(summary.get("flows"), list):
+        solver = [(k, len(v) if k == "flows" else v) for k, v in solver]
+    model = summary.get("model") if isinstance(summary.get("model"), dict) else {}
+    rows = [
+        (k.replace("_", " "), _flatten(v)[0][1] if not isinstance(v, str) else v) for k, v in solver
+    ] + [(f"model {k}", st.fmt_num(v)) for k, v in model.items()]
+    if rows:
+        out.append("<h3>Solver and model</h3>" + table(["", "value"], rows))
+    vehicle = summary.get("vehicle")
+    if isinstance(vehicle, dict) and vehicle:
+        out.append("<h3>Vehicle</h3>" + table(["parameter", "value"], _flatten(vehicle)))
+    rest = {k: v for k, v in summary.items() if k not in HANDLED_KEYS}
+    if rest:
+        out.append("<h3>Further results</h3>" + table(["key", "value"], _flatten(rest)))
+    return "<h2>Details</h2>" + "".join(out) if out else ""
+
+
+def report_html(data: RunData, map_svg: str | None, *, title: str | None = None) -> str:
+    """The complete report page.
+
+    Parameters
+    ----------
+    data : RunData
+        Loaded run.
+    map_svg : str or None
+        Inline SVG of the static map (see :func:`planner.render._figure.svg_text`).
+    title : str, optional
+        Report title; defaults to the scenario name.
+
+    Returns
+    -------
+    str
+    """
+    s = data.summary
+    title = title or f"Charging hub plan: {data.title_label}"
+    # no folder name: `planner run` renders inside a temporary folder before moving it
+    sub = [str(s[k]) for k in ("scenario", "description") if s.get(k)]
+    parts = [
+        f"<h1>{esc(title)}</h1>",
+        f'<p class="sub">{esc(" · ".join(sub))}</p>' if sub else "",
+        _kpis(data),
+        _verification(s),
+    ]
+    if map_svg:
+        parts.append(
+            '<h2>Map</h2><figure class="map">'
+            + map_svg
+            + "<figcaption>Hubs, network by tier and flow volume per edge "
+            "(green served, red unserved). Interactive version: map.html."
+            "</figcaption></figure>"
+        )
+    chart_html = [
+        _figure_html(charts.tradeoff_chart(s), "Served share vs number of hubs"),
+    ]
+    cost = charts.cost_chart(s, data.hubs)
+    if cost is not None:
+        chart_html.append(_figure_html(cost[0], cost[1]))
+    chart_html.append(
+        _figure_html(charts.country_chart(data.hubs), "Charging points and power per country")
+    )
+    chart_html.append(_figure_html(charts.rollout_chart(data.hubs), "Rollout by year"))
+    chart_html = [c for c in chart_html if c]
+    if chart_html:
+        parts.append('<h2>Charts</h2><div class="charts">' + "".join(chart_html) + "</div>")
+    parts.extend([_top_hubs(data.hubs), _countries(data.hubs), _flows(data), _details(s)])
+    parts.append(
+        '<p class="note">Generated by planner. Country outlines: Natural Earth (public domain).</p>'
+    )
+    return page(title, "\n".join(p for p in parts if p))
+
+
+def write_report(
+    data: RunData, map_svg: str | None, out: Path | None = None, *, title: str | None = None
+) -> Path:
+    """Write ``report.html`` (default into the run folder) and return its path."""
+    out = out or data.run_dir / "report.html"
+    out.write_text(report_html(data, map_svg, title=title), encoding="utf-8")
+    return out

@@ -1,0 +1,81 @@
+"""Shared fixtures: small networks and scenarios written to a temporary folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_csv(path: Path, header: str, rows: list[str]) -> Path:
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\") + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    return repr(v)
+
+
+def write_scenario(path: Path, data: dict[str, Any]) -> Path:
+    """Write a (two-level) scenario dict as TOML."""
+    lines = [f"{k} = {toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    for k, v in data.items():
+        if isinstance(v, dict):
+            lines.append(f"\n[{k}]")
+            lines += [f"{kk} = {toml_value(vv)}" for kk, vv in v.items() if vv is not None]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def line_network(folder: Path, n: int = 5, step_km: float = 100.0) -> tuple[Path, Path]:
+    """Nodes N0..N{n-1} on a west-east line, ``step_km`` apart (coordinates ~consistent)."""
+    deg = step_km / 111.0 / 0.7  # longitude degrees at ~45.6° N for step_km (roads 10 % longer)
+    nodes = [f"N{i},Node {i},{i * deg * 0.9:.6f},45.6" for i in range(n)]
+    edges = [f"N{i},N{i + 1},{step_km}" for i in range(n - 1)]
+    return (
+        write_csv(folder / "nodes.csv", "id,name,lon,lat", nodes),
+        write_csv(folder / "edges.csv", "u,v,length_km", edges),
+    )
+
+
+def base_scenario(folder: Path, *, flows: list[str], **sections: dict[str, Any]) -> dict[str, Any]:
+    """A scenario dict on the line network in ``folder`` with vehicle range 150 km."""
+    write_csv(folder / "flows.csv", "id,origin,destination,volume", flows)
+    data: dict[str, Any] = {
+        "name": "test",
+        "network": {"nodes": "nodes.csv", "edges": "edges.csv"},
+        "candidates": {"include_nodes": True},
+        "demand": {"flows": "flows.csv"},
+        # 0.75 × 200 kWh / 1.0 kWh/km = 150 km between hubs and from the origin.
+        "vehicle": {
+            "battery_kwh": 200.0,
+            "consumption_kwh_per_km": 1.0,
+            "soc_min": 0.05,
+            "soc_max": 0.80,
+            "soc_start": 0.80,
+            "soc_arrival_min": 0.05,
+        },
+        "breaks": {"enabled": False},
+        "costs": {"site_fixed_eur": 1000.0, "charger_eur": 0.0, "chargers_per_hub": 1},
+        "objective": {"type": "max_coverage", "max_hubs": 1},
+        "solver": {"name": "highs", "mip_gap": 0.0, "time_limit_s": 60.0},
+        "output": {"maps": False},
+    }
+    for key, value in sections.items():
+        data[key] = {**data.get(key, {}), **value}
+    return data
+
+
+@pytest.fixture
+def line5(tmp_path: Path) -> Path:
+    line_network(tmp_path, 5)
+    return tmp_path

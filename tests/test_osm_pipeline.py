@@ -1,0 +1,58 @@
+"""An OSM-built network runs end to end: build → scenario → plan → verifier."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.api import solve_scenario
+from planner.osm import build_network
+from planner.scenario import load_scenario
+from tests.conftest import write_csv, write_scenario
+
+FIXTURE = Path(__file__).parent / "fixtures" / "osm" / "dual_carriageway.osm"
+
+
+@pytest.fixture(scope="module")
+def osm_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("osm") / "net.gpkg"
+    build_network(FIXTURE, out)
+    return out
+
+
+def test_osm_network_plan_uses_the_carriageway_of_travel(osm_gpkg: Path, tmp_path: Path) -> None:
+    # n1 → n4 eastbound and back westbound, 11.5 km each way. A 10 kWh battery at 1 kWh/km
+    # from 0.8 to 0.1 gives 7 km: each direction needs a stop on its own carriageway.
+    write_csv(tmp_path / "flows.csv", "id,origin,destination,volume", ["east,n1,n4,10", "west,n4,n1,12"])
+    sc = write_scenario(
+        tmp_path / "osm.toml",
+        {
+            "name": "osm-e2e",
+            "network": {"gpkg": str(osm_gpkg)},
+            "candidates": {"include_nodes": False},
+            "demand": {"flows": "flows.csv"},
+            "vehicle": {
+                "battery_kwh": 10.0,
+                "consumption_kwh_per_km": 1.0,
+                "soc_min": 0.1,
+                "soc_max": 0.8,
+                "soc_start": 0.8,
+                "soc_arrival_min": 0.1,
+            },
+            "breaks": {"enabled": False},
+            "objective": {"type": "min_cost"},
+            "output": {"maps": False},
+        },
+    )
+    plan = solve_scenario(load_scenario(sc))
+    assert plan.verification.passed
+    flows = plan.flows.set_index("flow_id")
+    assert flows.loc["east", "served"] and flows.loc["west", "served"]
+    # Eastbound charges at the existing MCS charger on the southern (eastbound) carriageway:
+    # it is locked open, so no new hub is needed for that direction.
+    assert "osm-n220" in flows.loc["east", "stops"]
+    assert "osm-n220" not in flows.loc["west", "stops"]
+    # Westbound needs the northern services: the only new hub.
+    assert list(plan.hubs.loc[~plan.hubs["locked"], "site_id"]) == ["osm-w210"]
+    assert flows.loc["west", "stops"] == ["osm-w210"]
