@@ -68,6 +68,8 @@ def _gravity(config: DemandConfig, network: Network) -> pd.DataFrame:
         zones = gravity.load_zones(config.zones)
     except ValueError as exc:
         raise DataError(str(exc)) from None
+    off_tier = zones["node"].isin(network.off_tier_nodes)
+    zones = zones[~off_tier]  # zones loading on edges of tiers left out of this scenario
     unknown = sorted(set(zones["node"]) - set(network.graph.nodes))
     if unknown:
         raise DataError(

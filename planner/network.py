@@ -48,6 +48,7 @@ class Network:
     nodes: pd.DataFrame
     edges: pd.DataFrame
     source: str
+    off_tier_nodes: frozenset[str] = frozenset()
 
 
 def great_circle_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
@@ -203,6 +204,7 @@ def network_from_frames(
             "use core or comprehensive."
         )
     edges["oneway"] = _to_bool(edges["oneway"], edges_where, "oneway")
+    all_ids = set(nodes.index)
     edges = edges[edges["tier"].isin(tiers)].reset_index(drop=True)
     if edges.empty:
         raise DataError(f"{edges_where}: no edges left after keeping tiers {list(tiers)}; check network.tiers.")
@@ -222,6 +224,7 @@ def network_from_frames(
         nodes.loc[edges["v"], "lat"].to_numpy(),
     )
     road = (edges["mode"] == "road").to_numpy()
+    length = edges["length_km"].to_numpy(dtype=float)
     too_short = road & (length < 0.9 * gc - 1.0)
     too_long = road & (length > max_detour_ratio * gc + 10.0)
     for mask, what in (
@@ -267,7 +270,8 @@ def network_from_frames(
             f"{source}: the network is not connected: {len(components)} components ({parts}); "
             "add the missing links or remove the stray nodes."
         )
-    return Network(graph=graph, nodes=nodes.loc[sorted(used)], edges=edges, source=source)
+    return Network(graph=graph, nodes=nodes.loc[sorted(used)], edges=edges, source=source,
+                   off_tier_nodes=frozenset(all_ids - used))
 
 
 def load_network(config: NetworkConfig) -> Network:

@@ -106,18 +106,20 @@ class DemandConfig(_Section):
         description="CSV of freight zones for the gravity model (used when 'flows' is not set).",
     )
     total_trucks_per_day: float = Field(
-        1.0e6,
+        1_237_300.0,
         gt=0,
-        json_schema_extra=_unit("truck-km/day ÷ km: see gravity model docs"),
-        description="Gravity model scale: total heavy-truck trips per day distributed among "
-        "zone pairs before the min_trip_km cut (see planner.gravity).",
+        json_schema_extra=_unit("trucks/day"),
+        description="Gravity model scale: heavy-truck trips per day summed over all ordered node pairs at "
+        "least min_trip_km apart, before the max_flows cut (default: calibrated to Eurostat road "
+        "freight, see data/README.md).",
     )
     distance_decay: float = Field(
-        1.0,
+        2.85,
         ge=0,
         le=5,
         json_schema_extra=_unit("1"),
-        description="Gravity model distance-decay parameter (see planner.gravity).",
+        description="Gravity model power-law exponent β in T_ij ∝ W_i W_j d_ij^-β (default: calibrated "
+        "to Eurostat tonne-km by distance class, see data/README.md).",
     )
     min_trip_km: float = Field(
         200.0,
@@ -171,7 +173,8 @@ class VehicleConfig(_Section):
         gt=0,
         le=1,
         json_schema_extra=_unit("share of battery"),
-        description="State of charge a truck is charged to at every open hub it passes.",
+        description="State of charge a truck is charged to at every open hub it passes (a truck "
+        "arriving above it does not charge).",
     )
     soc_start: float = Field(
         0.80,
@@ -192,8 +195,8 @@ class VehicleConfig(_Section):
     def _ordered(self) -> VehicleConfig:
         if not self.soc_min < self.soc_max:
             raise ValueError("soc_min must be below soc_max")
-        if not self.soc_min <= self.soc_start <= self.soc_max:
-            raise ValueError("soc_start must lie between soc_min and soc_max")
+        if not self.soc_min <= self.soc_start:
+            raise ValueError("soc_start must not be below soc_min")
         if not self.soc_min <= self.soc_arrival_min < self.soc_max:
             raise ValueError("soc_arrival_min must lie in [soc_min, soc_max)")
         return self

@@ -143,7 +143,7 @@ def _solve_highs(problem: pulp.LpProblem, config: SolverConfig) -> SolveResult:
 
 _CBC_PATTERNS = {
     "objective": re.compile(r"^Objective value:\s+(\S+)", re.M),
-    "bound": re.compile(r"^Lower bound:\s+(\S+)", re.M),
+    "bound": re.compile(r"^(?:Lower|Upper) bound:\s+(\S+)", re.M),
     "gap": re.compile(r"^Gap:\s+(\S+)", re.M),
     "result": re.compile(r"^Result - (.+)$", re.M),
 }
@@ -167,11 +167,11 @@ def _solve_cbc(problem: pulp.LpProblem, config: SolverConfig) -> SolveResult:
         text = log.read_text() if log.exists() else ""
     found = {k: p.search(text) for k, p in _CBC_PATTERNS.items()}
     result = found["result"].group(1).strip() if found["result"] else pulp.LpStatus[problem.status]
-    sign = -1.0 if problem.sense == pulp.LpMaximize else 1.0
-    # CBC minimises internally: a maximisation is logged with the objective negated.
-    obj_log = float(found["objective"].group(1)) * sign if found["objective"] else None
-    bound_log = float(found["bound"].group(1)) * sign if found["bound"] else None
-    gap = float(found["gap"].group(1)) if found["gap"] else None
+    # CBC logs objective and bound in the problem's own sense ("Upper bound" when maximising);
+    # its gap carries a sign by convention: report the magnitude.
+    obj_log = float(found["objective"].group(1)) if found["objective"] else None
+    bound_log = float(found["bound"].group(1)) if found["bound"] else None
+    gap = abs(float(found["gap"].group(1))) if found["gap"] else None
     time_hit = "time" in result.lower() or "stopped" in result.lower()
     sol = problem.sol_status
     if sol == pulp.LpSolutionOptimal and not time_hit:

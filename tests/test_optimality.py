@@ -49,7 +49,7 @@ def random_case(folder: Path, seed: int, *, oneway: bool) -> None:
     write_csv(folder / "flows.csv", "id,origin,destination,volume", flows)
 
 
-def scenario_dict(objective: dict, *, breaks: bool, round_trip: bool) -> dict:
+def scenario_dict(objective: dict, *, breaks: bool, round_trip: bool, soc_start: float = 0.7) -> dict:
     return {
         "name": "brute",
         "network": {"nodes": "nodes.csv", "edges": "edges.csv"},
@@ -107,13 +107,15 @@ def enumerate_best(sc_path: Path, max_hubs: int):
 
 
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("variant", ["plain", "breaks", "oneway", "round_trip"])
+@pytest.mark.parametrize("variant", ["plain", "breaks", "oneway", "round_trip", "full_start"])
 def test_milp_matches_enumeration(tmp_path: Path, seed: int, variant: str) -> None:
     random_case(tmp_path, seed, oneway=variant == "oneway")
     breaks, rt = variant == "breaks", variant == "round_trip"
+    start = 1.0 if variant == "full_start" else 0.7  # above soc_max: hubs passed early add nothing
     p = 2
     sc_path = write_scenario(
-        tmp_path / "max.toml", scenario_dict({"type": "max_coverage", "max_hubs": p}, breaks=breaks, round_trip=rt)
+        tmp_path / "max.toml",
+        scenario_dict({"type": "max_coverage", "max_hubs": p}, breaks=breaks, round_trip=rt, soc_start=start),
     )
     best_by_k, min_hubs_all, vol, servable = enumerate_best(sc_path, p)
     best = max(best_by_k.values())
@@ -130,13 +132,15 @@ def test_milp_matches_enumeration(tmp_path: Path, seed: int, variant: str) -> No
     fewest_for_target = min(k for k, v in best_by_k.items() if v >= best - 1e-9)
     sc3 = write_scenario(
         tmp_path / "target.toml",
-        scenario_dict({"type": "min_cost", "coverage_target": target}, breaks=breaks, round_trip=rt),
+        scenario_dict({"type": "min_cost", "coverage_target": target}, breaks=breaks, round_trip=rt, soc_start=start),
     )
     plan3 = solve_scenario(load_scenario(sc3))
     assert plan3.summary["new_hub_count"] == fewest_for_target
     assert plan3.summary["total_cost_eur"] == pytest.approx(110.0 * fewest_for_target)
     if min_hubs_all is not None:
-        sc2 = write_scenario(tmp_path / "min.toml", scenario_dict({"type": "min_cost"}, breaks=breaks, round_trip=rt))
+        sc2 = write_scenario(
+            tmp_path / "min.toml", scenario_dict({"type": "min_cost"}, breaks=breaks, round_trip=rt, soc_start=start)
+        )
         plan2 = solve_scenario(load_scenario(sc2))
         assert plan2.summary["new_hub_count"] == min_hubs_all
         assert plan2.summary["covered_volume"] == pytest.approx(float(vol[servable].sum()))

@@ -119,11 +119,12 @@ def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
     weight = flow_weight(instance, spec.metric)
     free = np.array([w is not None and len(w) == 0 for w in instance.windows], dtype=bool)
     offset = float(weight[free].sum())
-    variables = make_variables(instance)
+    sense = pulp.LpMaximize if spec.objective == "max_coverage" else pulp.LpMinimize
+    problem = pulp.LpProblem(f"planner_{spec.objective}", sense)
+    variables = make_variables(problem, instance)
     gweight = group_weight(instance, variables.groups, weight)
     cost = {k: float(instance.site_cost[k]) for k in variables.open}
     if spec.objective == "max_coverage":
-        problem = pulp.LpProblem("planner_max_coverage", pulp.LpMaximize)
         total_cost = sum(cost.values()) or 1.0
         eps = _TIE_BREAK * (float(gweight.min()) if len(gweight) else 1.0) / total_cost
         problem += (
@@ -134,7 +135,6 @@ def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
         add_coverage(problem, variables, require_all=False)
     else:
         required = _check_target(instance, spec, weight)
-        problem = pulp.LpProblem("planner_min_cost", pulp.LpMinimize)
         problem += (pulp.lpSum(cost[k] * x for k, x in variables.open.items()), "capex")
         add_coverage(problem, variables, require_all=spec.coverage_target is None)
         if spec.coverage_target is not None:

@@ -46,18 +46,18 @@ def group_flows(instance: PlanningInstance) -> tuple[list[list[int]], list[list[
     return [by_key[k] for k in keys], [list(k) for k in keys]
 
 
-def make_variables(instance: PlanningInstance) -> Variables:
+def make_variables(problem: pulp.LpProblem, instance: PlanningInstance) -> Variables:
     """Create the variables: one binary per useful site, one continuous per group/shared window."""
     groups, group_windows = group_flows(instance)
     useful = sorted({k for wins in group_windows for w in wins for k in w})
-    x = {k: pulp.LpVariable(f"open_{k}", cat=pulp.LpBinary) for k in useful}
-    y = {g: pulp.LpVariable(f"served_{g}", lowBound=0, upBound=1) for g in range(len(groups))}
+    x = {k: problem.add_variable(f"open_{k}", 0, 1, cat=pulp.LpBinary) for k in useful}
+    y = {g: problem.add_variable(f"served_{g}", 0, 1) for g in range(len(groups))}
     count: dict[tuple[int, ...], int] = {}
     for wins in group_windows:
         for w in wins:
             count[w] = count.get(w, 0) + 1
     shared = sorted(w for w, c in count.items() if c > 1 and len(w) > 1)
-    z = {w: pulp.LpVariable(f"window_{i}", lowBound=0, upBound=1) for i, w in enumerate(shared)}
+    z = {w: problem.add_variable(f"window_{i}", 0, 1) for i, w in enumerate(shared)}
     return Variables(open=x, served=y, window=z, groups=groups, group_windows=group_windows)
 
 

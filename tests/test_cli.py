@@ -1,0 +1,134 @@
+"""The command line: a run writes every file; every user error is one line, non-zero, no output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, base_scenario, write_csv, write_scenario
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "planner.cli", *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, timeout=300)
+
+
+def test_run_example_writes_all_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = cli("run", str(ROOT / "scenarios" / "example-corridor.toml"), "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    names = {p.name for p in out.iterdir()}
+    assert {"summary.json", "hubs.csv", "flows.csv", "plan.gpkg", "hubs.geojson", "flows.geojson",
+            "network.geojson", "map.png", "map.svg", "map.html", "report.html"} <= names
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("scenario", "status", "objective_value", "best_bound", "mip_gap", "solver", "solve_seconds",
+                "hub_count", "total_volume", "covered_volume", "covered_share", "total_cost_eur", "vehicle",
+                "verification"):
+        assert key in summary
+    assert summary["verification"]["passed"] is True
+    for key in ("range_start_km", "range_between_hubs_km", "arrival_reserve_km"):
+        assert key in summary["vehicle"]
+    assert "example-corridor: optimal" in res.stdout
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no temp folders left
+
+
+def test_validate_and_schema() -> None:
+    res = cli("validate", str(ROOT / "scenarios" / "example-corridor.toml"))
+    assert res.returncode == 0 and "valid" in res.stdout
+    res = cli("schema")
+    schema = json.loads(res.stdout)
+    assert "vehicle" in schema["properties"]
+
+
+def _bad_cases(tmp: Path) -> dict[str, tuple[dict, str]]:
+    """name → (scenario dict, text the one-line error must contain)."""
+    flows = ["A,N0,N4,10"]
+    cases = {}
+    d = base_scenario(tmp, flows=flows)
+    d["vehicle"]["batery_kwh"] = 500
+    cases["unknown_key"] = (d, "did you mean 'battery_kwh'")
+    d = base_scenario(tmp, flows=flows)
+    d["vehicle"]["soc_min"] = 1.5
+    cases["out_of_range"] = (d, "vehicle.soc_min")
+    d = base_scenario(tmp, flows=flows)
+    d["network"]["nodes"] = "missing.csv"
+    cases["missing_file"] = (d, "missing.csv: nodes file not found")
+    d = base_scenario(tmp, flows=flows, objective={"type": "min_cost", "max_hubs": None, "coverage_target": 1.0})
+    d["objective"].pop("max_hubs")
+    d["vehicle"]["battery_kwh"] = 50.0  # 37.5 km range: nothing is servable
+    cases["infeasible_target"] = (d, "cannot be met")
+    return cases
+
+
+@pytest.mark.parametrize("case", ["unknown_key", "out_of_range", "missing_file", "infeasible_target"])
+def test_user_errors_are_one_line_without_output(tmp_path: Path, case: str) -> None:
+    from tests.conftest import line_network
+
+    line_network(tmp_path, 5)
+    data, expected = _bad_cases(tmp_path)[case]
+    sc = write_scenario(tmp_path / "bad.toml", data)
+    out = tmp_path / "results"
+    res = cli("run", str(sc), "--out", str(out))
+    assert res.returncode != 0
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip() and not ln.startswith("planner:")]
+    assert len(lines) == 1, res.stderr
+    assert expected in lines[0]
+    assert "Traceback" not in res.stderr
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".results")]
+
+
+@pytest.mark.parametrize(
+    ("nodes", "edges", "flows", "expected"),
+    [
+        (["A,a,5,45", "B,b,6,45", "C,c,7,45", "D,d,8,45"], ["A,B,90", "C,D,90"], ["F,A,B,1"], "not connected"),
+        (["A,a,5,45", "B,b,6,45"], ["A,B,90"], ["F,A,Z,1"], "unknown node(s) Z"),
+        (["A,a,5,45", "A,b,6,45"], ["A,B,90"], ["F,A,B,1"], "appears more than once"),
+        (["A,a,5,45", "B,b,6,45"], ["A,B,-3"], ["F,A,B,1"], "lengths must be positive"),
+        (["A,a,5,45", "B,b,6,95"], ["A,B,90"], ["F,A,B,1"], "outside WGS84"),
+        (["A,a,5,45", "B,b,6,45"], ["A,B,9"], ["F,A,B,1"], "shorter than the straight line"),
+        (["A,a,5,45", "B,b,6,45"], ["A,X,90"], ["F,A,B,1"], "unknown node 'X'"),
+        (["A,a,5,45", "B,b,6,45"], ["A,B,90"], ["F,A,B,zero"], "positive number of trucks/day"),
+    ],
+    ids=["disconnected", "flow_unknown_node", "duplicate_id", "negative_length", "bad_lat", "too_short",
+         "edge_unknown_node", "bad_volume"],
+)
+def test_data_errors(tmp_path: Path, nodes, edges, flows, expected) -> None:
+    write_csv(tmp_path / "nodes.csv", "id,name,lon,lat", nodes)
+    write_csv(tmp_path / "edges.csv", "u,v,length_km", edges)
+    data = base_scenario(tmp_path, flows=[])
+    write_csv(tmp_path / "flows.csv", "id,origin,destination,volume", flows)
+    sc = write_scenario(tmp_path / "s.toml", data)
+    res = cli("validate", str(sc))
+    assert res.returncode != 0
+    assert expected in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_unreachable_flow_on_oneway_network(tmp_path: Path) -> None:
+    write_csv(tmp_path / "nodes.csv", "id,name,lon,lat", ["A,a,5,45", "B,b,6,45"])
+    write_csv(tmp_path / "edges.csv", "u,v,length_km,oneway", ["A,B,90,true"])
+    data = base_scenario(tmp_path, flows=["back,B,A,3"])
+    sc = write_scenario(tmp_path / "s.toml", data)
+    res = cli("validate", str(sc))
+    assert res.returncode != 0 and "cannot reach" in res.stderr and "back" in res.stderr
+
+
+def test_failed_run_keeps_previous_output(tmp_path: Path) -> None:
+    from tests.conftest import line_network
+
+    line_network(tmp_path, 5)
+    out = tmp_path / "results"
+    good = write_scenario(tmp_path / "good.toml", base_scenario(tmp_path, flows=["A,N0,N2,10"]))
+    assert cli("run", str(good), "--out", str(out)).returncode == 0
+    before = (out / "summary.json").read_bytes()
+    data = base_scenario(tmp_path, flows=["A,N0,N2,10"])
+    data["demand"]["flows"] = "nope.csv"
+    bad = write_scenario(tmp_path / "bad.toml", data)
+    assert cli("run", str(bad), "--out", str(out)).returncode != 0
+    assert (out / "summary.json").read_bytes() == before

@@ -1,0 +1,96 @@
+"""Scenario files: schema completeness, extends, path resolution, error messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.errors import ScenarioError
+from planner.scenario import Scenario, load_scenario, scenario_json_schema
+from tests.conftest import ROOT, base_scenario, line_network, write_scenario
+
+
+def _fields(model: type) -> list[tuple[str, object]]:
+    out = []
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and hasattr(ann, "model_fields"):
+            out += [(f"{name}.{n}", f) for n, f in _fields(ann)]
+        else:
+            out.append((name, field))
+    return out
+
+
+def test_every_field_has_a_description_and_numeric_ones_a_unit_or_bound() -> None:
+    for name, field in _fields(Scenario):
+        assert field.description, f"{name} has no description"
+        ann = str(field.annotation)
+        if "float" in ann:
+            extra = field.json_schema_extra or {}
+            assert "unit" in extra, f"{name} has no unit"
+            assert field.metadata, f"{name} has no bounds"
+
+
+def test_json_schema_is_in_sync_with_the_model() -> None:
+    schema = json.loads(scenario_json_schema())
+    assert set(schema["properties"]) == set(Scenario.model_fields) | {"extends"}
+    vehicle = schema["$defs"]["VehicleConfig"]["properties"]["battery_kwh"]
+    assert vehicle["unit"] == "kWh" and vehicle["exclusiveMinimum"] == 0
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.toml")), ids=lambda p: p.name)
+def test_shipped_scenarios_validate(path: Path) -> None:
+    sc = load_scenario(path)
+    assert sc.name
+    for p in (sc.network.nodes, sc.network.edges, sc.network.gpkg, sc.demand.flows, sc.demand.zones):
+        assert p is None or p.is_file(), p
+
+
+def test_extends_overrides_and_keeps_base_paths(tmp_path: Path) -> None:
+    base_dir = tmp_path / "base"
+    base_dir.mkdir()
+    line_network(base_dir, 5)
+    write_scenario(base_dir / "base.toml", base_scenario(base_dir, flows=["A,N0,N4,10"]))
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "base/base.toml"\nname = "child"\n[vehicle]\nbattery_kwh = 800.0\n')
+    sc = load_scenario(child)
+    assert sc.name == "child"
+    assert sc.vehicle.battery_kwh == 800.0
+    assert sc.vehicle.soc_max == 0.8  # from the base
+    assert sc.network.nodes == (base_dir / "nodes.csv").resolve()
+
+
+def test_extends_cycle_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
+    (tmp_path / "b.toml").write_text('extends = "a.toml"\n')
+    with pytest.raises(ScenarioError, match="cycle"):
+        load_scenario(tmp_path / "a.toml")
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("objective", "max_hubz", 3, "unknown key 'objective.max_hubz'; did you mean 'max_hubs'?"),
+        ("vehicle", "soc_start", 0.01, "soc_start must not be below soc_min"),
+        ("solver", "name", "gurobi", "'solver.name'"),
+        ("breaks", "speed_kmh", -5, "'breaks.speed_kmh'"),
+    ],
+)
+def test_bad_values_name_file_field_and_fix(tmp_path: Path, section, key, value, message) -> None:
+    line_network(tmp_path, 3)
+    data = base_scenario(tmp_path, flows=["A,N0,N2,10"])
+    data[section][key] = value
+    path = write_scenario(tmp_path / "s.toml", data)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    text = str(err.value)
+    assert str(path) in text and message in text and "\n" not in text
+
+
+def test_invalid_toml_syntax(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text("name = \n")
+    with pytest.raises(ScenarioError, match="not valid TOML"):
+        load_scenario(path)
