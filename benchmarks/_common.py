@@ -56,7 +56,8 @@ def solve_instance(network: Network, flows: pd.DataFrame, ranges: Ranges, spec: 
 
 def print_header() -> None:
     """Markdown table header for :func:`print_row`."""
-    print("| instance | solver | candidates | flows | rows | columns | nonzeros | binaries | build s | solve s | status | gap |")
+    print("| instance | solver | candidates | flows | rows | columns | nonzeros | binaries | build s | solve s "
+          "| status | gap |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|", flush=True)
 
 

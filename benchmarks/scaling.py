@@ -16,12 +16,11 @@ import argparse
 import networkx as nx
 import numpy as np
 import pandas as pd
+from _common import print_header, print_row, solve_instance  # noqa: I001
 
 from planner.model import ModelSpec
 from planner.network import great_circle_km, network_from_frames
 from planner.ranges import Ranges
-
-from _common import print_header, print_row, solve_instance  # noqa: I001
 
 
 def random_corridors(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
