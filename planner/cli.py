@@ -107,6 +107,26 @@ def schema() -> None:
 
 
 @app.command()
+def compare(
+    run_dirs: Annotated[list[Path], typer.Argument(help="Run folders written by `planner run`.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for kpis.csv/json, sites.csv, compare.html.")],
+    no_html: Annotated[bool, typer.Option("--no-html", help="Skip compare.html.")] = False,
+) -> None:
+    """Compare plans side by side: KPI table, shared and distinct sites, comparison report."""
+    from planner.compare import compare_runs, write_comparison
+
+    try:
+        files = write_comparison(run_dirs, out, html=not no_html)
+        kpis, sites = compare_runs(run_dirs)
+    except PlannerError as exc:
+        _fail(exc)
+        return
+    cols = ["run", "status", "hub_count", "covered_share", "total_cost_eur"]
+    print(kpis[cols].to_string(index=False))
+    print(f"{int(sites['in_all'].sum())} site(s) open in all runs, {len(sites)} in any; wrote {len(files)} files to {out}")
+
+
+@app.command()
 def render(run_dir: Annotated[Path, typer.Argument(help="A run folder written by `planner run`.")]) -> None:
     """(Re)draw map.png, map.svg, map.html and report.html for a run folder."""
     from planner.render import render_run

@@ -258,31 +258,26 @@ def gravity_flows(
         raise ValueError("gravity volumes are all zero")
     volume = raw * (total_trucks_per_day / total_raw)
 
+    # Select on index arrays first and build strings only for the kept rows. ``nodes`` is sorted
+    # (node_masses sorts its index), so index order is id order and ties break by ids.
     oi, di = np.nonzero(eligible)
-    df = pd.DataFrame(
-        {
-            "origin": [nodes[k] for k in oi],
-            "destination": [nodes[k] for k in di],
-            "volume": volume[oi, di],
-            "distance_km": dist[oi, di],
-        }
-    )
-    pairs_total = len(df)
-    keep = df["volume"] >= min_volume if min_volume > 0 else pd.Series(True, index=df.index)
-    df = df[keep]
-    if max_flows is not None and len(df) > max_flows:
+    pairs_total = len(oi)
+    vol = volume[oi, di]
+    if min_volume > 0:
+        keep = vol >= min_volume
+        oi, di, vol = oi[keep], di[keep], vol[keep]
+    if max_flows is not None and len(oi) > max_flows:
         # rank unordered pairs (both directions share one volume), largest first, ties by ids
-        lo = df[["origin", "destination"]].min(axis=1)
-        hi = df[["origin", "destination"]].max(axis=1)
-        pairs = (
-            pd.DataFrame({"a": lo, "b": hi, "volume": df["volume"]})
-            .drop_duplicates(["a", "b"])
-            .sort_values(["volume", "a", "b"], ascending=[False, True, True], kind="mergesort")
-        )
-        chosen = pairs.head(max_flows // 2)
-        chosen_keys = set(zip(chosen["a"], chosen["b"], strict=True))
-        mask = [(a, b) in chosen_keys for a, b in zip(lo, hi, strict=True)]
-        df = df[mask]
+        upper = oi < di
+        a, b, v = oi[upper], di[upper], vol[upper]
+        order = np.lexsort((b, a, -v))[: max_flows // 2]
+        chosen = np.zeros(volume.shape, dtype=bool)
+        chosen[a[order], b[order]] = True
+        chosen |= chosen.T
+        keep = chosen[oi, di]
+        oi, di, vol = oi[keep], di[keep], vol[keep]
+    names = np.asarray(nodes, dtype=object)
+    df = pd.DataFrame({"origin": names[oi], "destination": names[di], "volume": vol, "distance_km": dist[oi, di]})
     df = df.sort_values(["origin", "destination"], kind="mergesort").reset_index(drop=True)
     ids = "G-" + df["origin"] + "-" + df["destination"]
     if ids.duplicated().any():

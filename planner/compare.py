@@ -1,0 +1,95 @@
+"""Several plans side by side: one KPI table, which sites they share, a comparison report.
+
+Reads run folders written by ``planner run`` (``summary.json``, ``hubs.csv``), so plans made
+at different times or on different machines compare the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from planner.errors import DataError
+from planner.export import atomic_dir
+
+__all__ = ["KPI_COLUMNS", "compare_runs", "write_comparison"]
+
+KPI_COLUMNS = [
+    "run", "scenario", "objective", "status", "mip_gap", "hub_count", "new_hub_count", "total_chargers",
+    "total_cost_eur", "total_volume", "covered_volume", "covered_share", "total_truck_km", "covered_truck_km",
+    "cost_per_served_truck_km_day_eur", "verified",
+]
+
+
+def _read_run(run_dir: Path) -> tuple[dict, pd.DataFrame]:
+    summary_path = run_dir / "summary.json"
+    if not summary_path.is_file():
+        raise DataError(f"{run_dir}: not a run folder (no summary.json); give folders written by `planner run`.")
+    summary = json.loads(summary_path.read_text())
+    hubs_path = run_dir / "hubs.csv"
+    hubs = pd.read_csv(hubs_path, dtype={"site_id": str}) if hubs_path.is_file() else pd.DataFrame(columns=["site_id"])
+    return summary, hubs
+
+
+def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """KPI table (one row per run) and site table (one row per site open in any run).
+
+    Parameters
+    ----------
+    run_dirs
+        Run folders; their folder names label the runs (must be unique).
+
+    Returns
+    -------
+    (kpis, sites)
+        ``kpis`` has :data:`KPI_COLUMNS`; ``sites`` has ``site_id, name, lon, lat``, one boolean
+        column per run, ``runs`` (how many runs open it) and ``in_all``.
+    """
+    if not run_dirs:
+        raise DataError("compare needs at least one run folder.")
+    labels = [Path(d).name for d in run_dirs]
+    if len(set(labels)) != len(labels):
+        raise DataError(f"run folders must have distinct names to label them (got {', '.join(labels)}).")
+    rows, site_frames = [], []
+    for label, d in zip(labels, run_dirs, strict=True):
+        s, hubs = _read_run(Path(d))
+        served_tkm = s.get("covered_truck_km") or 0.0
+        rows.append({
+            "run": label, "scenario": s.get("scenario"), "objective": s.get("objective"), "status": s.get("status"),
+            "mip_gap": s.get("mip_gap"), "hub_count": s.get("hub_count"), "new_hub_count": s.get("new_hub_count"),
+            "total_chargers": s.get("total_chargers"), "total_cost_eur": s.get("total_cost_eur"),
+            "total_volume": s.get("total_volume"), "covered_volume": s.get("covered_volume"),
+            "covered_share": s.get("covered_share"), "total_truck_km": s.get("total_truck_km"),
+            "covered_truck_km": served_tkm,
+            "cost_per_served_truck_km_day_eur": (s.get("total_cost_eur") or 0.0) / served_tkm if served_tkm else None,
+            "verified": (s.get("verification") or {}).get("passed"),
+        })
+        cols = [c for c in ("site_id", "name", "lon", "lat") if c in hubs.columns]
+        site_frames.append(hubs[cols].assign(run=label))
+    kpis = pd.DataFrame(rows, columns=KPI_COLUMNS)
+    allsites = pd.concat(site_frames, ignore_index=True)
+    info = allsites.drop_duplicates("site_id").set_index("site_id").drop(columns="run")
+    sites = info.sort_index()
+    for label in labels:
+        sites[label] = sites.index.isin(allsites.loc[allsites["run"] == label, "site_id"])
+    sites["runs"] = sites[labels].sum(axis=1)
+    sites["in_all"] = sites["runs"] == len(labels)
+    return kpis, sites.reset_index()
+
+
+def write_comparison(run_dirs: list[Path], out_dir: Path, *, html: bool = True) -> list[Path]:
+    """Write ``kpis.csv``, ``kpis.json``, ``sites.csv`` (and ``compare.html``) atomically."""
+    kpis, sites = compare_runs([Path(d) for d in run_dirs])
+    with atomic_dir(Path(out_dir)) as tmp:
+        kpis.to_csv(tmp / "kpis.csv", index=False, lineterminator="\n")
+        (tmp / "kpis.json").write_text(kpis.to_json(orient="records", indent=2) + "\n")
+        sites.to_csv(tmp / "sites.csv", index=False, lineterminator="\n", float_format="%.6f")
+        names = ["kpis.csv", "kpis.json", "sites.csv"]
+        if html:
+            from planner.render import render_comparison
+
+            render_comparison([Path(d) for d in run_dirs], tmp)
+            names.append("compare.html")
+    return [Path(out_dir) / n for n in names]
