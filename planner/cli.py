@@ -53,11 +53,23 @@ def run(
     from planner.scenario import load_scenario
 
     log = _logger(quiet)
+    console = Console(stderr=True, highlight=False)
     try:
         sc = load_scenario(scenario)
         if no_maps:
             sc = sc.model_copy(update={"output": sc.output.model_copy(update={"maps": False})})
-        plan = run_plan(sc, out_dir=out, log=log)
+        if console.is_terminal and not quiet:
+            # A live spinner naming the running stage; finished stages stay printed above it.
+            with console.status(f"[bold]{sc.name}[/]: loading …") as status:
+
+                def live(msg: str) -> None:
+                    console.print(f"[bold cyan]›[/] {msg}", markup=True)
+                    stage = msg.split(":", 1)[0]
+                    status.update(f"[bold]{sc.name}[/]: working after {stage} …")
+
+                plan = run_plan(sc, out_dir=out, log=live)
+        else:
+            plan = run_plan(sc, out_dir=out, log=log)
     except PlannerError as exc:
         _fail(exc)
         return
@@ -123,7 +135,8 @@ def compare(
         return
     cols = ["run", "status", "hub_count", "covered_share", "total_cost_eur"]
     print(kpis[cols].to_string(index=False))
-    print(f"{int(sites['in_all'].sum())} site(s) open in all runs, {len(sites)} in any; wrote {len(files)} files to {out}")
+    common = int(sites["in_all"].sum())
+    print(f"{common} site(s) open in all runs, {len(sites)} in any; wrote {len(files)} files to {out}")
 
 
 @app.command()

@@ -141,7 +141,7 @@ def decode_plan(
         mask = is_open[fs.site] if served[q] else np.zeros(len(fs.site), dtype=bool)
         stops.append([instance.site_ids[k] for k in fs.site[mask]])
         stops_km.append([float(x) for x in fs.route_km[mask]])
-    out_flows = flows[["flow_id", "origin", "destination", "volume", "length_km", "route_nodes"]].copy()
+    out_flows = flows[["flow_id", "origin", "destination", "volume", "length_km", "drive_km", "route_nodes"]].copy()
     out_flows["served"] = served
     out_flows["status"] = status
     out_flows["stops"] = stops
