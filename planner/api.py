@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from planner.afir import gaps_geodataframe
 from planner.candidates import build_candidates
+from planner.compliance import afir_summary, directions_table, enforced_windows, measure_plan, pool_ok
 from planner.demand import load_flows, route_flows
 from planner.errors import InfeasibleError, SolverError, VerificationError
 from planner.export import write_plan
@@ -69,7 +72,11 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     if n_unserv:
         log(f"{n_unserv} flow(s) can never be served with this vehicle (listed in summary.json)")
     obj = scenario.objective
-    spec = ModelSpec(obj.type, obj.metric, obj.max_hubs, obj.budget_eur, obj.coverage_target)
+    afir_windows: tuple[tuple[int, ...], ...] = ()
+    if scenario.afir.mode == "enforce":
+        afir_windows = tuple(enforced_windows(scenario.afir, costs, network, sites, where=scenario.name))
+        log(f"AFIR {scenario.afir.year}: {len(afir_windows):,} spacing windows enforced")
+    spec = ModelSpec(obj.type, obj.metric, obj.max_hubs, obj.budget_eur, obj.coverage_target, afir_windows)
     model = build_model(instance, spec)
     size = model.size()
     t_build = time.perf_counter() - t0
@@ -100,6 +107,15 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         ranges=ranges,
     )
     plan.summary["build_seconds"] = round(t_build, 3)
+    if scenario.afir.mode != "off":
+        _afir_outputs(plan, scenario, network, sites)
+        if scenario.afir.mode == "enforce" and "milestone" in plan.summary["afir"]:
+            reference = _reference(instance, spec, scenario, log)
+            plan.summary["afir"]["reference_without_afir"] = reference
+            ref_cost = reference.get("total_cost_eur")
+            plan.summary["afir"]["cost_of_compliance_eur"] = (
+                None if ref_cost is None else plan.summary["total_cost_eur"] - ref_cost
+            )
     verification = verify_plan(
         network=network,
         sites=sites,
@@ -109,6 +125,8 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         breaks=scenario.breaks,
         objective=obj,
         site_cost=dict(zip(sites["site_id"], site_cost.tolist(), strict=True)),
+        afir=scenario.afir,
+        costs=scenario.costs,
     )
     plan.verification = verification
     plan.summary["verification"] = verification.to_dict()
@@ -117,6 +135,31 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         fail = verification.failures()[0]
         raise VerificationError(f"{scenario.name}: plan failed verification: {fail.name}: {fail.detail}")
     return plan
+
+
+def _afir_outputs(plan: Plan, scenario: Scenario, network, sites) -> None:
+    """Pool power per hub, AFIR report in the summary, gap layer and per-direction table."""
+    plan.hubs["power_kw"] = plan.hubs["chargers"] * scenario.costs.charger_power_kw
+    plan.hubs["afir_pool_ok"] = pool_ok(plan.hubs, scenario.costs, scenario.afir.year) if len(plan.hubs) else []
+    report = measure_plan(scenario.afir, scenario.costs, network, sites, plan.hubs)
+    if report is None:
+        plan.summary["afir"] = {"mode": scenario.afir.mode, "note": "no configured AFIR tier in this network"}
+        return
+    plan.summary["afir"] = afir_summary(report, scenario.afir.mode)
+    plan.extras.setdefault("layers", {})["afir_gaps"] = gaps_geodataframe(network, report)
+    plan.extras.setdefault("tables", {})["afir.csv"] = directions_table(report)
+
+
+def _reference(instance, spec: ModelSpec, scenario: Scenario, log: Log) -> dict:
+    """The same model without AFIR windows: what compliance costs."""
+    model = build_model(instance, replace(spec, required_windows=()))
+    result = solve_problem(model.problem, scenario.solver)
+    log(f"reference without AFIR: {result.describe()}")
+    if not result.has_solution:
+        return {"status": result.status}
+    cost = sum(float(instance.site_cost[k]) for k, x in model.variables.open.items() if (x.value() or 0) > 0.5)
+    hubs = sum(1 for x in model.variables.open.values() if (x.value() or 0) > 0.5) + int(instance.site_locked.sum())
+    return {"status": result.status, "mip_gap": result.mip_gap, "hub_count": hubs, "total_cost_eur": cost}
 
 
 def _render(scenario: Scenario) -> Callable[[Path], list[Path]] | None:

@@ -17,9 +17,22 @@ from planner.export import atomic_dir
 __all__ = ["KPI_COLUMNS", "compare_runs", "write_comparison"]
 
 KPI_COLUMNS = [
-    "run", "scenario", "objective", "status", "mip_gap", "hub_count", "new_hub_count", "total_chargers",
-    "total_cost_eur", "total_volume", "covered_volume", "covered_share", "total_truck_km", "covered_truck_km",
-    "cost_per_served_truck_km_day_eur", "verified",
+    "run",
+    "scenario",
+    "objective",
+    "status",
+    "mip_gap",
+    "hub_count",
+    "new_hub_count",
+    "total_chargers",
+    "total_cost_eur",
+    "total_volume",
+    "covered_volume",
+    "covered_share",
+    "total_truck_km",
+    "covered_truck_km",
+    "cost_per_served_truck_km_day_eur",
+    "verified",
 ]
 
 
@@ -56,16 +69,28 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     for label, d in zip(labels, run_dirs, strict=True):
         s, hubs = _read_run(Path(d))
         served_tkm = s.get("covered_truck_km") or 0.0
-        rows.append({
-            "run": label, "scenario": s.get("scenario"), "objective": s.get("objective"), "status": s.get("status"),
-            "mip_gap": s.get("mip_gap"), "hub_count": s.get("hub_count"), "new_hub_count": s.get("new_hub_count"),
-            "total_chargers": s.get("total_chargers"), "total_cost_eur": s.get("total_cost_eur"),
-            "total_volume": s.get("total_volume"), "covered_volume": s.get("covered_volume"),
-            "covered_share": s.get("covered_share"), "total_truck_km": s.get("total_truck_km"),
-            "covered_truck_km": served_tkm,
-            "cost_per_served_truck_km_day_eur": (s.get("total_cost_eur") or 0.0) / served_tkm if served_tkm else None,
-            "verified": (s.get("verification") or {}).get("passed"),
-        })
+        rows.append(
+            {
+                "run": label,
+                "scenario": s.get("scenario"),
+                "objective": s.get("objective"),
+                "status": s.get("status"),
+                "mip_gap": s.get("mip_gap"),
+                "hub_count": s.get("hub_count"),
+                "new_hub_count": s.get("new_hub_count"),
+                "total_chargers": s.get("total_chargers"),
+                "total_cost_eur": s.get("total_cost_eur"),
+                "total_volume": s.get("total_volume"),
+                "covered_volume": s.get("covered_volume"),
+                "covered_share": s.get("covered_share"),
+                "total_truck_km": s.get("total_truck_km"),
+                "covered_truck_km": served_tkm,
+                "cost_per_served_truck_km_day_eur": (s.get("total_cost_eur") or 0.0) / served_tkm
+                if served_tkm
+                else None,
+                "verified": (s.get("verification") or {}).get("passed"),
+            }
+        )
         cols = [c for c in ("site_id", "name", "lon", "lat") if c in hubs.columns]
         site_frames.append(hubs[cols].assign(run=label))
     kpis = pd.DataFrame(rows, columns=KPI_COLUMNS)

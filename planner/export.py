@@ -71,6 +71,9 @@ def write_files(plan: Plan, folder: Path) -> list[Path]:
     flows_csv = folder / "flows.csv"
     flows_table(plan.flows).to_csv(flows_csv, index=False, float_format="%.6f", lineterminator="\n")
     written += [hubs_csv, flows_csv]
+    for name, table in plan.extras.get("tables", {}).items():
+        table.to_csv(folder / name, index=False, float_format="%.6f", lineterminator="\n")
+        written.append(folder / name)
     layers = {"hubs": plan.hubs_gdf, "network": plan.network_gdf, "flows": plan.flows_gdf}
     layers.update(plan.extras.get("layers", {}))
     gpkg = folder / "plan.gpkg"

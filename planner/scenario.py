@@ -238,6 +238,14 @@ class CostsConfig(_Section):
     )
     charger_eur: float = Field(4.0e5, ge=0, json_schema_extra=_unit("EUR"), description="Capex per charging point.")
     chargers_per_hub: int = Field(4, ge=1, le=200, description="Charging points installed at every new hub.")
+    charger_power_kw: float = Field(
+        1000.0,
+        gt=0,
+        le=5000,
+        json_schema_extra=_unit("kW"),
+        description="Power of each charging point (MCS ≈ 1,000 kW); a hub's pool power is "
+        "chargers_per_hub × charger_power_kw (used for AFIR pool checks).",
+    )
 
 
 class ObjectiveConfig(_Section):
@@ -271,6 +279,31 @@ class ObjectiveConfig(_Section):
         if self.type == "max_coverage" and self.coverage_target is not None:
             raise ValueError("'coverage_target' applies to min_cost only")
         return self
+
+
+class AfirConfig(_Section):
+    """EU Alternative Fuels Infrastructure Regulation (EU) 2023/1804, Art. 4, heavy-duty vehicles."""
+
+    mode: Literal["off", "report", "enforce"] = Field(
+        "report",
+        description="off: ignore AFIR; report: measure the plan's compliance; enforce: require "
+        "pools at the milestone's maximum spacing in each direction on the enforced tiers.",
+    )
+    year: int = Field(
+        2030, ge=2025, le=2100, description="Plan year: the latest AFIR milestone due by 31 Dec of it applies."
+    )
+    tiers: list[Literal["core", "comprehensive"]] = Field(
+        default_factory=lambda: ["core", "comprehensive"],
+        description="TEN-T tiers measured / enforced (only tiers present in the network count).",
+    )
+    end_fraction: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        json_schema_extra=_unit("share of spacing"),
+        description="Network ends (dead ends, ferry terminals) count as a pool this share of the "
+        "spacing beyond the end (1: the end itself; 0.5: for cuts at borders).",
+    )
 
 
 class SolverConfig(_Section):
@@ -316,6 +349,7 @@ class Scenario(_Section):
     breaks: BreaksConfig = Field(default_factory=BreaksConfig)
     costs: CostsConfig = Field(default_factory=CostsConfig)
     objective: ObjectiveConfig
+    afir: AfirConfig = Field(default_factory=AfirConfig)
     solver: SolverConfig = Field(default_factory=SolverConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from planner.network import Network
-from planner.scenario import BreaksConfig, ObjectiveConfig, VehicleConfig
+from planner.scenario import AfirConfig, BreaksConfig, CostsConfig, ObjectiveConfig, VehicleConfig
 
 __all__ = ["Check", "HubIndex", "TripResult", "Verification", "simulate_legs", "simulate_trip", "verify_plan"]
 
@@ -172,6 +172,8 @@ def verify_plan(
     breaks: BreaksConfig,
     objective: ObjectiveConfig,
     site_cost: dict[str, float],
+    afir: AfirConfig | None = None,
+    costs: CostsConfig | None = None,
 ) -> Verification:
     """Check a plan independently of the model that produced it.
 
@@ -189,6 +191,9 @@ def verify_plan(
         Limits and targets to recheck.
     site_cost
         Capex of each candidate site (EUR), recomputed by the caller from the scenario.
+    afir, costs
+        With ``afir.mode == "enforce"``: AFIR spacing is re-measured from the open hubs'
+        positions on the network and every hub's pool is checked against its tier.
     """
     checks: list[Check] = []
     open_ids = set(hubs["site_id"])
@@ -309,4 +314,39 @@ def verify_plan(
                 f"served share {share:.4f} {'≥' if ok else '<'} target {objective.coverage_target}",
             )
         )
+    if afir is not None and costs is not None and afir.mode == "enforce":
+        checks += _afir_checks(network, sites, hubs, afir, costs)
     return Verification(checks)
+
+
+def _afir_checks(
+    network: Network, sites: pd.DataFrame, hubs: pd.DataFrame, afir: AfirConfig, costs: CostsConfig
+) -> list[Check]:
+    from planner.compliance import measure_plan, pool_ok
+
+    checks = []
+    ok = pool_ok(hubs, costs, afir.year) if len(hubs) else []
+    bad = [s for s, good in zip(hubs["site_id"], ok, strict=True) if not good]
+    checks.append(
+        Check(
+            "afir_pools",
+            not bad,
+            f"all {len(hubs)} pools meet the {afir.year} AFIR pool requirement"
+            if not bad
+            else f"pools below requirement: {_listing(bad)}",
+        )
+    )
+    report = measure_plan(afir, costs, network, sites, hubs)
+    if report is not None:
+        gaps = [f"{g.tier} {g.edge_id} {g.direction} {g.gap_km:.0f} km" for g in report.gaps]
+        checks.append(
+            Check(
+                "afir_spacing",
+                not gaps,
+                f"no AFIR gap on {', '.join(report.tiers)} ({report.overall.total_km:,.0f} direction-km, "
+                f"re-measured from hub positions)"
+                if not gaps
+                else f"{len(gaps)} gap(s): {_listing(gaps, 3)}",
+            )
+        )
+    return checks

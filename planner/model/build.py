@@ -10,6 +10,7 @@ import pulp
 
 from planner.errors import InfeasibleError
 from planner.instance import PlanningInstance
+from planner.model.afir import add_afir_spacing
 from planner.model.coverage import add_coverage
 from planner.model.limits import add_budget, add_coverage_target, add_hub_limit
 from planner.model.variables import Variables, group_weight, make_variables
@@ -35,6 +36,8 @@ class ModelSpec:
         Limits on new hubs (either objective).
     coverage_target
         ``min_cost`` only: share of the total weight to serve; ``None`` serves all servable.
+    required_windows
+        Site-index sets of which at least one must be open (AFIR spacing).
     """
 
     objective: Literal["max_coverage", "min_cost"]
@@ -42,6 +45,7 @@ class ModelSpec:
     max_hubs: int | None = None
     budget_eur: float | None = None
     coverage_target: float | None = None
+    required_windows: tuple[tuple[int, ...], ...] = ()
 
 
 @dataclass
@@ -121,7 +125,7 @@ def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
     offset = float(weight[free].sum())
     sense = pulp.LpMaximize if spec.objective == "max_coverage" else pulp.LpMinimize
     problem = pulp.LpProblem(f"planner_{spec.objective}", sense)
-    variables = make_variables(problem, instance)
+    variables = make_variables(problem, instance, list(spec.required_windows))
     gweight = group_weight(instance, variables.groups, weight)
     cost = {k: float(instance.site_cost[k]) for k in variables.open}
     if spec.objective == "max_coverage":
@@ -139,6 +143,7 @@ def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
         add_coverage(problem, variables, require_all=spec.coverage_target is None)
         if spec.coverage_target is not None:
             add_coverage_target(problem, variables, gweight, required - offset)
+    add_afir_spacing(problem, instance, variables, list(spec.required_windows))
     add_hub_limit(problem, variables, spec.max_hubs)
     add_budget(problem, instance, variables, spec.budget_eur)
     return PlanningModel(problem, variables, weight, free, offset, spec)
