@@ -116,6 +116,8 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
             plan.summary["afir"]["cost_of_compliance_eur"] = (
                 None if ref_cost is None else plan.summary["total_cost_eur"] - ref_cost
             )
+    if scenario.output.tradeoff_points:
+        plan.summary["tradeoff"] = _tradeoff(instance, scenario, plan.summary["new_hub_count"], log)
     verification = verify_plan(
         network=network,
         sites=sites,
@@ -160,6 +162,37 @@ def _reference(instance, spec: ModelSpec, scenario: Scenario, log: Log) -> dict:
     cost = sum(float(instance.site_cost[k]) for k, x in model.variables.open.items() if (x.value() or 0) > 0.5)
     hubs = sum(1 for x in model.variables.open.values() if (x.value() or 0) > 0.5) + int(instance.site_locked.sum())
     return {"status": result.status, "mip_gap": result.mip_gap, "hub_count": hubs, "total_cost_eur": cost}
+
+
+def _tradeoff(instance, scenario: Scenario, new_hubs: int, log: Log) -> list[dict]:
+    """Served share of volume with the best 1…``new_hubs`` new hubs (max coverage, no AFIR)."""
+    n = scenario.output.tradeoff_points
+    counts = sorted({max(1, round(new_hubs * i / n)) for i in range(1, n + 1)}) if new_hubs else []
+    total = float(instance.volume.sum())
+    points = []
+    for p in counts:
+        model = build_model(instance, ModelSpec("max_coverage", "volume", max_hubs=p))
+        result = solve_problem(model.problem, scenario.solver)
+        if not result.has_solution:
+            points.append({"hubs": p + int(instance.site_locked.sum()), "new_hubs": p, "status": result.status})
+            continue
+        served = model.objective_offset + sum(
+            float(instance.volume[model.variables.groups[g]].sum())
+            for g, y in model.variables.served.items()
+            if (y.value() or 0.0) > 0.5
+        )
+        points.append(
+            {
+                "hubs": p + int(instance.site_locked.sum()),
+                "new_hubs": p,
+                "covered_share": served / total if total else 0.0,
+                "status": result.status,
+                "mip_gap": result.mip_gap,
+            }
+        )
+    if points:
+        log(f"trade-off curve: {len(points)} max-coverage solves")
+    return points
 
 
 def _render(scenario: Scenario) -> Callable[[Path], list[Path]] | None:

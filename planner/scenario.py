@@ -329,6 +329,13 @@ class OutputConfig(_Section):
         None, description="Output folder (default results/<scenario name>/ in the working folder)."
     )
     maps: bool = Field(True, description="Write map.png, map.svg, map.html and report.html.")
+    tradeoff_points: int = Field(
+        8,
+        ge=0,
+        le=50,
+        description="Also solve max_coverage for this many hub counts up to the plan's, for the "
+        "served-share-vs-hubs curve in summary.json and the report (0: off).",
+    )
 
 
 class Scenario(_Section):
