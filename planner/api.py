@@ -21,8 +21,10 @@ from planner.errors import InfeasibleError, SolverError, VerificationError
 from planner.export import write_plan
 from planner.instance import build_instance
 from planner.model import ModelSpec, build_model
+from planner.model.capacity import CapacitySpec
 from planner.network import load_network
 from planner.plan import Plan, decode_plan
+from planner.queueing import expected_wait_h, size_levels
 from planner.ranges import vehicle_ranges
 from planner.scenario import Scenario, load_scenario
 from planner.solve import solve_problem
@@ -67,7 +69,8 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     site_cost = np.where(
         sites["locked"].to_numpy(dtype=bool), 0.0, costs.site_fixed_eur + costs.chargers_per_hub * costs.charger_eur
     )
-    instance = build_instance(network, sites, flows, ranges, site_cost=site_cost)
+    capacity = scenario.capacity
+    instance = build_instance(network, sites, flows, ranges, site_cost=site_cost, drop_locked=not capacity.enabled)
     n_unserv = int((~instance.servable).sum())
     if n_unserv:
         log(f"{n_unserv} flow(s) can never be served with this vehicle (listed in summary.json)")
@@ -76,7 +79,13 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     if scenario.afir.mode == "enforce":
         afir_windows = tuple(enforced_windows(scenario.afir, costs, network, sites, where=scenario.name))
         log(f"AFIR {scenario.afir.year}: {len(afir_windows):,} spacing windows enforced")
-    spec = ModelSpec(obj.type, obj.metric, obj.max_hubs, obj.budget_eur, obj.coverage_target, afir_windows)
+    cap_spec = capacity_levels(scenario, float(instance.volume.sum())) if capacity.enabled else None
+    if cap_spec is not None:
+        log(
+            f"capacity: {len(cap_spec.servers)} size levels, up to {cap_spec.servers[-1]} chargers "
+            f"({cap_spec.capacity[-1]:,.0f} sessions/day) per hub"
+        )
+    spec = ModelSpec(obj.type, obj.metric, obj.max_hubs, obj.budget_eur, obj.coverage_target, afir_windows, cap_spec)
     model = build_model(instance, spec)
     size = model.size()
     t_build = time.perf_counter() - t0
@@ -87,8 +96,9 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     result = solve_problem(model.problem, scenario.solver)
     log(result.describe())
     if result.status == "infeasible":
+        cap_txt = f", capacity.max_chargers_per_hub={capacity.max_chargers_per_hub}" if capacity.enabled else ""
         raise InfeasibleError(
-            f"{scenario.name}: no plan meets the limits (objective.max_hubs={obj.max_hubs}, "
+            f"{scenario.name}: no plan meets the limits{cap_txt} (objective.max_hubs={obj.max_hubs}, "
             f"budget_eur={obj.budget_eur}, coverage_target={obj.coverage_target}); relax one of them."
         )
     if not result.has_solution:
@@ -107,6 +117,9 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         ranges=ranges,
     )
     plan.summary["build_seconds"] = round(t_build, 3)
+    plan.summary["total_chargers"] = int(plan.hubs["chargers"].sum())
+    if capacity.enabled:
+        _hub_queueing(plan, scenario)
     if scenario.afir.mode != "off":
         _afir_outputs(plan, scenario, network, sites)
         if scenario.afir.mode == "enforce" and "milestone" in plan.summary["afir"]:
@@ -129,6 +142,8 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         site_cost=dict(zip(sites["site_id"], site_cost.tolist(), strict=True)),
         afir=scenario.afir,
         costs=scenario.costs,
+        capacity=scenario.capacity if capacity.enabled else None,
+        session_time_h=session_time_h(scenario),
     )
     plan.verification = verification
     plan.summary["verification"] = verification.to_dict()
@@ -137,6 +152,58 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         fail = verification.failures()[0]
         raise VerificationError(f"{scenario.name}: plan failed verification: {fail.name}: {fail.detail}")
     return plan
+
+
+def session_time_h(scenario: Scenario) -> float:
+    """Charger occupancy per session: a full swing soc_min → soc_max (an upper bound) at the
+    charger power, plus the plug-in overhead."""
+    v = scenario.vehicle
+    energy = (v.soc_max - v.soc_min) * v.battery_kwh
+    return energy / scenario.costs.charger_power_kw + scenario.capacity.plug_overhead_min / 60.0
+
+
+def capacity_levels(scenario: Scenario, total_sessions: float) -> CapacitySpec:
+    """Queueing size levels from ``costs.chargers_per_hub`` up to ``capacity.max_chargers_per_hub``."""
+    cap, costs = scenario.capacity, scenario.costs
+    levels = size_levels(
+        max(total_sessions * (1 + 1e-6), 1e-9),
+        session_time_h(scenario),
+        cap.peak_hour_share,
+        cap.max_wait_min / 60.0,
+        max_servers=cap.max_chargers_per_hub,
+    )
+    kept = [(lv.servers, lv.max_sessions_per_day) for lv in levels if lv.servers >= costs.chargers_per_hub]
+    if not kept:  # the smallest allowed hub already takes every session
+        kept = [(costs.chargers_per_hub, max(total_sessions, levels[-1].max_sessions_per_day if levels else 0.0))]
+    servers, capacity = zip(*kept, strict=True)
+    return CapacitySpec(tuple(servers), tuple(capacity), costs.charger_eur, costs.site_fixed_eur)
+
+
+def _hub_queueing(plan: Plan, scenario: Scenario) -> None:
+    """Sessions, peak arrivals, utilisation, expected wait and energy per hub."""
+    hubs, cap, v = plan.hubs, scenario.capacity, scenario.vehicle
+    service = session_time_h(scenario)
+    sessions = hubs["volume_charging"].to_numpy(dtype=float)
+    peak = sessions * cap.peak_hour_share
+    chargers = hubs["chargers"].to_numpy(dtype=int)
+    hubs["sessions_per_day"] = sessions.round(3)
+    hubs["peak_arrivals_per_hour"] = peak.round(3)
+    hubs["utilisation"] = np.where(chargers > 0, peak * service / np.maximum(chargers, 1), 0.0).round(4)
+    hubs["expected_wait_min"] = [
+        round(expected_wait_h(int(c), float(lam), service) * 60, 3) for c, lam in zip(chargers, peak, strict=True)
+    ]
+    energy_kwh = (v.soc_max - v.soc_min) * v.battery_kwh
+    hubs["energy_mwh_per_year_max"] = (sessions * energy_kwh * 365 / 1000).round(1)
+    hubs["power_kw"] = chargers * scenario.costs.charger_power_kw
+    plan.summary["capacity"] = {
+        "session_time_h": service,
+        "peak_hour_share": cap.peak_hour_share,
+        "max_wait_min": cap.max_wait_min,
+        "total_chargers": int(chargers.sum()),
+        "total_power_mw": float(chargers.sum() * scenario.costs.charger_power_kw / 1000),
+        "sessions_per_day": float(sessions.sum()),
+        "max_expected_wait_min": float(hubs["expected_wait_min"].max()) if len(hubs) else 0.0,
+    }
 
 
 def _afir_outputs(plan: Plan, scenario: Scenario, network, sites) -> None:

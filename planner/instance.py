@@ -161,6 +161,7 @@ def build_instance(
     ranges: Ranges,
     *,
     site_cost: np.ndarray,
+    drop_locked: bool = True,
 ) -> PlanningInstance:
     """Turn routed flows and candidate sites into a :class:`PlanningInstance`.
 
@@ -176,6 +177,9 @@ def build_instance(
         Leg ranges.
     site_cost
         Capex per site (EUR), 0 for locked sites.
+    drop_locked
+        Drop windows that contain an existing (locked) hub (always satisfied). Keep them when
+        stops are assigned to hubs with finite capacity.
     """
     graph = network.graph
     node_sites: dict[str, list[int]] = {}
@@ -203,7 +207,7 @@ def build_instance(
         sets = set()
         for lo, hi in idx:
             members = tuple(sorted(set(fs.site[lo:hi].tolist())))
-            if not locked[list(members)].any():
+            if not (drop_locked and locked[list(members)].any()):
                 sets.add(members)
         windows.append(sorted(sets))
     return PlanningInstance(

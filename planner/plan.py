@@ -40,11 +40,13 @@ FLOW_COLUMNS = [
     "destination",
     "volume",
     "length_km",
+    "drive_km",
     "served",
     "status",
     "route_nodes",
     "stops",
     "stops_km",
+    "stops_share",
 ]
 
 
@@ -111,6 +113,7 @@ def flows_table(flows: pd.DataFrame) -> pd.DataFrame:
     out["route_nodes"] = [";".join(r) for r in out["route_nodes"]]
     out["stops"] = [";".join(s) for s in out["stops"]]
     out["stops_km"] = [";".join(f"{k:.1f}" for k in s) for s in out["stops_km"]]
+    out["stops_share"] = [";".join(f"{a:g}" for a in s) for s in out["stops_share"]]
     return out
 
 
@@ -136,25 +139,59 @@ def decode_plan(
         if (y.value() or 0.0) > 0.5:
             served[v.groups[g]] = True
     status = np.where(served, "served", np.where(instance.servable, "not_selected", "unservable"))
-    stops, stops_km = [], []
+    # Share of each flow's trucks charging at each site: every open hub passed (uncapacitated),
+    # or the model's assignment (capacity mode).
+    share: list[dict[int, float]] = [{} for _ in instance.stops]
+    group_of = {q: g for g, members in enumerate(v.groups) for q in members}
+    cap = model.capacity
     for q, fs in enumerate(instance.stops):
-        mask = is_open[fs.site] if served[q] else np.zeros(len(fs.site), dtype=bool)
+        if not served[q]:
+            continue
+        if cap is None or q not in group_of:
+            share[q] = {int(k): 1.0 for k in fs.site if is_open[k]}
+        else:
+            g = group_of[q]
+            share[q] = {
+                int(k): float(cap.assign[g, int(k)].value() or 0.0)
+                for k in set(fs.site.tolist())
+                if (g, int(k)) in cap.assign and (cap.assign[g, int(k)].value() or 0.0) > 1e-6
+            }
+    stops, stops_km, stops_share = [], [], []
+    for q, fs in enumerate(instance.stops):
+        mask = np.array([int(k) in share[q] for k in fs.site], dtype=bool)
         stops.append([instance.site_ids[k] for k in fs.site[mask]])
         stops_km.append([float(x) for x in fs.route_km[mask]])
+        stops_share.append([round(share[q][int(k)], 6) for k in fs.site[mask]])
     out_flows = flows[["flow_id", "origin", "destination", "volume", "length_km", "drive_km", "route_nodes"]].copy()
     out_flows["served"] = served
     out_flows["status"] = status
     out_flows["stops"] = stops
     out_flows["stops_km"] = stops_km
+    out_flows["stops_share"] = stops_share
 
     open_idx = np.flatnonzero(is_open)
     charging = {instance.site_ids[k]: [0, 0.0] for k in open_idx}
     for q in np.flatnonzero(served):
-        for sid in set(stops[q]):
-            charging[sid][0] += 1
-            charging[sid][1] += float(instance.volume[q])
+        for k, a in share[q].items():
+            charging[instance.site_ids[k]][0] += 1
+            charging[instance.site_ids[k]][1] += float(instance.volume[q]) * a
     hub_sites = sites.iloc[open_idx]
-    chargers = scenario.costs.chargers_per_hub
+    if cap is None:
+        chargers = np.full(len(open_idx), scenario.costs.chargers_per_hub)
+        cost = instance.site_cost[open_idx]
+    else:
+        levels = model.spec.capacity
+        chargers = np.array(
+            [
+                sum(
+                    levels.servers[li]
+                    for li in range(len(levels.servers))
+                    if (k, li) in cap.level and (cap.level[k, li].value() or 0) > 0.5
+                )
+                for k in open_idx
+            ]
+        )
+        cost = np.where(instance.site_locked[open_idx], 0.0, levels.site_fixed_eur) + chargers * levels.charger_eur
     hubs = pd.DataFrame(
         {
             "site_id": hub_sites["site_id"].to_numpy(),
@@ -169,7 +206,7 @@ def decode_plan(
             "tier": hub_sites["tier"].to_numpy(),
             "locked": hub_sites["locked"].to_numpy(dtype=bool),
             "chargers": chargers,
-            "cost_eur": instance.site_cost[open_idx],
+            "cost_eur": cost,
             "flows_charging": [charging[s][0] for s in hub_sites["site_id"]],
             "volume_charging": [round(charging[s][1], 6) for s in hub_sites["site_id"]],
         },

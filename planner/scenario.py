@@ -281,6 +281,37 @@ class ObjectiveConfig(_Section):
         return self
 
 
+class CapacityConfig(_Section):
+    """Charger sizing by queueing: each served flow's stops are assigned to hubs in the model."""
+
+    enabled: bool = Field(
+        False,
+        description="Assign every served flow's charging stops to open hubs and size each hub's "
+        "chargers so the expected peak-hour wait stays under max_wait_min (M/M/c, Erlang C).",
+    )
+    peak_hour_share: float = Field(
+        0.10,
+        gt=0,
+        le=1,
+        json_schema_extra=_unit("share of daily sessions"),
+        description="Share of a hub's daily sessions arriving in its busiest hour (assumption: "
+        "truck stops spread over ~14 h of the day with a peak ~1.4× the average).",
+    )
+    max_wait_min: float = Field(
+        10.0, gt=0, le=240, json_schema_extra=_unit("min"), description="Target mean wait in the busiest hour."
+    )
+    plug_overhead_min: float = Field(
+        5.0,
+        ge=0,
+        le=60,
+        json_schema_extra=_unit("min"),
+        description="Time a charger is occupied per session besides charging (manoeuvre, plug, pay).",
+    )
+    max_chargers_per_hub: int = Field(
+        40, ge=1, le=500, description="Most charging points a hub may get (site area, grid)."
+    )
+
+
 class AfirConfig(_Section):
     """EU Alternative Fuels Infrastructure Regulation (EU) 2023/1804, Art. 4, heavy-duty vehicles."""
 
@@ -356,6 +387,7 @@ class Scenario(_Section):
     breaks: BreaksConfig = Field(default_factory=BreaksConfig)
     costs: CostsConfig = Field(default_factory=CostsConfig)
     objective: ObjectiveConfig
+    capacity: CapacityConfig = Field(default_factory=CapacityConfig)
     afir: AfirConfig = Field(default_factory=AfirConfig)
     solver: SolverConfig = Field(default_factory=SolverConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)

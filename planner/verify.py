@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from planner.network import Network
-from planner.scenario import AfirConfig, BreaksConfig, CostsConfig, ObjectiveConfig, VehicleConfig
+from planner.scenario import AfirConfig, BreaksConfig, CapacityConfig, CostsConfig, ObjectiveConfig, VehicleConfig
 
 __all__ = ["Check", "HubIndex", "TripResult", "Verification", "simulate_legs", "simulate_trip", "verify_plan"]
 
@@ -174,6 +174,8 @@ def verify_plan(
     site_cost: dict[str, float],
     afir: AfirConfig | None = None,
     costs: CostsConfig | None = None,
+    capacity: CapacityConfig | None = None,
+    session_time_h: float = 0.0,
 ) -> Verification:
     """Check a plan independently of the model that produced it.
 
@@ -194,6 +196,11 @@ def verify_plan(
     afir, costs
         With ``afir.mode == "enforce"``: AFIR spacing is re-measured from the open hubs'
         positions on the network and every hub's pool is checked against its tier.
+    capacity, session_time_h
+        With capacity sizing: served flows charge only at their assigned stops (a flow split
+        over several itineraries is simulated on the union of its stops), and each hub's
+        sessions, recomputed from the flows' volumes and stop shares, must keep the M/M/c mean
+        peak-hour wait within the target with the hub's chargers.
     """
     checks: list[Check] = []
     open_ids = set(hubs["site_id"])
@@ -224,11 +231,18 @@ def verify_plan(
     index_all = HubIndex(network, sites, all_ids)
     for f, served in zip(flows.itertuples(index=False), served_mask, strict=True):
         route = list(f.route_nodes)
-        trip = simulate_legs(*index_open.along(route), vehicle, breaks)
+        hubs_along, total = index_open.along(route)
+        trip = simulate_legs(hubs_along, total, vehicle, breaks)
+        if served and capacity is not None:
+            # Trucks charge only at their assigned stops, which must be open hubs on the route.
+            assigned = set(f.stops)
+            if not assigned <= {h[2] for h in hubs_along}:
+                wrong_stops.append(f.flow_id)
+            trip = simulate_legs([h for h in hubs_along if h[2] in assigned], total, vehicle, breaks)
         if served:
             if not trip.completed:
                 failed.append(f"{f.flow_id} ({trip.reason})")
-            if list(f.stops) != trip.stops:
+            if capacity is None and list(f.stops) != trip.stops:
                 wrong_stops.append(f.flow_id)
         elif trip.completed:
             missed.append(f.flow_id)
@@ -251,6 +265,8 @@ def verify_plan(
             "stops_match_simulation",
             not wrong_stops,
             "reported stops are the open hubs each served flow passes"
+            if capacity is None
+            else "every assigned stop is an open hub on the flow's route"
             if not wrong_stops
             else f"stops differ for {_listing(wrong_stops)}",
         )
@@ -287,7 +303,11 @@ def verify_plan(
                 else f"{len(new)} new hubs > max_hubs {objective.max_hubs}",
             )
         )
-    capex = float(sum(site_cost[s] for s in new["site_id"] if s in site_cost))
+    if capacity is not None and costs is not None:
+        # Sized hubs: site fixed cost for new hubs plus every hub's chargers at the catalogue price.
+        capex = float(len(new) * costs.site_fixed_eur + hubs["chargers"].sum() * costs.charger_eur)
+    else:
+        capex = float(sum(site_cost[s] for s in new["site_id"] if s in site_cost))
     reported = float(hubs["cost_eur"].sum())
     checks.append(
         Check(
@@ -314,9 +334,36 @@ def verify_plan(
                 f"served share {share:.4f} {'≥' if ok else '<'} target {objective.coverage_target}",
             )
         )
+    if capacity is not None:
+        checks.append(_capacity_check(hubs, flows, capacity, session_time_h))
     if afir is not None and costs is not None and afir.mode == "enforce":
         checks += _afir_checks(network, sites, hubs, afir, costs)
     return Verification(checks)
+
+
+def _capacity_check(hubs: pd.DataFrame, flows: pd.DataFrame, capacity: CapacityConfig, service_h: float) -> Check:
+    from planner.queueing import expected_wait_h
+
+    sessions: dict[str, float] = {}
+    for f in flows[flows["served"]].itertuples(index=False):
+        for sid, share in zip(f.stops, f.stops_share, strict=True):
+            sessions[sid] = sessions.get(sid, 0.0) + float(f.volume) * float(share)
+    over = []
+    worst = 0.0
+    for sid, n in zip(hubs["site_id"], hubs["chargers"], strict=True):
+        lam = sessions.get(sid, 0.0) * capacity.peak_hour_share
+        wait_min = expected_wait_h(int(n), lam, service_h) * 60 if lam > 0 else 0.0
+        worst = max(worst, wait_min)
+        if wait_min > capacity.max_wait_min * (1 + 1e-6) + 1e-6:
+            over.append(f"{sid} ({wait_min:.1f} min)")
+    return Check(
+        "hub_queueing",
+        not over,
+        f"every hub's peak-hour mean wait ≤ {capacity.max_wait_min:g} min with its chargers (worst {worst:.1f} min), "
+        "sessions recomputed from flows"
+        if not over
+        else f"{len(over)} hub(s) over the wait target: {_listing(over, 3)}",
+    )
 
 
 def _afir_checks(

@@ -11,6 +11,7 @@ import pulp
 from planner.errors import InfeasibleError
 from planner.instance import PlanningInstance
 from planner.model.afir import add_afir_spacing
+from planner.model.capacity import CapacitySpec, CapacityVariables, add_capacity, capacity_cost
 from planner.model.coverage import add_coverage
 from planner.model.limits import add_budget, add_coverage_target, add_hub_limit
 from planner.model.variables import Variables, group_weight, make_variables
@@ -38,6 +39,9 @@ class ModelSpec:
         ``min_cost`` only: share of the total weight to serve; ``None`` serves all servable.
     required_windows
         Site-index sets of which at least one must be open (AFIR spacing).
+    capacity
+        If set, stops are assigned to hubs and chargers sized by queueing levels; capex is
+        then site fixed cost plus the chosen chargers.
     """
 
     objective: Literal["max_coverage", "min_cost"]
@@ -46,6 +50,7 @@ class ModelSpec:
     budget_eur: float | None = None
     coverage_target: float | None = None
     required_windows: tuple[tuple[int, ...], ...] = ()
+    capacity: CapacitySpec | None = None
 
 
 @dataclass
@@ -73,6 +78,7 @@ class PlanningModel:
     free: np.ndarray
     objective_offset: float
     spec: ModelSpec
+    capacity: CapacityVariables | None = None
 
     def size(self) -> dict[str, int]:
         """Rows, columns, nonzeros and binaries of the problem."""
@@ -127,23 +133,35 @@ def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
     problem = pulp.LpProblem(f"planner_{spec.objective}", sense)
     variables = make_variables(problem, instance, list(spec.required_windows))
     gweight = group_weight(instance, variables.groups, weight)
-    cost = {k: float(instance.site_cost[k]) for k in variables.open}
+    cap_vars = None
+    if spec.capacity is not None:
+        gvolume = group_weight(instance, variables.groups, instance.volume)
+        cap_vars = add_capacity(problem, variables, gvolume, spec.capacity)
+        # A charge of 10⁻⁶ × one charger's price per assigned session: among equally cheap plans,
+        # trucks stop no more often than their trip needs (sessions are not inflated).
+        capex = capacity_cost(variables, cap_vars, spec.capacity, instance.site_locked)
+        session_charge = 1e-6 * spec.capacity.charger_eur * cap_vars.sessions
+        scale = len(variables.open) * (
+            spec.capacity.site_fixed_eur + max(spec.capacity.servers, default=1) * spec.capacity.charger_eur
+        )
+    else:
+        capex = pulp.lpSum(float(instance.site_cost[k]) * x for k, x in variables.open.items())
+        session_charge = 0
+        scale = float(sum(instance.site_cost[k] for k in variables.open))
     if spec.objective == "max_coverage":
-        total_cost = sum(cost.values()) or 1.0
-        eps = _TIE_BREAK * (float(gweight.min()) if len(gweight) else 1.0) / total_cost
+        eps = _TIE_BREAK * (float(gweight.min()) if len(gweight) else 1.0) / (scale or 1.0)
         problem += (
-            pulp.lpSum(float(gweight[g]) * y for g, y in variables.served.items())
-            - pulp.lpSum(eps * cost[k] * x for k, x in variables.open.items()),
+            pulp.lpSum(float(gweight[g]) * y for g, y in variables.served.items()) - eps * (capex + session_charge),
             "served_weight",
         )
         add_coverage(problem, variables, require_all=False)
     else:
         required = _check_target(instance, spec, weight)
-        problem += (pulp.lpSum(cost[k] * x for k, x in variables.open.items()), "capex")
+        problem += (capex + session_charge, "capex")
         add_coverage(problem, variables, require_all=spec.coverage_target is None)
         if spec.coverage_target is not None:
             add_coverage_target(problem, variables, gweight, required - offset)
     add_afir_spacing(problem, instance, variables, list(spec.required_windows))
-    add_hub_limit(problem, variables, spec.max_hubs)
-    add_budget(problem, instance, variables, spec.budget_eur)
-    return PlanningModel(problem, variables, weight, free, offset, spec)
+    add_hub_limit(problem, instance, variables, spec.max_hubs)
+    add_budget(problem, variables, capex, spec.budget_eur)
+    return PlanningModel(problem, variables, weight, free, offset, spec, cap_vars)

@@ -9,23 +9,23 @@ from planner.instance import PlanningInstance
 from planner.model.variables import Variables
 
 
-def add_hub_limit(problem: pulp.LpProblem, variables: Variables, max_hubs: int | None) -> None:
-    """At most ``max_hubs`` new hubs (locked existing hubs are not variables)."""
-    if max_hubs is None or not variables.open:
+def add_hub_limit(
+    problem: pulp.LpProblem, instance: PlanningInstance, variables: Variables, max_hubs: int | None
+) -> None:
+    """At most ``max_hubs`` new hubs (existing, locked hubs do not count)."""
+    new = [x for k, x in variables.open.items() if not instance.site_locked[k]]
+    if max_hubs is None or not new:
         return
-    problem += (pulp.lpSum(variables.open.values()) <= max_hubs, "max_hubs")
+    problem += (pulp.lpSum(new) <= max_hubs, "max_hubs")
 
 
 def add_budget(
-    problem: pulp.LpProblem, instance: PlanningInstance, variables: Variables, budget_eur: float | None
+    problem: pulp.LpProblem, variables: Variables, capex: pulp.LpAffineExpression, budget_eur: float | None
 ) -> None:
-    """Capex of new hubs within ``budget_eur``."""
+    """Capex (as built by the model) within ``budget_eur``."""
     if budget_eur is None or not variables.open:
         return
-    problem += (
-        pulp.lpSum(float(instance.site_cost[k]) * x for k, x in variables.open.items()) <= budget_eur,
-        "budget",
-    )
+    problem += (capex <= budget_eur, "budget")
 
 
 def add_coverage_target(

@@ -46,15 +46,17 @@ def group_flows(instance: PlanningInstance) -> tuple[list[list[int]], list[list[
     return [by_key[k] for k in keys], [list(k) for k in keys]
 
 
-def make_variables(problem: pulp.LpProblem, instance: PlanningInstance,
-                   required: list[tuple[int, ...]] = ()) -> Variables:
+def make_variables(
+    problem: pulp.LpProblem, instance: PlanningInstance, required: list[tuple[int, ...]] = ()
+) -> Variables:
     """Create the variables: one binary per useful site, one continuous per group/shared window.
 
     Sites are useful if they lie in a flow window or in a ``required`` window (e.g. AFIR).
     """
     groups, group_windows = group_flows(instance)
     useful = sorted({k for wins in group_windows for w in wins for k in w} | {k for w in required for k in w})
-    x = {k: problem.add_variable(f"open_{k}", 0, 1, cat=pulp.LpBinary) for k in useful}
+    locked = instance.site_locked
+    x = {k: problem.add_variable(f"open_{k}", int(locked[k]), 1, cat=pulp.LpBinary) for k in useful}
     y = {g: problem.add_variable(f"served_{g}", 0, 1) for g in range(len(groups))}
     count: dict[tuple[int, ...], int] = {}
     for wins in group_windows:

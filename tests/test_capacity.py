@@ -1,0 +1,77 @@
+"""Capacity: stops assigned to hubs, chargers sized by queueing (worked by hand).
+
+Line N0–N1–N2, 100 km legs, 150 km range: a truck N0→N2 must charge once between km 50 and
+150. Battery 200 kWh, soc 0.05 → 0.80: a session takes 150 kWh; at 300 kW that is 0.5 h, so a
+charger serves μ = 2 trucks/h. With 10 % of the daily sessions in the peak hour and a 10-minute
+wait target, one charger (M/M/1: Wq = λ / (μ(μ − λ)) ≤ 1/6 h) takes λ ≤ 0.5 /h, i.e. 5 sessions/day.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.api import solve_scenario
+from planner.queueing import expected_wait_h
+from planner.scenario import load_scenario
+from tests.conftest import base_scenario, line_network, write_scenario
+
+
+def solve(folder: Path, volume: float, *, max_chargers: int = 10, spacing: float | None = None):
+    line_network(folder, 3)
+    data = base_scenario(
+        folder,
+        flows=[f"T,N0,N2,{volume}"],
+        candidates={"spacing_km": spacing} if spacing else {},
+        objective={"type": "min_cost", "max_hubs": None},
+        costs={"site_fixed_eur": 1000.0, "charger_eur": 100.0, "chargers_per_hub": 1, "charger_power_kw": 300.0},
+        capacity={
+            "enabled": True,
+            "peak_hour_share": 0.1,
+            "max_wait_min": 10.0,
+            "plug_overhead_min": 0.0,
+            "max_chargers_per_hub": max_chargers,
+        },
+        afir={"mode": "off"},
+        output={"maps": False, "tradeoff_points": 0},
+    )
+    return solve_scenario(load_scenario(write_scenario(folder / "s.toml", data)))
+
+
+def test_one_charger_takes_five_trucks_a_day(tmp_path: Path) -> None:
+    assert expected_wait_h(1, 0.5, 0.5) == pytest.approx(1 / 6)
+    plan = solve(tmp_path, 5.0)
+    hub = plan.hubs.set_index("site_id").loc["N1"]
+    assert hub["chargers"] == 1 and hub["cost_eur"] == pytest.approx(1100.0)
+    assert hub["expected_wait_min"] <= 10.0 + 1e-6
+
+
+def test_demand_forces_a_second_charger(tmp_path: Path) -> None:
+    plan = solve(tmp_path, 8.0)
+    hubs = plan.hubs.set_index("site_id")
+    assert list(hubs.index) == ["N1"]
+    assert hubs.loc["N1", "chargers"] == 2
+    assert hubs.loc["N1", "sessions_per_day"] == pytest.approx(8.0)
+    assert hubs.loc["N1", "expected_wait_min"] <= 10.0
+    assert plan.summary["total_cost_eur"] == pytest.approx(1000.0 + 2 * 100.0)
+    assert "hub_queueing" in {c.name for c in plan.verification.checks} and plan.verification.passed
+
+
+def test_charger_limit_splits_the_flow_over_two_hubs(tmp_path: Path) -> None:
+    # One charger per hub at most (5 trucks/day each): 8 trucks/day need two hubs in the window
+    # km 50–150 (candidates every 50 km), the flow's trucks split between them.
+    plan = solve(tmp_path, 8.0, max_chargers=1, spacing=50.0)
+    assert len(plan.hubs) == 2
+    assert plan.hubs["sessions_per_day"].sum() == pytest.approx(8.0)
+    assert (plan.hubs["sessions_per_day"] <= 5.0 + 1e-6).all()
+    flow = plan.flows.iloc[0]
+    assert flow["served"] and sum(flow["stops_share"]) == pytest.approx(1.0)
+    assert plan.verification.passed
+
+
+def test_capacity_too_small_is_infeasible(tmp_path: Path) -> None:
+    from planner.errors import InfeasibleError
+
+    with pytest.raises(InfeasibleError, match="max_chargers_per_hub"):
+        solve(tmp_path, 30.0, max_chargers=1, spacing=50.0)  # 3 sites × 5/day < 30
