@@ -147,8 +147,10 @@ def decode_plan(
     for q, fs in enumerate(instance.stops):
         if not served[q]:
             continue
-        if cap is None or q not in group_of:
+        if cap is None:
             share[q] = {int(k): 1.0 for k in fs.site if is_open[k]}
+        elif q not in group_of:  # needs no charging stop: with assigned stops it makes none
+            share[q] = {}
         else:
             g = group_of[q]
             share[q] = {
