@@ -9,9 +9,15 @@ from planner.scenario import load_scenario
 from tests.conftest import ROOT
 
 
+def load(name: str):
+    """A shipped scenario without the trade-off curve (saves eight solves per test)."""
+    sc = load_scenario(ROOT / "scenarios" / name)
+    return sc.model_copy(update={"output": sc.output.model_copy(update={"tradeoff_points": 0})})
+
+
 @pytest.fixture(scope="module")
 def europe():
-    return solve_scenario(load_scenario(ROOT / "scenarios" / "europe-2030.toml"))
+    return solve_scenario(load("europe-2030.toml"))
 
 
 def test_default_plan_is_verified_and_plausible(europe) -> None:
@@ -29,7 +35,16 @@ def test_default_plan_is_verified_and_plausible(europe) -> None:
 
 
 def test_low_budget_variant_respects_budget() -> None:
-    plan = solve_scenario(load_scenario(ROOT / "scenarios" / "europe-2030-low-budget.toml"))
+    plan = solve_scenario(load("europe-2030-low-budget.toml"))
     assert plan.verification.passed
     assert plan.summary["total_cost_eur"] <= 150_000_000
     assert plan.summary["covered_share"] < 1.0
+
+
+def test_afir_enforced_default_has_no_gap_on_the_core_network() -> None:
+    plan = solve_scenario(load("europe-2030-afir.toml"))
+    afir = plan.summary["afir"]
+    assert plan.verification.passed and afir["mode"] == "enforce"
+    assert afir["gap_count"] == 0 and afir["met"] and afir["by_tier"]["core"]["share"] == pytest.approx(1.0)
+    assert afir["cost_of_compliance_eur"] > 0
+    assert plan.summary["hub_count"] > afir["reference_without_afir"]["hub_count"]
