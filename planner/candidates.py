@@ -47,26 +47,18 @@ def _edge_country(countries: str) -> str:
 
 
 def _node_sites(network: Network) -> list[dict]:
-    rows = []
-    for node_id in sorted(network.graph.nodes):
-        d = network.graph.nodes[node_id]
-        rows.append(
-            {
-                "site_id": node_id,
-                "name": d["name"],
-                "kind": "node",
-                "node": node_id,
-                "u": "",
-                "v": "",
-                "offset_km": 0.0,
-                "lon": d["lon"],
-                "lat": d["lat"],
-                "country": d["country"],
-                "tier": _node_tier(network, node_id),
-                "locked": False,
-            }
-        )
-    return rows
+    return [_node_row(network, node_id, node_id, name="", kind="node", locked=False)
+            for node_id in sorted(network.graph.nodes)]
+
+
+def _node_row(network: Network, site_id: str, node: str, *, name: str, kind: str, locked: bool) -> dict:
+    """A site at a network node (name defaults to the node's)."""
+    d = network.graph.nodes[node]
+    return {
+        "site_id": site_id, "name": name or d["name"], "kind": kind, "node": node, "u": "", "v": "",
+        "offset_km": 0.0, "lon": d["lon"], "lat": d["lat"], "country": d["country"],
+        "tier": _node_tier(network, node), "locked": locked,
+    }
 
 
 def _spacing_sites(network: Network, spacing_km: float) -> list[dict]:
@@ -140,23 +132,7 @@ def _user_sites(network: Network, frame: pd.DataFrame, where: str, snap_radius_k
         if node:
             if node not in network.graph:
                 raise DataError(f"{where}: site {sid!r} names unknown node {node!r}; use a node id from the network.")
-            d = network.graph.nodes[node]
-            rows.append(
-                {
-                    "site_id": sid,
-                    "name": r.name or d["name"],
-                    "kind": kind,
-                    "node": node,
-                    "u": "",
-                    "v": "",
-                    "offset_km": 0.0,
-                    "lon": d["lon"],
-                    "lat": d["lat"],
-                    "country": d["country"],
-                    "tier": _node_tier(network, node),
-                    "locked": locked,
-                }
-            )
+            rows.append(_node_row(network, sid, node, name=r.name, kind=kind, locked=locked))
             continue
         if u or v:
             if not network.graph.has_edge(u, v) or not network.graph.edges[u, v]["forward"]:
