@@ -17,6 +17,7 @@ from planner.afir import gaps_geodataframe
 from planner.candidates import build_candidates
 from planner.compliance import afir_summary, directions_table, enforced_windows, measure_plan, pool_ok
 from planner.demand import load_flows, route_flows
+from planner.economics import add_economics, hub_energy_kwh_per_day
 from planner.errors import InfeasibleError, SolverError, VerificationError
 from planner.export import write_plan
 from planner.instance import build_instance
@@ -118,6 +119,8 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     )
     plan.summary["build_seconds"] = round(t_build, 3)
     plan.summary["total_chargers"] = int(plan.hubs["chargers"].sum())
+    energy = hub_energy_kwh_per_day(network, sites, plan.hubs, plan.flows, scenario.vehicle, scenario.breaks)
+    plan.summary["economics"] = add_economics(plan.hubs, energy, scenario.costs)
     if capacity.enabled:
         _hub_queueing(plan, scenario)
     if scenario.afir.mode != "off":
@@ -183,7 +186,7 @@ def capacity_levels(scenario: Scenario, total_sessions: float) -> CapacitySpec:
 
 def _hub_queueing(plan: Plan, scenario: Scenario) -> None:
     """Sessions, peak arrivals, utilisation, expected wait and energy per hub."""
-    hubs, cap, v = plan.hubs, scenario.capacity, scenario.vehicle
+    hubs, cap = plan.hubs, scenario.capacity
     service = session_time_h(scenario)
     sessions = hubs["volume_charging"].to_numpy(dtype=float)
     peak = sessions * cap.peak_hour_share
@@ -194,8 +197,6 @@ def _hub_queueing(plan: Plan, scenario: Scenario) -> None:
     hubs["expected_wait_min"] = [
         round(expected_wait_h(int(c), float(lam), service) * 60, 3) for c, lam in zip(chargers, peak, strict=True)
     ]
-    energy_kwh = (v.soc_max - v.soc_min) * v.battery_kwh
-    hubs["energy_mwh_per_year_max"] = (sessions * energy_kwh * 365 / 1000).round(1)
     hubs["power_kw"] = chargers * scenario.costs.charger_power_kw
     plan.summary["capacity"] = {
         "session_time_h": service,

@@ -238,6 +238,24 @@ class CostsConfig(_Section):
     )
     charger_eur: float = Field(4.0e5, ge=0, json_schema_extra=_unit("EUR"), description="Capex per charging point.")
     chargers_per_hub: int = Field(4, ge=1, le=200, description="Charging points installed at every new hub.")
+    opex_share_per_year: float = Field(
+        0.03,
+        ge=0,
+        le=1,
+        json_schema_extra=_unit("share of capex per year"),
+        description="Operation and maintenance per year (assumption: 2–5 % of capex is typical for DC charging).",
+    )
+    discount_rate: float = Field(
+        0.06, ge=0, le=0.5, json_schema_extra=_unit("1/year"), description="Real discount rate for annualising capex."
+    )
+    lifetime_years: int = Field(12, ge=1, le=60, description="Economic lifetime of a hub (years) for annualising.")
+    margin_eur_per_kwh: float = Field(
+        0.10,
+        ge=0,
+        le=5,
+        json_schema_extra=_unit("EUR/kWh"),
+        description="Gross margin per kWh sold (price minus energy and grid charges; assumption).",
+    )
     charger_power_kw: float = Field(
         1000.0,
         gt=0,

@@ -61,6 +61,7 @@ class TripResult:
     arrival_soc: float
     stops: list[str]
     stops_km: list[float]
+    charged_kwh: tuple[float, ...] = ()  # energy taken at each stop (completed trips)
 
 
 class HubIndex:
@@ -112,6 +113,7 @@ def simulate_legs(
     max_drive_km = breaks.max_driving_h * breaks.speed_kmh if breaks.enabled else float("inf")
     soc, last_pos, min_soc = vehicle.soc_start, 0.0, vehicle.soc_start
     stops, stops_km = [h[2] for h in hubs], [h[0] for h in hubs]
+    charged: list[float] = []
     for pos, sid in [(d, sid) for _, d, sid in hubs] + [(total_drive, "")]:
         leg = pos - last_pos
         soc -= leg * share_per_km
@@ -130,10 +132,12 @@ def simulate_legs(
                 stops_km,
             )
         if sid:
+            charged.append(max(vehicle.soc_max - soc, 0.0) * vehicle.battery_kwh)
             soc = max(soc, vehicle.soc_max)
         last_pos = pos
     ok = soc >= vehicle.soc_arrival_min - _TOL
-    return TripResult(ok, "" if ok else f"arrives with {soc:.3f} < soc_arrival_min", min_soc, soc, stops, stops_km)
+    reason = "" if ok else f"arrives with {soc:.3f} < soc_arrival_min"
+    return TripResult(ok, reason, min_soc, soc, stops, stops_km, tuple(charged))
 
 
 def simulate_trip(

@@ -75,3 +75,16 @@ def test_capacity_too_small_is_infeasible(tmp_path: Path) -> None:
 
     with pytest.raises(InfeasibleError, match="max_chargers_per_hub"):
         solve(tmp_path, 30.0, max_chargers=1, spacing=50.0)  # 3 sites × 5/day < 30
+
+
+def test_energy_and_economics_are_measured(tmp_path: Path) -> None:
+    # The truck reaches N1 (100 km) with 0.80 − 100/200 = 0.30 and charges back to 0.80: 100 kWh.
+    plan = solve(tmp_path, 8.0)
+    hub = plan.hubs.set_index("site_id").loc["N1"]
+    assert hub["energy_mwh_per_year"] == pytest.approx(8 * 100 * 365 / 1000)
+    assert hub["margin_eur_per_year"] == pytest.approx(8 * 100 * 365 * 0.10)
+    assert hub["opex_eur_per_year"] == pytest.approx(0.03 * hub["capex_eur"])
+    from planner.economics import capital_recovery_factor
+
+    assert capital_recovery_factor(0.06, 12) == pytest.approx(0.119277, abs=1e-6)
+    assert plan.summary["economics"]["energy_gwh_per_year"] == pytest.approx(0.292)
