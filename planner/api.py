@@ -20,9 +20,11 @@ from planner.demand import load_flows, route_flows
 from planner.economics import add_economics, hub_energy_kwh_per_day
 from planner.errors import InfeasibleError, SolverError, VerificationError
 from planner.export import write_plan
+from planner.grid import site_grid_kw
 from planner.instance import build_instance
 from planner.model import ModelSpec, build_model
 from planner.model.capacity import CapacitySpec
+from planner.model.grid import GridSpec
 from planner.network import load_network
 from planner.plan import Plan, decode_plan
 from planner.queueing import expected_wait_h, size_levels
@@ -86,7 +88,10 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
             f"capacity: {len(cap_spec.servers)} size levels, up to {cap_spec.servers[-1]} chargers "
             f"({cap_spec.capacity[-1]:,.0f} sessions/day) per hub"
         )
-    spec = ModelSpec(obj.type, obj.metric, obj.max_hubs, obj.budget_eur, obj.coverage_target, afir_windows, cap_spec)
+    grid_spec = grid_model_spec(scenario, sites) if scenario.grid.enabled else None
+    spec = ModelSpec(
+        obj.type, obj.metric, obj.max_hubs, obj.budget_eur, obj.coverage_target, afir_windows, cap_spec, grid_spec
+    )
     model = build_model(instance, spec)
     size = model.size()
     t_build = time.perf_counter() - t0
@@ -118,6 +123,8 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         ranges=ranges,
     )
     plan.summary["build_seconds"] = round(t_build, 3)
+    if grid_spec is not None:
+        _grid_outputs(plan, sites, model, grid_spec)
     plan.summary["total_chargers"] = int(plan.hubs["chargers"].sum())
     energy = hub_energy_kwh_per_day(network, sites, plan.hubs, plan.flows, scenario.vehicle, scenario.breaks)
     plan.summary["economics"] = add_economics(plan.hubs, energy, scenario.costs)
@@ -146,6 +153,7 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         afir=scenario.afir,
         costs=scenario.costs,
         capacity=scenario.capacity if capacity.enabled else None,
+        grid=scenario.grid if scenario.grid.enabled else None,
         session_time_h=session_time_h(scenario),
     )
     plan.verification = verification
@@ -155,6 +163,38 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         fail = verification.failures()[0]
         raise VerificationError(f"{scenario.name}: plan failed verification: {fail.name}: {fail.detail}")
     return plan
+
+
+def grid_model_spec(scenario: Scenario, sites) -> GridSpec:
+    """Grid capacity per site and upgrade options for the model."""
+    g, costs = scenario.grid, scenario.costs
+    return GridSpec(
+        available_kw=site_grid_kw(sites, g),
+        kw_per_charger=costs.charger_power_kw * g.simultaneity,
+        fixed_chargers=costs.chargers_per_hub,
+        step_kw=g.upgrade_step_kw,
+        step_eur=g.upgrade_eur_per_mw * g.upgrade_step_kw / 1000.0,
+        max_steps=g.max_upgrade_steps if g.upgrades_available else 0,
+    )
+
+
+def _grid_outputs(plan: Plan, sites, model, spec: GridSpec) -> None:
+    """Grid capacity and upgrades per hub; upgrade cost added to the hub's capex."""
+    index = {sid: i for i, sid in enumerate(sites["site_id"])}
+    ks = [index[s] for s in plan.hubs["site_id"]]
+    upgrade = model.upgrade or {}
+    steps = np.array([round(upgrade[k].value() or 0.0) if k in upgrade else 0 for k in ks], dtype=int)
+    plan.hubs["grid_available_kw"] = spec.available_kw[ks] if ks else []
+    plan.hubs["grid_upgrade_kw"] = steps * spec.step_kw
+    plan.hubs["battery_kwh"] = 0.0  # on-site buffers are not modelled yet
+    plan.hubs["cost_eur"] = plan.hubs["cost_eur"] + steps * spec.step_eur
+    plan.summary["total_cost_eur"] = float(plan.hubs["cost_eur"].sum())
+    plan.summary["grid"] = {
+        "upgrade_steps": int(steps.sum()),
+        "upgrade_mw": float(steps.sum() * spec.step_kw / 1000),
+        "upgrade_cost_eur": float(steps.sum() * spec.step_eur),
+        "upgrades_available": spec.max_steps > 0,
+    }
 
 
 def session_time_h(scenario: Scenario) -> float:

@@ -18,8 +18,14 @@ from planner.verify import HubIndex, simulate_legs
 __all__ = ["hub_energy_kwh_per_day", "capital_recovery_factor", "add_economics"]
 
 
-def hub_energy_kwh_per_day(network: Network, sites: pd.DataFrame, hubs: pd.DataFrame, flows: pd.DataFrame,
-                           vehicle: VehicleConfig, breaks: BreaksConfig) -> dict[str, float]:
+def hub_energy_kwh_per_day(
+    network: Network,
+    sites: pd.DataFrame,
+    hubs: pd.DataFrame,
+    flows: pd.DataFrame,
+    vehicle: VehicleConfig,
+    breaks: BreaksConfig,
+) -> dict[str, float]:
     """Energy charged per day at each open hub (kWh), from simulating every served flow.
 
     A flow split over several itineraries (capacity mode) is simulated on the union of its stops,
@@ -67,7 +73,9 @@ def add_economics(hubs: pd.DataFrame, energy_kwh_per_day: dict[str, float], cost
         "margin_eur_per_year": float(margin.sum()),
         "capital_recovery_factor": crf,
         "assumptions": {
-            "discount_rate": costs.discount_rate, "lifetime_years": costs.lifetime_years,
-            "opex_share_per_year": costs.opex_share_per_year, "margin_eur_per_kwh": costs.margin_eur_per_kwh,
+            "discount_rate": costs.discount_rate,
+            "lifetime_years": costs.lifetime_years,
+            "opex_share_per_year": costs.opex_share_per_year,
+            "margin_eur_per_kwh": costs.margin_eur_per_kwh,
         },
     }

@@ -330,6 +330,62 @@ class CapacityConfig(_Section):
     )
 
 
+class GridConfig(_Section):
+    """Grid connection capacity per candidate site, and paid upgrades."""
+
+    enabled: bool = Field(False, description="Hub power must fit the site's grid capacity plus upgrades.")
+    capacity_file: Path | None = Field(
+        None,
+        description="CSV of grid capacity points: available_kw and site_id, or lon/lat snapped to the nearest "
+        "candidate within snap_radius_km (a site takes the largest point snapped to it).",
+    )
+    snap_radius_km: float = Field(
+        10.0,
+        gt=0,
+        le=200,
+        json_schema_extra=_unit("km"),
+        description="Capacity points farther than this from every candidate are an error.",
+    )
+    default_node_kw: float = Field(
+        10_000.0,
+        ge=0,
+        json_schema_extra=_unit("kW"),
+        description="Available capacity at node sites (cities, junctions) without a capacity point (assumption: "
+        "a medium-voltage connection near an urban substation).",
+    )
+    default_edge_kw: float = Field(
+        4_000.0,
+        ge=0,
+        json_schema_extra=_unit("kW"),
+        description="Available capacity at sites along edges (motorway service areas) without a capacity point "
+        "(assumption: a typical rural medium-voltage feeder).",
+    )
+    simultaneity: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        json_schema_extra=_unit("share"),
+        description="Share of the installed charger power drawn at the same time (assumption).",
+    )
+    upgrade_step_kw: float = Field(
+        5_000.0, gt=0, json_schema_extra=_unit("kW"), description="Size of one upgrade step."
+    )
+    upgrade_eur_per_mw: float = Field(
+        250_000.0, ge=0, json_schema_extra=_unit("EUR/MW"), description="Cost of upgrade capacity (assumption)."
+    )
+    max_upgrade_steps: int = Field(4, ge=0, le=100, description="Most upgrade steps per site.")
+    start_year: int = Field(2026, ge=2000, le=2100, description="Year planning starts (upgrades ordered then).")
+    plan_year: int = Field(2030, ge=2000, le=2100, description="Year the plan must work in.")
+    upgrade_lead_time_years: int = Field(
+        4, ge=0, le=30, description="Years from ordering to energising an upgrade; none before start + lead time."
+    )
+
+    @property
+    def upgrades_available(self) -> bool:
+        """Whether upgrades ordered at ``start_year`` are energised by ``plan_year``."""
+        return self.plan_year >= self.start_year + self.upgrade_lead_time_years
+
+
 class AfirConfig(_Section):
     """EU Alternative Fuels Infrastructure Regulation (EU) 2023/1804, Art. 4, heavy-duty vehicles."""
 
@@ -406,6 +462,7 @@ class Scenario(_Section):
     costs: CostsConfig = Field(default_factory=CostsConfig)
     objective: ObjectiveConfig
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)
+    grid: GridConfig = Field(default_factory=GridConfig)
     afir: AfirConfig = Field(default_factory=AfirConfig)
     solver: SolverConfig = Field(default_factory=SolverConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
@@ -416,6 +473,7 @@ _PATH_KEYS: dict[str, tuple[str, ...]] = {
     "network": ("nodes", "edges", "gpkg"),
     "candidates": ("sites",),
     "demand": ("flows", "zones"),
+    "grid": ("capacity_file",),
 }
 
 

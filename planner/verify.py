@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from planner.network import Network
-from planner.scenario import AfirConfig, BreaksConfig, CapacityConfig, CostsConfig, ObjectiveConfig, VehicleConfig
+from planner.scenario import (
+    AfirConfig,
+    BreaksConfig,
+    CapacityConfig,
+    CostsConfig,
+    GridConfig,
+    ObjectiveConfig,
+    VehicleConfig,
+)
 
 __all__ = ["Check", "HubIndex", "TripResult", "Verification", "simulate_legs", "simulate_trip", "verify_plan"]
 
@@ -180,6 +188,7 @@ def verify_plan(
     costs: CostsConfig | None = None,
     capacity: CapacityConfig | None = None,
     session_time_h: float = 0.0,
+    grid: GridConfig | None = None,
 ) -> Verification:
     """Check a plan independently of the model that produced it.
 
@@ -200,6 +209,10 @@ def verify_plan(
     afir, costs
         With ``afir.mode == "enforce"``: AFIR spacing is re-measured from the open hubs'
         positions on the network and every hub's pool is checked against its tier.
+    grid
+        With grid limits: every hub's simultaneous power fits its reported grid capacity plus
+        upgrade, upgrades only in whole steps, within the maximum and only when the lead time
+        allows; upgrade costs are part of the recomputed capex.
     capacity, session_time_h
         With capacity sizing: served flows charge only at their assigned stops (a flow split
         over several itineraries is simulated on the union of its stops), and each hub's
@@ -312,6 +325,10 @@ def verify_plan(
         capex = float(len(new) * costs.site_fixed_eur + hubs["chargers"].sum() * costs.charger_eur)
     else:
         capex = float(sum(site_cost[s] for s in new["site_id"] if s in site_cost))
+    if grid is not None:
+        capex += float(hubs["grid_upgrade_kw"].sum()) / 1000.0 * grid.upgrade_eur_per_mw
+        if costs is not None:
+            checks.append(_grid_check(hubs, grid, costs))
     reported = float(hubs["cost_eur"].sum())
     checks.append(
         Check(
@@ -343,6 +360,29 @@ def verify_plan(
     if afir is not None and costs is not None and afir.mode == "enforce":
         checks += _afir_checks(network, sites, hubs, afir, costs)
     return Verification(checks)
+
+
+def _grid_check(hubs: pd.DataFrame, grid: GridConfig, costs: CostsConfig) -> Check:
+    power = hubs["chargers"].to_numpy(dtype=float) * costs.charger_power_kw * grid.simultaneity
+    avail = hubs["grid_available_kw"].to_numpy(dtype=float)
+    upg = hubs["grid_upgrade_kw"].to_numpy(dtype=float)
+    steps = upg / grid.upgrade_step_kw
+    max_steps = grid.max_upgrade_steps if grid.upgrades_available else 0
+    bad = [
+        f"{sid} ({p:,.0f} kW > {a:,.0f} + {u:,.0f} kW)"
+        if p > a + u + 1e-6
+        else f"{sid} (upgrade {u:,.0f} kW not allowed)"
+        for sid, p, a, u, s in zip(hubs["site_id"], power, avail, upg, steps, strict=True)
+        if p > a + u + 1e-6 or abs(s - round(s)) > 1e-9 or s > max_steps + 1e-9
+    ]
+    return Check(
+        "grid_capacity",
+        not bad,
+        f"every hub's power (chargers × {costs.charger_power_kw:g} kW × {grid.simultaneity:g}) fits its grid capacity "
+        f"plus upgrades ({int(round(steps.sum()))} step(s))"
+        if not bad
+        else f"{len(bad)} hub(s) over grid capacity: {_listing(bad, 3)}",
+    )
 
 
 def _capacity_check(hubs: pd.DataFrame, flows: pd.DataFrame, capacity: CapacityConfig, service_h: float) -> Check:

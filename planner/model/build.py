@@ -13,6 +13,7 @@ from planner.instance import PlanningInstance
 from planner.model.afir import add_afir_spacing
 from planner.model.capacity import CapacitySpec, CapacityVariables, add_capacity, capacity_cost
 from planner.model.coverage import add_coverage
+from planner.model.grid import GridSpec, add_grid
 from planner.model.limits import add_budget, add_coverage_target, add_hub_limit
 from planner.model.variables import Variables, group_weight, make_variables
 
@@ -42,6 +43,8 @@ class ModelSpec:
     capacity
         If set, stops are assigned to hubs and chargers sized by queueing levels; capex is
         then site fixed cost plus the chosen chargers.
+    grid
+        If set, hub power must fit the site's grid capacity plus paid upgrade steps.
     """
 
     objective: Literal["max_coverage", "min_cost"]
@@ -51,6 +54,7 @@ class ModelSpec:
     coverage_target: float | None = None
     required_windows: tuple[tuple[int, ...], ...] = ()
     capacity: CapacitySpec | None = None
+    grid: GridSpec | None = None
 
 
 @dataclass
@@ -79,6 +83,7 @@ class PlanningModel:
     objective_offset: float
     spec: ModelSpec
     capacity: CapacityVariables | None = None
+    upgrade: dict[int, pulp.LpVariable] | None = None
 
     def size(self) -> dict[str, int]:
         """Rows, columns, nonzeros and binaries of the problem."""
@@ -148,6 +153,11 @@ def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
         capex = pulp.lpSum(float(instance.site_cost[k]) * x for k, x in variables.open.items())
         session_charge = 0
         scale = float(sum(instance.site_cost[k] for k in variables.open))
+    upgrade = None
+    if spec.grid is not None:
+        upgrade, upgrade_cost = add_grid(problem, variables, spec.grid, spec.capacity, cap_vars)
+        capex = capex + upgrade_cost
+        scale += spec.grid.step_eur * spec.grid.max_steps * len(variables.open)
     if spec.objective == "max_coverage":
         eps = _TIE_BREAK * (float(gweight.min()) if len(gweight) else 1.0) / (scale or 1.0)
         problem += (
@@ -164,4 +174,4 @@ def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
     add_afir_spacing(problem, instance, variables, list(spec.required_windows))
     add_hub_limit(problem, instance, variables, spec.max_hubs)
     add_budget(problem, variables, capex, spec.budget_eur)
-    return PlanningModel(problem, variables, weight, free, offset, spec, cap_vars)
+    return PlanningModel(problem, variables, weight, free, offset, spec, cap_vars, upgrade)
