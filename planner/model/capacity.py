@@ -23,6 +23,8 @@ import pulp
 
 from planner.model.variables import Variables
 
+LEVEL_CAT = pulp.LpBinary
+
 
 @dataclass(frozen=True)
 class CapacitySpec:
@@ -71,7 +73,7 @@ def add_capacity(
         sessions.setdefault(k, []).append((a, float(group_volume[g])))
     for k in sorted(x):
         for li in range(len(spec.servers)):
-            level[k, li] = problem.add_variable(f"level_{k}_{li}", 0, 1, cat=pulp.LpBinary)
+            level[k, li] = problem.add_variable(f"level_{k}_{li}", 0, 1, cat=LEVEL_CAT)
         problem += (pulp.lpSum(level[k, li] for li in range(len(spec.servers))) == x[k], f"one_size_{k}")
         if k in sessions:
             problem += (
