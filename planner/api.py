@@ -18,7 +18,7 @@ from planner.candidates import build_candidates
 from planner.compliance import afir_summary, directions_table, enforced_windows, measure_plan, pool_ok
 from planner.demand import load_flows, route_flows
 from planner.economics import add_economics, hub_energy_kwh_per_day
-from planner.errors import InfeasibleError, SolverError, VerificationError
+from planner.errors import InfeasibleError, ScenarioError, SolverError, VerificationError
 from planner.export import write_plan
 from planner.grid import site_grid_kw
 from planner.instance import build_instance
@@ -82,6 +82,14 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     if scenario.afir.mode == "enforce":
         afir_windows = tuple(enforced_windows(scenario.afir, costs, network, sites, where=scenario.name))
         log(f"AFIR {scenario.afir.year}: {len(afir_windows):,} spacing windows enforced")
+    if capacity.enabled and capacity.size_levels == "relaxed" and (
+        obj.type != "min_cost" or obj.budget_eur is not None or scenario.grid.enabled
+    ):
+        raise ScenarioError(
+            f"{scenario.name}: capacity.size_levels = 'relaxed' rounds chargers up after solving, which could "
+            "break a budget, a coverage objective or a grid limit; use it with objective.type = 'min_cost', no "
+            "budget_eur and grid.enabled = false, or set size_levels = 'integer'."
+        )
     cap_spec = capacity_levels(scenario, float(instance.volume.sum())) if capacity.enabled else None
     if cap_spec is not None:
         log(
@@ -123,6 +131,8 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         ranges=ranges,
     )
     plan.summary["build_seconds"] = round(t_build, 3)
+    if cap_spec is not None and not cap_spec.integer_levels:
+        _rounded_levels_report(plan, result)
     if grid_spec is not None:
         _grid_outputs(plan, sites, model, grid_spec)
     plan.summary["total_chargers"] = int(plan.hubs["chargers"].sum())
@@ -163,6 +173,18 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         fail = verification.failures()[0]
         raise VerificationError(f"{scenario.name}: plan failed verification: {fail.name}: {fail.detail}")
     return plan
+
+
+def _rounded_levels_report(plan: Plan, result) -> None:
+    """After relaxed size levels: the plan's cost is the objective, the solver's bound stays a
+    valid lower bound, and the gap is recomputed between them (never reported optimal)."""
+    cost = float(plan.hubs["cost_eur"].sum())
+    bound = result.best_bound
+    plan.summary["total_cost_eur"] = cost
+    plan.summary["relaxed_model"] = {"status": result.status, "objective": result.objective, "mip_gap": result.mip_gap}
+    plan.summary["status"] = "feasible"
+    plan.summary["objective_value"] = cost
+    plan.summary["mip_gap"] = None if bound is None or cost <= 0 else max(cost - bound, 0.0) / cost
 
 
 def grid_model_spec(scenario: Scenario, sites) -> GridSpec:
@@ -221,7 +243,9 @@ def capacity_levels(scenario: Scenario, total_sessions: float) -> CapacitySpec:
     if not kept:  # the smallest allowed hub already takes every session
         kept = [(costs.chargers_per_hub, total_sessions * 1.01)]
     servers, capacity = zip(*kept, strict=True)
-    return CapacitySpec(tuple(servers), tuple(capacity), costs.charger_eur, costs.site_fixed_eur)
+    return CapacitySpec(
+        tuple(servers), tuple(capacity), costs.charger_eur, costs.site_fixed_eur, cap.size_levels == "integer"
+    )
 
 
 def _hub_queueing(plan: Plan, scenario: Scenario) -> None:

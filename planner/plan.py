@@ -183,16 +183,31 @@ def decode_plan(
         cost = instance.site_cost[open_idx]
     else:
         levels = model.spec.capacity
-        chargers = np.array(
-            [
-                sum(
-                    levels.servers[li]
-                    for li in range(len(levels.servers))
-                    if (k, li) in cap.level and (cap.level[k, li].value() or 0) > 0.5
-                )
-                for k in open_idx
-            ]
-        )
+        if levels.integer_levels:
+            chargers = np.array(
+                [
+                    sum(
+                        levels.servers[li]
+                        for li in range(len(levels.servers))
+                        if (k, li) in cap.level and (cap.level[k, li].value() or 0) > 0.5
+                    )
+                    for k in open_idx
+                ]
+            )
+        else:  # relaxed levels: the smallest level whose capacity takes the hub's assigned sessions
+            chargers = np.array(
+                [
+                    next(
+                        (
+                            c
+                            for c, cp in zip(levels.servers, levels.capacity, strict=True)
+                            if cp >= charging[instance.site_ids[k]][1] - 1e-9
+                        ),
+                        levels.servers[-1],
+                    )
+                    for k in open_idx
+                ]
+            )
         cost = np.where(instance.site_locked[open_idx], 0.0, levels.site_fixed_eur) + chargers * levels.charger_eur
     hubs = pd.DataFrame(
         {

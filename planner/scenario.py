@@ -328,6 +328,13 @@ class CapacityConfig(_Section):
     max_chargers_per_hub: int = Field(
         40, ge=1, le=500, description="Most charging points a hub may get (site area, grid)."
     )
+    size_levels: Literal["integer", "relaxed"] = Field(
+        "integer",
+        description="integer: one binary per size level (exact). relaxed: size levels continuous in the "
+        "model, each hub then rounded up to the smallest level taking its sessions — much faster on large "
+        "instances; the solver's bound stays a valid lower bound and the reported gap is recomputed against "
+        "the rounded plan's cost (min_cost without budget only).",
+    )
 
 
 class GridConfig(_Section):

@@ -88,3 +88,21 @@ def test_energy_and_economics_are_measured(tmp_path: Path) -> None:
 
     assert capital_recovery_factor(0.06, 12) == pytest.approx(0.119277, abs=1e-6)
     assert plan.summary["economics"]["energy_gwh_per_year"] == pytest.approx(0.292)
+
+
+def test_relaxed_size_levels_round_up_and_report_an_honest_gap(tmp_path: Path) -> None:
+    line_network(tmp_path, 3)
+    data = base_scenario(
+        tmp_path, flows=["T,N0,N2,8"], objective={"type": "min_cost", "max_hubs": None},
+        costs={"site_fixed_eur": 1000.0, "charger_eur": 100.0, "chargers_per_hub": 1, "charger_power_kw": 300.0},
+        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0,
+                  "size_levels": "relaxed"},
+        afir={"mode": "off"}, output={"maps": False, "tradeoff_points": 0},
+    )
+    plan = solve_scenario(load_scenario(write_scenario(tmp_path / "s.toml", data)))
+    hub = plan.hubs.set_index("site_id").loc["N1"]
+    assert hub["chargers"] == 2 and hub["expected_wait_min"] <= 10.0  # rounded up to a whole level
+    s = plan.summary
+    assert s["status"] == "feasible" and s["objective_value"] == pytest.approx(1200.0)
+    assert s["best_bound"] <= 1200.0 + 1e-6 and s["mip_gap"] >= 0
+    assert plan.verification.passed

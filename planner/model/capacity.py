@@ -23,8 +23,6 @@ import pulp
 
 from planner.model.variables import Variables
 
-LEVEL_CAT = pulp.LpBinary
-
 
 @dataclass(frozen=True)
 class CapacitySpec:
@@ -36,12 +34,15 @@ class CapacitySpec:
         Size levels: number of chargers and the daily sessions they take at the wait target.
     charger_eur, site_fixed_eur
         Capex per charger and per new site.
+    integer_levels
+        Level variables binary (exact) or continuous (relaxation; hubs rounded up afterwards).
     """
 
     servers: tuple[int, ...]
     capacity: tuple[float, ...]
     charger_eur: float
     site_fixed_eur: float
+    integer_levels: bool = True
 
 
 @dataclass
@@ -73,7 +74,9 @@ def add_capacity(
         sessions.setdefault(k, []).append((a, float(group_volume[g])))
     for k in sorted(x):
         for li in range(len(spec.servers)):
-            level[k, li] = problem.add_variable(f"level_{k}_{li}", 0, 1, cat=LEVEL_CAT)
+            level[k, li] = problem.add_variable(
+                f"level_{k}_{li}", 0, 1, cat=pulp.LpBinary if spec.integer_levels else pulp.LpContinuous
+            )
         problem += (pulp.lpSum(level[k, li] for li in range(len(spec.servers))) == x[k], f"one_size_{k}")
         if k in sessions:
             problem += (
