@@ -140,6 +140,51 @@ def compare(
 
 
 @app.command()
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="Sweep TOML file (base, name, [grid], [tradeoff]).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Sweep folder (default results/<sweep name>).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", min=1, help="Local worker processes (default 1: in-process).")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask distributed scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Run a parameter sweep: every grid combination (and trade-off target) as a run; resumes finished runs."""
+    from planner.sweep import load_sweep, run_sweep
+
+    if workers is not None and scheduler is not None:
+        _err.print("error: give --workers or --scheduler, not both (the Dask cluster sets its own workers).")
+        raise typer.Exit(2)
+    try:
+        sw = load_sweep(sweep_file)
+        target = out if out is not None else Path("results") / sw.name
+        result = run_sweep(sw, target, workers=workers or 1, scheduler=scheduler, log=_logger(quiet))
+    except PlannerError as exc:
+        _fail(exc)
+        return
+    table = result.table()
+    cols = ["point", "status", "hub_count", "covered_share", "total_cost_eur"]
+    print(table[cols].to_string(index=False))
+    counts = {s: len(result.by_status(s)) for s in ("ok", "skipped", "failed")}
+    print(
+        f"{len(result.points)} points: {counts['ok']} ran, {counts['skipped']} resumed, {counts['failed']} failed "
+        f"→ {result.out_dir}"
+    )
+    if counts["failed"]:
+        first = result.failed[0]
+        _err.print(
+            f"error: {counts['failed']} of {len(result.points)} point(s) failed (all in "
+            f"{result.out_dir / 'failures.json'}); first: {first.name}: {first.error}",
+            markup=False,
+        )
+        raise typer.Exit(1)
+
+
+@app.command()
 def render(run_dir: Annotated[Path, typer.Argument(help="A run folder written by `planner run`.")]) -> None:
     """(Re)draw map.png, map.svg, map.html and report.html for a run folder."""
     from planner.render import render_run

@@ -136,7 +136,13 @@ def decode_plan(
             is_open[k] = True
     served = model.free.copy()
     for g, y in v.served.items():
-        if (y.value() or 0.0) > 0.5:
+        if model.capacity is None:
+            # Uncapacitated: a group is served iff every window has an open hub (whatever y says
+            # within the solver's tolerance; the verifier checks the same by simulation).
+            covered = all(any(is_open[k] for k in w) for w in v.group_windows[g])
+        else:
+            covered = (y.value() or 0.0) > 0.5
+        if covered:
             served[v.groups[g]] = True
     status = np.where(served, "served", np.where(instance.servable, "not_selected", "unservable"))
     # Share of each flow's trucks charging at each site: every open hub passed (uncapacitated),

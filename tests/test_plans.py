@@ -133,3 +133,13 @@ def test_exports_round_trip_and_are_deterministic(line5: Path) -> None:
     assert set(gpd.read_file(out / "plan.gpkg", layer="hubs")["site_id"]) == set(plan.hubs["site_id"])
     for name in ("hubs.csv", "flows.csv", "hubs.geojson", "flows.geojson", "network.geojson", "plan.gpkg"):
         assert (out / name).read_bytes() == (line5 / "out2" / name).read_bytes(), name
+
+
+def test_min_cost_target_counts_every_covered_flow(line5: Path) -> None:
+    # Target 50 % of 28 trucks = 14: N1 serves B (7) and D (5) = 12 — not enough; N1 + N3 also
+    # serve C (6) = 18. A continuous "served" variable once met the target with a fraction of B
+    # and the plan then under-reported (regression test).
+    plan = plan_for(line5, objective={"type": "min_cost", "max_hubs": None, "coverage_target": 0.5})
+    assert sorted(plan.hubs["site_id"]) == ["N1", "N3"]
+    assert plan.summary["covered_volume"] == pytest.approx(18.0)
+    assert plan.verification.passed

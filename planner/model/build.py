@@ -136,7 +136,11 @@ def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
     offset = float(weight[free].sum())
     sense = pulp.LpMaximize if spec.objective == "max_coverage" else pulp.LpMinimize
     problem = pulp.LpProblem(f"planner_{spec.objective}", sense)
-    variables = make_variables(problem, instance, list(spec.required_windows))
+    # y may stay continuous only where the objective pushes it to 1 whenever a group is covered
+    # (max coverage without capacity). With a coverage target, or with capacity (partial
+    # assignment), a fractional y would count part of a flow: make it binary there.
+    binary_served = spec.capacity is not None or (spec.objective == "min_cost" and spec.coverage_target is not None)
+    variables = make_variables(problem, instance, list(spec.required_windows), binary_served=binary_served)
     gweight = group_weight(instance, variables.groups, weight)
     cap_vars = None
     if spec.capacity is not None:

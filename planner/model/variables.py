@@ -47,7 +47,11 @@ def group_flows(instance: PlanningInstance) -> tuple[list[list[int]], list[list[
 
 
 def make_variables(
-    problem: pulp.LpProblem, instance: PlanningInstance, required: list[tuple[int, ...]] = ()
+    problem: pulp.LpProblem,
+    instance: PlanningInstance,
+    required: list[tuple[int, ...]] = (),
+    *,
+    binary_served: bool = False,
 ) -> Variables:
     """Create the variables: one binary per useful site, one continuous per group/shared window.
 
@@ -57,7 +61,8 @@ def make_variables(
     useful = sorted({k for wins in group_windows for w in wins for k in w} | {k for w in required for k in w})
     locked = instance.site_locked
     x = {k: problem.add_variable(f"open_{k}", int(locked[k]), 1, cat=pulp.LpBinary) for k in useful}
-    y = {g: problem.add_variable(f"served_{g}", 0, 1) for g in range(len(groups))}
+    cat = pulp.LpBinary if binary_served else pulp.LpContinuous
+    y = {g: problem.add_variable(f"served_{g}", 0, 1, cat=cat) for g in range(len(groups))}
     count: dict[tuple[int, ...], int] = {}
     for wins in group_windows:
         for w in wins:

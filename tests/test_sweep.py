@@ -1,0 +1,251 @@
+"""Parameter sweeps: grid expansion, results, resume, failures, validation, process pool and Dask."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import planner.api
+from planner.cli import app
+from planner.errors import ScenarioError
+from planner.sweep import MARKER, SweepResult, load_sweep, run_sweep
+from tests.conftest import base_scenario, line_network, write_scenario
+
+# On the 5-node line (100 km steps) with one hub: a 150 kWh truck (112.5 km range) serves B and D
+# (12 of 28 trucks/day), a 300 kWh truck (225 km) serves everything from a hub at N2.
+FLOWS = ["A,N0,N4,10", "B,N0,N2,7", "C,N2,N4,6", "D,N1,N2,5"]
+GRID = '"vehicle.battery_kwh" = [150, 300]\n"costs.site_fixed_eur" = [1000, 2000]\n'
+SHARE = {150: 12 / 28, 300: 1.0}
+TARGETS = [0.3, 0.6, 1.0]
+
+
+def make_sweep_file(folder: Path, grid: str = GRID, *, extra: str = "", **sections: dict) -> Path:
+    """Line network, base scenario and sweep file in ``folder``; returns the sweep file."""
+    line_network(folder, 5)
+    write_scenario(folder / "base.toml", base_scenario(folder, flows=FLOWS, **sections))
+    path = folder / "sweep.toml"
+    path.write_text(f'base = "base.toml"\nname = "bx"\n{extra}[grid]\n{grid}')
+    return path
+
+
+def kpis(result: SweepResult) -> list[tuple]:
+    return [
+        (p.name, p.hub_count, round(p.covered_share, 9), p.total_cost_eur)
+        for p in result.points
+        if p.status in ("ok", "skipped")
+    ]
+
+
+def grid_name(battery: int, fixed: int) -> str:
+    return f"bx-vehicle.battery_kwh_{battery}-costs.site_fixed_eur_{fixed}"
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SweepResult]:
+    """The 2×2 grid plus a 3-point trade-off curve, run in-process once for the module."""
+    folder = tmp_path_factory.mktemp("sweep")
+    path = make_sweep_file(folder, extra="[tradeoff]\ncoverage_targets = [0.3, 0.6, 1.0]\n")
+    return path, run_sweep(load_sweep(path), folder / "out")
+
+
+def test_grid_points_run_with_expected_results(reference: tuple[Path, SweepResult]) -> None:
+    path, result = reference
+    grid = [(b, f) for b in (150, 300) for f in (1000, 2000)]
+    names = [grid_name(b, f) for b, f in grid] + [f"bx-target_{t}" for t in TARGETS]
+    assert [p.name for p in result.points] == names
+    assert [p.status for p in result.points] == ["ok"] * 7 and result.ok
+    for p, (battery, fixed) in zip(result.points[:4], grid, strict=True):
+        assert p.overrides == (("vehicle.battery_kwh", battery), ("costs.site_fixed_eur", fixed))
+        assert (p.hub_count, p.total_cost_eur) == (1, fixed)
+        assert p.covered_share == pytest.approx(SHARE[battery])
+    assert len(set(kpis(result)[:4])) == 4  # distinct results
+    # Bigger battery, never less served.
+    assert result.points[2].covered_share > result.points[0].covered_share
+
+    out = result.out_dir
+    table = pd.read_csv(out / "sweep.csv")
+    assert list(table.columns[:4]) == ["point", "kind", "vehicle.battery_kwh", "costs.site_fixed_eur"]
+    assert table["vehicle.battery_kwh"].head(4).tolist() == [150, 150, 300, 300]
+    assert table["status"].tolist() == ["ok"] * 7
+    assert table["run_dir"].tolist() == [f"runs/{n}" for n in names]
+    assert {"hub_count", "covered_share", "total_cost_eur", "mip_gap", "seconds"} <= set(table.columns)
+    doc = json.loads((out / "sweep.json").read_text())
+    assert doc["counts"] == {"ok": 7, "skipped": 0, "failed": 0}
+    assert doc["points"][0]["overrides"] == {"vehicle.battery_kwh": 150, "costs.site_fixed_eur": 1000}
+    assert json.loads((out / "failures.json").read_text()) == []
+    compare = pd.read_csv(out / "compare" / "kpis.csv")
+    assert compare["run"].tolist() == names
+
+    run_dir = out / "runs" / names[0]
+    marker = json.loads((run_dir / MARKER).read_text())
+    assert marker["overrides"] == {"vehicle.battery_kwh": 150, "costs.site_fixed_eur": 1000}
+    assert marker["scenario_hash"] == load_sweep(path).points[0].scenario_hash  # stable across loads
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["scenario"] == names[0] and "tradeoff" not in summary  # output.tradeoff_points = 0
+    assert not (run_dir / "map.png").exists()  # output.maps = false
+    assert not list(out.rglob(".*"))  # no temporary files or folders left
+
+
+def test_tradeoff_curve_cost_rises_with_target(reference: tuple[Path, SweepResult]) -> None:
+    _, result = reference
+    curve = [p for p in result.points if p.kind == "tradeoff"]
+    assert [dict(p.overrides)["objective.coverage_target"] for p in curve] == TARGETS
+    assert all(dict(p.overrides)["objective.type"] == "min_cost" for p in curve)
+    costs = [p.total_cost_eur for p in curve]
+    assert costs == sorted(costs) and costs[0] < costs[-1]
+    for p, target in zip(curve, TARGETS, strict=True):
+        assert p.covered_share >= target - 1e-9
+
+
+def test_process_pool_gives_the_same_results(reference: tuple[Path, SweepResult], tmp_path: Path) -> None:
+    path, expected = reference
+    result = run_sweep(load_sweep(path), tmp_path / "out", workers=2)
+    assert [p.status for p in result.points] == ["ok"] * 7
+    assert kpis(result) == kpis(expected)
+
+
+def test_dask_cluster_gives_the_same_results(reference: tuple[Path, SweepResult], tmp_path: Path) -> None:
+    try:
+        from distributed import LocalCluster
+    except ImportError as exc:  # CI installs it; never skip silently
+        pytest.fail(f"Dask distributed is not installed ({exc}); pip install 'dask[distributed]'")
+    path, expected = reference
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        protocol="tcp",
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        result = run_sweep(load_sweep(path), tmp_path / "out", scheduler=cluster.scheduler_address)
+    assert [p.status for p in result.points] == ["ok"] * 7
+    assert kpis(result) == kpis(expected)
+
+
+def test_resume_skips_finished_points_and_reruns_changed_ones(tmp_path: Path) -> None:
+    path = make_sweep_file(tmp_path)
+    out = tmp_path / "out"
+    first = run_sweep(load_sweep(path), out)
+    assert [p.status for p in first.points] == ["ok"] * 4
+
+    def stamps() -> dict[str, tuple[int, int]]:
+        return {
+            d.name: (d.stat().st_mtime_ns, (d / "summary.json").stat().st_mtime_ns) for d in (out / "runs").iterdir()
+        }
+
+    before = stamps()
+    res = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out), "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert "0 ran, 4 resumed, 0 failed" in res.stdout
+    assert stamps() == before
+    second = json.loads((out / "sweep.json").read_text())
+    assert [p["status"] for p in second["points"]] == ["skipped"] * 4
+    assert [p["covered_share"] for p in second["points"]] == [p.covered_share for p in first.points]
+
+    # A missing run folder reruns alone; a changed base reruns everything; changed data change the hash.
+    shutil.rmtree(out / "runs" / grid_name(300, 2000))
+    third = run_sweep(load_sweep(path), out)
+    assert [p.status for p in third.points] == ["skipped"] * 3 + ["ok"]
+    write_scenario(tmp_path / "base.toml", base_scenario(tmp_path, flows=FLOWS, costs={"charger_eur": 10.0}))
+    fourth = run_sweep(load_sweep(path), out)
+    assert [p.status for p in fourth.points] == ["ok"] * 4
+    assert [p.total_cost_eur for p in fourth.points] == [1010.0, 2010.0, 1010.0, 2010.0]
+    (tmp_path / "flows.csv").write_text((tmp_path / "flows.csv").read_text().replace("N0,N4,10", "N0,N4,11"))
+    assert [p.scenario_hash for p in load_sweep(path).points] != [p.scenario_hash for p in fourth.sweep.points]
+
+
+def test_failed_points_are_recorded_and_the_others_finish(tmp_path: Path) -> None:
+    # min_cost for half the volume: a 100 kWh truck (75 km range) can serve nothing, so that target
+    # fails at build time; a 300 kWh one (225 km) reaches it without any hub.
+    grid = '"vehicle.battery_kwh" = [100, 300]\n"costs.site_fixed_eur" = [1000, 2000]\n'
+    path = make_sweep_file(tmp_path, grid, objective={"type": "min_cost", "max_hubs": None, "coverage_target": 0.5})
+    out = tmp_path / "out"
+    result = run_sweep(load_sweep(path), out)
+    assert [p.status for p in result.points] == ["failed", "failed", "ok", "ok"]
+    assert not result.ok
+    for p in result.failed:
+        assert "coverage_target=0.5 cannot be met" in p.error and "\n" not in p.error
+        assert p.run_dir is None and not (out / "runs" / p.name).exists()
+    failures = json.loads((out / "failures.json").read_text())
+    assert [f["point"] for f in failures] == [p.name for p in result.failed]
+    assert pd.read_csv(out / "sweep.csv")["status"].tolist() == ["failed", "failed", "ok", "ok"]
+    assert [(p.hub_count, p.covered_share) for p in result.points[2:]] == [(0, 18 / 28)] * 2
+    assert len(pd.read_csv(out / "compare" / "kpis.csv")) == 2
+
+    # The CLI resumes the good points, retries the failed ones and exits non-zero with one error line.
+    res = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out), "--quiet"])
+    assert res.exit_code != 0
+    assert "0 ran, 2 resumed, 2 failed" in res.stdout
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "2 of 4 point(s) failed" in lines[0] and "cannot be met" in lines[0]
+
+
+def test_unexpected_exception_fails_its_point_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_run = planner.api.run
+
+    def flaky(scenario, **kwargs):
+        if scenario.name == grid_name(150, 2000):
+            raise RuntimeError("disk on fire\nsecond line")
+        return real_run(scenario, **kwargs)
+
+    monkeypatch.setattr(planner.api, "run", flaky)
+    result = run_sweep(load_sweep(make_sweep_file(tmp_path)), tmp_path / "out")
+    assert [p.status for p in result.points] == ["ok", "failed", "ok", "ok"]
+    assert result.points[1].error == "RuntimeError: disk on fire second line"
+
+
+@pytest.mark.parametrize(
+    ("grid", "extra", "expected"),
+    [
+        (
+            '"vehicle.batery_kwh" = [1]\n',
+            "",
+            "unknown scenario key 'vehicle.batery_kwh'; did you mean 'vehicle.battery_kwh'?",
+        ),
+        ('"vehicel.battery_kwh" = [1]\n', "", "did you mean 'vehicle.battery_kwh'?"),
+        ('"vehicle" = [1]\n', "", "'vehicle' is a section"),
+        ('"output.maps" = [true]\n', "", "'output.maps' cannot be varied"),
+        ('"vehicle.battery_kwh" = 600\n', "", "must be a non-empty list"),
+        ('"vehicle.battery_kwh" = [600, 600]\n', "", "lists 600 twice"),
+        ('"vehicle.battery_kwh" = [600, -5]\n', "", "grid point vehicle.battery_kwh=-5]: 'vehicle.battery_kwh'"),
+        ("", "", "nothing to run"),
+        ("", "[tradeoff]\ncoverage_targets = [0.5, 1.5]\n", "1.5 is not a share in (0, 1]"),
+        ('"vehicle.battery_kwh" = [600]\n', "gird = 1\n", "unknown key 'gird'; did you mean 'grid'?"),
+    ],
+    ids=[
+        "typo",
+        "section_typo",
+        "section",
+        "reserved",
+        "not_list",
+        "duplicate",
+        "invalid_value",
+        "empty",
+        "bad_target",
+        "top_level",
+    ],
+)
+def test_sweep_file_errors_are_one_line(tmp_path: Path, grid: str, extra: str, expected: str) -> None:
+    path = make_sweep_file(tmp_path, grid, extra=extra)
+    with pytest.raises(ScenarioError) as info:
+        load_sweep(path)
+    assert expected in str(info.value) and "\n" not in str(info.value)
+    assert str(path) in str(info.value)
+    res = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2
+    assert res.stderr.strip().splitlines() == [f"error: {info.value}"]
+    assert not (tmp_path / "out").exists()  # nothing ran
+
+
+def test_missing_base_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "sweep.toml"
+    path.write_text('base = "nope.toml"\n[grid]\n"vehicle.battery_kwh" = [600]\n')
+    with pytest.raises(ScenarioError, match="base scenario .*nope.toml does not exist"):
+        load_sweep(path)
