@@ -64,7 +64,8 @@ def add_economics(hubs: pd.DataFrame, energy_kwh_per_day: dict[str, float], cost
     hubs["annualised_cost_eur"] = (capex * crf + opex).round(2)
     hubs["margin_eur_per_year"] = margin.round(2)
     net = margin - opex
-    hubs["payback_years"] = [round(c / n, 2) if n > 0 else math.inf for c, n in zip(capex, net, strict=True)]
+    # No payback (margin never exceeds opex) is left empty rather than infinite.
+    hubs["payback_years"] = [round(c / n, 2) if n > 0 else math.nan for c, n in zip(capex, net, strict=True)]
     return {
         "capex_eur": float(capex.sum()),
         "opex_eur_per_year": float(opex.sum()),

@@ -93,7 +93,7 @@ class PlanningModel:
             "rows": len(cons),
             "columns": len(self.problem.variables()),
             "nonzeros": nnz,
-            "binaries": len(self.variables.open),
+            "binaries": sum(1 for v in self.problem.variables() if v.cat == pulp.LpInteger),
         }
 
 
