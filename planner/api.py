@@ -23,15 +23,18 @@ from planner.export import write_plan
 from planner.grid import site_grid_kw
 from planner.instance import build_instance
 from planner.model import ModelSpec, build_model
+from planner.model.build import PlanningModel, flow_weight
 from planner.model.capacity import CapacitySpec
 from planner.model.grid import GridSpec
+from planner.model.variables import Variables
 from planner.network import load_network
 from planner.plan import Plan, decode_plan
 from planner.queueing import expected_wait_h, size_levels
 from planner.ranges import vehicle_ranges
+from planner.rollout import RolloutResult, solve_rollout, year_table
 from planner.scenario import Scenario, load_scenario
 from planner.solve import solve_problem
-from planner.verify import verify_plan
+from planner.verify import Check, Verification, verify_plan
 
 __all__ = ["run", "solve_scenario", "default_out_dir"]
 
@@ -82,8 +85,10 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     if scenario.afir.mode == "enforce":
         afir_windows = tuple(enforced_windows(scenario.afir, costs, network, sites, where=scenario.name))
         log(f"AFIR {scenario.afir.year}: {len(afir_windows):,} spacing windows enforced")
-    if capacity.enabled and capacity.size_levels == "relaxed" and (
-        obj.type != "min_cost" or obj.budget_eur is not None or scenario.grid.enabled
+    if (
+        capacity.enabled
+        and capacity.size_levels == "relaxed"
+        and (obj.type != "min_cost" or obj.budget_eur is not None or scenario.grid.enabled)
     ):
         raise ScenarioError(
             f"{scenario.name}: capacity.size_levels = 'relaxed' rounds chargers up after solving, which could "
@@ -100,26 +105,37 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     spec = ModelSpec(
         obj.type, obj.metric, obj.max_hubs, obj.budget_eur, obj.coverage_target, afir_windows, cap_spec, grid_spec
     )
-    model = build_model(instance, spec)
-    size = model.size()
-    t_build = time.perf_counter() - t0
-    log(
-        f"model: {size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} nonzeros "
-        f"({size['binaries']:,} binaries), built in {t_build:.1f} s"
-    )
-    result = solve_problem(model.problem, scenario.solver)
-    log(result.describe())
-    if result.status == "infeasible":
-        cap_txt = f", capacity.max_chargers_per_hub={capacity.max_chargers_per_hub}" if capacity.enabled else ""
-        raise InfeasibleError(
-            f"{scenario.name}: no plan meets the limits{cap_txt} (objective.max_hubs={obj.max_hubs}, "
-            f"budget_eur={obj.budget_eur}, coverage_target={obj.coverage_target}); relax one of them."
+    rollout = None
+    if scenario.rollout.years:
+        required = [
+            afir_windows if scenario.afir.mode == "enforce" and year >= scenario.afir.year else ()
+            for year in scenario.rollout.years
+        ]
+        t_build = time.perf_counter() - t0
+        rollout = solve_rollout(scenario, instance, required, log=log)
+        model = _final_year_model(rollout, instance, spec)
+        result = rollout.results[-1]
+    else:
+        model = build_model(instance, spec)
+        size = model.size()
+        t_build = time.perf_counter() - t0
+        log(
+            f"model: {size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} nonzeros "
+            f"({size['binaries']:,} binaries), built in {t_build:.1f} s"
         )
-    if not result.has_solution:
-        raise SolverError(
-            f"{scenario.name}: {result.solver} found no solution ({result.message}); "
-            "raise solver.time_limit_s or simplify the scenario."
-        )
+        result = solve_problem(model.problem, scenario.solver)
+        log(result.describe())
+        if result.status == "infeasible":
+            cap_txt = f", capacity.max_chargers_per_hub={capacity.max_chargers_per_hub}" if capacity.enabled else ""
+            raise InfeasibleError(
+                f"{scenario.name}: no plan meets the limits{cap_txt} (objective.max_hubs={obj.max_hubs}, "
+                f"budget_eur={obj.budget_eur}, coverage_target={obj.coverage_target}); relax one of them."
+            )
+        if not result.has_solution:
+            raise SolverError(
+                f"{scenario.name}: {result.solver} found no solution ({result.message}); "
+                "raise solver.time_limit_s or simplify the scenario."
+            )
     plan = decode_plan(
         scenario=scenario,
         network=network,
@@ -142,14 +158,16 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         _hub_queueing(plan, scenario)
     if scenario.afir.mode != "off":
         _afir_outputs(plan, scenario, network, sites)
-        if scenario.afir.mode == "enforce" and "milestone" in plan.summary["afir"]:
+        if scenario.afir.mode == "enforce" and "milestone" in plan.summary["afir"] and rollout is None:
             reference = _reference(instance, spec, scenario, log)
             plan.summary["afir"]["reference_without_afir"] = reference
             ref_cost = reference.get("total_cost_eur")
             plan.summary["afir"]["cost_of_compliance_eur"] = (
                 None if ref_cost is None else plan.summary["total_cost_eur"] - ref_cost
             )
-    if scenario.output.tradeoff_points:
+    if rollout is not None:
+        _rollout_outputs(plan, rollout, scenario, network, sites, flows, instance)
+    if scenario.output.tradeoff_points and rollout is None:
         plan.summary["tradeoff"] = _tradeoff(instance, scenario, plan.summary["new_hub_count"], log)
     verification = verify_plan(
         network=network,
@@ -166,6 +184,8 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         grid=scenario.grid if scenario.grid.enabled else None,
         session_time_h=session_time_h(scenario),
     )
+    if rollout is not None:
+        verification = Verification(verification.checks + _rollout_checks(plan.summary["years"]))
     plan.verification = verification
     plan.summary["verification"] = verification.to_dict()
     log(f"verification: {'passed' if verification.passed else 'FAILED'} ({len(verification.checks)} checks)")
@@ -173,6 +193,61 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         fail = verification.failures()[0]
         raise VerificationError(f"{scenario.name}: plan failed verification: {fail.name}: {fail.detail}")
     return plan
+
+
+def _final_year_model(rollout: RolloutResult, instance, spec: ModelSpec) -> PlanningModel:
+    """The last planning year's variables, in the shape the plan decoder reads."""
+    fm = rollout.final_model
+    last = max(t for _, t in fm.open)
+    variables = Variables(
+        open={k: fm.open[k, last] for k in fm.sites},
+        served={g: fm.served[g, last] for g in range(len(fm.groups))},
+        window={},
+        groups=fm.groups,
+        group_windows=fm.group_windows,
+    )
+    weight = flow_weight(instance, spec.metric)
+    free = np.array([w is not None and len(w) == 0 for w in instance.windows], dtype=bool)
+    return PlanningModel(fm.problem, variables, weight, free, float(weight[free].sum()), spec)
+
+
+def _rollout_outputs(plan: Plan, rollout: RolloutResult, scenario: Scenario, network, sites, flows, instance) -> None:
+    """Opening year per hub and the per-year table (served flows re-simulated per year)."""
+    index = {sid: i for i, sid in enumerate(sites["site_id"])}
+    opened = rollout.opened_year
+    plan.hubs["opened_year"] = [int(opened[index[s]]) for s in plan.hubs["site_id"]]
+    plan.summary["years"] = year_table(rollout, scenario, network, sites, flows, instance)
+    plan.summary["rollout"] = {
+        "mode": scenario.rollout.mode,
+        "years": list(rollout.years),
+        "solves": [r.to_dict() for r in rollout.results],
+        "discounted_capex_eur": plan.summary["years"][-1]["discounted_capex_cumulative_eur"],
+        "discounted_covered_truck_km": float(
+            sum(row["covered_truck_km"] * d for row, d in zip(plan.summary["years"], rollout.discount, strict=True))
+        ),
+    }
+
+
+def _rollout_checks(years: list[dict]) -> list[Check]:
+    """Yearly budgets and hubs staying open, from the per-year table."""
+    over = [
+        f"{r['year']} ({r['capex_eur']:,.0f} > {r['budget_eur']:,.0f})"
+        for r in years
+        if r["budget_eur"] is not None and r["capex_eur"] > r["budget_eur"] * (1 + 1e-9)
+    ]
+    shrink = [str(b["year"]) for a, b in zip(years[:-1], years[1:], strict=True) if b["hubs"] < a["hubs"]]
+    return [
+        Check(
+            "rollout_budget_per_year",
+            not over,
+            "every year's capex within its budget" if not over else f"over budget in {', '.join(over)}",
+        ),
+        Check(
+            "rollout_hubs_stay_open",
+            not shrink,
+            "hub count never falls" if not shrink else f"hubs closed in {', '.join(shrink)}",
+        ),
+    ]
 
 
 def _rounded_levels_report(plan: Plan, result) -> None:

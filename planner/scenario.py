@@ -393,6 +393,45 @@ class GridConfig(_Section):
         return self.plan_year >= self.start_year + self.upgrade_lead_time_years
 
 
+class RolloutConfig(_Section):
+    """Multi-year rollout: hubs open year by year and stay open (empty years: one-shot plan)."""
+
+    years: list[int] = Field(
+        default_factory=list, description="Planning years, increasing (e.g. [2026, 2028, 2030]); empty: off."
+    )
+    bev_share: list[float] | None = Field(
+        None,
+        description="BEV share per year (share of trucks), replacing demand.bev_share year by year; "
+        "default: demand.bev_share every year.",
+    )
+    demand_growth_per_year: float = Field(
+        0.0, ge=-0.5, le=0.5, json_schema_extra=_unit("1/year"),
+        description="Growth of all truck volumes per year from the first planning year.",
+    )
+    budget_per_year_eur: list[float] | None = Field(
+        None, description="Capex allowed in each planning year (EUR), one value per year."
+    )
+    coverage_target: list[float] | None = Field(
+        None, description="min_cost: share of each year's volume (or truck-km) to serve, one value per year."
+    )
+    mode: Literal["foresight", "myopic"] = Field(
+        "foresight",
+        description="foresight: all years in one MILP; myopic: year by year, each keeping earlier hubs.",
+    )
+
+    @model_validator(mode="after")
+    def _lengths(self) -> RolloutConfig:
+        if self.years != sorted(set(self.years)):
+            raise ValueError("years must be strictly increasing")
+        for name in ("bev_share", "budget_per_year_eur", "coverage_target"):
+            values = getattr(self, name)
+            if values is not None and len(values) != len(self.years):
+                raise ValueError(f"{name} needs one value per year ({len(self.years)})")
+        if self.bev_share is not None and not all(0 < v <= 1 for v in self.bev_share):
+            raise ValueError("bev_share values must lie in (0, 1]")
+        return self
+
+
 class AfirConfig(_Section):
     """EU Alternative Fuels Infrastructure Regulation (EU) 2023/1804, Art. 4, heavy-duty vehicles."""
 
@@ -471,6 +510,7 @@ class Scenario(_Section):
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)
     grid: GridConfig = Field(default_factory=GridConfig)
     afir: AfirConfig = Field(default_factory=AfirConfig)
+    rollout: RolloutConfig = Field(default_factory=RolloutConfig)
     solver: SolverConfig = Field(default_factory=SolverConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
 

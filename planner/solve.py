@@ -98,10 +98,25 @@ def _finite(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) or abs(x) >= 1e30 else float(x)
 
 
-def _solve_highs(problem: pulp.LpProblem, config: SolverConfig) -> SolveResult:
+class _WarmHiGHS(pulp.HiGHS):
+    """PuLP's HiGHS API with a MIP start taken from the variables' current values."""
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
+        import highspy
+
+        values = [v.varValue if v.varValue is not None else 0.0 for v in lp.variables()]
+        sol = highspy.HighsSolution()
+        sol.col_value = values
+        sol.value_valid = True
+        lp.solverModel.setSolution(sol)
+        lp.solverModel.run()
+
+
+def _solve_highs(problem: pulp.LpProblem, config: SolverConfig, *, warm_start: bool = False) -> SolveResult:
     import highspy
 
-    solver = pulp.HiGHS(msg=False, timeLimit=config.time_limit_s, gapRel=config.mip_gap, threads=config.threads)
+    cls = _WarmHiGHS if warm_start else pulp.HiGHS
+    solver = cls(msg=False, timeLimit=config.time_limit_s, gapRel=config.mip_gap, threads=config.threads)
     t0 = time.perf_counter()
     with _quiet_stdout():
         problem.solve(solver)
@@ -204,7 +219,7 @@ def _solve_cbc(problem: pulp.LpProblem, config: SolverConfig) -> SolveResult:
     )
 
 
-def solve_problem(problem: pulp.LpProblem, config: SolverConfig) -> SolveResult:
+def solve_problem(problem: pulp.LpProblem, config: SolverConfig, *, warm_start: bool = False) -> SolveResult:
     """Solve a PuLP problem with the configured solver (and CBC fallback).
 
     Parameters
@@ -213,6 +228,9 @@ def solve_problem(problem: pulp.LpProblem, config: SolverConfig) -> SolveResult:
         The model.
     config
         Solver name, limits and fallback.
+    warm_start
+        Start HiGHS from the variables' current values (``var.setInitialValue``), e.g. a
+        heuristic plan; ignored by CBC here.
 
     Returns
     -------
@@ -228,7 +246,7 @@ def solve_problem(problem: pulp.LpProblem, config: SolverConfig) -> SolveResult:
         return SolveResult("optimal", config.name, 0.0, 0.0, 0.0, 0.0, False, "empty model: nothing to decide")
     if config.name == "highs":
         try:
-            result = _solve_highs(problem, config)
+            result = _solve_highs(problem, config, warm_start=warm_start)
         except (ImportError, pulp.PulpSolverError) as exc:
             if not config.fallback:
                 raise SolverError(f'HiGHS failed ({exc}); set solver.name = "cbc" or solver.fallback = true.') from None

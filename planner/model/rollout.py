@@ -1,0 +1,121 @@
+"""Multi-year rollout: hubs open year by year, stay open, within yearly budgets.
+
+Variables per planning year ``t``: ``x[k,t]`` binary (site ``k`` open in ``t``) with
+``x[k,t] ≥ x[k,t-1]`` (hubs stay open), ``y[g,t] ∈ [0,1]`` (group served in ``t``, binary
+with coverage targets). Coverage as in the single-year model: ``y[g,t] ≤ Σ_{k∈W} x[k,t]``.
+Capex in ``t`` is ``Σ_k c_k (x[k,t] − x[k,t-1])``; a yearly budget bounds it. Objectives:
+maximise the discounted served weight ``Σ_t δ_t f_t Σ_g w_g y[g,t]`` (``f_t`` the year's volume
+factor), or minimise discounted capex ``Σ_t δ_t capex_t`` subject to yearly coverage targets.
+AFIR spacing windows apply from their year on. Myopic planning solves the years one at a
+time, each keeping the previous years' hubs (``fixed_open``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pulp
+
+from planner.instance import PlanningInstance
+from planner.model.variables import group_flows
+
+
+@dataclass(frozen=True)
+class RolloutSpec:
+    """What a (possibly one-year) rollout model optimises."""
+
+    years: tuple[int, ...]
+    volume_factor: tuple[float, ...]
+    discount: tuple[float, ...]
+    budget_eur: tuple[float | None, ...]
+    coverage_target: tuple[float | None, ...]
+    objective: str
+    weight: np.ndarray
+    max_hubs: int | None = None
+    required_windows: tuple[tuple[tuple[int, ...], ...], ...] = ()
+    fixed_open: frozenset[int] = field(default_factory=frozenset)
+
+
+@dataclass
+class RolloutModel:
+    """Built rollout problem and its variables."""
+
+    problem: pulp.LpProblem
+    open: dict[tuple[int, int], pulp.LpVariable]
+    served: dict[tuple[int, int], pulp.LpVariable]
+    groups: list[list[int]]
+    group_windows: list[list[tuple[int, ...]]]
+    sites: list[int]
+
+
+def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> RolloutModel:
+    """Build the rollout MILP (see the module docstring)."""
+    groups, group_windows = group_flows(instance)
+    required = [w for ws in spec.required_windows for w in ws]
+    sites = sorted(
+        {k for ws in group_windows for w in ws for k in w} | {k for w in required for k in w} | set(spec.fixed_open)
+    )
+    n_years = len(spec.years)
+    sense = pulp.LpMaximize if spec.objective == "max_coverage" else pulp.LpMinimize
+    problem = pulp.LpProblem("planner_rollout", sense)
+    locked = instance.site_locked
+    binary_y = spec.objective == "min_cost"
+    x = {
+        (k, t): problem.add_variable(f"open_{k}_{t}", int(locked[k] or k in spec.fixed_open), 1, cat=pulp.LpBinary)
+        for k in sites
+        for t in range(n_years)
+    }
+    y = {
+        (g, t): problem.add_variable(f"served_{g}_{t}", 0, 1, cat=pulp.LpBinary if binary_y else pulp.LpContinuous)
+        for g in range(len(groups))
+        for t in range(n_years)
+    }
+    cost = {k: 0.0 if (locked[k] or k in spec.fixed_open) else float(instance.site_cost[k]) for k in sites}
+    capex = []
+    for t in range(n_years):
+        for k in sites:
+            if t > 0:
+                problem += (x[k, t] >= x[k, t - 1], f"stay_open_{k}_{t}")
+        new = [cost[k] * (x[k, t] - (x[k, t - 1] if t > 0 else 0)) for k in sites if cost[k] > 0]
+        capex.append(pulp.lpSum(new))
+        if spec.budget_eur[t] is not None:
+            problem += (capex[t] <= spec.budget_eur[t], f"budget_{t}")
+        for g, wins in enumerate(group_windows):
+            for i, w in enumerate(wins):
+                problem += (pulp.lpSum(x[k, t] for k in w) >= y[g, t], f"cover_g{g}_w{i}_t{t}")
+        for i, w in enumerate(spec.required_windows[t] if spec.required_windows else ()):
+            if not locked[list(w)].any():
+                problem += (pulp.lpSum(x[k, t] for k in w) >= 1, f"afir_{i}_t{t}")
+    gweight = np.array([spec.weight[g].sum() for g in groups], dtype=float)
+    if spec.max_hubs is not None:
+        last = n_years - 1
+        problem += (pulp.lpSum(x[k, last] for k in sites if not locked[k]) <= spec.max_hubs, "max_hubs")
+    if spec.objective == "max_coverage":
+        total = float(sum(cost.values())) or 1.0
+        eps = 1e-6 * (float(gweight.min()) if len(gweight) else 1.0) / total
+        problem += (
+            pulp.lpSum(
+                spec.discount[t] * spec.volume_factor[t] * float(gweight[g]) * y[g, t]
+                for g in range(len(groups))
+                for t in range(n_years)
+            )
+            - eps * pulp.lpSum(spec.discount[t] * capex[t] for t in range(n_years)),
+            "discounted_served_weight",
+        )
+    else:
+        problem += (pulp.lpSum(spec.discount[t] * capex[t] for t in range(n_years)), "discounted_capex")
+        free_weight = float(spec.weight[[w is not None and len(w) == 0 for w in instance.windows]].sum())
+        total_weight = float(spec.weight.sum())
+        for t in range(n_years):
+            target = spec.coverage_target[t]
+            if target is not None:
+                problem += (
+                    pulp.lpSum(float(gweight[g]) * y[g, t] for g in range(len(groups)))
+                    >= target * total_weight - free_weight,
+                    f"coverage_target_{t}",
+                )
+            else:
+                for g in range(len(groups)):
+                    y[g, t].lowBound = 1
+    return RolloutModel(problem, x, y, groups, group_windows, sites)

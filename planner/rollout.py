@@ -1,0 +1,186 @@
+"""Staged rollouts: solve a scenario over several years (full foresight or myopic).
+
+Builds on the single-year pipeline: the same instance (routes, windows), a multi-year model
+(:mod:`planner.model.rollout`), and per-year results that are measured by simulation, not
+read off the model: each year's served flows are the ones that complete their trip with the
+hubs open that year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import InfeasibleError, ScenarioError, SolverError
+from planner.instance import PlanningInstance
+from planner.model.build import flow_weight
+from planner.model.rollout import RolloutModel, RolloutSpec, build_rollout_model
+from planner.network import Network
+from planner.scenario import Scenario
+from planner.solve import SolveResult, solve_problem
+from planner.verify import HubIndex, simulate_legs
+
+__all__ = ["RolloutResult", "solve_rollout", "year_table"]
+
+
+@dataclass
+class RolloutResult:
+    """Per-year open sets and the solver results."""
+
+    years: tuple[int, ...]
+    open_by_year: list[np.ndarray]  # boolean per site, per year
+    results: list[SolveResult]
+    volume_factor: tuple[float, ...]
+    discount: tuple[float, ...]
+    final_model: RolloutModel
+
+    @property
+    def opened_year(self) -> np.ndarray:
+        """First year each site is open (0 if never)."""
+        out = np.zeros(len(self.open_by_year[0]), dtype=int)
+        for year, is_open in zip(reversed(self.years), reversed(self.open_by_year), strict=True):
+            out[is_open] = year
+        return out
+
+
+def _factors(scenario: Scenario) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    ro, years = scenario.rollout, scenario.rollout.years
+    shares = ro.bev_share or [scenario.demand.bev_share] * len(years)
+    growth = [(1 + ro.demand_growth_per_year) ** (y - years[0]) for y in years]
+    factor = tuple(s / scenario.demand.bev_share * g for s, g in zip(shares, growth, strict=True))
+    rate = scenario.costs.discount_rate
+    discount = tuple((1 + rate) ** -(y - years[0]) for y in years)
+    return factor, discount
+
+
+def solve_rollout(
+    scenario: Scenario,
+    instance: PlanningInstance,
+    required_by_year: list[tuple[tuple[int, ...], ...]],
+    *,
+    log=lambda _m: None,
+) -> RolloutResult:
+    """Solve the rollout (foresight: one MILP; myopic: one per year keeping earlier hubs)."""
+    ro, obj = scenario.rollout, scenario.objective
+    years = tuple(ro.years)
+    if scenario.capacity.enabled or scenario.grid.enabled:
+        raise ScenarioError(
+            f"{scenario.name}: rollout.years with capacity or grid limits is not supported yet; "
+            "disable [capacity]/[grid] or plan one year."
+        )
+    factor, discount = _factors(scenario)
+    budgets = tuple(ro.budget_per_year_eur) if ro.budget_per_year_eur else (None,) * len(years)
+    targets = tuple(ro.coverage_target) if ro.coverage_target else (None,) * len(years)
+    weight = flow_weight(instance, obj.metric)
+    n_sites = len(instance.site_ids)
+
+    def spec_for(idx: list[int], fixed: frozenset[int]) -> RolloutSpec:
+        return RolloutSpec(
+            years=tuple(years[i] for i in idx),
+            volume_factor=tuple(factor[i] for i in idx),
+            discount=tuple(discount[i] for i in idx),
+            budget_eur=tuple(budgets[i] for i in idx),
+            coverage_target=tuple(targets[i] for i in idx),
+            objective=obj.type,
+            weight=weight,
+            max_hubs=obj.max_hubs,
+            required_windows=tuple(required_by_year[i] for i in idx),
+            fixed_open=fixed,
+        )
+
+    def opened(model: RolloutModel, t: int) -> np.ndarray:
+        out = instance.site_locked.copy()
+        for k in model.sites:
+            if (model.open[k, t].value() or 0.0) > 0.5:
+                out[k] = True
+        return out
+
+    def check(result: SolveResult, what: str) -> None:
+        if result.status == "infeasible":
+            raise InfeasibleError(
+                f"{scenario.name}: {what} has no plan within rollout.budget_per_year_eur / coverage_target / "
+                f"max_hubs{' / AFIR spacing' if scenario.afir.mode == 'enforce' else ''}; relax one of them."
+            )
+        if not result.has_solution:
+            raise SolverError(f"{scenario.name}: {what}: {result.solver} found no solution ({result.message}).")
+
+    open_sets, results = [], []
+    fixed: frozenset[int] = frozenset()
+    model = None
+    stage = "myopic" if ro.mode == "myopic" else "myopic start"
+    for i, year in enumerate(years):
+        model = build_rollout_model(instance, spec_for([i], fixed))
+        result = solve_problem(model.problem, scenario.solver)
+        log(f"rollout {year} ({stage}): {result.describe()}")
+        if ro.mode == "foresight" and not result.has_solution:
+            break  # no myopic start: let the full model decide (it may still be feasible)
+        check(result, f"year {year}")
+        is_open = opened(model, 0)
+        open_sets.append(is_open)
+        results.append(result)
+        fixed = frozenset(int(k) for k in np.flatnonzero(is_open) if not instance.site_locked[k])
+    if ro.mode == "myopic":
+        assert model is not None and len(open_sets) == len(years) and n_sites == len(open_sets[0])
+        return RolloutResult(years, open_sets, results, factor, discount, model)
+    warm = len(open_sets) == len(years)
+    # Full foresight, started from the myopic plan (a feasible MIP start): it can only improve on it.
+    full = build_rollout_model(instance, spec_for(list(range(len(years))), frozenset()))
+    for t, is_open in enumerate(open_sets if warm else []):
+        for k in full.sites:
+            full.open[k, t].setInitialValue(1.0 if is_open[k] else 0.0)
+        for g, wins in enumerate(full.group_windows):
+            full.served[g, t].setInitialValue(1.0 if all(is_open[list(w)].any() for w in wins) else 0.0)
+    result = solve_problem(full.problem, scenario.solver, warm_start=warm)
+    start = "started from the myopic plan" if warm else "no myopic start"
+    log(f"rollout {years[0]}–{years[-1]} (foresight, {start}): {result.describe()}")
+    check(result, "the rollout")
+    return RolloutResult(years, [opened(full, t) for t in range(len(years))], [result], factor, discount, full)
+
+
+def year_table(
+    rollout: RolloutResult,
+    scenario: Scenario,
+    network: Network,
+    sites: pd.DataFrame,
+    flows: pd.DataFrame,
+    instance: PlanningInstance,
+) -> list[dict]:
+    """Per-year KPIs, with served flows measured by simulating each flow against that year's hubs."""
+    rows = []
+    prev = np.zeros(len(instance.site_ids), dtype=bool)
+    volume = flows["volume"].to_numpy(dtype=float)
+    tkm = volume * flows["length_km"].to_numpy(dtype=float)
+    discounted = 0.0
+    budgets = scenario.rollout.budget_per_year_eur
+    for i, (year, is_open) in enumerate(zip(rollout.years, rollout.open_by_year, strict=True)):
+        ids = {instance.site_ids[k] for k in np.flatnonzero(is_open)}
+        index = HubIndex(network, sites, ids)
+        served = np.array(
+            [
+                simulate_legs(*index.along(list(r)), scenario.vehicle, scenario.breaks).completed
+                for r in flows["route_nodes"]
+            ]
+        )
+        new = is_open & ~prev
+        capex = float(instance.site_cost[new].sum())
+        discounted += capex * rollout.discount[i]
+        f = rollout.volume_factor[i]
+        rows.append(
+            {
+                "year": year,
+                "hubs": int(is_open.sum()),
+                "new_hubs": int(new.sum()),
+                "capex_eur": capex,
+                "budget_eur": None if budgets is None else budgets[i],
+                "volume_factor": f,
+                "total_volume": float(volume.sum() * f),
+                "covered_volume": float(volume[served].sum() * f),
+                "covered_share": float(volume[served].sum() / volume.sum()) if volume.sum() else 0.0,
+                "covered_truck_km": float(tkm[served].sum() * f),
+                "discounted_capex_cumulative_eur": discounted,
+            }
+        )
+        prev = is_open
+    return rows
