@@ -401,6 +401,7 @@ class RolloutConfig(_Section):
     )
     bev_share: list[float] | None = Field(
         None,
+        json_schema_extra=_unit("share of trucks, per year"),
         description="BEV share per year (share of trucks), replacing demand.bev_share year by year; "
         "default: demand.bev_share every year.",
     )
@@ -409,10 +410,14 @@ class RolloutConfig(_Section):
         description="Growth of all truck volumes per year from the first planning year.",
     )
     budget_per_year_eur: list[float] | None = Field(
-        None, description="Capex allowed in each planning year (EUR), one value per year."
+        None,
+        json_schema_extra=_unit("EUR per year"),
+        description="Capex allowed in each planning year (EUR), one value per year.",
     )
     coverage_target: list[float] | None = Field(
-        None, description="min_cost: share of each year's volume (or truck-km) to serve, one value per year."
+        None,
+        json_schema_extra=_unit("share, per year"),
+        description="min_cost: share of each year's volume (or truck-km) to serve, one value per year.",
     )
     mode: Literal["foresight", "myopic"] = Field(
         "foresight",
@@ -429,6 +434,10 @@ class RolloutConfig(_Section):
                 raise ValueError(f"{name} needs one value per year ({len(self.years)})")
         if self.bev_share is not None and not all(0 < v <= 1 for v in self.bev_share):
             raise ValueError("bev_share values must lie in (0, 1]")
+        if self.coverage_target is not None and not all(0 < v <= 1 for v in self.coverage_target):
+            raise ValueError("coverage_target values must lie in (0, 1]")
+        if self.budget_per_year_eur is not None and not all(v >= 0 for v in self.budget_per_year_eur):
+            raise ValueError("budget_per_year_eur values must be ≥ 0 EUR")
         return self
 
 
