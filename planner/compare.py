@@ -104,14 +104,29 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     return kpis, sites.reset_index()
 
 
+def years_table(run_dirs: list[Path]) -> pd.DataFrame:
+    """Per-year KPIs of rollout runs (one row per run and year; empty if no run has years)."""
+    rows = []
+    for d in run_dirs:
+        summary, _ = _read_run(Path(d))
+        for row in summary.get("years") or []:
+            rows.append({"run": Path(d).name, **row})
+    return pd.DataFrame(rows)
+
+
 def write_comparison(run_dirs: list[Path], out_dir: Path, *, html: bool = True) -> list[Path]:
-    """Write ``kpis.csv``, ``kpis.json``, ``sites.csv`` (and ``compare.html``) atomically."""
+    """Write ``kpis.csv``, ``kpis.json``, ``sites.csv``, ``kpis_by_year.csv`` for rollouts (and
+    ``compare.html``) atomically."""
     kpis, sites = compare_runs([Path(d) for d in run_dirs])
+    by_year = years_table([Path(d) for d in run_dirs])
     with atomic_dir(Path(out_dir)) as tmp:
         kpis.to_csv(tmp / "kpis.csv", index=False, lineterminator="\n")
         (tmp / "kpis.json").write_text(kpis.to_json(orient="records", indent=2) + "\n")
         sites.to_csv(tmp / "sites.csv", index=False, lineterminator="\n", float_format="%.6f")
         names = ["kpis.csv", "kpis.json", "sites.csv"]
+        if not by_year.empty:
+            by_year.to_csv(tmp / "kpis_by_year.csv", index=False, lineterminator="\n")
+            names.append("kpis_by_year.csv")
         if html:
             from planner.render import render_comparison
 

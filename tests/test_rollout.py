@@ -73,3 +73,29 @@ def test_rollout_with_capacity_is_refused(line5: Path) -> None:
             objective={"type": "max_coverage", "max_hubs": 2},
             capacity={"enabled": True},
         )
+
+
+def test_compare_writes_per_year_kpis(line5: Path) -> None:
+    from planner.api import run
+    from planner.compare import write_comparison
+
+    dirs = []
+    for mode in ("foresight", "myopic"):
+        data = base_scenario(
+            line5,
+            flows=FLOWS,
+            objective={"type": "max_coverage", "max_hubs": 2},
+            rollout={"years": [2026, 2027], "budget_per_year_eur": [1000.0, 1000.0], "mode": mode},
+            costs={"site_fixed_eur": 1000.0, "charger_eur": 0.0},
+            output={"maps": False, "tradeoff_points": 0},
+        )
+        data["name"] = mode
+        run(write_scenario(line5 / f"{mode}.toml", data), out_dir=line5 / mode)
+        dirs.append(line5 / mode)
+    files = write_comparison(dirs, line5 / "cmp", html=False)
+    import pandas as pd
+
+    by_year = pd.read_csv(line5 / "cmp" / "kpis_by_year.csv")
+    assert (line5 / "cmp" / "kpis_by_year.csv") in files
+    assert list(by_year["run"]) == ["foresight", "foresight", "myopic", "myopic"]
+    assert list(by_year["year"]) == [2026, 2027, 2026, 2027]
