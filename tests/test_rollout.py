@@ -99,3 +99,72 @@ def test_compare_writes_per_year_kpis(line5: Path) -> None:
     assert (line5 / "cmp" / "kpis_by_year.csv") in files
     assert list(by_year["run"]) == ["foresight", "foresight", "myopic", "myopic"]
     assert list(by_year["year"]) == [2026, 2027, 2026, 2027]
+
+
+def test_foresight_beats_myopic_when_the_best_first_hub_is_a_dead_end(tmp_path: Path) -> None:
+    """Corridor A0–A1–J–B1–B2 (100 km legs) and a spur J–M–K; hubs may only go to A1, B1, M.
+    Range: 150 km from the depot, 200 km after a charge. Flows: J→K needs M (9 trucks/day);
+    A0→J needs A1 (4); J→B2 needs B1 (4); A0→B2 needs A1 and B1 (10). One new hub per year,
+    BEV share 0.5 then 1.0, no discounting.
+    Myopic: 2026 takes M (9 × 0.5 = 4.5), 2027 adds A1 or B1 (13) → 17.5.
+    Foresight: 2026 A1 (4 × 0.5 = 2), 2027 A1 + B1 (18) → 20.
+    """
+    import math
+
+    from tests.conftest import write_csv
+
+    kx = 1 / (111.32 * math.cos(math.radians(45.0))) / 1.1  # degrees per road km eastwards (roads 10 % longer)
+    ky = 1 / 111.32 / 1.1
+    nodes = [
+        f"{n},{n},{5 + x * kx:.6f},{45 - y * ky:.6f}"
+        for n, x, y in [
+            ("A0", 0, 0),
+            ("A1", 100, 0),
+            ("J", 200, 0),
+            ("B1", 300, 0),
+            ("B2", 400, 0),
+            ("M", 200, 100),
+            ("K", 200, 200),
+        ]
+    ]
+    write_csv(tmp_path / "nodes.csv", "id,name,lon,lat", nodes)
+    write_csv(
+        tmp_path / "edges.csv",
+        "u,v,length_km",
+        ["A0,A1,100", "A1,J,100", "J,B1,100", "B1,B2,100", "J,M,100", "M,K,100"],
+    )
+    write_csv(tmp_path / "sites.csv", "site_id,node", ["hub-A1,A1", "hub-B1,B1", "hub-M,M"])
+    write_csv(
+        tmp_path / "flows.csv", "id,origin,destination,volume", ["E,J,K,9", "FA,A0,J,4", "FB,J,B2,4", "AB,A0,B2,10"]
+    )
+    plans = {}
+    for mode in ("foresight", "myopic"):
+        data = base_scenario(
+            tmp_path,
+            flows=["E,J,K,9", "FA,A0,J,4", "FB,J,B2,4", "AB,A0,B2,10"],
+            candidates={"include_nodes": False, "sites": "sites.csv"},
+            vehicle={
+                "battery_kwh": 200.0,
+                "consumption_kwh_per_km": 1.0,
+                "soc_min": 0.0,
+                "soc_max": 1.0,
+                "soc_start": 0.75,
+                "soc_arrival_min": 0.0,
+            },
+            objective={"type": "max_coverage", "max_hubs": 2},
+            costs={"site_fixed_eur": 1000.0, "charger_eur": 0.0, "discount_rate": 0.0},
+            rollout={
+                "years": [2026, 2027],
+                "bev_share": [0.5, 1.0],
+                "budget_per_year_eur": [1000.0, 1000.0],
+                "mode": mode,
+            },
+            output={"maps": False, "tradeoff_points": 0},
+        )
+        plans[mode] = solve_scenario(load_scenario(write_scenario(tmp_path / f"{mode}.toml", data)))
+    served = {m: [r["covered_volume"] for r in p.summary["years"]] for m, p in plans.items()}
+    assert served["myopic"] == pytest.approx([4.5, 13.0])
+    assert served["foresight"] == pytest.approx([2.0, 18.0])
+    opened = dict(zip(plans["foresight"].hubs["site_id"], plans["foresight"].hubs["opened_year"], strict=True))
+    assert set(opened) == {"hub-A1", "hub-B1"}
+    assert plans["foresight"].verification.passed and plans["myopic"].verification.passed
