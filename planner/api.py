@@ -112,7 +112,7 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
             for year in scenario.rollout.years
         ]
         t_build = time.perf_counter() - t0
-        rollout = solve_rollout(scenario, instance, required, log=log)
+        rollout = solve_rollout(scenario, instance, required, grid=grid_spec, log=log)
         model = _final_year_model(rollout, instance, spec)
         result = rollout.results[-1]
     else:
@@ -208,7 +208,8 @@ def _final_year_model(rollout: RolloutResult, instance, spec: ModelSpec) -> Plan
     )
     weight = flow_weight(instance, spec.metric)
     free = np.array([w is not None and len(w) == 0 for w in instance.windows], dtype=bool)
-    return PlanningModel(fm.problem, variables, weight, free, float(weight[free].sum()), spec)
+    upgrade = {k: fm.upgrade[k, last] for k in fm.sites if (k, last) in fm.upgrade}
+    return PlanningModel(fm.problem, variables, weight, free, float(weight[free].sum()), spec, None, upgrade)
 
 
 def _rollout_outputs(plan: Plan, rollout: RolloutResult, scenario: Scenario, network, sites, flows, instance) -> None:

@@ -8,7 +8,7 @@ hubs open that year.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,7 @@ import pandas as pd
 from planner.errors import InfeasibleError, ScenarioError, SolverError
 from planner.instance import PlanningInstance
 from planner.model.build import flow_weight
+from planner.model.grid import GridSpec
 from planner.model.rollout import RolloutModel, RolloutSpec, build_rollout_model
 from planner.network import Network
 from planner.scenario import Scenario
@@ -35,6 +36,7 @@ class RolloutResult:
     volume_factor: tuple[float, ...]
     discount: tuple[float, ...]
     final_model: RolloutModel
+    upgrades_by_year: list[dict[int, int]] = field(default_factory=list)  # grid upgrade steps per site
 
     @property
     def opened_year(self) -> np.ndarray:
@@ -60,15 +62,16 @@ def solve_rollout(
     instance: PlanningInstance,
     required_by_year: list[tuple[tuple[int, ...], ...]],
     *,
+    grid: GridSpec | None = None,
     log=lambda _m: None,
 ) -> RolloutResult:
     """Solve the rollout (foresight: one MILP; myopic: one per year keeping earlier hubs)."""
     ro, obj = scenario.rollout, scenario.objective
     years = tuple(ro.years)
-    if scenario.capacity.enabled or scenario.grid.enabled:
+    if scenario.capacity.enabled:
         raise ScenarioError(
-            f"{scenario.name}: rollout.years with capacity or grid limits is not supported yet; "
-            "disable [capacity]/[grid] or plan one year."
+            f"{scenario.name}: rollout.years with capacity sizing is not supported yet; "
+            "disable [capacity] or plan one year."
         )
     factor, discount = _factors(scenario)
     budgets = tuple(ro.budget_per_year_eur) if ro.budget_per_year_eur else (None,) * len(years)
@@ -76,7 +79,10 @@ def solve_rollout(
     weight = flow_weight(instance, obj.metric)
     n_sites = len(instance.site_ids)
 
-    def spec_for(idx: list[int], fixed: frozenset[int]) -> RolloutSpec:
+    g = scenario.grid
+    allowed = tuple(y >= g.start_year + g.upgrade_lead_time_years for y in years)
+
+    def spec_for(idx: list[int], fixed: frozenset[int], fixed_upgrade: dict[int, int] | None = None) -> RolloutSpec:
         return RolloutSpec(
             years=tuple(years[i] for i in idx),
             volume_factor=tuple(factor[i] for i in idx),
@@ -88,6 +94,9 @@ def solve_rollout(
             max_hubs=obj.max_hubs,
             required_windows=tuple(required_by_year[i] for i in idx),
             fixed_open=fixed,
+            grid=grid,
+            upgrade_allowed=tuple(allowed[i] for i in idx),
+            fixed_upgrade=fixed_upgrade or {},
         )
 
     def opened(model: RolloutModel, t: int) -> np.ndarray:
@@ -108,10 +117,12 @@ def solve_rollout(
 
     open_sets, results = [], []
     fixed: frozenset[int] = frozenset()
+    fixed_upgrade: dict[int, int] = {}
+    upgrades_by_year: list[dict[int, int]] = []
     model = None
     stage = "myopic" if ro.mode == "myopic" else "myopic start"
     for i, year in enumerate(years):
-        model = build_rollout_model(instance, spec_for([i], fixed))
+        model = build_rollout_model(instance, spec_for([i], fixed, fixed_upgrade))
         result = solve_problem(model.problem, scenario.solver)
         log(f"rollout {year} ({stage}): {result.describe()}")
         if ro.mode == "foresight" and not result.has_solution:
@@ -121,9 +132,11 @@ def solve_rollout(
         open_sets.append(is_open)
         results.append(result)
         fixed = frozenset(int(k) for k in np.flatnonzero(is_open) if not instance.site_locked[k])
+        fixed_upgrade = {k: round(v.value() or 0.0) for (k, _), v in model.upgrade.items()}
+        upgrades_by_year.append(fixed_upgrade)
     if ro.mode == "myopic":
         assert model is not None and len(open_sets) == len(years) and n_sites == len(open_sets[0])
-        return RolloutResult(years, open_sets, results, factor, discount, model)
+        return RolloutResult(years, open_sets, results, factor, discount, model, upgrades_by_year)
     warm = len(open_sets) == len(years)
     # Full foresight, started from the myopic plan (a feasible MIP start): it can only improve on it.
     full = build_rollout_model(instance, spec_for(list(range(len(years))), frozenset()))
@@ -132,11 +145,20 @@ def solve_rollout(
             full.open[k, t].setInitialValue(1.0 if is_open[k] else 0.0)
         for g, wins in enumerate(full.group_windows):
             full.served[g, t].setInitialValue(1.0 if all(is_open[list(w)].any() for w in wins) else 0.0)
+        for k in full.sites:
+            if (k, t) in full.upgrade:
+                full.upgrade[k, t].setInitialValue(upgrades_by_year[t].get(k, 0))
     result = solve_problem(full.problem, scenario.solver, warm_start=warm)
     start = "started from the myopic plan" if warm else "no myopic start"
     log(f"rollout {years[0]}–{years[-1]} (foresight, {start}): {result.describe()}")
     check(result, "the rollout")
-    return RolloutResult(years, [opened(full, t) for t in range(len(years))], [result], factor, discount, full)
+    upgrades = [
+        {k: round(full.upgrade[k, t].value() or 0.0) for k in full.sites if (k, t) in full.upgrade}
+        for t in range(len(years))
+    ]
+    return RolloutResult(
+        years, [opened(full, t) for t in range(len(years))], [result], factor, discount, full, upgrades
+    )
 
 
 def year_table(
@@ -165,6 +187,10 @@ def year_table(
         )
         new = is_open & ~prev
         capex = float(instance.site_cost[new].sum())
+        steps = sum(rollout.upgrades_by_year[i].values()) if rollout.upgrades_by_year else 0
+        prev_steps = sum(rollout.upgrades_by_year[i - 1].values()) if rollout.upgrades_by_year and i else 0
+        if scenario.grid.enabled:
+            capex += (steps - prev_steps) * scenario.grid.upgrade_eur_per_mw * scenario.grid.upgrade_step_kw / 1000
         discounted += capex * rollout.discount[i]
         f = rollout.volume_factor[i]
         rows.append(
@@ -172,6 +198,8 @@ def year_table(
                 "year": year,
                 "hubs": int(is_open.sum()),
                 "new_hubs": int(new.sum()),
+                "chargers_added": int(new.sum()) * scenario.costs.chargers_per_hub,
+                "grid_upgrade_mw": steps * scenario.grid.upgrade_step_kw / 1000 if scenario.grid.enabled else 0.0,
                 "capex_eur": capex,
                 "budget_eur": None if budgets is None else budgets[i],
                 "volume_factor": f,

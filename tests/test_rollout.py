@@ -21,7 +21,7 @@ def solve(folder: Path, rollout: dict, objective: dict, **sections):
         flows=FLOWS,
         objective=objective,
         rollout=rollout,
-        costs={"site_fixed_eur": 1000.0, "charger_eur": 0.0, "discount_rate": 0.0},
+        costs={"site_fixed_eur": 1000.0, "charger_eur": 0.0, "discount_rate": 0.0, "charger_power_kw": 300.0},
         output={"maps": False, "tradeoff_points": 0},
         **sections,
     )
@@ -168,3 +168,32 @@ def test_foresight_beats_myopic_when_the_best_first_hub_is_a_dead_end(tmp_path: 
     opened = dict(zip(plans["foresight"].hubs["site_id"], plans["foresight"].hubs["opened_year"], strict=True))
     assert set(opened) == {"hub-A1", "hub-B1"}
     assert plans["foresight"].verification.passed and plans["myopic"].verification.passed
+
+
+def test_grid_upgrade_waits_for_its_lead_time(line5: Path) -> None:
+    # B (N0→N2) needs a hub at N1 (nodes only). N1 has 100 kW; one 300 kW charger needs an upgrade
+    # step, ordered in 2026 and energised after 3 years: B is served from 2029, not in 2027.
+    plan = solve(
+        line5,
+        {"years": [2027, 2029], "budget_per_year_eur": [5000.0, 5000.0]},
+        objective={"type": "max_coverage", "max_hubs": 1},
+        grid={
+            "enabled": True,
+            "default_node_kw": 100.0,
+            "default_edge_kw": 100.0,
+            "simultaneity": 1.0,
+            "upgrade_step_kw": 500.0,
+            "upgrade_eur_per_mw": 1000.0,
+            "max_upgrade_steps": 1,
+            "start_year": 2026,
+            "plan_year": 2029,
+            "upgrade_lead_time_years": 3,
+        },
+    )
+    years = {r["year"]: r for r in plan.summary["years"]}
+    assert years[2027]["hubs"] == 0 and years[2029]["hubs"] == 1
+    assert years[2029]["grid_upgrade_mw"] == 0.5
+    assert years[2029]["capex_eur"] == pytest.approx(1000.0 + 500.0)
+    hub = plan.hubs.iloc[0]
+    assert hub["opened_year"] == 2029 and hub["grid_upgrade_kw"] == 500.0
+    assert plan.verification.passed

@@ -18,6 +18,7 @@ import numpy as np
 import pulp
 
 from planner.instance import PlanningInstance
+from planner.model.grid import GridSpec
 from planner.model.variables import group_flows
 
 
@@ -35,6 +36,9 @@ class RolloutSpec:
     max_hubs: int | None = None
     required_windows: tuple[tuple[tuple[int, ...], ...], ...] = ()
     fixed_open: frozenset[int] = field(default_factory=frozenset)
+    grid: GridSpec | None = None
+    upgrade_allowed: tuple[bool, ...] = ()
+    fixed_upgrade: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -47,6 +51,7 @@ class RolloutModel:
     groups: list[list[int]]
     group_windows: list[list[tuple[int, ...]]]
     sites: list[int]
+    upgrade: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)
 
 
 def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> RolloutModel:
@@ -79,14 +84,34 @@ def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> Rollou
                 problem += (x[k, t] >= x[k, t - 1], f"stay_open_{k}_{t}")
         new = [cost[k] * (x[k, t] - (x[k, t - 1] if t > 0 else 0)) for k in sites if cost[k] > 0]
         capex.append(pulp.lpSum(new))
-        if spec.budget_eur[t] is not None:
-            problem += (capex[t] <= spec.budget_eur[t], f"budget_{t}")
         for g, wins in enumerate(group_windows):
             for i, w in enumerate(wins):
                 problem += (pulp.lpSum(x[k, t] for k in w) >= y[g, t], f"cover_g{g}_w{i}_t{t}")
         for i, w in enumerate(spec.required_windows[t] if spec.required_windows else ()):
             if not locked[list(w)].any():
                 problem += (pulp.lpSum(x[k, t] for k in w) >= 1, f"afir_{i}_t{t}")
+    upgrade: dict[tuple[int, int], pulp.LpVariable] = {}
+    if spec.grid is not None:
+        # Hub power ≤ grid capacity + upgrade steps; steps only once their lead time has passed,
+        # never removed, paid in the year they are added.
+        grid = spec.grid
+        power = grid.fixed_chargers * grid.kw_per_charger
+        for t in range(n_years):
+            steps = grid.max_steps if spec.upgrade_allowed[t] else 0
+            for k in sites:
+                done = spec.fixed_upgrade.get(k, 0)
+                upgrade[k, t] = problem.add_variable(f"upgrade_{k}_{t}", done, max(steps, done), cat=pulp.LpInteger)
+                if t > 0:
+                    problem += (upgrade[k, t] >= upgrade[k, t - 1], f"upgrade_stays_{k}_{t}")
+                problem += (
+                    power * x[k, t] <= float(grid.available_kw[k]) * x[k, t] + grid.step_kw * upgrade[k, t],
+                    f"grid_{k}_{t}",
+                )
+                new_steps = upgrade[k, t] - (upgrade[k, t - 1] if t > 0 else done)
+                capex[t] = capex[t] + grid.step_eur * new_steps
+    for t in range(n_years):
+        if spec.budget_eur[t] is not None:
+            problem += (capex[t] <= spec.budget_eur[t], f"budget_{t}")
     gweight = np.array([spec.weight[g].sum() for g in groups], dtype=float)
     if spec.max_hubs is not None:
         last = n_years - 1
@@ -118,4 +143,4 @@ def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> Rollou
             else:
                 for g in range(len(groups)):
                     y[g, t].lowBound = 1
-    return RolloutModel(problem, x, y, groups, group_windows, sites)
+    return RolloutModel(problem, x, y, groups, group_windows, sites, upgrade)
