@@ -185,7 +185,9 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         session_time_h=session_time_h(scenario),
     )
     if rollout is not None:
-        verification = Verification(verification.checks + _rollout_checks(plan.summary["years"]))
+        verification = Verification(
+            verification.checks + _rollout_checks(plan.summary["years"], scenario.rollout.budget_total_eur)
+        )
     plan.verification = verification
     plan.summary["verification"] = verification.to_dict()
     log(f"verification: {'passed' if verification.passed else 'FAILED'} ({len(verification.checks)} checks)")
@@ -229,7 +231,7 @@ def _rollout_outputs(plan: Plan, rollout: RolloutResult, scenario: Scenario, net
     }
 
 
-def _rollout_checks(years: list[dict]) -> list[Check]:
+def _rollout_checks(years: list[dict], total_budget: float | None = None) -> list[Check]:
     """Yearly budgets and hubs staying open, from the per-year table."""
     over = [
         f"{r['year']} ({r['capex_eur']:,.0f} > {r['budget_eur']:,.0f})"
@@ -237,7 +239,15 @@ def _rollout_checks(years: list[dict]) -> list[Check]:
         if r["budget_eur"] is not None and r["capex_eur"] > r["budget_eur"] * (1 + 1e-9)
     ]
     shrink = [str(b["year"]) for a, b in zip(years[:-1], years[1:], strict=True) if b["hubs"] < a["hubs"]]
+    spent = sum(r["capex_eur"] for r in years)
+    total_ok = total_budget is None or spent <= total_budget * (1 + 1e-9)
     return [
+        Check(
+            "rollout_budget_total",
+            total_ok,
+            f"capex over all years {spent:,.0f} EUR"
+            + ("" if total_budget is None else f" {'≤' if total_ok else '>'} {total_budget:,.0f} EUR"),
+        ),
         Check(
             "rollout_budget_per_year",
             not over,

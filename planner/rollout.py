@@ -82,6 +82,12 @@ def solve_rollout(
     g = scenario.grid
     allowed = tuple(y >= g.start_year + g.upgrade_lead_time_years for y in years)
 
+    def remaining(fixed: frozenset[int]) -> float | None:
+        """Total budget left after the hubs already fixed open (myopic years)."""
+        if ro.budget_total_eur is None:
+            return None
+        return ro.budget_total_eur - float(sum(instance.site_cost[k] for k in fixed))
+
     def spec_for(idx: list[int], fixed: frozenset[int], fixed_upgrade: dict[int, int] | None = None) -> RolloutSpec:
         return RolloutSpec(
             years=tuple(years[i] for i in idx),
@@ -97,6 +103,7 @@ def solve_rollout(
             grid=grid,
             upgrade_allowed=tuple(allowed[i] for i in idx),
             fixed_upgrade=fixed_upgrade or {},
+            budget_total_eur=remaining(fixed),
         )
 
     def opened(model: RolloutModel, t: int) -> np.ndarray:

@@ -406,13 +406,22 @@ class RolloutConfig(_Section):
         "default: demand.bev_share every year.",
     )
     demand_growth_per_year: float = Field(
-        0.0, ge=-0.5, le=0.5, json_schema_extra=_unit("1/year"),
+        0.0,
+        ge=-0.5,
+        le=0.5,
+        json_schema_extra=_unit("1/year"),
         description="Growth of all truck volumes per year from the first planning year.",
     )
     budget_per_year_eur: list[float] | None = Field(
         None,
         json_schema_extra=_unit("EUR per year"),
         description="Capex allowed in each planning year (EUR), one value per year.",
+    )
+    budget_total_eur: float | None = Field(
+        None,
+        ge=0,
+        json_schema_extra=_unit("EUR"),
+        description="Capex allowed over all planning years together (undiscounted).",
     )
     coverage_target: list[float] | None = Field(
         None,

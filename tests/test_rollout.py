@@ -197,3 +197,12 @@ def test_grid_upgrade_waits_for_its_lead_time(line5: Path) -> None:
     hub = plan.hubs.iloc[0]
     assert hub["opened_year"] == 2029 and hub["grid_upgrade_kw"] == 500.0
     assert plan.verification.passed
+
+
+def test_cumulative_budget_limits_all_years_together(line5: Path) -> None:
+    # Per-year budgets would allow three hubs; the 2,000 EUR total allows two (N1 for B, N3 for C).
+    plan = solve(line5, {"years": [2026, 2027, 2028], "budget_per_year_eur": [1000.0, 1000.0, 1000.0],
+                         "budget_total_eur": 2000.0}, objective={"type": "max_coverage", "max_hubs": 3})
+    assert plan.summary["years"][-1]["hubs"] == 2
+    assert sum(r["capex_eur"] for r in plan.summary["years"]) == pytest.approx(2000.0)
+    assert "rollout_budget_total" in {c.name for c in plan.verification.checks} and plan.verification.passed

@@ -39,6 +39,7 @@ class RolloutSpec:
     grid: GridSpec | None = None
     upgrade_allowed: tuple[bool, ...] = ()
     fixed_upgrade: dict[int, int] = field(default_factory=dict)
+    budget_total_eur: float | None = None
 
 
 @dataclass
@@ -112,6 +113,8 @@ def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> Rollou
     for t in range(n_years):
         if spec.budget_eur[t] is not None:
             problem += (capex[t] <= spec.budget_eur[t], f"budget_{t}")
+    if spec.budget_total_eur is not None:
+        problem += (pulp.lpSum(capex) <= spec.budget_total_eur, "budget_total")
     gweight = np.array([spec.weight[g].sum() for g in groups], dtype=float)
     if spec.max_hubs is not None:
         last = n_years - 1
