@@ -47,17 +47,28 @@ def _edge_country(countries: str) -> str:
 
 
 def _node_sites(network: Network) -> list[dict]:
-    return [_node_row(network, node_id, node_id, name="", kind="node", locked=False)
-            for node_id in sorted(network.graph.nodes)]
+    return [
+        _node_row(network, node_id, node_id, name="", kind="node", locked=False)
+        for node_id in sorted(network.graph.nodes)
+    ]
 
 
 def _node_row(network: Network, site_id: str, node: str, *, name: str, kind: str, locked: bool) -> dict:
     """A site at a network node (name defaults to the node's)."""
     d = network.graph.nodes[node]
     return {
-        "site_id": site_id, "name": name or d["name"], "kind": kind, "node": node, "u": "", "v": "",
-        "offset_km": 0.0, "lon": d["lon"], "lat": d["lat"], "country": d["country"],
-        "tier": _node_tier(network, node), "locked": locked,
+        "site_id": site_id,
+        "name": name or d["name"],
+        "kind": kind,
+        "node": node,
+        "u": "",
+        "v": "",
+        "offset_km": 0.0,
+        "lon": d["lon"],
+        "lat": d["lat"],
+        "country": d["country"],
+        "tier": _node_tier(network, node),
+        "locked": locked,
     }
 
 
@@ -89,27 +100,30 @@ def _spacing_sites(network: Network, spacing_km: float) -> list[dict]:
     return rows
 
 
-def _snap(network: Network, lon: float, lat: float) -> tuple[str, str, float, float]:
-    """Nearest road edge to a point: (u, v, offset_km from u, distance_km)."""
-    from pyproj import Transformer
+class _Snapper:
+    """Nearest road edge to a point, with the edges projected (EPSG:3035) once."""
 
-    tr = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
-    edges = network.edges[network.edges["mode"] == "road"]
-    ux, uy = tr.transform(
-        network.nodes.loc[edges["u"], "lon"].to_numpy(), network.nodes.loc[edges["u"], "lat"].to_numpy()
-    )
-    vx, vy = tr.transform(
-        network.nodes.loc[edges["v"], "lon"].to_numpy(), network.nodes.loc[edges["v"], "lat"].to_numpy()
-    )
-    px, py = tr.transform(lon, lat)
-    dx, dy = vx - ux, vy - uy
-    seg2 = np.maximum(dx * dx + dy * dy, 1e-9)
-    f = np.clip(((px - ux) * dx + (py - uy) * dy) / seg2, 0.0, 1.0)
-    dist = np.hypot(ux + f * dx - px, uy + f * dy - py) / 1000.0
-    order = np.lexsort((edges["edge_id"].to_numpy(), np.round(dist, 6)))
-    i = int(order[0])
-    row = edges.iloc[i]
-    return row["u"], row["v"], float(f[i] * row["length_km"]), float(dist[i])
+    def __init__(self, network: Network) -> None:
+        from pyproj import Transformer
+
+        self._tr = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
+        self._edges = network.edges[network.edges["mode"] == "road"]
+        nodes, edges = network.nodes, self._edges
+        self._ux, self._uy = self._tr.transform(
+            nodes.loc[edges["u"], "lon"].to_numpy(), nodes.loc[edges["u"], "lat"].to_numpy()
+        )
+        vx, vy = self._tr.transform(nodes.loc[edges["v"], "lon"].to_numpy(), nodes.loc[edges["v"], "lat"].to_numpy())
+        self._dx, self._dy = vx - self._ux, vy - self._uy
+        self._seg2 = np.maximum(self._dx * self._dx + self._dy * self._dy, 1e-9)
+
+    def snap(self, lon: float, lat: float) -> tuple[str, str, float, float]:
+        """(u, v, offset_km from u, distance_km) of the nearest road edge."""
+        px, py = self._tr.transform(lon, lat)
+        f = np.clip(((px - self._ux) * self._dx + (py - self._uy) * self._dy) / self._seg2, 0.0, 1.0)
+        dist = np.hypot(self._ux + f * self._dx - px, self._uy + f * self._dy - py) / 1000.0
+        i = int(np.lexsort((self._edges["edge_id"].to_numpy(), np.round(dist, 6)))[0])
+        row = self._edges.iloc[i]
+        return row["u"], row["v"], float(f[i] * row["length_km"]), float(dist[i])
 
 
 def _user_sites(network: Network, frame: pd.DataFrame, where: str, snap_radius_km: float) -> list[dict]:
@@ -119,6 +133,7 @@ def _user_sites(network: Network, frame: pd.DataFrame, where: str, snap_radius_k
         if col not in frame.columns:
             frame[col] = ""
     rows = []
+    snapper: _Snapper | None = None  # built on the first lon/lat site
     for r in frame.itertuples(index=False):
         sid = str(r.site_id).strip()
         if not sid:
@@ -151,7 +166,8 @@ def _user_sites(network: Network, frame: pd.DataFrame, where: str, snap_radius_k
                 lon, lat = float(r.lon), float(r.lat)
             except ValueError:
                 raise DataError(f"{where}: site {sid!r} needs 'node', 'u,v,offset_km' or numeric 'lon,lat'.") from None
-            u, v, off, dist = _snap(network, lon, lat)
+            snapper = snapper or _Snapper(network)
+            u, v, off, dist = snapper.snap(lon, lat)
             if dist > snap_radius_km:
                 raise DataError(
                     f"{where}: site {sid!r} at ({lon}, {lat}) is {dist:.1f} km from the nearest road edge, beyond "

@@ -128,8 +128,8 @@ def compare(
     from planner.compare import compare_runs, write_comparison
 
     try:
-        files = write_comparison(run_dirs, out, html=not no_html)
         kpis, sites = compare_runs(run_dirs)
+        files = write_comparison(run_dirs, out, html=not no_html, tables=(kpis, sites))
     except PlannerError as exc:
         _fail(exc)
         return

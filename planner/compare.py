@@ -114,10 +114,12 @@ def years_table(run_dirs: list[Path]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_comparison(run_dirs: list[Path], out_dir: Path, *, html: bool = True) -> list[Path]:
+def write_comparison(
+    run_dirs: list[Path], out_dir: Path, *, html: bool = True, tables: tuple[pd.DataFrame, pd.DataFrame] | None = None
+) -> list[Path]:
     """Write ``kpis.csv``, ``kpis.json``, ``sites.csv``, ``kpis_by_year.csv`` for rollouts (and
-    ``compare.html``) atomically."""
-    kpis, sites = compare_runs([Path(d) for d in run_dirs])
+    ``compare.html``) atomically; ``tables`` reuses a :func:`compare_runs` result."""
+    kpis, sites = tables if tables is not None else compare_runs([Path(d) for d in run_dirs])
     by_year = years_table([Path(d) for d in run_dirs])
     with atomic_dir(Path(out_dir)) as tmp:
         kpis.to_csv(tmp / "kpis.csv", index=False, lineterminator="\n")

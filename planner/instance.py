@@ -9,7 +9,7 @@ path-cover idea of Capar et al. 2013 adapted to one-way trips; see docs/model.md
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -70,7 +70,6 @@ class PlanningInstance:
     stops: list[FlowStops]
     windows: list[list[tuple[int, ...]] | None]
     ranges: Ranges
-    meta: dict = field(default_factory=dict)
 
     @property
     def servable(self) -> np.ndarray:

@@ -88,8 +88,11 @@ def test_origin_hub_recharges(line5: Path) -> None:
 
 def test_driver_breaks_shorten_the_gap(line5: Path) -> None:
     # Breaks: 1.5 h × 80 km/h = 120 km ≥ 100 km legs; at 60 km/h (90 km) nothing beyond 90 km is servable.
-    plan = plan_for(line5, breaks={"enabled": True, "max_driving_h": 1.5, "speed_kmh": 60.0},
-                    objective={"type": "max_coverage", "max_hubs": 3})
+    plan = plan_for(
+        line5,
+        breaks={"enabled": True, "max_driving_h": 1.5, "speed_kmh": 60.0},
+        objective={"type": "max_coverage", "max_hubs": 3},
+    )
     assert plan.summary["covered_volume"] == 0
     assert set(plan.summary["unservable_flows"]) == {"A", "B", "C", "D"}
 
@@ -101,8 +104,16 @@ def test_tampered_plan_fails_verification(line5: Path) -> None:
     from planner.candidates import build_candidates
 
     sites = build_candidates(plan.network, sc.candidates, sc.network)
-    v = verify_plan(network=plan.network, sites=sites, hubs=hubs, flows=plan.flows, vehicle=sc.vehicle,
-                    breaks=sc.breaks, objective=sc.objective, site_cost=dict.fromkeys(sites["site_id"], 1000.0))
+    v = verify_plan(
+        network=plan.network,
+        sites=sites,
+        hubs=hubs,
+        flows=plan.flows,
+        vehicle=sc.vehicle,
+        breaks=sc.breaks,
+        objective=sc.objective,
+        site_cost=dict.fromkeys(sites["site_id"], 1000.0),
+    )
     assert not v.passed
     assert {c.name for c in v.failures()} == {"served_flows_complete_trip", "stops_match_simulation"}
 
@@ -143,3 +154,22 @@ def test_min_cost_target_counts_every_covered_flow(line5: Path) -> None:
     assert sorted(plan.hubs["site_id"]) == ["N1", "N3"]
     assert plan.summary["covered_volume"] == pytest.approx(18.0)
     assert plan.verification.passed
+
+
+def test_sites_given_by_lon_lat_snap_to_the_nearest_edge(line5: Path) -> None:
+    from planner.candidates import build_candidates
+    from planner.errors import DataError
+    from planner.network import load_network
+
+    nodes = pd.read_csv(line5 / "nodes.csv")
+    mid_lon = float(nodes.loc[0, "lon"] + nodes.loc[1, "lon"]) / 2  # halfway N0–N1, ~2 km north
+    write_csv(line5 / "sites.csv", "site_id,lon,lat", [f"S1,{mid_lon},45.62"])
+    sc = load_scenario(
+        write_scenario(line5 / "s.toml", base_scenario(line5, flows=FLOWS, candidates={"sites": "sites.csv"}))
+    )
+    net = load_network(sc.network)
+    site = build_candidates(net, sc.candidates, sc.network).set_index("site_id").loc["S1"]
+    assert (site["u"], site["v"]) == ("N0", "N1") and site["offset_km"] == pytest.approx(50.0, abs=1.0)
+    write_csv(line5 / "sites.csv", "site_id,lon,lat", [f"S1,{mid_lon},46.5"])  # ~100 km away
+    with pytest.raises(DataError, match="snap_radius_km"):
+        build_candidates(net, sc.candidates, sc.network)

@@ -27,6 +27,8 @@ from pathlib import Path
 
 from common import EUROPE, HERE, haversine_km
 
+from planner.gravity import ZONE_COLUMNS
+
 MIN_POPULATION = 50_000
 MAX_ASSIGN_KM = 60.0
 INHABITANTS_PER_MT = 10_000  # 1 Mt/yr of road-relevant port throughput ~ 10,000 inhabitants
@@ -128,20 +130,7 @@ def main() -> int:
                 }
             )
     rows.sort(key=lambda r: r["zone_id"])
-    cols = [
-        "zone_id",
-        "name",
-        "kind",
-        "country",
-        "lon",
-        "lat",
-        "node",
-        "population",
-        "port_mt",
-        "weight",
-        "assign_km",
-        "source",
-    ]
+    cols = [*ZONE_COLUMNS, "assign_km", "source"]
     with open(EUROPE / "zones.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
         w.writeheader()
