@@ -12,10 +12,20 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pulp
 
 from planner.afir import gaps_geodataframe
 from planner.candidates import build_candidates
-from planner.compliance import afir_summary, directions_table, enforced_windows, measure_plan, pool_ok
+from planner.chargers import TYPES, hub_power_kw, min_counts, min_pool_capex, offered_types
+from planner.compliance import (
+    afir_requirement,
+    afir_summary,
+    directions_table,
+    measure_plan,
+    pool_ok,
+    rollout_final_afir,
+    rollout_requirements,
+)
 from planner.demand import load_flows, route_flows
 from planner.economics import add_economics, hub_energy_kwh_per_day
 from planner.errors import InfeasibleError, ScenarioError, SolverError, VerificationError
@@ -24,8 +34,8 @@ from planner.grid import site_grid_kw
 from planner.instance import build_instance
 from planner.model import ModelSpec, build_model
 from planner.model.build import PlanningModel, flow_weight
-from planner.model.capacity import CapacitySpec
-from planner.model.grid import GridSpec
+from planner.model.capacity import CapacitySpec, TypeLevels
+from planner.model.grid import GridSpec, GridVariables
 from planner.model.variables import Variables
 from planner.network import load_network
 from planner.plan import Plan, decode_plan
@@ -33,6 +43,7 @@ from planner.queueing import expected_wait_h, size_levels
 from planner.ranges import vehicle_ranges
 from planner.rollout import RolloutResult, solve_rollout, year_table
 from planner.scenario import Scenario, load_scenario
+from planner.sizing import solve_two_stage
 from planner.solve import solve_problem
 from planner.verify import Check, Verification, verify_plan
 
@@ -73,7 +84,7 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     ranges = vehicle_ranges(scenario.vehicle, scenario.breaks)
     costs = scenario.costs
     site_cost = np.where(
-        sites["locked"].to_numpy(dtype=bool), 0.0, costs.site_fixed_eur + costs.chargers_per_hub * costs.charger_eur
+        sites["locked"].to_numpy(dtype=bool), 0.0, costs.site_fixed_eur + min_pool_capex(scenario.chargers)
     )
     capacity = scenario.capacity
     instance = build_instance(network, sites, flows, ranges, site_cost=site_cost, drop_locked=not capacity.enabled)
@@ -82,39 +93,58 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         log(f"{n_unserv} flow(s) can never be served with this vehicle (listed in summary.json)")
     obj = scenario.objective
     afir_windows: tuple[tuple[int, ...], ...] = ()
-    if scenario.afir.mode == "enforce":
-        afir_windows = tuple(enforced_windows(scenario.afir, costs, network, sites, where=scenario.name))
-        log(f"AFIR {scenario.afir.year}: {len(afir_windows):,} spacing windows enforced")
+    afir_share = None  # network-share milestone (2025/2027) instead of full spacing windows
+    if scenario.afir.mode == "enforce" and not scenario.rollout.years:  # rollouts: per year, below
+        afir_windows, afir_share = afir_requirement(
+            scenario.afir, scenario.chargers, network, sites, where=scenario.name
+        )
+        if afir_share is None:
+            log(f"AFIR {scenario.afir.year}: {len(afir_windows):,} spacing windows enforced")
+        else:
+            log(
+                f"AFIR {scenario.afir.year}: {afir_share.share:.0%} of the network length enforced over "
+                f"{len(afir_share.length_km):,} segments"
+            )
     if (
         capacity.enabled
         and capacity.size_levels == "relaxed"
-        and (obj.type != "min_cost" or obj.budget_eur is not None or scenario.grid.enabled)
+        and (obj.type != "min_cost" or obj.budget_eur is not None or obj.max_hubs is not None or scenario.grid.enabled)
     ):
         raise ScenarioError(
-            f"{scenario.name}: capacity.size_levels = 'relaxed' rounds chargers up after solving, which could "
-            "break a budget, a coverage objective or a grid limit; use it with objective.type = 'min_cost', no "
-            "budget_eur and grid.enabled = false, or set size_levels = 'integer'."
+            f"{scenario.name}: capacity.size_levels = 'relaxed' sizes hubs exactly only on the sites its linear "
+            "relaxation opens, which a budget, a hub limit, a coverage objective or a grid limit could make "
+            "infeasible; use it with objective.type = 'min_cost', no budget_eur or max_hubs and grid.enabled = "
+            "false, or set size_levels = 'integer'."
         )
     cap_spec = capacity_levels(scenario, float(instance.volume.sum())) if capacity.enabled else None
     if cap_spec is not None:
-        log(
-            f"capacity: {len(cap_spec.servers)} size levels, up to {cap_spec.servers[-1]} chargers "
-            f"({cap_spec.capacity[-1]:,.0f} sessions/day) per hub"
-        )
+        for tl in cap_spec.types:
+            log(
+                f"capacity: {tl.name}: {len(tl.servers)} size levels, up to {tl.servers[-1]} points "
+                f"({tl.capacity[-1]:,.0f} sessions/day) per hub"
+            )
     grid_spec = grid_model_spec(scenario, sites) if scenario.grid.enabled else None
     spec = ModelSpec(
         obj.type, obj.metric, obj.max_hubs, obj.budget_eur, obj.coverage_target, afir_windows, cap_spec, grid_spec
     )
+    spec = replace(spec, afir_share=afir_share)
     rollout = None
+    two = None
     if scenario.rollout.years:
-        required = [
-            afir_windows if scenario.afir.mode == "enforce" and year >= scenario.afir.year else ()
-            for year in scenario.rollout.years
-        ]
+        # Each year meets the AFIR milestone due by its end (15 % / 50 % share, then full spacing).
+        required, shares = rollout_requirements(
+            scenario.afir, scenario.chargers, network, sites, scenario.rollout.years, where=scenario.name
+        )
         t_build = time.perf_counter() - t0
-        rollout = solve_rollout(scenario, instance, required, grid=grid_spec, log=log)
+        rollout = solve_rollout(scenario, instance, required, grid=grid_spec, shares_by_year=shares, log=log)
         model = _final_year_model(rollout, instance, spec)
         result = rollout.results[-1]
+    elif cap_spec is not None and not cap_spec.integer_levels:
+        t_build = time.perf_counter() - t0
+        two = solve_two_stage(
+            instance, replace(spec, capacity=replace(cap_spec, integer_levels=True)), scenario.solver, log=log
+        )
+        model, result = two.model, two.result
     else:
         model = build_model(instance, spec)
         size = model.size()
@@ -124,9 +154,15 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
             f"({size['binaries']:,} binaries), built in {t_build:.1f} s"
         )
         result = solve_problem(model.problem, scenario.solver)
+    if not scenario.rollout.years:
         log(result.describe())
         if result.status == "infeasible":
-            cap_txt = f", capacity.max_chargers_per_hub={capacity.max_chargers_per_hub}" if capacity.enabled else ""
+            cap_txt = (
+                f", chargers.mcs.max_per_hub={scenario.chargers.mcs.max_per_hub}, "
+                f"chargers.ccs.max_per_hub={scenario.chargers.ccs.max_per_hub}"
+                if capacity.enabled
+                else ""
+            )
             raise InfeasibleError(
                 f"{scenario.name}: no plan meets the limits{cap_txt} (objective.max_hubs={obj.max_hubs}, "
                 f"budget_eur={obj.budget_eur}, coverage_target={obj.coverage_target}); relax one of them."
@@ -147,11 +183,15 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         ranges=ranges,
     )
     plan.summary["build_seconds"] = round(t_build, 3)
-    if cap_spec is not None and not cap_spec.integer_levels:
-        _rounded_levels_report(plan, result)
+    if two is not None:
+        plan.summary["two_stage"] = {
+            "stage1_relaxed_levels": two.stage1.to_dict(),
+            "stage1_hubs": two.hubs_stage1,
+            "stage2_exact_levels": two.stage2.to_dict(),
+        }
     if grid_spec is not None:
-        _grid_outputs(plan, sites, model, grid_spec)
-    plan.summary["total_chargers"] = int(plan.hubs["chargers"].sum())
+        _grid_outputs(plan, scenario, sites, model, grid_spec)
+    _charger_totals(plan, scenario)
     energy = hub_energy_kwh_per_day(network, sites, plan.hubs, plan.flows, scenario.vehicle, scenario.breaks)
     plan.summary["economics"] = add_economics(plan.hubs, energy, scenario.costs)
     if capacity.enabled:
@@ -178,15 +218,19 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         breaks=scenario.breaks,
         objective=obj,
         site_cost=dict(zip(sites["site_id"], site_cost.tolist(), strict=True)),
-        afir=scenario.afir,
+        afir=scenario.afir if rollout is None else rollout_final_afir(scenario.afir, scenario.rollout.years),
         costs=scenario.costs,
         capacity=scenario.capacity if capacity.enabled else None,
         grid=scenario.grid if scenario.grid.enabled else None,
-        session_time_h=session_time_h(scenario),
+        session_time_h=_session_hours(scenario) if capacity.enabled else None,
+        chargers=scenario.chargers,
     )
     if rollout is not None:
         verification = Verification(
-            verification.checks + _rollout_checks(plan.summary["years"], scenario.rollout.budget_total_eur)
+            verification.checks
+            + _rollout_checks(
+                plan.summary["years"], scenario.rollout.budget_total_eur, afir_enforced=scenario.afir.mode == "enforce"
+            )
         )
     plan.verification = verification
     plan.summary["verification"] = verification.to_dict()
@@ -211,7 +255,8 @@ def _final_year_model(rollout: RolloutResult, instance, spec: ModelSpec) -> Plan
     weight = flow_weight(instance, spec.metric)
     free = np.array([w is not None and len(w) == 0 for w in instance.windows], dtype=bool)
     upgrade = {k: fm.upgrade[k, last] for k in fm.sites if (k, last) in fm.upgrade}
-    return PlanningModel(fm.problem, variables, weight, free, float(weight[free].sum()), spec, None, upgrade)
+    grid = GridVariables(upgrade=upgrade, battery={}, cost=pulp.LpAffineExpression())
+    return PlanningModel(fm.problem, variables, weight, free, float(weight[free].sum()), spec, None, grid)
 
 
 def _rollout_outputs(plan: Plan, rollout: RolloutResult, scenario: Scenario, network, sites, flows, instance) -> None:
@@ -231,8 +276,10 @@ def _rollout_outputs(plan: Plan, rollout: RolloutResult, scenario: Scenario, net
     }
 
 
-def _rollout_checks(years: list[dict], total_budget: float | None = None) -> list[Check]:
-    """Yearly budgets and hubs staying open, from the per-year table."""
+def _rollout_checks(
+    years: list[dict], total_budget: float | None = None, *, afir_enforced: bool = False
+) -> list[Check]:
+    """Yearly budgets, hubs staying open and (AFIR enforced) each year's milestone, from the per-year table."""
     over = [
         f"{r['year']} ({r['capex_eur']:,.0f} > {r['budget_eur']:,.0f})"
         for r in years
@@ -258,44 +305,61 @@ def _rollout_checks(years: list[dict], total_budget: float | None = None) -> lis
             not shrink,
             "hub count never falls" if not shrink else f"hubs closed in {', '.join(shrink)}",
         ),
+        *([_rollout_afir_check(years)] if afir_enforced else []),
     ]
 
 
-def _rounded_levels_report(plan: Plan, result) -> None:
-    """After relaxed size levels: the plan's cost is the objective, the solver's bound stays a
-    valid lower bound, and the gap is recomputed between them (never reported optimal)."""
-    cost = float(plan.hubs["cost_eur"].sum())
-    bound = result.best_bound
-    plan.summary["total_cost_eur"] = cost
-    plan.summary["relaxed_model"] = {"status": result.status, "objective": result.objective, "mip_gap": result.mip_gap}
-    plan.summary["status"] = "feasible"
-    plan.summary["objective_value"] = cost
-    plan.summary["mip_gap"] = None if bound is None or cost <= 0 else max(cost - bound, 0.0) / cost
-
-
-def grid_model_spec(scenario: Scenario, sites) -> GridSpec:
-    """Grid capacity per site and upgrade options for the model."""
-    g, costs = scenario.grid, scenario.costs
-    return GridSpec(
-        available_kw=site_grid_kw(sites, g),
-        kw_per_charger=costs.charger_power_kw * g.simultaneity,
-        fixed_chargers=costs.chargers_per_hub,
-        step_kw=g.upgrade_step_kw,
-        step_eur=g.upgrade_eur_per_mw * g.upgrade_step_kw / 1000.0,
-        max_steps=g.max_upgrade_steps if g.upgrades_available else 0,
+def _rollout_afir_check(years: list[dict]) -> Check:
+    """Each year's open hubs meet the AFIR milestone due by its end (re-measured in the year table)."""
+    due = [r for r in years if r.get("afir_met") is not None]
+    missed = [
+        f"{r['year']} ({r['afir_milestone']}: share {r['afir_share']:.3f} < {r['afir_required_share']:g})"
+        if r["afir_share"] < r["afir_required_share"] - 1e-9
+        else f"{r['year']} ({r['afir_milestone']}: a tier below {r['afir_required_share']:g})"
+        for r in due
+        if not r["afir_met"]
+    ]
+    return Check(
+        "rollout_afir_per_year",
+        not missed,
+        f"{len(due)} year(s) meet the AFIR milestone due by their end (re-measured from each year's hubs)"
+        if not missed
+        else f"AFIR milestone missed in {', '.join(missed)}",
     )
 
 
-def _grid_outputs(plan: Plan, sites, model, spec: GridSpec) -> None:
+def grid_model_spec(scenario: Scenario, sites) -> GridSpec:
+    """Grid capacity per site, upgrade and buffer options for the model."""
+    g = scenario.grid
+    return GridSpec(
+        available_kw=site_grid_kw(sites, g),
+        simultaneity=g.simultaneity,
+        fixed_power_kw=hub_power_kw(min_counts(scenario.chargers), scenario.chargers),
+        step_kw=g.upgrade_step_kw,
+        step_eur=g.upgrade_eur_per_mw * g.upgrade_step_kw / 1000.0,
+        max_steps=g.max_upgrade_steps if g.upgrades_available else 0,
+        battery_kw=g.battery_unit_kw,
+        battery_eur=g.battery_eur,
+        max_batteries=g.max_batteries_per_hub if g.battery_unit_kw > 0 else 0,
+        session_kwh=(scenario.vehicle.soc_max - scenario.vehicle.soc_min) * scenario.vehicle.battery_kwh,
+    )
+
+
+def _grid_outputs(plan: Plan, scenario: Scenario, sites, model, spec: GridSpec) -> None:
     """Grid capacity and upgrades per hub; upgrade cost added to the hub's capex."""
     index = {sid: i for i, sid in enumerate(sites["site_id"])}
     ks = [index[s] for s in plan.hubs["site_id"]]
-    upgrade = model.upgrade or {}
+    upgrade = model.grid.upgrade if model.grid is not None else {}
+    battery = model.grid.battery if model.grid is not None else {}
     steps = np.array([round(upgrade[k].value() or 0.0) if k in upgrade else 0 for k in ks], dtype=int)
+    units = np.array([round(battery[k].value() or 0.0) if k in battery else 0 for k in ks], dtype=int)
+    g = scenario.grid
     plan.hubs["grid_available_kw"] = spec.available_kw[ks] if ks else []
     plan.hubs["grid_upgrade_kw"] = steps * spec.step_kw
-    plan.hubs["battery_kwh"] = 0.0  # on-site buffers are not modelled yet
-    plan.hubs["cost_eur"] = plan.hubs["cost_eur"] + steps * spec.step_eur
+    plan.hubs["battery_units"] = units
+    plan.hubs["battery_kwh"] = units * g.battery_kwh
+    plan.hubs["battery_kw"] = units * spec.battery_kw
+    plan.hubs["cost_eur"] = plan.hubs["cost_eur"] + steps * spec.step_eur + units * spec.battery_eur
     plan.summary["total_cost_eur"] = float(plan.hubs["cost_eur"].sum())
     plan.summary["grid"] = {
         "upgrade_steps": int(steps.sum()),
@@ -305,65 +369,84 @@ def _grid_outputs(plan: Plan, sites, model, spec: GridSpec) -> None:
     }
 
 
-def session_time_h(scenario: Scenario) -> float:
-    """Charger occupancy per session: a full swing soc_min → soc_max (an upper bound) at the
-    charger power, plus the plug-in overhead."""
-    v = scenario.vehicle
-    energy = (v.soc_max - v.soc_min) * v.battery_kwh
-    return energy / scenario.costs.charger_power_kw + scenario.capacity.plug_overhead_min / 60.0
+def _session_hours(scenario: Scenario) -> dict[str, float]:
+    """Mean session time per offered charger type (hours)."""
+    return {t.name: t.session_h for t in offered_types(scenario)}
 
 
 def capacity_levels(scenario: Scenario, total_sessions: float) -> CapacitySpec:
-    """Queueing size levels from ``costs.chargers_per_hub`` up to ``capacity.max_chargers_per_hub``."""
-    cap, costs = scenario.capacity, scenario.costs
-    levels = size_levels(
-        max(total_sessions * 1.01, 1e-9),  # headroom: the top level still takes all after the margin
-        session_time_h(scenario),
-        cap.peak_hour_share,
-        cap.max_wait_min / 60.0,
-        max_servers=cap.max_chargers_per_hub,
-    )
-    # 0.01 % below the exact Erlang-C capacity: near saturation the wait is steep in the arrival
-    # rate, and the margin absorbs the solver's feasibility tolerance on the session sums.
-    kept = [(lv.servers, lv.max_sessions_per_day * (1 - 1e-4)) for lv in levels if lv.servers >= costs.chargers_per_hub]
-    if not kept:  # the smallest allowed hub already takes every session
-        kept = [(costs.chargers_per_hub, total_sessions * 1.01)]
-    servers, capacity = zip(*kept, strict=True)
-    return CapacitySpec(
-        tuple(servers), tuple(capacity), costs.charger_eur, costs.site_fixed_eur, cap.size_levels == "integer"
-    )
+    """Queueing size levels per offered charger type, from its ``min_per_hub`` to ``max_per_hub``."""
+    cap = scenario.capacity
+    types = []
+    for t in offered_types(scenario):
+        levels = size_levels(
+            max(total_sessions * 1.01, 1e-9),  # headroom: the top level still takes all after the margin
+            t.session_h,
+            cap.peak_hour_share,
+            cap.max_wait_min / 60.0,
+            max_servers=t.spec.max_per_hub,
+        )
+        # 0.01 % below the exact Erlang-C capacity: near saturation the wait is steep in the arrival
+        # rate, and the margin absorbs the solver's feasibility tolerance on the session sums.
+        lo = t.spec.min_per_hub
+        kept = [(lv.servers, lv.max_sessions_per_day * (1 - 1e-4)) for lv in levels if lv.servers >= lo]
+        if lo == 0:
+            kept.insert(0, (0, 0.0))
+        elif not kept:  # the smallest allowed pool already takes every session
+            kept = [(lo, total_sessions * 1.01)]
+        servers, capacity = zip(*kept, strict=True)
+        types.append(TypeLevels(t.name, tuple(servers), tuple(capacity), t.spec.capex_eur, t.spec.power_kw))
+    return CapacitySpec(tuple(types), scenario.costs.site_fixed_eur, cap.size_levels == "integer")
 
 
 def _hub_queueing(plan: Plan, scenario: Scenario) -> None:
-    """Sessions, peak arrivals, utilisation, expected wait and energy per hub."""
+    """Sessions, peak arrivals, utilisation and expected wait per hub and charger type."""
     hubs, cap = plan.hubs, scenario.capacity
-    service = session_time_h(scenario)
+    service = _session_hours(scenario)
     sessions = hubs["volume_charging"].to_numpy(dtype=float)
-    peak = sessions * cap.peak_hour_share
-    chargers = hubs["chargers"].to_numpy(dtype=int)
     hubs["sessions_per_day"] = sessions.round(3)
-    hubs["peak_arrivals_per_hour"] = peak.round(3)
-    hubs["utilisation"] = np.where(chargers > 0, peak * service / np.maximum(chargers, 1), 0.0).round(4)
-    hubs["expected_wait_min"] = [
-        round(expected_wait_h(int(c), float(lam), service) * 60, 3) for c, lam in zip(chargers, peak, strict=True)
-    ]
-    hubs["power_kw"] = chargers * scenario.costs.charger_power_kw
+    hubs["peak_arrivals_per_hour"] = (sessions * cap.peak_hour_share).round(3)
+    busy = np.zeros(len(hubs))
+    wait = np.zeros(len(hubs))
+    for t in TYPES:
+        if t not in service:
+            continue
+        lam = hubs[f"sessions_{t}"].to_numpy(dtype=float) * cap.peak_hour_share
+        busy += lam * service[t]
+        w = [
+            expected_wait_h(int(c), float(x), service[t]) * 60 for c, x in zip(hubs[f"chargers_{t}"], lam, strict=True)
+        ]
+        wait = np.maximum(wait, np.array(w, dtype=float)) if len(hubs) else wait
+    chargers = hubs["chargers"].to_numpy(dtype=int)
+    hubs["utilisation"] = np.where(chargers > 0, busy / np.maximum(chargers, 1), 0.0).round(4)
+    hubs["expected_wait_min"] = wait.round(3)
     plan.summary["capacity"] = {
         "session_time_h": service,
         "peak_hour_share": cap.peak_hour_share,
         "max_wait_min": cap.max_wait_min,
-        "total_chargers": int(chargers.sum()),
-        "total_power_mw": float(chargers.sum() * scenario.costs.charger_power_kw / 1000),
         "sessions_per_day": float(sessions.sum()),
-        "max_expected_wait_min": float(hubs["expected_wait_min"].max()) if len(hubs) else 0.0,
+        "sessions_by_type": {t: float(hubs[f"sessions_{t}"].sum()) for t in TYPES},
+        "max_expected_wait_min": float(wait.max()) if len(hubs) else 0.0,
+    }
+
+
+def _charger_totals(plan: Plan, scenario: Scenario) -> None:
+    """Points by type, installed power per hub, totals in the summary."""
+    hubs, types = plan.hubs, scenario.chargers.types()
+    hubs["power_kw"] = sum(hubs[f"chargers_{t}"].to_numpy(dtype=float) * types[t].power_kw for t in TYPES)
+    plan.summary["total_chargers"] = int(hubs["chargers"].sum())
+    plan.summary["chargers"] = {
+        "points_by_type": {t: int(hubs[f"chargers_{t}"].sum()) for t in TYPES},
+        "power_kw_by_type": {t: types[t].power_kw for t in TYPES},
+        "total_power_mw": float(hubs["power_kw"].sum() / 1000),
+        "capex_points_eur": float(sum(hubs[f"chargers_{t}"].sum() * types[t].capex_eur for t in TYPES)),
     }
 
 
 def _afir_outputs(plan: Plan, scenario: Scenario, network, sites) -> None:
     """Pool power per hub, AFIR report in the summary, gap layer and per-direction table."""
-    plan.hubs["power_kw"] = plan.hubs["chargers"] * scenario.costs.charger_power_kw
-    plan.hubs["afir_pool_ok"] = pool_ok(plan.hubs, scenario.costs, scenario.afir.year) if len(plan.hubs) else []
-    report = measure_plan(scenario.afir, scenario.costs, network, sites, plan.hubs)
+    plan.hubs["afir_pool_ok"] = pool_ok(plan.hubs, scenario.chargers, scenario.afir.year) if len(plan.hubs) else []
+    report = measure_plan(scenario.afir, scenario.chargers, network, sites, plan.hubs)
     if report is None:
         plan.summary["afir"] = {"mode": scenario.afir.mode, "note": "no configured AFIR tier in this network"}
         return
@@ -374,7 +457,7 @@ def _afir_outputs(plan: Plan, scenario: Scenario, network, sites) -> None:
 
 def _reference(instance, spec: ModelSpec, scenario: Scenario, log: Log) -> dict:
     """The same model without AFIR windows: what compliance costs."""
-    model = build_model(instance, replace(spec, required_windows=()))
+    model = build_model(instance, replace(spec, required_windows=(), afir_share=None))
     result = solve_problem(model.problem, scenario.solver)
     log(f"reference without AFIR: {result.describe()}")
     if not result.has_solution:

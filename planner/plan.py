@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point
 
+from planner.chargers import TYPES
 from planner.instance import PlanningInstance
 from planner.model import PlanningModel
 from planner.network import Network
@@ -30,6 +31,8 @@ HUB_COLUMNS = [
     "tier",
     "locked",
     "chargers",
+    "chargers_mcs",
+    "chargers_ccs",
     "cost_eur",
     "flows_charging",
     "volume_charging",
@@ -184,37 +187,17 @@ def decode_plan(
             charging[instance.site_ids[k]][0] += 1
             charging[instance.site_ids[k]][1] += float(instance.volume[q]) * a
     hub_sites = sites.iloc[open_idx]
+    counts, split = _hub_chargers(
+        scenario, instance, model, open_idx, [charging[instance.site_ids[k]][1] for k in open_idx]
+    )
+    chargers = sum(counts.values())
     if cap is None:
-        chargers = np.full(len(open_idx), scenario.costs.chargers_per_hub)
         cost = instance.site_cost[open_idx]
     else:
-        levels = model.spec.capacity
-        if levels.integer_levels:
-            chargers = np.array(
-                [
-                    sum(
-                        levels.servers[li]
-                        for li in range(len(levels.servers))
-                        if (k, li) in cap.level and (cap.level[k, li].value() or 0) > 0.5
-                    )
-                    for k in open_idx
-                ]
-            )
-        else:  # relaxed levels: the smallest level whose capacity takes the hub's assigned sessions
-            chargers = np.array(
-                [
-                    next(
-                        (
-                            c
-                            for c, cp in zip(levels.servers, levels.capacity, strict=True)
-                            if cp >= charging[instance.site_ids[k]][1] - 1e-9
-                        ),
-                        levels.servers[-1],
-                    )
-                    for k in open_idx
-                ]
-            )
-        cost = np.where(instance.site_locked[open_idx], 0.0, levels.site_fixed_eur) + chargers * levels.charger_eur
+        types = scenario.chargers.types()
+        cost = np.where(instance.site_locked[open_idx], 0.0, model.spec.capacity.site_fixed_eur) + sum(
+            counts[t] * types[t].capex_eur for t in TYPES
+        )
     hubs = pd.DataFrame(
         {
             "site_id": hub_sites["site_id"].to_numpy(),
@@ -229,6 +212,8 @@ def decode_plan(
             "tier": hub_sites["tier"].to_numpy(),
             "locked": hub_sites["locked"].to_numpy(dtype=bool),
             "chargers": chargers,
+            "chargers_mcs": counts["mcs"],
+            "chargers_ccs": counts["ccs"],
             "cost_eur": cost,
             "flows_charging": [charging[s][0] for s in hub_sites["site_id"]],
             "volume_charging": [round(charging[s][1], 6) for s in hub_sites["site_id"]],
@@ -285,4 +270,48 @@ def decode_plan(
         "unservable_flows": [instance.flow_ids[q] for q in np.flatnonzero(~instance.servable)],
         "model": model.size(),
     }
+    if split is not None:
+        for t in TYPES:
+            hubs[f"sessions_{t}"] = split[t].round(6)
     return Plan(scenario=scenario, hubs=hubs, flows=out_flows, summary=summary, network=network)
+
+
+def _hub_chargers(
+    scenario: Scenario, instance: PlanningInstance, model: PlanningModel, open_idx: np.ndarray, sessions: list[float]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None]:
+    """Points per charger type at each open hub, and (with sizing) each type's daily sessions.
+
+    Without sizing every hub has its minimum pool. With integer size levels the chosen level of
+    each type; with relaxed levels the smallest level of each type taking its sessions. The
+    model's session split (``Σ_t s[k,t] ≥ S_k``) is scaled to sum exactly to the hub's sessions.
+    """
+    n = len(open_idx)
+    cap = model.capacity
+    if cap is None:
+        return {t: np.full(n, spec.min_per_hub, dtype=int) for t, spec in scenario.chargers.types().items()}, None
+    spec = model.spec.capacity
+    counts = {t: np.zeros(n, dtype=int) for t in TYPES}
+    split = {t: np.zeros(n) for t in TYPES}
+    for j, k in enumerate(open_idx):
+        k = int(k)
+        if len(spec.types) == 1:
+            raw = [sessions[j]]
+        else:
+            raw = [
+                float(cap.split[k, ti].value() or 0.0) if (k, ti) in cap.split else 0.0 for ti in range(len(spec.types))
+            ]
+        raw = [max(v, 0.0) for v in raw]
+        scale = sessions[j] / sum(raw) if sum(raw) > 0 else 0.0
+        for ti, tl in enumerate(spec.types):
+            s_t = raw[ti] * scale
+            if spec.integer_levels:
+                c = sum(
+                    tl.servers[li]
+                    for li in range(len(tl.servers))
+                    if (k, ti, li) in cap.level and (cap.level[k, ti, li].value() or 0) > 0.5
+                )
+            else:
+                c = next((c for c, cp in zip(tl.servers, tl.capacity, strict=True) if cp >= s_t - 1e-9), tl.servers[-1])
+            counts[tl.name][j] = c
+            split[tl.name][j] = s_t
+    return counts, split

@@ -13,8 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from planner.afir import HDV_MILESTONES, measure_spacing
+from planner.chargers import min_counts
+from planner.compliance import afir_tiers, new_hub_pool
 from planner.errors import InfeasibleError, ScenarioError, SolverError
 from planner.instance import PlanningInstance
+from planner.model.afir import AfirShare
 from planner.model.build import flow_weight
 from planner.model.grid import GridSpec
 from planner.model.rollout import RolloutModel, RolloutSpec, build_rollout_model
@@ -63,15 +67,25 @@ def solve_rollout(
     required_by_year: list[tuple[tuple[int, ...], ...]],
     *,
     grid: GridSpec | None = None,
+    shares_by_year: list[AfirShare | None] | None = None,
     log=lambda _m: None,
 ) -> RolloutResult:
-    """Solve the rollout (foresight: one MILP; myopic: one per year keeping earlier hubs)."""
+    """Solve the rollout (foresight: one MILP; myopic: one per year keeping earlier hubs).
+
+    ``required_by_year`` / ``shares_by_year``: per year, the AFIR spacing windows or segment share
+    of the milestone due by its end (:func:`planner.compliance.rollout_requirements`).
+    """
     ro, obj = scenario.rollout, scenario.objective
     years = tuple(ro.years)
     if scenario.capacity.enabled:
         raise ScenarioError(
             f"{scenario.name}: rollout.years with capacity sizing is not supported yet; "
             "disable [capacity] or plan one year."
+        )
+    if scenario.grid.enabled and scenario.grid.max_batteries_per_hub > 0:
+        raise ScenarioError(
+            f"{scenario.name}: rollout.years with on-site battery buffers is not supported yet; "
+            "set grid.max_batteries_per_hub = 0 or plan one year."
         )
     factor, discount = _factors(scenario)
     budgets = tuple(ro.budget_per_year_eur) if ro.budget_per_year_eur else (None,) * len(years)
@@ -99,6 +113,7 @@ def solve_rollout(
             weight=weight,
             max_hubs=obj.max_hubs,
             required_windows=tuple(required_by_year[i] for i in idx),
+            required_shares=tuple(shares_by_year[i] for i in idx) if shares_by_year else (),
             fixed_open=fixed,
             grid=grid,
             upgrade_allowed=tuple(allowed[i] for i in idx),
@@ -152,6 +167,10 @@ def solve_rollout(
             full.open[k, t].setInitialValue(1.0 if is_open[k] else 0.0)
         for g, wins in enumerate(full.group_windows):
             full.served[g, t].setInitialValue(1.0 if all(is_open[list(w)].any() for w in wins) else 0.0)
+        share = shares_by_year[t] if shares_by_year else None
+        for (e, te), c in full.segment.items():
+            if te == t and share is not None:  # certified by the myopic hubs: keeps the start feasible
+                c.setInitialValue(1.0 if all(is_open[list(w)].any() for w in share.windows[e]) else 0.0)
         for k in full.sites:
             if (k, t) in full.upgrade:
                 full.upgrade[k, t].setInitialValue(upgrades_by_year[t].get(k, 0))
@@ -205,7 +224,8 @@ def year_table(
                 "year": year,
                 "hubs": int(is_open.sum()),
                 "new_hubs": int(new.sum()),
-                "chargers_added": int(new.sum()) * scenario.costs.chargers_per_hub,
+                "chargers_added": int(new.sum()) * sum(min_counts(scenario.chargers).values()),
+                "chargers_added_by_type": {t: int(new.sum()) * n for t, n in min_counts(scenario.chargers).items()},
                 "grid_upgrade_mw": steps * scenario.grid.upgrade_step_kw / 1000 if scenario.grid.enabled else 0.0,
                 "capex_eur": capex,
                 "budget_eur": None if budgets is None else budgets[i],
@@ -215,7 +235,32 @@ def year_table(
                 "covered_share": float(volume[served].sum() / volume.sum()) if volume.sum() else 0.0,
                 "covered_truck_km": float(tkm[served].sum() * f),
                 "discounted_capex_cumulative_eur": discounted,
+                **_afir_year(scenario, network, sites, ids, year),
             }
         )
         prev = is_open
     return rows
+
+
+def _afir_year(scenario: Scenario, network: Network, sites: pd.DataFrame, open_ids: set[str], year: int) -> dict:
+    """AFIR compliance of one year's open hubs with the milestone due by the end of that year.
+
+    Re-measured with :func:`planner.afir.measure_spacing` from the hubs' positions (every hub
+    offers the minimum pool: rollouts do not size hubs). None values: AFIR off, no configured tier
+    in the network, or a year before the first deadline.
+    """
+    out: dict = {"afir_milestone": None, "afir_required_share": None, "afir_share": None, "afir_met": None}
+    tiers = afir_tiers(scenario.afir, network)
+    if scenario.afir.mode == "off" or year < HDV_MILESTONES[0].year or not tiers:
+        return out
+    pools = dict.fromkeys(open_ids, new_hub_pool(scenario.chargers))
+    report = measure_spacing(
+        network, sites, pools, year=year, tiers=tuple(tiers), end_fraction=scenario.afir.end_fraction
+    )
+    out.update(
+        afir_milestone=report.milestone.year,
+        afir_required_share=report.required_share,
+        afir_share=report.overall.share,
+        afir_met=report.met,
+    )
+    return out

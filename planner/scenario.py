@@ -227,6 +227,111 @@ class BreaksConfig(_Section):
     )
 
 
+# Keys of earlier versions that now live in [chargers.mcs] (one charger type became a catalogue).
+_MOVED_TO_CHARGERS = {"charger_eur": "capex_eur", "chargers_per_hub": "min_per_hub", "charger_power_kw": "power_kw"}
+
+
+def _moved_keys(data: Any, section: str, moved: dict[str, str]) -> Any:
+    """Reject keys that moved to the charger catalogue with where they went."""
+    if isinstance(data, dict):
+        for old, new in moved.items():
+            if old in data:
+                raise ValueError(
+                    f"{section}.{old} moved to the charger catalogue: set [chargers.mcs] {new} "
+                    "(and [chargers.ccs] for 400 kW CCS points)"
+                )
+    return data
+
+
+class ChargerType(_Section):
+    """One charger type of the catalogue (a megawatt MCS point or a CCS point)."""
+
+    power_kw: float = Field(
+        ..., gt=0, le=3750, json_schema_extra=_unit("kW"), description="Rated power of one charging point."
+    )
+    capex_eur: float = Field(
+        ..., ge=0, json_schema_extra=_unit("EUR"), description="Capex per charging point incl. installation."
+    )
+    min_per_hub: int = Field(
+        0,
+        ge=0,
+        le=500,
+        description="Points of this type every open hub gets; without capacity sizing a hub has exactly these.",
+    )
+    max_per_hub: int = Field(
+        40, ge=0, le=500, description="Most points of this type at one hub (site area, cabling); 0: type unused."
+    )
+    taper_soc: float | None = Field(
+        None,
+        ge=0,
+        lt=1,
+        json_schema_extra=_unit("state of charge"),
+        description="Above this state of charge the power falls linearly to taper_floor × power at 100 % "
+        "(unset: constant power up to vehicle.soc_max).",
+    )
+    taper_floor: float = Field(
+        0.5, gt=0, le=1, json_schema_extra=_unit("share of power_kw"), description="Power at 100 % with a taper."
+    )
+
+    @model_validator(mode="after")
+    def _bounds(self) -> ChargerType:
+        if self.min_per_hub > self.max_per_hub:
+            raise ValueError(f"min_per_hub={self.min_per_hub} exceeds max_per_hub={self.max_per_hub}")
+        return self
+
+
+def _mcs() -> ChargerType:
+    return ChargerType(power_kw=1000.0, capex_eur=4.0e5, min_per_hub=4, max_per_hub=40)
+
+
+def _ccs() -> ChargerType:
+    return ChargerType(power_kw=400.0, capex_eur=1.6e5, min_per_hub=0, max_per_hub=40)
+
+
+class ChargersConfig(_Section):
+    """Charger catalogue: megawatt (MCS) and CCS points with power, taper, capex and per-hub limits."""
+
+    mcs: ChargerType = Field(
+        default_factory=_mcs,
+        description="Megawatt Charging System points (default 1,000 kW, 0.4 M EUR; assumption within ICCT 2023 "
+        "and Fraunhofer ISI 2024's 0.3–0.8 M EUR per MW).",
+    )
+    ccs: ChargerType = Field(
+        default_factory=_ccs,
+        description="CCS points for trucks (default 400 kW, 0.16 M EUR: the same cost per MW as MCS, assumption).",
+    )
+    max_session_min: float | None = Field(
+        None,
+        gt=0,
+        le=1440,
+        json_schema_extra=_unit("min"),
+        description="A type is offered only if its mean session (charging + capacity.plug_overhead_min) fits this "
+        "time, e.g. 45 for charging within the driver's break (unset: no limit).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill(cls, data: Any) -> Any:
+        # A [chargers.<type>] table that sets only some keys keeps the type's defaults for the rest.
+        if isinstance(data, dict):
+            defaults = {"mcs": _mcs(), "ccs": _ccs()}
+            data = {
+                k: {**defaults[k].model_dump(), **v} if k in defaults and isinstance(v, dict) else v
+                for k, v in data.items()
+            }
+        return data
+
+    @model_validator(mode="after")
+    def _some(self) -> ChargersConfig:
+        if self.mcs.min_per_hub + self.ccs.min_per_hub < 1:
+            raise ValueError("every hub needs a charging point: set min_per_hub >= 1 for mcs or ccs")
+        return self
+
+    def types(self) -> dict[str, ChargerType]:
+        """The catalogue by name, in a fixed order (mcs, ccs)."""
+        return {"mcs": self.mcs, "ccs": self.ccs}
+
+
 class CostsConfig(_Section):
     """Investment costs of a hub."""
 
@@ -236,8 +341,6 @@ class CostsConfig(_Section):
         json_schema_extra=_unit("EUR"),
         description="Fixed cost of opening a hub (land, civil works, grid connection).",
     )
-    charger_eur: float = Field(4.0e5, ge=0, json_schema_extra=_unit("EUR"), description="Capex per charging point.")
-    chargers_per_hub: int = Field(4, ge=1, le=200, description="Charging points installed at every new hub.")
     opex_share_per_year: float = Field(
         0.03,
         ge=0,
@@ -256,14 +359,11 @@ class CostsConfig(_Section):
         json_schema_extra=_unit("EUR/kWh"),
         description="Gross margin per kWh sold (price minus energy and grid charges; assumption).",
     )
-    charger_power_kw: float = Field(
-        1000.0,
-        gt=0,
-        le=5000,
-        json_schema_extra=_unit("kW"),
-        description="Power of each charging point (MCS ≈ 1,000 kW); a hub's pool power is "
-        "chargers_per_hub × charger_power_kw (used for AFIR pool checks).",
-    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: Any) -> Any:
+        return _moved_keys(data, "costs", _MOVED_TO_CHARGERS)
 
 
 class ObjectiveConfig(_Section):
@@ -325,16 +425,18 @@ class CapacityConfig(_Section):
         json_schema_extra=_unit("min"),
         description="Time a charger is occupied per session besides charging (manoeuvre, plug, pay).",
     )
-    max_chargers_per_hub: int = Field(
-        40, ge=1, le=500, description="Most charging points a hub may get (site area, grid)."
-    )
     size_levels: Literal["integer", "relaxed"] = Field(
         "integer",
-        description="integer: one binary per size level (exact). relaxed: size levels continuous in the "
-        "model, each hub then rounded up to the smallest level taking its sessions — much faster on large "
-        "instances; the solver's bound stays a valid lower bound and the reported gap is recomputed against "
-        "the rounded plan's cost (min_cost without budget only).",
+        description="integer: one binary per size level in one exact model. relaxed: two stages — the linear "
+        "relaxation (a lower bound), then the exact model on the sites the relaxation opens, started from the "
+        "relaxation rounded up; the reported gap is the exact plan's cost against the relaxation's bound. Much "
+        "faster on large instances (min_cost without budget_eur, max_hubs or grid limits only).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: Any) -> Any:
+        return _moved_keys(data, "capacity", {"max_chargers_per_hub": "max_per_hub"})
 
 
 class GridConfig(_Section):
@@ -343,8 +445,10 @@ class GridConfig(_Section):
     enabled: bool = Field(False, description="Hub power must fit the site's grid capacity plus upgrades.")
     capacity_file: Path | None = Field(
         None,
-        description="CSV of grid capacity points: available_kw and site_id, or lon/lat snapped to the nearest "
-        "candidate within snap_radius_km (a site takes the largest point snapped to it).",
+        description="Grid capacity points: a CSV (available_kw and site_id, or lon/lat) or a GeoPackage/GeoJSON "
+        "with one layer of features with an available_kw attribute (optional site_id; otherwise the geometry in "
+        "any CRS, non-points at their representative point). Points snap to the nearest candidate within "
+        "snap_radius_km (a site takes the largest point snapped to it).",
     )
     snap_radius_km: float = Field(
         10.0,
@@ -386,6 +490,35 @@ class GridConfig(_Section):
     upgrade_lead_time_years: int = Field(
         4, ge=0, le=30, description="Years from ordering to energising an upgrade; none before start + lead time."
     )
+
+    battery_kwh: float = Field(
+        0.0,
+        ge=0,
+        json_schema_extra=_unit("kWh"),
+        description="Usable energy of one on-site battery buffer unit (0: no buffers).",
+    )
+    battery_kw: float = Field(
+        0.0, ge=0, json_schema_extra=_unit("kW"), description="Discharge power of one buffer unit."
+    )
+    battery_eur: float = Field(
+        0.0, ge=0, json_schema_extra=_unit("EUR"), description="Capex of one buffer unit incl. inverter."
+    )
+    max_batteries_per_hub: int = Field(0, ge=0, le=50, description="Most buffer units at one hub (0: none).")
+    peak_duration_h: float = Field(
+        2.0,
+        gt=0,
+        le=24,
+        json_schema_extra=_unit("h"),
+        description="Hours a day a hub draws its peak power; a buffer unit adds min(battery_kw, battery_kwh / "
+        "peak_duration_h) above the grid connection and recharges off-peak (assumption: a 2-hour peak).",
+    )
+
+    @property
+    def battery_unit_kw(self) -> float:
+        """Power one buffer unit can sustain over the peak (0 without buffers)."""
+        if self.max_batteries_per_hub == 0:
+            return 0.0
+        return min(self.battery_kw, self.battery_kwh / self.peak_duration_h)
 
     @property
     def upgrades_available(self) -> bool:
@@ -524,6 +657,7 @@ class Scenario(_Section):
     vehicle: VehicleConfig = Field(default_factory=VehicleConfig)
     breaks: BreaksConfig = Field(default_factory=BreaksConfig)
     costs: CostsConfig = Field(default_factory=CostsConfig)
+    chargers: ChargersConfig = Field(default_factory=ChargersConfig)
     objective: ObjectiveConfig
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)
     grid: GridConfig = Field(default_factory=GridConfig)

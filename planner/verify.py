@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from planner.network import Network
@@ -19,6 +20,7 @@ from planner.scenario import (
     AfirConfig,
     BreaksConfig,
     CapacityConfig,
+    ChargersConfig,
     CostsConfig,
     GridConfig,
     ObjectiveConfig,
@@ -187,8 +189,9 @@ def verify_plan(
     afir: AfirConfig | None = None,
     costs: CostsConfig | None = None,
     capacity: CapacityConfig | None = None,
-    session_time_h: float = 0.0,
+    session_time_h: dict[str, float] | None = None,
     grid: GridConfig | None = None,
+    chargers: ChargersConfig | None = None,
 ) -> Verification:
     """Check a plan independently of the model that produced it.
 
@@ -206,18 +209,22 @@ def verify_plan(
         Limits and targets to recheck.
     site_cost
         Capex of each candidate site (EUR), recomputed by the caller from the scenario.
-    afir, costs
+    afir, costs, chargers
         With ``afir.mode == "enforce"``: AFIR spacing is re-measured from the open hubs'
-        positions on the network and every hub's pool is checked against its tier.
+        positions on the network and every hub's pool (points per type × power) is checked
+        against its tier.
     grid
         With grid limits: every hub's simultaneous power fits its reported grid capacity plus
-        upgrade, upgrades only in whole steps, within the maximum and only when the lead time
-        allows; upgrade costs are part of the recomputed capex.
+        upgrade plus battery buffers, upgrades and buffers only in whole units, within their
+        maxima, upgrades only when the lead time allows, and (with sizing) the hub's daily
+        energy fits 24 h of its grid connection (buffers only shift energy); upgrade and buffer
+        costs are part of the recomputed capex.
     capacity, session_time_h
         With capacity sizing: served flows charge only at their assigned stops (a flow split
         over several itineraries is simulated on the union of its stops), and each hub's
-        sessions, recomputed from the flows' volumes and stop shares, must keep the M/M/c mean
-        peak-hour wait within the target with the hub's chargers.
+        sessions, recomputed from the flows' volumes and stop shares, must equal the hub's
+        sessions per charger type, each type keeping the M/M/c mean peak-hour wait within the
+        target with the hub's points of that type (``session_time_h`` per type).
     """
     checks: list[Check] = []
     open_ids = set(hubs["site_id"])
@@ -320,15 +327,20 @@ def verify_plan(
                 else f"{len(new)} new hubs > max_hubs {objective.max_hubs}",
             )
         )
-    if capacity is not None and costs is not None:
-        # Sized hubs: site fixed cost for new hubs plus every hub's chargers at the catalogue price.
-        capex = float(len(new) * costs.site_fixed_eur + hubs["chargers"].sum() * costs.charger_eur)
+    if capacity is not None and costs is not None and chargers is not None:
+        # Sized hubs: site fixed cost for new hubs plus every hub's points at the catalogue price.
+        capex = float(len(new) * costs.site_fixed_eur)
+        capex += sum(float(hubs[f"chargers_{t}"].sum()) * spec.capex_eur for t, spec in chargers.types().items())
     else:
         capex = float(sum(site_cost[s] for s in new["site_id"] if s in site_cost))
+    sessions = _hub_sessions(flows)
     if grid is not None:
         capex += float(hubs["grid_upgrade_kw"].sum()) / 1000.0 * grid.upgrade_eur_per_mw
-        if costs is not None:
-            checks.append(_grid_check(hubs, grid, costs))
+        if "battery_units" in hubs:
+            capex += float(hubs["battery_units"].sum()) * grid.battery_eur
+        if chargers is not None:
+            session_kwh = (vehicle.soc_max - vehicle.soc_min) * vehicle.battery_kwh if capacity is not None else None
+            checks.append(_grid_check(hubs, grid, chargers, sessions, session_kwh))
     reported = float(hubs["cost_eur"].sum())
     checks.append(
         Check(
@@ -356,54 +368,84 @@ def verify_plan(
             )
         )
     if capacity is not None:
-        checks.append(_capacity_check(hubs, flows, capacity, session_time_h))
-    if afir is not None and costs is not None and afir.mode == "enforce":
-        checks += _afir_checks(network, sites, hubs, afir, costs)
+        checks.append(_capacity_check(hubs, sessions, capacity, session_time_h or {}))
+    if afir is not None and chargers is not None and afir.mode == "enforce":
+        checks += _afir_milestone_checks(network, sites, hubs, afir, chargers)
     return Verification(checks)
 
 
-def _grid_check(hubs: pd.DataFrame, grid: GridConfig, costs: CostsConfig) -> Check:
-    power = hubs["chargers"].to_numpy(dtype=float) * costs.charger_power_kw * grid.simultaneity
+def _hub_sessions(flows: pd.DataFrame) -> dict[str, float]:
+    """Daily charging sessions per hub from the served flows' volumes and stop shares."""
+    sessions: dict[str, float] = {}
+    for f in flows[flows["served"]].itertuples(index=False):
+        for sid, share in zip(f.stops, f.stops_share, strict=True):
+            sessions[sid] = sessions.get(sid, 0.0) + float(f.volume) * float(share)
+    return sessions
+
+
+def _grid_check(
+    hubs: pd.DataFrame,
+    grid: GridConfig,
+    chargers: ChargersConfig,
+    sessions: dict[str, float],
+    session_kwh: float | None,
+) -> Check:
+    types = chargers.types()
+    installed = sum(hubs[f"chargers_{t}"].to_numpy(dtype=float) * spec.power_kw for t, spec in types.items())
+    power = installed * grid.simultaneity
     avail = hubs["grid_available_kw"].to_numpy(dtype=float)
     upg = hubs["grid_upgrade_kw"].to_numpy(dtype=float)
+    units = hubs["battery_units"].to_numpy(dtype=float) if "battery_units" in hubs else np.zeros(len(hubs))
     steps = upg / grid.upgrade_step_kw
     max_steps = grid.max_upgrade_steps if grid.upgrades_available else 0
-    bad = [
-        f"{sid} ({p:,.0f} kW > {a:,.0f} + {u:,.0f} kW)"
-        if p > a + u + 1e-6
-        else f"{sid} (upgrade {u:,.0f} kW not allowed)"
-        for sid, p, a, u, s in zip(hubs["site_id"], power, avail, upg, steps, strict=True)
-        if p > a + u + 1e-6 or abs(s - round(s)) > 1e-9 or s > max_steps + 1e-9
-    ]
+    buffer_kw = units * grid.battery_unit_kw
+    bad = []
+    for sid, p, a, u, s, b, n in zip(hubs["site_id"], power, avail, upg, steps, buffer_kw, units, strict=True):
+        if p > a + u + b + 1e-6:
+            bad.append(f"{sid} ({p:,.0f} kW > {a:,.0f} + {u:,.0f} + buffer {b:,.0f} kW)")
+        elif abs(s - round(s)) > 1e-9 or s > max_steps + 1e-9:
+            bad.append(f"{sid} (upgrade {u:,.0f} kW not allowed)")
+        elif abs(n - round(n)) > 1e-9 or n > grid.max_batteries_per_hub + 1e-9:
+            bad.append(f"{sid} ({n:g} buffer units not allowed)")
+        elif session_kwh is not None and sessions.get(sid, 0.0) * session_kwh > 24 * (a + u) * (1 + 1e-6) + 1e-6:
+            bad.append(f"{sid} (daily energy {sessions[sid] * session_kwh / 1000:,.1f} MWh > 24 h × {a + u:,.0f} kW)")
     return Check(
         "grid_capacity",
         not bad,
-        f"every hub's power (chargers × {costs.charger_power_kw:g} kW × {grid.simultaneity:g}) fits its grid capacity "
-        f"plus upgrades ({int(round(steps.sum()))} step(s))"
+        f"every hub's power (points × power × {grid.simultaneity:g}) fits its grid capacity plus upgrades "
+        f"({int(round(steps.sum()))} step(s)) and buffers ({int(round(units.sum()))} unit(s))"
         if not bad
         else f"{len(bad)} hub(s) over grid capacity: {_listing(bad, 3)}",
     )
 
 
-def _capacity_check(hubs: pd.DataFrame, flows: pd.DataFrame, capacity: CapacityConfig, service_h: float) -> Check:
+def _capacity_check(
+    hubs: pd.DataFrame, sessions: dict[str, float], capacity: CapacityConfig, service_h: dict[str, float]
+) -> Check:
     from planner.queueing import expected_wait_h
 
-    sessions: dict[str, float] = {}
-    for f in flows[flows["served"]].itertuples(index=False):
-        for sid, share in zip(f.stops, f.stops_share, strict=True):
-            sessions[sid] = sessions.get(sid, 0.0) + float(f.volume) * float(share)
     over = []
     worst = 0.0
-    for sid, n in zip(hubs["site_id"], hubs["chargers"], strict=True):
-        lam = sessions.get(sid, 0.0) * capacity.peak_hour_share
-        wait_min = expected_wait_h(int(n), lam, service_h) * 60 if lam > 0 else 0.0
-        worst = max(worst, wait_min)
-        if wait_min > capacity.max_wait_min * (1 + 1e-6) + 1e-6:
-            over.append(f"{sid} ({wait_min:.1f} min)")
+    types = [t for t in ("mcs", "ccs") if f"sessions_{t}" in hubs]
+    for row in hubs.itertuples(index=False):
+        sid = row.site_id
+        total = sum(float(getattr(row, f"sessions_{t}")) for t in types)
+        if abs(total - sessions.get(sid, 0.0)) > 1e-4 * max(1.0, total):
+            over.append(f"{sid} (sessions by type {total:.2f} ≠ {sessions.get(sid, 0.0):.2f} from flows)")
+            continue
+        for t in types:
+            lam = float(getattr(row, f"sessions_{t}")) * capacity.peak_hour_share
+            if lam <= 1e-9:
+                continue
+            n = int(getattr(row, f"chargers_{t}"))
+            wait_min = expected_wait_h(n, lam, service_h[t]) * 60 if t in service_h else float("inf")
+            worst = max(worst, wait_min)
+            if wait_min > capacity.max_wait_min * (1 + 1e-6) + 1e-6:
+                over.append(f"{sid} {t} ({wait_min:.1f} min)")
     return Check(
         "hub_queueing",
         not over,
-        f"every hub's peak-hour mean wait ≤ {capacity.max_wait_min:g} min with its chargers (worst {worst:.1f} min), "
+        f"every hub's peak-hour mean wait ≤ {capacity.max_wait_min:g} min per charger type (worst {worst:.1f} min), "
         "sessions recomputed from flows"
         if not over
         else f"{len(over)} hub(s) over the wait target: {_listing(over, 3)}",
@@ -411,12 +453,12 @@ def _capacity_check(hubs: pd.DataFrame, flows: pd.DataFrame, capacity: CapacityC
 
 
 def _afir_checks(
-    network: Network, sites: pd.DataFrame, hubs: pd.DataFrame, afir: AfirConfig, costs: CostsConfig
+    network: Network, sites: pd.DataFrame, hubs: pd.DataFrame, afir: AfirConfig, chargers: ChargersConfig
 ) -> list[Check]:
     from planner.compliance import measure_plan, pool_ok
 
     checks = []
-    ok = pool_ok(hubs, costs, afir.year) if len(hubs) else []
+    ok = pool_ok(hubs, chargers, afir.year) if len(hubs) else []
     bad = [s for s, good in zip(hubs["site_id"], ok, strict=True) if not good]
     checks.append(
         Check(
@@ -427,7 +469,7 @@ def _afir_checks(
             else f"pools below requirement: {_listing(bad)}",
         )
     )
-    report = measure_plan(afir, costs, network, sites, hubs)
+    report = measure_plan(afir, chargers, network, sites, hubs)
     if report is not None:
         gaps = [f"{g.tier} {g.edge_id} {g.direction} {g.gap_km:.0f} km" for g in report.gaps]
         checks.append(
@@ -438,6 +480,40 @@ def _afir_checks(
                 f"re-measured from hub positions)"
                 if not gaps
                 else f"{len(gaps)} gap(s): {_listing(gaps, 3)}",
+            )
+        )
+    return checks
+
+
+def _afir_milestone_checks(
+    network: Network, sites: pd.DataFrame, hubs: pd.DataFrame, afir: AfirConfig, chargers: ChargersConfig
+) -> list[Check]:
+    """AFIR checks for the milestone in force at the end of ``afir.year``.
+
+    Whole-network milestones (2030): :func:`_afir_checks` (pools, no gap). Network-share milestones
+    (2025: 15 %, 2027: 50 %): pools, and the compliant share of the length, re-measured from the hub
+    positions, reaches the required share (``afir_share``); gaps elsewhere are allowed.
+    """
+    from planner.afir import milestone_for
+    from planner.compliance import measure_plan
+
+    if milestone_for(afir.year).network_share >= 1.0:
+        return _afir_checks(network, sites, hubs, afir, chargers)
+    checks = [c for c in _afir_checks(network, sites, hubs, afir, chargers) if c.name != "afir_spacing"]
+    report = measure_plan(afir, chargers, network, sites, hubs)
+    if report is not None:
+        basis = report.by_tier if report.milestone.share_basis == "tier" else {"network": report.overall}
+        short = [f"{k} {c.share:.4f}" for k, c in basis.items() if c.share < report.required_share - 1e-9]
+        checks.append(
+            Check(
+                "afir_share",
+                report.met and not short,
+                f"{report.overall.compliant_km:,.0f} of {report.overall.total_km:,.0f} direction-km compliant "
+                f"(share {report.overall.share:.4f} ≥ {report.required_share:g}, {report.milestone.year} milestone, "
+                "re-measured from hub positions)"
+                if report.met and not short
+                else f"compliant share below the {report.milestone.year} milestone's {report.required_share:g}: "
+                f"{', '.join(short) or f'network {report.overall.share:.4f}'}",
             )
         )
     return checks

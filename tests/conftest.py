@@ -22,6 +22,8 @@ def toml_value(v: Any) -> str:
         return '"' + v.replace("\\", "\\\\") + '"'
     if isinstance(v, list):
         return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):  # inline table, e.g. [chargers] mcs = {power_kw = 1000.0}
+        return "{" + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items() if x is not None) + "}"
     return repr(v)
 
 
@@ -65,7 +67,8 @@ def base_scenario(folder: Path, *, flows: list[str], **sections: dict[str, Any])
             "soc_arrival_min": 0.05,
         },
         "breaks": {"enabled": False},
-        "costs": {"site_fixed_eur": 1000.0, "charger_eur": 0.0, "chargers_per_hub": 1},
+        "costs": {"site_fixed_eur": 1000.0},
+        "chargers": {"mcs": {"capex_eur": 0.0, "min_per_hub": 1}},
         "objective": {"type": "max_coverage", "max_hubs": 1},
         "solver": {"name": "highs", "mip_gap": 0.0, "time_limit_s": 60.0},
         "output": {"maps": False},

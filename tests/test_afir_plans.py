@@ -35,7 +35,7 @@ def test_enforce_forces_hubs_every_60_km(line5: Path) -> None:
         line5,
         candidates={"spacing_km": 50.0},
         afir={"mode": "enforce", "tiers": ["core"]},
-        costs={"chargers_per_hub": 4, "charger_power_kw": 1000.0},
+        chargers={"mcs": {"capex_eur": 0.0, "min_per_hub": 4, "power_kw": 1000.0}},
     )
     assert plan.summary["new_hub_count"] == 7
     assert plan.summary["afir"]["gap_count"] == 0 and plan.summary["afir"]["met"]
@@ -46,18 +46,22 @@ def test_enforce_forces_hubs_every_60_km(line5: Path) -> None:
 
 
 def test_enforce_with_weak_pools_is_a_scenario_error(line5: Path) -> None:
-    with pytest.raises(ScenarioError, match="costs.chargers_per_hub"):
+    with pytest.raises(ScenarioError, match="chargers.mcs.min_per_hub"):
         solve(
             line5,
             candidates={"spacing_km": 50.0},
             afir={"mode": "enforce"},
-            costs={"chargers_per_hub": 2, "charger_power_kw": 1000.0},
+            chargers={"mcs": {"capex_eur": 0.0, "min_per_hub": 2, "power_kw": 1000.0}},
         )
 
 
 def test_enforce_without_close_candidates_is_infeasible(line5: Path) -> None:
     with pytest.raises(InfeasibleError, match="candidates.spacing_km"):
-        solve(line5, afir={"mode": "enforce"}, costs={"chargers_per_hub": 4, "charger_power_kw": 1000.0})
+        solve(
+            line5,
+            afir={"mode": "enforce"},
+            chargers={"mcs": {"capex_eur": 0.0, "min_per_hub": 4, "power_kw": 1000.0}},
+        )
 
 
 def test_gap_layer_and_table_are_written(line5: Path) -> None:

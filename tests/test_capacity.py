@@ -25,14 +25,12 @@ def solve(folder: Path, volume: float, *, max_chargers: int = 10, spacing: float
         flows=[f"T,N0,N2,{volume}"],
         candidates={"spacing_km": spacing} if spacing else {},
         objective={"type": "min_cost", "max_hubs": None},
-        costs={"site_fixed_eur": 1000.0, "charger_eur": 100.0, "chargers_per_hub": 1, "charger_power_kw": 300.0},
-        capacity={
-            "enabled": True,
-            "peak_hour_share": 0.1,
-            "max_wait_min": 10.0,
-            "plug_overhead_min": 0.0,
-            "max_chargers_per_hub": max_chargers,
+        costs={"site_fixed_eur": 1000.0},
+        chargers={
+            "mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0, "max_per_hub": max_chargers},
+            "ccs": {"max_per_hub": 0},
         },
+        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0},
         afir={"mode": "off"},
         output={"maps": False, "tradeoff_points": 0},
     )
@@ -73,7 +71,7 @@ def test_charger_limit_splits_the_flow_over_two_hubs(tmp_path: Path) -> None:
 def test_capacity_too_small_is_infeasible(tmp_path: Path) -> None:
     from planner.errors import InfeasibleError
 
-    with pytest.raises(InfeasibleError, match="max_chargers_per_hub"):
+    with pytest.raises(InfeasibleError, match="chargers.mcs.max_per_hub"):
         solve(tmp_path, 30.0, max_chargers=1, spacing=50.0)  # 3 sites × 5/day < 30
 
 
@@ -94,7 +92,8 @@ def test_relaxed_size_levels_round_up_and_report_an_honest_gap(tmp_path: Path) -
     line_network(tmp_path, 3)
     data = base_scenario(
         tmp_path, flows=["T,N0,N2,8"], objective={"type": "min_cost", "max_hubs": None},
-        costs={"site_fixed_eur": 1000.0, "charger_eur": 100.0, "chargers_per_hub": 1, "charger_power_kw": 300.0},
+        costs={"site_fixed_eur": 1000.0},
+        chargers={"mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0}, "ccs": {"max_per_hub": 0}},
         capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0,
                   "size_levels": "relaxed"},
         afir={"mode": "off"}, output={"maps": False, "tradeoff_points": 0},
@@ -106,3 +105,42 @@ def test_relaxed_size_levels_round_up_and_report_an_honest_gap(tmp_path: Path) -
     assert s["status"] == "feasible" and s["objective_value"] == pytest.approx(1200.0)
     assert s["best_bound"] <= 1200.0 + 1e-6 and s["mip_gap"] >= 0
     assert plan.verification.passed
+
+
+def test_hull_keeps_only_the_levels_a_relaxation_uses() -> None:
+    from planner.model.capacity import TypeLevels
+    from planner.sizing import hull_levels
+
+    # Pooling: 1, 2, 3 points take 5, 20, 37.2 sessions/day (increments grow), so cost per
+    # capacity is concave and the chord from the first to the last level lies below the middle.
+    levels = TypeLevels("mcs", (1, 2, 3), (5.0, 20.0, 37.2), 100.0, 300.0)
+    assert hull_levels(levels).servers == (1, 3)
+    with_zero = TypeLevels("mcs", (0, 1, 2, 3), (0.0, 5.0, 20.0, 37.2), 100.0, 300.0)
+    assert hull_levels(with_zero).servers == (0, 3)
+    # A level with no more capacity than a cheaper one is dropped too.
+    flat = TypeLevels("mcs", (1, 2), (5.0, 5.0), 100.0, 300.0)
+    assert hull_levels(flat).servers == (1,)
+
+
+def test_two_stage_reports_both_stages_and_a_valid_bound(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    exact = solve(tmp_path / "a", 30.0, max_chargers=3, spacing=50.0)
+    line_network(tmp_path / "b", 3)
+    data = base_scenario(
+        tmp_path / "b", flows=["T,N0,N2,30"], candidates={"spacing_km": 50.0},
+        objective={"type": "min_cost", "max_hubs": None},
+        costs={"site_fixed_eur": 1000.0},
+        chargers={"mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0, "max_per_hub": 3},
+                  "ccs": {"max_per_hub": 0}},
+        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0,
+                  "size_levels": "relaxed"},
+        afir={"mode": "off"}, output={"maps": False, "tradeoff_points": 0},
+    )
+    two = solve_scenario(load_scenario(write_scenario(tmp_path / "b" / "s.toml", data)))
+    s = two.summary
+    assert s["two_stage"]["stage1_relaxed_levels"]["status"] == "optimal"
+    assert s["best_bound"] <= exact.summary["total_cost_eur"] + 1e-6  # the LP bound is below the exact optimum
+    assert s["total_cost_eur"] >= exact.summary["total_cost_eur"] - 1e-6
+    assert s["mip_gap"] == pytest.approx((s["objective_value"] - s["best_bound"]) / s["objective_value"])
+    assert two.verification.passed

@@ -29,7 +29,8 @@ def solve(folder: Path, *, capacity_rows: list[str] | None = None, lead: int = 4
     data = base_scenario(
         folder, flows=["T,N0,N2,4"], candidates={"spacing_km": 50.0},
         objective={"type": "min_cost", "max_hubs": None},
-        costs={"site_fixed_eur": 1000.0, "charger_eur": 100.0, "chargers_per_hub": 1, "charger_power_kw": 300.0},
+        costs={"site_fixed_eur": 1000.0},
+        chargers={"mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0}, "ccs": {"max_per_hub": 0}},
         capacity={"enabled": capacity, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0},
         grid=grid, afir={"mode": "off"}, output={"maps": False, "tradeoff_points": 0},
     )

@@ -21,7 +21,8 @@ def solve(folder: Path, rollout: dict, objective: dict, **sections):
         flows=FLOWS,
         objective=objective,
         rollout=rollout,
-        costs={"site_fixed_eur": 1000.0, "charger_eur": 0.0, "discount_rate": 0.0, "charger_power_kw": 300.0},
+        costs={"site_fixed_eur": 1000.0, "discount_rate": 0.0},
+        chargers={"mcs": {"capex_eur": 0.0, "min_per_hub": 1, "power_kw": 300.0}},
         output={"maps": False, "tradeoff_points": 0},
         **sections,
     )
@@ -86,7 +87,7 @@ def test_compare_writes_per_year_kpis(line5: Path) -> None:
             flows=FLOWS,
             objective={"type": "max_coverage", "max_hubs": 2},
             rollout={"years": [2026, 2027], "budget_per_year_eur": [1000.0, 1000.0], "mode": mode},
-            costs={"site_fixed_eur": 1000.0, "charger_eur": 0.0},
+            costs={"site_fixed_eur": 1000.0},
             output={"maps": False, "tradeoff_points": 0},
         )
         data["name"] = mode
@@ -152,7 +153,7 @@ def test_foresight_beats_myopic_when_the_best_first_hub_is_a_dead_end(tmp_path: 
                 "soc_arrival_min": 0.0,
             },
             objective={"type": "max_coverage", "max_hubs": 2},
-            costs={"site_fixed_eur": 1000.0, "charger_eur": 0.0, "discount_rate": 0.0},
+            costs={"site_fixed_eur": 1000.0, "discount_rate": 0.0},
             rollout={
                 "years": [2026, 2027],
                 "bev_share": [0.5, 1.0],

@@ -153,7 +153,8 @@ def test_resume_skips_finished_points_and_reruns_changed_ones(tmp_path: Path) ->
     shutil.rmtree(out / "runs" / grid_name(300, 2000))
     third = run_sweep(load_sweep(path), out)
     assert [p.status for p in third.points] == ["skipped"] * 3 + ["ok"]
-    write_scenario(tmp_path / "base.toml", base_scenario(tmp_path, flows=FLOWS, costs={"charger_eur": 10.0}))
+    base = base_scenario(tmp_path, flows=FLOWS, chargers={"mcs": {"capex_eur": 10.0, "min_per_hub": 1}})
+    write_scenario(tmp_path / "base.toml", base)
     fourth = run_sweep(load_sweep(path), out)
     assert [p.status for p in fourth.points] == ["ok"] * 4
     assert [p.total_cost_eur for p in fourth.points] == [1010.0, 2010.0, 1010.0, 2010.0]

@@ -10,10 +10,10 @@ import pulp
 
 from planner.errors import InfeasibleError
 from planner.instance import PlanningInstance
-from planner.model.afir import add_afir_spacing
+from planner.model.afir import AfirShare, add_afir_share, add_afir_spacing
 from planner.model.capacity import CapacitySpec, CapacityVariables, add_capacity, capacity_cost
 from planner.model.coverage import add_coverage
-from planner.model.grid import GridSpec, add_grid
+from planner.model.grid import GridSpec, GridVariables, add_grid
 from planner.model.limits import add_budget, add_coverage_target, add_hub_limit
 from planner.model.variables import Variables, group_weight, make_variables
 
@@ -44,7 +44,9 @@ class ModelSpec:
         If set, stops are assigned to hubs and chargers sized by queueing levels; capex is
         then site fixed cost plus the chosen chargers.
     grid
-        If set, hub power must fit the site's grid capacity plus paid upgrade steps.
+        If set, hub power must fit the site's grid capacity plus paid upgrade steps and buffers.
+    afir_share
+        A network-share AFIR milestone (2025/2027): enough segment length certified compliant.
     """
 
     objective: Literal["max_coverage", "min_cost"]
@@ -55,6 +57,7 @@ class ModelSpec:
     required_windows: tuple[tuple[int, ...], ...] = ()
     capacity: CapacitySpec | None = None
     grid: GridSpec | None = None
+    afir_share: AfirShare | None = None
 
 
 @dataclass
@@ -83,7 +86,7 @@ class PlanningModel:
     objective_offset: float
     spec: ModelSpec
     capacity: CapacityVariables | None = None
-    upgrade: dict[int, pulp.LpVariable] | None = None
+    grid: GridVariables | None = None
 
     def size(self) -> dict[str, int]:
         """Rows, columns, nonzeros and binaries of the problem."""
@@ -141,27 +144,29 @@ def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
     # assignment), a fractional y would count part of a flow: make it binary there.
     binary_served = spec.capacity is not None or (spec.objective == "min_cost" and spec.coverage_target is not None)
     variables = make_variables(problem, instance, list(spec.required_windows), binary_served=binary_served)
+    add_afir_share(problem, instance, variables, spec.afir_share)  # before capex: may add open variables
     gweight = group_weight(instance, variables.groups, weight)
     cap_vars = None
     if spec.capacity is not None:
         gvolume = group_weight(instance, variables.groups, instance.volume)
         cap_vars = add_capacity(problem, variables, gvolume, spec.capacity)
-        # A charge of 10⁻⁶ × one charger's price per assigned session: among equally cheap plans,
+        # A charge of 10⁻⁶ × the cheapest point's price per assigned session: among equally cheap plans,
         # trucks stop no more often than their trip needs (sessions are not inflated).
         capex = capacity_cost(variables, cap_vars, spec.capacity, instance.site_locked)
-        session_charge = 1e-6 * spec.capacity.charger_eur * cap_vars.sessions
-        scale = len(variables.open) * (
-            spec.capacity.site_fixed_eur + max(spec.capacity.servers, default=1) * spec.capacity.charger_eur
-        )
+        cheapest = min(t.capex_eur for t in spec.capacity.types)
+        session_charge = 1e-6 * cheapest * cap_vars.sessions
+        scale = len(variables.open) * spec.capacity.max_capex
     else:
         capex = pulp.lpSum(float(instance.site_cost[k]) * x for k, x in variables.open.items())
         session_charge = 0
         scale = float(sum(instance.site_cost[k] for k in variables.open))
-    upgrade = None
+    grid_vars = None
     if spec.grid is not None:
-        upgrade, upgrade_cost = add_grid(problem, variables, spec.grid, spec.capacity, cap_vars)
-        capex = capex + upgrade_cost
-        scale += spec.grid.step_eur * spec.grid.max_steps * len(variables.open)
+        grid_vars = add_grid(problem, variables, spec.grid, spec.capacity, cap_vars)
+        capex = capex + grid_vars.cost
+        scale += (spec.grid.step_eur * spec.grid.max_steps + spec.grid.battery_eur * spec.grid.max_batteries) * len(
+            variables.open
+        )
     if spec.objective == "max_coverage":
         eps = _TIE_BREAK * (float(gweight.min()) if len(gweight) else 1.0) / (scale or 1.0)
         problem += (
@@ -178,4 +183,4 @@ def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
     add_afir_spacing(problem, instance, variables, list(spec.required_windows))
     add_hub_limit(problem, instance, variables, spec.max_hubs)
     add_budget(problem, variables, capex, spec.budget_eur)
-    return PlanningModel(problem, variables, weight, free, offset, spec, cap_vars, upgrade)
+    return PlanningModel(problem, variables, weight, free, offset, spec, cap_vars, grid_vars)

@@ -1,9 +1,13 @@
-"""Grid family: a hub's simultaneous power fits its site's grid capacity plus paid upgrades.
+"""Grid family: a hub's simultaneous power fits its site's grid capacity, paid upgrades and buffers.
 
-``P_k ≤ G_k x_k + step · u_k`` with ``u_k ∈ {0, …, max_steps}`` integer upgrade steps (none when
-the upgrade lead time does not fit before the plan year). ``P_k`` is
-``Σ_c c · p · z[k,c]`` with size levels, or ``chargers_per_hub · p · x_k`` without
-(``p`` = charger power × simultaneity). Upgrades cost ``step_eur · u_k``.
+``σ P_k ≤ G_k x_k + step · u_k + b · β_k`` with ``u_k ∈ {0, …, max_steps}`` integer upgrade steps
+(none when the upgrade lead time does not fit before the plan year) and ``β_k ∈ {0, …,
+max_batteries}`` on-site battery buffer units of usable power ``b = min(kW, kWh / peak hours)``
+each, which discharge over the daily peak and recharge off-peak. ``P_k`` is the installed power,
+``Σ_t Σ_l c[t,l] p_t z[k,t,l]`` with size levels, or the minimum pool's power ``x_k Σ_t min_t p_t``
+without; ``σ`` the simultaneity factor. Upgrades cost ``step_eur · u_k``, buffers
+``battery_eur · β_k``. With sizing, the hub's daily energy fits 24 hours of its connection:
+``e S_k ≤ 24 (G_k x_k + step · u_k)`` (``e`` energy per session).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
-from planner.model.capacity import CapacitySpec, CapacityVariables
+from planner.model.capacity import CapacitySpec, CapacityVariables, hub_power
 from planner.model.variables import Variables
 
 
@@ -25,20 +29,38 @@ class GridSpec:
     ----------
     available_kw
         Capacity per candidate site (instance order).
-    kw_per_charger
-        Charger power × simultaneity.
-    fixed_chargers
-        Chargers of a hub when hubs are not sized (``costs.chargers_per_hub``).
+    simultaneity
+        Share of installed power drawn at once.
+    fixed_power_kw
+        Installed power of a hub when hubs are not sized (its minimum pool).
     step_kw, step_eur, max_steps
         Upgrade step size, its cost, and the most steps per site (0: no upgrades).
+    battery_kw, battery_eur, max_batteries
+        Usable peak power and capex of one buffer unit, and the most units per site (0: none).
+    session_kwh
+        Energy per charging session; with sizing, a hub's daily energy must fit 24 h of its grid
+        connection (buffers shift energy into the peak, they do not create it).
     """
 
     available_kw: np.ndarray
-    kw_per_charger: float
-    fixed_chargers: int
+    simultaneity: float
+    fixed_power_kw: float
     step_kw: float
     step_eur: float
     max_steps: int
+    battery_kw: float = 0.0
+    battery_eur: float = 0.0
+    max_batteries: int = 0
+    session_kwh: float = 0.0
+
+
+@dataclass
+class GridVariables:
+    """Upgrade steps and buffer units per site, and their cost."""
+
+    upgrade: dict[int, pulp.LpVariable]
+    battery: dict[int, pulp.LpVariable]
+    cost: pulp.LpAffineExpression
 
 
 def add_grid(
@@ -47,22 +69,29 @@ def add_grid(
     spec: GridSpec,
     cap_spec: CapacitySpec | None,
     cap_vars: CapacityVariables | None,
-) -> tuple[dict[int, pulp.LpVariable], pulp.LpAffineExpression]:
-    """Add ``grid_k`` rows and upgrade variables; return them and their cost expression."""
+) -> GridVariables:
+    """Add ``grid_k`` rows, upgrade and buffer variables; return them and their cost."""
     upgrade: dict[int, pulp.LpVariable] = {}
+    battery: dict[int, pulp.LpVariable] = {}
     for k, x in variables.open.items():
         if cap_vars is not None and cap_spec is not None:
-            power = pulp.lpSum(
-                cap_spec.servers[li] * spec.kw_per_charger * cap_vars.level[k, li]
-                for li in range(len(cap_spec.servers))
-            )
+            power = spec.simultaneity * hub_power(cap_vars, cap_spec, k)
         else:
-            power = spec.fixed_chargers * spec.kw_per_charger * x
+            power = spec.simultaneity * spec.fixed_power_kw * x
         rhs = float(spec.available_kw[k]) * x
         if spec.max_steps > 0:
             upgrade[k] = problem.add_variable(f"upgrade_{k}", 0, spec.max_steps, cat=pulp.LpInteger)
             problem += (upgrade[k] <= spec.max_steps * x, f"upgrade_open_{k}")
             rhs = rhs + spec.step_kw * upgrade[k]
+        rhs_grid = rhs
+        if spec.max_batteries > 0 and spec.battery_kw > 0:
+            battery[k] = problem.add_variable(f"battery_{k}", 0, spec.max_batteries, cat=pulp.LpInteger)
+            problem += (battery[k] <= spec.max_batteries * x, f"battery_open_{k}")
+            rhs = rhs + spec.battery_kw * battery[k]
         problem += (power <= rhs, f"grid_{k}")
-    cost = pulp.lpSum(spec.step_eur * u for u in upgrade.values())
-    return upgrade, cost
+        if cap_vars is not None and spec.session_kwh > 0 and k in cap_vars.hub_sessions:
+            problem += (spec.session_kwh * cap_vars.hub_sessions[k] <= 24.0 * rhs_grid, f"grid_energy_{k}")
+    cost = pulp.lpSum(spec.step_eur * u for u in upgrade.values()) + pulp.lpSum(
+        spec.battery_eur * b for b in battery.values()
+    )
+    return GridVariables(upgrade=upgrade, battery=battery, cost=cost)

@@ -6,7 +6,9 @@ with coverage targets). Coverage as in the single-year model: ``y[g,t] ≤ Σ_{k
 Capex in ``t`` is ``Σ_k c_k (x[k,t] − x[k,t-1])``; a yearly budget bounds it. Objectives:
 maximise the discounted served weight ``Σ_t δ_t f_t Σ_g w_g y[g,t]`` (``f_t`` the year's volume
 factor), or minimise discounted capex ``Σ_t δ_t capex_t`` subject to yearly coverage targets.
-AFIR spacing windows apply from their year on. Myopic planning solves the years one at a
+AFIR: each year carries the requirement of the milestone due by its end, full spacing windows
+(``required_windows[t]``) or a segment share (``required_shares[t]``, with its own ``c[e,t]``;
+see :mod:`planner.model.afir`). Myopic planning solves the years one at a
 time, each keeping the previous years' hubs (``fixed_open``).
 """
 
@@ -18,6 +20,7 @@ import numpy as np
 import pulp
 
 from planner.instance import PlanningInstance
+from planner.model.afir import AfirShare, add_share_rows
 from planner.model.grid import GridSpec
 from planner.model.variables import group_flows
 
@@ -40,6 +43,7 @@ class RolloutSpec:
     upgrade_allowed: tuple[bool, ...] = ()
     fixed_upgrade: dict[int, int] = field(default_factory=dict)
     budget_total_eur: float | None = None
+    required_shares: tuple[AfirShare | None, ...] = ()
 
 
 @dataclass
@@ -53,6 +57,7 @@ class RolloutModel:
     group_windows: list[list[tuple[int, ...]]]
     sites: list[int]
     upgrade: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)
+    segment: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)  # AFIR c[e,t]
 
 
 def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> RolloutModel:
@@ -60,7 +65,10 @@ def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> Rollou
     groups, group_windows = group_flows(instance)
     required = [w for ws in spec.required_windows for w in ws]
     sites = sorted(
-        {k for ws in group_windows for w in ws for k in w} | {k for w in required for k in w} | set(spec.fixed_open)
+        {k for ws in group_windows for w in ws for k in w}
+        | {k for w in required for k in w}
+        | {k for share in spec.required_shares if share is not None for k in share.sites()}
+        | set(spec.fixed_open)
     )
     n_years = len(spec.years)
     sense = pulp.LpMaximize if spec.objective == "max_coverage" else pulp.LpMinimize
@@ -91,12 +99,17 @@ def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> Rollou
         for i, w in enumerate(spec.required_windows[t] if spec.required_windows else ()):
             if not locked[list(w)].any():
                 problem += (pulp.lpSum(x[k, t] for k in w) >= 1, f"afir_{i}_t{t}")
+    segment: dict[tuple[int, int], pulp.LpVariable] = {}
+    for t, share in enumerate(spec.required_shares):
+        if share is not None:
+            c = add_share_rows(problem, {k: x[k, t] for k in sites}, locked, share, tag=f"_t{t}")
+            segment.update({(e, t): var for e, var in c.items()})
     upgrade: dict[tuple[int, int], pulp.LpVariable] = {}
     if spec.grid is not None:
         # Hub power ≤ grid capacity + upgrade steps; steps only once their lead time has passed,
         # never removed, paid in the year they are added.
         grid = spec.grid
-        power = grid.fixed_chargers * grid.kw_per_charger
+        power = grid.simultaneity * grid.fixed_power_kw
         for t in range(n_years):
             steps = grid.max_steps if spec.upgrade_allowed[t] else 0
             for k in sites:
@@ -146,4 +159,4 @@ def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> Rollou
             else:
                 for g in range(len(groups)):
                     y[g, t].lowBound = 1
-    return RolloutModel(problem, x, y, groups, group_windows, sites, upgrade)
+    return RolloutModel(problem, x, y, groups, group_windows, sites, upgrade, segment)

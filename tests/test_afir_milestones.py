@@ -1,0 +1,271 @@
+"""AFIR milestones as yearly requirements: 2025 (15 %) and 2027 (50 %) network shares, 2030 full spacing.
+
+Hand-worked networks (core tier, spacing 120 km in 2025/2027 and 60 km in 2030, network ends count
+as pools):
+
+* line N0–N4, 4 × 100 km (800 direction-km), candidates every 50 km. A pool at N1 makes the run
+  N0–N1 (100 km) compliant in both directions (200 dkm = 25 % ≥ 15 %), so 2025 needs 1 hub; one pool
+  certifies at most 2 × 120 dkm = 30 % < 50 %, while N1 + N2 give runs 100, 100, 200 → 400 dkm = 50 %,
+  so 2027 needs 2; 2030 needs every candidate from 50 to 350 km: 7.
+* T: A–M–C (2 × 100 km), C–B and C–D (100 km each), node candidates. A pool at the junction C makes
+  both short branches compliant (C to the ends B, D: 100 km) = 400 of 800 dkm = 50 %; a pool at M
+  only A–M (25 %); full 120-km spacing would need M and C.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pulp
+import pytest
+
+from planner.afir import measure_spacing, segment_windows
+from planner.api import _rollout_afir_check, solve_scenario
+from planner.compliance import new_hub_pool
+from planner.errors import InfeasibleError, ScenarioError
+from planner.model.afir import AfirShare, add_share_rows
+from planner.scenario import load_scenario
+from planner.verify import verify_plan
+from tests.conftest import base_scenario, line_network, write_csv, write_scenario
+from tests.test_afir import BIG, make_network, random_case, site, site_table
+
+POOL = {"mcs": {"capex_eur": 0.0, "min_per_hub": 4, "power_kw": 1000.0}}  # 4,000 kW: every milestone
+FLOWS = ["D,N1,N2,5"]  # 100 km: needs no hub, so hubs are opened for AFIR only
+
+
+def solve(folder: Path, flows: list[str] = FLOWS, **sections):
+    data = base_scenario(folder, flows=flows, objective={"type": "min_cost", "max_hubs": None}, **sections)
+    return solve_scenario(load_scenario(write_scenario(folder / "s.toml", data)))
+
+
+def line_plan(folder: Path, year: int, **sections):
+    line_network(folder, 5)
+    sections = {"chargers": POOL, **sections}
+    return solve(
+        folder, candidates={"spacing_km": 50.0}, afir={"mode": "enforce", "year": year, "tiers": ["core"]}, **sections
+    )
+
+
+def check_names(plan) -> set[str]:
+    return {c.name for c in plan.verification.checks}
+
+
+# --- per-segment windows ----------------------------------------------------------------------------
+
+
+def test_segment_windows_hand_example():
+    # N0–N1–N2–N3, 100 km each, node sites. 2025: spacing 120 km.
+    net = make_network(
+        {"N0": 0, "N1": 95, "N2": 190, "N3": 285},
+        [("N0", "N1", 100, "core"), ("N1", "N2", 100, "core"), ("N2", "N3", 100, "core")],
+    )
+    sites = site_table([site(n, node=n) for n in ("N0", "N1", "N2", "N3")])
+    result = segment_windows(net, sites, year=2025, tier="core")
+    got = {(s.edge_id, s.direction): s.windows for s in result.segments}
+    assert result.total_km == pytest.approx(600.0) and result.spacing_km == 120.0
+    # An end edge needs the pool at its inner node (the end counts as a pool); the middle edge needs
+    # both: with N1 alone the run N1 → N3 is 200 km (its d_up check lies in the zone beyond N2).
+    assert got[("N0~N1", "forward")] == got[("N0~N1", "backward")] == (("N1",),)
+    assert got[("N2~N3", "forward")] == got[("N2~N3", "backward")] == (("N2",),)
+    assert got[("N1~N2", "forward")] == got[("N1~N2", "backward")] == (("N1",), ("N2",))
+    for open_sites, compliant in (({"N1"}, {"N0~N1"}), ({"N1", "N2"}, {"N0~N1", "N1~N2", "N2~N3"})):
+        report = measure_spacing(net, sites, dict.fromkeys(open_sites, BIG), year=2025)
+        assert {d.edge_id for d in report.directions if d.compliant_km == d.total_km} == compliant
+
+
+def test_segment_windows_exact_on_a_chain():
+    # On one road "all windows met" ⟺ measure_spacing counts the segment compliant.
+    rng = np.random.default_rng(11)
+    for _ in range(6):
+        lengths = [round(float(x), 3) for x in rng.uniform(20, 130, size=rng.integers(2, 6))]
+        xs = np.concatenate([[0.0], np.cumsum(lengths)])
+        names = [f"N{i}" for i in range(len(xs))]
+        net = make_network(
+            dict(zip(names, xs * 0.95, strict=True)),
+            [(names[i], names[i + 1], lengths[i], "core") for i in range(len(lengths))],
+        )
+        rows = [site(n, node=n) for n in names]
+        for e, length in enumerate(lengths):
+            rows += [
+                site(f"e{e}_{k}", u=names[e], v=names[e + 1], offset=float(rng.uniform(0, length)))
+                for k in range(int(rng.integers(0, 4)))
+            ]
+        sites = site_table(rows)
+        for year, end_fraction in ((2025, 1.0), (2030, 0.5)):
+            segs = segment_windows(net, sites, year=year, tier="core", end_fraction=end_fraction).segments
+            for _ in range(6):
+                chosen = {s for s in sites["site_id"] if rng.random() < 0.45}
+                report = measure_spacing(net, sites, dict.fromkeys(chosen, BIG), year=year, end_fraction=end_fraction)
+                ok = {(d.edge_id, d.direction): d.compliant_km >= d.total_km - 1e-9 for d in report.directions}
+                for s in segs:
+                    certified = s.coverable and all(chosen.intersection(w) for w in s.windows)
+                    assert certified == ok[s.edge_id, s.direction]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_segment_windows_imply_compliance_on_networks(seed):
+    # Junctions, oneways, ferries, both tiers: certified segments are always fully compliant.
+    net, sites = random_case(seed)
+    rng = np.random.default_rng(2000 + seed)
+    ids = list(sites["site_id"])
+    for year in (2025, 2030):
+        for tier in ("core", "comprehensive"):
+            segs = segment_windows(net, sites, year=year, tier=tier, end_fraction=0.5 if seed % 2 else 1.0)
+            for _ in range(5):
+                chosen = {s for s in ids if rng.random() < rng.uniform(0.2, 0.9)}
+                report = measure_spacing(
+                    net, sites, dict.fromkeys(chosen, BIG), year=year, tiers=(tier,), end_fraction=segs.end_fraction
+                )
+                compliant = {(d.edge_id, d.direction): d.compliant_km for d in report.directions}
+                assert len(compliant) == len(segs.segments)
+                for s in segs.segments:
+                    if s.coverable and all(chosen.intersection(w) for w in s.windows):
+                        assert compliant[s.edge_id, s.direction] == pytest.approx(s.length_km)
+
+
+# --- model rows on plain arrays ----------------------------------------------------------------------
+
+
+def test_share_rows_pick_the_cheapest_certified_length():
+    # Segments of 100, 100 and 150 dkm (total 400): segment 0 needs site 0; segment 1 sites 0 and 1;
+    # segment 2 site 2. 50 % = 200 dkm: segments 0 + 1 (sites 0, 1) or 0 + 2 (sites 0, 2).
+    share = AfirShare(2027, 0.5, (100.0, 100.0, 150.0), ("network",) * 3, (((0,),), ((0,), (1,)), ((2,),)),
+                      (True, True, True), {"network": 400.0})  # fmt: skip
+    cost = [1.0, 3.0, 2.0]
+
+    def solve_rows(locked: list[bool]) -> set[int]:
+        prob = pulp.LpProblem("t", pulp.LpMinimize)
+        x = {k: prob.add_variable(f"x{k}", int(locked[k]), 1, cat=pulp.LpBinary) for k in range(3)}
+        prob += pulp.lpSum(cost[k] * x[k] for k in range(3) if not locked[k])
+        add_share_rows(prob, x, np.array(locked), share)
+        prob.solve(pulp.HiGHS(msg=False))
+        return {k for k in range(3) if (x[k].value() or 0.0) > 0.5 and not locked[k]}
+
+    assert solve_rows([False, False, False]) == {0, 2}  # cost 3 < 4
+    # Site 0 existing: segment 0 is free (100 dkm), 100 more: segment 1 (site 1, 3) or 2 (site 2, 2).
+    assert solve_rows([True, False, False]) == {2}
+
+
+# --- single-year plans ----------------------------------------------------------------------------------
+
+
+def test_2025_needs_fewer_hubs_than_2027_and_2030(tmp_path: Path) -> None:
+    counts = {}
+    for year in (2025, 2027, 2030):
+        folder = tmp_path / str(year)
+        folder.mkdir()
+        plan = line_plan(folder, year)
+        counts[year] = plan.summary["new_hub_count"]
+        afir = plan.summary["afir"]
+        assert afir["met"] and plan.verification.passed
+        if year < 2030:
+            assert "afir_share" in check_names(plan) and "afir_spacing" not in check_names(plan)
+            assert afir["gap_count"] > 0  # gaps elsewhere are allowed
+        else:
+            assert "afir_spacing" in check_names(plan) and afir["gap_count"] == 0
+        counts[f"share {year}"] = afir["share"]
+        counts[f"sites {year}"] = set(plan.hubs["site_id"])
+    assert (counts[2025], counts[2027], counts[2030]) == (1, 2, 7)
+    assert counts["sites 2025"] in ({"N1"}, {"N3"})  # a pool 100 km from an end
+    assert counts["share 2025"] == pytest.approx(0.25) and counts["share 2027"] == pytest.approx(0.5)
+
+
+def write_t_network(folder: Path) -> None:
+    deg_lon, deg_lat = 0.9 / 77.9, 0.9 / 111.0  # roads ~10 % longer than the straight line
+    nodes = {"A": (0, 0), "M": (100, 0), "C": (200, 0), "B": (200, 100), "D": (200, -100)}
+    rows = [f"{n},{n},{5 + x * deg_lon:.6f},{45.6 + y * deg_lat:.6f}" for n, (x, y) in nodes.items()]
+    write_csv(folder / "nodes.csv", "id,name,lon,lat", rows)
+    write_csv(folder / "edges.csv", "u,v,length_km", ["A,M,100", "M,C,100", "C,B,100", "C,D,100"])
+
+
+def test_2027_half_the_network_from_one_junction_hub(tmp_path: Path) -> None:
+    write_t_network(tmp_path)
+    plan = solve(tmp_path, flows=["F,A,M,5"], afir={"mode": "enforce", "year": 2027, "tiers": ["core"]}, chargers=POOL)
+    assert list(plan.hubs["site_id"]) == ["C"]
+    assert plan.summary["afir"]["share"] == pytest.approx(0.5) and plan.summary["afir"]["met"]
+    table = plan.extras["tables"]["afir.csv"]
+    compliant = set(table.loc[table["compliant_km"] == table["total_km"], "edge_id"])
+    assert compliant == {"C~B", "C~D"}  # both directions of both short branches
+    # Full 120-km spacing would need a second hub (M): the A–C branch is a 200 km run.
+    assert plan.summary["afir"]["gap_count"] > 0 and plan.verification.passed
+
+
+def test_share_out_of_reach_is_infeasible(tmp_path: Path) -> None:
+    # One 400 km edge, candidates only at its ends: no segment can be certified at 120 km.
+    line_network(tmp_path, 2, step_km=400.0)
+    with pytest.raises(InfeasibleError, match="15% of the network length"):
+        solve(tmp_path, flows=["D,N0,N1,1"], afir={"mode": "enforce", "year": 2025, "tiers": ["core"]}, chargers=POOL)
+
+
+# --- rollouts -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["foresight", "myopic"])
+def test_rollout_grows_from_15_to_50_to_100_percent(tmp_path: Path, mode: str) -> None:
+    plan = line_plan(tmp_path, 2030, rollout={"years": [2025, 2027, 2030], "mode": mode})
+    years = plan.summary["years"]
+    assert [r["hubs"] for r in years] == [1, 2, 7]  # discounting defers every hub not yet due
+    assert [r["afir_milestone"] for r in years] == [2025, 2027, 2030]
+    assert [r["afir_share"] for r in years] == pytest.approx([0.25, 0.5, 1.0])
+    assert all(r["afir_met"] for r in years)
+    checks = {c.name: c for c in plan.verification.checks}
+    assert checks["rollout_afir_per_year"].passed and checks["afir_spacing"].passed
+
+
+def test_rollout_weak_pool_for_a_later_milestone_is_a_scenario_error(tmp_path: Path) -> None:
+    weak = {"mcs": {"capex_eur": 0.0, "min_per_hub": 2, "power_kw": 1000.0}}  # 2,000 kW: 2025 yes, 2027 no
+    plan = line_plan(tmp_path, 2025, chargers=weak)
+    assert plan.summary["new_hub_count"] == 1
+    with pytest.raises(ScenarioError, match="2027 core pool requirement"):
+        line_plan(tmp_path, 2030, chargers=weak, rollout={"years": [2025, 2027]})
+
+
+def test_rollout_afir_check_reports_the_missed_year() -> None:
+    rows = [
+        {"year": 2024, "afir_milestone": None, "afir_required_share": None, "afir_share": None, "afir_met": None},
+        {"year": 2025, "afir_milestone": 2025, "afir_required_share": 0.15, "afir_share": 0.25, "afir_met": True},
+        {"year": 2027, "afir_milestone": 2027, "afir_required_share": 0.5, "afir_share": 0.25, "afir_met": False},
+    ]
+    check = _rollout_afir_check(rows)
+    assert not check.passed and "2027" in check.detail and "0.250 < 0.5" in check.detail
+    assert _rollout_afir_check(rows[:2]).passed
+
+
+# --- verification ---------------------------------------------------------------------------------------
+
+
+def test_verifier_fails_a_plan_below_the_share(tmp_path: Path) -> None:
+    plan = line_plan(tmp_path, 2025)
+    scenario = load_scenario(tmp_path / "s.toml")
+    from planner.candidates import build_candidates
+    from planner.network import load_network
+
+    network = load_network(scenario.network)
+    sites = build_candidates(network, scenario.candidates, scenario.network)
+
+    def verify(hubs):
+        return verify_plan(
+            network=network,
+            sites=sites,
+            hubs=hubs,
+            flows=plan.flows,
+            vehicle=scenario.vehicle,
+            breaks=scenario.breaks,
+            objective=scenario.objective,
+            site_cost=dict.fromkeys(sites["site_id"], 1000.0),
+            afir=scenario.afir,
+            costs=scenario.costs,
+            chargers=scenario.chargers,
+        )
+
+    assert {c.name: c.passed for c in verify(plan.hubs).checks}["afir_share"]
+    # Tampered: the hub moved 50 km towards its end (N1 → km 50, N3 → km 350): only the 50 km stretch
+    # to that end is compliant, 2 × 50 of 800 dkm = 12.5 % < 15 %.
+    moved = plan.hubs.copy()
+    moved["site_id"] = ["N0~N1@50.0" if s == "N1" else "N3~N4@50.0" for s in moved["site_id"]]
+    failed = {c.name: c for c in verify(moved).failures()}
+    assert "afir_share" in failed and "afir_pools" not in failed
+    assert "network 0.1250" in failed["afir_share"].detail and "0.15" in failed["afir_share"].detail
+    pools = dict.fromkeys(moved["site_id"], new_hub_pool(scenario.chargers))
+    assert measure_spacing(network, sites, pools, year=2025).overall.share == pytest.approx(0.125)
