@@ -34,14 +34,14 @@ from planner.grid import site_grid_kw
 from planner.instance import build_instance
 from planner.model import ModelSpec, build_model
 from planner.model.build import PlanningModel, flow_weight
-from planner.model.capacity import CapacitySpec, TypeLevels
+from planner.model.capacity import CapacitySpec, CapacityVariables, TypeLevels
 from planner.model.grid import GridSpec, GridVariables
 from planner.model.variables import Variables
 from planner.network import load_network
 from planner.plan import Plan, decode_plan
 from planner.queueing import expected_wait_h, size_levels
 from planner.ranges import vehicle_ranges
-from planner.rollout import RolloutResult, solve_rollout, year_table
+from planner.rollout import RolloutResult, solve_rollout, year_factors, year_table
 from planner.scenario import Scenario, load_scenario
 from planner.sizing import solve_two_stage
 from planner.solve import solve_problem
@@ -130,14 +130,26 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     spec = replace(spec, afir_share=afir_share)
     rollout = None
     two = None
+    session_factor = 1.0  # rollouts: sessions of the last year (volume factor × base volume)
     if scenario.rollout.years:
         # Each year meets the AFIR milestone due by its end (15 % / 50 % share, then full spacing).
         required, shares = rollout_requirements(
             scenario.afir, scenario.chargers, network, sites, scenario.rollout.years, where=scenario.name
         )
         t_build = time.perf_counter() - t0
-        rollout = solve_rollout(scenario, instance, required, grid=grid_spec, shares_by_year=shares, log=log)
+        if cap_spec is not None:  # sized for the busiest year
+            peak = max(year_factors(scenario)[0])
+            spec = replace(spec, capacity=capacity_levels(scenario, float(instance.volume.sum()) * peak))
+            if capacity.size_levels == "relaxed":
+                raise ScenarioError(
+                    f"{scenario.name}: capacity.size_levels = 'relaxed' is for single-year plans; use 'integer' "
+                    "with rollout.years."
+                )
+        rollout = solve_rollout(
+            scenario, instance, required, grid=grid_spec, shares_by_year=shares, capacity=spec.capacity, log=log
+        )
         model = _final_year_model(rollout, instance, spec)
+        session_factor = rollout.volume_factor[-1]
         result = rollout.results[-1]
     elif cap_spec is not None and not cap_spec.integer_levels:
         t_build = time.perf_counter() - t0
@@ -181,6 +193,7 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         model=model,
         result=result,
         ranges=ranges,
+        session_factor=session_factor,
     )
     plan.summary["build_seconds"] = round(t_build, 3)
     if two is not None:
@@ -195,7 +208,7 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     energy = hub_energy_kwh_per_day(network, sites, plan.hubs, plan.flows, scenario.vehicle, scenario.breaks)
     plan.summary["economics"] = add_economics(plan.hubs, energy, scenario.costs)
     if capacity.enabled:
-        _hub_queueing(plan, scenario)
+        _hub_queueing(plan, scenario, session_factor)
     if scenario.afir.mode != "off":
         _afir_outputs(plan, scenario, network, sites)
         if scenario.afir.mode == "enforce" and "milestone" in plan.summary["afir"] and rollout is None:
@@ -223,6 +236,7 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         capacity=scenario.capacity if capacity.enabled else None,
         grid=scenario.grid if scenario.grid.enabled else None,
         session_time_h=_session_hours(scenario) if capacity.enabled else None,
+        session_factor=session_factor,
         chargers=scenario.chargers,
     )
     if rollout is not None:
@@ -244,7 +258,8 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
 def _final_year_model(rollout: RolloutResult, instance, spec: ModelSpec) -> PlanningModel:
     """The last planning year's variables, in the shape the plan decoder reads."""
     fm = rollout.final_model
-    last = max(t for _, t in fm.open)
+    # The model's last year (a myopic model holds one year); none when no site is ever needed.
+    last = max((t for _, t in [*fm.open, *fm.served]), default=0)
     variables = Variables(
         open={k: fm.open[k, last] for k in fm.sites},
         served={g: fm.served[g, last] for g in range(len(fm.groups))},
@@ -256,7 +271,16 @@ def _final_year_model(rollout: RolloutResult, instance, spec: ModelSpec) -> Plan
     free = np.array([w is not None and len(w) == 0 for w in instance.windows], dtype=bool)
     upgrade = {k: fm.upgrade[k, last] for k in fm.sites if (k, last) in fm.upgrade}
     grid = GridVariables(upgrade=upgrade, battery={}, cost=pulp.LpAffineExpression())
-    return PlanningModel(fm.problem, variables, weight, free, float(weight[free].sum()), spec, None, grid)
+    cap = None
+    if fm.level:
+        cap = CapacityVariables(
+            assign={(g, k): v for (g, k, t), v in fm.assign.items() if t == last},
+            level={(k, ti, li): v for (k, t, ti, li), v in fm.level.items() if t == last},
+            split={(k, ti): v for (k, t, ti), v in fm.split.items() if t == last},
+            sessions=pulp.LpAffineExpression(),
+            hub_sessions={},
+        )
+    return PlanningModel(fm.problem, variables, weight, free, float(weight[free].sum()), spec, cap, grid)
 
 
 def _rollout_outputs(plan: Plan, rollout: RolloutResult, scenario: Scenario, network, sites, flows, instance) -> None:
@@ -399,11 +423,11 @@ def capacity_levels(scenario: Scenario, total_sessions: float) -> CapacitySpec:
     return CapacitySpec(tuple(types), scenario.costs.site_fixed_eur, cap.size_levels == "integer")
 
 
-def _hub_queueing(plan: Plan, scenario: Scenario) -> None:
+def _hub_queueing(plan: Plan, scenario: Scenario, session_factor: float = 1.0) -> None:
     """Sessions, peak arrivals, utilisation and expected wait per hub and charger type."""
     hubs, cap = plan.hubs, scenario.capacity
     service = _session_hours(scenario)
-    sessions = hubs["volume_charging"].to_numpy(dtype=float)
+    sessions = hubs["volume_charging"].to_numpy(dtype=float) * session_factor
     hubs["sessions_per_day"] = sessions.round(3)
     hubs["peak_arrivals_per_hour"] = (sessions * cap.peak_hour_share).round(3)
     busy = np.zeros(len(hubs))

@@ -130,8 +130,13 @@ def decode_plan(
     model: PlanningModel,
     result: SolveResult,
     ranges: Ranges,
+    session_factor: float = 1.0,
 ) -> Plan:
-    """Read the solution off the model into hub and flow tables and a summary."""
+    """Read the solution off the model into hub and flow tables and a summary.
+
+    ``session_factor`` scales the base-year volumes to the sessions the hubs were sized for (a
+    rollout's last year).
+    """
     v = model.variables
     is_open = instance.site_locked.copy()
     for k, x in v.open.items():
@@ -188,7 +193,7 @@ def decode_plan(
             charging[instance.site_ids[k]][1] += float(instance.volume[q]) * a
     hub_sites = sites.iloc[open_idx]
     counts, split = _hub_chargers(
-        scenario, instance, model, open_idx, [charging[instance.site_ids[k]][1] for k in open_idx]
+        scenario, instance, model, open_idx, [charging[instance.site_ids[k]][1] * session_factor for k in open_idx]
     )
     chargers = sum(counts.values())
     if cap is None:

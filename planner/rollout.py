@@ -12,22 +12,25 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pulp
 
 from planner.afir import HDV_MILESTONES, measure_spacing
-from planner.chargers import min_counts
+from planner.chargers import TYPES, min_counts
 from planner.compliance import afir_tiers, new_hub_pool
 from planner.errors import InfeasibleError, ScenarioError, SolverError
 from planner.instance import PlanningInstance
 from planner.model.afir import AfirShare
 from planner.model.build import flow_weight
+from planner.model.capacity import CapacitySpec
 from planner.model.grid import GridSpec
 from planner.model.rollout import RolloutModel, RolloutSpec, build_rollout_model
+from planner.model.variables import group_flows, group_weight
 from planner.network import Network
 from planner.scenario import Scenario
 from planner.solve import SolveResult, solve_problem
 from planner.verify import HubIndex, simulate_legs
 
-__all__ = ["RolloutResult", "solve_rollout", "year_table"]
+__all__ = ["RolloutResult", "solve_rollout", "year_factors", "year_table"]
 
 
 @dataclass
@@ -41,6 +44,8 @@ class RolloutResult:
     discount: tuple[float, ...]
     final_model: RolloutModel
     upgrades_by_year: list[dict[int, int]] = field(default_factory=list)  # grid upgrade steps per site
+    chargers_by_year: list[dict[tuple[int, str], int]] = field(default_factory=list)  # sized points per site, type
+    served_by_year: list[np.ndarray] = field(default_factory=list)  # sized: flows the model serves, per year
 
     @property
     def opened_year(self) -> np.ndarray:
@@ -51,7 +56,7 @@ class RolloutResult:
         return out
 
 
-def _factors(scenario: Scenario) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def year_factors(scenario: Scenario) -> tuple[tuple[float, ...], tuple[float, ...]]:
     ro, years = scenario.rollout, scenario.rollout.years
     shares = ro.bev_share or [scenario.demand.bev_share] * len(years)
     growth = [(1 + ro.demand_growth_per_year) ** (y - years[0]) for y in years]
@@ -68,6 +73,7 @@ def solve_rollout(
     *,
     grid: GridSpec | None = None,
     shares_by_year: list[AfirShare | None] | None = None,
+    capacity: CapacitySpec | None = None,
     log=lambda _m: None,
 ) -> RolloutResult:
     """Solve the rollout (foresight: one MILP; myopic: one per year keeping earlier hubs).
@@ -77,17 +83,17 @@ def solve_rollout(
     """
     ro, obj = scenario.rollout, scenario.objective
     years = tuple(ro.years)
-    if scenario.capacity.enabled:
+    if capacity is not None and not capacity.integer_levels:
         raise ScenarioError(
-            f"{scenario.name}: rollout.years with capacity sizing is not supported yet; "
-            "disable [capacity] or plan one year."
+            f"{scenario.name}: capacity.size_levels = 'relaxed' is for single-year plans; use 'integer' with "
+            "rollout.years."
         )
     if scenario.grid.enabled and scenario.grid.max_batteries_per_hub > 0:
         raise ScenarioError(
             f"{scenario.name}: rollout.years with on-site battery buffers is not supported yet; "
             "set grid.max_batteries_per_hub = 0 or plan one year."
         )
-    factor, discount = _factors(scenario)
+    factor, discount = year_factors(scenario)
     budgets = tuple(ro.budget_per_year_eur) if ro.budget_per_year_eur else (None,) * len(years)
     targets = tuple(ro.coverage_target) if ro.coverage_target else (None,) * len(years)
     weight = flow_weight(instance, obj.metric)
@@ -96,13 +102,25 @@ def solve_rollout(
     g = scenario.grid
     allowed = tuple(y >= g.start_year + g.upgrade_lead_time_years for y in years)
 
-    def remaining(fixed: frozenset[int]) -> float | None:
-        """Total budget left after the hubs already fixed open (myopic years)."""
+    groups, _ = group_flows(instance)
+    gvolume = group_weight(instance, groups, instance.volume)
+
+    def remaining(fixed: frozenset[int], points: dict[tuple[int, int], int]) -> float | None:
+        """Total budget left after the hubs (and points) already fixed (myopic years)."""
         if ro.budget_total_eur is None:
             return None
-        return ro.budget_total_eur - float(sum(instance.site_cost[k] for k in fixed))
+        if capacity is None:
+            return ro.budget_total_eur - float(sum(instance.site_cost[k] for k in fixed))
+        spent = len(fixed) * capacity.site_fixed_eur
+        spent += sum(n * capacity.types[ti].capex_eur for (_, ti), n in points.items())
+        return ro.budget_total_eur - spent
 
-    def spec_for(idx: list[int], fixed: frozenset[int], fixed_upgrade: dict[int, int] | None = None) -> RolloutSpec:
+    def spec_for(
+        idx: list[int],
+        fixed: frozenset[int],
+        fixed_upgrade: dict[int, int] | None = None,
+        points: dict[tuple[int, int], int] | None = None,
+    ) -> RolloutSpec:
         return RolloutSpec(
             years=tuple(years[i] for i in idx),
             volume_factor=tuple(factor[i] for i in idx),
@@ -118,7 +136,10 @@ def solve_rollout(
             grid=grid,
             upgrade_allowed=tuple(allowed[i] for i in idx),
             fixed_upgrade=fixed_upgrade or {},
-            budget_total_eur=remaining(fixed),
+            budget_total_eur=remaining(fixed, points or {}),
+            capacity=capacity,
+            group_volume=gvolume,
+            fixed_chargers=points or {},
         )
 
     def opened(model: RolloutModel, t: int) -> np.ndarray:
@@ -137,14 +158,34 @@ def solve_rollout(
         if not result.has_solution:
             raise SolverError(f"{scenario.name}: {what}: {result.solver} found no solution ({result.message}).")
 
+    def points_of(model: RolloutModel, t: int) -> dict[tuple[int, int], int]:
+        if capacity is None:
+            return {}
+        return {
+            (k, ti): round(pulp.value(model.chargers(capacity, k, t, ti)) or 0.0)
+            for k in model.sites
+            for ti in range(len(capacity.types))
+        }
+
+    def served_of(model: RolloutModel, t: int) -> np.ndarray:
+        served = np.array([w is not None and len(w) == 0 for w in instance.windows], dtype=bool)
+        for g, members in enumerate(model.groups):
+            if (model.served[g, t].value() or 0.0) > 0.5:
+                served[members] = True
+        return served
+
     open_sets, results = [], []
     fixed: frozenset[int] = frozenset()
     fixed_upgrade: dict[int, int] = {}
+    points: dict[tuple[int, int], int] = {}
     upgrades_by_year: list[dict[int, int]] = []
+    points_by_year: list[dict[tuple[int, int], int]] = []
+    served_by_year: list[np.ndarray] = []
+    starts: list[dict] = []  # sized: each myopic year's assignment, level and split values
     model = None
     stage = "myopic" if ro.mode == "myopic" else "myopic start"
     for i, year in enumerate(years):
-        model = build_rollout_model(instance, spec_for([i], fixed, fixed_upgrade))
+        model = build_rollout_model(instance, spec_for([i], fixed, fixed_upgrade, points))
         result = solve_problem(model.problem, scenario.solver)
         log(f"rollout {year} ({stage}): {result.describe()}")
         if ro.mode == "foresight" and not result.has_solution:
@@ -156,9 +197,29 @@ def solve_rollout(
         fixed = frozenset(int(k) for k in np.flatnonzero(is_open) if not instance.site_locked[k])
         fixed_upgrade = {k: round(v.value() or 0.0) for (k, _), v in model.upgrade.items()}
         upgrades_by_year.append(fixed_upgrade)
+        points = points_of(model, 0)
+        points_by_year.append(points)
+        served_by_year.append(served_of(model, 0))
+        starts.append(
+            {
+                "assign": {(g, k): v.value() or 0.0 for (g, k, _), v in model.assign.items()},
+                "level": {(k, ti, li): v.value() or 0.0 for (k, _, ti, li), v in model.level.items()},
+                "split": {(k, ti): v.value() or 0.0 for (k, _, ti), v in model.split.items()},
+            }
+        )
     if ro.mode == "myopic":
         assert model is not None and len(open_sets) == len(years) and n_sites == len(open_sets[0])
-        return RolloutResult(years, open_sets, results, factor, discount, model, upgrades_by_year)
+        return RolloutResult(
+            years,
+            open_sets,
+            results,
+            factor,
+            discount,
+            model,
+            upgrades_by_year,
+            _named(points_by_year, capacity),
+            served_by_year if capacity is not None else [],
+        )
     warm = len(open_sets) == len(years)
     # Full foresight, started from the myopic plan (a feasible MIP start): it can only improve on it.
     full = build_rollout_model(instance, spec_for(list(range(len(years))), frozenset()))
@@ -174,6 +235,18 @@ def solve_rollout(
         for k in full.sites:
             if (k, t) in full.upgrade:
                 full.upgrade[k, t].setInitialValue(upgrades_by_year[t].get(k, 0))
+        if capacity is not None:
+            for g in range(len(full.groups)):
+                full.served[g, t].setInitialValue(float(served_by_year[t][full.groups[g]].all()))
+            for (g, k, te), v in full.assign.items():
+                if te == t:
+                    v.setInitialValue(starts[t]["assign"].get((g, k), 0.0))
+            for (k, te, ti, li), v in full.level.items():
+                if te == t:
+                    v.setInitialValue(starts[t]["level"].get((k, ti, li), 1.0 if li == 0 and is_open[k] else 0.0))
+            for (k, te, ti), v in full.split.items():
+                if te == t:
+                    v.setInitialValue(starts[t]["split"].get((k, ti), 0.0))
     result = solve_problem(full.problem, scenario.solver, warm_start=warm)
     start = "started from the myopic plan" if warm else "no myopic start"
     log(f"rollout {years[0]}–{years[-1]} (foresight, {start}): {result.describe()}")
@@ -183,8 +256,23 @@ def solve_rollout(
         for t in range(len(years))
     ]
     return RolloutResult(
-        years, [opened(full, t) for t in range(len(years))], [result], factor, discount, full, upgrades
+        years,
+        [opened(full, t) for t in range(len(years))],
+        [result],
+        factor,
+        discount,
+        full,
+        upgrades,
+        _named([points_of(full, t) for t in range(len(years))], capacity),
+        [served_of(full, t) for t in range(len(years))] if capacity is not None else [],
     )
+
+
+def _named(points_by_year: list[dict[tuple[int, int], int]], capacity: CapacitySpec | None) -> list[dict]:
+    """Points per (site, type name) per year."""
+    if capacity is None:
+        return []
+    return [{(k, capacity.types[ti].name): n for (k, ti), n in pts.items()} for pts in points_by_year]
 
 
 def year_table(
@@ -211,8 +299,18 @@ def year_table(
                 for r in flows["route_nodes"]
             ]
         )
+        if rollout.served_by_year:  # sized hubs: the flows the model serves (a subset of the feasible)
+            served = served & rollout.served_by_year[i]
         new = is_open & ~prev
-        capex = float(instance.site_cost[new].sum())
+        if rollout.chargers_by_year:
+            now, before = rollout.chargers_by_year[i], rollout.chargers_by_year[i - 1] if i else {}
+            added = {t: sum(n - before.get(key, 0) for key, n in now.items() if key[1] == t) for t in TYPES}
+            types = scenario.chargers.types()
+            capex = float((new & ~instance.site_locked).sum()) * scenario.costs.site_fixed_eur
+            capex += sum(added[t] * types[t].capex_eur for t in TYPES)
+        else:
+            added = {t: int(new.sum()) * n for t, n in min_counts(scenario.chargers).items()}
+            capex = float(instance.site_cost[new].sum())
         steps = sum(rollout.upgrades_by_year[i].values()) if rollout.upgrades_by_year else 0
         prev_steps = sum(rollout.upgrades_by_year[i - 1].values()) if rollout.upgrades_by_year and i else 0
         if scenario.grid.enabled:
@@ -224,8 +322,8 @@ def year_table(
                 "year": year,
                 "hubs": int(is_open.sum()),
                 "new_hubs": int(new.sum()),
-                "chargers_added": int(new.sum()) * sum(min_counts(scenario.chargers).values()),
-                "chargers_added_by_type": {t: int(new.sum()) * n for t, n in min_counts(scenario.chargers).items()},
+                "chargers_added": int(sum(added.values())),
+                "chargers_added_by_type": {t: int(n) for t, n in added.items()},
                 "grid_upgrade_mw": steps * scenario.grid.upgrade_step_kw / 1000 if scenario.grid.enabled else 0.0,
                 "capex_eur": capex,
                 "budget_eur": None if budgets is None else budgets[i],

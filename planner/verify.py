@@ -192,6 +192,7 @@ def verify_plan(
     session_time_h: dict[str, float] | None = None,
     grid: GridConfig | None = None,
     chargers: ChargersConfig | None = None,
+    session_factor: float = 1.0,
 ) -> Verification:
     """Check a plan independently of the model that produced it.
 
@@ -225,6 +226,9 @@ def verify_plan(
         sessions, recomputed from the flows' volumes and stop shares, must equal the hub's
         sessions per charger type, each type keeping the M/M/c mean peak-hour wait within the
         target with the hub's points of that type (``session_time_h`` per type).
+    session_factor
+        Sessions per truck/day of flow volume the hubs must take (a rollout's last-year volume
+        factor; 1 otherwise).
     """
     checks: list[Check] = []
     open_ids = set(hubs["site_id"])
@@ -333,7 +337,7 @@ def verify_plan(
         capex += sum(float(hubs[f"chargers_{t}"].sum()) * spec.capex_eur for t, spec in chargers.types().items())
     else:
         capex = float(sum(site_cost[s] for s in new["site_id"] if s in site_cost))
-    sessions = _hub_sessions(flows)
+    sessions = {sid: n * session_factor for sid, n in _hub_sessions(flows).items()}
     if grid is not None:
         capex += float(hubs["grid_upgrade_kw"].sum()) / 1000.0 * grid.upgrade_eur_per_mw
         if "battery_units" in hubs:

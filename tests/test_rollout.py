@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from planner.api import solve_scenario
-from planner.errors import ScenarioError
 from planner.scenario import load_scenario
 from tests.conftest import base_scenario, write_scenario
 
@@ -66,14 +65,54 @@ def test_foresight_is_never_worse_than_myopic(line5: Path) -> None:
     assert fore.verification.passed and myo.verification.passed
 
 
-def test_rollout_with_capacity_is_refused(line5: Path) -> None:
-    with pytest.raises(ScenarioError, match="not supported yet"):
-        solve(
-            line5,
-            {"years": [2026, 2027]},
-            objective={"type": "max_coverage", "max_hubs": 2},
-            capacity={"enabled": True},
-        )
+def sized_rollout(folder: Path, mode: str, budgets: list[float] | None):
+    # Line N0–N1–N2 (see tests/test_capacity.py): a truck N0→N2 charges at N1; one 300 kW point
+    # takes 5 sessions/day at a 10-minute wait, two take 20. 16 trucks/day at 50 % BEV is 8 BEV
+    # trucks; the rollout has 25 % in 2026 (4 trucks: one point) and 50 % in 2028 (8: two points).
+    from tests.conftest import line_network
+
+    line_network(folder, 3)
+    rollout = {"years": [2026, 2028], "bev_share": [0.25, 0.5], "mode": mode}
+    if budgets is not None:
+        rollout["budget_per_year_eur"] = budgets
+    data = base_scenario(
+        folder,
+        flows=["T,N0,N2,16"],
+        objective={"type": "min_cost", "max_hubs": None},
+        rollout=rollout,
+        costs={"site_fixed_eur": 1000.0, "discount_rate": 0.0},
+        chargers={"mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0}, "ccs": {"max_per_hub": 0}},
+        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0},
+        demand={"bev_share": 0.5},
+        output={"maps": False, "tradeoff_points": 0},
+    )
+    return solve_scenario(load_scenario(write_scenario(folder / "s.toml", data)))
+
+
+@pytest.mark.parametrize("mode", ["foresight", "myopic"])
+def test_points_are_added_as_demand_grows(tmp_path: Path, mode: str) -> None:
+    plan = sized_rollout(tmp_path, mode, None)
+    years = plan.summary["years"]
+    assert [r["hubs"] for r in years] == [1, 1]
+    assert [r["chargers_added"] for r in years] == [1, 1]
+    assert [r["capex_eur"] for r in years] == [1100.0, 100.0]
+    hub = plan.hubs.set_index("site_id").loc["N1"]
+    assert hub["chargers"] == 2 and hub["sessions_per_day"] == pytest.approx(8.0)
+    assert hub["expected_wait_min"] <= 10.0 and plan.verification.passed
+
+
+def test_foresight_buys_points_early_when_the_late_budget_is_gone(tmp_path: Path) -> None:
+    # No budget in 2028: the second point must come in 2026 (1,200 EUR). Myopic buys one point
+    # in 2026 and then cannot add the second.
+    (tmp_path / "f").mkdir()
+    (tmp_path / "m").mkdir()
+    plan = sized_rollout(tmp_path / "f", "foresight", [1200.0, 0.0])
+    assert [r["chargers_added"] for r in plan.summary["years"]] == [2, 0]
+    assert [r["capex_eur"] for r in plan.summary["years"]] == [1200.0, 0.0]
+    from planner.errors import InfeasibleError
+
+    with pytest.raises(InfeasibleError, match="year 2028"):
+        sized_rollout(tmp_path / "m", "myopic", [1200.0, 0.0])
 
 
 def test_compare_writes_per_year_kpis(line5: Path) -> None:
@@ -207,3 +246,20 @@ def test_cumulative_budget_limits_all_years_together(line5: Path) -> None:
     assert plan.summary["years"][-1]["hubs"] == 2
     assert sum(r["capex_eur"] for r in plan.summary["years"]) == pytest.approx(2000.0)
     assert "rollout_budget_total" in {c.name for c in plan.verification.checks} and plan.verification.passed
+
+
+def test_a_rollout_that_needs_no_hub_opens_none(tmp_path: Path) -> None:
+    # D (N1→N2, 100 km) needs no charging stop: no site is ever a variable, the plan is empty.
+    from tests.conftest import line_network
+
+    line_network(tmp_path, 5)
+    data = base_scenario(
+        tmp_path,
+        flows=["D,N1,N2,5"],
+        objective={"type": "min_cost", "max_hubs": None},
+        rollout={"years": [2026, 2028]},
+        output={"maps": False, "tradeoff_points": 0},
+    )
+    plan = solve_scenario(load_scenario(write_scenario(tmp_path / "s.toml", data)))
+    assert len(plan.hubs) == 0 and plan.flows["served"].all()
+    assert [r["hubs"] for r in plan.summary["years"]] == [0, 0] and plan.verification.passed

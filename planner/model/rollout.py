@@ -21,6 +21,7 @@ import pulp
 
 from planner.instance import PlanningInstance
 from planner.model.afir import AfirShare, add_share_rows
+from planner.model.capacity import CapacitySpec
 from planner.model.grid import GridSpec
 from planner.model.variables import group_flows
 
@@ -44,6 +45,9 @@ class RolloutSpec:
     fixed_upgrade: dict[int, int] = field(default_factory=dict)
     budget_total_eur: float | None = None
     required_shares: tuple[AfirShare | None, ...] = ()
+    capacity: CapacitySpec | None = None
+    group_volume: np.ndarray | None = None
+    fixed_chargers: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
 @dataclass
@@ -58,6 +62,15 @@ class RolloutModel:
     sites: list[int]
     upgrade: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)
     segment: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)  # AFIR c[e,t]
+    assign: dict[tuple[int, int, int], pulp.LpVariable] = field(default_factory=dict)  # a[g,k,t]
+    level: dict[tuple[int, int, int, int], pulp.LpVariable] = field(default_factory=dict)  # z[k,t,type,level]
+    split: dict[tuple[int, int, int], pulp.LpVariable] = field(default_factory=dict)  # s[k,t,type]
+    session_charge: pulp.LpAffineExpression = field(default_factory=pulp.LpAffineExpression)
+
+    def chargers(self, spec: CapacitySpec, k: int, t: int, ti: int) -> pulp.LpAffineExpression:
+        """Points of type ``ti`` at site ``k`` in year ``t`` (from its size level)."""
+        tl = spec.types[ti]
+        return pulp.lpSum(tl.servers[li] * self.level[k, t, ti, li] for li in range(len(tl.servers)))
 
 
 def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> RolloutModel:
@@ -85,7 +98,11 @@ def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> Rollou
         for g in range(len(groups))
         for t in range(n_years)
     }
-    cost = {k: 0.0 if (locked[k] or k in spec.fixed_open) else float(instance.site_cost[k]) for k in sites}
+    cap = spec.capacity
+    if cap is None:
+        cost = {k: 0.0 if (locked[k] or k in spec.fixed_open) else float(instance.site_cost[k]) for k in sites}
+    else:  # sized hubs: the site here, the points through their levels below
+        cost = {k: 0.0 if (locked[k] or k in spec.fixed_open) else cap.site_fixed_eur for k in sites}
     capex = []
     for t in range(n_years):
         for k in sites:
@@ -93,6 +110,8 @@ def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> Rollou
                 problem += (x[k, t] >= x[k, t - 1], f"stay_open_{k}_{t}")
         new = [cost[k] * (x[k, t] - (x[k, t - 1] if t > 0 else 0)) for k in sites if cost[k] > 0]
         capex.append(pulp.lpSum(new))
+        if cap is not None:
+            continue  # coverage through assignments (below)
         for g, wins in enumerate(group_windows):
             for i, w in enumerate(wins):
                 problem += (pulp.lpSum(x[k, t] for k in w) >= y[g, t], f"cover_g{g}_w{i}_t{t}")
@@ -104,12 +123,12 @@ def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> Rollou
         if share is not None:
             c = add_share_rows(problem, {k: x[k, t] for k in sites}, locked, share, tag=f"_t{t}")
             segment.update({(e, t): var for e, var in c.items()})
+    sized = _add_capacity(problem, spec, x, y, group_windows, sites, capex) if cap is not None else None
     upgrade: dict[tuple[int, int], pulp.LpVariable] = {}
     if spec.grid is not None:
         # Hub power ≤ grid capacity + upgrade steps; steps only once their lead time has passed,
         # never removed, paid in the year they are added.
         grid = spec.grid
-        power = grid.simultaneity * grid.fixed_power_kw
         for t in range(n_years):
             steps = grid.max_steps if spec.upgrade_allowed[t] else 0
             for k in sites:
@@ -117,8 +136,14 @@ def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> Rollou
                 upgrade[k, t] = problem.add_variable(f"upgrade_{k}_{t}", done, max(steps, done), cat=pulp.LpInteger)
                 if t > 0:
                     problem += (upgrade[k, t] >= upgrade[k, t - 1], f"upgrade_stays_{k}_{t}")
+                if cap is None:
+                    power = grid.simultaneity * grid.fixed_power_kw * x[k, t]
+                else:
+                    power = grid.simultaneity * pulp.lpSum(
+                        tl.power_kw * sized.chargers(cap, k, t, ti) for ti, tl in enumerate(cap.types)
+                    )
                 problem += (
-                    power * x[k, t] <= float(grid.available_kw[k]) * x[k, t] + grid.step_kw * upgrade[k, t],
+                    power <= float(grid.available_kw[k]) * x[k, t] + grid.step_kw * upgrade[k, t],
                     f"grid_{k}_{t}",
                 )
                 new_steps = upgrade[k, t] - (upgrade[k, t - 1] if t > 0 else done)
@@ -133,19 +158,25 @@ def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> Rollou
         last = n_years - 1
         problem += (pulp.lpSum(x[k, last] for k in sites if not locked[k]) <= spec.max_hubs, "max_hubs")
     if spec.objective == "max_coverage":
-        total = float(sum(cost.values())) or 1.0
-        eps = 1e-6 * (float(gweight.min()) if len(gweight) else 1.0) / total
+        total = float(sum(cost.values()))
+        if cap is not None:  # points can cost far more than sites
+            total += len(sites) * (cap.max_capex - cap.site_fixed_eur)
+        if spec.grid is not None:
+            total += len(sites) * spec.grid.step_eur * spec.grid.max_steps
+        eps = 1e-6 * (float(gweight.min()) if len(gweight) else 1.0) / (total or 1.0)
+        charge = sized.session_charge if sized is not None else 0
         problem += (
             pulp.lpSum(
                 spec.discount[t] * spec.volume_factor[t] * float(gweight[g]) * y[g, t]
                 for g in range(len(groups))
                 for t in range(n_years)
             )
-            - eps * pulp.lpSum(spec.discount[t] * capex[t] for t in range(n_years)),
+            - eps * (pulp.lpSum(spec.discount[t] * capex[t] for t in range(n_years)) + charge),
             "discounted_served_weight",
         )
     else:
-        problem += (pulp.lpSum(spec.discount[t] * capex[t] for t in range(n_years)), "discounted_capex")
+        charge = sized.session_charge if sized is not None else 0
+        problem += (pulp.lpSum(spec.discount[t] * capex[t] for t in range(n_years)) + charge, "discounted_capex")
         free_weight = float(spec.weight[[w is not None and len(w) == 0 for w in instance.windows]].sum())
         total_weight = float(spec.weight.sum())
         for t in range(n_years):
@@ -159,4 +190,68 @@ def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> Rollou
             else:
                 for g in range(len(groups)):
                     y[g, t].lowBound = 1
-    return RolloutModel(problem, x, y, groups, group_windows, sites, upgrade, segment)
+    model = RolloutModel(problem, x, y, groups, group_windows, sites, upgrade, segment)
+    if sized is not None:
+        model.assign, model.level, model.split = sized.assign, sized.level, sized.split
+    return model
+
+
+def _add_capacity(
+    problem: pulp.LpProblem,
+    spec: RolloutSpec,
+    x: dict[tuple[int, int], pulp.LpVariable],
+    y: dict[tuple[int, int], pulp.LpVariable],
+    group_windows: list[list[tuple[int, ...]]],
+    sites: list[int],
+    capex: list,
+) -> RolloutModel:
+    """Per year: stops assigned to open hubs, points per type sized by queueing levels for that
+    year's sessions (``f_t`` × base volume), points only ever added, paid the year they are added.
+
+    Returns a partial :class:`RolloutModel` holding the assignment, level and split variables.
+    """
+    cap = spec.capacity
+    assert cap is not None and spec.group_volume is not None
+    holder = RolloutModel(problem, x, y, [], group_windows, sites)
+    n_years = len(spec.years)
+    cat = pulp.LpBinary if cap.integer_levels else pulp.LpContinuous
+    cheapest = min(tl.capex_eur for tl in cap.types)
+    for t in range(n_years):
+        f = spec.volume_factor[t]
+        sessions: dict[int, list] = {}
+        for g, wins in enumerate(group_windows):
+            for k in sorted({k for w in wins for k in w}):
+                a = problem.add_variable(f"assign_{g}_{k}_{t}", 0, 1)
+                holder.assign[g, k, t] = a
+                problem += (a <= x[k, t], f"link_{g}_{k}_{t}")
+                sessions.setdefault(k, []).append((a, f * float(spec.group_volume[g])))
+            for i, w in enumerate(wins):
+                problem += (pulp.lpSum(holder.assign[g, k, t] for k in w) >= y[g, t], f"stop_g{g}_w{i}_t{t}")
+        for k in sites:
+            for ti, tl in enumerate(cap.types):
+                for li in range(len(tl.servers)):
+                    holder.level[k, t, ti, li] = problem.add_variable(f"level_{k}_{t}_{tl.name}_{li}", 0, 1, cat=cat)
+                problem += (
+                    pulp.lpSum(holder.level[k, t, ti, li] for li in range(len(tl.servers))) == x[k, t],
+                    f"size_{k}_{t}_{tl.name}",
+                )
+                now = holder.chargers(cap, k, t, ti)
+                before = holder.chargers(cap, k, t - 1, ti) if t > 0 else spec.fixed_chargers.get((k, ti), 0)
+                problem += (now >= before, f"points_stay_{k}_{t}_{tl.name}")
+                capex[t] = capex[t] + tl.capex_eur * (now - before)
+            if k not in sessions:
+                continue
+            demand = pulp.lpSum(v * a for a, v in sessions[k])
+            holder.session_charge += 1e-6 * cheapest * spec.discount[t] * demand  # no needless stops
+            caps = [
+                pulp.lpSum(tl.capacity[li] * holder.level[k, t, ti, li] for li in range(len(tl.servers)))
+                for ti, tl in enumerate(cap.types)
+            ]
+            if len(cap.types) == 1:
+                problem += (demand <= caps[0], f"capacity_{k}_{t}")
+                continue
+            for ti, tl in enumerate(cap.types):
+                holder.split[k, t, ti] = problem.add_variable(f"sessions_{k}_{t}_{tl.name}", 0, None)
+                problem += (holder.split[k, t, ti] <= caps[ti], f"capacity_{k}_{t}_{tl.name}")
+            problem += (demand <= pulp.lpSum(holder.split[k, t, ti] for ti in range(len(cap.types))), f"split_{k}_{t}")
+    return holder
