@@ -1,4 +1,8 @@
-"""Two-stage solve for relaxed charger size levels: an LP bound, then exact sizing on its support.
+"""Charger sizing: queueing size levels per charger type, and the two-stage solve.
+
+:func:`capacity_levels` turns the scenario's catalogue and wait target into size levels per
+offered type (:func:`planner.queueing.size_levels`). :func:`solve_two_stage` is the solve for
+``capacity.size_levels = "relaxed"``: an LP bound, then exact sizing on its support.
 
 Stage 1 solves the linear relaxation of the capacity model (hubs, assignments and size
 levels all continuous). Erlang-C capacity grows faster than linearly in the number of points
@@ -27,15 +31,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pulp
 
+from planner.chargers import offered_types
 from planner.instance import PlanningInstance
 from planner.model import ModelSpec, build_model
 from planner.model.build import PlanningModel
 from planner.model.capacity import CapacitySpec, TypeLevels
 from planner.model.variables import group_weight
-from planner.scenario import SolverConfig
+from planner.queueing import size_levels
+from planner.scenario import Scenario, SolverConfig
 from planner.solve import SolveResult, solve_problem
 
-__all__ = ["hull_levels", "TwoStage", "solve_two_stage"]
+__all__ = ["capacity_levels", "hull_levels", "session_hours", "TwoStage", "solve_two_stage"]
 
 _STAGE1_SHARE = 0.5  # share of the time limit for stage 1; stage 2 gets the rest
 _STAGE2_GAP_SHARE = 0.5  # stage 2's own gap target, as a share of solver.mip_gap
@@ -173,3 +179,33 @@ def _start_from(
                 c2.level[k, ti, li].setInitialValue(1.0 if x1[k] and li == pick else 0.0)
             if (k, ti) in c2.split:
                 c2.split[k, ti].setInitialValue(s_t if x1[k] else 0.0)
+
+
+def session_hours(scenario: Scenario) -> dict[str, float]:
+    """Mean session time per offered charger type (hours)."""
+    return {t.name: t.session_h for t in offered_types(scenario)}
+
+
+def capacity_levels(scenario: Scenario, total_sessions: float) -> CapacitySpec:
+    """Queueing size levels per offered charger type, from its ``min_per_hub`` to ``max_per_hub``."""
+    cap = scenario.capacity
+    types = []
+    for t in offered_types(scenario):
+        levels = size_levels(
+            max(total_sessions * 1.01, 1e-9),  # headroom: the top level still takes all after the margin
+            t.session_h,
+            cap.peak_hour_share,
+            cap.max_wait_min / 60.0,
+            max_servers=t.spec.max_per_hub,
+        )
+        # 0.01 % below the exact Erlang-C capacity: near saturation the wait is steep in the arrival
+        # rate, and the margin absorbs the solver's feasibility tolerance on the session sums.
+        lo = t.spec.min_per_hub
+        kept = [(lv.servers, lv.max_sessions_per_day * (1 - 1e-4)) for lv in levels if lv.servers >= lo]
+        if lo == 0:
+            kept.insert(0, (0, 0.0))
+        elif not kept:  # the smallest allowed pool already takes every session
+            kept = [(lo, total_sessions * 1.01)]
+        servers, capacity = zip(*kept, strict=True)
+        types.append(TypeLevels(t.name, tuple(servers), tuple(capacity), t.spec.capex_eur, t.spec.power_kw))
+    return CapacitySpec(tuple(types), scenario.costs.site_fixed_eur, cap.size_levels == "integer")

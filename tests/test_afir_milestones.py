@@ -21,10 +21,11 @@ import pulp
 import pytest
 
 from planner.afir import measure_spacing, segment_windows
-from planner.api import _rollout_afir_check, solve_scenario
+from planner.api import solve_scenario
 from planner.compliance import new_hub_pool
 from planner.errors import InfeasibleError, ScenarioError
 from planner.model.afir import AfirShare, add_share_rows
+from planner.outputs import rollout_afir_check
 from planner.scenario import load_scenario
 from planner.verify import verify_plan
 from tests.conftest import base_scenario, line_network, write_csv, write_scenario
@@ -227,9 +228,9 @@ def test_rollout_afir_check_reports_the_missed_year() -> None:
         {"year": 2025, "afir_milestone": 2025, "afir_required_share": 0.15, "afir_share": 0.25, "afir_met": True},
         {"year": 2027, "afir_milestone": 2027, "afir_required_share": 0.5, "afir_share": 0.25, "afir_met": False},
     ]
-    check = _rollout_afir_check(rows)
+    check = rollout_afir_check(rows)
     assert not check.passed and "2027" in check.detail and "0.250 < 0.5" in check.detail
-    assert _rollout_afir_check(rows[:2]).passed
+    assert rollout_afir_check(rows[:2]).passed
 
 
 # --- verification ---------------------------------------------------------------------------------------

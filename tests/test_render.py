@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point
 
+from planner.plan import HUB_COLUMNS
 from planner.render import render_comparison, render_run
 
 # ----------------------------------------------------------------- synthetic run folders
@@ -77,21 +78,7 @@ HUBS = [  # site_id, name, node, locked, chargers, power_kw, year, utilisation
     ("S-BER", "Berlin Ring", "DE-BER", False, 5, 3000.0, 2028, 0.33),
     ("S-CPH", "Køge Bugt", "DK-CPH", False, 3, 1200.0, 2028, 0.2),
 ]
-HUB_COLUMNS = [
-    "site_id",
-    "name",
-    "lon",
-    "lat",
-    "node_or_edge",
-    "country",
-    "tier",
-    "locked",
-    "chargers",
-    "cost_eur",
-    "flows_charging",
-    "volume_charging",
-]
-OPTIONAL_HUB_COLUMNS = ["power_kw", "chargers_mcs", "chargers_ccs", "utilisation", "opened_year"]
+OPTIONAL_HUB_COLUMNS = ["power_kw", "utilisation", "opened_year"]
 
 
 def _line(a: tuple[float, float], b: tuple[float, float]) -> LineString:
@@ -197,13 +184,13 @@ def write_run(
             "cost_eur": 0.0 if locked else 250_000.0 * chargers + 1_000_000.0,
             "flows_charging": 1 + j % 3,
             "volume_charging": 50.0 * (len(hubs) - j),
+            "chargers_mcs": chargers // 2,
+            "chargers_ccs": chargers - chargers // 2,
         }
         if optional:
             row.update(
                 {
                     "power_kw": kw,
-                    "chargers_mcs": chargers // 2,
-                    "chargers_ccs": chargers - chargers // 2,
                     "utilisation": util,
                     "opened_year": year,
                 }

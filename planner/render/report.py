@@ -84,12 +84,13 @@ def _kpis(data: RunData) -> str:
     if "total_cost_eur" in s:
         cards.append(("Total cost", st.fmt_eur(s["total_cost_eur"])))
     if "chargers" in data.hubs.columns and len(data.hubs):
-        cards.append(
-            (
-                "Charging points",
-                st.fmt_num(pd.to_numeric(data.hubs["chargers"], errors="coerce").sum()),
-            )
-        )
+        total = st.fmt_num(pd.to_numeric(data.hubs["chargers"], errors="coerce").sum())
+        by_type = [
+            f"{t.upper()} {st.fmt_num(pd.to_numeric(data.hubs[f'chargers_{t}'], errors='coerce').sum())}"
+            for t in ("mcs", "ccs")
+            if f"chargers_{t}" in data.hubs.columns
+        ]
+        cards.append(("Charging points", total + (f" ({', '.join(by_type)})" if by_type else "")))
     if "power_kw" in data.hubs.columns and len(data.hubs):
         mw = pd.to_numeric(data.hubs["power_kw"], errors="coerce").sum() / 1000
         cards.append(("Installed power", f"{st.fmt_num(mw, 1)} MW"))
