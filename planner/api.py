@@ -200,7 +200,7 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     plan.summary["build_seconds"] = round(t_build, 3)
     if two is not None:
         plan.summary["two_stage"] = {
-            "stage1_relaxed_levels": two.stage1.to_dict(),
+            "stage1_relaxation": two.stage1.to_dict(),
             "stage1_hubs": two.hubs_stage1,
             "stage2_exact_levels": two.stage2.to_dict(),
         }

@@ -26,7 +26,7 @@ from planner.model.grid import GridSpec
 from planner.model.rollout import RolloutModel, RolloutSpec, build_rollout_model
 from planner.model.variables import group_flows, group_weight
 from planner.network import Network
-from planner.scenario import Scenario
+from planner.scenario import Scenario, SolverConfig
 from planner.solve import SolveResult, solve_problem
 from planner.verify import HubIndex, simulate_legs
 
@@ -221,7 +221,15 @@ def solve_rollout(
             served_by_year if capacity is not None else [],
         )
     warm = len(open_sets) == len(years)
-    # Full foresight, started from the myopic plan (a feasible MIP start): it can only improve on it.
+    how = "started from the myopic plan"
+    if not warm and capacity is None and grid is None:
+        # The myopic plan failed (e.g. hubs placed for early years do not fit a later AFIR
+        # milestone): try a backward start, last year first, each earlier year within the next.
+        backward = _backward_start(instance, years, budgets, spec_for, scenario.solver, log)
+        if backward is not None:
+            open_sets, warm, how = backward, True, "started from the backward plan"
+    # Full foresight, started from the myopic (or backward) plan, a feasible MIP start: it can
+    # only improve on it.
     full = build_rollout_model(instance, spec_for(list(range(len(years))), frozenset()))
     for t, is_open in enumerate(open_sets if warm else []):
         for k in full.sites:
@@ -248,7 +256,7 @@ def solve_rollout(
                 if te == t:
                     v.setInitialValue(starts[t]["split"].get((k, ti), 0.0))
     result = solve_problem(full.problem, scenario.solver, warm_start=warm)
-    start = "started from the myopic plan" if warm else "no myopic start"
+    start = how if warm else "no start"
     log(f"rollout {years[0]}–{years[-1]} (foresight, {start}): {result.describe()}")
     check(result, "the rollout")
     upgrades = [
@@ -266,6 +274,50 @@ def solve_rollout(
         _named([points_of(full, t) for t in range(len(years))], capacity),
         [served_of(full, t) for t in range(len(years))] if capacity is not None else [],
     )
+
+
+def _backward_start(
+    instance: PlanningInstance,
+    years: tuple[int, ...],
+    budgets: tuple[float | None, ...],
+    spec_for,
+    solver: SolverConfig,
+    log,
+) -> list[np.ndarray] | None:
+    """Nested open sets planned from the last year back, or None if a year has no plan.
+
+    Year ``t`` maximises its own objective within the sites open in ``t+1``, with the budget of
+    years ``≤ t`` together, and spends at least ``capex(S_{t+1}) − budget_{t+1}`` so that what is
+    left for ``t+1`` fits its budget. The result meets every year's budget and requirement,
+    which makes it a MIP start for the foresight model.
+    """
+    from dataclasses import replace
+
+    sets: list[np.ndarray] = [np.zeros(0, dtype=bool)] * len(years)
+    later: np.ndarray | None = None
+    for i in reversed(range(len(years))):
+        base = spec_for([i], frozenset())
+        cum = None if any(b is None for b in budgets[: i + 1]) else float(sum(budgets[: i + 1]))
+        model = build_rollout_model(instance, replace(base, budget_eur=(cum,)))
+        cost = {k: 0.0 if instance.site_locked[k] else float(instance.site_cost[k]) for k in model.sites}
+        if later is not None:
+            for k in model.sites:
+                if not later[k]:
+                    model.open[k, 0].upBound = 0
+            floor = None if budgets[i + 1] is None else float(instance.site_cost[later].sum()) - budgets[i + 1]
+            if floor is not None and floor > 0:
+                model.problem += (pulp.lpSum(c * model.open[k, 0] for k, c in cost.items()) >= floor, "leave_budget")
+        result = solve_problem(model.problem, solver)
+        log(f"rollout {years[i]} (backward start): {result.describe()}")
+        if not result.has_solution:
+            return None
+        is_open = instance.site_locked.copy()
+        for k in model.sites:
+            if (model.open[k, 0].value() or 0.0) > 0.5:
+                is_open[k] = True
+        sets[i] = is_open
+        later = is_open
+    return sets
 
 
 def _named(points_by_year: list[dict[tuple[int, int], int]], capacity: CapacitySpec | None) -> list[dict]:

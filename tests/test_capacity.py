@@ -139,7 +139,7 @@ def test_two_stage_reports_both_stages_and_a_valid_bound(tmp_path: Path) -> None
     )
     two = solve_scenario(load_scenario(write_scenario(tmp_path / "b" / "s.toml", data)))
     s = two.summary
-    assert s["two_stage"]["stage1_relaxed_levels"]["status"] == "optimal"
+    assert s["two_stage"]["stage1_relaxation"]["status"] == "optimal"
     assert s["best_bound"] <= exact.summary["total_cost_eur"] + 1e-6  # the LP bound is below the exact optimum
     assert s["total_cost_eur"] >= exact.summary["total_cost_eur"] - 1e-6
     assert s["mip_gap"] == pytest.approx((s["objective_value"] - s["best_bound"]) / s["objective_value"])

@@ -263,3 +263,32 @@ def test_a_rollout_that_needs_no_hub_opens_none(tmp_path: Path) -> None:
     plan = solve_scenario(load_scenario(write_scenario(tmp_path / "s.toml", data)))
     assert len(plan.hubs) == 0 and plan.flows["served"].all()
     assert [r["hubs"] for r in plan.summary["years"]] == [0, 0] and plan.verification.passed
+
+
+def test_backward_start_when_the_myopic_plan_fails(line5: Path) -> None:
+    # 40 % of the volume in 2026 needs N1 (flow B); 100 % in 2027 needs N1, N2 and N3. Budgets
+    # 2,000 then 1,000 EUR: myopic opens only N1 in 2026 and cannot add two hubs in 2027.
+    # Planned backwards (2027: all three; 2026: two of them, spending ≥ 3,000 − 1,000) the start
+    # is feasible, and foresight opens two hubs in 2026 and the third in 2027.
+    rollout = {"years": [2026, 2027], "budget_per_year_eur": [2000.0, 1000.0], "coverage_target": [0.4, 1.0]}
+    objective = {"type": "min_cost", "max_hubs": None}
+    from planner.errors import InfeasibleError
+
+    with pytest.raises(InfeasibleError, match="year 2027"):
+        solve(line5, {**rollout, "mode": "myopic"}, objective=objective)
+    messages: list[str] = []
+    data = base_scenario(
+        line5,
+        flows=FLOWS,
+        objective=objective,
+        rollout=rollout,
+        costs={"site_fixed_eur": 1000.0, "discount_rate": 0.0},
+        chargers={"mcs": {"capex_eur": 0.0, "min_per_hub": 1, "power_kw": 300.0}},
+        output={"maps": False, "tradeoff_points": 0},
+    )
+    plan = solve_scenario(load_scenario(write_scenario(line5 / "f.toml", data)), log=messages.append)
+    assert any("backward start" in m for m in messages)
+    assert any("foresight, started from the backward plan" in m for m in messages)
+    assert [r["hubs"] for r in plan.summary["years"]] == [2, 3]
+    assert "N1" in set(plan.hubs.loc[plan.hubs["opened_year"] == 2026, "site_id"])
+    assert plan.verification.passed
