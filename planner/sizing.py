@@ -19,7 +19,8 @@ sends it). Stage 2 may close support sites and re-balance flows so hubs fill who
 reported gap is between the stage-2 plan and the stage-1 bound.
 
 Measured on ``europe-2030-capacity`` (2,193 candidates, 4,000 flows): the relaxation's support
-is 126 sites (Σ x = 113.3), and the two stages together take about 80 s on 2 cores.
+is 126 sites (Σ x = 113.3); stage 1 takes about 60 s on 2 cores, stage 2 between 16 s and 200 s
+depending on HiGHS's search path (README).
 """
 
 from __future__ import annotations

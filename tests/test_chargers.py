@@ -10,6 +10,7 @@ keep a 3.7-minute wait at 20 sessions/day.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,18 @@ def test_verifier_fails_a_plan_without_its_buffer(tmp_path: Path) -> None:
         chargers=s.chargers,
     )
     assert "grid_capacity" in {c.name for c in result.failures()}
+
+
+def test_taper_lengthens_the_session_by_the_closed_form() -> None:
+    # 150 kWh from soc 0.05 to 0.80 of 200 kWh at 1,000 kW, tapering above 0.6 to half power at
+    # 100 %: 110 kWh at full power (0.11 h) plus 200/(1000·1.25)·ln(1/(1 − 1.25·0.2)) = 0.04603 h.
+    from planner.chargers import type_session_h
+    from planner.scenario import ChargerType, VehicleConfig
+
+    vehicle = VehicleConfig(
+        battery_kwh=200.0, consumption_kwh_per_km=1.0, soc_min=0.05, soc_max=0.8, soc_start=0.8, soc_arrival_min=0.05
+    )
+    flat = ChargerType(power_kw=1000.0, capex_eur=1.0)
+    tapered = ChargerType(power_kw=1000.0, capex_eur=1.0, taper_soc=0.6, taper_floor=0.5)
+    assert type_session_h(vehicle, flat, 0.0) == pytest.approx(0.15)
+    assert type_session_h(vehicle, tapered, 6.0) == pytest.approx(0.11 + 0.16 * math.log(1 / 0.75) + 0.1)
