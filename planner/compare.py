@@ -25,13 +25,21 @@ KPI_COLUMNS = [
     "hub_count",
     "new_hub_count",
     "total_chargers",
+    "points_mcs",
+    "points_ccs",
+    "power_mw",
     "total_cost_eur",
+    "opex_eur_per_year",
     "total_volume",
     "covered_volume",
     "covered_share",
     "total_truck_km",
     "covered_truck_km",
     "cost_per_served_truck_km_day_eur",
+    "afir_year",
+    "afir_share",
+    "afir_required_share",
+    "afir_met",
     "verified",
 ]
 
@@ -69,6 +77,8 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     for label, d in zip(labels, run_dirs, strict=True):
         s, hubs = _read_run(Path(d))
         served_tkm = s.get("covered_truck_km") or 0.0
+        points = (s.get("chargers") or {}).get("points_by_type") or {}
+        afir = s.get("afir") or {}
         rows.append(
             {
                 "run": label,
@@ -79,7 +89,11 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "hub_count": s.get("hub_count"),
                 "new_hub_count": s.get("new_hub_count"),
                 "total_chargers": s.get("total_chargers"),
+                "points_mcs": points.get("mcs"),
+                "points_ccs": points.get("ccs"),
+                "power_mw": (s.get("chargers") or {}).get("total_power_mw"),
                 "total_cost_eur": s.get("total_cost_eur"),
+                "opex_eur_per_year": (s.get("economics") or {}).get("opex_eur_per_year"),
                 "total_volume": s.get("total_volume"),
                 "covered_volume": s.get("covered_volume"),
                 "covered_share": s.get("covered_share"),
@@ -88,6 +102,10 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "cost_per_served_truck_km_day_eur": (s.get("total_cost_eur") or 0.0) / served_tkm
                 if served_tkm
                 else None,
+                "afir_year": afir.get("year"),
+                "afir_share": afir.get("share"),
+                "afir_required_share": afir.get("required_share"),
+                "afir_met": afir.get("met"),
                 "verified": (s.get("verification") or {}).get("passed"),
             }
         )
@@ -110,7 +128,13 @@ def years_table(run_dirs: list[Path]) -> pd.DataFrame:
     for d in run_dirs:
         summary, _ = _read_run(Path(d))
         for row in summary.get("years") or []:
-            rows.append({"run": Path(d).name, **row})
+            flat = {}
+            for key, value in row.items():  # e.g. chargers_added_by_type → chargers_added_by_type_mcs, ..._ccs
+                if isinstance(value, dict):
+                    flat.update({f"{key}_{k}": v for k, v in value.items()})
+                else:
+                    flat[key] = value
+            rows.append({"run": Path(d).name, **flat})
     return pd.DataFrame(rows)
 
 

@@ -27,6 +27,10 @@ def test_compare_two_runs(line5: Path) -> None:
     assert list(kpis["run"]) == ["hubs1", "hubs3"]
     assert list(kpis["hub_count"]) == [1, 3]
     assert kpis["covered_share"].tolist() == pytest.approx([12 / 28, 1.0])
+    # One MCS point per hub (conftest), 1,000 kW each; AFIR measured in report mode.
+    assert kpis["points_mcs"].tolist() == [1, 3] and kpis["points_ccs"].tolist() == [0, 0]
+    assert kpis["power_mw"].tolist() == pytest.approx([1.0, 3.0])
+    assert kpis["opex_eur_per_year"].tolist() == pytest.approx([0.03 * 1000.0, 0.03 * 3000.0])
     assert set(sites.loc[sites["in_all"], "site_id"]) == {"N1"}
     assert set(sites["site_id"]) == {"N1", "N2", "N3"}
     files = write_comparison(dirs, line5 / "cmp", html=False)

@@ -139,6 +139,7 @@ def test_compare_writes_per_year_kpis(line5: Path) -> None:
     assert (line5 / "cmp" / "kpis_by_year.csv") in files
     assert list(by_year["run"]) == ["foresight", "foresight", "myopic", "myopic"]
     assert list(by_year["year"]) == [2026, 2027, 2026, 2027]
+    assert {"chargers_added_by_type_mcs", "chargers_added_by_type_ccs"} <= set(by_year.columns)
 
 
 def test_foresight_beats_myopic_when_the_best_first_hub_is_a_dead_end(tmp_path: Path) -> None:
