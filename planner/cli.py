@@ -77,7 +77,7 @@ def run(
     gap = "n/a" if s["mip_gap"] is None else f"{s['mip_gap']:.2%}"
     points = s.get("chargers", {})
     by_type = " + ".join(f"{n:,} {t.upper()}" for t, n in points.get("points_by_type", {}).items())
-    pts = f" ({by_type} points, {points['total_power_mw']:,.0f} MW)" if by_type else ""
+    pts = f" ({by_type} points, {points['total_power_mw']:,.1f} MW)" if by_type else ""
     print(
         f"{s['scenario']}: {s['status']} (gap {gap}), {s['hub_count']} hubs{pts}, "
         f"served {s['covered_share']:.1%} of {s['total_volume']:,.1f} trucks/day, "
