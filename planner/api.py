@@ -208,6 +208,8 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         grid_outputs(plan, scenario, sites, model, grid_spec)
     charger_totals(plan, scenario)
     energy = hub_energy_kwh_per_day(network, sites, plan.hubs, plan.flows, scenario.vehicle, scenario.breaks)
+    # Rollouts: the energy of the last planning year (its volume factor × the base volumes).
+    energy = {sid: kwh * session_factor for sid, kwh in energy.items()}
     plan.summary["economics"] = add_economics(plan.hubs, energy, scenario.costs)
     if capacity.enabled:
         hub_queueing(plan, scenario, session_factor)

@@ -293,3 +293,21 @@ def test_backward_start_when_the_myopic_plan_fails(line5: Path) -> None:
     assert [r["hubs"] for r in plan.summary["years"]] == [2, 3]
     assert "N1" in set(plan.hubs.loc[plan.hubs["opened_year"] == 2026, "site_id"])
     assert plan.verification.passed
+
+
+def test_energy_is_that_of_the_last_year(tmp_path: Path) -> None:
+    # 8 BEV trucks/day in the base (16 × 50 %), twice that in 2028 (100 % BEV). Each charges
+    # 100 kWh at N1 (arrives at 0.80 − 100/200 = 0.30, leaves at 0.80): 1,600 kWh/day in 2028.
+    from tests.conftest import line_network
+
+    line_network(tmp_path, 3)
+    data = base_scenario(
+        tmp_path,
+        flows=["T,N0,N2,16"],
+        objective={"type": "min_cost", "max_hubs": None},
+        rollout={"years": [2026, 2028], "bev_share": [0.5, 1.0]},
+        demand={"bev_share": 0.5},
+        output={"maps": False, "tradeoff_points": 0},
+    )
+    plan = solve_scenario(load_scenario(write_scenario(tmp_path / "s.toml", data)))
+    assert plan.hubs.set_index("site_id").loc["N1", "energy_mwh_per_year"] == pytest.approx(1600 * 365 / 1000)
