@@ -242,8 +242,11 @@ def test_grid_upgrade_waits_for_its_lead_time(line5: Path) -> None:
 
 def test_cumulative_budget_limits_all_years_together(line5: Path) -> None:
     # Per-year budgets would allow three hubs; the 2,000 EUR total allows two (N1 for B, N3 for C).
-    plan = solve(line5, {"years": [2026, 2027, 2028], "budget_per_year_eur": [1000.0, 1000.0, 1000.0],
-                         "budget_total_eur": 2000.0}, objective={"type": "max_coverage", "max_hubs": 3})
+    plan = solve(
+        line5,
+        {"years": [2026, 2027, 2028], "budget_per_year_eur": [1000.0, 1000.0, 1000.0], "budget_total_eur": 2000.0},
+        objective={"type": "max_coverage", "max_hubs": 3},
+    )
     assert plan.summary["years"][-1]["hubs"] == 2
     assert sum(r["capex_eur"] for r in plan.summary["years"]) == pytest.approx(2000.0)
     assert "rollout_budget_total" in {c.name for c in plan.verification.checks} and plan.verification.passed
@@ -311,3 +314,40 @@ def test_energy_is_that_of_the_last_year(tmp_path: Path) -> None:
     )
     plan = solve_scenario(load_scenario(write_scenario(tmp_path / "s.toml", data)))
     assert plan.hubs.set_index("site_id").loc["N1", "energy_mwh_per_year"] == pytest.approx(1600 * 365 / 1000)
+
+
+def test_sized_rollout_buys_the_grid_upgrade_when_the_second_point_comes(tmp_path: Path) -> None:
+    # As test_points_are_added_as_demand_grows, with a 500 kW connection at N1: one 300 kW point
+    # fits in 2026, two (600 kW) need one 500 kW upgrade step, energised from 2026 + 2 = 2028.
+    from tests.conftest import line_network
+
+    line_network(tmp_path, 3)
+    data = base_scenario(
+        tmp_path,
+        flows=["T,N0,N2,16"],
+        objective={"type": "min_cost", "max_hubs": None},
+        rollout={"years": [2026, 2028], "bev_share": [0.25, 0.5]},
+        costs={"site_fixed_eur": 1000.0, "discount_rate": 0.0},
+        chargers={"mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0}, "ccs": {"max_per_hub": 0}},
+        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0},
+        grid={
+            "enabled": True,
+            "default_node_kw": 500.0,
+            "default_edge_kw": 0.0,
+            "simultaneity": 1.0,
+            "upgrade_step_kw": 500.0,
+            "upgrade_eur_per_mw": 100.0,
+            "max_upgrade_steps": 2,
+            "start_year": 2026,
+            "plan_year": 2028,
+            "upgrade_lead_time_years": 2,
+        },
+        demand={"bev_share": 0.5},
+        output={"maps": False, "tradeoff_points": 0},
+    )
+    plan = solve_scenario(load_scenario(write_scenario(tmp_path / "s.toml", data)))
+    years = plan.summary["years"]
+    assert [r["grid_upgrade_mw"] for r in years] == [0.0, 0.5]
+    assert [r["capex_eur"] for r in years] == [1100.0, 100.0 + 50.0]
+    hub = plan.hubs.set_index("site_id").loc["N1"]
+    assert hub["chargers"] == 2 and hub["grid_upgrade_kw"] == 500.0 and plan.verification.passed
