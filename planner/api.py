@@ -47,7 +47,7 @@ from planner.rollout import RolloutResult, solve_rollout, year_factors
 from planner.scenario import Scenario, load_scenario
 from planner.sizing import capacity_levels, session_hours, solve_two_stage
 from planner.solve import solve_problem
-from planner.verify import Verification, verify_plan
+from planner.verify import Check, Verification, check_hub_sets, served_by_simulation, verify_plan
 
 __all__ = ["run", "solve_scenario", "default_out_dir"]
 
@@ -213,10 +213,17 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     plan.summary["economics"] = add_economics(plan.hubs, energy, scenario.costs)
     if capacity.enabled:
         hub_queueing(plan, scenario, session_factor)
+    # Plans solved on the side (AFIR reference, trade-off points) are re-simulated too.
+    side_checks: list[Check] = []
+
+    def simulate(open_ids: set[str]) -> np.ndarray:
+        return served_by_simulation(network, sites, flows, open_ids, scenario.vehicle, scenario.breaks)
+
     if scenario.afir.mode != "off":
         afir_outputs(plan, scenario, network, sites)
         if scenario.afir.mode == "enforce" and "milestone" in plan.summary["afir"] and rollout is None:
-            reference = _reference(instance, spec, scenario, log)
+            reference, ref_sets = _reference(instance, spec, scenario, log, simulate)
+            side_checks.append(check_hub_sets("afir_reference_simulated", "reference plan(s)", ref_sets))
             plan.summary["afir"]["reference_without_afir"] = reference
             ref_cost = reference.get("total_cost_eur")
             plan.summary["afir"]["cost_of_compliance_eur"] = (
@@ -225,7 +232,10 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     if rollout is not None:
         rollout_outputs(plan, rollout, scenario, network, sites, flows, instance)
     if scenario.output.tradeoff_points and rollout is None:
-        plan.summary["tradeoff"] = _tradeoff(instance, scenario, plan.summary["new_hub_count"], log)
+        plan.summary["tradeoff"], curve_sets = _tradeoff(
+            instance, scenario, plan.summary["new_hub_count"], log, simulate
+        )
+        side_checks.append(check_hub_sets("tradeoff_simulated", "trade-off point(s)", curve_sets))
     verification = verify_plan(
         network=network,
         sites=sites,
@@ -243,6 +253,7 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         session_factor=session_factor,
         chargers=scenario.chargers,
     )
+    verification = Verification(verification.checks + side_checks)
     if rollout is not None:
         verification = Verification(
             verification.checks
@@ -304,47 +315,65 @@ def grid_model_spec(scenario: Scenario, sites) -> GridSpec:
     )
 
 
-def _reference(instance, spec: ModelSpec, scenario: Scenario, log: Log) -> dict:
-    """The same model without AFIR windows: what compliance costs."""
+def _model_served(model: PlanningModel) -> np.ndarray:
+    """Flows a solved model serves: those needing no stop, and groups with ``y > 0.5``."""
+    served = model.free.copy()
+    for g, y in model.variables.served.items():
+        if (y.value() or 0.0) > 0.5:
+            served[model.variables.groups[g]] = True
+    return served
+
+
+def _open_ids(model: PlanningModel, instance) -> set[str]:
+    is_open = instance.site_locked.copy()
+    for k, x in model.variables.open.items():
+        is_open[k] |= (x.value() or 0.0) > 0.5
+    return {instance.site_ids[k] for k in np.flatnonzero(is_open)}
+
+
+def _reference(instance, spec: ModelSpec, scenario: Scenario, log: Log, simulate) -> tuple[dict, list]:
+    """The same model without AFIR windows: what compliance costs (and its hub set, re-simulated)."""
     model = build_model(instance, replace(spec, required_windows=(), afir_share=None))
     result = solve_problem(model.problem, scenario.solver)
     log(f"reference without AFIR: {result.describe()}")
     if not result.has_solution:
-        return {"status": result.status}
+        return {"status": result.status}, []
     cost = sum(float(instance.site_cost[k]) for k, x in model.variables.open.items() if (x.value() or 0) > 0.5)
     hubs = sum(1 for x in model.variables.open.values() if (x.value() or 0) > 0.5) + int(instance.site_locked.sum())
-    return {"status": result.status, "mip_gap": result.mip_gap, "hub_count": hubs, "total_cost_eur": cost}
+    claimed = [("reference", _model_served(model), simulate(_open_ids(model, instance)))]
+    return {"status": result.status, "mip_gap": result.mip_gap, "hub_count": hubs, "total_cost_eur": cost}, claimed
 
 
-def _tradeoff(instance, scenario: Scenario, new_hubs: int, log: Log) -> list[dict]:
-    """Served share of volume with the best 1…``new_hubs`` new hubs (max coverage, no AFIR)."""
+def _tradeoff(instance, scenario: Scenario, new_hubs: int, log: Log, simulate) -> tuple[list[dict], list]:
+    """Served share of volume with the best 1…``new_hubs`` new hubs (max coverage, no AFIR).
+
+    Each point's hub set is re-simulated: the share reported is the simulated one, and the flows
+    the model claims are checked against it (:func:`planner.verify.check_hub_sets`).
+    """
     n = scenario.output.tradeoff_points
     counts = sorted({max(1, round(new_hubs * i / n)) for i in range(1, n + 1)}) if new_hubs else []
     total = float(instance.volume.sum())
-    points = []
+    points, claimed = [], []
     for p in counts:
         model = build_model(instance, ModelSpec("max_coverage", "volume", max_hubs=p))
         result = solve_problem(model.problem, scenario.solver)
         if not result.has_solution:
             points.append({"hubs": p + int(instance.site_locked.sum()), "new_hubs": p, "status": result.status})
             continue
-        served = model.objective_offset + sum(
-            float(instance.volume[model.variables.groups[g]].sum())
-            for g, y in model.variables.served.items()
-            if (y.value() or 0.0) > 0.5
-        )
+        served = simulate(_open_ids(model, instance))
+        claimed.append((f"{p} new hubs", _model_served(model), served))
         points.append(
             {
                 "hubs": p + int(instance.site_locked.sum()),
                 "new_hubs": p,
-                "covered_share": served / total if total else 0.0,
+                "covered_share": float(instance.volume[served].sum()) / total if total else 0.0,
                 "status": result.status,
                 "mip_gap": result.mip_gap,
             }
         )
     if points:
         log(f"trade-off curve: {len(points)} max-coverage solves")
-    return points
+    return points, claimed
 
 
 def _render(scenario: Scenario) -> Callable[[Path], list[Path]] | None:

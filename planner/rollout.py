@@ -28,7 +28,7 @@ from planner.model.variables import group_flows, group_weight
 from planner.network import Network
 from planner.scenario import Scenario, SolverConfig
 from planner.solve import SolveResult, solve_problem
-from planner.verify import HubIndex, simulate_legs
+from planner.verify import served_by_simulation
 
 __all__ = ["RolloutResult", "solve_rollout", "year_factors", "year_table"]
 
@@ -344,13 +344,7 @@ def year_table(
     budgets = scenario.rollout.budget_per_year_eur
     for i, (year, is_open) in enumerate(zip(rollout.years, rollout.open_by_year, strict=True)):
         ids = {instance.site_ids[k] for k in np.flatnonzero(is_open)}
-        index = HubIndex(network, sites, ids)
-        served = np.array(
-            [
-                simulate_legs(*index.along(list(r)), scenario.vehicle, scenario.breaks).completed
-                for r in flows["route_nodes"]
-            ]
-        )
+        served = served_by_simulation(network, sites, flows, ids, scenario.vehicle, scenario.breaks)
         if rollout.served_by_year:  # sized hubs: the flows the model serves (a subset of the feasible)
             served = served & rollout.served_by_year[i]
         new = is_open & ~prev

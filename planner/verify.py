@@ -27,7 +27,17 @@ from planner.scenario import (
     VehicleConfig,
 )
 
-__all__ = ["Check", "HubIndex", "TripResult", "Verification", "simulate_legs", "simulate_trip", "verify_plan"]
+__all__ = [
+    "Check",
+    "HubIndex",
+    "TripResult",
+    "Verification",
+    "check_hub_sets",
+    "served_by_simulation",
+    "simulate_legs",
+    "simulate_trip",
+    "verify_plan",
+]
 
 _TOL = 1e-7
 
@@ -169,6 +179,37 @@ def simulate_trip(
     """
     hubs, total = HubIndex(network, sites, open_ids).along(route)
     return simulate_legs(hubs, total, vehicle, breaks)
+
+
+def served_by_simulation(
+    network: Network,
+    sites: pd.DataFrame,
+    flows: pd.DataFrame,
+    open_ids: Iterable[str],
+    vehicle: VehicleConfig,
+    breaks: BreaksConfig,
+) -> np.ndarray:
+    """Flows whose trip completes when the truck charges at every open hub it passes."""
+    index = HubIndex(network, sites, set(open_ids))
+    return np.array(
+        [simulate_legs(*index.along(list(r)), vehicle, breaks).completed for r in flows["route_nodes"]], dtype=bool
+    )
+
+
+def check_hub_sets(name: str, what: str, claimed: list[tuple[str, np.ndarray, np.ndarray]]) -> Check:
+    """Every flow a solved side model claims to serve completes its trip by simulation.
+
+    ``claimed``: per hub set, a label, the flows the model serves and the flows the simulation
+    serves with that set.
+    """
+    bad = [f"{label} ({int((model & ~sim).sum())} flow(s))" for label, model, sim in claimed if (model & ~sim).any()]
+    return Check(
+        name,
+        not bad,
+        f"{len(claimed)} {what} re-simulated: every flow the model serves completes its trip"
+        if not bad
+        else f"{what} claim flows their hubs do not serve: {_listing(bad, 3)}",
+    )
 
 
 def _listing(items: Iterable[str], n: int = 5) -> str:

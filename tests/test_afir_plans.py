@@ -42,7 +42,7 @@ def test_enforce_forces_hubs_every_60_km(line5: Path) -> None:
     assert plan.summary["afir"]["reference_without_afir"]["hub_count"] == 0
     assert plan.summary["afir"]["cost_of_compliance_eur"] == pytest.approx(7000.0)
     names = {c.name for c in plan.verification.checks}
-    assert {"afir_spacing", "afir_pools"} <= names and plan.verification.passed
+    assert {"afir_spacing", "afir_pools", "afir_reference_simulated"} <= names and plan.verification.passed
 
 
 def test_enforce_with_weak_pools_is_a_scenario_error(line5: Path) -> None:

@@ -173,3 +173,25 @@ def test_sites_given_by_lon_lat_snap_to_the_nearest_edge(line5: Path) -> None:
     write_csv(line5 / "sites.csv", "site_id,lon,lat", [f"S1,{mid_lon},46.5"])  # ~100 km away
     with pytest.raises(DataError, match="snap_radius_km"):
         build_candidates(net, sc.candidates, sc.network)
+
+
+def test_tradeoff_points_are_re_simulated(line5: Path) -> None:
+    # Best 1, 2, 3 hubs: N1 (B + D = 12), N1 + N3 (B + C + D = 18), N1–N3 (all 28 trucks/day).
+    plan = plan_for(
+        line5, objective={"type": "max_coverage", "max_hubs": 3}, output={"maps": False, "tradeoff_points": 3}
+    )
+    shares = [p["covered_share"] for p in plan.summary["tradeoff"]]
+    assert shares == pytest.approx([12 / 28, 18 / 28, 1.0])
+    check = next(c for c in plan.verification.checks if c.name == "tradeoff_simulated")
+    assert check.passed and check.detail.startswith("3 trade-off point(s) re-simulated")
+
+
+def test_a_side_plan_claiming_an_unserved_flow_fails() -> None:
+    import numpy as np
+
+    from planner.verify import check_hub_sets
+
+    model = np.array([True, True, False])
+    assert check_hub_sets("x", "points", [("p", model, np.array([True, True, True]))]).passed
+    bad = check_hub_sets("x", "points", [("2 new hubs", model, np.array([True, False, False]))])
+    assert not bad.passed and "2 new hubs (1 flow(s))" in bad.detail
