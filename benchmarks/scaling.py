@@ -1,6 +1,6 @@
 """Growing random corridor instances: model size, build and solve time, gap, HiGHS vs CBC.
 
-Usage: ``python benchmarks/scaling.py [--sizes small|all] [--time-limit 120]``
+Usage: ``python benchmarks/scaling.py [--sizes S,M,L,XL] [--solvers highs,cbc] [--time-limit 120]``
 
 Each instance is a random planar corridor graph (Delaunay-like: nearest-neighbour links) of
 ``n`` nodes with 60–160 km edges, candidate points every ``spacing`` km, and ``f`` random OD

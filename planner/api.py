@@ -31,7 +31,7 @@ from planner.model import ModelSpec, build_model
 from planner.model.build import PlanningModel, flow_weight
 from planner.model.capacity import CapacityVariables
 from planner.model.grid import GridSpec, GridVariables
-from planner.model.variables import Variables
+from planner.model.variables import Variables, served_mask
 from planner.network import load_network
 from planner.outputs import (
     afir_outputs,
@@ -142,11 +142,6 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
         if cap_spec is not None:  # sized for the busiest year
             peak = max(year_factors(scenario)[0])
             spec = replace(spec, capacity=capacity_levels(scenario, float(instance.volume.sum()) * peak))
-            if capacity.size_levels == "relaxed":
-                raise ScenarioError(
-                    f"{scenario.name}: capacity.size_levels = 'relaxed' is for single-year plans; use 'integer' "
-                    "with rollout.years."
-                )
         rollout = solve_rollout(
             scenario, instance, required, grid=grid_spec, shares_by_year=shares, capacity=spec.capacity, log=log
         )
@@ -315,15 +310,6 @@ def grid_model_spec(scenario: Scenario, sites) -> GridSpec:
     )
 
 
-def _model_served(model: PlanningModel) -> np.ndarray:
-    """Flows a solved model serves: those needing no stop, and groups with ``y > 0.5``."""
-    served = model.free.copy()
-    for g, y in model.variables.served.items():
-        if (y.value() or 0.0) > 0.5:
-            served[model.variables.groups[g]] = True
-    return served
-
-
 def _open_ids(model: PlanningModel, instance) -> set[str]:
     is_open = instance.site_locked.copy()
     for k, x in model.variables.open.items():
@@ -340,7 +326,13 @@ def _reference(instance, spec: ModelSpec, scenario: Scenario, log: Log, simulate
         return {"status": result.status}, []
     cost = sum(float(instance.site_cost[k]) for k, x in model.variables.open.items() if (x.value() or 0) > 0.5)
     hubs = sum(1 for x in model.variables.open.values() if (x.value() or 0) > 0.5) + int(instance.site_locked.sum())
-    claimed = [("reference", _model_served(model), simulate(_open_ids(model, instance)))]
+    claimed = [
+        (
+            "reference",
+            served_mask(model.free, model.variables.groups, model.variables.served),
+            simulate(_open_ids(model, instance)),
+        )
+    ]
     return {"status": result.status, "mip_gap": result.mip_gap, "hub_count": hubs, "total_cost_eur": cost}, claimed
 
 
@@ -361,7 +353,9 @@ def _tradeoff(instance, scenario: Scenario, new_hubs: int, log: Log, simulate) -
             points.append({"hubs": p + int(instance.site_locked.sum()), "new_hubs": p, "status": result.status})
             continue
         served = simulate(_open_ids(model, instance))
-        claimed.append((f"{p} new hubs", _model_served(model), served))
+        claimed.append(
+            (f"{p} new hubs", served_mask(model.free, model.variables.groups, model.variables.served), served)
+        )
         points.append(
             {
                 "hubs": p + int(instance.site_locked.sum()),

@@ -316,7 +316,7 @@ def _hub_chargers(
                     if (k, ti, li) in cap.level and (cap.level[k, ti, li].value() or 0) > 0.5
                 )
             else:
-                c = next((c for c, cp in zip(tl.servers, tl.capacity, strict=True) if cp >= s_t - 1e-9), tl.servers[-1])
+                c = tl.servers[tl.level_for(s_t)]
             counts[tl.name][j] = c
             split[tl.name][j] = s_t
     return counts, split

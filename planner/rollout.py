@@ -24,7 +24,7 @@ from planner.model.build import flow_weight
 from planner.model.capacity import CapacitySpec
 from planner.model.grid import GridSpec
 from planner.model.rollout import RolloutModel, RolloutSpec, build_rollout_model
-from planner.model.variables import group_flows, group_weight
+from planner.model.variables import group_flows, group_weight, served_mask
 from planner.network import Network
 from planner.scenario import Scenario, SolverConfig
 from planner.solve import SolveResult, solve_problem
@@ -167,12 +167,10 @@ def solve_rollout(
             for ti in range(len(capacity.types))
         }
 
+    free = np.array([w is not None and len(w) == 0 for w in instance.windows], dtype=bool)
+
     def served_of(model: RolloutModel, t: int) -> np.ndarray:
-        served = np.array([w is not None and len(w) == 0 for w in instance.windows], dtype=bool)
-        for g, members in enumerate(model.groups):
-            if (model.served[g, t].value() or 0.0) > 0.5:
-                served[members] = True
-        return served
+        return served_mask(free, model.groups, {g: model.served[g, t] for g in range(len(model.groups))})
 
     open_sets, results = [], []
     fixed: frozenset[int] = frozenset()

@@ -175,7 +175,7 @@ def _start_from(
             shares = [r / sum(raw) for r in raw] if sum(raw) > 0 else [1.0 / len(raw)] * len(raw)
         for ti, tl in enumerate(exact.types):
             s_t = sessions[k] * shares[ti]
-            pick = next((li for li, cp in enumerate(tl.capacity) if cp >= s_t - 1e-9), len(tl.capacity) - 1)
+            pick = tl.level_for(s_t)
             for li in range(len(tl.servers)):
                 c2.level[k, ti, li].setInitialValue(1.0 if x1[k] and li == pick else 0.0)
             if (k, ti) in c2.split:

@@ -17,6 +17,7 @@ level: ``Σ_l z[k,t,l] = x_k`` and ``s[k,t] ≤ Σ_l cap[t,l] z[k,t,l]``. Capex 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,10 @@ class TypeLevels:
     capacity: tuple[float, ...]
     capex_eur: float
     power_kw: float
+
+    def level_for(self, sessions: float) -> int:
+        """Index of the smallest level taking ``sessions`` a day (the largest if none does)."""
+        return next((li for li, cp in enumerate(self.capacity) if cp >= sessions - 1e-9), len(self.capacity) - 1)
 
 
 @dataclass(frozen=True)
@@ -86,45 +91,82 @@ class CapacityVariables:
     hub_sessions: dict[int, pulp.LpAffineExpression]
 
 
+def add_assignments(
+    problem: pulp.LpProblem,
+    group_windows: Sequence[Sequence[tuple[int, ...]]],
+    x: Mapping[int, pulp.LpVariable],
+    y: Mapping[int, pulp.LpVariable],
+    volume: Sequence[float],
+    *,
+    suffix: str = "",
+    stop_suffix: str = "",
+) -> tuple[dict[tuple[int, int], pulp.LpVariable], dict[int, pulp.LpAffineExpression]]:
+    """Stops assigned to open hubs: ``a[g,k] ≤ x_k`` and ``Σ_{k∈W} a[g,k] ≥ y_g`` for every window.
+
+    Returns the assignment variables and each hub's sessions ``Σ_g volume_g a[g,k]``. ``suffix``
+    and ``stop_suffix`` keep names unique when the rows are added once per planning year.
+    """
+    assign: dict[tuple[int, int], pulp.LpVariable] = {}
+    for g, wins in enumerate(group_windows):
+        for k in sorted({k for w in wins for k in w}):
+            assign[g, k] = problem.add_variable(f"assign_{g}_{k}{suffix}", 0, 1)
+            # Disaggregated link (tightens the LP relaxation): charge only at open hubs.
+            problem += (assign[g, k] <= x[k], f"link_{g}_{k}{suffix}")
+        for i, w in enumerate(wins):
+            problem += (pulp.lpSum(assign[g, k] for k in w) >= y[g], f"stop_g{g}_w{i}{stop_suffix}")
+    terms: dict[int, list[tuple[pulp.LpVariable, float]]] = {}
+    for (g, k), a in assign.items():
+        terms.setdefault(k, []).append((a, float(volume[g])))
+    return assign, {k: pulp.lpSum(v * a for a, v in ts) for k, ts in terms.items()}
+
+
+def add_hub_sizing(
+    problem: pulp.LpProblem,
+    spec: CapacitySpec,
+    k: int,
+    x_k: pulp.LpVariable,
+    demand: pulp.LpAffineExpression | None,
+    *,
+    tag: str = "",
+) -> tuple[dict[tuple[int, int], pulp.LpVariable], dict[int, pulp.LpVariable]]:
+    """Size levels of every type at hub ``k`` (``Σ_l z = x_k``) and, with sessions, the capacity rows.
+
+    Returns the level variables by ``(type, level)`` and the per-type session variables by type
+    (none with a single type). ``tag`` keeps names unique per planning year.
+    """
+    cat = pulp.LpBinary if spec.integer_levels else pulp.LpContinuous
+    level: dict[tuple[int, int], pulp.LpVariable] = {}
+    type_cap = []
+    for ti, tl in enumerate(spec.types):
+        for li in range(len(tl.servers)):
+            level[ti, li] = problem.add_variable(f"level_{k}{tag}_{tl.name}_{li}", 0, 1, cat=cat)
+        problem += (pulp.lpSum(level[ti, li] for li in range(len(tl.servers))) == x_k, f"size_{k}{tag}_{tl.name}")
+        type_cap.append(pulp.lpSum(tl.capacity[li] * level[ti, li] for li in range(len(tl.servers))))
+    split: dict[int, pulp.LpVariable] = {}
+    if demand is None:
+        return level, split
+    if len(spec.types) == 1:
+        problem += (demand <= type_cap[0], f"capacity_{k}{tag}")
+        return level, split
+    for ti, tl in enumerate(spec.types):
+        split[ti] = problem.add_variable(f"sessions_{k}{tag}_{tl.name}", 0, None)
+        problem += (split[ti] <= type_cap[ti], f"capacity_{k}{tag}_{tl.name}")
+    problem += (demand <= pulp.lpSum(split.values()), f"split_{k}{tag}")
+    return level, split
+
+
 def add_capacity(
     problem: pulp.LpProblem, variables: Variables, group_volume: np.ndarray, spec: CapacitySpec
 ) -> CapacityVariables:
     """Add assignment, level and capacity constraints; return the new variables."""
     x = variables.open
-    assign: dict[tuple[int, int], pulp.LpVariable] = {}
-    for g, wins in enumerate(variables.group_windows):
-        y = variables.served[g]
-        for k in sorted({k for w in wins for k in w}):
-            assign[g, k] = problem.add_variable(f"assign_{g}_{k}", 0, 1)
-            # Disaggregated link (tightens the LP relaxation): charge only at open hubs.
-            problem += (assign[g, k] <= x[k], f"link_{g}_{k}")
-        for i, w in enumerate(wins):
-            problem += (pulp.lpSum(assign[g, k] for k in w) >= y, f"stop_g{g}_w{i}")
-    cat = pulp.LpBinary if spec.integer_levels else pulp.LpContinuous
+    assign, hub_sessions = add_assignments(problem, variables.group_windows, x, variables.served, group_volume)
     level: dict[tuple[int, int, int], pulp.LpVariable] = {}
     split: dict[tuple[int, int], pulp.LpVariable] = {}
-    sessions: dict[int, list[tuple[pulp.LpVariable, float]]] = {}
-    hub_sessions: dict[int, pulp.LpAffineExpression] = {}
-    for (g, k), a in assign.items():
-        sessions.setdefault(k, []).append((a, float(group_volume[g])))
     for k in sorted(x):
-        type_cap = []
-        for ti, tl in enumerate(spec.types):
-            for li in range(len(tl.servers)):
-                level[k, ti, li] = problem.add_variable(f"level_{k}_{tl.name}_{li}", 0, 1, cat=cat)
-            problem += (pulp.lpSum(level[k, ti, li] for li in range(len(tl.servers))) == x[k], f"size_{k}_{tl.name}")
-            type_cap.append(pulp.lpSum(tl.capacity[li] * level[k, ti, li] for li in range(len(tl.servers))))
-        if k not in sessions:
-            continue
-        demand = pulp.lpSum(v * a for a, v in sessions[k])
-        hub_sessions[k] = demand
-        if len(spec.types) == 1:
-            problem += (demand <= type_cap[0], f"capacity_{k}")
-            continue
-        for ti, tl in enumerate(spec.types):
-            split[k, ti] = problem.add_variable(f"sessions_{k}_{tl.name}", 0, None)
-            problem += (split[k, ti] <= type_cap[ti], f"capacity_{k}_{tl.name}")
-        problem += (demand <= pulp.lpSum(split[k, ti] for ti in range(len(spec.types))), f"split_{k}")
+        lv, sp = add_hub_sizing(problem, spec, k, x[k], hub_sessions.get(k))
+        level.update({(k, ti, li): v for (ti, li), v in lv.items()})
+        split.update({(k, ti): v for ti, v in sp.items()})
     total = pulp.lpSum(float(group_volume[g]) * a for (g, _), a in assign.items())
     return CapacityVariables(assign=assign, level=level, split=split, sessions=total, hub_sessions=hub_sessions)
 

@@ -21,7 +21,7 @@ import pulp
 
 from planner.instance import PlanningInstance
 from planner.model.afir import AfirShare, add_share_rows
-from planner.model.capacity import CapacitySpec
+from planner.model.capacity import CapacitySpec, add_assignments, add_hub_sizing
 from planner.model.grid import GridSpec
 from planner.model.variables import group_flows
 
@@ -214,44 +214,28 @@ def _add_capacity(
     assert cap is not None and spec.group_volume is not None
     holder = RolloutModel(problem, x, y, [], group_windows, sites)
     n_years = len(spec.years)
-    cat = pulp.LpBinary if cap.integer_levels else pulp.LpContinuous
     cheapest = min(tl.capex_eur for tl in cap.types)
     for t in range(n_years):
         f = spec.volume_factor[t]
-        sessions: dict[int, list] = {}
-        for g, wins in enumerate(group_windows):
-            for k in sorted({k for w in wins for k in w}):
-                a = problem.add_variable(f"assign_{g}_{k}_{t}", 0, 1)
-                holder.assign[g, k, t] = a
-                problem += (a <= x[k, t], f"link_{g}_{k}_{t}")
-                sessions.setdefault(k, []).append((a, f * float(spec.group_volume[g])))
-            for i, w in enumerate(wins):
-                problem += (pulp.lpSum(holder.assign[g, k, t] for k in w) >= y[g, t], f"stop_g{g}_w{i}_t{t}")
+        assign, demand = add_assignments(
+            problem,
+            group_windows,
+            {k: x[k, t] for k in sites},
+            {g: y[g, t] for g in range(len(group_windows))},
+            f * np.asarray(spec.group_volume, dtype=float),
+            suffix=f"_{t}",
+            stop_suffix=f"_t{t}",
+        )
+        holder.assign.update({(g, k, t): a for (g, k), a in assign.items()})
         for k in sites:
+            level, split = add_hub_sizing(problem, cap, k, x[k, t], demand.get(k), tag=f"_{t}")
+            holder.level.update({(k, t, ti, li): v for (ti, li), v in level.items()})
+            holder.split.update({(k, t, ti): v for ti, v in split.items()})
             for ti, tl in enumerate(cap.types):
-                for li in range(len(tl.servers)):
-                    holder.level[k, t, ti, li] = problem.add_variable(f"level_{k}_{t}_{tl.name}_{li}", 0, 1, cat=cat)
-                problem += (
-                    pulp.lpSum(holder.level[k, t, ti, li] for li in range(len(tl.servers))) == x[k, t],
-                    f"size_{k}_{t}_{tl.name}",
-                )
                 now = holder.chargers(cap, k, t, ti)
                 before = holder.chargers(cap, k, t - 1, ti) if t > 0 else spec.fixed_chargers.get((k, ti), 0)
                 problem += (now >= before, f"points_stay_{k}_{t}_{tl.name}")
                 capex[t] = capex[t] + tl.capex_eur * (now - before)
-            if k not in sessions:
-                continue
-            demand = pulp.lpSum(v * a for a, v in sessions[k])
-            holder.session_charge += 1e-6 * cheapest * spec.discount[t] * demand  # no needless stops
-            caps = [
-                pulp.lpSum(tl.capacity[li] * holder.level[k, t, ti, li] for li in range(len(tl.servers)))
-                for ti, tl in enumerate(cap.types)
-            ]
-            if len(cap.types) == 1:
-                problem += (demand <= caps[0], f"capacity_{k}_{t}")
-                continue
-            for ti, tl in enumerate(cap.types):
-                holder.split[k, t, ti] = problem.add_variable(f"sessions_{k}_{t}_{tl.name}", 0, None)
-                problem += (holder.split[k, t, ti] <= caps[ti], f"capacity_{k}_{t}_{tl.name}")
-            problem += (demand <= pulp.lpSum(holder.split[k, t, ti] for ti in range(len(cap.types))), f"split_{k}_{t}")
+            if k in demand:
+                holder.session_charge += 1e-6 * cheapest * spec.discount[t] * demand[k]  # no needless stops
     return holder

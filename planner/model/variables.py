@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,3 +76,12 @@ def make_variables(
 def group_weight(instance: PlanningInstance, groups: list[list[int]], weight: np.ndarray) -> np.ndarray:
     """Sum a per-flow weight over each group."""
     return np.array([weight[g].sum() for g in groups], dtype=float)
+
+
+def served_mask(free: np.ndarray, groups: list[list[int]], served: Mapping[int, pulp.LpVariable]) -> np.ndarray:
+    """Flows a solved model serves: those needing no stop (``free``) and groups with ``y > 0.5``."""
+    out = free.copy()
+    for g, y in served.items():
+        if (y.value() or 0.0) > 0.5:
+            out[groups[g]] = True
+    return out
