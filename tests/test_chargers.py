@@ -87,20 +87,7 @@ def test_verifier_recomputes_the_queue_per_type(tmp_path: Path) -> None:
     hubs = plan.hubs.copy()
     hubs["sessions_mcs"], hubs["sessions_ccs"] = 45.0, 5.0  # one MCS point cannot take 45/day
     s = plan.scenario
-    result = verify_plan(
-        network=plan.network,
-        sites=_sites(plan),
-        hubs=hubs,
-        flows=plan.flows,
-        vehicle=s.vehicle,
-        breaks=s.breaks,
-        objective=s.objective,
-        site_cost={},
-        costs=s.costs,
-        capacity=s.capacity,
-        session_time_h={"mcs": 0.15, "ccs": 0.375},
-        chargers=s.chargers,
-    )
+    result = reverify(plan, hubs, site_cost={}, capacity=s.capacity, session_time_h={"mcs": 0.15, "ccs": 0.375})
     bad = {c.name: c for c in result.failures()}
     assert "hub_queueing" in bad and "N1 mcs" in bad["hub_queueing"].detail
 
@@ -110,6 +97,23 @@ def _sites(plan):
 
     s = plan.scenario
     return build_candidates(plan.network, s.candidates, s.network)
+
+
+def reverify(plan, hubs, **checks):
+    """The verifier on a plan's scenario and flows with tampered ``hubs``."""
+    s = plan.scenario
+    return verify_plan(
+        network=plan.network,
+        sites=_sites(plan),
+        hubs=hubs,
+        flows=plan.flows,
+        vehicle=s.vehicle,
+        breaks=s.breaks,
+        objective=s.objective,
+        costs=s.costs,
+        chargers=s.chargers,
+        **checks,
+    )
 
 
 def test_old_single_type_keys_say_where_they_went(tmp_path: Path) -> None:
@@ -194,19 +198,7 @@ def test_verifier_fails_a_plan_without_its_buffer(tmp_path: Path) -> None:
     hubs = plan.hubs.copy()
     hubs["battery_units"] = 0
     s = plan.scenario
-    result = verify_plan(
-        network=plan.network,
-        sites=_sites(plan),
-        hubs=hubs,
-        flows=plan.flows,
-        vehicle=s.vehicle,
-        breaks=s.breaks,
-        objective=s.objective,
-        site_cost={"N1": 1100.0},
-        costs=s.costs,
-        grid=s.grid,
-        chargers=s.chargers,
-    )
+    result = reverify(plan, hubs, site_cost={"N1": 1100.0}, grid=s.grid)
     assert "grid_capacity" in {c.name for c in result.failures()}
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from planner.api import solve_scenario
+from planner.errors import ScenarioError
 from planner.scenario import load_scenario
 from tests.conftest import base_scenario, write_scenario
 
@@ -65,7 +66,7 @@ def test_foresight_is_never_worse_than_myopic(line5: Path) -> None:
     assert fore.verification.passed and myo.verification.passed
 
 
-def sized_rollout(folder: Path, mode: str, budgets: list[float] | None):
+def sized_rollout(folder: Path, mode: str, budgets: list[float] | None, **sections):
     # Line N0–N1–N2 (see tests/test_capacity.py): a truck N0→N2 charges at N1; one 300 kW point
     # takes 5 sessions/day at a 10-minute wait, two take 20. 16 trucks/day at 50 % BEV is 8 BEV
     # trucks; the rollout has 25 % in 2026 (4 trucks: one point) and 50 % in 2028 (8: two points).
@@ -85,6 +86,7 @@ def sized_rollout(folder: Path, mode: str, budgets: list[float] | None):
         capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0},
         demand={"bev_share": 0.5},
         output={"maps": False, "tradeoff_points": 0},
+        **sections,
     )
     return solve_scenario(load_scenario(write_scenario(folder / "s.toml", data)))
 
@@ -319,6 +321,27 @@ def test_energy_is_that_of_the_last_year(tmp_path: Path) -> None:
 def test_sized_rollout_buys_the_grid_upgrade_when_the_second_point_comes(tmp_path: Path) -> None:
     # As test_points_are_added_as_demand_grows, with a 500 kW connection at N1: one 300 kW point
     # fits in 2026, two (600 kW) need one 500 kW upgrade step, energised from 2026 + 2 = 2028.
+    grid = {
+        "enabled": True,
+        "default_node_kw": 500.0,
+        "default_edge_kw": 0.0,
+        "simultaneity": 1.0,
+        "upgrade_step_kw": 500.0,
+        "upgrade_eur_per_mw": 100.0,
+        "max_upgrade_steps": 2,
+        "start_year": 2026,
+        "plan_year": 2028,
+        "upgrade_lead_time_years": 2,
+    }
+    plan = sized_rollout(tmp_path, "foresight", None, grid=grid)
+    years = plan.summary["years"]
+    assert [r["grid_upgrade_mw"] for r in years] == [0.0, 0.5]
+    assert [r["capex_eur"] for r in years] == [1100.0, 100.0 + 50.0]
+    hub = plan.hubs.set_index("site_id").loc["N1"]
+    assert hub["chargers"] == 2 and hub["grid_upgrade_kw"] == 500.0 and plan.verification.passed
+
+
+def test_relaxed_size_levels_are_refused_in_rollouts(tmp_path: Path) -> None:
     from tests.conftest import line_network
 
     line_network(tmp_path, 3)
@@ -326,28 +349,9 @@ def test_sized_rollout_buys_the_grid_upgrade_when_the_second_point_comes(tmp_pat
         tmp_path,
         flows=["T,N0,N2,16"],
         objective={"type": "min_cost", "max_hubs": None},
-        rollout={"years": [2026, 2028], "bev_share": [0.25, 0.5]},
-        costs={"site_fixed_eur": 1000.0, "discount_rate": 0.0},
-        chargers={"mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0}, "ccs": {"max_per_hub": 0}},
-        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0},
-        grid={
-            "enabled": True,
-            "default_node_kw": 500.0,
-            "default_edge_kw": 0.0,
-            "simultaneity": 1.0,
-            "upgrade_step_kw": 500.0,
-            "upgrade_eur_per_mw": 100.0,
-            "max_upgrade_steps": 2,
-            "start_year": 2026,
-            "plan_year": 2028,
-            "upgrade_lead_time_years": 2,
-        },
-        demand={"bev_share": 0.5},
+        rollout={"years": [2026, 2028]},
+        capacity={"enabled": True, "size_levels": "relaxed"},
         output={"maps": False, "tradeoff_points": 0},
     )
-    plan = solve_scenario(load_scenario(write_scenario(tmp_path / "s.toml", data)))
-    years = plan.summary["years"]
-    assert [r["grid_upgrade_mw"] for r in years] == [0.0, 0.5]
-    assert [r["capex_eur"] for r in years] == [1100.0, 100.0 + 50.0]
-    hub = plan.hubs.set_index("site_id").loc["N1"]
-    assert hub["chargers"] == 2 and hub["grid_upgrade_kw"] == 500.0 and plan.verification.passed
+    with pytest.raises(ScenarioError, match="'relaxed' is for single-year plans; use 'integer'"):
+        solve_scenario(load_scenario(write_scenario(tmp_path / "s.toml", data)))
