@@ -1027,6 +1027,17 @@ def _minimal(sets: Sequence[frozenset[str]]) -> list[int]:
     return kept
 
 
+def _tier_setup(network: Network, sites: pd.DataFrame, year: int, tier: str, end_fraction: float) -> tuple:
+    """Checked tier and end fraction, the milestone's spacing, the tier's arc system, the sites
+    placed on it, and the spacing with its float tolerance (shared by the window builders)."""
+    tier = _check_tiers((tier,))[0]
+    end_fraction = _check_end_fraction(end_fraction)
+    spacing = milestone_for(year).requirement(tier).max_spacing_km
+    system = _system(network, _SCOPE[tier])
+    arc_sites, node_sites, _ = _place_sites(network, sites, system)
+    return tier, end_fraction, spacing, system, arc_sites, node_sites, spacing + _TOL * max(1.0, spacing)
+
+
 def spacing_windows(
     network: Network,
     sites: pd.DataFrame,
@@ -1062,12 +1073,9 @@ def spacing_windows(
         Minimal, deduplicated windows (``site_sets`` gives the plain tuples) and, separately, the
         checkpoints no candidate can serve.
     """
-    tier = _check_tiers((tier,))[0]
-    end_fraction = _check_end_fraction(end_fraction)
-    spacing = milestone_for(year).requirement(tier).max_spacing_km
-    system = _system(network, _SCOPE[tier])
-    arc_sites, node_sites, _ = _place_sites(network, sites, system)
-    limit = spacing + _TOL * max(1.0, spacing)
+    tier, end_fraction, spacing, system, arc_sites, node_sites, limit = _tier_setup(
+        network, sites, year, tier, end_fraction
+    )
     found: dict[frozenset[str], SpacingWindow] = {}
     empty: list[SpacingWindow] = []
 
@@ -1237,12 +1245,9 @@ def segment_windows(
     TierSegments
         Segments in arc order, with their windows and uncoverable checkpoints.
     """
-    tier = _check_tiers((tier,))[0]
-    end_fraction = _check_end_fraction(end_fraction)
-    spacing = milestone_for(year).requirement(tier).max_spacing_km
-    system = _system(network, _SCOPE[tier])
-    arc_sites, node_sites, _ = _place_sites(network, sites, system)
-    limit = spacing + _TOL * max(1.0, spacing)
+    tier, end_fraction, spacing, system, arc_sites, node_sites, limit = _tier_setup(
+        network, sites, year, tier, end_fraction
+    )
     bound = limit - _TOL  # zone depth: points an unserved point can lie beyond the segment
     searches: dict[tuple[int, bool], tuple[dict[str, float], float]] = {}
 
