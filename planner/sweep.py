@@ -267,9 +267,9 @@ def _set_dotted(raw: dict[str, Any], key: str, value: Any) -> None:
 
 
 def _path_keys() -> dict[str, tuple[str, ...]]:
-    from planner import scenario as scenario_module
+    from planner.scenario import PATH_KEYS
 
-    return dict(getattr(scenario_module, "_PATH_KEYS", {}))
+    return dict(PATH_KEYS)
 
 
 def _resolve_path_value(key: str, value: Any, root: Path) -> Any:
@@ -307,14 +307,14 @@ def _scenario_hash(scenario: Scenario, cache: dict[Path, str]) -> str:
 
 
 def _base_raw(base: Scenario | str | Path, source: str) -> tuple[dict[str, Any], Path | None]:
-    from planner.scenario import _load_raw
+    from planner.scenario import load_raw
 
     if isinstance(base, Scenario):
         return base.model_dump(mode="json"), None
     path = Path(base)
     if not path.is_file():
         raise ScenarioError(f"{source}: base scenario {path} does not exist; fix 'base' (relative to the sweep file).")
-    raw = _load_raw(path, ())
+    raw = load_raw(path, ())
     scenario_from_dict(copy.deepcopy(raw), source=str(path))  # the base on its own names its own file in errors
     return raw, path.resolve()
 

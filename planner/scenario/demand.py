@@ -1,0 +1,62 @@
+"""Truck origin-destination demand: ``[demand]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+
+from planner.scenario.base import Bool, Int, Num, _Section, _unit
+
+
+class DemandConfig(_Section):
+    """Truck origin-destination flows."""
+
+    flows: Path | None = Field(
+        None, description="CSV of flows (origin, destination, volume [trucks/day], optional id)."
+    )
+    zones: Path | None = Field(
+        None,
+        description="CSV of freight zones for the gravity model (used when 'flows' is not set).",
+    )
+    total_trucks_per_day: Num = Field(
+        1_237_300.0,
+        gt=0,
+        json_schema_extra=_unit("trucks/day"),
+        description="Gravity model scale: heavy-truck trips per day summed over all ordered node pairs at "
+        "least min_trip_km apart, before the max_flows cut (default: calibrated to Eurostat road "
+        "freight, see data/README.md).",
+    )
+    distance_decay: Num = Field(
+        2.85,
+        ge=0,
+        le=5,
+        json_schema_extra=_unit("1"),
+        description="Gravity model power-law exponent β in T_ij ∝ W_i W_j d_ij^-β (default: calibrated "
+        "to Eurostat tonne-km by distance class, see data/README.md).",
+    )
+    min_trip_km: Num = Field(
+        200.0,
+        ge=0,
+        json_schema_extra=_unit("km"),
+        description="Only gravity trips at least this long are kept (trips needing public charging).",
+    )
+    max_flows: Int | None = Field(None, gt=0, description="Keep only the largest gravity flows (deterministic).")
+    bev_share: Num = Field(
+        1.0,
+        gt=0,
+        le=1,
+        json_schema_extra=_unit("share"),
+        description="Share of the truck volume that is battery-electric; volumes are multiplied by it.",
+    )
+    round_trip: Bool = Field(
+        False,
+        description="Route each flow as a round trip origin→destination→origin (the classic "
+        "flow-refuelling assumption); the truck must get back to the origin.",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DemandConfig:
+        if self.flows is None and self.zones is None:
+            raise ValueError("give either 'flows' (a flows CSV) or 'zones' (gravity model)")
+        return self

@@ -1,0 +1,160 @@
+"""Loading scenario files: TOML, ``extends`` inheritance, relative paths, one-line errors.
+
+Relative paths in a file are resolved against the folder of the file that names them, so a
+scenario that ``extends`` a base in another folder keeps the base's data paths working.
+Unknown keys are rejected with the nearest valid key as a hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from planner.errors import ScenarioError
+from planner.scenario.root import Scenario
+
+__all__ = ["load_scenario", "scenario_from_dict", "load_raw", "PATH_KEYS", "MAX_EXTENDS"]
+
+#: Longest chain of ``extends`` followed (a guard against runaway chains, not a design limit).
+MAX_EXTENDS = 32
+
+
+# Keys that hold file paths, resolved against the folder of the file that sets them.
+PATH_KEYS: dict[str, tuple[str, ...]] = {
+    "network": ("nodes", "edges", "gpkg"),
+    "candidates": ("sites",),
+    "demand": ("flows", "zones"),
+    "grid": ("capacity_file",),
+}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ScenarioError(f"{path}: scenario file not found; check the path.")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8.") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror}); check the file's permissions.") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML ({exc}); fix the syntax.") from None
+
+
+def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
+    for section, keys in PATH_KEYS.items():
+        table = raw.get(section)
+        if not isinstance(table, dict):
+            continue
+        for key in keys:
+            value = table.get(key)
+            if isinstance(value, str) and not Path(value).is_absolute():
+                table[key] = str((base / value).resolve())
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_raw(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    path = path.resolve()
+    if len(seen) >= MAX_EXTENDS:
+        raise ScenarioError(
+            f"{seen[0]}: 'extends' chain longer than {MAX_EXTENDS} files (at {path.name}); flatten the chain."
+        )
+    if path in seen:
+        chain = " → ".join(p.name for p in (*seen, path))
+        raise ScenarioError(f"{seen[-1]}: 'extends' forms a cycle ({chain}); remove one link.")
+    raw = _read_toml(path)
+    _resolve_paths(raw, path.parent)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: 'extends' must be a file name string.")
+    parent_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
+    if not parent_path.is_file():
+        raise ScenarioError(f"{path}: 'extends' names {parent_path}, which does not exist; fix the path.")
+    base = load_raw(parent_path, (*seen, path))
+    return _merge(base, raw)
+
+
+def _model_for(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = Scenario
+    for part in loc:
+        if model is None or not isinstance(part, str) or part not in model.model_fields:
+            return model
+        annotation = model.model_fields[part].annotation
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return model
+
+
+def _format_error(err: dict[str, Any], source: str) -> str:
+    loc = tuple(err["loc"])
+    field = ".".join(str(p) for p in loc) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        parent = _model_for(loc[:-1])
+        valid = sorted(parent.model_fields) if parent else []
+        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(valid)}"
+        return f"{source}: unknown key '{field}'; {hint}"
+    if err["type"] == "missing":
+        return f"{source}: missing required key '{field}'; add it (see `planner schema`)."
+    msg = err["msg"].removeprefix("Value error, ")
+    got = err.get("input")
+    got_txt = "" if isinstance(got, dict) else f" (got {got!r})"
+    return f"{source}: '{field}': {msg}{got_txt}; fix the value (see `planner schema`)."
+
+
+def scenario_from_dict(raw: dict[str, Any], *, source: str = "<scenario>") -> Scenario:
+    """Validate a raw scenario mapping.
+
+    Parameters
+    ----------
+    raw
+        Parsed TOML content (paths already resolved).
+    source
+        Name of the file, used in error messages.
+
+    Raises
+    ------
+    ScenarioError
+        With one line naming the file, the field and the fix.
+    """
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = _format_error(errors[0], source)
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise ScenarioError(first + more) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario TOML file, following ``extends``.
+
+    Parameters
+    ----------
+    path
+        The scenario file.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario, with data paths made absolute.
+    """
+    path = Path(path)
+    raw = load_raw(path, ())
+    return scenario_from_dict(raw, source=str(path))

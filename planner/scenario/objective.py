@@ -1,0 +1,42 @@
+"""What the optimisation pursues: ``[objective]``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from planner.scenario.base import Int, Num, _Section, _unit
+
+
+class ObjectiveConfig(_Section):
+    """What the optimisation pursues."""
+
+    type: Literal["max_coverage", "min_cost"] = Field(
+        "max_coverage",
+        description="max_coverage: serve as much as possible within max_hubs/budget_eur. "
+        "min_cost: cheapest plan reaching coverage_target (or serving all servable flows).",
+    )
+    metric: Literal["volume", "truck_km"] = Field(
+        "volume", description="Coverage is measured in trucks/day (volume) or truck-km/day."
+    )
+    max_hubs: Int | None = Field(None, ge=0, description="Upper limit on new hubs (locked existing hubs do not count).")
+    budget_eur: Num | None = Field(
+        None, ge=0, json_schema_extra=_unit("EUR"), description="Upper limit on the capex of new hubs."
+    )
+    coverage_target: Num | None = Field(
+        None,
+        gt=0,
+        le=1,
+        json_schema_extra=_unit("share of total"),
+        description="min_cost only: share of the total (volume or truck-km, per metric) that "
+        "must be served. Unset: every servable flow must be served.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ObjectiveConfig:
+        if self.type == "max_coverage" and self.max_hubs is None and self.budget_eur is None:
+            raise ValueError("max_coverage needs 'max_hubs' and/or 'budget_eur'")
+        if self.type == "max_coverage" and self.coverage_target is not None:
+            raise ValueError("'coverage_target' applies to min_cost only")
+        return self

@@ -1,0 +1,60 @@
+"""The complete scenario: one field per section."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from planner.scenario.afir import AfirConfig
+from planner.scenario.base import _Section
+from planner.scenario.candidates import CandidatesConfig
+from planner.scenario.capacity import CapacityConfig
+from planner.scenario.chargers import ChargersConfig
+from planner.scenario.costs import CostsConfig
+from planner.scenario.demand import DemandConfig
+from planner.scenario.grid import GridConfig
+from planner.scenario.network import NetworkConfig
+from planner.scenario.objective import ObjectiveConfig
+from planner.scenario.output import OutputConfig
+from planner.scenario.rollout import RolloutConfig
+from planner.scenario.solver import SolverConfig
+from planner.scenario.vehicle import BreaksConfig, VehicleConfig
+
+__all__ = ["Scenario"]
+
+# Names Windows reserves for devices: a run folder must never be called like one.
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
+class Scenario(_Section):
+    """A complete planning scenario."""
+
+    name: str = Field(
+        ...,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="Scenario name (letters, digits, '.', '_', '-'); names the output folder.",
+    )
+    description: str = Field("", description="Free text shown in reports.")
+    network: NetworkConfig
+    candidates: CandidatesConfig = Field(default_factory=CandidatesConfig)
+    demand: DemandConfig
+    vehicle: VehicleConfig = Field(default_factory=VehicleConfig)
+    breaks: BreaksConfig = Field(default_factory=BreaksConfig)
+    costs: CostsConfig = Field(default_factory=CostsConfig)
+    chargers: ChargersConfig = Field(default_factory=ChargersConfig)
+    objective: ObjectiveConfig
+    capacity: CapacityConfig = Field(default_factory=CapacityConfig)
+    grid: GridConfig = Field(default_factory=GridConfig)
+    afir: AfirConfig = Field(default_factory=AfirConfig)
+    rollout: RolloutConfig = Field(default_factory=RolloutConfig)
+    solver: SolverConfig = Field(default_factory=SolverConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        # The name becomes a folder under results/: one safe path component, never '.', '..' or a device.
+        if value.startswith(".") or value.split(".")[0].lower() in _RESERVED:
+            raise ValueError("must be a plain folder name: start with a letter or digit, not a reserved device name")
+        return value
