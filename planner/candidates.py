@@ -72,19 +72,43 @@ def _node_row(network: Network, site_id: str, node: str, *, name: str, kind: str
     }
 
 
+#: Most candidate points a spacing may create (beyond this a run would take hours or never end).
+MAX_SPACING_SITES = 200_000
+
+
+def _offset_label(length_km: float, n: int) -> str:
+    """Format for the offsets of ``n - 1`` evenly spaced points on an edge: 0.1 km unless that
+    rounds two points (or a point and an end) to the same label, then as many decimals as needed."""
+    for digits in range(1, 10):
+        labels = [f"{length_km * k / n:.{digits}f}" for k in range(n + 1)]
+        if len(set(labels)) == len(labels):
+            return f".{digits}f"
+    return ".9f"
+
+
 def _spacing_sites(network: Network, spacing_km: float) -> list[dict]:
+    roads = network.edges[network.edges["mode"] == "road"]
+    count = int(sum(max(math.ceil(length / spacing_km - 1e-9) - 1, 0) for length in roads["length_km"]))
+    if count > MAX_SPACING_SITES:
+        km = float(roads["length_km"].sum())
+        suggest = math.ceil(km / MAX_SPACING_SITES * 10) / 10
+        raise DataError(
+            f"candidates.spacing_km = {spacing_km:g} would create {count:,} candidate points on {km:,.0f} km of "
+            f"road (limit {MAX_SPACING_SITES:,}); use spacing_km >= {suggest:g}."
+        )
     rows = []
     for e in network.edges.sort_values("edge_id").itertuples(index=False):
         if e.mode != "road" or e.length_km <= spacing_km:
             continue
         n = math.ceil(e.length_km / spacing_km - 1e-9)
+        fmt = _offset_label(e.length_km, n)
         for k in range(1, n):
             offset = e.length_km * k / n
             lon, lat = edge_point(network, e.u, e.v, offset)
             rows.append(
                 {
-                    "site_id": f"{e.u}~{e.v}@{offset:.1f}",
-                    "name": f"{e.road or e.u + '–' + e.v} km {offset:.1f}",
+                    "site_id": f"{e.u}~{e.v}@{offset:{fmt}}",
+                    "name": f"{e.road or e.u + '–' + e.v} km {offset:{fmt}}",
                     "kind": "edge",
                     "node": "",
                     "u": e.u,
