@@ -33,6 +33,7 @@ from planner.model.capacity import CapacityVariables
 from planner.model.grid import GridSpec, GridVariables
 from planner.model.variables import Variables, served_mask
 from planner.network import load_network
+from planner.outdir import check_target
 from planner.outputs import (
     afir_outputs,
     charger_totals,
@@ -385,7 +386,12 @@ def _render(scenario: Scenario) -> Callable[[Path], list[Path]] | None:
 
 
 def run(
-    scenario: Scenario | str | Path, *, out_dir: str | Path | None = None, write: bool = True, log: Log = _noop
+    scenario: Scenario | str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    write: bool = True,
+    log: Log = _noop,
+    force: bool = False,
 ) -> Plan:
     """Run a scenario end to end and (by default) write its files.
 
@@ -399,6 +405,8 @@ def run(
         Write the output files (atomically).
     log
         Callback receiving one progress line per stage.
+    force
+        Write into an existing folder the planner did not write (its own files only, nothing deleted).
 
     Returns
     -------
@@ -407,10 +415,12 @@ def run(
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    target = Path(out_dir) if out_dir is not None else default_out_dir(scenario)
+    if write:
+        check_target(target, force=force)  # refuse before solving, not after
     plan = solve_scenario(scenario, log=log)
     if write:
-        target = Path(out_dir) if out_dir is not None else default_out_dir(scenario)
-        files = write_plan(plan, target, extra=_render(scenario))
+        files = write_plan(plan, target, extra=_render(scenario), force=force)
         plan.extras["out_dir"] = target
         plan.extras["files"] = files
         log(f"wrote {len(files)} files to {target}")

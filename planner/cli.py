@@ -47,6 +47,10 @@ def run(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default results/<name>).")] = None,
     no_maps: Annotated[bool, typer.Option("--no-maps", help="Skip map.png/map.html/report.html.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write into an existing folder the planner did not write (deletes nothing)."),
+    ] = False,
 ) -> None:
     """Solve a scenario and write its plan (hubs, flows, summary, GeoPackage, maps)."""
     from planner.api import run as run_plan
@@ -67,9 +71,9 @@ def run(
                     stage = msg.split(":", 1)[0]
                     status.update(f"[bold]{sc.name}[/]: working after {stage} …")
 
-                plan = run_plan(sc, out_dir=out, log=live)
+                plan = run_plan(sc, out_dir=out, log=live, force=force)
         else:
-            plan = run_plan(sc, out_dir=out, log=log)
+            plan = run_plan(sc, out_dir=out, log=log, force=force)
     except PlannerError as exc:
         _fail(exc)
         return

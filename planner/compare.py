@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.errors import DataError
-from planner.export import atomic_dir
+from planner.outdir import staged_output
 
 __all__ = ["KPI_COLUMNS", "compare_runs", "write_comparison"]
 
@@ -145,7 +145,7 @@ def write_comparison(
     ``compare.html``) atomically; ``tables`` reuses a :func:`compare_runs` result."""
     kpis, sites = tables if tables is not None else compare_runs([Path(d) for d in run_dirs])
     by_year = years_table([Path(d) for d in run_dirs])
-    with atomic_dir(Path(out_dir)) as tmp:
+    with staged_output(Path(out_dir), kind="compare") as (tmp, written):
         kpis.to_csv(tmp / "kpis.csv", index=False, lineterminator="\n")
         (tmp / "kpis.json").write_text(kpis.to_json(orient="records", indent=2) + "\n")
         sites.to_csv(tmp / "sites.csv", index=False, lineterminator="\n", float_format="%.6f")
@@ -158,4 +158,5 @@ def write_comparison(
 
             render_comparison([Path(d) for d in run_dirs], tmp)
             names.append("compare.html")
+        written += names
     return [Path(out_dir) / n for n in names]

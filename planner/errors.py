@@ -42,3 +42,15 @@ class VerificationError(PlannerError):
     """A plan failed its independent verification."""
 
     exit_code = 6
+
+
+class OutputError(PlannerError):
+    """An output location may not or cannot be written (not the planner's folder, locked, read-only, full)."""
+
+    exit_code = 7
+
+
+class RunInterruptedError(PlannerError):
+    """The user interrupted the run (Ctrl-C); nothing was written."""
+
+    exit_code = 130

@@ -2,23 +2,21 @@
 
 Everything is written to a temporary folder beside the target, then moved into place, so a
 failed run never leaves a half-written output folder (an existing one is replaced only on
-success).
+success, and only if the planner wrote it: :mod:`planner.outdir`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from planner.outdir import staged_output
 from planner.plan import Plan, flows_table
 
-__all__ = ["write_plan", "atomic_dir"]
+__all__ = ["write_plan", "write_files"]
 
 
 def _clean(value: Any) -> Any:
@@ -33,26 +31,6 @@ def _clean(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return value
-
-
-@contextlib.contextmanager
-def atomic_dir(target: Path) -> Iterator[Path]:
-    """Yield a temporary folder that replaces ``target`` only if the block succeeds."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{tmp.name[-8:]}")
-        target.rename(old)
-    tmp.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_files(plan: Plan, folder: Path) -> list[Path]:
@@ -86,20 +64,32 @@ def write_files(plan: Plan, folder: Path) -> list[Path]:
     return written
 
 
-def write_plan(plan: Plan, out_dir: Path, *, extra: Callable[[Path], list[Path]] | None = None) -> list[Path]:
-    """Write a plan's files atomically into ``out_dir``.
+def write_plan(
+    plan: Plan, out_dir: Path, *, extra: Callable[[Path], list[Path]] | None = None, force: bool = False
+) -> list[Path]:
+    """Write a plan's files into ``out_dir`` safely (see :mod:`planner.outdir`).
 
     Parameters
     ----------
     plan
         The plan.
     out_dir
-        Target folder (replaced as a whole on success).
+        Target folder: absent, empty, or written by the planner before (replaced as a whole on
+        success); anything else is refused unless ``force``.
     extra
         Optional callback writing more files (maps, report) into the temporary folder.
+    force
+        Write into a folder the planner did not write (its own files only; nothing is deleted).
+
+    Raises
+    ------
+    OutputError
+        If the folder may not or cannot be written; nothing is changed then.
     """
-    with atomic_dir(Path(out_dir)) as tmp:
+    out_dir = Path(out_dir)
+    with staged_output(out_dir, kind="run", force=force) as (tmp, names):
         files = write_files(plan, tmp)
         if extra is not None:
             files += extra(tmp)
-    return [Path(out_dir) / f.name for f in files]
+        names += [f.name for f in files]
+    return [out_dir / f.name for f in files]

@@ -47,6 +47,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from planner.errors import PlannerError, ScenarioError
+from planner.outdir import register_files
 from planner.scenario import Scenario, scenario_from_dict
 
 __all__ = [
@@ -623,6 +624,7 @@ def run_point(task: PointTask, log: Log = _noop) -> dict[str, Any]:
         marker = json.loads(task.marker_json)
         marker["seconds"] = seconds
         _write_text_atomic(Path(task.run_dir) / MARKER, json.dumps(marker, indent=2, ensure_ascii=False) + "\n")
+        register_files(Path(task.run_dir), [MARKER])
         return {"status": "ok", "seconds": seconds, **_kpis(plan.summary)}
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, none stops the sweep
         return {

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 import planner.api
 from planner.cli import app
 from planner.errors import ScenarioError
+from planner.outdir import MARKER as OUTPUT_MARKER
 from planner.sweep import MARKER, SweepResult, load_sweep, run_sweep
 from tests.conftest import base_scenario, line_network, write_scenario
 
@@ -88,7 +89,7 @@ def test_grid_points_run_with_expected_results(reference: tuple[Path, SweepResul
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["scenario"] == names[0] and "tradeoff" not in summary  # output.tradeoff_points = 0
     assert not (run_dir / "map.png").exists()  # output.maps = false
-    assert not list(out.rglob(".*"))  # no temporary files or folders left
+    assert not [p for p in out.rglob(".*") if p.name != OUTPUT_MARKER]  # no temporary files or folders left
 
 
 def test_tradeoff_curve_cost_rises_with_target(reference: tuple[Path, SweepResult]) -> None:

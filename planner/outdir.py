@@ -1,0 +1,249 @@
+"""Output folders that never destroy: ownership marker, lock, temporary folder, atomic swap.
+
+Every folder the planner writes (a run, a comparison, a sweep) carries a marker file,
+:data:`MARKER`, listing the files it wrote. :func:`staged_output` writes into such a folder only
+if it is
+
+* absent,
+* an empty folder, or
+* a folder the planner wrote before (it has the marker) holding nothing but the planner's files
+  (and the marker's folders);
+
+anything else is refused with one line naming the folder and the ways out (``--out`` elsewhere,
+or ``--force``, which writes the planner's files into the folder in place and deletes nothing).
+The files are written into a temporary folder beside the target and swapped in with two renames
+only when everything succeeded, under an exclusive lock (``fcntl.flock``, released by the kernel
+even on ``kill -9``) that refuses a second concurrent writer. Leftover temporary folders of killed
+runs are removed at the next run into the same target (only those holding a marker).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from planner.errors import OutputError
+
+__all__ = [
+    "MARKER",
+    "check_target",
+    "is_planner_folder",
+    "read_marker",
+    "register_files",
+    "staged_output",
+    "write_marker",
+]
+
+#: File in every output folder the planner writes: who wrote it, and which files.
+MARKER = ".planner-output.json"
+_LEGACY_FILES = {"summary.json", "hubs.csv", "flows.csv"}  # runs written before the marker existed
+
+
+def read_marker(folder: Path) -> dict | None:
+    """The marker of ``folder`` (None if absent or unreadable)."""
+    try:
+        data = json.loads((Path(folder) / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("written_by") == "planner" else None
+
+
+def _legacy_run(folder: Path) -> bool:
+    """A run folder written by an earlier planner version (before the marker): its summary names
+    the scenario and the solver status."""
+    try:
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(summary, dict) and {"scenario", "status", "verification"} <= set(summary)
+
+
+def is_planner_folder(folder: Path) -> bool:
+    """True if ``folder`` was written by the planner (marker, or an earlier version's run)."""
+    folder = Path(folder)
+    return folder.is_dir() and (read_marker(folder) is not None or _legacy_run(folder))
+
+
+def _owned_names(folder: Path) -> set[str] | None:
+    marker = read_marker(folder)
+    if marker is not None:
+        return {str(n) for n in marker.get("files", [])} | {MARKER}
+    if _legacy_run(folder):
+        return None  # an earlier run: any file it has is assumed to be its own output
+    return set()
+
+
+def write_marker(folder: Path, kind: str, files: list[str], **extra: object) -> Path:
+    """Write the marker listing ``files`` (names relative to ``folder``)."""
+    from planner import __version__
+
+    data = {"written_by": "planner", "planner_version": __version__, "kind": kind, "files": sorted(files), **extra}
+    path = Path(folder) / MARKER
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def register_files(folder: Path, names: list[str]) -> None:
+    """Add files written into a finished planner folder afterwards (e.g. by a sweep) to its marker."""
+    marker = read_marker(folder)
+    if marker is None:
+        return
+    extra = {k: v for k, v in marker.items() if k not in ("written_by", "planner_version", "kind", "files")}
+    write_marker(folder, str(marker.get("kind", "run")), sorted({*marker.get("files", []), *names}), **extra)
+
+
+def _fail(target: Path, why: str, fix: str = "choose another --out folder") -> OutputError:
+    return OutputError(f"{target}: {why}; {fix}.")
+
+
+def check_target(target: Path, *, force: bool = False) -> None:
+    """Raise :class:`~planner.errors.OutputError` unless the planner may write ``target``."""
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise _fail(target, "is a file, not a folder")
+    for parent in target.parents:
+        if parent.exists() and not parent.is_dir():
+            raise _fail(target, f"{parent} is a file, not a folder")
+    here = Path.cwd().resolve()
+    resolved = target.resolve()
+    if resolved == here or resolved in here.parents:
+        raise _fail(target, "is the working folder or one of its parents")
+    if not target.is_dir() or force:
+        return
+    entries = sorted(p.name for p in target.iterdir())
+    if not entries:
+        return
+    owned = _owned_names(target)
+    if owned is None:
+        return
+    if not owned:
+        raise _fail(
+            target,
+            f"exists and was not written by the planner (it holds {entries[0]!r}{' …' if len(entries) > 1 else ''})",
+            "choose another --out folder, or add --force to write the plan's files into it (nothing is deleted)",
+        )
+    foreign = [name for name in entries if name not in owned and not (target / name).is_dir()]
+    if foreign:
+        raise _fail(
+            target,
+            f"holds {foreign[0]!r}, which the planner did not write, beside an earlier plan",
+            "move that file away, choose another --out folder, or add --force (nothing is deleted)",
+        )
+
+
+@contextlib.contextmanager
+def _lock(target: Path) -> Iterator[None]:
+    """Exclusive lock on ``target`` (a dot-file beside it), refused at once if already held."""
+    path = target.parent / f".{target.name}.lock"
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise _fail(target, "another planner process is writing this folder", "wait for it to finish") from None
+            raise
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the lock file was replaced while we waited for it: lock the new one
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        os.close(fd)
+
+
+def _clean_leftovers(target: Path) -> None:
+    """Remove temporary/old folders of earlier killed runs into ``target`` (marked ones only)."""
+    for prefix in (f".{target.name}.tmp-", f".{target.name}.old-"):
+        for p in sorted(target.parent.glob(f"{prefix}*")):
+            if p.is_dir() and (read_marker(p) is not None or _legacy_run(p) or not any(p.iterdir())):
+                shutil.rmtree(p, ignore_errors=True)
+
+
+def _os_error(target: Path, exc: OSError) -> OutputError:
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        fix = "free disk space or choose another --out folder"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "choose a folder you may write to (--out)"
+    else:
+        fix = "choose another --out folder"
+    return _fail(target, f"cannot be written ({reason})", fix)
+
+
+@contextlib.contextmanager
+def staged_output(target: Path, *, kind: str, force: bool = False) -> Iterator[tuple[Path, list[str]]]:
+    """Write an output folder safely.
+
+    Yields ``(folder, files)``: write into ``folder`` and append each written file's name to
+    ``files``. On success the folder replaces ``target`` (or, with ``force`` on a folder the
+    planner did not write, its files are moved into ``target`` one by one, replacing only files of
+    the same name). On any error or interrupt ``target`` is left as it was.
+
+    Raises
+    ------
+    OutputError
+        If the target may not be written, is locked by another run, or the file system fails.
+    """
+    target = Path(os.path.abspath(target))
+    check_target(target, force=force)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _os_error(target, exc) from None
+    try:
+        with _lock(target):
+            _clean_leftovers(target)
+            check_target(target, force=force)  # again, now that no one else writes
+            tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+            files: list[str] = []
+            try:
+                write_marker(tmp, kind, [])
+                yield tmp, files
+                write_marker(tmp, kind, files)
+                _swap(tmp, target, force=force)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as exc:
+        raise _os_error(target, exc) from None
+
+
+def _swap(tmp: Path, target: Path, *, force: bool) -> None:
+    """Put the finished ``tmp`` folder in place of ``target``."""
+    if target.is_dir() and any(target.iterdir()) and not is_planner_folder(target):
+        assert force  # check_target refused this otherwise
+        for p in sorted(tmp.iterdir()):
+            dest = target / p.name
+            if dest.exists() and (dest.is_dir() != p.is_dir() or (dest.is_dir() and not is_planner_folder(dest))):
+                raise _fail(target, f"holds {p.name!r}, which the plan would replace", "choose another --out folder")
+            if dest.is_dir():
+                shutil.rmtree(dest)
+            os.replace(p, dest)
+        return
+    old = None
+    if target.exists():
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+    tmp.rename(target)
+    if old is not None:
+        keep = [p for p in old.iterdir() if p.is_dir() and not is_planner_folder(p)]
+        for p in keep:  # sub-folders the user put there (never ours): carried over, not deleted
+            if not (target / p.name).exists():
+                os.replace(p, target / p.name)
+        shutil.rmtree(old, ignore_errors=True)
