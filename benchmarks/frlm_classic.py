@@ -19,9 +19,9 @@ import numpy as np
 
 from planner.candidates import build_candidates
 from planner.demand import route_flows
+from planner.features.coverage.model import ModelSpec, build_model
 from planner.frlm import frlm_flows, frlm_vehicle, read_frlm_network
 from planner.instance import build_instance
-from planner.model import ModelSpec, build_model
 from planner.ranges import vehicle_ranges
 from planner.scenario import CandidatesConfig, NetworkConfig, SolverConfig
 from planner.solve import solve_problem

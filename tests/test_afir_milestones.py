@@ -20,12 +20,12 @@ import numpy as np
 import pulp
 import pytest
 
-from planner.afir import measure_spacing, segment_windows
 from planner.api import solve_scenario
-from planner.compliance import new_hub_pool
 from planner.errors import InfeasibleError, ScenarioError
-from planner.model.afir import AfirShare, add_share_rows
-from planner.outputs import rollout_afir_check
+from planner.features.afir import measure_spacing, segment_windows
+from planner.features.afir.model import AfirShare, add_share_rows
+from planner.features.afir.requirements import new_hub_pool
+from planner.features.rollout.report import rollout_afir_check
 from planner.scenario import load_scenario
 from planner.verify import verify_plan
 from tests.conftest import base_scenario, line_network, write_csv, write_scenario

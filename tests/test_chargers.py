@@ -17,7 +17,7 @@ import pytest
 
 from planner.api import solve_scenario
 from planner.errors import InfeasibleError, ScenarioError
-from planner.queueing import expected_wait_h
+from planner.features.capacity.queueing import expected_wait_h
 from planner.scenario import load_scenario
 from planner.verify import verify_plan
 from tests.conftest import base_scenario, line_network, write_scenario

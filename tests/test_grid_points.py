@@ -1,4 +1,4 @@
-"""Grid capacity points from CSV, GeoPackage and GeoJSON (``planner.grid.site_grid_kw``).
+"""Grid capacity points from CSV, GeoPackage and GeoJSON (``planner.features.grid.sites.site_grid_kw``).
 
 Four candidates on the 50° N parallel, 0.5° (~36 km) apart: A (node, 10.0° E), B (edge, 10.5° E),
 C (node, 11.0° E), D (edge, 11.5° E). Defaults: nodes 1,000 kW, edge sites 100 kW; snap radius 5 km.
@@ -18,7 +18,7 @@ import pytest
 from shapely.geometry import Point, Polygon, box
 
 from planner.errors import DataError
-from planner.grid import site_grid_kw
+from planner.features.grid.sites import site_grid_kw
 from planner.scenario import GridConfig
 from tests.conftest import write_csv
 

@@ -1,7 +1,7 @@
-"""AFIR compliance of a plan: pools from open hubs, spacing windows for the model, the report.
+"""What enforcing an AFIR milestone asks: pool checks, spacing windows, segment shares, per year.
 
-Glue between the scenario/plan tables and :mod:`planner.afir` (which holds the regulation's
-figures and the spacing geometry).
+Glue between the scenario and the regulation's geometry (:mod:`.windows`, :mod:`.segments`):
+site-index windows for the model, checked against what a new hub's minimum pool offers.
 """
 
 from __future__ import annotations
@@ -10,32 +10,23 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from planner.afir import (
-    HDV_MILESTONES,
-    AfirReport,
-    PoolSpec,
-    measure_spacing,
-    milestone_for,
-    segment_windows,
-    spacing_windows,
-)
-from planner.chargers import TYPES, min_counts, pool_of
+from planner.chargers import PoolSpec, min_counts, pool_of
 from planner.errors import InfeasibleError, ScenarioError
-from planner.model.afir import AfirShare
+from planner.features.afir.milestones import HDV_MILESTONES, milestone_for
+from planner.features.afir.model import AfirRequirement, AfirShare
+from planner.features.afir.segments import segment_windows
+from planner.features.afir.windows import spacing_windows
 from planner.network import Network
 from planner.scenario import AfirConfig, ChargersConfig
 
 __all__ = [
-    "afir_tiers",
-    "enforced_windows",
-    "enforced_share",
     "afir_requirement",
-    "rollout_requirements",
+    "afir_tiers",
+    "enforced_share",
+    "enforced_windows",
+    "new_hub_pool",
     "rollout_final_afir",
-    "hub_pools",
-    "measure_plan",
-    "pool_ok",
-    "afir_summary",
+    "rollout_requirements",
 ]
 
 
@@ -170,16 +161,15 @@ def afir_requirement(
     *,
     where: str,
     year: int | None = None,
-) -> tuple[tuple[tuple[int, ...], ...], AfirShare | None]:
-    """What enforcing the milestone in force at the end of ``year`` (default ``config.year``) asks.
-
-    Returns ``(windows, share)``: full spacing windows for a whole-network milestone (2030), or
-    ``((), share)`` for a network-share milestone (2025, 2027).
-    """
+) -> AfirRequirement:
+    """What enforcing the milestone in force at the end of ``year`` (default ``config.year``) asks:
+    full spacing windows for a whole-network milestone (2030), a segment share for a network-share
+    milestone (2025, 2027)."""
     year = config.year if year is None else year
     if milestone_for(year).network_share >= 1.0:
-        return tuple(enforced_windows(config, chargers, network, sites, where=where, year=year)), None
-    return (), enforced_share(config, chargers, network, sites, where=where, year=year)
+        windows = enforced_windows(config, chargers, network, sites, where=where, year=year)
+        return AfirRequirement(windows=tuple(windows))
+    return AfirRequirement(share=enforced_share(config, chargers, network, sites, where=where, year=year))
 
 
 def rollout_requirements(
@@ -198,7 +188,7 @@ def rollout_requirements(
     """
     windows: list[tuple[tuple[int, ...], ...]] = []
     shares: list[AfirShare | None] = []
-    done: dict[int, tuple[tuple[tuple[int, ...], ...], AfirShare | None]] = {}
+    done: dict[int, AfirRequirement] = {}
     for year in years:
         if config.mode != "enforce" or year < HDV_MILESTONES[0].year:
             windows.append(())
@@ -209,8 +199,8 @@ def rollout_requirements(
             done[due] = afir_requirement(
                 config, chargers, network, sites, where=f"{where} (rollout year {year})", year=due
             )
-        windows.append(done[due][0])
-        shares.append(done[due][1])
+        windows.append(done[due].windows)
+        shares.append(done[due].share)
     return windows, shares
 
 
@@ -224,57 +214,3 @@ def rollout_final_afir(config: AfirConfig, years: Sequence[int]) -> AfirConfig:
     if last < HDV_MILESTONES[0].year:
         return config.model_copy(update={"mode": "report"}) if config.mode == "enforce" else config
     return config.model_copy(update={"year": int(last)})
-
-
-def hub_pools(hubs: pd.DataFrame, chargers: ChargersConfig) -> dict[str, PoolSpec]:
-    """Pool of every open hub from its points per type (``chargers_<type>`` columns)."""
-    cols = [hubs[f"chargers_{t}"].to_numpy(dtype=int) for t in TYPES]
-    return {
-        sid: pool_of(dict(zip(TYPES, (int(c[i]) for c in cols), strict=True)), chargers)
-        for i, sid in enumerate(hubs["site_id"])
-    }
-
-
-def pool_ok(hubs: pd.DataFrame, chargers: ChargersConfig, year: int) -> list[bool]:
-    """Whether each hub's pool meets the requirement of its own tier at the milestone."""
-    milestone = milestone_for(year)
-    pools = hub_pools(hubs, chargers)
-    return [
-        milestone.requirement(tier if tier in ("core", "comprehensive") else "comprehensive").is_met_by(pools[sid])
-        for sid, tier in zip(hubs["site_id"], hubs["tier"], strict=True)
-    ]
-
-
-def measure_plan(
-    config: AfirConfig, chargers: ChargersConfig, network: Network, sites: pd.DataFrame, hubs: pd.DataFrame
-) -> AfirReport | None:
-    """Measure the plan's AFIR spacing compliance (None if no configured tier is present)."""
-    tiers = afir_tiers(config, network)
-    if not tiers:
-        return None
-    return measure_spacing(
-        network,
-        sites,
-        hub_pools(hubs, chargers),
-        year=config.year,
-        tiers=tuple(tiers),
-        end_fraction=config.end_fraction,
-    )
-
-
-def afir_summary(report: AfirReport, mode: str) -> dict:
-    """Compact form for summary.json (per-direction detail goes to afir.csv)."""
-    full = report.to_dict()
-    gaps = full.pop("gaps")
-    full.pop("directions")
-    full.pop("compliant_pools")
-    full["mode"] = mode
-    full["gap_count"] = len(gaps)
-    finite = [g["gap_km"] for g in gaps if g["gap_km"] is not None]
-    full["max_gap_km"] = max(finite) if finite else 0.0
-    return full
-
-
-def directions_table(report: AfirReport) -> pd.DataFrame:
-    """Per edge and direction: total and compliant km (afir.csv)."""
-    return pd.DataFrame(report.to_dict()["directions"])

@@ -1,4 +1,4 @@
-"""Decision variables and the grouping of flows that share the same cover windows."""
+"""Decision variables of the core model and the grouping of flows that share the same cover windows."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import numpy as np
 import pulp
 
 from planner.instance import PlanningInstance
+
+__all__ = ["Variables", "group_flows", "group_weight", "make_variables", "served_mask"]
 
 
 @dataclass

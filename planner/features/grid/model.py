@@ -17,8 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
-from planner.model.capacity import CapacitySpec, CapacityVariables, hub_power
-from planner.model.variables import Variables
+from planner.chargers import hub_power_kw, min_counts
+from planner.features.capacity.model import CapacitySpec, CapacityVariables, hub_power
+from planner.features.coverage.model import ModelPart, PlanningModel
+from planner.features.coverage.variables import Variables
+from planner.features.grid.sites import site_grid_kw
+from planner.scenario import Scenario
+
+__all__ = ["GridSpec", "GridVariables", "add_grid", "grid_model_spec", "grid_part"]
 
 
 @dataclass(frozen=True)
@@ -95,3 +101,37 @@ def add_grid(
         spec.battery_eur * b for b in battery.values()
     )
     return GridVariables(upgrade=upgrade, battery=battery, cost=cost)
+
+
+def grid_model_spec(scenario: Scenario, sites) -> GridSpec:
+    """Grid capacity per site, upgrade and buffer options for the model."""
+    g = scenario.grid
+    return GridSpec(
+        available_kw=site_grid_kw(sites, g),
+        simultaneity=g.simultaneity,
+        fixed_power_kw=hub_power_kw(min_counts(scenario.chargers), scenario.chargers),
+        step_kw=g.upgrade_step_kw,
+        step_eur=g.upgrade_eur_per_mw * g.upgrade_step_kw / 1000.0,
+        max_steps=g.max_upgrade_steps if g.upgrades_available else 0,
+        battery_kw=g.battery_unit_kw,
+        battery_eur=g.battery_eur,
+        max_batteries=g.max_batteries_per_hub if g.battery_unit_kw > 0 else 0,
+        session_kwh=(scenario.vehicle.soc_max - scenario.vehicle.soc_min) * scenario.vehicle.battery_kwh,
+    )
+
+
+def _add(model: PlanningModel, spec: GridSpec) -> None:
+    cap = model.spec.part("capacity")
+    grid_vars = add_grid(
+        model.problem, model.variables, spec, None if cap is None else cap.data, model.parts.get("capacity")
+    )
+    model.parts["grid"] = grid_vars
+    model.extra_capex.append(grid_vars.cost)
+    model.extra_scale += (spec.step_eur * spec.max_steps + spec.battery_eur * spec.max_batteries) * len(
+        model.variables.open
+    )
+
+
+def grid_part(spec: GridSpec) -> ModelPart:
+    """The grid feature's model part (grid rows, upgrade steps, buffer units and their cost)."""
+    return ModelPart("grid", spec, add=_add)

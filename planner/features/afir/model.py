@@ -13,7 +13,8 @@ serve get no variable (``c_e = 0``).
 
 Windows holding an existing hub are always met and skipped. Every open hub is a compliant pool by
 construction (the caller checks that a new hub's minimum pool meets the milestone's requirement).
-This module sees site indices and lengths only.
+This module sees site indices and lengths only. :func:`afir_part` wraps both as the feature's
+:class:`~planner.features.coverage.model.ModelPart`.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
+from planner.features.coverage.model import ModelPart, PlanningModel
+from planner.features.coverage.variables import Variables
 from planner.instance import PlanningInstance
-from planner.model.variables import Variables
 
-__all__ = ["AfirShare", "add_afir_spacing", "add_afir_share", "add_share_rows"]
+__all__ = ["AfirRequirement", "AfirShare", "add_afir_share", "add_afir_spacing", "add_share_rows", "afir_part"]
 
 
 @dataclass(frozen=True)
@@ -132,3 +134,37 @@ def add_afir_share(
     for k in sorted(k for k in share.sites() - set(variables.open) if not locked[k]):
         variables.open[k] = problem.add_variable(f"open_{k}", int(locked[k]), 1, cat=pulp.LpBinary)
     return add_share_rows(problem, variables.open, locked, share)
+
+
+@dataclass(frozen=True)
+class AfirRequirement:
+    """What enforcing one AFIR milestone asks of the model.
+
+    Attributes
+    ----------
+    windows
+        Full spacing windows (site-index sets, one open site each) for a whole-network milestone.
+    share
+        The segment share of a network-share milestone (2025/2027), or None.
+    """
+
+    windows: tuple[tuple[int, ...], ...] = ()
+    share: AfirShare | None = None
+
+
+def _add(model: PlanningModel, req: AfirRequirement) -> None:
+    model.parts["afir"] = add_afir_share(model.problem, model.instance, model.variables, req.share)
+
+
+def _add_late(model: PlanningModel, req: AfirRequirement) -> None:
+    add_afir_spacing(model.problem, model.instance, model.variables, list(req.windows))
+
+
+def afir_part(req: AfirRequirement, locked: np.ndarray) -> ModelPart:
+    """The AFIR feature's model part: share rows with the other parts' rows, spacing windows after
+    the coverage rows. Every site of a window gets an open-variable up front (so that sizing parts
+    give it points), except existing hubs outside the flows' windows."""
+    sites = {k for w in req.windows for k in w}
+    if req.share is not None:
+        sites |= {k for k in req.share.sites() if not locked[k]}
+    return ModelPart("afir", req, add=_add, add_late=_add_late, sites=tuple(sorted(sites)))

@@ -1,8 +1,4 @@
-"""Charger sizing: queueing size levels per charger type, and the two-stage solve.
-
-:func:`capacity_levels` turns the scenario's catalogue and wait target into size levels per
-offered type (:func:`planner.queueing.size_levels`). :func:`solve_two_stage` is the solve for
-``capacity.size_levels = "relaxed"``: an LP bound, then exact sizing on its support.
+"""The two-stage solve for ``capacity.size_levels = "relaxed"``: an LP bound, then exact sizing on its support.
 
 Stage 1 solves the linear relaxation of the capacity model (hubs, assignments and size
 levels all continuous). Erlang-C capacity grows faster than linearly in the number of points
@@ -32,45 +28,23 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pulp
 
-from planner.chargers import offered_types
+from planner.features.capacity.levels import hull_levels
+from planner.features.capacity.model import CapacitySpec, capacity_part
+from planner.features.coverage.model import ModelSpec, PlanningModel, build_model
+from planner.features.coverage.variables import group_weight
 from planner.instance import PlanningInstance
-from planner.model import ModelSpec, build_model
-from planner.model.build import PlanningModel
-from planner.model.capacity import CapacitySpec, TypeLevels
-from planner.model.variables import group_weight
-from planner.queueing import size_levels
-from planner.scenario import Scenario, SolverConfig
+from planner.scenario import SolverConfig
 from planner.solve import SolveResult, solve_problem
 
-__all__ = ["capacity_levels", "hull_levels", "session_hours", "TwoStage", "solve_two_stage"]
+__all__ = ["TwoStage", "solve_two_stage"]
 
 _STAGE1_SHARE = 0.5  # share of the time limit for stage 1; stage 2 gets the rest
+
+
 _STAGE2_GAP_SHARE = 0.5  # stage 2's own gap target, as a share of solver.mip_gap
+
+
 _SUPPORT_EPS = 1e-6  # sites the relaxation opens by more than this form stage 2's candidates
-
-
-def hull_levels(levels: TypeLevels) -> TypeLevels:
-    """Keep the levels on the lower convex hull of (capacity, cost) points.
-
-    A level above the hull is a convex combination of cheaper ones with at least its capacity,
-    so a model with continuous levels never needs it.
-    """
-    pts = sorted(
-        zip(levels.capacity, levels.servers, strict=True), key=lambda p: (p[0], p[1])
-    )  # (capacity, servers); cost ∝ servers
-    hull: list[tuple[float, int]] = []
-    for p in pts:
-        if hull and hull[-1][0] == p[0]:
-            continue  # same capacity, more servers: dominated
-        while len(hull) >= 2:
-            (x1, y1), (x2, y2) = hull[-2], hull[-1]
-            # drop the middle point if it lies on or above the chord from hull[-2] to p
-            if (y2 - y1) * (p[0] - x1) >= (p[1] - y1) * (x2 - x1):
-                hull.pop()
-            else:
-                break
-        hull.append(p)
-    return replace(levels, servers=tuple(s for _, s in hull), capacity=tuple(c for c, _ in hull))
 
 
 @dataclass
@@ -91,7 +65,7 @@ def solve_two_stage(
     *,
     log: Callable[[str], None] = lambda _m: None,
 ) -> TwoStage:
-    """Solve ``spec`` (exact integer levels in ``spec.capacity``) in two stages.
+    """Solve ``spec`` (exact integer levels in its capacity part) in two stages.
 
     Returns
     -------
@@ -99,10 +73,10 @@ def solve_two_stage(
         ``result`` combines them: the stage-2 objective, the stage-1 bound and the gap between
         them; status ``optimal`` only if that gap is within ``config.mip_gap``.
     """
-    exact: CapacitySpec = spec.capacity
+    exact: CapacitySpec = spec.part("capacity").data
     relaxed = replace(exact, types=tuple(hull_levels(t) for t in exact.types), integer_levels=False)
     t0 = time.perf_counter()
-    m1 = build_model(instance, replace(spec, capacity=relaxed))
+    m1 = build_model(instance, spec.with_part(capacity_part(relaxed)))
     for v in m1.problem.variables():
         v.cat = pulp.LpContinuous
     s1 = m1.size()
@@ -158,7 +132,7 @@ def _start_from(
         y1 = float(v1.served[g].value() or 0.0)
         y.setInitialValue(1.0 if y1 > 1e-6 else 0.0)
         scale[g] = 1.0 / y1 if y1 > 1e-6 else 0.0
-    c1, c2 = m1.capacity, m2.capacity
+    c1, c2 = m1.parts["capacity"], m2.parts["capacity"]
     sessions = {k: 0.0 for k in v2.open}
     for (g, k), a in c2.assign.items():
         value = min(max(float(c1.assign[g, k].value() or 0.0) * scale[g], 0.0), 1.0) if x1[k] else 0.0
@@ -180,33 +154,3 @@ def _start_from(
                 c2.level[k, ti, li].setInitialValue(1.0 if x1[k] and li == pick else 0.0)
             if (k, ti) in c2.split:
                 c2.split[k, ti].setInitialValue(s_t if x1[k] else 0.0)
-
-
-def session_hours(scenario: Scenario) -> dict[str, float]:
-    """Mean session time per offered charger type (hours)."""
-    return {t.name: t.session_h for t in offered_types(scenario)}
-
-
-def capacity_levels(scenario: Scenario, total_sessions: float) -> CapacitySpec:
-    """Queueing size levels per offered charger type, from its ``min_per_hub`` to ``max_per_hub``."""
-    cap = scenario.capacity
-    types = []
-    for t in offered_types(scenario):
-        levels = size_levels(
-            max(total_sessions * 1.01, 1e-9),  # headroom: the top level still takes all after the margin
-            t.session_h,
-            cap.peak_hour_share,
-            cap.max_wait_min / 60.0,
-            max_servers=t.spec.max_per_hub,
-        )
-        # 0.01 % below the exact Erlang-C capacity: near saturation the wait is steep in the arrival
-        # rate, and the margin absorbs the solver's feasibility tolerance on the session sums.
-        lo = t.spec.min_per_hub
-        kept = [(lv.servers, lv.max_sessions_per_day * (1 - 1e-4)) for lv in levels if lv.servers >= lo]
-        if lo == 0:
-            kept.insert(0, (0, 0.0))
-        elif not kept:  # the smallest allowed pool already takes every session
-            kept = [(lo, total_sessions * 1.01)]
-        servers, capacity = zip(*kept, strict=True)
-        types.append(TypeLevels(t.name, tuple(servers), tuple(capacity), t.spec.capex_eur, t.spec.power_kw))
-    return CapacitySpec(tuple(types), scenario.costs.site_fixed_eur, cap.size_levels == "integer")

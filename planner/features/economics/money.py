@@ -1,8 +1,7 @@
-"""Energy sold and hub economics: annual energy, capex, opex, annualised cost, margin, payback.
+"""Hub economics: annual energy, capex, opex, annualised cost, margin, payback.
 
-Energy is measured, not assumed: every served flow is simulated along its route with the
-stops it charges at (:func:`planner.verify.simulate_legs`), and each stop's charged energy
-(``soc_max`` minus the state of charge on arrival) is multiplied by the trucks/day taking it.
+Energy is measured, not assumed: the energy charged at each stop comes from the shared simulation
+of the served flows (:mod:`planner.trips`), multiplied by the trucks/day taking it.
 """
 
 from __future__ import annotations
@@ -11,37 +10,9 @@ import math
 
 import pandas as pd
 
-from planner.network import Network
-from planner.scenario import BreaksConfig, CostsConfig, VehicleConfig
-from planner.verify import HubIndex, simulate_legs
+from planner.scenario import CostsConfig
 
-__all__ = ["hub_energy_kwh_per_day", "capital_recovery_factor", "add_economics"]
-
-
-def hub_energy_kwh_per_day(
-    network: Network,
-    sites: pd.DataFrame,
-    hubs: pd.DataFrame,
-    flows: pd.DataFrame,
-    vehicle: VehicleConfig,
-    breaks: BreaksConfig,
-) -> dict[str, float]:
-    """Energy charged per day at each open hub (kWh), from simulating every served flow.
-
-    A flow split over several itineraries (capacity mode) is simulated on the union of its stops,
-    which slightly understates the energy per stop of each itinerary.
-    """
-    index = HubIndex(network, sites, set(hubs["site_id"]))
-    energy = dict.fromkeys(hubs["site_id"], 0.0)
-    for f in flows[flows["served"]].itertuples(index=False):
-        if not f.stops:
-            continue
-        share = dict(zip(f.stops, f.stops_share, strict=True))
-        along, total = index.along(list(f.route_nodes))
-        trip = simulate_legs([h for h in along if h[2] in share], total, vehicle, breaks)
-        for sid, kwh in zip(trip.stops, trip.charged_kwh, strict=False):
-            energy[sid] += float(f.volume) * share[sid] * kwh
-    return energy
+__all__ = ["add_economics", "capital_recovery_factor"]
 
 
 def capital_recovery_factor(rate: float, years: int) -> float:

@@ -23,7 +23,20 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
-from planner.model.variables import Variables
+from planner.features.coverage.model import ModelPart, PlanningModel
+from planner.features.coverage.variables import Variables, group_weight
+
+__all__ = [
+    "CapacitySpec",
+    "CapacityVariables",
+    "TypeLevels",
+    "add_assignments",
+    "add_capacity",
+    "add_hub_sizing",
+    "capacity_cost",
+    "capacity_part",
+    "hub_power",
+]
 
 
 @dataclass(frozen=True)
@@ -189,3 +202,26 @@ def hub_power(cap_vars: CapacityVariables, spec: CapacitySpec, k: int) -> pulp.L
         for ti, tl in enumerate(spec.types)
         for li in range(len(tl.servers))
     )
+
+
+def _add(model: PlanningModel, spec: CapacitySpec) -> None:
+    variables, instance = model.variables, model.instance
+    gvolume = group_weight(instance, variables.groups, instance.volume)
+    cap_vars = add_capacity(model.problem, variables, gvolume, spec)
+    model.parts["capacity"] = cap_vars
+    model.assign = cap_vars.assign
+
+    def price(m: PlanningModel) -> tuple[pulp.LpAffineExpression, float]:
+        # Site fixed cost of new hubs plus the points of every hub's size levels.
+        return capacity_cost(variables, cap_vars, spec, instance.site_locked), len(variables.open) * spec.max_capex
+
+    model.price_hubs = price
+    # A charge of 10⁻⁶ × the cheapest point's price per assigned session: among equally cheap plans,
+    # trucks stop no more often than their trip needs (sessions are not inflated).
+    cheapest = min(t.capex_eur for t in spec.types)
+    model.charge = 1e-6 * cheapest * cap_vars.sessions
+
+
+def capacity_part(spec: CapacitySpec) -> ModelPart:
+    """The capacity feature's model part (assignments, size levels, capacity rows, hub pricing)."""
+    return ModelPart("capacity", spec, add=_add, binary_served=True)

@@ -8,7 +8,6 @@ offered load is ``a = λ s`` Erlangs; the queue is stable only if ``a < c``.
 * :func:`erlang_c`: probability that an arriving truck waits, ``C(c, a)``.
 * :func:`expected_wait_h`: mean wait in the queue, ``Wq = C(c, a) / (c μ - λ)``.
 * :func:`min_servers`: fewest chargers that keep ``Wq`` within a target.
-* :func:`session_hours`: time to charge a given energy (constant power, optional linear taper).
 * :func:`size_levels`: for ``c = 1, 2, ...`` chargers, the largest daily session count that meets
   the wait target, as a table of levels for a linear model.
 
@@ -25,7 +24,6 @@ __all__ = [
     "erlang_c",
     "expected_wait_h",
     "min_servers",
-    "session_hours",
     "SizeLevel",
     "size_levels",
 ]
@@ -141,78 +139,6 @@ def min_servers(
         if expected_wait_h(c, lam, s) <= target * (1 + _REL_TOL):
             return c
     return None
-
-
-def session_hours(
-    energy_kwh: float,
-    power_kw: float,
-    *,
-    taper_soc: float | None = None,
-    soc_from: float | None = None,
-    soc_to: float | None = None,
-    battery_kwh: float | None = None,
-    taper_floor: float = 0.5,
-) -> float:
-    """Hours to deliver ``energy_kwh`` at a charger of ``power_kw``.
-
-    Without ``taper_soc`` the power is constant: ``energy_kwh / power_kw``. With ``taper_soc`` the
-    charging power is ``power_kw`` up to that state of charge and then falls linearly to
-    ``taper_floor * power_kw`` at 100 %; the session starts at ``soc_from`` of a ``battery_kwh``
-    battery and ends at ``soc_from + energy_kwh / battery_kwh`` (``soc_to``, if given, must agree).
-    Above the taper point the time is ``∫ E ds / P(s)``, which has the closed form
-    ``E / (P k) · ln((1 - k (s1 - t)) / (1 - k (s2 - t)))`` with ``k = (1 - floor) / (1 - t)``.
-
-    Parameters
-    ----------
-    energy_kwh
-        Energy delivered to the battery (>= 0).
-    power_kw
-        Charger (or vehicle) power limit (> 0).
-    taper_soc
-        State of charge in [0, 1) where the taper starts; ``None`` for constant power.
-    soc_from, soc_to, battery_kwh
-        Session start and end state of charge and battery size (required with a taper).
-    taper_floor
-        Power at 100 % as a share of ``power_kw``, in (0, 1].
-
-    Returns
-    -------
-    float
-        Session duration in hours.
-    """
-    energy = _number(energy_kwh, "energy_kwh")
-    power = _number(power_kw, "power_kw", positive=True)
-    if taper_soc is None:
-        if soc_from is not None or soc_to is not None or battery_kwh is not None:
-            raise ValueError("soc_from, soc_to and battery_kwh only apply with taper_soc; set taper_soc or drop them.")
-        return energy / power
-    t = _number(taper_soc, "taper_soc")
-    if t >= 1:
-        raise ValueError(f"taper_soc must be in [0, 1), got {taper_soc!r}.")
-    floor = _number(taper_floor, "taper_floor", positive=True)
-    if floor > 1:
-        raise ValueError(f"taper_floor must be in (0, 1], got {taper_floor!r}.")
-    if soc_from is None or battery_kwh is None:
-        raise ValueError("a tapered session needs soc_from and battery_kwh.")
-    battery = _number(battery_kwh, "battery_kwh", positive=True)
-    start = _number(soc_from, "soc_from")
-    end = start + energy / battery
-    if soc_to is not None and abs(_number(soc_to, "soc_to") - end) > 1e-6:
-        raise ValueError(
-            f"energy_kwh={energy:g} does not match (soc_to - soc_from) × battery_kwh = "
-            f"{(soc_to - start) * battery:g}; give consistent values."
-        )
-    if end > 1 + 1e-9:
-        raise ValueError(f"the session would end at state of charge {end:.3f} > 1; reduce energy_kwh or soc_from.")
-    end = min(end, 1.0)
-    hours = max(0.0, min(end, t) - start) * battery / power
-    s1, s2 = max(start, t), end
-    if s2 <= s1:
-        return hours
-    k = (1.0 - floor) / (1.0 - t)
-    if k == 0:
-        return hours + (s2 - s1) * battery / power
-    return hours + battery / (power * k) * math.log((1 - k * (s1 - t)) / (1 - k * (s2 - t)))
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pulp
 
+from planner.features.afir.model import AfirShare, add_share_rows
+from planner.features.capacity.model import CapacitySpec, add_assignments, add_hub_sizing
+from planner.features.coverage.variables import group_flows
+from planner.features.grid.model import GridSpec
 from planner.instance import PlanningInstance
-from planner.model.afir import AfirShare, add_share_rows
-from planner.model.capacity import CapacitySpec, add_assignments, add_hub_sizing
-from planner.model.grid import GridSpec
-from planner.model.variables import group_flows
+
+__all__ = ["RolloutModel", "RolloutSpec", "build_rollout_model"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class RolloutModel:
     level: dict[tuple[int, int, int, int], pulp.LpVariable] = field(default_factory=dict)  # z[k,t,type,level]
     split: dict[tuple[int, int, int], pulp.LpVariable] = field(default_factory=dict)  # s[k,t,type]
     session_charge: pulp.LpAffineExpression = field(default_factory=pulp.LpAffineExpression)
+    site_cost: dict[int, float] = field(default_factory=dict)  # capex of opening each site (0: fixed or existing)
 
     def chargers(self, spec: CapacitySpec, k: int, t: int, ti: int) -> pulp.LpAffineExpression:
         """Points of type ``ti`` at site ``k`` in year ``t`` (from its size level)."""
@@ -73,16 +76,109 @@ class RolloutModel:
         return pulp.lpSum(tl.servers[li] * self.level[k, t, ti, li] for li in range(len(tl.servers)))
 
 
-def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> RolloutModel:
-    """Build the rollout MILP (see the module docstring)."""
-    groups, group_windows = group_flows(instance)
+def _sites(instance: PlanningInstance, spec: RolloutSpec, group_windows: list[list[tuple[int, ...]]]) -> list[int]:
+    """Sites that need variables: in a flow window, an AFIR window or share, or fixed open."""
     required = [w for ws in spec.required_windows for w in ws]
-    sites = sorted(
+    return sorted(
         {k for ws in group_windows for w in ws for k in w}
         | {k for w in required for k in w}
         | {k for share in spec.required_shares if share is not None for k in share.sites()}
         | set(spec.fixed_open)
     )
+
+
+def _coverage_rows(
+    problem: pulp.LpProblem, instance: PlanningInstance, spec: RolloutSpec, model: RolloutModel, capex: list
+) -> None:
+    """Per year: hubs stay open, capex of the hubs opened that year, window cover (without sizing;
+    with it coverage goes through the assignments) and AFIR spacing windows."""
+    x, y, sites, locked = model.open, model.served, model.sites, instance.site_locked
+    cap = spec.capacity
+    fixed_cost = (lambda k: float(instance.site_cost[k])) if cap is None else (lambda k: cap.site_fixed_eur)
+    cost = {k: 0.0 if (locked[k] or k in spec.fixed_open) else fixed_cost(k) for k in sites}
+    for t in range(len(spec.years)):
+        for k in sites:
+            if t > 0:
+                problem += (x[k, t] >= x[k, t - 1], f"stay_open_{k}_{t}")
+        new = [cost[k] * (x[k, t] - (x[k, t - 1] if t > 0 else 0)) for k in sites if cost[k] > 0]
+        capex.append(pulp.lpSum(new))
+        if cap is not None:
+            continue  # coverage through assignments
+        for g, wins in enumerate(model.group_windows):
+            for i, w in enumerate(wins):
+                problem += (pulp.lpSum(x[k, t] for k in w) >= y[g, t], f"cover_g{g}_w{i}_t{t}")
+        for i, w in enumerate(spec.required_windows[t] if spec.required_windows else ()):
+            if not locked[list(w)].any():
+                problem += (pulp.lpSum(x[k, t] for k in w) >= 1, f"afir_{i}_t{t}")
+    model.site_cost = cost
+
+
+def _grid_rows(problem: pulp.LpProblem, spec: RolloutSpec, model: RolloutModel, sized, capex: list) -> None:
+    """Hub power ≤ grid capacity + upgrade steps; steps only once their lead time has passed, never
+    removed, paid in the year they are added."""
+    grid, cap, x = spec.grid, spec.capacity, model.open
+    for t in range(len(spec.years)):
+        steps = grid.max_steps if spec.upgrade_allowed[t] else 0
+        for k in model.sites:
+            done = spec.fixed_upgrade.get(k, 0)
+            up = problem.add_variable(f"upgrade_{k}_{t}", done, max(steps, done), cat=pulp.LpInteger)
+            model.upgrade[k, t] = up
+            if t > 0:
+                problem += (up >= model.upgrade[k, t - 1], f"upgrade_stays_{k}_{t}")
+            if cap is None:
+                power = grid.simultaneity * grid.fixed_power_kw * x[k, t]
+            else:
+                power = grid.simultaneity * pulp.lpSum(
+                    tl.power_kw * sized.chargers(cap, k, t, ti) for ti, tl in enumerate(cap.types)
+                )
+            problem += (power <= float(grid.available_kw[k]) * x[k, t] + grid.step_kw * up, f"grid_{k}_{t}")
+            new_steps = up - (model.upgrade[k, t - 1] if t > 0 else done)
+            capex[t] = capex[t] + grid.step_eur * new_steps
+
+
+def _objective(
+    problem: pulp.LpProblem, instance: PlanningInstance, spec: RolloutSpec, model: RolloutModel, sized, capex: list
+) -> None:
+    """Discounted served weight (max coverage, with a cost tie-break) or discounted capex meeting
+    each year's target (min cost)."""
+    n_years, groups, y = len(spec.years), model.groups, model.served
+    gweight = np.array([spec.weight[g].sum() for g in groups], dtype=float)
+    charge = sized.session_charge if sized is not None else 0
+    discounted = pulp.lpSum(spec.discount[t] * capex[t] for t in range(n_years))
+    if spec.objective == "max_coverage":
+        total = float(sum(model.site_cost.values()))
+        if spec.capacity is not None:  # points can cost far more than sites
+            total += len(model.sites) * (spec.capacity.max_capex - spec.capacity.site_fixed_eur)
+        if spec.grid is not None:
+            total += len(model.sites) * spec.grid.step_eur * spec.grid.max_steps
+        eps = 1e-6 * (float(gweight.min()) if len(gweight) else 1.0) / (total or 1.0)
+        served = pulp.lpSum(
+            spec.discount[t] * spec.volume_factor[t] * float(gweight[g]) * y[g, t]
+            for g in range(len(groups))
+            for t in range(n_years)
+        )
+        problem += (served - eps * (discounted + charge), "discounted_served_weight")
+        return
+    problem += (discounted + charge, "discounted_capex")
+    free_weight = float(spec.weight[[w is not None and len(w) == 0 for w in instance.windows]].sum())
+    total_weight = float(spec.weight.sum())
+    for t in range(n_years):
+        target = spec.coverage_target[t]
+        if target is not None:
+            problem += (
+                pulp.lpSum(float(gweight[g]) * y[g, t] for g in range(len(groups)))
+                >= target * total_weight - free_weight,
+                f"coverage_target_{t}",
+            )
+        else:
+            for g in range(len(groups)):
+                y[g, t].lowBound = 1
+
+
+def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> RolloutModel:
+    """Build the rollout MILP (see the module docstring)."""
+    groups, group_windows = group_flows(instance)
+    sites = _sites(instance, spec, group_windows)
     n_years = len(spec.years)
     sense = pulp.LpMaximize if spec.objective == "max_coverage" else pulp.LpMinimize
     problem = pulp.LpProblem("planner_rollout", sense)
@@ -98,99 +194,25 @@ def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> Rollou
         for g in range(len(groups))
         for t in range(n_years)
     }
-    cap = spec.capacity
-    if cap is None:
-        cost = {k: 0.0 if (locked[k] or k in spec.fixed_open) else float(instance.site_cost[k]) for k in sites}
-    else:  # sized hubs: the site here, the points through their levels below
-        cost = {k: 0.0 if (locked[k] or k in spec.fixed_open) else cap.site_fixed_eur for k in sites}
-    capex = []
-    for t in range(n_years):
-        for k in sites:
-            if t > 0:
-                problem += (x[k, t] >= x[k, t - 1], f"stay_open_{k}_{t}")
-        new = [cost[k] * (x[k, t] - (x[k, t - 1] if t > 0 else 0)) for k in sites if cost[k] > 0]
-        capex.append(pulp.lpSum(new))
-        if cap is not None:
-            continue  # coverage through assignments (below)
-        for g, wins in enumerate(group_windows):
-            for i, w in enumerate(wins):
-                problem += (pulp.lpSum(x[k, t] for k in w) >= y[g, t], f"cover_g{g}_w{i}_t{t}")
-        for i, w in enumerate(spec.required_windows[t] if spec.required_windows else ()):
-            if not locked[list(w)].any():
-                problem += (pulp.lpSum(x[k, t] for k in w) >= 1, f"afir_{i}_t{t}")
-    segment: dict[tuple[int, int], pulp.LpVariable] = {}
+    model = RolloutModel(problem, x, y, groups, group_windows, sites)
+    capex: list = []
+    _coverage_rows(problem, instance, spec, model, capex)
     for t, share in enumerate(spec.required_shares):
         if share is not None:
             c = add_share_rows(problem, {k: x[k, t] for k in sites}, locked, share, tag=f"_t{t}")
-            segment.update({(e, t): var for e, var in c.items()})
-    sized = _add_capacity(problem, spec, x, y, group_windows, sites, capex) if cap is not None else None
-    upgrade: dict[tuple[int, int], pulp.LpVariable] = {}
+            model.segment.update({(e, t): var for e, var in c.items()})
+    sized = _add_capacity(problem, spec, x, y, group_windows, sites, capex) if spec.capacity is not None else None
     if spec.grid is not None:
-        # Hub power ≤ grid capacity + upgrade steps; steps only once their lead time has passed,
-        # never removed, paid in the year they are added.
-        grid = spec.grid
-        for t in range(n_years):
-            steps = grid.max_steps if spec.upgrade_allowed[t] else 0
-            for k in sites:
-                done = spec.fixed_upgrade.get(k, 0)
-                upgrade[k, t] = problem.add_variable(f"upgrade_{k}_{t}", done, max(steps, done), cat=pulp.LpInteger)
-                if t > 0:
-                    problem += (upgrade[k, t] >= upgrade[k, t - 1], f"upgrade_stays_{k}_{t}")
-                if cap is None:
-                    power = grid.simultaneity * grid.fixed_power_kw * x[k, t]
-                else:
-                    power = grid.simultaneity * pulp.lpSum(
-                        tl.power_kw * sized.chargers(cap, k, t, ti) for ti, tl in enumerate(cap.types)
-                    )
-                problem += (
-                    power <= float(grid.available_kw[k]) * x[k, t] + grid.step_kw * upgrade[k, t],
-                    f"grid_{k}_{t}",
-                )
-                new_steps = upgrade[k, t] - (upgrade[k, t - 1] if t > 0 else done)
-                capex[t] = capex[t] + grid.step_eur * new_steps
+        _grid_rows(problem, spec, model, sized, capex)
     for t in range(n_years):
         if spec.budget_eur[t] is not None:
             problem += (capex[t] <= spec.budget_eur[t], f"budget_{t}")
     if spec.budget_total_eur is not None:
         problem += (pulp.lpSum(capex) <= spec.budget_total_eur, "budget_total")
-    gweight = np.array([spec.weight[g].sum() for g in groups], dtype=float)
     if spec.max_hubs is not None:
         last = n_years - 1
         problem += (pulp.lpSum(x[k, last] for k in sites if not locked[k]) <= spec.max_hubs, "max_hubs")
-    if spec.objective == "max_coverage":
-        total = float(sum(cost.values()))
-        if cap is not None:  # points can cost far more than sites
-            total += len(sites) * (cap.max_capex - cap.site_fixed_eur)
-        if spec.grid is not None:
-            total += len(sites) * spec.grid.step_eur * spec.grid.max_steps
-        eps = 1e-6 * (float(gweight.min()) if len(gweight) else 1.0) / (total or 1.0)
-        charge = sized.session_charge if sized is not None else 0
-        problem += (
-            pulp.lpSum(
-                spec.discount[t] * spec.volume_factor[t] * float(gweight[g]) * y[g, t]
-                for g in range(len(groups))
-                for t in range(n_years)
-            )
-            - eps * (pulp.lpSum(spec.discount[t] * capex[t] for t in range(n_years)) + charge),
-            "discounted_served_weight",
-        )
-    else:
-        charge = sized.session_charge if sized is not None else 0
-        problem += (pulp.lpSum(spec.discount[t] * capex[t] for t in range(n_years)) + charge, "discounted_capex")
-        free_weight = float(spec.weight[[w is not None and len(w) == 0 for w in instance.windows]].sum())
-        total_weight = float(spec.weight.sum())
-        for t in range(n_years):
-            target = spec.coverage_target[t]
-            if target is not None:
-                problem += (
-                    pulp.lpSum(float(gweight[g]) * y[g, t] for g in range(len(groups)))
-                    >= target * total_weight - free_weight,
-                    f"coverage_target_{t}",
-                )
-            else:
-                for g in range(len(groups)):
-                    y[g, t].lowBound = 1
-    model = RolloutModel(problem, x, y, groups, group_windows, sites, upgrade, segment)
+    _objective(problem, instance, spec, model, sized, capex)
     if sized is not None:
         model.assign, model.level, model.split = sized.assign, sized.level, sized.split
     return model
