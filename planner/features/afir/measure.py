@@ -69,14 +69,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from planner.chargers import PoolSpec
 from planner.features.afir.distances import _arc_gaps
-from planner.features.afir.milestones import TIERS, HdvMilestone, milestone_for
+from planner.features.afir.milestones import TIERS, HdvMilestone, PoolRequirement, milestone_for
 from planner.features.afir.scope import _SCOPE, _place_sites, _System, _system, _text
 from planner.network import Network, edge_point
 
@@ -255,6 +255,74 @@ def _add(table: dict[str, list[float]], key: str, total: float, ok: float) -> No
     row[1] += ok
 
 
+def _check_pools(sites: pd.DataFrame, pools: Mapping[str, PoolSpec]) -> None:
+    known = set(sites["site_id"].map(_text)) if "site_id" in sites.columns else set()
+    unknown = sorted(set(pools) - known)
+    if unknown:
+        raise ValueError(f"pool site(s) {', '.join(map(repr, unknown[:5]))} are not in the site table.")
+    for sid, spec in pools.items():
+        if not isinstance(spec, PoolSpec):
+            raise ValueError(f"pools[{sid!r}] must be a PoolSpec(power_kw, points_350kw), got {spec!r}.")
+
+
+def _coverage(table: dict[str, list[float]]) -> dict[str, Coverage]:
+    return {k: Coverage(v[0], v[1]) for k, v in sorted(table.items())}
+
+
+@dataclass
+class _Tally:
+    """What :func:`measure_spacing` collects tier by tier."""
+
+    directions: list[DirectionCoverage] = field(default_factory=list)
+    gaps: list[GapStretch] = field(default_factory=list)
+    pools: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    by_tier: dict[str, list[float]] = field(default_factory=dict)
+    by_corridor: dict[str, list[float]] = field(default_factory=dict)
+    by_country: dict[str, list[float]] = field(default_factory=dict)
+
+
+def _measure_tier(
+    tally: _Tally,
+    network: Network,
+    sites: pd.DataFrame,
+    pools: Mapping[str, PoolSpec],
+    tier: str,
+    req: PoolRequirement,
+    end_fraction: float,
+) -> None:
+    """Measure one tier's arcs: compliant km per direction, gap stretches, totals by group."""
+    system = _system(network, _SCOPE[tier])
+    measured = [t == tier for t in system.tier]
+    if not any(measured):
+        return
+    arc_sites, node_sites, placed = _place_sites(network, sites, system)
+    ok = {sid for sid, spec in pools.items() if sid in placed and req.is_met_by(spec)}
+    tally.pools[tier] = tuple(sorted(ok))
+    arc_pools = [[p for p, sid in lst if sid in ok] for lst in arc_sites]
+    node_pools = {n for n, ids in node_sites.items() if any(s in ok for s in ids)}
+    arc_gaps = _arc_gaps(system, arc_pools, node_pools, req.max_spacing_km, end_fraction, measured)
+    for i in range(len(system.arcs)):
+        if not measured[i]:
+            continue
+        length = system.length[i]
+        bad = sum(b - a for a, b, _ in arc_gaps[i])
+        good = length - bad if arc_gaps[i] else length
+        tally.directions.append(DirectionCoverage(system.edge_id[i], _direction(system, i), tier, length, good))
+        _add(tally.by_tier, tier, length, good)
+        for name in {c.strip() for c in system.corridor[i].split(";") if c.strip()}:
+            _add(tally.by_corridor, name, length, good)
+        country = system.country[i].split(";")[0].strip()
+        if country:
+            _add(tally.by_country, country, length, good)
+        for a, b, gap in arc_gaps[i]:
+            lo, hi = _edge_km(system, i, a, b)
+            tally.gaps.append(
+                GapStretch(
+                    system.edge_id[i], _direction(system, i), lo, hi, gap, tier, system.corridor[i], system.country[i]
+                )
+            )
+
+
 def measure_spacing(
     network: Network,
     sites: pd.DataFrame,
@@ -296,82 +364,27 @@ def measure_spacing(
     milestone = milestone_for(year)
     tiers = _check_tiers(tiers)
     end_fraction = _check_end_fraction(end_fraction)
-    known = set(sites["site_id"].map(_text)) if "site_id" in sites.columns else set()
-    unknown = sorted(set(pools) - known)
-    if unknown:
-        raise ValueError(f"pool site(s) {', '.join(map(repr, unknown[:5]))} are not in the site table.")
-    for sid, spec in pools.items():
-        if not isinstance(spec, PoolSpec):
-            raise ValueError(f"pools[{sid!r}] must be a PoolSpec(power_kw, points_350kw), got {spec!r}.")
-
-    directions: list[DirectionCoverage] = []
-    gaps: list[GapStretch] = []
-    compliant_pools: dict[str, tuple[str, ...]] = {}
-    by_tier: dict[str, list[float]] = {}
-    by_corridor: dict[str, list[float]] = {}
-    by_country: dict[str, list[float]] = {}
+    _check_pools(sites, pools)
+    tally = _Tally()
     for tier in tiers:
-        req = milestone.requirement(tier)
-        system = _system(network, _SCOPE[tier])
-        measured = [t == tier for t in system.tier]
-        if not any(measured):
-            continue
-        arc_sites, node_sites, placed = _place_sites(network, sites, system)
-        ok = {sid for sid, spec in pools.items() if sid in placed and req.is_met_by(spec)}
-        compliant_pools[tier] = tuple(sorted(ok))
-        arc_pools = [[p for p, sid in lst if sid in ok] for lst in arc_sites]
-        node_pools = {n for n, ids in node_sites.items() if any(s in ok for s in ids)}
-        arc_gaps = _arc_gaps(system, arc_pools, node_pools, req.max_spacing_km, end_fraction, measured)
-        for i in range(len(system.arcs)):
-            if not measured[i]:
-                continue
-            length = system.length[i]
-            bad = sum(b - a for a, b, _ in arc_gaps[i])
-            good = length - bad if arc_gaps[i] else length
-            directions.append(DirectionCoverage(system.edge_id[i], _direction(system, i), tier, length, good))
-            _add(by_tier, tier, length, good)
-            for name in {c.strip() for c in system.corridor[i].split(";") if c.strip()}:
-                _add(by_corridor, name, length, good)
-            country = system.country[i].split(";")[0].strip()
-            if country:
-                _add(by_country, country, length, good)
-            for a, b, gap in arc_gaps[i]:
-                lo, hi = _edge_km(system, i, a, b)
-                gaps.append(
-                    GapStretch(
-                        system.edge_id[i],
-                        _direction(system, i),
-                        lo,
-                        hi,
-                        gap,
-                        tier,
-                        system.corridor[i],
-                        system.country[i],
-                    )
-                )
-
-    def coverage(table: dict[str, list[float]]) -> dict[str, Coverage]:
-        return {k: Coverage(v[0], v[1]) for k, v in sorted(table.items())}
-
-    tier_cov = coverage(by_tier)
+        _measure_tier(tally, network, sites, pools, tier, milestone.requirement(tier), end_fraction)
+    tier_cov = _coverage(tally.by_tier)
     overall = Coverage(sum(c.total_km for c in tier_cov.values()), sum(c.compliant_km for c in tier_cov.values()))
     need = milestone.network_share - 1e-9
     shares = [c.share for c in tier_cov.values()] if milestone.share_basis == "tier" else [overall.share]
     met = overall.total_km > 0 and all(share >= need for share in shares)
-    directions.sort(key=lambda d: (d.edge_id, d.direction))
-    gaps.sort(key=lambda g: (g.tier, g.edge_id, g.direction, g.from_km))
     return AfirReport(
         year=int(year),
         milestone=milestone,
         tiers=tiers,
         end_fraction=end_fraction,
-        directions=tuple(directions),
-        gaps=tuple(gaps),
+        directions=tuple(sorted(tally.directions, key=lambda d: (d.edge_id, d.direction))),
+        gaps=tuple(sorted(tally.gaps, key=lambda g: (g.tier, g.edge_id, g.direction, g.from_km))),
         overall=overall,
         by_tier=tier_cov,
-        by_corridor=coverage(by_corridor),
-        by_country=coverage(by_country),
-        compliant_pools=compliant_pools,
+        by_corridor=_coverage(tally.by_corridor),
+        by_country=_coverage(tally.by_country),
+        compliant_pools=tally.pools,
         required_share=milestone.network_share,
         met=met,
     )

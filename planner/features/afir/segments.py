@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -87,6 +88,104 @@ def _zone(system: _System, start: int, limit: float, *, downstream: bool) -> dic
     return dist
 
 
+class _Checkpoints:
+    """The checkpoints around each arc of a tier and the windows that serve them (searches cached)."""
+
+    def __init__(
+        self,
+        end_fraction: float,
+        spacing: float,
+        system: _System,
+        arc_sites: Sequence[Sequence[tuple[float, str]]],
+        node_sites: Mapping[str, Sequence[str]],
+        limit: float,
+    ) -> None:
+        self.end_fraction, self.spacing, self.system = end_fraction, spacing, system
+        self.arc_sites, self.node_sites, self.limit = arc_sites, node_sites, limit
+        self.bound = limit - _TOL  # zone depth: points an unserved point can lie beyond the segment
+        self.searches: dict[tuple[int, bool], tuple[dict[str, float], float]] = {}
+
+    def search(self, j: int, upstream: bool) -> tuple[dict[str, float], float]:
+        if (j, upstream) not in self.searches:
+            self.searches[j, upstream] = _search(
+                self.system, j, self.spacing, self.end_fraction, self.arc_sites, self.node_sites, upstream=upstream
+            )
+        return self.searches[j, upstream]
+
+    def window(self, j: int, x: float, side: str) -> SpacingWindow | None:
+        """The window of the point just before (upstream) / after (downstream) position ``x`` of arc ``j``."""
+        system, limit = self.system, self.limit
+        length = system.length[j]
+        near, end = self.search(j, side == "upstream")
+        if side == "upstream":
+            if end + x <= limit:
+                return None
+            ids = {s for p, s in self.arc_sites[j] if p < x - _TOL and x - p <= limit}
+            ids |= {s for s, d in near.items() if d + x <= limit}
+        else:
+            if end + (length - x) <= limit:
+                return None
+            ids = {s for p, s in self.arc_sites[j] if p > x + _TOL and p - x <= limit}
+            ids |= {s for s, d in near.items() if d + (length - x) <= limit}
+        tail, head = system.arcs[j]
+        u, v = (tail, head) if system.forward[j] else (head, tail)
+        at = x if system.forward[j] else length - x
+        return SpacingWindow(
+            tuple(sorted(ids)), system.tier[j], system.edge_id[j], u, v, _direction(system, j), at, side, self.spacing
+        )
+
+    def points(self, i: int) -> list[tuple[int, float, str]]:
+        """Checkpoints that must be served for arc ``i`` to be certified."""
+        system, arc_sites, bound = self.system, self.arc_sites, self.bound
+        length = system.length[i]
+        checks: list[tuple[int, float, str]] = []
+        # The arc itself: every point served in both directions of measurement.
+        checks += [(i, x, "upstream") for x in {p for p, _ in arc_sites[i] if p > _TOL} | {length}]
+        checks += [(i, x, "downstream") for x in {p for p, _ in arc_sites[i] if p < length - _TOL} | {0.0}]
+        # Within the spacing beyond its head: d_up; before its tail: d_down. (A route through the
+        # arc's head carries the label of its last piece, longer than _TOL if that piece counts.)
+        for j, d in _zone(system, i, bound, downstream=True).items():
+            far = bound - d
+            lj = system.length[j]
+            checks += [(j, x, "upstream") for x in {p for p, _ in arc_sites[j] if _TOL < p < far} | {min(far, lj)}]
+        for j, d in _zone(system, i, bound, downstream=False).items():
+            lj = system.length[j]
+            near_end = lj - (bound - d)
+            checks += [
+                (j, x, "downstream")
+                for x in {p for p, _ in arc_sites[j] if near_end < p < lj - _TOL} | {max(near_end, 0.0)}
+            ]
+        return checks
+
+    def segment(self, i: int, tier: str) -> SegmentWindows:
+        """Arc ``i`` with its minimal windows and uncoverable checkpoints."""
+        found: set[frozenset[str]] = set()
+        empty: dict[tuple[str, str, str, float], SpacingWindow] = {}
+        for j, x, side in self.points(i):
+            window = self.window(j, x, side)
+            if window is None:
+                continue
+            if window.sites:
+                found.add(frozenset(window.sites))
+            else:
+                empty.setdefault((window.edge_id, window.direction, side, round(window.at_km, 9)), window)
+        sets = list(found)
+        windows = sorted(tuple(sorted(sets[k])) for k in _minimal(sets))
+        system = self.system
+        tail, head = system.arcs[i]
+        u, v = (tail, head) if system.forward[i] else (head, tail)
+        return SegmentWindows(
+            tier,
+            system.edge_id[i],
+            u,
+            v,
+            _direction(system, i),
+            system.length[i],
+            tuple(windows),
+            tuple(empty[k] for k in sorted(empty)),
+        )
+
+
 def segment_windows(
     network: Network,
     sites: pd.DataFrame,
@@ -131,86 +230,10 @@ def segment_windows(
     TierSegments
         Segments in arc order, with their windows and uncoverable checkpoints.
     """
-    tier, end_fraction, spacing, system, arc_sites, node_sites, limit = _tier_setup(
-        network, sites, year, tier, end_fraction
-    )
-    bound = limit - _TOL  # zone depth: points an unserved point can lie beyond the segment
-    searches: dict[tuple[int, bool], tuple[dict[str, float], float]] = {}
-
-    def search(j: int, upstream: bool) -> tuple[dict[str, float], float]:
-        if (j, upstream) not in searches:
-            searches[j, upstream] = _search(system, j, spacing, end_fraction, arc_sites, node_sites, upstream=upstream)
-        return searches[j, upstream]
-
-    def checkpoint(j: int, x: float, side: str) -> SpacingWindow | None:
-        """The window of the point just before (upstream) / after (downstream) position ``x`` of arc ``j``."""
-        length = system.length[j]
-        near, end = search(j, side == "upstream")
-        if side == "upstream":
-            if end + x <= limit:
-                return None
-            ids = {s for p, s in arc_sites[j] if p < x - _TOL and x - p <= limit}
-            ids |= {s for s, d in near.items() if d + x <= limit}
-        else:
-            if end + (length - x) <= limit:
-                return None
-            ids = {s for p, s in arc_sites[j] if p > x + _TOL and p - x <= limit}
-            ids |= {s for s, d in near.items() if d + (length - x) <= limit}
-        tail, head = system.arcs[j]
-        u, v = (tail, head) if system.forward[j] else (head, tail)
-        at = x if system.forward[j] else length - x
-        return SpacingWindow(
-            tuple(sorted(ids)), system.tier[j], system.edge_id[j], u, v, _direction(system, j), at, side, spacing
-        )
-
-    segments: list[SegmentWindows] = []
-    for i in range(len(system.arcs)):
-        if system.tier[i] != tier:
-            continue
-        length = system.length[i]
-        checks: list[tuple[int, float, str]] = []
-        # The arc itself: every point served in both directions of measurement.
-        checks += [(i, x, "upstream") for x in {p for p, _ in arc_sites[i] if p > _TOL} | {length}]
-        checks += [(i, x, "downstream") for x in {p for p, _ in arc_sites[i] if p < length - _TOL} | {0.0}]
-        # Within the spacing beyond its head: d_up; before its tail: d_down. (A route through the
-        # arc's head carries the label of its last piece, longer than _TOL if that piece counts.)
-        for j, d in _zone(system, i, bound, downstream=True).items():
-            far = bound - d
-            lj = system.length[j]
-            checks += [(j, x, "upstream") for x in {p for p, _ in arc_sites[j] if _TOL < p < far} | {min(far, lj)}]
-        for j, d in _zone(system, i, bound, downstream=False).items():
-            lj = system.length[j]
-            near_end = lj - (bound - d)
-            checks += [
-                (j, x, "downstream")
-                for x in {p for p, _ in arc_sites[j] if near_end < p < lj - _TOL} | {max(near_end, 0.0)}
-            ]
-        found: set[frozenset[str]] = set()
-        empty: dict[tuple[str, str, str, float], SpacingWindow] = {}
-        for j, x, side in checks:
-            window = checkpoint(j, x, side)
-            if window is None:
-                continue
-            if window.sites:
-                found.add(frozenset(window.sites))
-            else:
-                empty.setdefault((window.edge_id, window.direction, side, round(window.at_km, 9)), window)
-        sets = list(found)
-        windows = sorted(tuple(sorted(sets[k])) for k in _minimal(sets))
-        tail, head = system.arcs[i]
-        u, v = (tail, head) if system.forward[i] else (head, tail)
-        segments.append(
-            SegmentWindows(
-                tier,
-                system.edge_id[i],
-                u,
-                v,
-                _direction(system, i),
-                length,
-                tuple(windows),
-                tuple(empty[k] for k in sorted(empty)),
-            )
-        )
+    setup = _tier_setup(network, sites, year, tier, end_fraction)
+    tier, end_fraction, spacing = setup[0], setup[1], setup[2]
+    finder = _Checkpoints(*setup[1:])
+    segments = [finder.segment(i, tier) for i in range(len(finder.system.arcs)) if finder.system.tier[i] == tier]
     return TierSegments(
         tier=tier, year=int(year), spacing_km=spacing, end_fraction=end_fraction, segments=tuple(segments)
     )

@@ -169,6 +169,42 @@ def _tier_setup(network: Network, sites: pd.DataFrame, year: int, tier: str, end
     return tier, end_fraction, spacing, system, arc_sites, node_sites, spacing + _TOL * max(1.0, spacing)
 
 
+def _window(system: _System, i: int, ids: set[str], pos: float, side: str, tier: str, spacing: float) -> SpacingWindow:
+    """The window of checkpoint ``pos`` (from the arc's tail) on arc ``i``, in the edge's terms."""
+    tail, head = system.arcs[i]
+    u, v = (tail, head) if system.forward[i] else (head, tail)
+    at = pos if system.forward[i] else system.length[i] - pos
+    return SpacingWindow(tuple(sorted(ids)), tier, system.edge_id[i], u, v, _direction(system, i), at, side, spacing)
+
+
+def _arc_checkpoints(
+    system: _System,
+    i: int,
+    spacing: float,
+    end_fraction: float,
+    arc_sites: Sequence[Sequence[tuple[float, str]]],
+    node_sites: Mapping[str, Sequence[str]],
+    limit: float,
+) -> list[tuple[set[str], float, str]]:
+    """The sites that serve each checkpoint of arc ``i`` (just before each site position and at the
+    arc's end, upstream; mirrored downstream); checkpoints near a network end are skipped."""
+    out: list[tuple[set[str], float, str]] = []
+    length, own = system.length[i], arc_sites[i]
+    near, end = _search(system, i, spacing, end_fraction, arc_sites, node_sites, upstream=True)
+    for x in sorted({p for p, _ in own if p > _TOL} | {length}):
+        if end + x <= limit:
+            continue
+        ids = {s for p, s in own if p < x - _TOL and x - p <= limit}
+        out.append((ids | {s for s, d in near.items() if d + x <= limit}, x, "upstream"))
+    near, end = _search(system, i, spacing, end_fraction, arc_sites, node_sites, upstream=False)
+    for x in sorted({p for p, _ in own if p < length - _TOL} | {0.0}):
+        if end + (length - x) <= limit:
+            continue
+        ids = {s for p, s in own if p > x + _TOL and p - x <= limit}
+        out.append((ids | {s for s, d in near.items() if d + (length - x) <= limit}, x, "downstream"))
+    return out
+
+
 def spacing_windows(
     network: Network,
     sites: pd.DataFrame,
@@ -209,38 +245,15 @@ def spacing_windows(
     )
     found: dict[frozenset[str], SpacingWindow] = {}
     empty: list[SpacingWindow] = []
-
-    def record(ids: set[str], i: int, pos: float, side: str) -> None:
-        tail, head = system.arcs[i]
-        u, v = (tail, head) if system.forward[i] else (head, tail)
-        at = pos if system.forward[i] else system.length[i] - pos
-        window = SpacingWindow(
-            tuple(sorted(ids)), tier, system.edge_id[i], u, v, _direction(system, i), at, side, spacing
-        )
-        if not ids:
-            empty.append(window)
-        elif frozenset(ids) not in found:
-            found[frozenset(ids)] = window
-
     for i in range(len(system.arcs)):
         if system.tier[i] != tier:
             continue
-        length = system.length[i]
-        own = arc_sites[i]
-        near, end = _search(system, i, spacing, end_fraction, arc_sites, node_sites, upstream=True)
-        for x in sorted({p for p, _ in own if p > _TOL} | {length}):
-            if end + x <= limit:
-                continue
-            ids = {s for p, s in own if p < x - _TOL and x - p <= limit}
-            ids |= {s for s, d in near.items() if d + x <= limit}
-            record(ids, i, x, "upstream")
-        near, end = _search(system, i, spacing, end_fraction, arc_sites, node_sites, upstream=False)
-        for x in sorted({p for p, _ in own if p < length - _TOL} | {0.0}):
-            if end + (length - x) <= limit:
-                continue
-            ids = {s for p, s in own if p > x + _TOL and p - x <= limit}
-            ids |= {s for s, d in near.items() if d + (length - x) <= limit}
-            record(ids, i, x, "downstream")
+        for ids, x, side in _arc_checkpoints(system, i, spacing, end_fraction, arc_sites, node_sites, limit):
+            window = _window(system, i, ids, x, side, tier, spacing)
+            if not ids:
+                empty.append(window)
+            elif frozenset(ids) not in found:
+                found[frozenset(ids)] = window
 
     sets = list(found)
     windows = sorted((found[sets[k]] for k in _minimal(sets)), key=lambda w: w.sites)
