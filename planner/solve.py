@@ -22,7 +22,7 @@ import pulp
 from planner.errors import SolverError
 from planner.scenario import SolverConfig
 
-__all__ = ["SolveResult", "solve_problem"]
+__all__ = ["Goal", "LexResult", "SolveResult", "solve_lexicographic", "solve_problem"]
 
 
 @dataclass(frozen=True)
@@ -255,3 +255,96 @@ def solve_problem(problem: pulp.LpProblem, config: SolverConfig, *, warm_start: 
             return _solve_cbc(problem, config)
         return result
     return _solve_cbc(problem, config)
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One objective of a lexicographic solve: an expression, its sense and a name for reports."""
+
+    expression: pulp.LpAffineExpression
+    sense: int  # pulp.LpMaximize or pulp.LpMinimize
+    name: str
+
+
+@dataclass(frozen=True)
+class LexResult:
+    """Both stages of a lexicographic solve and the combined, honest headline."""
+
+    first: SolveResult
+    second: SolveResult | None
+    combined: SolveResult
+    first_goal: str
+    second_goal: str | None
+
+    def to_dict(self) -> dict:
+        """JSON-friendly form for summary.json."""
+        return {
+            "first": {"goal": self.first_goal, **self.first.to_dict()},
+            "second": None if self.second is None else {"goal": self.second_goal, **self.second.to_dict()},
+        }
+
+
+def _values(problem: pulp.LpProblem) -> dict[str, float | None]:
+    return {v.name: v.varValue for v in problem.variables()}
+
+
+def _restore(problem: pulp.LpProblem, values: dict[str, float | None]) -> None:
+    for v in problem.variables():
+        v.varValue = values.get(v.name)
+
+
+def _combine(r1: SolveResult, r2: SolveResult | None, value: float | None) -> SolveResult:
+    """Headline of a lexicographic solve: the first goal's bound and gap as the solver gave them, its
+    value at the final plan, and ``optimal`` only if every stage that ran was."""
+    if r2 is None or not r2.has_solution:
+        return r1
+    status = "optimal" if r1.status == "optimal" and r2.status == "optimal" else "feasible"
+    return SolveResult(
+        status=status,
+        solver=r1.solver,
+        objective=value,
+        best_bound=r1.best_bound,
+        mip_gap=r1.mip_gap,
+        seconds=r1.seconds + r2.seconds,
+        time_limit_hit=r1.time_limit_hit or r2.time_limit_hit,
+        message=f"lexicographic: first {r1.status} ({r1.message}), then {r2.status} ({r2.message})",
+    )
+
+
+def solve_lexicographic(
+    problem: pulp.LpProblem,
+    first: Goal,
+    second: Goal | None,
+    config: SolverConfig,
+    *,
+    warm_start: bool = False,
+    tag: str = "lex",
+) -> LexResult:
+    """Optimise ``first``; then, with ``first`` held at the value found (within a relative 1e-9 and
+    an absolute 1e-6 tolerance), optimise ``second`` as a solve of its own, started from the first
+    stage's plan.
+
+    The second stage gets the time the first left (at least a quarter of ``time_limit_s``). If it
+    finds nothing, the first stage's plan is kept. The first goal's bound and gap are reported as
+    the solver gave them; the second stage's own status, bound and gap are in ``second``.
+    """
+    problem.sense = first.sense
+    problem.setObjective(first.expression)
+    r1 = solve_problem(problem, config, warm_start=warm_start)
+    if second is None or not r1.has_solution:
+        return LexResult(r1, None, r1, first.name, None)
+    value = float(pulp.value(first.expression) or 0.0)
+    slack = 1e-9 * abs(value) + 1e-6
+    if first.sense == pulp.LpMaximize:
+        problem += (first.expression >= value - slack, f"{tag}_keep_{first.name}")
+    else:
+        problem += (first.expression <= value + slack, f"{tag}_keep_{first.name}")
+    kept = _values(problem)
+    problem.sense = second.sense
+    problem.setObjective(second.expression)
+    left = max(config.time_limit_s - r1.seconds, 0.25 * config.time_limit_s)
+    r2 = solve_problem(problem, config.model_copy(update={"time_limit_s": left}), warm_start=True)
+    if not r2.has_solution:
+        _restore(problem, kept)
+    final = float(pulp.value(first.expression) or 0.0)
+    return LexResult(r1, r2, _combine(r1, r2, final), first.name, second.name)

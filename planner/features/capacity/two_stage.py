@@ -34,7 +34,7 @@ from planner.features.coverage.model import ModelSpec, PlanningModel, build_mode
 from planner.features.coverage.variables import group_weight
 from planner.instance import PlanningInstance
 from planner.scenario import SolverConfig
-from planner.solve import SolveResult, solve_problem
+from planner.solve import SolveResult, solve_lexicographic, solve_problem
 
 __all__ = ["TwoStage", "solve_two_stage"]
 
@@ -96,7 +96,7 @@ def solve_two_stage(
     # Stage 2 is small: solve it tighter than the overall target, whose gap is measured against
     # the weaker stage-1 bound.
     stage2 = config.model_copy(update={"time_limit_s": left, "mip_gap": config.mip_gap * _STAGE2_GAP_SHARE})
-    r2 = solve_problem(m2.problem, stage2, warm_start=True)
+    r2 = solve_lexicographic(m2.problem, *m2.goals(), stage2, warm_start=True).combined
     log(f"stage 2: {r2.describe()}")
     if not r2.has_solution:
         return TwoStage(m2, r2, r1, r2, sum(support.values()))

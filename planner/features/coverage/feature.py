@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+import pulp
+
 from planner.chargers import TYPES
 from planner.context import RunContext
 from planner.errors import InfeasibleError, SolverError
@@ -17,19 +19,47 @@ from planner.features.base import Feature
 from planner.features.coverage.model import ModelSpec, Solution, build_model
 from planner.plan import Plan
 from planner.scenario import Scenario
-from planner.solve import solve_problem
+from planner.solve import solve_lexicographic
+from planner.verify import Check
 
-__all__ = ["CoverageFeature", "core_spec", "ensure_solution", "solve_core"]
+__all__ = ["CoverageFeature", "core_spec", "cost_bound_check", "ensure_solution", "solve_core"]
+
+
+def cost_bound_check(plan: Plan, second: dict, priced: float | None) -> Check:
+    """Max coverage, second stage: the plan's capex (as the hubs table states it) is what the cost
+    stage priced, and its bound shows how much cheaper a plan serving as much could be at most."""
+    capex = float(plan.hubs["cost_eur"].sum())
+    bound, gap = second["best_bound"], second["mip_gap"]
+    same = priced is None or abs(capex - priced) <= 1e-6 * max(1.0, capex)
+    ok = same and (bound is None or bound <= capex * (1 + 1e-9) + 1e-6)
+    lower = "unknown" if bound is None else f"{bound:,.0f} EUR"
+    gap_txt = "n/a" if gap is None else f"{gap:.2%}"
+    return Check(
+        "cost_at_coverage_bounded",
+        ok,
+        f"no plan serving as much costs less than {lower}; this one costs {capex:,.0f} EUR (second-stage gap "
+        f"{gap_txt})"
+        if ok
+        else f"capex {capex:,.0f} EUR inconsistent with the cost stage (priced {priced}, bound {lower})",
+    )
 
 
 def core_spec(ctx: RunContext) -> ModelSpec:
     """The scenario's objective and limits with every enabled feature's model part."""
     obj = ctx.scenario.objective
-    return ModelSpec(obj.type, obj.metric, obj.max_hubs, obj.budget_eur, obj.coverage_target, tuple(ctx.parts.values()))
+    return ModelSpec(
+        obj.type,
+        obj.metric,
+        obj.max_hubs,
+        obj.budget_eur,
+        obj.coverage_target,
+        tuple(ctx.parts.values()),
+        second_stage=obj.second_stage,
+    )
 
 
 def solve_core(ctx: RunContext) -> Solution:
-    """Build the single-year model and solve it."""
+    """Build the single-year model and solve its goals lexicographically."""
     model = build_model(ctx.instance, ctx.data["spec"])
     size = model.size()
     ctx.build_seconds = time.perf_counter() - ctx.started
@@ -37,7 +67,8 @@ def solve_core(ctx: RunContext) -> Solution:
         f"model: {size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} nonzeros "
         f"({size['binaries']:,} binaries), built in {ctx.build_seconds:.1f} s"
     )
-    return Solution(model, solve_problem(model.problem, ctx.scenario.solver))
+    lex = solve_lexicographic(model.problem, *model.goals(), ctx.scenario.solver)
+    return Solution(model, lex.combined, extra={"lexicographic": lex})
 
 
 def ensure_solution(ctx: RunContext) -> None:
@@ -75,6 +106,20 @@ class CoverageFeature(Feature):
 
     def enabled(self, scenario: Scenario) -> bool:
         return True
+
+    def decode(self, plan: Plan, ctx: RunContext) -> None:
+        lex = ctx.solution.extra.get("lexicographic")
+        if lex is not None:
+            plan.summary["lexicographic"] = lex.to_dict()
+            if lex.second is not None and lex.second_goal == "capex_eur" and lex.second.has_solution:
+                plan.summary["lexicographic"]["capex_priced_eur"] = float(pulp.value(ctx.solution.model.capex()))
+
+    def checks(self, plan: Plan, ctx: RunContext) -> list[Check]:
+        lex = plan.summary.get("lexicographic") or {}
+        second = lex.get("second") or {}
+        if second.get("goal") != "capex_eur" or second.get("objective") is None:
+            return []
+        return [cost_bound_check(plan, second, lex.get("capex_priced_eur"))]
 
     def outputs(self, plan: Plan, ctx: RunContext) -> None:
         hubs, types = plan.hubs, ctx.scenario.chargers.types()

@@ -21,7 +21,7 @@ from planner.errors import InfeasibleError
 from planner.features.coverage.rows import add_budget, add_coverage, add_coverage_target, add_hub_limit
 from planner.features.coverage.variables import Variables, group_weight, make_variables
 from planner.instance import PlanningInstance
-from planner.solve import SolveResult
+from planner.solve import Goal, SolveResult
 
 __all__ = [
     "ModelPart",
@@ -32,12 +32,8 @@ __all__ = [
     "flow_weight",
     "open_site_ids",
     "open_sites",
+    "start_from_open",
 ]
-
-# Tie-break among plans of equal coverage: prefer the cheaper one. The whole term is at most
-# this share of the smallest group weight, so it never trades away coverage worth mentioning.
-_TIE_BREAK = 1e-6
-
 
 @dataclass(frozen=True)
 class ModelPart:
@@ -84,6 +80,8 @@ class ModelSpec:
         ``min_cost`` only: share of the total weight to serve; ``None`` serves all servable.
     parts
         Features' model parts, in registry order.
+    second_stage
+        Solve the lexicographic second goal (see :meth:`PlanningModel.goals`).
     """
 
     objective: Literal["max_coverage", "min_cost"]
@@ -92,6 +90,7 @@ class ModelSpec:
     budget_eur: float | None = None
     coverage_target: float | None = None
     parts: tuple[ModelPart, ...] = ()
+    second_stage: bool = True
 
     def part(self, name: str) -> ModelPart | None:
         """The part of feature ``name`` (None if absent)."""
@@ -152,6 +151,7 @@ class PlanningModel:
     extra_scale: float = 0.0
     charge: Any = 0
     assign: dict[tuple[int, int], pulp.LpVariable] | None = None
+    served_weight: pulp.LpAffineExpression | None = None
     _capex: tuple[pulp.LpAffineExpression, float] | None = None
 
     def capex(self) -> pulp.LpAffineExpression:
@@ -176,6 +176,16 @@ class PlanningModel:
                 expr = expr + extra
             self._capex = (expr, scale + self.extra_scale)
         return self._capex
+
+    def goals(self) -> tuple[Goal, Goal | None]:
+        """The lexicographic goals: served weight then capex (max coverage), or capex then served
+        weight (min cost with a coverage target; none when every servable flow must be served)."""
+        served = Goal(self.served_weight, pulp.LpMaximize, f"served_{self.spec.metric}")
+        cost = Goal(self.capex() + self.charge, pulp.LpMinimize, "capex_eur")
+        if self.spec.objective == "max_coverage":
+            return served, cost if self.spec.second_stage else None
+        wants_more = self.spec.second_stage and self.spec.coverage_target is not None
+        return cost, served if wants_more else None
 
     def size(self) -> dict[str, int]:
         """Rows, columns, nonzeros and integer columns of the problem."""
@@ -231,20 +241,15 @@ def _check_target(instance: PlanningInstance, spec: ModelSpec, weight: np.ndarra
 
 
 def _objective(model: PlanningModel, gweight: np.ndarray) -> None:
-    """Set the objective and the coverage rows (and target) of the model's sense."""
+    """Set the first goal as the objective, the coverage rows (and target) of the model's sense."""
     spec, problem, variables = model.spec, model.problem, model.variables
-    capex = model.capex()
+    model.served_weight = pulp.lpSum(float(gweight[g]) * y for g, y in variables.served.items())
     if spec.objective == "max_coverage":
-        scale = model.cost_scale()
-        eps = _TIE_BREAK * (float(gweight.min()) if len(gweight) else 1.0) / (scale or 1.0)
-        problem += (
-            pulp.lpSum(float(gweight[g]) * y for g, y in variables.served.items()) - eps * (capex + model.charge),
-            "served_weight",
-        )
+        problem += (model.served_weight, "served_weight")
         add_coverage(problem, variables, require_all=False)
         return
     required = _check_target(model.instance, spec, model.weight)
-    problem += (capex + model.charge, "capex")
+    problem += (model.capex() + model.charge, "capex")
     add_coverage(problem, variables, require_all=spec.coverage_target is None)
     if spec.coverage_target is not None:
         add_coverage_target(problem, variables, gweight, required - model.objective_offset)
@@ -301,3 +306,15 @@ def open_sites(model: PlanningModel) -> np.ndarray:
 def open_site_ids(model: PlanningModel) -> set[str]:
     """Ids of the sites a solved model opens (existing hubs included)."""
     return {model.instance.site_ids[k] for k in np.flatnonzero(open_sites(model))}
+
+
+def start_from_open(model: PlanningModel, is_open: np.ndarray) -> None:
+    """A MIP start opening exactly the sites in ``is_open`` (of those with a variable) and serving
+    every group whose windows it covers (sizing variables are left to the solver)."""
+    v = model.variables
+    for k, x in v.open.items():
+        x.setInitialValue(1.0 if is_open[k] else 0.0)
+    for g, y in v.served.items():
+        y.setInitialValue(1.0 if all(is_open[list(w)].any() for w in v.group_windows[g]) else 0.0)
+    for w, z in v.window.items():
+        z.setInitialValue(1.0 if is_open[list(w)].any() else 0.0)

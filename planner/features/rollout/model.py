@@ -24,6 +24,7 @@ from planner.features.capacity.model import CapacitySpec, add_assignments, add_h
 from planner.features.coverage.variables import group_flows
 from planner.features.grid.model import GridSpec
 from planner.instance import PlanningInstance
+from planner.solve import Goal
 
 __all__ = ["RolloutModel", "RolloutSpec", "build_rollout_model"]
 
@@ -50,6 +51,7 @@ class RolloutSpec:
     capacity: CapacitySpec | None = None
     group_volume: np.ndarray | None = None
     fixed_chargers: dict[tuple[int, int], int] = field(default_factory=dict)
+    second_stage: bool = True
 
 
 @dataclass
@@ -69,6 +71,20 @@ class RolloutModel:
     split: dict[tuple[int, int, int], pulp.LpVariable] = field(default_factory=dict)  # s[k,t,type]
     session_charge: pulp.LpAffineExpression = field(default_factory=pulp.LpAffineExpression)
     site_cost: dict[int, float] = field(default_factory=dict)  # capex of opening each site (0: fixed or existing)
+    served_weight: pulp.LpAffineExpression | None = None  # discounted served weight
+    cost: pulp.LpAffineExpression | None = None  # discounted capex (+ the no-needless-stops charge)
+    objective: str = "max_coverage"
+    has_targets: bool = False
+    second_stage: bool = True
+
+    def goals(self) -> tuple[Goal, Goal | None]:
+        """Lexicographic goals: discounted served weight then discounted capex (max coverage), or
+        discounted capex then served weight (min cost with coverage targets)."""
+        served = Goal(self.served_weight, pulp.LpMaximize, "discounted_served_weight")
+        cost = Goal(self.cost, pulp.LpMinimize, "discounted_capex_eur")
+        if self.objective == "max_coverage":
+            return served, cost if self.second_stage else None
+        return cost, served if self.second_stage and self.has_targets else None
 
     def chargers(self, spec: CapacitySpec, k: int, t: int, ti: int) -> pulp.LpAffineExpression:
         """Points of type ``ti`` at site ``k`` in year ``t`` (from its size level)."""
@@ -139,27 +155,21 @@ def _grid_rows(problem: pulp.LpProblem, spec: RolloutSpec, model: RolloutModel, 
 def _objective(
     problem: pulp.LpProblem, instance: PlanningInstance, spec: RolloutSpec, model: RolloutModel, sized, capex: list
 ) -> None:
-    """Discounted served weight (max coverage, with a cost tie-break) or discounted capex meeting
-    each year's target (min cost)."""
+    """Discounted served weight (max coverage) or discounted capex meeting each year's target (min
+    cost); both kept on the model for the lexicographic second stage (:meth:`RolloutModel.goals`)."""
     n_years, groups, y = len(spec.years), model.groups, model.served
     gweight = np.array([spec.weight[g].sum() for g in groups], dtype=float)
     charge = sized.session_charge if sized is not None else 0
-    discounted = pulp.lpSum(spec.discount[t] * capex[t] for t in range(n_years))
+    model.cost = pulp.lpSum(spec.discount[t] * capex[t] for t in range(n_years)) + charge
+    model.served_weight = pulp.lpSum(
+        spec.discount[t] * spec.volume_factor[t] * float(gweight[g]) * y[g, t]
+        for g in range(len(groups))
+        for t in range(n_years)
+    )
     if spec.objective == "max_coverage":
-        total = float(sum(model.site_cost.values()))
-        if spec.capacity is not None:  # points can cost far more than sites
-            total += len(model.sites) * (spec.capacity.max_capex - spec.capacity.site_fixed_eur)
-        if spec.grid is not None:
-            total += len(model.sites) * spec.grid.step_eur * spec.grid.max_steps
-        eps = 1e-6 * (float(gweight.min()) if len(gweight) else 1.0) / (total or 1.0)
-        served = pulp.lpSum(
-            spec.discount[t] * spec.volume_factor[t] * float(gweight[g]) * y[g, t]
-            for g in range(len(groups))
-            for t in range(n_years)
-        )
-        problem += (served - eps * (discounted + charge), "discounted_served_weight")
+        problem += (model.served_weight, "discounted_served_weight")
         return
-    problem += (discounted + charge, "discounted_capex")
+    problem += (model.cost, "discounted_capex")
     free_weight = float(spec.weight[[w is not None and len(w) == 0 for w in instance.windows]].sum())
     total_weight = float(spec.weight.sum())
     for t in range(n_years):
@@ -195,6 +205,8 @@ def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> Rollou
         for t in range(n_years)
     }
     model = RolloutModel(problem, x, y, groups, group_windows, sites)
+    model.objective, model.second_stage = spec.objective, spec.second_stage
+    model.has_targets = any(target is not None for target in spec.coverage_target)
     capex: list = []
     _coverage_rows(problem, instance, spec, model, capex)
     for t, share in enumerate(spec.required_shares):

@@ -23,7 +23,7 @@ from planner.features.grid.model import GridSpec
 from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model
 from planner.instance import PlanningInstance
 from planner.scenario import Scenario
-from planner.solve import SolveResult, solve_problem
+from planner.solve import SolveResult, solve_lexicographic
 
 __all__ = ["RolloutResult", "solve_rollout", "year_factors"]
 
@@ -142,6 +142,7 @@ class _Rollout:
             capacity=self.capacity,
             group_volume=self.gvolume,
             fixed_chargers=points or {},
+            second_stage=obj.second_stage,
         )
 
     def opened(self, model: RolloutModel, t: int) -> np.ndarray:
@@ -197,7 +198,7 @@ class _Rollout:
         model = None
         for i, year in enumerate(self.years):
             model = build_rollout_model(self.instance, self.spec_for([i], fixed, upgrades, points))
-            result = solve_problem(model.problem, self.scenario.solver)
+            result = solve_lexicographic(model.problem, *model.goals(), self.scenario.solver).combined
             self.log(f"rollout {year} ({stage}): {result.describe()}")
             if self.scenario.rollout.mode == "foresight" and not result.has_solution:
                 break  # no myopic start: let the full model decide (it may still be feasible)
@@ -313,7 +314,7 @@ def _foresight(ro: _Rollout, years: list[_Year]) -> RolloutResult:
     full = build_rollout_model(ro.instance, ro.spec_for(list(range(len(ro.years))), frozenset()))
     if warm:
         ro.start_foresight(full, years if len(years) == len(ro.years) else [], open_sets)
-    result = solve_problem(full.problem, ro.scenario.solver, warm_start=warm)
+    result = solve_lexicographic(full.problem, *full.goals(), ro.scenario.solver, warm_start=warm).combined
     ro.log(f"rollout {ro.years[0]}–{ro.years[-1]} (foresight, {how if warm else 'no start'}): {result.describe()}")
     ro.check(result, "the rollout")
     n = len(ro.years)
@@ -343,7 +344,7 @@ def _backward_start(ro: _Rollout) -> list[np.ndarray] | None:
             floor = None if budgets[i + 1] is None else float(instance.site_cost[later].sum()) - budgets[i + 1]
             if floor is not None and floor > 0:
                 model.problem += (pulp.lpSum(c * model.open[k, 0] for k, c in cost.items()) >= floor, "leave_budget")
-        result = solve_problem(model.problem, ro.scenario.solver)
+        result = solve_lexicographic(model.problem, *model.goals(), ro.scenario.solver).combined
         ro.log(f"rollout {ro.years[i]} (backward start): {result.describe()}")
         if not result.has_solution:
             return None

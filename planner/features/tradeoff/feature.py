@@ -1,11 +1,14 @@
 """The trade-off feature: served share with the best 1…N new hubs (the curve in the report).
 
-Each point is a max-coverage plan (volume, no other feature) for a hub count up to the plan's; its
-hub set is re-simulated by the verifier's simulation: the share reported is the simulated one, and
+Each point is a max-coverage plan (volume, no other feature) for a hub count up to the plan's, solved
+lexicographically like every plan (most coverage, then the cheapest hubs giving it); its hub set is
+re-simulated by the verifier's simulation: the share reported is the simulated one, and
 the flows the model claims are checked against it (``tradeoff_simulated``).
 """
 
 from __future__ import annotations
+
+import pulp
 
 from planner.context import RunContext
 from planner.features.base import Feature
@@ -13,7 +16,7 @@ from planner.features.coverage.model import ModelSpec, build_model, open_site_id
 from planner.features.coverage.variables import served_mask
 from planner.plan import Plan
 from planner.scenario import Scenario
-from planner.solve import solve_problem
+from planner.solve import solve_lexicographic
 from planner.verify import check_hub_sets, served_by_simulation
 
 __all__ = ["TradeoffFeature"]
@@ -37,7 +40,7 @@ class TradeoffFeature(Feature):
         points, claimed = [], []
         for p in counts:
             model = build_model(instance, ModelSpec("max_coverage", "volume", max_hubs=p))
-            result = solve_problem(model.problem, sc.solver)
+            result = solve_lexicographic(model.problem, *model.goals(), sc.solver).combined
             if not result.has_solution:
                 points.append({"hubs": p + locked, "new_hubs": p, "status": result.status})
                 continue
@@ -51,6 +54,7 @@ class TradeoffFeature(Feature):
                     "hubs": p + locked,
                     "new_hubs": p,
                     "covered_share": float(instance.volume[served].sum()) / total if total else 0.0,
+                    "capex_eur": float(pulp.value(model.capex())),
                     "status": result.status,
                     "mip_gap": result.mip_gap,
                 }
