@@ -14,6 +14,7 @@ from planner.outdir import check_target
 from planner.pipeline import run_pipeline
 from planner.plan import Plan
 from planner.scenario import Scenario, load_scenario
+from planner.solve import SolveLog
 
 __all__ = ["run", "solve_scenario", "default_out_dir"]
 
@@ -29,7 +30,7 @@ def default_out_dir(scenario: Scenario) -> Path:
     return scenario.output.dir if scenario.output.dir is not None else Path("results") / scenario.name
 
 
-def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
+def solve_scenario(scenario: Scenario, *, log: Log = _noop, solve_log: SolveLog | None = None) -> Plan:
     """Build, solve, decode and verify a scenario (no files written): :func:`planner.pipeline.run_pipeline`.
 
     Raises
@@ -37,7 +38,7 @@ def solve_scenario(scenario: Scenario, *, log: Log = _noop) -> Plan:
     PlannerError
         Any input, infeasibility, solver or verification failure.
     """
-    return run_pipeline(scenario, log=log)
+    return run_pipeline(scenario, log=log, solve_log=solve_log)
 
 
 def _render(scenario: Scenario) -> Callable[[Path], list[Path]] | None:
@@ -61,6 +62,7 @@ def run(
     write: bool = True,
     log: Log = _noop,
     force: bool = False,
+    solve_log: SolveLog | None = None,
 ) -> Plan:
     """Run a scenario end to end and (by default) write its files.
 
@@ -76,6 +78,8 @@ def run(
         Callback receiving one progress line per stage.
     force
         Write into an existing folder the planner did not write (its own files only, nothing deleted).
+    solve_log
+        Where solves report progress and their own log.
 
     Returns
     -------
@@ -87,7 +91,7 @@ def run(
     target = Path(out_dir) if out_dir is not None else default_out_dir(scenario)
     if write:
         check_target(target, force=force)  # refuse before solving, not after
-    plan = solve_scenario(scenario, log=log)
+    plan = solve_scenario(scenario, log=log, solve_log=solve_log)
     if write:
         files = write_plan(plan, target, extra=_render(scenario), force=force)
         plan.extras["out_dir"] = target

@@ -1,27 +1,36 @@
 """Command-line interface: a thin layer over the library API.
 
-User errors (:class:`~planner.errors.PlannerError`) print one line on stderr and exit
-non-zero, without a traceback.
+User errors (:class:`~planner.errors.PlannerError`) print one line on stderr and exit non-zero,
+without a traceback. Anything unexpected is caught by the top-level guard in :func:`main`: one line
+naming the error and ``--debug`` (which shows the traceback) — bugs stay visible, users see no
+traceback. Ctrl-C ends with exit code 130 and writes nothing.
+
+Exit codes: 0 ok; 1 a planner error or failed sweep points; 2 scenario or usage error; 3 data
+error; 4 infeasible; 5 solver; 6 verification; 7 output folder; 70 internal error; 130 interrupted.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
 
-from planner.errors import PlannerError
+from planner.errors import PlannerError, ScenarioError
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: no '<bool>' after flags, '[grid]' stays text
     help="Plan charging hubs for battery-electric heavy trucks.",
 )
-network_app = typer.Typer(no_args_is_help=True, help="Build planner networks (e.g. from OpenStreetMap).")
+network_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode=None, help="Build planner networks (e.g. from OpenStreetMap)."
+)
 app.add_typer(network_app, name="network")
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -41,12 +50,73 @@ def _fail(exc: PlannerError) -> None:
     raise typer.Exit(exc.exit_code)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from planner import __version__
+
+        print(f"planner {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of unexpected errors.")] = False,
+) -> None:
+    """Plan charging hubs for battery-electric heavy trucks."""
+
+
+class _RunLog:
+    """Progress lines of a run: on the terminal (unless quiet) and, with a log file, in the file with
+    a timestamp; the solver's own log goes to the file too."""
+
+    def __init__(self, quiet: bool, log_file: Path | None) -> None:
+        self.console = Console(stderr=True, highlight=False)
+        self.quiet = quiet
+        self.fh: TextIO | None = None
+        self.path = log_file
+        if log_file is not None:
+            try:
+                self.fh = log_file.open("a", encoding="utf-8")
+            except OSError as exc:
+                raise ScenarioError(
+                    f"--log-file {log_file}: cannot be written ({exc.strerror}); choose another path."
+                ) from None
+        self.status = None
+
+    def __call__(self, msg: str) -> None:
+        if self.fh is not None:
+            self.fh.write(f"{dt.datetime.now().isoformat(timespec='seconds')} {msg}\n")
+            self.fh.flush()
+        if self.quiet:
+            return
+        if self.console.is_terminal:
+            self.console.print(f"[bold cyan]›[/] {msg}", markup=True, highlight=False)
+            if self.status is not None:
+                self.status.update(f"working after {msg.split(':', 1)[0]} …")
+        else:
+            print(f"planner: {msg}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+
+
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default results/<name>).")] = None,
     no_maps: Annotated[bool, typer.Option("--no-maps", help="Skip map.png/map.html/report.html.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also show the solver's own log lines while it runs.")
+    ] = False,
+    log_file: Annotated[
+        Path | None,
+        typer.Option("--log-file", help="Append the progress lines and the solver's own log to this file."),
+    ] = None,
     force: Annotated[
         bool,
         typer.Option("--force", help="Write into an existing folder the planner did not write (deletes nothing)."),
@@ -55,28 +125,27 @@ def run(
     """Solve a scenario and write its plan (hubs, flows, summary, GeoPackage, maps)."""
     from planner.api import run as run_plan
     from planner.scenario import load_scenario
+    from planner.solve import SolveLog
 
-    log = _logger(quiet)
-    console = Console(stderr=True, highlight=False)
     try:
+        log = _RunLog(quiet, log_file)
+        solve_log = SolveLog(progress=log, log_file=log_file, echo=verbose)
         sc = load_scenario(scenario)
         if no_maps:
             sc = sc.model_copy(update={"output": sc.output.model_copy(update={"maps": False})})
-        if console.is_terminal and not quiet:
+        if log.console.is_terminal and not quiet:
             # A live spinner naming the running stage; finished stages stay printed above it.
-            with console.status(f"[bold]{sc.name}[/]: loading …") as status:
-
-                def live(msg: str) -> None:
-                    console.print(f"[bold cyan]›[/] {msg}", markup=True)
-                    stage = msg.split(":", 1)[0]
-                    status.update(f"[bold]{sc.name}[/]: working after {stage} …")
-
-                plan = run_plan(sc, out_dir=out, log=live, force=force)
+            with log.console.status(f"[bold]{sc.name}[/]: loading …") as status:
+                log.status = status
+                plan = run_plan(sc, out_dir=out, log=log, force=force, solve_log=solve_log)
         else:
-            plan = run_plan(sc, out_dir=out, log=log, force=force)
+            plan = run_plan(sc, out_dir=out, log=log, force=force, solve_log=solve_log)
     except PlannerError as exc:
         _fail(exc)
         return
+    finally:
+        if "log" in locals():
+            log.close()
     s = plan.summary
     gap = "n/a" if s["mip_gap"] is None else f"{s['mip_gap']:.2%}"
     points = s.get("chargers", {})
@@ -84,7 +153,8 @@ def run(
     pts = f" ({by_type} points, {points['total_power_mw']:,.1f} MW)" if by_type else ""
     print(
         f"{s['scenario']}: {s['status']} (gap {gap}), {s['hub_count']} hubs{pts}, "
-        f"served {s['covered_share']:.1%} of {s['total_volume']:,.1f} trucks/day, "
+        f"served {s['covered_share']:.1%} of {s['total_volume']:,.1f} trucks/day"
+        f"{' in ' + str(s['kpi_year']) if s.get('kpi_year') else ''}, "
         f"capex {s['total_cost_eur']:,.0f} EUR, verification "
         f"{'passed' if s['verification']['passed'] else 'FAILED'} → {plan.extras['out_dir']}"
     )
@@ -253,8 +323,38 @@ def network_build(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: the CLI behind a guard that turns every failure into one line."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        code = app(standalone_mode=False)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        _err.print("interrupted (Ctrl-C); nothing was written.", markup=False)
+        code = 130
+    except PlannerError as exc:
+        _err.print(f"error: {exc}", markup=False)
+        code = exc.exit_code
+    except OSError as exc:
+        if debug:
+            raise
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        _err.print(
+            f"error: {where}{exc.strerror or exc}; check the path, its permissions and free space.", markup=False
+        )
+        code = 7
+    except Exception as exc:  # noqa: BLE001 - the guard: one line, the traceback only with --debug
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):  # typer's usage errors
+            exc.show()
+            sys.exit(exc.exit_code)
+        if debug:
+            raise
+        _err.print(
+            f"internal error: {type(exc).__name__}: {exc}; run again with --debug for the traceback and report it.",
+            markup=False,
+        )
+        code = 70
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

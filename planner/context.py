@@ -8,6 +8,7 @@ entries under their name (``parts``, ``data``); nothing in it is global.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from planner.network import Network
     from planner.ranges import Ranges
     from planner.scenario import Scenario
+    from planner.solve import SolveLog
     from planner.verify import Check
 
 __all__ = ["Log", "RunContext"]
@@ -60,6 +62,8 @@ class RunContext:
         Sessions per truck/day of base volume the hubs are sized for (a rollout's last year; 1).
     side_checks
         Verification checks of plans solved on the side (reference plans, trade-off points).
+    solve_log
+        Where solves report progress and their own log (``planner run -v`` / ``--log-file``).
     """
 
     scenario: Scenario
@@ -76,7 +80,9 @@ class RunContext:
     solution: Solution | None = None
     session_factor: float = 1.0
     side_checks: list[Check] = field(default_factory=list)
+    solve_log: SolveLog | None = None
     started: float = field(default_factory=time.perf_counter)
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     build_seconds: float = 0.0
 
     def feature(self, name: str) -> Feature | None:

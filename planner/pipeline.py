@@ -13,7 +13,9 @@ from planner.features import enabled_features
 from planner.features.coverage.decode import decode_plan
 from planner.features.coverage.feature import core_spec, ensure_solution, solve_core
 from planner.plan import Plan
+from planner.provenance import provenance
 from planner.scenario import Scenario
+from planner.solve import SolveLog
 from planner.stages import load_inputs, make_instance, record_verification
 
 __all__ = ["run_pipeline"]
@@ -23,7 +25,7 @@ def _quiet(_: str) -> None:
     return None
 
 
-def run_pipeline(scenario: Scenario, *, log: Log = _quiet) -> Plan:
+def run_pipeline(scenario: Scenario, *, log: Log = _quiet, solve_log: SolveLog | None = None) -> Plan:
     """Build, solve, decode and verify a scenario (no files written).
 
     Raises
@@ -31,7 +33,7 @@ def run_pipeline(scenario: Scenario, *, log: Log = _quiet) -> Plan:
     PlannerError
         Any input, infeasibility, solver or verification failure.
     """
-    ctx = RunContext(scenario, log, features=enabled_features(scenario))
+    ctx = RunContext(scenario, log, features=enabled_features(scenario), solve_log=solve_log)
     load_inputs(ctx)  # network, candidate sites, routed flows, ranges
     make_instance(ctx)  # the plain-array boundary: no geometry past here
     for feature in ctx.features:
@@ -52,4 +54,5 @@ def run_pipeline(scenario: Scenario, *, log: Log = _quiet) -> Plan:
     for feature in ctx.features:
         feature.outputs(plan, ctx)
     record_verification(plan, ctx)
+    plan.summary["provenance"] = provenance(scenario, solver=plan.summary["solver"], started=ctx.started_at)
     return plan

@@ -82,7 +82,7 @@ class AfirFeature(Feature):
             spec = replace(spec, objective="min_cost", coverage_target=max(share * (1 - 1e-9), 1e-12))
         model = build_model(instance, spec)
         start_from_open(model, np.isin(np.asarray(instance.site_ids), plan.hubs["site_id"].to_numpy()))
-        lex = solve_lexicographic(model.problem, *model.goals(), sc.solver, warm_start=True)
+        lex = solve_lexicographic(model.problem, *model.goals(), sc.solver, warm_start=True, log=ctx.solve_log)
         result = lex.combined
         ctx.log(f"reference without AFIR: {result.describe()}")
         own_cost = float(plan.summary["total_cost_eur"])

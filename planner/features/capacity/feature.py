@@ -60,7 +60,7 @@ class CapacityFeature(Feature):
         if spec.integer_levels or ctx.scenario.rollout.years:
             return None
         exact = ctx.data["spec"].with_part(capacity_part(replace(spec, integer_levels=True)))
-        two = solve_two_stage(ctx.instance, exact, ctx.scenario.solver, log=ctx.log)
+        two = solve_two_stage(ctx.instance, exact, ctx.scenario.solver, log=ctx.log, solve_log=ctx.solve_log)
         return Solution(two.model, two.result, extra={"two_stage": two})
 
     def decode(self, plan: Plan, ctx: RunContext) -> None:

@@ -34,7 +34,7 @@ from planner.features.coverage.model import ModelSpec, PlanningModel, build_mode
 from planner.features.coverage.variables import group_weight
 from planner.instance import PlanningInstance
 from planner.scenario import SolverConfig
-from planner.solve import SolveResult, solve_lexicographic, solve_problem
+from planner.solve import SolveLog, SolveResult, solve_lexicographic, solve_problem
 
 __all__ = ["TwoStage", "solve_two_stage"]
 
@@ -64,6 +64,7 @@ def solve_two_stage(
     config: SolverConfig,
     *,
     log: Callable[[str], None] = lambda _m: None,
+    solve_log: SolveLog | None = None,
 ) -> TwoStage:
     """Solve ``spec`` (exact integer levels in its capacity part) in two stages.
 
@@ -84,7 +85,8 @@ def solve_two_stage(
         f"stage 1 (linear relaxation, {sum(len(t.servers) for t in relaxed.types)} hull levels per site): "
         f"{s1['rows']:,} rows, {s1['columns']:,} columns"
     )
-    r1 = solve_problem(m1.problem, config.model_copy(update={"time_limit_s": config.time_limit_s * _STAGE1_SHARE}))
+    stage1 = config.model_copy(update={"time_limit_s": config.time_limit_s * _STAGE1_SHARE})
+    r1 = solve_problem(m1.problem, stage1, log=solve_log)
     log(f"stage 1: {r1.describe()}")
     if not r1.has_solution:
         return TwoStage(m1, r1, r1, r1, 0)
@@ -96,7 +98,7 @@ def solve_two_stage(
     # Stage 2 is small: solve it tighter than the overall target, whose gap is measured against
     # the weaker stage-1 bound.
     stage2 = config.model_copy(update={"time_limit_s": left, "mip_gap": config.mip_gap * _STAGE2_GAP_SHARE})
-    r2 = solve_lexicographic(m2.problem, *m2.goals(), stage2, warm_start=True).combined
+    r2 = solve_lexicographic(m2.problem, *m2.goals(), stage2, warm_start=True, log=solve_log).combined
     log(f"stage 2: {r2.describe()}")
     if not r2.has_solution:
         return TwoStage(m2, r2, r1, r2, sum(support.values()))

@@ -67,7 +67,7 @@ def solve_core(ctx: RunContext) -> Solution:
         f"model: {size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} nonzeros "
         f"({size['binaries']:,} binaries), built in {ctx.build_seconds:.1f} s"
     )
-    lex = solve_lexicographic(model.problem, *model.goals(), ctx.scenario.solver)
+    lex = solve_lexicographic(model.problem, *model.goals(), ctx.scenario.solver, log=ctx.solve_log)
     return Solution(model, lex.combined, extra={"lexicographic": lex})
 
 

@@ -47,6 +47,7 @@ class RolloutFeature(Feature):
             shares_by_year=shares,
             capacity=None if cap is None else cap.data,
             log=ctx.log,
+            solve_log=ctx.solve_log,
         )
         ctx.session_factor = rollout.volume_factor[-1]
         model = final_year_model(rollout, ctx.instance, ctx.data["spec"])

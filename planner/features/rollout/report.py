@@ -34,6 +34,22 @@ def rollout_outputs(plan: Plan, rollout: RolloutResult, scenario: Scenario, netw
             sum(row["covered_truck_km"] * d for row, d in zip(plan.summary["years"], rollout.discount, strict=True))
         ),
     }
+    _final_year_headline(plan, rollout)
+
+
+def _final_year_headline(plan: Plan, rollout: RolloutResult) -> None:
+    """Headline KPIs of a rollout are those of its last year (volumes scaled to that year, served
+    flows re-simulated with its hubs), with the year named, never base-year volumes mixed with
+    last-year shares."""
+    last, factor = plan.summary["years"][-1], rollout.volume_factor[-1]
+    s = plan.summary
+    s["kpi_year"] = int(last["year"])
+    s["base_year_volume"] = s["total_volume"]
+    s["total_volume"] = last["total_volume"]
+    s["covered_volume"] = last["covered_volume"]
+    s["covered_share"] = last["covered_share"]
+    s["total_truck_km"] = s["total_truck_km"] * factor
+    s["covered_truck_km"] = last["covered_truck_km"]
 
 
 def rollout_checks(years: list[dict], total_budget: float | None = None, *, afir_enforced: bool = False) -> list[Check]:

@@ -23,7 +23,7 @@ from planner.features.grid.model import GridSpec
 from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model
 from planner.instance import PlanningInstance
 from planner.scenario import Scenario
-from planner.solve import SolveResult, solve_lexicographic
+from planner.solve import SolveLog, SolveResult, solve_lexicographic
 
 __all__ = ["RolloutResult", "solve_rollout", "year_factors"]
 
@@ -88,8 +88,9 @@ class _Rollout:
         grid: GridSpec | None,
         capacity: CapacitySpec | None,
         log: Log,
+        solve_log: SolveLog | None = None,
     ) -> None:
-        self.scenario, self.instance, self.log = scenario, instance, log
+        self.scenario, self.instance, self.log, self.solve_log = scenario, instance, log, solve_log
         self.required, self.shares, self.grid, self.capacity = required_by_year, shares_by_year, grid, capacity
         ro = scenario.rollout
         self.years = tuple(ro.years)
@@ -198,7 +199,8 @@ class _Rollout:
         model = None
         for i, year in enumerate(self.years):
             model = build_rollout_model(self.instance, self.spec_for([i], fixed, upgrades, points))
-            result = solve_lexicographic(model.problem, *model.goals(), self.scenario.solver).combined
+            lex = solve_lexicographic(model.problem, *model.goals(), self.scenario.solver, log=self.solve_log)
+            result = lex.combined
             self.log(f"rollout {year} ({stage}): {result.describe()}")
             if self.scenario.rollout.mode == "foresight" and not result.has_solution:
                 break  # no myopic start: let the full model decide (it may still be feasible)
@@ -267,6 +269,7 @@ def solve_rollout(
     shares_by_year: list[AfirShare | None] | None = None,
     capacity: CapacitySpec | None = None,
     log: Log = lambda _m: None,
+    solve_log: SolveLog | None = None,
 ) -> RolloutResult:
     """Solve the rollout (foresight: one MILP; myopic: one per year keeping earlier hubs).
 
@@ -283,7 +286,7 @@ def solve_rollout(
             f"{scenario.name}: rollout.years with on-site battery buffers is not supported yet; "
             "set grid.max_batteries_per_hub = 0 or plan one year."
         )
-    ro = _Rollout(scenario, instance, required_by_year, shares_by_year, grid, capacity, log)
+    ro = _Rollout(scenario, instance, required_by_year, shares_by_year, grid, capacity, log, solve_log)
     myopic = scenario.rollout.mode == "myopic"
     years, results, model = ro.myopic("myopic" if myopic else "myopic start")
     if myopic:
@@ -314,7 +317,9 @@ def _foresight(ro: _Rollout, years: list[_Year]) -> RolloutResult:
     full = build_rollout_model(ro.instance, ro.spec_for(list(range(len(ro.years))), frozenset()))
     if warm:
         ro.start_foresight(full, years if len(years) == len(ro.years) else [], open_sets)
-    result = solve_lexicographic(full.problem, *full.goals(), ro.scenario.solver, warm_start=warm).combined
+    result = solve_lexicographic(
+        full.problem, *full.goals(), ro.scenario.solver, warm_start=warm, log=ro.solve_log
+    ).combined
     ro.log(f"rollout {ro.years[0]}–{ro.years[-1]} (foresight, {how if warm else 'no start'}): {result.describe()}")
     ro.check(result, "the rollout")
     n = len(ro.years)
@@ -344,7 +349,7 @@ def _backward_start(ro: _Rollout) -> list[np.ndarray] | None:
             floor = None if budgets[i + 1] is None else float(instance.site_cost[later].sum()) - budgets[i + 1]
             if floor is not None and floor > 0:
                 model.problem += (pulp.lpSum(c * model.open[k, 0] for k, c in cost.items()) >= floor, "leave_budget")
-        result = solve_lexicographic(model.problem, *model.goals(), ro.scenario.solver).combined
+        result = solve_lexicographic(model.problem, *model.goals(), ro.scenario.solver, log=ro.solve_log).combined
         ro.log(f"rollout {ro.years[i]} (backward start): {result.describe()}")
         if not result.has_solution:
             return None

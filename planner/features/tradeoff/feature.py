@@ -40,7 +40,7 @@ class TradeoffFeature(Feature):
         points, claimed = [], []
         for p in counts:
             model = build_model(instance, ModelSpec("max_coverage", "volume", max_hubs=p))
-            result = solve_lexicographic(model.problem, *model.goals(), sc.solver).combined
+            result = solve_lexicographic(model.problem, *model.goals(), sc.solver, log=ctx.solve_log).combined
             if not result.has_solution:
                 points.append({"hubs": p + locked, "new_hubs": p, "status": result.status})
                 continue
