@@ -403,18 +403,11 @@ def test_online_conversion_offline_matches_file_build(tmp_path: Path) -> None:
         features = ox.features_from_xml(DUAL, tags=POI_QUERY_TAGS)
     assert (ox.settings.all_oneway, list(ox.settings.useful_tags_way)) == saved
     extract = extract_from_osmnx(graph, features, way_filter=WayFilter())
-    report = BuildReport(source="osmnx", out_path="", parameters={"highway": ["motorway"]})
-    build_module._build_from_extract(
-        extract,
-        report,
-        tmp_path / "online.gpkg",
-        consolidate_tolerance_m=100.0,
-        drive_side="right",
-        snap_radius_m=500.0,
-        min_fragment_km=None,
-        progress=build_module._Progress(None),
+    file_report = build_network(DUAL, tmp_path / "file.gpkg")
+    report = BuildReport(source="osmnx", out_path="", parameters=file_report.parameters)
+    build_module.build_from_extract(
+        extract, report, tmp_path / "online.gpkg", build_module.StageProgress(None)
     )
-    build_network(DUAL, tmp_path / "file.gpkg")
     assert_same_layers(tmp_path / "file.gpkg", tmp_path / "online.gpkg")
 
 

@@ -22,7 +22,7 @@ import osmnx as ox
 import pandas as pd
 
 from planner.osm.errors import OSMBuildError
-from planner.osm.read import OSMExtract, OSMFeature, OSMWay, finish_extract, fix_coordinate
+from planner.osm.extract import OSMExtract, OSMFeature, OSMWay, finish_extract, fix_coordinate
 from planner.osm.tags import (
     WAY_TAG_KEYS,
     WayFilter,

@@ -23,8 +23,8 @@ from typing import Literal
 import numpy as np
 import shapely
 
-from planner.osm.network import PROJECTED_CRS, get_transformer
-from planner.osm.read import OSMFeature
+from planner.osm.extract import OSMFeature
+from planner.osm.geo import PROJECTED_CRS, get_transformer
 from planner.osm.tags import classify_poi, parse_points
 
 __all__ = ["SiteResult", "snap_sites"]
