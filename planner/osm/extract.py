@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections import Counter
 from collections.abc import Iterable
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 
 import shapely
 
+from planner.osm.errors import OSMInputError
 from planner.osm.tags import (
     WayFilter,
     classify_poi,
@@ -22,10 +24,12 @@ __all__ = [
     "OSMFeature",
     "OSMWay",
     "add_tagged_node",
+    "check_locations",
     "add_way",
     "finish_extract",
     "fix_coordinate",
     "needed_nodes",
+    "parse_location",
 ]
 
 
@@ -71,6 +75,8 @@ class OSMExtract:
         Ways dropped while reading, by reason.
     missing_refs
         Way node references whose node is not in the input (clipped extracts).
+    missing_example
+        ``(way id, node id)`` of the first missing reference (by way id), or None.
     """
 
     ways: list[OSMWay] = field(default_factory=list)
@@ -80,11 +86,50 @@ class OSMExtract:
     ways_read: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
     missing_refs: int = 0
+    missing_example: tuple[int, int] | None = None
 
 
 def fix_coordinate(value: float) -> float:
     """Snap a coordinate to OSM's 1e-7 degree grid (as libosmium stores it)."""
     return round(value * 1e7) / 1e7
+
+
+def _coordinate(source: object, node_id: int, name: str, text: str, limit: float) -> float:
+    fix = "fix its coordinates (decimal degrees) or re-export the extract"
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise OSMInputError(
+            f"{source}: node {node_id} has {name}={text!r}, which is not a number; {fix}"
+        ) from None
+    if not math.isfinite(value):
+        raise OSMInputError(f"{source}: node {node_id} has {name}={text!r}, not a finite number; {fix}")
+    if abs(value) > limit:
+        raise OSMInputError(
+            f"{source}: node {node_id} has {name}={text!r}, outside [-{limit:g}, {limit:g}]; {fix}"
+        )
+    return fix_coordinate(value)
+
+
+def parse_location(
+    source: object, node_id: int, lon: str | float | None, lat: str | float | None
+) -> tuple[float, float]:
+    """Validated ``(lon, lat)`` of a node, snapped to the 1e-7 degree grid.
+
+    Raises
+    ------
+    OSMInputError
+        Naming ``source`` and the node if a coordinate is missing, not a number, not finite
+        or out of range (|lon| > 180, |lat| > 90).
+    """
+    if lon is None or lat is None or lon == "" or lat == "":
+        raise OSMInputError(
+            f"{source}: node {node_id} has no lat/lon; add its coordinates or delete the node"
+        )
+    return (
+        _coordinate(source, node_id, "lon", str(lon), 180.0),
+        _coordinate(source, node_id, "lat", str(lat), 90.0),
+    )
 
 
 def add_way(
@@ -162,8 +207,34 @@ def finish_extract(extract: OSMExtract) -> OSMExtract:
         located.append(feature)
     located.sort(key=lambda f: (f.osm_type, f.id))
     extract.features = located
-    kept_refs = 0
+    missing = 0
     for way in extract.ways:
-        kept_refs += sum(1 for r in way.refs if r not in extract.coords)
-    extract.missing_refs = kept_refs
+        absent = [r for r in way.refs if r not in extract.coords]
+        if absent and extract.missing_example is None:
+            extract.missing_example = (way.id, absent[0])
+        missing += len(absent)
+    extract.missing_refs = missing
     return extract
+
+
+def check_locations(extract: OSMExtract, source: object) -> None:
+    """Refuse an extract whose kept ways reference no node present in the input.
+
+    Some missing nodes are normal (a clipped extract: roads end at the clip); none at all
+    means the file holds ways without their nodes.
+
+    Raises
+    ------
+    OSMInputError
+        Naming the first way and one of its missing nodes.
+    """
+    if not extract.ways or extract.missing_example is None:
+        return
+    if any(r in extract.coords for way in extract.ways for r in way.refs):
+        return
+    way_id, node_id = extract.missing_example
+    raise OSMInputError(
+        f"{source}: way {way_id} references node {node_id}, which is not in the file, and no "
+        "selected way has any of its nodes; export the extract with its nodes "
+        "(e.g. osmium extract, or JOSM with referenced nodes)"
+    )

@@ -12,11 +12,12 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from planner.osm.errors import OSMBuildError
+from planner.osm.errors import OSMInputError
 from planner.osm.extract import (
     OSMExtract,
     OSMFeature,
     OSMWay,
+    check_locations,
     finish_extract,
     fix_coordinate,
     needed_nodes,
@@ -46,15 +47,22 @@ def detect_format(path: Path) -> str:
 
     Raises
     ------
-    OSMBuildError
-        If the file is missing, empty or not OSM XML/PBF.
+    OSMInputError
+        If the file is missing, unreadable, empty or not OSM XML/PBF.
     """
+    if path.is_dir():
+        raise OSMInputError(f"{path}: is a folder, not an OSM file; give the extract's file path")
     if not path.is_file():
-        raise OSMBuildError(f"OSM input file not found: {path}")
-    with path.open("rb") as fh:
-        head = fh.read(64)
+        raise OSMInputError(f"OSM input file not found: {path}; check the path")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64)
+    except OSError as exc:
+        raise OSMInputError(
+            f"{path}: cannot read the file ({exc.strerror or exc}); check its permissions"
+        ) from None
     if not head:
-        raise OSMBuildError(f"OSM input file is empty: {path}")
+        raise OSMInputError(f"OSM input file is empty: {path}; download or export it again")
     if head.startswith(b"\x1f\x8b"):
         return "osm.gz"
     if head.startswith(b"BZh"):
@@ -65,8 +73,9 @@ def detect_format(path: Path) -> str:
         return "pbf"
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         return "osm"
-    raise OSMBuildError(
-        f"{path} is neither OSM XML (.osm, .osm.gz, .osm.bz2, .osm.xz) nor OSM PBF (.osm.pbf)"
+    raise OSMInputError(
+        f"{path} is neither OSM XML (.osm, .osm.gz, .osm.bz2, .osm.xz) nor OSM PBF (.osm.pbf); "
+        "give an OpenStreetMap extract (e.g. from Geofabrik)"
     )
 
 
@@ -96,7 +105,8 @@ def read_osm(
     Raises
     ------
     OSMBuildError
-        On a missing, unreadable or malformed file, or a PBF without pyosmium.
+        On a missing, unreadable or malformed file (:class:`OSMInputError`, naming the
+        element at fault), or a PBF without pyosmium.
     """
     file_path = Path(path)
     fmt = detect_format(file_path)
@@ -118,4 +128,6 @@ def read_osm(
             nodes_sorted,
             lambda f: report("read node locations", f),
         )
-    return finish_extract(extract), fmt
+    extract = finish_extract(extract)
+    check_locations(extract, file_path)
+    return extract, fmt

@@ -17,13 +17,13 @@ from array import array
 from collections.abc import Callable
 from pathlib import Path
 
-from planner.osm.errors import OSMBuildError
+from planner.osm.errors import OSMBuildError, OSMInputError
 from planner.osm.extract import (
     OSMExtract,
     add_tagged_node,
     add_way,
-    fix_coordinate,
     needed_nodes,
+    parse_location,
 )
 from planner.osm.tags import WayFilter
 
@@ -42,6 +42,18 @@ def _pbf_reader_module():  # noqa: ANN202 - returns the optional osmium module
     return osmium
 
 
+def _location(path: Path, node) -> tuple[float, float]:  # noqa: ANN001 - osmium.osm.Node
+    """Validated lon/lat of a PBF node (libosmium marks out-of-range locations invalid)."""
+    location = node.location
+    if not location.valid():
+        raise OSMInputError(
+            f"{path}: node {node.id} has an invalid location (lon={location.x / 1e7:g}, "
+            f"lat={location.y / 1e7:g}: outside [-180, 180] x [-90, 90] or missing); "
+            "fix its coordinates or re-export the extract"
+        )
+    return parse_location(path, node.id, location.lon, location.lat)
+
+
 def _read_ways(osmium, path: Path, extract: OSMExtract, way_filter: WayFilter) -> None:  # noqa: ANN001
     for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
         tags = way.tags
@@ -57,11 +69,8 @@ def _read_ways(osmium, path: Path, extract: OSMExtract, way_filter: WayFilter) -
 def _read_tagged_nodes(osmium, path: Path, extract: OSMExtract) -> None:  # noqa: ANN001
     node_filter = osmium.filter.KeyFilter("highway", "amenity")
     for node in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(node_filter):
-        if not node.location.valid():
-            continue
-        tag_dict = {t.k: t.v for t in node.tags}
-        lon, lat = fix_coordinate(node.location.lon), fix_coordinate(node.location.lat)
-        add_tagged_node(extract, node.id, lon, lat, tag_dict)
+        lon, lat = _location(path, node)
+        add_tagged_node(extract, node.id, lon, lat, {t.k: t.v for t in node.tags})
 
 
 def _read_locations(osmium, path: Path, needed: set[int]) -> dict[int, tuple[float, float]]:  # noqa: ANN001
@@ -70,9 +79,7 @@ def _read_locations(osmium, path: Path, needed: set[int]) -> dict[int, tuple[flo
         return coords
     id_filter = osmium.filter.IdFilter(needed)
     for node in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(id_filter):
-        if node.location.valid():
-            location = node.location
-            coords[node.id] = (fix_coordinate(location.lon), fix_coordinate(location.lat))
+        coords[node.id] = _location(path, node)
     return coords
 
 
@@ -91,5 +98,7 @@ def pbf_read(
         extract.coords = _read_locations(osmium, path, needed_nodes(extract))
         progress("read node locations", 1.0)
     except RuntimeError as exc:
-        raise OSMBuildError(f"{path}: cannot read the PBF file ({exc})") from exc
+        raise OSMInputError(
+            f"{path}: cannot read the PBF file ({exc}); check that it is complete or re-download it"
+        ) from None
     return extract

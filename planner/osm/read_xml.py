@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from planner.osm.errors import OSMBuildError
-from planner.osm.extract import OSMExtract, add_tagged_node, add_way, fix_coordinate
+from planner.osm.errors import OSMBuildError, OSMInputError
+from planner.osm.extract import OSMExtract, add_tagged_node, add_way, parse_location
 from planner.osm.tags import WayFilter
 
 __all__ = ["xml_pass_one", "xml_pass_two"]
@@ -88,10 +88,21 @@ def _run_expat(
                 reporter.update()
         except _StopParsingError:
             pass
+        except OSMBuildError:
+            raise
         except xml.parsers.expat.ExpatError as exc:
-            raise OSMBuildError(f"{path}: malformed OSM XML ({exc})") from exc
+            raise OSMInputError(
+                f"{path}: malformed OSM XML ({exc}); repair or re-export the file"
+            ) from None
+        except (KeyError, ValueError) as exc:
+            raise OSMInputError(
+                f"{path}: invalid OSM element at line {parser.CurrentLineNumber} "
+                f"(bad or missing attribute: {exc}); repair or re-export the file"
+            ) from None
         except (OSError, EOFError, lzma.LZMAError) as exc:
-            raise OSMBuildError(f"{path}: cannot decompress or read the file ({exc})") from exc
+            raise OSMInputError(
+                f"{path}: cannot decompress or read the file ({exc}); check that it is complete"
+            ) from None
     if progress is not None:
         progress(1.0)
 
@@ -114,8 +125,16 @@ class _PassOne:
         self._skip = self._seen_way = False
         self._tags: dict[str, str] | None = None
         self._refs: array | None = None
+        self._root_seen = False
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
+        if not self._root_seen:
+            self._root_seen = True
+            if name != "osm":
+                raise OSMInputError(
+                    f"{self.path}: XML but not OpenStreetMap data (root element <{name}>, "
+                    "expected <osm>); give an .osm/.osm.pbf extract"
+                )
         if name == "nd":
             if self._refs is not None:
                 self._refs.append(int(attrs["ref"]))
@@ -142,9 +161,8 @@ class _PassOne:
 
     def end(self, name: str) -> None:
         if name == "node":
-            if self._tags and not self._skip and self._lon and self._lat:
-                lon = fix_coordinate(float(self._lon))
-                lat = fix_coordinate(float(self._lat))
+            if self._tags and not self._skip:
+                lon, lat = parse_location(self.path, self._id, self._lon, self._lat)
                 add_tagged_node(self.extract, self._id, lon, lat, self._tags)
         elif name == "way":
             if not self._skip and self._refs is not None:
@@ -177,11 +195,8 @@ def xml_pass_two(
     def start(name: str, attrs: dict[str, str]) -> None:
         if name == "node":
             node_id = int(attrs["id"])
-            if node_id in needed and "lon" in attrs and "lat" in attrs:
-                if _deleted(attrs):
-                    return
-                lon, lat = float(attrs["lon"]), float(attrs["lat"])
-                coords[node_id] = (fix_coordinate(lon), fix_coordinate(lat))
+            if node_id in needed and not _deleted(attrs):
+                coords[node_id] = parse_location(path, node_id, attrs.get("lon"), attrs.get("lat"))
         elif name == "way" and nodes_sorted:
             raise _StopParsingError
 
