@@ -63,14 +63,53 @@ def _pair_two_way(arcs: list[Arc], node_id: dict[int, str]) -> list[tuple[Arc, b
     return chosen
 
 
-def _keep_shortest_parallels(records: list[dict]) -> list[dict]:
-    best: dict[tuple[str, str, bool], dict] = {}
-    for rec in records:
-        key = (rec["u"], rec["v"], rec["oneway"])
-        rank = (rec["length_km"], rec["osm_way_ids"])
-        if key not in best or rank < (best[key]["length_km"], best[key]["osm_way_ids"]):
-            best[key] = rec
-    return sorted(best.values(), key=lambda r: (r["u"], r["v"], r["oneway"]))
+def _rank(rec: dict) -> tuple:
+    return (rec["length_km"], rec["osm_way_ids"], rec["oneway"])
+
+
+def _resolve_parallels(
+    built: list[tuple[Arc, dict]], rebuild: Callable[[Arc], dict]
+) -> tuple[list[dict], int]:
+    """Keep, for each direction between two nodes, its shortest edge.
+
+    A two-way edge serves both directions. When it is the shortest both ways it stays one
+    two-way edge; when a one-way edge is shorter in one direction, that one-way edge serves
+    it and the two-way road serves the other direction as a one-way edge (rebuilt in that
+    direction by ``rebuild``). So no direction is lost, each keeps its shortest length, and
+    two nodes never share a two-way edge and another edge (the loader refuses both).
+
+    Returns
+    -------
+    edges, dropped
+        The edge records sorted by ``(u, v)`` and the number of edges left unused.
+    """
+    groups: dict[tuple[str, str], list[tuple[Arc, dict]]] = defaultdict(list)
+    for arc, rec in built:
+        groups[(min(rec["u"], rec["v"]), max(rec["u"], rec["v"]))].append((arc, rec))
+    edges: list[dict] = []
+    dropped = 0
+    for (a, b), items in sorted(groups.items()):
+        chosen = []
+        for u, v in ((a, b), (b, a)):
+            serving = [x for x in items if not x[1]["oneway"] or (x[1]["u"], x[1]["v"]) == (u, v)]
+            if serving:
+                chosen.append((min(serving, key=lambda x: _rank(x[1])), u, v))
+        if len(chosen) == 2 and chosen[0][0] is chosen[1][0] and not chosen[0][0][1]["oneway"]:
+            edges.append(chosen[0][0][1])
+            dropped += len(items) - 1
+            continue
+        for (arc, rec), u, _ in chosen:
+            if rec["oneway"]:
+                edges.append(rec)
+            else:
+                forward = rec["u"] == u
+                one = Arc(arc.u, arc.v, arc.items, True, arc.mode) if forward else Arc(
+                    arc.v, arc.u, reverse_items(arc.items), True, arc.mode
+                )
+                edges.append(rebuild(one))
+        dropped += len(items) - len({id(x[0]) for x in chosen})
+    edges.sort(key=lambda r: (r["u"], r["v"]))
+    return edges, dropped
 
 
 def _node_records(
@@ -139,17 +178,22 @@ def assemble_network(
     as ``connector_km``, so ``length_km - connector_km`` is the pure OSM sum).
 
     Two-way roads come out as one edge (``oneway=False``, oriented from the smaller to the
-    larger node id); one-way carriageways as directed edges. Of parallel edges with the
-    same ends and direction only the shortest is kept (counted in ``parallel_dropped``).
+    larger node id); one-way carriageways as directed edges. Between two nodes each
+    direction keeps its shortest edge (see :func:`_resolve_parallels`; unused edges are
+    counted in ``parallel_dropped``), so every ``(u, v)`` is unique.
     """
     node_id, node_xy = _node_ids(clusters, extract)
     chosen = _pair_two_way(arcs, node_id)
-    records = []
+
+    def build(arc: Arc, oneway: bool) -> dict:
+        return edge_record(arc, oneway, node_id, node_xy, extract.ways, pieces)
+
+    built = []
     for n, (arc, oneway) in enumerate(chosen):
         if progress is not None and n % 5000 == 0:
             progress(n / max(len(chosen), 1))
-        records.append(edge_record(arc, oneway, node_id, node_xy, extract.ways, pieces))
-    edges = _keep_shortest_parallels(records)
+        built.append((arc, build(arc, oneway)))
+    edges, dropped = _resolve_parallels(built, lambda arc: build(arc, True))
     nodes = _node_records(edges, clusters, node_id, node_xy, extract)
     used_way_ids = {int(w) for rec in edges for w in rec["osm_way_ids"].split(";")}
-    return NetworkTables(nodes, edges, len(records) - len(edges), used_way_ids)
+    return NetworkTables(nodes, edges, dropped, used_way_ids)
