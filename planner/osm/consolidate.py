@@ -7,10 +7,12 @@ contracts the degree-2 nodes consolidation may leave and drops self-loops.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
 import osmnx as ox
 
 from planner.osm.geo import PROJECTED_CRS
@@ -41,7 +43,85 @@ class Clusters:
     xy: dict[int, tuple[float, float]] = field(default_factory=dict)
 
 
-def consolidate(graph: nx.MultiDiGraph, *, tolerance_m: float) -> tuple[list[Arc], Clusters]:
+#: A merged junction may change the length of the main (non-``*_link``) roads through it by
+#: at most this share of their length inside it, plus :data:`KM_SLACK_M`; a cluster that
+#: would change more is re-clustered with half the radius (see :func:`consolidate`).
+KM_SHARE = 0.02
+KM_SLACK_M = 10.0
+#: Radius below which a rejected cluster is left as separate nodes.
+MIN_TOLERANCE_M = 5.0
+
+
+@dataclass
+class _Incidence:
+    """Per node: the simplified edges at it, with their main-road metres (for the km check)."""
+
+    xy: dict[int, tuple[float, float]]
+    edges: dict[int, list[tuple[int, int, float, bool, bool]]]  # (u, v, main_m, main_end, twoway)
+
+
+def _incidence(
+    graph: nx.MultiDiGraph, projected: nx.MultiDiGraph, main_m: np.ndarray
+) -> _Incidence:
+    xy = {n: (float(d["x"]), float(d["y"])) for n, d in projected.nodes(data=True)}
+    edges: dict[int, list[tuple[int, int, float, bool, bool]]] = defaultdict(list)
+    for u, v, data in graph.edges(data=True):
+        parts = data["parts"]
+        metres = float(sum(main_m[abs(p) - 1] for p in parts))
+        first, last = main_m[abs(parts[0]) - 1] > 0, main_m[abs(parts[-1]) - 1] > 0
+        twoway = not data["oneway"]
+        edges[u].append((u, v, metres, bool(first), twoway))
+        if v != u:
+            edges[v].append((u, v, metres, bool(last), twoway))
+    return _Incidence(xy, edges)
+
+
+def _km_change_ok(members: list[int], centre: tuple[float, float], inc: _Incidence) -> bool:
+    """True if merging ``members`` at ``centre`` keeps main-road km within the bounds.
+
+    Main-road metres inside the cluster vanish; each main road leaving it gains a
+    connector from ``centre`` to its member node. A two-way road counts once.
+    """
+    inside = set(members)
+    lost = gained = 0.0
+    for node in members:
+        x, y = inc.xy[node]
+        for u, v, metres, main_end, twoway in inc.edges[node]:
+            weight = 0.5 if twoway else 1.0
+            if u in inside and v in inside:
+                lost += weight * metres / (1 if u == v else 2)  # seen from both ends
+            elif main_end:
+                gained += weight * math.hypot(x - centre[0], y - centre[1])
+    return abs(gained - lost) <= KM_SHARE * lost + KM_SLACK_M
+
+
+def _find_clusters(
+    projected: nx.MultiDiGraph, tolerance_m: float, inc: _Incidence
+) -> list[tuple[list[int], tuple[float, float] | None]]:
+    """``(members, centroid)`` of each junction; rejected clusters re-clustered smaller."""
+    merged = ox.consolidate_intersections(
+        projected, tolerance=tolerance_m, rebuild_graph=True, dead_ends=True, reconnect_edges=False
+    )
+    found: list[tuple[list[int], tuple[float, float] | None]] = []
+    for _, data in merged.nodes(data=True):
+        original = data["osmid_original"]
+        if not isinstance(original, list):
+            found.append(([int(original)], None))
+            continue
+        members = sorted(int(m) for m in original)
+        centre = (float(data["x"]), float(data["y"]))
+        if _km_change_ok(members, centre, inc):
+            found.append((members, centre))
+        elif tolerance_m / 2 >= MIN_TOLERANCE_M:
+            found.extend(_find_clusters(projected.subgraph(members).copy(), tolerance_m / 2, inc))
+        else:
+            found.extend(([m], None) for m in members)
+    return found
+
+
+def consolidate(
+    graph: nx.MultiDiGraph, *, tolerance_m: float, main_m: np.ndarray
+) -> tuple[list[Arc], Clusters]:
     """Merge the nodes of each interchange and return cluster-to-cluster arcs.
 
     The simplified graph is projected to EPSG:3035 (metres, equal-area Europe) with
@@ -54,6 +134,14 @@ def consolidate(graph: nx.MultiDiGraph, *, tolerance_m: float) -> tuple[list[Arc
     separate directed edges between consecutive junctions. Edges inside a cluster
     (ramps, the carriageway through the interchange) disappear; the edges leaving it
     start at the cluster centroid through a connector (see :func:`assemble_network`).
+
+    A cluster is kept only if it preserves main-road length: the main (non-link) road
+    metres inside it, which vanish, and the connectors it adds must differ by at most
+    :data:`KM_SHARE` of the former plus :data:`KM_SLACK_M`. An interchange passes (its
+    through carriageways are replaced by connectors of about the same length; its ramps
+    are turns, not corridor km); a blob of town streets chained together by the radius
+    does not, and is re-clustered with half the radius, down to :data:`MIN_TOLERANCE_M`.
+    ``main_m`` gives each piece's main-road metres (its length; 0 for ``*_link`` ramps).
 
     ``tolerance_m <= 0`` disables consolidation.
     """
@@ -74,24 +162,13 @@ def consolidate(graph: nx.MultiDiGraph, *, tolerance_m: float) -> tuple[list[Arc
     bare.add_nodes_from((n, {"x": d["x"], "y": d["y"]}) for n, d in graph.nodes(data=True))
     bare.add_edges_from(graph.edges(keys=True))
     projected = ox.projection.project_graph(bare, to_crs=PROJECTED_CRS)
-    merged = ox.consolidate_intersections(
-        projected,
-        tolerance=tolerance_m,
-        rebuild_graph=True,
-        dead_ends=True,
-        reconnect_edges=False,
-    )
+    found = _find_clusters(projected, tolerance_m, _incidence(graph, projected, main_m))
     cluster_of: dict[int, int] = {}
-    for cluster, data in merged.nodes(data=True):
-        original = data["osmid_original"]
-        members = (
-            sorted(int(m) for m in original) if isinstance(original, list) else [int(original)]
-        )
-        clusters.members[cluster] = members
-        for member in members:
-            cluster_of[member] = cluster
-        if len(members) > 1:
-            clusters.xy[cluster] = (float(data["x"]), float(data["y"]))
+    for label, (members, centre) in enumerate(sorted(found)):
+        clusters.members[label] = members
+        cluster_of.update((m, label) for m in members)
+        if centre is not None:
+            clusters.xy[label] = centre
     for u, v, data in graph.edges(data=True):
         cu, cv = cluster_of[u], cluster_of[v]
         if cu == cv and u != v:

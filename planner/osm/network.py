@@ -25,14 +25,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from planner.osm import graph as graph_steps
 from planner.osm.assemble import NetworkTables, assemble_network
 from planner.osm.consolidate import consolidate, contract_arcs
 from planner.osm.errors import OSMBuildError
 from planner.osm.extract import OSMExtract
 from planner.osm.pieces import PieceTable, build_pieces
+from planner.osm.tags import is_link_highway
 
-__all__ = ["NetworkResult", "build_tables"]
+__all__ = ["NetworkResult", "build_tables", "main_road_metres"]
 
 
 @dataclass
@@ -44,6 +47,16 @@ class NetworkResult:
     spur_pieces: set[int] = field(default_factory=set)
     fragment_pieces: set[int] = field(default_factory=set)
     self_loops: int = 0
+
+
+def main_road_metres(extract: OSMExtract, pieces: PieceTable) -> np.ndarray:
+    """Each piece's length in metres if its way is a main road, 0 for ``*_link`` ramps."""
+    link = np.array(
+        [is_link_highway(w.tags.get("highway", "")) for w in extract.ways], dtype=bool
+    )
+    if not len(pieces):
+        return np.zeros(0, dtype=np.float64)
+    return np.where(link[pieces.way_index], 0.0, pieces.length_m)
 
 
 def build_tables(
@@ -75,7 +88,9 @@ def build_tables(
     simplified = graph_steps.simplify(graph)
     del graph
     progress("consolidate", 0.0)
-    arcs, clusters = consolidate(simplified, tolerance_m=tolerance_m)
+    arcs, clusters = consolidate(
+        simplified, tolerance_m=tolerance_m, main_m=main_road_metres(extract, pieces)
+    )
     del simplified
     progress("contract", 0.0)
     arcs, self_loops = contract_arcs(arcs)
