@@ -302,8 +302,11 @@ def test_without_ferries_islands_are_fragments(tmp_path: Path) -> None:
     out = tmp_path / "noferry.gpkg"
     report = build_network(FERRY, out, include_ferries=False)
     assert report.edge_count == 1 and report.dropped["disconnected_fragment"] == 1
-    report = build_network(FERRY, out, include_ferries=False, min_fragment_km=1.0)
-    assert report.edge_count == 2 and "disconnected_fragment" not in report.dropped
+    assert report.fragments_dropped == 1 and report.fragment_km == [pytest.approx(3.28, abs=0.01)]
+    assert "components dropped: 1 (3.3 km" in str(report) and "--join-via" in str(report)
+    # keeping the island as a second component would give a network the loader refuses
+    with pytest.raises(OSMBuildError, match="min_fragment_km only applies with join_via"):
+        build_network(FERRY, out, include_ferries=False, min_fragment_km=1.0)
 
 
 # --- inputs, determinism, cache, progress --------------------------------------------------

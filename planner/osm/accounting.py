@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from planner.osm.extract import OSMExtract
-from planner.osm.network import NetworkResult
+from planner.osm.network import NetworkResult, main_road_metres
 from planner.osm.report import BuildReport
 from planner.osm.sites import SiteResult
 
@@ -15,7 +19,7 @@ def _drop_reasons(
 ) -> tuple[dict[str, int], dict[str, float]]:
     """Ways and km dropped as dangling spurs, unconnected ferries or fragments."""
     pieces, spur = result.pieces, result.spur_pieces
-    gone = spur | result.fragment_pieces
+    gone = spur | result.fragments.pieces
 
     def spur_reason(wi: int) -> str:
         return "ferry_not_connected" if extract.ways[wi].kind == "ferry" else "dangling_link_spur"
@@ -37,23 +41,59 @@ def _drop_reasons(
     return dropped, reason_km
 
 
+def _account_km(
+    report: BuildReport, extract: OSMExtract, result: NetworkResult, join_ways: set[int]
+) -> None:
+    """Raw km of the selected ways, km joined, absorbed in junctions and added as connectors."""
+    pieces = result.pieces
+    metres = pieces.length_m
+    main = main_road_metres(extract, pieces) > 0
+    is_join = np.isin(pieces.way_index, sorted(join_ways))
+    joined = np.zeros(len(pieces), dtype=bool)
+    joined[sorted(result.joined_pieces)] = True
+    gone = np.zeros(len(pieces), dtype=bool)
+    gone[sorted(result.spur_pieces | result.fragments.pieces)] = True
+    used = np.zeros(len(pieces), dtype=bool)
+    used[sorted(result.tables.used_pieces)] = True
+    live = (~is_join | joined) & ~gone
+    absorbed = live & ~used
+    report.raw_km = round(float(metres[~is_join].sum()) / 1000.0, 3)
+    report.join_km = round(float(metres[is_join & joined].sum()) / 1000.0, 3)
+    report.absorbed_km = {
+        "main": round(float(metres[absorbed & main].sum()) / 1000.0, 3),
+        "ramps": round(float(metres[absorbed & ~main].sum()) / 1000.0, 3),
+    }
+    report.connector_km = round(math.fsum(rec["connector_km"] for rec in result.tables.edges), 3)
+
+
 def account_build(
     report: BuildReport, extract: OSMExtract, result: NetworkResult, sites: SiteResult
 ) -> None:
     """Fill the report's way, drop and site counts."""
     report.ways_read = extract.ways_read
     report.missing_node_refs = extract.missing_refs
+    report.missing_example = list(extract.missing_example) if extract.missing_example else None
     pieces_of_way: dict[int, set[int]] = {}
     for i, wi in enumerate(result.pieces.way_index.tolist()):
         pieces_of_way.setdefault(wi, set()).add(i)
+    join_ways = {wi for wi, w in enumerate(extract.ways) if w.kind == "join"}
+    used_join = {int(result.pieces.way_index[i]) for i in result.joined_pieces} & join_ways
+    for wi in join_ways - used_join:  # read only to join components, not used: not counted
+        pieces_of_way.pop(wi, None)
+    _account_km(report, extract, result, join_ways)
+    report.join_ways = len(used_join)
+    report.fragments_dropped = len(result.fragments.km)
+    report.fragment_km = list(result.fragments.km)
     dropped: dict[str, int] = dict(extract.dropped)
     reasons, reason_km = _drop_reasons(extract, result, pieces_of_way)
     for why, count in reasons.items():
         dropped[why] = dropped.get(why, 0) + count
-    ways_without_pieces = sum(1 for wi in range(len(extract.ways)) if wi not in pieces_of_way)
+    ways_without_pieces = sum(
+        1 for wi in range(len(extract.ways)) if wi not in pieces_of_way and wi not in join_ways
+    )
     if ways_without_pieces:
         dropped["way_without_nodes"] = ways_without_pieces
-    gone = result.spur_pieces | result.fragment_pieces
+    gone = result.spur_pieces | result.fragments.pieces
     used = result.tables.used_way_ids
     report.ways_kept = len(used)
     report.ferries_kept = sum(1 for w in extract.ways if w.kind == "ferry" and w.id in used)

@@ -23,6 +23,7 @@ class NetworkTables:
     edges: list[dict] = field(default_factory=list)
     parallel_dropped: int = 0
     used_way_ids: set[int] = field(default_factory=set)
+    used_pieces: set[int] = field(default_factory=set)
 
 
 def _node_ids(
@@ -196,4 +197,5 @@ def assemble_network(
     edges, dropped = _resolve_parallels(built, lambda arc: build(arc, True))
     nodes = _node_records(edges, clusters, node_id, node_xy, extract)
     used_way_ids = {int(w) for rec in edges for w in rec["osm_way_ids"].split(";")}
-    return NetworkTables(nodes, edges, dropped, used_way_ids)
+    used_pieces = {i for rec in edges for i in rec["pieces"]}
+    return NetworkTables(nodes, edges, dropped, used_way_ids, used_pieces)

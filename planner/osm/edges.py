@@ -118,4 +118,5 @@ def edge_record(
         "mode": arc.mode,
         "osm_way_ids": ";".join(str(ways[wi].id) for wi in order),
         "coords": points,
+        "pieces": sorted({abs(value) - 1 for kind, value in arc.items if kind == 0}),
     }

@@ -3,9 +3,8 @@
 :func:`build_raw_graph` makes an osmnx-compatible ``MultiDiGraph`` whose edges are pieces
 (both directions for two-way ways, travel direction for one-way ways). Because
 interstitial way vertices never enter the graph, a country fits easily in memory.
-:func:`prune_dangling` removes ``*_link`` ramps and ferries that lead nowhere and
-:func:`drop_fragments` keeps the largest weakly connected component;
-``osmnx.simplify_graph`` then contracts degree-2 chains (:func:`simplify`).
+:func:`prune_dangling` removes ``*_link`` ramps and ferries that lead nowhere;
+``osmnx.simplify_graph`` contracts degree-2 chains (:func:`simplify`).
 """
 
 from __future__ import annotations
@@ -22,11 +21,12 @@ from planner.osm.pieces import PieceTable
 from planner.osm.tags import is_link_highway, way_direction
 
 __all__ = [
+    "add_piece",
     "build_raw_graph",
-    "drop_fragments",
     "edge_pieces",
     "prune_dangling",
     "simplify",
+    "way_directions",
 ]
 
 
@@ -39,32 +39,47 @@ def _ferry_direction(tags: dict[str, str]) -> int:
     return 0
 
 
+def way_directions(extract: OSMExtract) -> list[int]:
+    """Direction of travel of each way (1, -1 or 0 for two-way; see ``way_direction``)."""
+    return [
+        _ferry_direction(w.tags) if w.kind == "ferry" else way_direction(w.tags)
+        for w in extract.ways
+    ]
+
+
+def add_piece(
+    graph: nx.MultiDiGraph, extract: OSMExtract, pieces: PieceTable, i: int, direction: int
+) -> None:
+    """Add piece ``i`` (0-based) in its direction(s) of travel, with its end nodes."""
+    way = extract.ways[int(pieces.way_index[i])]
+    s, e = int(pieces.start[i]), int(pieces.end[i])
+    for node in (s, e):
+        if node not in graph:
+            lon, lat = extract.coords[node]
+            graph.add_node(node, x=lon, y=lat)
+    attrs = {"oneway": direction != 0, "mode": "ferry" if way.kind == "ferry" else "road"}
+    if direction >= 0:
+        graph.add_edge(s, e, parts=[i + 1], **attrs)
+    if direction <= 0:
+        graph.add_edge(e, s, parts=[-(i + 1)], **attrs)
+
+
 def build_raw_graph(extract: OSMExtract, pieces: PieceTable) -> nx.MultiDiGraph:
     """Build an osmnx-compatible graph (EPSG:4326, ``x``/``y`` node attributes) of pieces.
 
     Each edge carries ``parts`` (list of signed 1-based piece ids in travel order),
-    ``oneway`` (bool) and ``mode`` (``road``/``ferry``).
+    ``oneway`` (bool) and ``mode`` (``road``/``ferry``). Pieces of ``join`` ways (read only
+    to join components) are left out.
     """
     graph = nx.MultiDiGraph(crs="EPSG:4326")
-    used = np.unique(np.concatenate((pieces.start, pieces.end))) if len(pieces) else []
-    coords = extract.coords
+    kept = [i for i in range(len(pieces)) if extract.ways[int(pieces.way_index[i])].kind != "join"]
+    used = np.unique(np.concatenate((pieces.start[kept], pieces.end[kept]))) if kept else []
     for node in used:
-        lon, lat = coords[int(node)]
+        lon, lat = extract.coords[int(node)]
         graph.add_node(int(node), x=lon, y=lat)
-    directions = [
-        way_direction(w.tags) if w.kind == "road" else _ferry_direction(w.tags)
-        for w in extract.ways
-    ]
-    modes = [w.kind for w in extract.ways]
-    for i in range(len(pieces)):
-        wi = int(pieces.way_index[i])
-        d = directions[wi]
-        s, e = int(pieces.start[i]), int(pieces.end[i])
-        attrs = {"oneway": d != 0, "mode": modes[wi]}
-        if d >= 0:
-            graph.add_edge(s, e, parts=[i + 1], **attrs)
-        if d <= 0:
-            graph.add_edge(e, s, parts=[-(i + 1)], **attrs)
+    directions = way_directions(extract)
+    for i in kept:
+        add_piece(graph, extract, pieces, i, directions[int(pieces.way_index[i])])
     return graph
 
 
@@ -110,33 +125,6 @@ def prune_dangling(graph: nx.MultiDiGraph, extract: OSMExtract, pieces: PieceTab
         neighbours = sorted((set(graph.predecessors(node)) | set(graph.successors(node))) - {node})
         graph.remove_node(node)
         queue.extend(neighbours)
-    return removed
-
-
-def drop_fragments(
-    graph: nx.MultiDiGraph, pieces: PieceTable, *, min_fragment_km: float | None
-) -> set[int]:
-    """Keep the largest weakly connected component (by km), plus any ≥ ``min_fragment_km``.
-
-    Returns
-    -------
-    set of int
-        0-based ids of the pieces removed with the dropped components.
-    """
-    components = []
-    for nodes in nx.weakly_connected_components(graph):
-        piece_ids = {abs(p) - 1 for n in nodes for p in edge_pieces(graph, n)}
-        km = float(sum(pieces.length_m[i] for i in sorted(piece_ids))) / 1000.0
-        components.append((km, min(nodes), nodes, piece_ids))
-    if not components:
-        return set()
-    components.sort(key=lambda c: (-c[0], c[1]))
-    removed: set[int] = set()
-    for rank, (km, _, nodes, piece_ids) in enumerate(components):
-        if rank == 0 or (min_fragment_km is not None and km >= min_fragment_km):
-            continue
-        removed.update(piece_ids)
-        graph.remove_nodes_from(nodes)
     return removed
 
 

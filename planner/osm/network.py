@@ -9,8 +9,10 @@ Pipeline
    whose edges are pieces (both directions for two-way ways, travel direction for one-way
    ways).
 3. :func:`~planner.osm.graph.prune_dangling` removes ``*_link`` ramps and ferries that
-   lead nowhere (slip roads into services or onto roads that were not selected) and
-   :func:`~planner.osm.graph.drop_fragments` keeps the largest weakly connected component.
+   lead nowhere (slip roads into services or onto roads that were not selected);
+   :func:`~planner.osm.components.join_components` joins the other weakly connected
+   components to the largest over ``join_via`` roads (when asked) and
+   :func:`~planner.osm.components.drop_fragments` removes what is still apart.
 4. ``osmnx.simplify_graph`` contracts degree-2 chains; the chain's pieces travel along in
    the ``parts`` attribute (aggregated in path order, so no hash-order dependence).
 5. :func:`~planner.osm.consolidate.consolidate` merges the nodes of one interchange.
@@ -29,6 +31,7 @@ import numpy as np
 
 from planner.osm import graph as graph_steps
 from planner.osm.assemble import NetworkTables, assemble_network
+from planner.osm.components import Fragments, drop_fragments, join_components
 from planner.osm.consolidate import consolidate, contract_arcs
 from planner.osm.errors import OSMBuildError
 from planner.osm.extract import OSMExtract
@@ -45,7 +48,8 @@ class NetworkResult:
     tables: NetworkTables
     pieces: PieceTable
     spur_pieces: set[int] = field(default_factory=set)
-    fragment_pieces: set[int] = field(default_factory=set)
+    fragments: Fragments = field(default_factory=Fragments)
+    joined_pieces: set[int] = field(default_factory=set)
     self_loops: int = 0
 
 
@@ -79,7 +83,13 @@ def build_tables(
     graph = graph_steps.build_raw_graph(extract, pieces)
     progress("prune", 0.0)
     spur_pieces = graph_steps.prune_dangling(graph, extract, pieces)
-    fragment_pieces = graph_steps.drop_fragments(graph, pieces, min_fragment_km=min_fragment_km)
+    join = {i for i, wi in enumerate(pieces.way_index.tolist()) if extract.ways[wi].kind == "join"}
+    joined: set[int] = set()
+    if join:
+        spare = sorted(spur_pieces | join)
+        joined = join_components(graph, extract, pieces, spare, min_fragment_km=min_fragment_km)
+        spur_pieces -= joined
+    fragments = drop_fragments(graph, pieces)
     if graph.number_of_edges() == 0:
         raise OSMBuildError(
             f"no connected network left in {source} after removing dangling ramps and fragments"
@@ -98,4 +108,4 @@ def build_tables(
     tables = assemble_network(
         arcs, clusters, extract, pieces, progress=lambda f: progress("assemble", f)
     )
-    return NetworkResult(tables, pieces, spur_pieces, fragment_pieces, self_loops)
+    return NetworkResult(tables, pieces, spur_pieces, fragments, joined, self_loops)

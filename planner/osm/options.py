@@ -44,6 +44,7 @@ def validate_options(
     drive_side: str,
     snap_radius_m: float,
     min_fragment_km: float | None,
+    join_via: tuple[str, ...] = (),
 ) -> None:
     """Raise :class:`OSMBuildError` naming the first invalid parameter."""
     if isinstance(highway, str) or not highway or not all(isinstance(h, str) for h in highway):
@@ -54,9 +55,17 @@ def validate_options(
         raise OSMBuildError(
             f"consolidate_tolerance_m must be a finite number >= 0, got {consolidate_tolerance_m}"
         )
-    if drive_side not in {"right", "left"}:
-        raise OSMBuildError(f"drive_side must be 'right' or 'left', got {drive_side!r}")
+    if drive_side not in {"auto", "right", "left"}:
+        raise OSMBuildError(f"drive_side must be 'auto', 'right' or 'left', got {drive_side!r}")
     if not math.isfinite(snap_radius_m) or snap_radius_m <= 0:
         raise OSMBuildError(f"snap_radius_m must be a positive number, got {snap_radius_m}")
     if min_fragment_km is not None and (not math.isfinite(min_fragment_km) or min_fragment_km < 0):
         raise OSMBuildError(f"min_fragment_km must be None or >= 0, got {min_fragment_km}")
+    if isinstance(join_via, str) or not all(isinstance(h, str) and h for h in join_via):
+        raise OSMBuildError(f"join_via must be a tuple of highway=* values, got {join_via!r}")
+    if min_fragment_km is not None and not join_via:
+        raise OSMBuildError(
+            "min_fragment_km only applies with join_via: the planner's loader needs one "
+            "connected network, so other components are kept only when joined; give join_via "
+            "(e.g. ('primary', 'secondary'))"
+        )

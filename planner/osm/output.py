@@ -1,17 +1,18 @@
-"""The output GeoPackage: layer columns, GeoDataFrames and the write."""
+"""The output GeoPackage: layer columns, GeoDataFrames, finiteness checks and the write."""
 
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from planner.osm.assemble import NetworkTables
 from planner.osm.errors import OSMBuildError
+from planner.osm.outfile import mark_gpkg, staged_file
 
 __all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "SITE_COLUMNS", "to_frames", "write_gpkg"]
 
@@ -82,17 +83,41 @@ def to_frames(
     return nodes_gdf, edges_gdf, sites_gdf
 
 
+def _check_finite(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, source: str) -> None:
+    """Never write a node without finite coordinates or an edge without a positive length."""
+    bad = ~(np.isfinite(nodes["lon"].to_numpy(float)) & np.isfinite(nodes["lat"].to_numpy(float)))
+    if bad.any():
+        raise OSMBuildError(f"{source}: node {nodes['id'].iloc[int(np.flatnonzero(bad)[0])]} has no "
+                            "finite coordinates; check the input nodes")
+    length = edges["length_km"].to_numpy(float)
+    bad = ~(np.isfinite(length) & (length > 0))
+    if bad.any():
+        row = edges.iloc[int(np.flatnonzero(bad)[0])]
+        raise OSMBuildError(
+            f"{source}: edge {row['u']}-{row['v']} (ways {row['osm_way_ids']}) has length_km="
+            f"{row['length_km']}; check those ways' nodes (duplicate or missing locations)"
+        )
+
+
 def write_gpkg(
     out_path: Path,
-    nodes: gpd.GeoDataFrame,
-    edges: gpd.GeoDataFrame,
-    sites: gpd.GeoDataFrame,
+    frames: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame],
+    *,
+    source: str,
+    parameters: dict,
 ) -> None:
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.stem}.{os.getpid()}.partial.gpkg")
-    if tmp.exists():
-        tmp.unlink()
-    try:
+    """Write the three layers and the planner marker, atomically (see :mod:`outfile`).
+
+    Raises
+    ------
+    OutputError
+        If ``out_path`` may not or cannot be written.
+    OSMBuildError
+        If a node or edge is not finite (never written).
+    """
+    nodes, edges, sites = frames
+    _check_finite(nodes, edges, source)
+    with staged_file(out_path) as tmp:
         for name, frame, geometry_type in (
             ("nodes", nodes, "Point"),
             ("edges", edges, "LineString"),
@@ -101,10 +126,4 @@ def write_gpkg(
             frame.to_file(
                 tmp, layer=name, driver="GPKG", engine="pyogrio", geometry_type=geometry_type
             )
-        os.replace(tmp, out_path)
-    except Exception as exc:
-        if tmp.exists():
-            tmp.unlink()
-        if isinstance(exc, OSError):
-            raise OSMBuildError(f"cannot write {out_path}: {exc}") from exc
-        raise
+        mark_gpkg(tmp, "osm-network", source=source, parameters=parameters)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,6 +62,25 @@ class BuildReport:
         ``disconnected_fragment``.
     missing_node_refs
         Way node references whose node is not in the input (a clipped extract).
+    missing_example
+        ``[way id, node id]`` of one missing reference, or None.
+    fragments_dropped, fragment_km
+        Weakly connected components dropped (all but the largest, after any joining) and
+        the km of each, largest first.
+    join_ways, join_km
+        ``join_via`` ways used to join components, and their km.
+    raw_km
+        Geodesic km of the selected ways (each way once, one-way or not; segments to nodes
+        missing from the input are not measurable and not counted).
+    absorbed_km
+        km of selected ways that vanished inside consolidated junctions: ``main`` roads and
+        ``ramps`` (``*_link``).
+    connector_km
+        km of the connectors from junction centroids that replace them.
+    drive_side
+        The side of the road sites were snapped to (``auto`` resolved).
+    cache_note
+        Why the cache was not used, if it was given but refused.
     sites_read
         Candidate features found.
     sites_side_fallback
@@ -90,6 +110,16 @@ class BuildReport:
     dropped: dict[str, int] = field(default_factory=dict)
     dropped_km: dict[str, float] = field(default_factory=dict)
     missing_node_refs: int = 0
+    missing_example: list[int] | None = None
+    fragments_dropped: int = 0
+    fragment_km: list[float] = field(default_factory=list)
+    join_ways: int = 0
+    join_km: float = 0.0
+    drive_side: str = ""
+    cache_note: str = ""
+    raw_km: float = 0.0
+    absorbed_km: dict[str, float] = field(default_factory=dict)
+    connector_km: float = 0.0
     sites_read: int = 0
     sites_side_fallback: int = 0
     dropped_site_ids: list[str] = field(default_factory=list)
@@ -117,7 +147,8 @@ class BuildReport:
         lines = [
             f"OSM network build: {self.source} -> {self.out_path}",
             f"  input format {self.input_format or '?'}"
-            + (" (cache hit)" if self.cache_hit else ""),
+            + (" (cache hit)" if self.cache_hit else "")
+            + (f"; {self.cache_note}" if self.cache_note else ""),
             f"  ways: {self.ways_read:,} read, {self.ways_kept:,} kept "
             f"({self.ferries_kept:,} ferries), {self.ways_absorbed:,} absorbed in junctions",
         ]
@@ -128,18 +159,51 @@ class BuildReport:
                 extra = f" ({km:,.1f} km)" if km else ""
                 lines.append(f"    {reason}: {self.dropped[reason]:,}{extra}")
         if self.missing_node_refs:
-            lines.append(f"  missing node references: {self.missing_node_refs:,}")
+            example = ""
+            if self.missing_example:
+                way, node = self.missing_example
+                example = f", e.g. way {way} -> node {node}"
+            lines.append(
+                f"  missing node references: {self.missing_node_refs:,}{example} "
+                "(a clipped extract: roads end at the clip)"
+            )
+        lines.extend(self._component_lines())
         lines.append(
             f"  network: {self.node_count:,} nodes, {self.edge_count:,} edges "
             f"({self.oneway_edge_count:,} one-way), {self.total_km:,.1f} km"
         )
+        if self.absorbed_km:
+            lines.append(
+                f"  km: {self.raw_km:,.1f} selected, {math.fsum(self.dropped_km.values()):,.1f} "
+                f"dropped, {self.join_km:,.1f} joined; junctions absorbed "
+                f"{self.absorbed_km.get('main', 0.0):,.1f} main + "
+                f"{self.absorbed_km.get('ramps', 0.0):,.1f} ramp km and added "
+                f"{self.connector_km:,.1f} connector km"
+            )
         lines.append(
-            f"  sites: {self.site_count:,} of {self.sites_read:,} candidates "
+            f"  sites: {self.site_count:,} of {self.sites_read:,} candidates, "
+            f"{self.drive_side or '?'}-hand traffic "
             f"({self.sites_side_fallback:,} snapped against the side rule)"
         )
         timing = ", ".join(f"{k} {v:.1f}" for k, v in self.stage_seconds.items())
         lines.append(f"  {self.seconds:.2f} s" + (f" ({timing})" if timing else ""))
         return "\n".join(lines)
+
+    def _component_lines(self) -> list[str]:
+        lines = []
+        if self.join_ways:
+            lines.append(f"  joined components over {self.join_ways:,} ways ({self.join_km:,.1f} km)")
+        if self.fragments_dropped:
+            largest = ", ".join(f"{km:,.1f}" for km in self.fragment_km[:5])
+            more = ", ..." if self.fragments_dropped > 5 else ""
+            hint = "" if self.parameters.get("join_via") else (
+                "; --join-via CLASSES (e.g. primary,secondary) joins them over other roads"
+            )
+            lines.append(
+                f"  components dropped: {self.fragments_dropped:,} "
+                f"({math.fsum(self.fragment_km):,.1f} km: {largest}{more} km){hint}"
+            )
+        return lines
 
     def __str__(self) -> str:
         return self.summary()
