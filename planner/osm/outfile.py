@@ -33,7 +33,7 @@ from planner.errors import OutputError
 
 __all__ = ["MARKER_TABLE", "is_planner_gpkg", "mark_gpkg", "read_gpkg_marker", "staged_file"]
 
-#: Table inside every GeoPackage the planner writes (not a layer: not in gpkg_contents).
+#: Attributes table (key, value) inside every GeoPackage the planner writes.
 MARKER_TABLE = "planner_output"
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -44,21 +44,49 @@ def mark_gpkg(path: Path, kind: str, **extra: object) -> None:
 
     info = {"written_by": "planner", "planner_version": __version__, "kind": kind, **extra}
     with contextlib.closing(sqlite3.connect(path)) as db, db:
-        db.execute(f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute(
+            f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} "
+            "(fid INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, value TEXT)"
+        )
         db.executemany(
             f"INSERT OR REPLACE INTO {MARKER_TABLE} (key, value) VALUES (?, ?)",
             [(k, json.dumps(v, sort_keys=True)) for k, v in sorted(info.items())],
         )
+        db.execute(  # a GeoPackage attributes table, so GIS tools show it as such
+            "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description) "
+            "VALUES (?, 'attributes', ?, 'written by the planner: kind, version, source')",
+            (MARKER_TABLE, MARKER_TABLE),
+        )
+
+
+def _legacy_network(db: sqlite3.Connection) -> bool:
+    """A network written by ``planner network build`` before the marker existed: exactly the
+    layers nodes, edges, sites, with the builder's OSM id columns."""
+    layers = {row[0] for row in db.execute("SELECT table_name FROM gpkg_contents")} - {MARKER_TABLE}
+    if layers != {"nodes", "edges", "sites"}:
+        return False
+    columns = {
+        table: {row[1] for row in db.execute(f"PRAGMA table_info({table})")} for table in layers
+    }
+    return "osm_node_ids" in columns["nodes"] and {"osm_way_ids", "connector_km"} <= columns["edges"]
 
 
 def read_gpkg_marker(path: Path) -> dict | None:
-    """The marker of a planner GeoPackage, or None (not SQLite, no marker, unreadable)."""
+    """The marker of a planner GeoPackage, or None (not SQLite, no marker, unreadable).
+
+    A network built before the marker existed gets ``{"written_by": "planner", "kind":
+    "osm-network", "legacy": True}``.
+    """
     try:
         with Path(path).open("rb") as fh:
             if fh.read(16) != _SQLITE_HEADER:
                 return None
         uri = f"{Path(path).resolve().as_uri()}?mode=ro"
         with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if MARKER_TABLE not in tables:
+                legacy = "gpkg_contents" in tables and _legacy_network(db)
+                return {"written_by": "planner", "kind": "osm-network", "legacy": True} if legacy else None
             rows = db.execute(f"SELECT key, value FROM {MARKER_TABLE}").fetchall()
     except (OSError, sqlite3.Error):
         return None

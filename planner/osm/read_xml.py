@@ -132,8 +132,8 @@ class _PassOne:
             self._root_seen = True
             if name != "osm":
                 raise OSMInputError(
-                    f"{self.path}: XML but not OpenStreetMap data (root element <{name}>, "
-                    "expected <osm>); give an .osm/.osm.pbf extract"
+                    f"{self.path}: XML but not OpenStreetMap data (root <{name}>, expected "
+                    "<osm>); give an .osm/.osm.pbf extract"
                 )
         if name == "nd":
             if self._refs is not None:
