@@ -14,7 +14,7 @@ from planner.osm.drive_side import detect_drive_side
 from planner.osm.errors import OSMBuildError
 from planner.osm.extract import OSMExtract
 from planner.osm.network import build_tables
-from planner.osm.options import resolve_source, validate_options
+from planner.osm.options import build_parameters, resolve_source
 from planner.osm.outfile import check_file_target
 from planner.osm.output import to_frames, write_gpkg
 from planner.osm.read import detect_format, read_osm
@@ -56,41 +56,33 @@ def build_network(
     Parameters
     ----------
     source
-        An OSM file (``.osm``, ``.osm.gz``, ``.osm.bz2``, ``.osm.xz``; ``.osm.pbf`` with the
-        optional ``osmium`` package), or, online only, ``"bbox:west,south,east,north"``,
-        ``"place:<name>"`` or a place name (fetched through osmnx/Overpass).
+        OSM file (``.osm[.gz|.bz2|.xz]``, ``.osm.pbf`` with ``osmium``) or, online,
+        ``"bbox:west,south,east,north"`` / ``"place:<name>"`` (osmnx/Overpass).
     out_path
-        ``.gpkg`` file to write, with layers ``nodes``, ``edges``, ``sites`` in EPSG:4326
-        (columns in ``docs/formats.md``). It must be absent or a GeoPackage the planner
-        wrote; it is replaced atomically (see :mod:`planner.osm.outfile`).
+        ``.gpkg`` to write (layers ``nodes``, ``edges``, ``sites``; ``docs/formats.md``):
+        absent or written by the planner before (:mod:`planner.osm.outfile`).
     highway
         ``highway=*`` values kept as roads.
     consolidate_tolerance_m
-        Node buffer radius (EPSG:3035 metres) for merging an interchange into one junction
-        (see :func:`planner.osm.consolidate.consolidate`: a merge must keep the main-road
-        km through it). ``0`` disables consolidation.
+        Node buffer radius (EPSG:3035 m) merging an interchange into one junction, if the
+        merge keeps the main-road km (:func:`planner.osm.consolidate.consolidate`); 0: off.
     cache_dir
-        If given, the built GeoPackage and report are stored under a key made of the
-        input file's SHA-256, the parameters and the builder version; a later call with
-        the same key just copies the cached file.
+        Store/reuse the built file by input SHA-256 and parameters (:mod:`~.cache`).
     progress
-        Called as ``progress(stage, fraction)`` with ``fraction`` the overall progress in
-        [0, 1], non-decreasing, ending with ``("done", 1.0)``.
+        ``progress(stage, fraction)``, fraction non-decreasing to ``("done", 1.0)``.
     drive_side
-        ``"right"``, ``"left"`` or ``"auto"`` (left in GB, IE, IM, the Channel Islands, MT
-        and CY, detected from the extract's nodes; see :mod:`planner.osm.drive_side`): a
-        site on a carriageway's drive side serves that carriageway.
+        ``"right"``, ``"left"`` or ``"auto"`` (from the extract's location,
+        :mod:`planner.osm.drive_side`): a site on a carriageway's drive side serves it.
     snap_radius_m
         Sites farther from every edge are dropped (and listed in the report).
     include_ferries
         Keep ``route=ferry`` ways that connect kept roads (``mode="ferry"`` edges).
     join_via
-        ``highway=*`` values read only to join the components of the kept network (e.g.
-        the two carriageways of a motorway that meet outside the extract): each other
-        component is joined to the largest over the shortest such path, both ways where
-        possible (see :mod:`planner.osm.components`). Empty: keep the largest only.
+        ``highway=*`` values read only to join the other components to the largest (e.g.
+        carriageways meeting outside the extract; :mod:`planner.osm.components`). Empty:
+        keep the largest component only (the others are reported with their km).
     min_fragment_km
-        With ``join_via``: components shorter than this are dropped without being joined.
+        With ``join_via``: components shorter than this are dropped, not joined.
 
     Returns
     -------
@@ -99,37 +91,28 @@ def build_network(
     Raises
     ------
     OSMBuildError
-        On invalid parameters, an unreadable input, or when no selected road is found.
+        Invalid parameters, unusable input (:class:`OSMInputError`), no selected road.
     OutputError
         If ``out_path`` may not or cannot be written.
     """
     started = time.perf_counter()
-    validate_options(highway, consolidate_tolerance_m, drive_side, snap_radius_m, min_fragment_km, join_via)
-    parameters = {
-        "highway": list(highway),
-        "consolidate_tolerance_m": float(consolidate_tolerance_m),
-        "drive_side": drive_side,
-        "snap_radius_m": float(snap_radius_m),
-        "include_ferries": bool(include_ferries),
-        "join_via": list(join_via),
-        "min_fragment_km": min_fragment_km,
-        "build_version": BUILD_VERSION,
-    }
+    parameters = build_parameters(
+        highway, consolidate_tolerance_m, drive_side, snap_radius_m, include_ferries, join_via,
+        min_fragment_km, BUILD_VERSION,
+    )
     out_path = Path(out_path)
     report = BuildReport(source=str(source), out_path=str(out_path), parameters=parameters)
-    check_file_target(Path(out_path).absolute())  # refuse before reading a large file
+    check_file_target(out_path.absolute())  # refuse before reading a large file
     kind, where = resolve_source(source)
     stage = StageProgress(progress)
-    if kind == "file":
-        cached = _try_cache(where, out_path, cache_dir, report, stage)
-        if cached is not None:
-            cached.seconds = time.perf_counter() - started
-            return cached
+    cached = _try_cache(where, out_path, cache_dir, report, stage) if kind == "file" else None
+    if cached is not None:
+        cached.seconds = time.perf_counter() - started
+        return cached
     extract, report.input_format = _read_source(kind, where, parameters, stage)
     build_from_extract(extract, report, out_path, stage)
     stage("done", 1.0)
-    report.stage_seconds = dict(stage.seconds)
-    report.seconds = time.perf_counter() - started
+    report.stage_seconds, report.seconds = dict(stage.seconds), time.perf_counter() - started
     if kind == "file" and cache_dir is not None and not report.cache_note:
         store_cached(Path(cache_dir), report.cache_key, out_path, report)
     return report

@@ -10,7 +10,7 @@ from typing import Any
 
 from planner.osm.errors import OSMBuildError
 
-__all__ = ["resolve_source", "validate_options"]
+__all__ = ["build_parameters", "resolve_source", "validate_options"]
 
 
 def resolve_source(source: str | Path) -> tuple[str, Any]:
@@ -69,3 +69,32 @@ def validate_options(
             "connected network, so other components are kept only when joined; give join_via "
             "(e.g. ('primary', 'secondary'))"
         )
+
+
+def build_parameters(
+    highway: tuple[str, ...],
+    consolidate_tolerance_m: float,
+    drive_side: str,
+    snap_radius_m: float,
+    include_ferries: bool,
+    join_via: tuple[str, ...],
+    min_fragment_km: float | None,
+    build_version: str,
+) -> dict[str, Any]:
+    """Validate the build options and return them as the JSON-able ``parameters`` dict.
+
+    The dict goes into the report, the cache key and the output's marker.
+    """
+    validate_options(
+        highway, consolidate_tolerance_m, drive_side, snap_radius_m, min_fragment_km, join_via
+    )
+    return {
+        "highway": list(highway),
+        "consolidate_tolerance_m": float(consolidate_tolerance_m),
+        "drive_side": drive_side,
+        "snap_radius_m": float(snap_radius_m),
+        "include_ferries": bool(include_ferries),
+        "join_via": list(join_via),
+        "min_fragment_km": min_fragment_km,
+        "build_version": build_version,
+    }
