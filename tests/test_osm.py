@@ -582,3 +582,22 @@ def test_cli_drive_side_and_join_via_options(tmp_path: Path) -> None:
     assert (sites.loc["osm-n200", "u"], sites.loc["osm-n200", "v"]) == ("n3", "n2")
     result = CliRunner().invoke(app, [*args, "--drive-side", "centre"])
     assert result.exit_code == 2 and "use 'auto', 'right' or 'left'" in result.output
+
+
+def test_long_detour_edge_is_split_so_the_loader_accepts_it(tmp_path: Path) -> None:
+    from planner.network import load_network
+    from planner.scenario.network import NetworkConfig
+
+    fixture = FIXTURES / "detour.osm"
+    out = tmp_path / "detour.gpkg"
+    report = build_network(fixture, out)
+    assert report.via_nodes == 1 and "split at 1 via node" in str(report)
+    layers = read_layers(out)
+    nodes = layers["nodes"].set_index("id")
+    assert nodes.loc["n12", "kind"] == "via" and nodes.loc["n12", "osm_node_ids"] == "12"
+    loop = layers["edges"][layers["edges"]["osm_way_ids"] == "20"]
+    assert sorted(zip(loop["u"], loop["v"], strict=True)) == [("n1", "n12"), ("n12", "n2")]
+    # the halves keep the way's length exactly, and each is now plausible for the loader
+    assert loop["length_km"].sum() == pytest.approx(way_lengths_m(fixture)[20] / 1000, abs=1e-9)
+    net = load_network(NetworkConfig(gpkg=out))
+    assert len(net.edges) == report.edge_count == 7

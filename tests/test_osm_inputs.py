@@ -18,6 +18,12 @@ FIXTURES = Path(__file__).parent / "fixtures" / "osm"
 DUAL = FIXTURES / "dual_carriageway.osm"
 
 
+def geodesic_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)[2] / 1000.0
+
+
 def osm_xml(node_attrs: str = 'lat="50.0" lon="10.0"', refs: tuple[int, ...] = (1, 2)) -> str:
     nds = "".join(f'<nd ref="{r}"/>' for r in refs)
     return (
@@ -272,3 +278,45 @@ def test_cli_refuses_foreign_out_in_one_line(tmp_path: Path) -> None:
     assert result.output.count("\n") == 1 and "not written by the planner" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert out.read_text() == "precious"
+
+
+def test_duplicate_nodes_never_give_a_zero_length_edge(tmp_path: Path) -> None:
+    # nodes 2 and 3 share a position (a duplicate node) and a 0 km piece of way 7; ways 8
+    # and 9 make a loop through node 5. A 0 km edge would be refused by the loader.
+    src = tmp_path / "dup.osm"
+    src.write_text(
+        '<?xml version="1.0"?>\n<osm version="0.6">\n'
+        '<node id="1" lat="50.0" lon="10.0"/><node id="2" lat="50.0" lon="10.1"/>\n'
+        '<node id="3" lat="50.0" lon="10.1"/><node id="4" lat="50.0" lon="10.2"/>\n'
+        '<node id="5" lat="50.1" lon="10.1"/>\n'
+        '<way id="7"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><tag k="highway" v="trunk"/></way>\n'
+        '<way id="8"><nd ref="2"/><nd ref="5"/><tag k="highway" v="trunk"/></way>\n'
+        '<way id="9"><nd ref="3"/><nd ref="5"/><tag k="highway" v="trunk"/></way>\n</osm>\n'
+    )
+    for tolerance in (0.0, 100.0):
+        out = tmp_path / f"out-{tolerance:g}.gpkg"
+        report = build_network(src, out, consolidate_tolerance_m=tolerance)
+        edges = gpd.read_file(out, layer="edges")
+        # 2 and 3 are one node; the loop through 5 starts and ends there (absorbed), so
+        # way 7 is a single edge n1-n4 of its full length
+        assert list(zip(edges["u"], edges["v"], edges["osm_way_ids"], strict=True)) == [("n1", "n4", "7")]
+        assert edges["length_km"].iloc[0] == pytest.approx(2 * geodesic_km(10.0, 50.0, 10.1, 50.0), abs=1e-6)
+        assert report.absorbed_km["main"] == pytest.approx(2 * geodesic_km(10.1, 50.0, 10.1, 50.1), abs=1e-3)
+
+
+def test_edge_without_positive_finite_length_is_never_written(tmp_path: Path) -> None:
+    from planner.osm.output import write_gpkg
+
+    nodes = gpd.GeoDataFrame(
+        {"id": ["na", "nb"], "lon": [10.0, 10.1], "lat": [50.0, 50.0]},
+        geometry=gpd.points_from_xy([10.0, 10.1], [50.0, 50.0]),
+        crs="EPSG:4326",
+    )
+    for length in (0.0, float("nan")):
+        edges = gpd.GeoDataFrame({"u": ["na"], "v": ["nb"], "length_km": [length], "osm_way_ids": ["7"]})
+        with pytest.raises(OSMBuildError, match=r"edge na-nb \(ways 7\) has length_km="):
+            write_gpkg(tmp_path / "x.gpkg", (nodes, edges, nodes), source="src", parameters={})
+    bad = nodes.assign(lat=[50.0, float("inf")])
+    with pytest.raises(OSMBuildError, match="node nb has no finite coordinates"):
+        write_gpkg(tmp_path / "x.gpkg", (bad, edges, nodes), source="src", parameters={})
+    assert not (tmp_path / "x.gpkg").exists()

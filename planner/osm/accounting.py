@@ -82,6 +82,7 @@ def account_build(
         pieces_of_way.pop(wi, None)
     _account_km(report, extract, result, join_ways)
     report.join_ways = len(used_join)
+    report.via_nodes = result.tables.via_nodes
     report.fragments_dropped = len(result.fragments.km)
     report.fragment_km = list(result.fragments.km)
     dropped: dict[str, int] = dict(extract.dropped)

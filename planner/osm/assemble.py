@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from planner.osm.consolidate import Arc, Clusters
+from planner.osm.detours import split_detours
 from planner.osm.edges import edge_record, reverse_items
 from planner.osm.extract import OSMExtract, fix_coordinate
 from planner.osm.geo import PROJECTED_CRS, get_transformer
@@ -24,6 +25,7 @@ class NetworkTables:
     parallel_dropped: int = 0
     used_way_ids: set[int] = field(default_factory=set)
     used_pieces: set[int] = field(default_factory=set)
+    via_nodes: int = 0
 
 
 def _node_ids(
@@ -181,7 +183,9 @@ def assemble_network(
     Two-way roads come out as one edge (``oneway=False``, oriented from the smaller to the
     larger node id); one-way carriageways as directed edges. Between two nodes each
     direction keeps its shortest edge (see :func:`_resolve_parallels`; unused edges are
-    counted in ``parallel_dropped``), so every ``(u, v)`` is unique.
+    counted in ``parallel_dropped``), so every ``(u, v)`` is unique. A road edge the loader
+    would find implausibly long for its ends is split at a via node
+    (:mod:`planner.osm.detours`).
     """
     node_id, node_xy = _node_ids(clusters, extract)
     chosen = _pair_two_way(arcs, node_id)
@@ -196,6 +200,7 @@ def assemble_network(
         built.append((arc, build(arc, oneway)))
     edges, dropped = _resolve_parallels(built, lambda arc: build(arc, True))
     nodes = _node_records(edges, clusters, node_id, node_xy, extract)
+    via = split_detours(edges, nodes)
     used_way_ids = {int(w) for rec in edges for w in rec["osm_way_ids"].split(";")}
     used_pieces = {i for rec in edges for i in rec["pieces"]}
-    return NetworkTables(nodes, edges, dropped, used_way_ids, used_pieces)
+    return NetworkTables(nodes, edges, dropped, used_way_ids, used_pieces, via)

@@ -143,26 +143,62 @@ def consolidate(
     does not, and is re-clustered with half the radius, down to :data:`MIN_TOLERANCE_M`.
     ``main_m`` gives each piece's main-road metres (its length; 0 for ``*_link`` ramps).
 
-    ``tolerance_m <= 0`` disables consolidation.
+    ``tolerance_m <= 0`` disables consolidation, except for nodes joined by a 0 km edge
+    (duplicate OSM nodes), which are always merged.
     """
+    if tolerance_m <= 0 or graph.number_of_edges() == 0:
+        found: list[tuple[list[int], tuple[float, float] | None]] = [([n], None) for n in graph.nodes]
+    else:
+        # Only nodes and connectivity matter for clustering: project a bare copy (no edge
+        # geometries), let osmnx find the clusters, and reconnect the edges ourselves as
+        # osmnx's ``reconnect_edges`` does (drop edges inside a cluster, keep self-loops),
+        # but carrying the pieces instead of extending geometries.
+        bare = nx.MultiDiGraph(crs=graph.graph["crs"])
+        bare.add_nodes_from((n, {"x": d["x"], "y": d["y"]}) for n, d in graph.nodes(data=True))
+        bare.add_edges_from(graph.edges(keys=True))
+        projected = ox.projection.project_graph(bare, to_crs=PROJECTED_CRS)
+        found = _find_clusters(projected, tolerance_m, _incidence(graph, projected, main_m))
+    return _reconnect(graph, _merge_coincident(graph, found))
+
+
+def _merge_coincident(
+    graph: nx.MultiDiGraph, found: list[tuple[list[int], tuple[float, float] | None]]
+) -> list[tuple[list[int], tuple[float, float] | None]]:
+    """Merge single nodes joined by an edge of length 0 (duplicate OSM nodes at one place).
+
+    The loader refuses a 0 km edge; such nodes are one junction whatever the radius. They
+    keep their common OSM location (no centroid, no connectors).
+    """
+    single = {members[0] for members, _ in found if len(members) == 1}
+    parent = {n: n for n in single}
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for u, v in graph.edges():
+        if u != v and u in single and v in single:
+            du, dv = graph.nodes[u], graph.nodes[v]
+            if (du["x"], du["y"]) == (dv["x"], dv["y"]):
+                a, b = sorted((root(u), root(v)))
+                parent[b] = a
+    if all(root(n) == n for n in single):
+        return found
+    groups: dict[int, list[int]] = {}
+    for n in sorted(single):
+        groups.setdefault(root(n), []).append(n)
+    merged = [entry for entry in found if len(entry[0]) > 1]
+    return merged + [(members, None) for members in groups.values()]
+
+
+def _reconnect(
+    graph: nx.MultiDiGraph, found: list[tuple[list[int], tuple[float, float] | None]]
+) -> tuple[list[Arc], Clusters]:
+    """Cluster-to-cluster arcs: edges inside a cluster vanish, the others get connectors."""
     clusters = Clusters()
     arcs: list[Arc] = []
-    if tolerance_m <= 0 or graph.number_of_edges() == 0:
-        for node in graph.nodes:
-            clusters.members[node] = [node]
-        for u, v, data in graph.edges(data=True):
-            arcs.append(Arc(u, v, [(0, p) for p in data["parts"]], data["oneway"], data["mode"]))
-        return arcs, clusters
-
-    # Only nodes and connectivity matter for clustering: project a bare copy (no edge
-    # geometries), let osmnx find the clusters, and reconnect the edges ourselves exactly
-    # as osmnx's ``reconnect_edges`` does (drop edges inside a cluster, keep self-loops),
-    # but carrying the pieces instead of extending geometries.
-    bare = nx.MultiDiGraph(crs=graph.graph["crs"])
-    bare.add_nodes_from((n, {"x": d["x"], "y": d["y"]}) for n, d in graph.nodes(data=True))
-    bare.add_edges_from(graph.edges(keys=True))
-    projected = ox.projection.project_graph(bare, to_crs=PROJECTED_CRS)
-    found = _find_clusters(projected, tolerance_m, _incidence(graph, projected, main_m))
     cluster_of: dict[int, int] = {}
     for label, (members, centre) in enumerate(sorted(found)):
         clusters.members[label] = members

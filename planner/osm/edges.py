@@ -59,6 +59,7 @@ def edge_record(
 ) -> dict:
     """Edge record (columns of the ``edges`` layer plus ``coords``) of ``arc``."""
     points: list[tuple[float, float]] = []
+    vertex_ids: list[int | None] = []  # OSM node id of each point, None for a centroid
     lengths: list[float] = []
     connectors: list[float] = []
     way_lengths: dict[int, float] = defaultdict(float)
@@ -66,24 +67,25 @@ def edge_record(
     for kind, value in arc.items:
         if kind == 1:
             centroid = node_xy[value]
-            if points and points[-1] != centroid:
-                d = float(GEOD.inv(points[-1][0], points[-1][1], centroid[0], centroid[1])[2])
+            if not points or points[-1] != centroid:
+                if points:
+                    d = float(GEOD.inv(points[-1][0], points[-1][1], centroid[0], centroid[1])[2])
+                    lengths.append(d)
+                    connectors.append(d)
+                points.append(centroid)
+                vertex_ids.append(None)
+            continue
+        xy, ids = pieces.coords(value), pieces.vertices(value).tolist()
+        first = (float(xy[0, 0]), float(xy[0, 1]))
+        if not points or points[-1] != first:
+            if points:
+                d = float(GEOD.inv(points[-1][0], points[-1][1], first[0], first[1])[2])
                 lengths.append(d)
                 connectors.append(d)
-                points.append(centroid)
-            elif not points:
-                points.append(centroid)
-            continue
-        xy = pieces.coords(value)
-        first = (float(xy[0, 0]), float(xy[0, 1]))
-        if points and points[-1] != first:
-            d = float(GEOD.inv(points[-1][0], points[-1][1], first[0], first[1])[2])
-            lengths.append(d)
-            connectors.append(d)
             points.append(first)
-        elif not points:
-            points.append(first)
+            vertex_ids.append(ids[0])
         points.extend((float(x), float(y)) for x, y in xy[1:])
+        vertex_ids.extend(ids[1:])
         i = abs(value) - 1
         piece_length = float(pieces.length_m[i])
         lengths.append(piece_length)
@@ -93,8 +95,10 @@ def edge_record(
     u, v = node_xy[arc.u], node_xy[arc.v]
     if points[0] != u:
         points.insert(0, u)
+        vertex_ids.insert(0, None)
     if points[-1] != v:
         points.append(v)
+        vertex_ids.append(None)
 
     order = sorted(way_lengths, key=lambda wi: ways[wi].id)
     tags = [ways[wi].tags for wi in order]
@@ -118,5 +122,6 @@ def edge_record(
         "mode": arc.mode,
         "osm_way_ids": ";".join(str(ways[wi].id) for wi in order),
         "coords": points,
+        "vertex_ids": vertex_ids,
         "pieces": sorted({abs(value) - 1 for kind, value in arc.items if kind == 0}),
     }

@@ -77,6 +77,9 @@ class BuildReport:
         ``ramps`` (``*_link``).
     connector_km
         km of the connectors from junction centroids that replace them.
+    via_nodes
+        Nodes added to split road edges the loader would find implausibly long for the
+        distance between their ends (:mod:`planner.osm.detours`).
     drive_side
         The side of the road sites were snapped to (``auto`` resolved).
     cache_note
@@ -120,6 +123,7 @@ class BuildReport:
     raw_km: float = 0.0
     absorbed_km: dict[str, float] = field(default_factory=dict)
     connector_km: float = 0.0
+    via_nodes: int = 0
     sites_read: int = 0
     sites_side_fallback: int = 0
     dropped_site_ids: list[str] = field(default_factory=list)
@@ -168,6 +172,8 @@ class BuildReport:
                 "(a clipped extract: roads end at the clip)"
             )
         lines.extend(self._component_lines())
+        if self.via_nodes:
+            lines.append(f"  long detour edges split at {self.via_nodes:,} via node(s)")
         lines.append(
             f"  network: {self.node_count:,} nodes, {self.edge_count:,} edges "
             f"({self.oneway_edge_count:,} one-way), {self.total_km:,.1f} km"
