@@ -262,6 +262,10 @@ def test_cache_never_writes_into_a_foreign_folder(tmp_path: Path) -> None:
         build_network(DUAL, foreign, cache_dir=fresh)
     assert foreign.read_text() == "keep me"
     assert build_network(DUAL, tmp_path / "d.gpkg", cache_dir=fresh).cache_hit
+    # a cache written before the marker existed (only <key>.gpkg/.json) is still used
+    (fresh / ".planner-osm-cache.json").unlink()
+    assert build_network(DUAL, tmp_path / "e.gpkg", cache_dir=fresh).cache_hit
+    assert (fresh / ".planner-osm-cache.json").is_file()
 
 
 def test_cli_refuses_foreign_out_in_one_line(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -48,20 +49,26 @@ def cache_key(file_hash: str, parameters: dict[str, Any]) -> str:
 
 #: File marking a folder as a planner OSM build cache.
 CACHE_MARKER = ".planner-osm-cache.json"
+#: Names of cache entries (caches written before the marker hold only these).
+_LEGACY_NAME = re.compile(r"[0-9a-f]{32}\.(gpkg|json)")
 
 
 def cache_problem(cache_dir: Path) -> str | None:
     """None if the build may use ``cache_dir`` (creating and marking it), else why not.
 
-    The cache writes only into a folder that is absent, empty or marked as a planner cache,
-    and only files named by a cache key, so it never replaces or deletes a foreign file.
+    The cache writes only into a folder that is absent, empty, marked as a planner cache or
+    holding only cache entries (``<key>.gpkg``/``<key>.json``, a cache written before the
+    marker existed), and only files named by a cache key, so it never replaces or deletes
+    a foreign file.
     """
     marker = cache_dir / CACHE_MARKER
     try:
         if cache_dir.exists() and not cache_dir.is_dir():
             return f"{cache_dir} is a file, not a folder"
-        if cache_dir.is_dir() and not marker.is_file() and any(cache_dir.iterdir()):
-            return f"{cache_dir} holds files the planner did not write"
+        if cache_dir.is_dir() and not marker.is_file():
+            foreign = sorted(p.name for p in cache_dir.iterdir() if not _LEGACY_NAME.fullmatch(p.name))
+            if foreign:
+                return f"{cache_dir} holds files the planner did not write ({foreign[0]!r})"
         cache_dir.mkdir(parents=True, exist_ok=True)
         if not marker.is_file():
             marker.write_text(json.dumps({"written_by": "planner", "kind": "osm-build-cache"}) + "\n")
