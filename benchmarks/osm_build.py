@@ -226,6 +226,13 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "report": report.to_di
 """
 
 
+def main_change(rep: dict) -> float:
+    """Output km vs the kept raw km of main roads (ramps absorbed in junctions excluded)."""
+    kept = rep["raw_km"] - math.fsum(rep["dropped_km"].values()) + rep["join_km"]
+    main = kept - rep["absorbed_km"]["ramps"]
+    return rep["total_km"] / main - 1 if main > 0 else 0.0
+
+
 def run_build(source: Path, out: Path, cache: Path | None) -> dict:
     """Build in a fresh interpreter and return its timing, peak RSS and report."""
     proc = subprocess.run(
@@ -307,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     header = (
         "| target nodes | nodes in file | ways in file | XML MB | gen s | build s | peak RSS MB "
-        "| out nodes | out edges | sites | km | cache-hit s |"
+        "| out nodes | out edges | sites | km | ramp km absorbed | main-road km change | cache-hit s |"
     )
     if args.pbf:
         header += " PBF MB | PBF build s | PBF peak RSS MB |"
@@ -327,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
             f"| {size:,} | {info['nodes']:,} | {info['ways']:,} | {info['bytes'] / 2**20:.1f} "
             f"| {gen_s:.1f} | {first['seconds']:.1f} | {first['peak_mb']:.0f} "
             f"| {rep['node_count']:,} | {rep['edge_count']:,} | {rep['site_count']:,} "
-            f"| {rep['total_km']:,.0f} | {second['seconds']:.3f} |"
+            f"| {rep['total_km']:,.0f} | {rep['absorbed_km']['ramps']:,.0f} | {main_change(rep):+.2%} "
+            f"| {second['seconds']:.3f} |"
         )
         if args.pbf:
             pbf = workdir / f"grid-{size}.osm.pbf"
