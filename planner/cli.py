@@ -279,12 +279,24 @@ def network_build(
         str,
         typer.Argument(help="OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf) or, online, 'bbox:W,S,E,N' / 'place:Name'."),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="GeoPackage to write (layers nodes, edges, sites).")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="GeoPackage to write (.gpkg; absent or written by the planner before)."),
+    ],
     highway: Annotated[
         str, typer.Option(help="Comma-separated highway=* values kept.")
     ] = "motorway,motorway_link,trunk,trunk_link",
-    tolerance_m: Annotated[float, typer.Option(help="Interchange consolidation radius (m).")] = 100.0,
-    drive_side: Annotated[str, typer.Option(help="'right' (continental Europe) or 'left' (UK, IE).")] = "right",
+    tolerance_m: Annotated[float, typer.Option(help="Interchange consolidation radius (m); 0 disables.")] = 100.0,
+    drive_side: Annotated[
+        str, typer.Option(help="'auto' (left in GB, IE, IM, Channel Islands, MT, CY), 'right' or 'left'.")
+    ] = "auto",
+    join_via: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated highway=* values used only to join parts of the network that the kept "
+            "classes leave apart (e.g. primary,secondary); default: keep the largest part only."
+        ),
+    ] = "",
     snap_radius_m: Annotated[float, typer.Option(help="Sites farther from the road are dropped.")] = 500.0,
     cache_dir: Annotated[Path | None, typer.Option(help="Cache folder (second builds take seconds).")] = Path(
         ".planner-cache"
@@ -294,8 +306,8 @@ def network_build(
     """Build a planner network GeoPackage from OpenStreetMap data."""
     from planner.osm import build_network
 
-    if drive_side not in ("right", "left"):
-        _err.print(f"error: --drive-side {drive_side!r}: use 'right' or 'left'.", markup=False)
+    if drive_side not in ("auto", "right", "left"):
+        _err.print(f"error: --drive-side {drive_side!r}: use 'auto', 'right' or 'left'.", markup=False)
         raise typer.Exit(2)
     log = _logger(quiet)
     last = {"stage": ""}
@@ -305,16 +317,20 @@ def network_build(
             last["stage"] = stage
             log(f"{stage} ({fraction:.0%})")
 
+    def classes(text: str) -> tuple[str, ...]:
+        return tuple(h.strip() for h in text.split(",") if h.strip())
+
     try:
         report = build_network(
             source,
             out,
-            highway=tuple(h.strip() for h in highway.split(",") if h.strip()),
+            highway=classes(highway),
             consolidate_tolerance_m=tolerance_m,
             cache_dir=cache_dir,
             progress=progress,
-            drive_side=drive_side,
-            snap_radius_m=snap_radius_m,  # type: ignore[arg-type]
+            drive_side=drive_side,  # type: ignore[arg-type]
+            join_via=classes(join_via),
+            snap_radius_m=snap_radius_m,
         )
     except PlannerError as exc:
         _fail(exc)
