@@ -85,6 +85,12 @@ class RunContext:
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     build_seconds: float = 0.0
 
+    @property
+    def refuel_at_origin(self) -> bool:
+        """Round trips follow the classic rule (a hub at the origin refuels the returning truck)."""
+        demand = self.scenario.demand
+        return demand.round_trip and demand.round_trip_rule == "refuel_at_origin"
+
     def feature(self, name: str) -> Feature | None:
         """The enabled feature called ``name`` (None if it is off)."""
         return next((f for f in self.features if f.name == name), None)

@@ -46,7 +46,13 @@ def make_instance(ctx: RunContext) -> None:
     ctx.site_cost = np.where(locked, 0.0, sc.costs.site_fixed_eur + min_pool_capex(sc.chargers))
     assigns = any(f.assigns_stops for f in ctx.features)
     ctx.instance = build_instance(
-        ctx.network, ctx.sites, ctx.flows, ctx.ranges, site_cost=ctx.site_cost, drop_locked=not assigns
+        ctx.network,
+        ctx.sites,
+        ctx.flows,
+        ctx.ranges,
+        site_cost=ctx.site_cost,
+        drop_locked=not assigns,
+        refuel_at_origin=ctx.refuel_at_origin,
     )
     n_unserv = int((~ctx.instance.servable).sum())
     if n_unserv:
@@ -72,6 +78,7 @@ def verify(plan: Plan, ctx: RunContext | None = None) -> Verification:
         assigned=any(f.assigns_stops for f in ctx.features),
         sized=any(f.assigns_stops for f in ctx.features),
         extra_capex=sum(f.recomputed_capex(plan, ctx) for f in ctx.features),
+        refuel_at_origin=ctx.refuel_at_origin,
     )
     checks = list(core.checks)
     for feature in ctx.features:

@@ -124,9 +124,18 @@ class HubIndex:
 
 
 def simulate_legs(
-    hubs: list[tuple[float, float, str]], total_drive: float, vehicle: VehicleConfig, breaks: BreaksConfig
+    hubs: list[tuple[float, float, str]],
+    total_drive: float,
+    vehicle: VehicleConfig,
+    breaks: BreaksConfig,
+    *,
+    refuel_at_origin: bool = False,
 ) -> TripResult:
-    """Simulate a trip given the open hubs along it (see :meth:`HubIndex.along`)."""
+    """Simulate a trip given the open hubs along it (see :meth:`HubIndex.along`).
+
+    ``refuel_at_origin``: the trip is a round trip under the classic rule — with a hub at its origin
+    (position 0) the truck refuels there on return, so it only has to arrive above ``soc_min``.
+    """
     share_per_km = vehicle.consumption_kwh_per_km / vehicle.battery_kwh
     max_drive_km = breaks.max_driving_h * breaks.speed_kmh if breaks.enabled else float("inf")
     soc, last_pos, min_soc = vehicle.soc_start, 0.0, vehicle.soc_start
@@ -153,8 +162,10 @@ def simulate_legs(
             charged.append(max(vehicle.soc_max - soc, 0.0) * vehicle.battery_kwh)
             soc = max(soc, vehicle.soc_max)
         last_pos = pos
-    ok = soc >= vehicle.soc_arrival_min - _TOL
-    reason = "" if ok else f"arrives with {soc:.3f} < soc_arrival_min"
+    at_origin = refuel_at_origin and any(d <= 1e-9 for _, d, _ in hubs)
+    need = vehicle.soc_min if at_origin else vehicle.soc_arrival_min
+    ok = soc >= need - _TOL
+    reason = "" if ok else f"arrives with {soc:.3f} < {'soc_min' if at_origin else 'soc_arrival_min'}"
     return TripResult(ok, reason, min_soc, soc, stops, stops_km, tuple(charged))
 
 
@@ -165,6 +176,8 @@ def simulate_trip(
     open_ids: set[str],
     vehicle: VehicleConfig,
     breaks: BreaksConfig,
+    *,
+    refuel_at_origin: bool = False,
 ) -> TripResult:
     """Simulate a truck along ``route`` charging to ``soc_max`` at every open hub it passes.
 
@@ -176,7 +189,8 @@ def simulate_trip(
         ``max_driving_h`` between stops.
     """
     hubs, total = HubIndex(network, sites, open_ids).along(route)
-    return simulate_legs(hubs, total, vehicle, breaks)
+    round_trip = refuel_at_origin and len(route) > 1 and route[0] == route[-1]
+    return simulate_legs(hubs, total, vehicle, breaks, refuel_at_origin=round_trip)
 
 
 def served_by_simulation(
@@ -186,12 +200,18 @@ def served_by_simulation(
     open_ids: Iterable[str],
     vehicle: VehicleConfig,
     breaks: BreaksConfig,
+    *,
+    refuel_at_origin: bool = False,
 ) -> np.ndarray:
-    """Flows whose trip completes when the truck charges at every open hub it passes."""
+    """Flows whose trip completes when the truck charges at every open hub it passes
+    (``refuel_at_origin``: round trips follow the classic rule, see :func:`simulate_legs`)."""
     index = HubIndex(network, sites, set(open_ids))
-    return np.array(
-        [simulate_legs(*index.along(list(r)), vehicle, breaks).completed for r in flows["route_nodes"]], dtype=bool
-    )
+    out = []
+    for r in flows["route_nodes"]:
+        route = list(r)
+        rt = refuel_at_origin and len(route) > 1 and route[0] == route[-1]
+        out.append(simulate_legs(*index.along(route), vehicle, breaks, refuel_at_origin=rt).completed)
+    return np.array(out, dtype=bool)
 
 
 def check_hub_sets(name: str, what: str, claimed: list[tuple[str, np.ndarray, np.ndarray]]) -> Check:
@@ -255,7 +275,14 @@ class _TripFindings:
 
 
 def _simulate_flows(
-    network: Network, sites: pd.DataFrame, hubs: pd.DataFrame, flows: pd.DataFrame, vehicle, breaks, assigned: bool
+    network: Network,
+    sites: pd.DataFrame,
+    hubs: pd.DataFrame,
+    flows: pd.DataFrame,
+    vehicle: VehicleConfig,
+    breaks: BreaksConfig,
+    assigned: bool,
+    refuel_at_origin: bool,
 ) -> _TripFindings:
     """Simulate every flow against the open hubs (only its assigned stops when stops are assigned)."""
     found = _TripFindings()
@@ -263,14 +290,15 @@ def _simulate_flows(
     index_all = HubIndex(network, sites, set(sites["site_id"]))
     for f, served in zip(flows.itertuples(index=False), flows["served"].to_numpy(dtype=bool), strict=True):
         route = list(f.route_nodes)
+        rt = refuel_at_origin and len(route) > 1 and route[0] == route[-1]
         hubs_along, total = index_open.along(route)
-        trip = simulate_legs(hubs_along, total, vehicle, breaks)
+        trip = simulate_legs(hubs_along, total, vehicle, breaks, refuel_at_origin=rt)
         if served and assigned:
             # Trucks charge only at their assigned stops, which must be open hubs on the route.
             stops = set(f.stops)
             if not stops <= {h[2] for h in hubs_along}:
                 found.wrong_stops.append(f.flow_id)
-            trip = simulate_legs([h for h in hubs_along if h[2] in stops], total, vehicle, breaks)
+            trip = simulate_legs([h for h in hubs_along if h[2] in stops], total, vehicle, breaks, refuel_at_origin=rt)
         if served:
             if not trip.completed:
                 found.failed.append(f"{f.flow_id} ({trip.reason})")
@@ -278,8 +306,10 @@ def _simulate_flows(
                 found.wrong_stops.append(f.flow_id)
         elif trip.completed:
             found.missed.append(f.flow_id)
-        if f.status == "unservable" and simulate_legs(*index_all.along(route), vehicle, breaks).completed:
-            found.false_unservable.append(f.flow_id)
+        if f.status == "unservable":
+            best = simulate_legs(*index_all.along(route), vehicle, breaks, refuel_at_origin=rt)
+            if best.completed:
+                found.false_unservable.append(f.flow_id)
     return found
 
 
@@ -395,6 +425,7 @@ def verify_plan(
     assigned: bool = False,
     sized: bool = False,
     extra_capex: float = 0.0,
+    refuel_at_origin: bool = False,
 ) -> Verification:
     """Check a plan independently of the model that produced it (the core checks).
 
@@ -422,8 +453,10 @@ def verify_plan(
         Hubs are sized: capex is the site fixed cost of new hubs plus every hub's points.
     extra_capex
         Capex features add (e.g. grid upgrades), recomputed by them from the plan's tables.
+    refuel_at_origin
+        Round trips follow the classic rule: a hub at the origin refuels the returning truck.
     """
-    found = _simulate_flows(network, sites, hubs, flows, vehicle, breaks, assigned)
+    found = _simulate_flows(network, sites, hubs, flows, vehicle, breaks, assigned, refuel_at_origin)
     checks = _site_checks(sites, hubs)
     checks += _trip_checks(found, int(flows["served"].sum()), objective, assigned)
     capex = recomputed_capex(hubs, site_cost, sized=sized, costs=costs, chargers=chargers) + extra_capex

@@ -96,7 +96,10 @@ class AfirFeature(Feature):
             )
             return reference, check_hub_sets("afir_reference_simulated", "reference plan(s)", [])
         is_open = open_sites(model)
-        served = served_by_simulation(ctx.network, ctx.sites, ctx.flows, open_site_ids(model), sc.vehicle, sc.breaks)
+        ids = open_site_ids(model)
+        served = served_by_simulation(
+            ctx.network, ctx.sites, ctx.flows, ids, sc.vehicle, sc.breaks, refuel_at_origin=ctx.refuel_at_origin
+        )
         weight = model.weight
         reference.update(
             source="solver",

@@ -39,7 +39,10 @@ def year_table(
     budgets = scenario.rollout.budget_per_year_eur
     for i, (year, is_open) in enumerate(zip(rollout.years, rollout.open_by_year, strict=True)):
         ids = {instance.site_ids[k] for k in np.flatnonzero(is_open)}
-        served = served_by_simulation(network, sites, flows, ids, scenario.vehicle, scenario.breaks)
+        rule = scenario.demand.round_trip and scenario.demand.round_trip_rule == "refuel_at_origin"
+        served = served_by_simulation(
+            network, sites, flows, ids, scenario.vehicle, scenario.breaks, refuel_at_origin=rule
+        )
         if rollout.served_by_year:  # sized hubs: the flows the model serves (a subset of the feasible)
             served = served & rollout.served_by_year[i]
         new = is_open & ~prev

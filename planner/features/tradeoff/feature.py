@@ -45,7 +45,9 @@ class TradeoffFeature(Feature):
                 points.append({"hubs": p + locked, "new_hubs": p, "status": result.status})
                 continue
             ids = open_site_ids(model)
-            served = served_by_simulation(ctx.network, ctx.sites, ctx.flows, ids, sc.vehicle, sc.breaks)
+            served = served_by_simulation(
+                ctx.network, ctx.sites, ctx.flows, ids, sc.vehicle, sc.breaks, refuel_at_origin=ctx.refuel_at_origin
+            )
             claimed.append(
                 (f"{p} new hubs", served_mask(model.free, model.variables.groups, model.variables.served), served)
             )
