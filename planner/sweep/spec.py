@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
-import hashlib
 import itertools
-import json
 import math
 import re
 import tomllib
@@ -23,6 +21,7 @@ from typing import Any, Literal
 
 from planner.errors import ScenarioError
 from planner.scenario import Scenario, scenario_from_dict
+from planner.sweep.hashing import path_keys, scenario_hash
 from planner.sweep.keys import check_key
 from planner.sweep.naming import NAME_RE, fmt_value, point_names, slug_value
 
@@ -122,44 +121,18 @@ def _set_dotted(raw: dict[str, Any], key: str, value: Any) -> None:
     table[leaf] = copy.deepcopy(value)
 
 
-def _path_keys() -> dict[str, tuple[str, ...]]:
-    from planner.scenario import PATH_KEYS
-
-    return dict(PATH_KEYS)
-
-
-def _resolve_path_value(key: str, value: Any, root: Path) -> Any:
-    """Relative data paths in the grid are relative to the sweep file, like in a scenario file."""
+def _resolve_path_value(key: str, value: Any, root: Path, source: str) -> Any:
+    """Relative data paths in the grid are relative to the sweep file, like in a scenario file; they must exist."""
     section, _, leaf = key.partition(".")
-    if leaf in _path_keys().get(section, ()) and isinstance(value, str) and not Path(value).is_absolute():
-        return str((root / value).resolve())
-    return value
-
-
-def _file_digest(path: Path, cache: dict[Path, str]) -> str:
-    if path not in cache:
-        h = hashlib.sha256()
-        try:
-            with path.open("rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(block)
-            cache[path] = h.hexdigest()
-        except OSError:
-            cache[path] = "missing"
-    return cache[path]
-
-
-def _scenario_hash(scenario: Scenario, cache: dict[Path, str]) -> str:
-    """Hash of the validated scenario JSON plus the contents of every data file it names."""
-    dumped = scenario.model_dump(mode="json")
-    files = {}
-    for section, keys in _path_keys().items():
-        table = dumped.get(section) or {}
-        for key in keys:
-            if table.get(key):
-                files[f"{section}.{key}"] = _file_digest(Path(table[key]), cache)
-    text = json.dumps({"scenario": dumped, "files": files}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    if leaf not in path_keys().get(section, ()) or not isinstance(value, str):
+        return value  # not a path (a wrong type is reported when the point is validated)
+    path = Path(value) if Path(value).is_absolute() else (root / value).resolve()
+    if not path.is_file():
+        raise ScenarioError(
+            f"{source}: [grid] '{key}': {value!r} is not a file (looked for {path}); "
+            "fix the path (relative to the sweep file)."
+        )
+    return str(path)
 
 
 def _base_raw(base: Scenario | str | Path, source: str) -> tuple[dict[str, Any], Path | None]:
@@ -168,6 +141,8 @@ def _base_raw(base: Scenario | str | Path, source: str) -> tuple[dict[str, Any],
     if isinstance(base, Scenario):
         return base.model_dump(mode="json"), None
     path = Path(base)
+    if path.is_dir():
+        raise ScenarioError(f"{source}: 'base' names the folder {path}, not a scenario file; fix 'base'.")
     if not path.is_file():
         raise ScenarioError(f"{source}: base scenario {path} does not exist; fix 'base' (relative to the sweep file).")
     raw = load_raw(path, ())
@@ -186,9 +161,13 @@ def _check_name(name: Any, source: str) -> None:
         )
 
 
-def _grid_axes(grid: Mapping[str, Any], source: str, root: Path) -> list[tuple[str, tuple[Any, ...]]]:
-    """The grid as ``(dotted key, values)`` axes, every key and list checked."""
-    axes: list[tuple[str, tuple[Any, ...]]] = []
+def _grid_axes(grid: Mapping[str, Any], source: str, root: Path) -> list[tuple[str, tuple[Any, ...], tuple[str, ...]]]:
+    """The grid as ``(dotted key, values, labels)`` axes, every key and list checked.
+
+    Data paths among the values are made absolute; the labels (for point names) are the values
+    as written, so names do not depend on where the sweep file lies.
+    """
+    axes: list[tuple[str, tuple[Any, ...], tuple[str, ...]]] = []
     for key, values in _flatten(grid):
         check_key(key, source)
         if not isinstance(values, list | tuple) or not values:
@@ -196,7 +175,8 @@ def _grid_axes(grid: Mapping[str, Any], source: str, root: Path) -> list[tuple[s
         for i, v in enumerate(values):
             if any(type(v) is type(w) and v == w for w in values[:i]):
                 raise ScenarioError(f"{source}: [grid] '{key}' lists {fmt_value(v)} twice; give each value once.")
-        axes.append((key, tuple(_resolve_path_value(key, v, root) for v in values)))
+        resolved = tuple(_resolve_path_value(key, v, root, source) for v in values)
+        axes.append((key, resolved, tuple(slug_value(v) for v in values)))
     return axes
 
 
@@ -205,7 +185,7 @@ def _check_targets(coverage_targets: Sequence[float], source: str) -> tuple[floa
     for i, t in enumerate(targets):
         if isinstance(t, bool) or not isinstance(t, int | float) or not 0 < t <= 1:
             raise ScenarioError(
-                f"{source}: [tradeoff] coverage_targets: {t!r} is not a share in (0, 1]; e.g. [0.5, 0.9, 1.0]."
+                f"{source}: [tradeoff] coverage_targets: {fmt_value(t)} is not a share in (0, 1]; e.g. [0.5, 0.9, 1.0]."
             )
         if t in targets[:i]:
             raise ScenarioError(f"{source}: [tradeoff] coverage_targets lists {t!r} twice; give each target once.")
@@ -213,14 +193,17 @@ def _check_targets(coverage_targets: Sequence[float], source: str) -> tuple[floa
 
 
 def _point_specs(
-    axes: Sequence[tuple[str, tuple[Any, ...]]], targets: Sequence[float], base_raw: Mapping[str, Any]
+    axes: Sequence[tuple[str, tuple[Any, ...], tuple[str, ...]]],
+    targets: Sequence[float],
+    base_raw: Mapping[str, Any],
 ) -> list[tuple[Kind, list[tuple[str, Any]], list[str]]]:
     """Per point: its kind, its overrides and the parts of its name."""
     specs: list[tuple[Kind, list[tuple[str, Any]], list[str]]] = []
     if axes:
-        for combo in itertools.product(*(values for _, values in axes)):
-            overrides = [(key, v) for (key, _), v in zip(axes, combo, strict=True)]
-            specs.append(("grid", overrides, [f"{k}_{slug_value(v)}" for k, v in overrides]))
+        keys = [key for key, _, _ in axes]
+        for combo in itertools.product(*(list(zip(values, labels, strict=True)) for _, values, labels in axes)):
+            overrides = [(key, v) for key, (v, _) in zip(keys, combo, strict=True)]
+            specs.append(("grid", overrides, [f"{k}_{label}" for k, (_, label) in zip(keys, combo, strict=True)]))
     base_obj = base_raw.get("objective") if isinstance(base_raw.get("objective"), dict) else {}
     for t in targets:
         overrides = [("objective.type", "min_cost"), ("objective.coverage_target", t)]
@@ -291,7 +274,7 @@ def make_sweep(
     targets = _check_targets(coverage_targets, source)
     if not axes and not targets:
         raise ScenarioError(f"{source}: nothing to run; add a [grid] table and/or [tradeoff] coverage_targets.")
-    n_points = (math.prod(len(v) for _, v in axes) if axes else 0) + len(targets)
+    n_points = (math.prod(len(v) for _, v, _ in axes) if axes else 0) + len(targets)
     if n_points > _MAX_POINTS:
         raise ScenarioError(f"{source}: {n_points:,} points is more than {_MAX_POINTS:,}; shrink the grid.")
 
@@ -302,10 +285,50 @@ def make_sweep(
     points = []
     for index, ((kind, overrides, _), point_name) in enumerate(zip(specs, names, strict=True)):
         scenario = _point_scenario(base_raw, name, point_name, kind, overrides, source)
-        points.append(SweepPoint(index, point_name, kind, tuple(overrides), scenario, _scenario_hash(scenario, cache)))
+        points.append(SweepPoint(index, point_name, kind, tuple(overrides), scenario, scenario_hash(scenario, cache)))
     return Sweep(
-        name=name, base=base_path, grid=tuple(axes), coverage_targets=targets, points=tuple(points), source=source
+        name=name,
+        base=base_path,
+        grid=tuple((key, values) for key, values, _ in axes),
+        coverage_targets=targets,
+        points=tuple(points),
+        source=source,
     )
+
+
+def _read_sweep_file(path: Path) -> dict[str, Any]:
+    """The sweep file's TOML table, top-level keys checked; one-line errors."""
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a folder, not a sweep file; give the sweep TOML file.")
+    if not path.is_file():
+        raise ScenarioError(f"{path}: sweep file not found; check the path.")
+    try:
+        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8.") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror}); check the file's permissions.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML ({exc}); fix the syntax.") from None
+    for key in raw:
+        if key not in _SWEEP_KEYS:
+            close = difflib.get_close_matches(key, _SWEEP_KEYS, n=1, cutoff=0.5)
+            hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(_SWEEP_KEYS)}"
+            raise ScenarioError(f"{path}: unknown key '{key}'; {hint}")
+    return raw
+
+
+def _targets_of(raw: Mapping[str, Any], path: Path) -> list[Any]:
+    tradeoff = raw.get("tradeoff", {})
+    if not isinstance(tradeoff, dict):
+        raise ScenarioError(f"{path}: 'tradeoff' must be a table with 'coverage_targets'.")
+    for key in tradeoff:
+        if key not in _TRADEOFF_KEYS:
+            raise ScenarioError(f"{path}: [tradeoff] unknown key '{key}'; valid keys: {', '.join(_TRADEOFF_KEYS)}")
+    targets = tradeoff.get("coverage_targets", [])
+    if not isinstance(targets, list):
+        raise ScenarioError(f"{path}: [tradeoff] coverage_targets must be a list of shares, e.g. [0.5, 0.9, 1.0].")
+    return targets
 
 
 def load_sweep(path: str | Path) -> Sweep:
@@ -327,34 +350,20 @@ def load_sweep(path: str | Path) -> Sweep:
         One line naming the file, the key or point, and the fix.
     """
     path = Path(path)
-    source = str(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: sweep file not found; check the path.")
-    try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML ({exc}); fix the syntax.") from None
-    for key in raw:
-        if key not in _SWEEP_KEYS:
-            close = difflib.get_close_matches(key, _SWEEP_KEYS, n=1, cutoff=0.5)
-            hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(_SWEEP_KEYS)}"
-            raise ScenarioError(f"{path}: unknown key '{key}'; {hint}")
+    raw = _read_sweep_file(path)
     base = raw.get("base")
-    if not isinstance(base, str) or not base:
+    if base is None:
         raise ScenarioError(f"{path}: missing 'base' (the base scenario file, relative to the sweep file).")
+    if not isinstance(base, str) or not base:
+        raise ScenarioError(
+            f"{path}: 'base' = {fmt_value(base)}: give the base scenario file name as a string, e.g. \"base.toml\"."
+        )
     base_path = Path(base) if Path(base).is_absolute() else path.parent / base
     grid = raw.get("grid", {})
     if not isinstance(grid, dict):
         raise ScenarioError(f"{path}: 'grid' must be a table of dotted scenario keys → lists of values.")
-    tradeoff = raw.get("tradeoff", {})
-    if not isinstance(tradeoff, dict):
-        raise ScenarioError(f"{path}: 'tradeoff' must be a table with 'coverage_targets'.")
-    for key in tradeoff:
-        if key not in _TRADEOFF_KEYS:
-            raise ScenarioError(f"{path}: [tradeoff] unknown key '{key}'; valid keys: {', '.join(_TRADEOFF_KEYS)}")
-    targets = tradeoff.get("coverage_targets", [])
-    if not isinstance(targets, list):
-        raise ScenarioError(f"{path}: [tradeoff] coverage_targets must be a list of shares, e.g. [0.5, 0.9, 1.0].")
+    targets = _targets_of(raw, path)
     name = raw.get("name", re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem).strip("-._") or "sweep")
-    return make_sweep(base_path, grid, name=name, coverage_targets=targets, root=path.parent.resolve(), source=source)
+    return make_sweep(
+        base_path, grid, name=name, coverage_targets=targets, root=path.parent.resolve(), source=str(path)
+    )
