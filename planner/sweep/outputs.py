@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner.outdir import read_marker
 from planner.sweep.point import PointResult, write_text_atomic
 from planner.sweep.spec import Sweep
 
@@ -106,7 +107,9 @@ def write_outputs(sweep: Sweep, out_dir: Path, results: Sequence[PointResult], l
     compare_dir = out_dir / "compare"
     if done:
         files += write_comparison(done, compare_dir, html=False)
+    elif (read_marker(compare_dir) or {}).get("kind") == "compare":
+        shutil.rmtree(compare_dir)  # the planner's stale comparison would contradict sweep.csv
+        log("no successful run: the earlier compare/ removed")
     else:
-        shutil.rmtree(compare_dir, ignore_errors=True)  # a stale comparison would contradict sweep.csv
         log("no successful run: compare/ not written")
     return files

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -12,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from planner.errors import PlannerError
-from planner.outdir import register_files
+from planner.errors import OutputError, PlannerError
+from planner.outdir import MARKER as OUTPUT_MARKER
+from planner.outdir import check_target, register_files
 from planner.scenario import Scenario
 from planner.sweep.spec import Kind, Sweep, SweepPoint
 
@@ -40,6 +42,7 @@ class PointTask:
     scenario_json: str
     run_dir: str
     marker_json: str
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ def run_point(task: PointTask, log: Log = _noop) -> dict[str, Any]:
         from planner.api import run
 
         scenario = Scenario.model_validate_json(task.scenario_json)
-        plan = run(scenario, out_dir=task.run_dir, log=lambda msg: log(f"{task.name}: {msg}"))
+        plan = run(scenario, out_dir=task.run_dir, log=lambda msg: log(f"{task.name}: {msg}"), force=task.force)
         seconds = round(time.perf_counter() - t0, 3)
         marker = json.loads(task.marker_json)
         marker["seconds"] = seconds
@@ -140,7 +143,7 @@ def run_point(task: PointTask, log: Log = _noop) -> dict[str, Any]:
         }
 
 
-def point_task(sweep: Sweep, point: SweepPoint, run_dir: Path) -> PointTask:
+def point_task(sweep: Sweep, point: SweepPoint, run_dir: Path, *, force: bool = False) -> PointTask:
     """The task of ``point``: its scenario, its run folder and the marker it leaves there."""
     from planner import __version__
 
@@ -153,29 +156,73 @@ def point_task(sweep: Sweep, point: SweepPoint, run_dir: Path) -> PointTask:
         "planner_version": __version__,
         "scenario": point.scenario.model_dump(mode="json"),
     }
-    return PointTask(point.name, point.scenario.model_dump_json(), str(run_dir), json.dumps(marker, ensure_ascii=False))
+    marker_json = json.dumps(marker, ensure_ascii=False)
+    return PointTask(point.name, point.scenario.model_dump_json(), str(run_dir), marker_json, force)
 
 
-def resumable(point: SweepPoint, run_dir: Path) -> PointResult | None:
-    """The finished run of this very scenario in ``run_dir``, if there is one."""
+_TEMP = re.compile(rf"^(?:\.{re.escape(MARKER)}|{re.escape(OUTPUT_MARKER)})\.tmp-[A-Za-z0-9_]+$")
+
+
+def _broken(path: Path, why: str, run_dir: Path) -> OutputError:
+    return OutputError(f"{path}: {why}; delete the folder {run_dir} to run this point again.")
+
+
+def _read_json(path: Path, run_dir: Path) -> dict[str, Any]:
     try:
-        marker = json.loads((run_dir / MARKER).read_text())
-        summary = json.loads((run_dir / "summary.json").read_text())
-    except (OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _broken(path, "missing from a finished run folder", run_dir) from None
+    except OSError as exc:
+        raise _broken(path, f"cannot be read ({exc.strerror or exc})", run_dir) from None
+    except ValueError as exc:  # not UTF-8, not JSON
+        raise _broken(path, f"not valid JSON ({' '.join(str(exc).split())})", run_dir) from None
+    if not isinstance(data, dict):
+        raise _broken(path, "not a JSON object", run_dir)
+    return data
+
+
+def _number(data: Mapping[str, Any], key: str, path: Path, run_dir: Path) -> Any:
+    value = data.get(key)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise _broken(path, f"field '{key}' is {value!r}, not a number", run_dir)
+    return value
+
+
+def resumable(point: SweepPoint, run_dir: Path, *, force: bool = False) -> PointResult | None:
+    """The finished run of this very scenario in ``run_dir``, if there is one.
+
+    ``None`` if the point has to run: no folder, no ``sweep-point.json`` (not finished), or a
+    different scenario hash (the scenario or its data changed).
+
+    Raises
+    ------
+    OutputError
+        One line naming the file and the field, if the folder may not be written (not the
+        planner's, unless ``force``) or a finished run's files are broken.
+    """
+    if not run_dir.exists():
         return None
-    if not isinstance(marker, dict) or marker.get("scenario_hash") != point.scenario_hash:
+    if not run_dir.is_dir():
+        raise OutputError(f"{run_dir}: is a file, not a run folder; move it away or choose another --out folder.")
+    for p in sorted(run_dir.iterdir()):  # what a worker killed mid-write left
+        if _TEMP.match(p.name) and p.is_file():
+            p.unlink()
+    check_target(run_dir, force=force)
+    marker_path = run_dir / MARKER
+    if not marker_path.exists():
         return None
-    if not isinstance(summary, dict) or summary.get("scenario") != point.name:
+    marker = _read_json(marker_path, run_dir)
+    if not isinstance(marker.get("scenario_hash"), str):
+        raise _broken(marker_path, "field 'scenario_hash' is missing or not text", run_dir)
+    if marker["scenario_hash"] != point.scenario_hash:
         return None
-    return PointResult(
-        point.name,
-        point.kind,
-        point.overrides,
-        "skipped",
-        seconds=marker.get("seconds"),
-        run_dir=run_dir,
-        **_kpis(summary),
-    )
+    summary_path = run_dir / "summary.json"
+    summary = _read_json(summary_path, run_dir)
+    if summary.get("scenario") != point.name:
+        raise _broken(summary_path, f"field 'scenario' is {summary.get('scenario')!r}, not {point.name!r}", run_dir)
+    kpis = {k: _number(summary, k, summary_path, run_dir) for k in KPIS}
+    seconds = _number(marker, "seconds", marker_path, run_dir)
+    return PointResult(point.name, point.kind, point.overrides, "skipped", seconds=seconds, run_dir=run_dir, **kpis)
 
 
 def point_result(point: SweepPoint, run_dir: Path, out: Mapping[str, Any]) -> PointResult:
