@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from planner.cli import app
 from planner.errors import OutputError
 from planner.sweep import load_sweep, run_sweep
 from tests.conftest import ROOT, base_scenario, write_csv, write_scenario
@@ -188,18 +190,27 @@ def test_ctrl_c_stops_the_solves_at_once_and_the_sweep_resumes(tmp_path: Path) -
     # Resume: the finished point is recognised and kept (the unfinished one is dropped from the grid here
     # only to keep the test short; it would run again).
     path.write_text(path.read_text().replace("[1, 8]", "[1]"))
-    again = subprocess.run(
-        [sys.executable, "-m", "planner.cli", "sweep", str(path), "--out", str(out), "--quiet"],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
-    assert again.returncode == 0, again.stderr
+    again = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out), "--quiet"])
+    assert again.exit_code == 0, again.output
     assert "1 points: 0 ran, 1 resumed, 0 failed" in again.stdout
     assert pd.read_csv(out / "sweep.csv")["status"].tolist() == ["skipped"]
     assert leftovers(tmp_path) == []
+
+
+def test_sigterm_stops_the_workers_and_exits_143(tmp_path: Path) -> None:
+    path = slow_sweep(tmp_path, [8], time_limit_s=60.0)
+    sweep = Sweep(path, tmp_path / "out")  # one worker process, as by default
+    workers: list[int] = []
+    try:
+        sweep.wait_for("max_hubs_8: model:")
+        workers = descendants(sweep.proc.pid)
+        sweep.proc.terminate()
+        assert sweep.proc.wait(timeout=TIMEOUT) == 128 + signal.SIGTERM
+        assert wait_gone(workers, 5.0) == []
+    finally:
+        kill_all([sweep.proc.pid, *workers])
+    assert sweep.rest()[-1].startswith("error: sweep interrupted (SIGTERM); finished runs are kept in ")
+    assert leftovers(tmp_path) == [] and list((tmp_path / "out" / "runs").iterdir()) == []
 
 
 def _worker_pids() -> list[int]:

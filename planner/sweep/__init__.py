@@ -15,17 +15,21 @@ values; every combination (the cartesian product) becomes a scenario that runs l
     [tradeoff]
     coverage_targets = [0.5, 0.7, 0.9, 0.95, 1.0]
 
-Everything is validated before anything runs. Runs go in-process, in a local process pool or
-on a Dask distributed cluster (the same pure function :func:`run_point` everywhere). A run
-folder holds ``sweep-point.json`` with the overrides and a hash of the validated scenario
-(and its data files), so a second call skips what is done and reruns what changed. A failed
-point is recorded and the others go on. The sweep writes ``sweep.csv``, ``sweep.json``,
-``failures.json`` and a comparison (``compare/``) of the successful runs.
+Everything is validated before anything runs. Runs go in-process, in local worker processes or
+on a Dask distributed cluster (the same pure function :func:`run_point` everywhere); local
+workers never outlive the sweep (Ctrl-C, SIGTERM, ``kill -9``). A run folder holds
+``sweep-point.json`` with the overrides and a hash of the validated scenario (and its data
+files), so a second call skips what is done and reruns what changed. A failed point is recorded
+and the others go on. The sweep writes ``sweep.csv``, ``sweep.json``, ``failures.json`` and a
+comparison (``compare/``) of the successful runs into a sweep folder it owns (marker, lock).
 
 Modules: :mod:`~planner.sweep.keys` (which scenario keys may vary), :mod:`~planner.sweep.naming`
-(point names), :mod:`~planner.sweep.spec` (sweep files and points), :mod:`~planner.sweep.point`
-(one point at run time, resume), :mod:`~planner.sweep.executors` (in-process, pool, Dask),
-:mod:`~planner.sweep.outputs` (the sweep tables) and :mod:`~planner.sweep.run` (:func:`run_sweep`).
+(point names), :mod:`~planner.sweep.hashing` (what a point's hash covers),
+:mod:`~planner.sweep.spec` (sweep files and points), :mod:`~planner.sweep.point` (one point at
+run time, resume), :mod:`~planner.sweep.pool` (local workers that die with the sweep),
+:mod:`~planner.sweep.executors` (in-process, pool, Dask), :mod:`~planner.sweep.folder` (the
+sweep folder's rules), :mod:`~planner.sweep.outputs` (the sweep tables) and
+:mod:`~planner.sweep.run` (:func:`run_sweep`).
 """
 
 from __future__ import annotations
