@@ -223,26 +223,47 @@ def sweep(
         Path | None, typer.Option("--out", "-o", help="Sweep folder (default results/<sweep name>).")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", "-w", min=1, help="Local worker processes (default 1: in-process).")
+        int | None, typer.Option("--workers", "-w", min=1, help="Local worker processes (default 1).")
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Dask distributed scheduler address, e.g. tcp://host:8786.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write into an existing folder the planner did not write (deletes nothing)."),
+    ] = False,
 ) -> None:
-    """Run a parameter sweep: every grid combination (and trade-off target) as a run; resumes finished runs."""
+    """Run a parameter sweep: every grid combination (and trade-off target) as a run; resumes finished runs.
+
+    Ctrl-C (or SIGTERM) stops the workers at once and exits with 130 (143); finished runs are kept
+    and the same command resumes.
+    """
+    import signal
+
     from planner.sweep import load_sweep, run_sweep
 
     if workers is not None and scheduler is not None:
         _err.print("error: give --workers or --scheduler, not both (the Dask cluster sets its own workers).")
         raise typer.Exit(2)
+    target: Path | None = out
     try:
         sw = load_sweep(sweep_file)
         target = out if out is not None else Path("results") / sw.name
-        result = run_sweep(sw, target, workers=workers or 1, scheduler=scheduler, log=_logger(quiet))
+        result = run_sweep(
+            sw, target, workers=workers or 1, scheduler=scheduler, isolate=True, force=force, log=_logger(quiet)
+        )
     except PlannerError as exc:
         _fail(exc)
         return
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        kept = f"finished runs are kept in {target}; " if target is not None else ""
+        _err.print(
+            f"error: sweep interrupted ({signal.Signals(signum).name}); {kept}run the same command to resume.",
+            markup=False,
+        )
+        raise typer.Exit(128 + signum) from None
     table = result.table()
     cols = ["point", "status", "hub_count", "covered_share", "total_cost_eur"]
     print(table[cols].to_string(index=False))
