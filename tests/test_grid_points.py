@@ -122,10 +122,12 @@ def test_missing_available_kw(tmp_path: Path) -> None:
         kw(path)
 
 
-@pytest.mark.parametrize(("value", "shown"), [(-5, "'-5'"), (-2.5, "'-2.5'"), (None, "''")])
-def test_negative_or_missing_kw(tmp_path: Path, value: object, shown: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "shown"), [(-5, "'-5'"), (-2.5, "'-2.5'"), (None, "''"), (float("inf"), "'inf'"), (float("nan"), "''")]
+)
+def test_negative_missing_or_infinite_kw(tmp_path: Path, value: object, shown: str) -> None:
     path = write(tmp_path / "grid.gpkg", frame([ROWS[0], (Point(11.0, 50.0), value, None)]))
-    with pytest.raises(DataError, match=f"available_kw {shown} of feature 2 is not a non-negative number of kW"):
+    with pytest.raises(DataError, match=f"available_kw {shown} of feature 2 is not a finite number of kW between 0"):
         kw(path)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import pandas as pd
 from planner.errors import DataError
 from planner.network import great_circle_km
 from planner.scenario import GridConfig
+from planner.scenario.base import MAX_KW
+from planner.tables import read_csv_table
 
 __all__ = ["site_grid_kw"]
 
@@ -46,7 +49,7 @@ def site_grid_kw(sites: pd.DataFrame, config: GridConfig) -> np.ndarray:
     if not path.is_file():
         raise DataError(f"{path}: grid capacity file not found; check grid.capacity_file in the scenario.")
     if suffix == ".csv":
-        frame, labels = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True), None
+        frame, labels = read_csv_table(path, "grid capacity", setting="grid.capacity_file"), None
     else:
         frame, labels = _read_geo_points(path, _GEO_KINDS[suffix])
     for i, value in _snap_points(path, frame, labels, sites, config).items():
@@ -69,11 +72,12 @@ def _snap_points(
     if "available_kw" not in frame.columns:
         raise DataError(f"{path}: missing column 'available_kw' (kW available at the point).")
     kw = pd.to_numeric(frame["available_kw"], errors="coerce")
-    bad = (kw.isna() | (kw < 0)).to_numpy()
+    bad = (~np.isfinite(kw.to_numpy(dtype=float)) | (kw < 0).to_numpy() | (kw > MAX_KW).to_numpy())
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise DataError(
-            f"{path}: available_kw {frame['available_kw'].iloc[k]!r}{of(k)} is not a non-negative number of kW."
+            f"{path}: available_kw {frame['available_kw'].iloc[k]!r}{of(k)} is not a finite number of kW between 0 "
+            f"and {MAX_KW:g}; fix the value."
         )
     index = {sid: i for i, sid in enumerate(sites["site_id"])}
     given: dict[int, float] = {}
@@ -91,6 +95,8 @@ def _snap_points(
                 lon, lat = float(row.lon), float(row.lat)
             except (AttributeError, ValueError):
                 raise DataError(f"{path}: each row needs a site_id or numeric lon, lat.") from None
+            if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+                raise DataError(f"{path}: point ({row.lon}, {row.lat}){of(k)} is not a WGS84 lon, lat; fix it.")
             d = great_circle_km(np.full(len(sites), lon), np.full(len(sites), lat), lon_s, lat_s)
             i = int(np.argmin(d))
             if d[i] > config.snap_radius_km:
