@@ -45,8 +45,13 @@ def _logger(quiet: bool):
     return lambda msg: print(f"planner: {msg}", file=sys.stderr, flush=True)
 
 
+def _line(text: object) -> str:
+    """One line: whatever a message holds (a library's multi-line text), it is printed as one."""
+    return " ".join(str(text).split())
+
+
 def _fail(exc: PlannerError) -> None:
-    _err.print(f"error: {exc}", markup=False)
+    _err.print(f"error: {_line(exc)}", markup=False)
     raise typer.Exit(exc.exit_code)
 
 
@@ -370,14 +375,14 @@ def main() -> None:
         _err.print("interrupted (Ctrl-C); nothing was written.", markup=False)
         code = 130
     except PlannerError as exc:
-        _err.print(f"error: {exc}", markup=False)
+        _err.print(f"error: {_line(exc)}", markup=False)
         code = exc.exit_code
     except OSError as exc:
         if debug:
             raise
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         _err.print(
-            f"error: {where}{exc.strerror or exc}; check the path, its permissions and free space.", markup=False
+            f"error: {where}{_line(exc.strerror or exc)}; check the path, its permissions and free space.", markup=False
         )
         code = 7
     except Exception as exc:  # noqa: BLE001 - the guard: one line, the traceback only with --debug
@@ -387,7 +392,8 @@ def main() -> None:
         if debug:
             raise
         _err.print(
-            f"internal error: {type(exc).__name__}: {exc}; run again with --debug for the traceback and report it.",
+            f"internal error: {type(exc).__name__}: {_line(exc)}; run again with --debug for the traceback and "
+            "report it.",
             markup=False,
         )
         code = 70
