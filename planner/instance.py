@@ -9,13 +9,15 @@ path-cover idea of Capar et al. 2013 adapted to one-way trips; see docs/model.md
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from planner.network import Network
 from planner.ranges import Ranges
+from planner.windows import ArcStops, CoverSet, arc_stops, cover_set
 
 __all__ = ["PlanningInstance", "FlowStops", "build_instance", "flow_windows", "route_stops", "window_members"]
 
@@ -41,6 +43,23 @@ class FlowStops:
     route_km: np.ndarray
 
 
+class _LazyStops(Sequence):
+    """Candidate stops of each flow, computed when asked for (a flow's stops at fine candidate
+    spacing number hundreds: holding them for every flow at once is what does not scale)."""
+
+    def __init__(self, routes: Sequence[list[str]], network: Network, arcs: ArcStops, node_sites, arc_sites) -> None:
+        self._routes, self._network, self._arcs = routes, network, arcs
+        self._node_sites, self._arc_sites = node_sites, arc_sites
+
+    def __len__(self) -> int:
+        return len(self._routes)
+
+    def __getitem__(self, q: int) -> FlowStops:  # type: ignore[override]
+        if isinstance(q, slice):
+            return [self[i] for i in range(*q.indices(len(self)))]
+        return route_stops(list(self._routes[q]), self._network, self._node_sites, self._arc_sites)
+
+
 @dataclass(frozen=True)
 class PlanningInstance:
     """Plain-array planning instance.
@@ -51,13 +70,16 @@ class PlanningInstance:
         Candidate sites, their capex (EUR) and whether they are existing hubs kept open.
     flow_ids, volume, length_km, drive_km
         Flows (BEV trucks/day), route length and driven length.
+    cover
+        Every flow's cover windows, shared across flows (:class:`planner.windows.CoverSet`).
     stops
-        Candidate stops per flow.
-    windows
-        Per flow, the minimal cover windows as sorted tuples of site indices (locked-satisfied
-        windows removed); ``None`` when the flow can never be served.
+        Candidate stops per flow (computed on demand).
     ranges
         The leg ranges used.
+    arcs
+        Candidate stops of every arc (for walking routes quickly).
+    routes
+        Node sequence of each flow.
     """
 
     site_ids: list[str]
@@ -67,14 +89,70 @@ class PlanningInstance:
     volume: np.ndarray
     length_km: np.ndarray
     drive_km: np.ndarray
-    stops: list[FlowStops]
-    windows: list[list[tuple[int, ...]] | None]
+    cover: CoverSet
+    stops: Sequence[FlowStops]
     ranges: Ranges
+    arcs: ArcStops | None = None
+    routes: Sequence[list[str]] = ()
+    _windows: list = field(default_factory=list, repr=False, compare=False)
 
     @property
     def servable(self) -> np.ndarray:
         """Boolean mask of flows some set of hubs could serve."""
-        return np.array([w is not None for w in self.windows], dtype=bool)
+        return self.cover.servable
+
+    @property
+    def free(self) -> np.ndarray:
+        """Boolean mask of flows served without any new hub (no window, or existing hubs suffice)."""
+        return self.cover.free
+
+    @property
+    def windows(self) -> list[list[tuple[int, ...]] | None]:
+        """Per flow, its cover windows as sorted tuples of site indices (windows holding an existing
+        hub removed when those are dropped); ``None`` when the flow can never be served. Built on
+        first use: prefer :attr:`cover` for many flows."""
+        if not self._windows:
+            cover = self.cover
+            self._windows.extend(
+                None if not cover.servable[q] else [cover.window(w) for w in cover.flow_window_ids(q)]
+                for q in range(len(self.flow_ids))
+            )
+        return self._windows
+
+    def open_stops(self, q: int, is_open: np.ndarray) -> tuple[list[int], list[float], list[float]]:
+        """Sites, driven km and route km of the open sites flow ``q`` passes before its destination,
+        in order (what :attr:`stops` filtered to ``is_open`` gives, without building every stop)."""
+        fs = self.stops[q] if self.arcs is None else _open_stops(self.routes[q], self.arcs, is_open)
+        if isinstance(fs, FlowStops):
+            keep = is_open[fs.site]
+            return fs.site[keep].tolist(), fs.drive_km[keep].tolist(), fs.route_km[keep].tolist()
+        return fs
+
+
+def _open_stops(
+    route: Sequence[str], arcs: ArcStops, is_open: np.ndarray
+) -> tuple[list[int], list[float], list[float]]:
+    sites: list[int] = []
+    drive: list[float] = []
+    rkm: list[float] = []
+    d = r = 0.0
+    carried: list[tuple[int, float]] = []
+    for a, b in zip(route[:-1], route[1:], strict=True):
+        k = arcs.index[a, b]
+        sl = slice(arcs.start[k], arcs.start[k + 1])
+        here = [(int(s), float(dr), float(rr)) for s, dr, rr in zip(
+            arcs.site[sl], arcs.drive_off[sl], arcs.route_off[sl], strict=True) if is_open[s]]
+        if arcs.drive[k] <= _EPS:  # no driving: its stops sit at its end, taken only if the route goes on
+            carried += [(s, r + rr) for s, _, rr in here]
+        else:
+            for s, rr in carried:
+                sites.append(s), drive.append(d), rkm.append(rr)
+            carried = []
+            for s, dr, rr in here:
+                sites.append(s), drive.append(d + dr), rkm.append(r + rr)
+        d += arcs.drive[k]
+        r += arcs.length[k]
+    return sites, drive, rkm
 
 
 def route_stops(
@@ -223,22 +301,15 @@ def build_instance(
     for lst in arc_sites.values():
         lst.sort(key=lambda t: t[1])
     locked = sites["locked"].to_numpy(dtype=bool)
-    stops, windows = [], []
-    for f in flows.itertuples(index=False):
-        route = list(f.route_nodes)
-        fs = route_stops(route, network, node_sites, arc_sites)
-        stops.append(fs)
-        classic = refuel_at_origin and len(route) > 1 and route[0] == route[-1]
-        idx = flow_windows(fs.drive_km, float(f.drive_km), ranges, refuel_at_origin=classic)
-        if idx is None:
-            windows.append(None)
-            continue
-        sets = set()
-        for window in idx:
-            members = window_members(fs, window)
-            if not (drop_locked and locked[list(members)].any()):
-                sets.add(members)
-        windows.append(sorted(sets))
+    routes = [list(r) for r in flows["route_nodes"]]
+    # Routes through a node twice (round trips) are evaluated flow by flow; the rest share contexts.
+    per_flow: dict[int, list[tuple[int, ...]] | None] = {}
+    for q, route in enumerate(routes):
+        if len(set(route)) < len(route):
+            drive = float(flows["drive_km"].iat[q])
+            per_flow[q] = _flow_sets(route, drive, network, node_sites, arc_sites, ranges, refuel_at_origin)
+    arcs = arc_stops(network, sites)
+    cover = cover_set(arcs, routes, ranges, len(sites), locked=locked if drop_locked else None, per_flow=per_flow)
     return PlanningInstance(
         site_ids=sites["site_id"].tolist(),
         site_cost=np.asarray(site_cost, dtype=float),
@@ -247,7 +318,27 @@ def build_instance(
         volume=flows["volume"].to_numpy(dtype=float),
         length_km=flows["length_km"].to_numpy(dtype=float),
         drive_km=flows["drive_km"].to_numpy(dtype=float),
-        stops=stops,
-        windows=windows,
+        cover=cover,
+        stops=_LazyStops(routes, network, arcs, node_sites, arc_sites),
         ranges=ranges,
+        arcs=arcs,
+        routes=routes,
     )
+
+
+def _flow_sets(
+    route: list[str],
+    drive_km: float,
+    network: Network,
+    node_sites: dict[str, list[int]],
+    arc_sites: dict[tuple[str, str], list[tuple[int, float]]],
+    ranges: Ranges,
+    refuel_at_origin: bool,
+) -> list[tuple[int, ...]] | None:
+    """The windows of one flow, evaluated on its own (as site sets; ``None``: never servable)."""
+    fs = route_stops(route, network, node_sites, arc_sites)
+    classic = refuel_at_origin and len(route) > 1 and route[0] == route[-1]
+    idx = flow_windows(fs.drive_km, drive_km, ranges, refuel_at_origin=classic)
+    if idx is None:
+        return None
+    return sorted({window_members(fs, window) for window in idx})

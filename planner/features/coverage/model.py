@@ -271,7 +271,7 @@ def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
         When a coverage target exceeds what any set of hubs could serve.
     """
     weight = flow_weight(instance, spec.metric)
-    free = np.array([w is not None and len(w) == 0 for w in instance.windows], dtype=bool)
+    free = instance.free.copy()
     sense = pulp.LpMaximize if spec.objective == "max_coverage" else pulp.LpMinimize
     problem = pulp.LpProblem(f"planner_{spec.objective}", sense)
     # y may stay continuous only where the objective pushes it to 1 whenever a group is covered

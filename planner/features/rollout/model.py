@@ -170,7 +170,7 @@ def _objective(
         problem += (model.served_weight, "discounted_served_weight")
         return
     problem += (model.cost, "discounted_capex")
-    free_weight = float(spec.weight[[w is not None and len(w) == 0 for w in instance.windows]].sum())
+    free_weight = float(spec.weight[instance.free].sum())
     total_weight = float(spec.weight.sum())
     for t in range(n_years):
         target = spec.coverage_target[t]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pulp
 
 from planner.features.capacity.model import CapacityVariables
@@ -115,7 +114,7 @@ def final_year_model(rollout: RolloutResult, instance: PlanningInstance, spec: M
         group_windows=fm.group_windows,
     )
     weight = flow_weight(instance, spec.metric)
-    free = np.array([w is not None and len(w) == 0 for w in instance.windows], dtype=bool)
+    free = instance.free.copy()
     upgrade = {k: fm.upgrade[k, last] for k in fm.sites if (k, last) in fm.upgrade}
     grid = GridVariables(upgrade=upgrade, battery={}, cost=pulp.LpAffineExpression())
     cap = None

@@ -102,7 +102,7 @@ class _Rollout:
         self.allowed = tuple(y >= g.start_year + g.upgrade_lead_time_years for y in self.years)
         groups, _ = group_flows(instance)
         self.gvolume = group_weight(instance, groups, instance.volume)
-        self.free = np.array([w is not None and len(w) == 0 for w in instance.windows], dtype=bool)
+        self.free = instance.free.copy()
 
     def remaining(self, fixed: frozenset[int], points: dict[tuple[int, int], int]) -> float | None:
         """Total budget left after the hubs (and points) already fixed (myopic years)."""

@@ -1,0 +1,134 @@
+"""The shared window engine (planner/windows.py) against the flow-by-flow definition.
+
+On random networks (two-way and one-way edges, a ferry, existing hubs, candidates along edges),
+for random sets of open sites, a flow is served by the shared windows exactly when it is served by
+the windows :func:`planner.instance.flow_windows` gives for that flow alone; both agree on which
+flows need no hub and which can never be served.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from planner.candidates import build_candidates
+from planner.demand import route_flows
+from planner.instance import flow_windows, route_stops, window_members
+from planner.network import network_from_frames
+from planner.ranges import Ranges
+from planner.scenario import CandidatesConfig, NetworkConfig
+from planner.windows import arc_stops, cover_set
+
+
+def random_network(seed: int):
+    import networkx as nx
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = 9
+    g = nx.random_labeled_tree(n, seed=seed)
+    for a, b in rng.integers(0, n, size=(4, 2)):
+        if a != b:
+            g.add_edge(int(a), int(b))
+    xy = rng.uniform(0, 4.0, size=(n, 2)) + np.array([5.0, 45.0])
+    nodes = pd.DataFrame(
+        {"id": [f"N{i}" for i in range(n)], "name": "", "lon": xy[:, 0].astype(str), "lat": xy[:, 1].astype(str)}
+    )
+    from planner.network import great_circle_km
+
+    rows = []
+    for k, (a, b) in enumerate(sorted(tuple(sorted(e)) for e in g.edges)):
+        gc = float(great_circle_km(xy[a, 0], xy[a, 1], xy[b, 0], xy[b, 1]))
+        mode = "ferry" if k == 0 else "road"
+        oneway = "true" if rng.random() < 0.3 else ""
+        rows.append((f"N{a}", f"N{b}", f"{gc * rng.uniform(1.05, 1.3) + 1:.1f}", mode, oneway))
+        if oneway:
+            rows.append((f"N{b}", f"N{a}", f"{gc * rng.uniform(1.05, 1.3) + 1:.1f}", mode, oneway))
+    edges = pd.DataFrame(rows, columns=["u", "v", "length_km", "mode", "oneway"])
+    return network_from_frames(nodes.astype(str), edges.astype(str), source="random", max_detour_ratio=10.0)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_shared_windows_serve_exactly_like_per_flow_windows(seed: int) -> None:
+    import pandas as pd
+
+    rng = np.random.default_rng(100 + seed)
+    net = random_network(seed)
+    sites = build_candidates(
+        net, CandidatesConfig(spacing_km=float(rng.choice([30.0, 60.0, 120.0]))), NetworkConfig(nodes="n", edges="e")
+    )
+    sites["locked"] = rng.random(len(sites)) < 0.05
+    nodes = sorted(net.graph.nodes)
+    pairs = [(a, b) for a in nodes for b in nodes if a != b]
+    flows = pd.DataFrame(
+        [(f"F{i}", a, b, 1.0) for i, (a, b) in enumerate(pairs)], columns=["flow_id", "origin", "destination", "volume"]
+    )
+    flows = route_flows(flows, net)
+    between = float(rng.uniform(120, 300))
+    ranges = Ranges(
+        start_km=float(rng.uniform(60, 360)),
+        between_km=between,
+        last_km=between * float(rng.uniform(0.5, 1.0)),
+        direct_km=float(rng.uniform(0, 200)),
+        break_km=float("inf"),
+    )
+    locked = sites["locked"].to_numpy(dtype=bool)
+    cover = cover_set(arc_stops(net, sites), [list(r) for r in flows["route_nodes"]], ranges, len(sites), locked=locked)
+    node_sites, arc_sites = _site_maps(net, sites)
+    reference = []
+    for f in flows.itertuples(index=False):
+        fs = route_stops(list(f.route_nodes), net, node_sites, arc_sites)
+        idx = flow_windows(fs.drive_km, float(f.drive_km), ranges)
+        reference.append(
+            None if idx is None else [w for w in (window_members(fs, x) for x in idx) if not locked[list(w)].any()]
+        )
+    assert cover.servable.tolist() == [w is not None for w in reference]
+    assert cover.free.tolist() == [w is not None and not w for w in reference]
+    for _ in range(25):
+        is_open = locked | (rng.random(len(sites)) < rng.uniform(0.05, 0.6))
+        expect = [w is not None and all(is_open[list(x)].any() for x in w) for w in reference]
+        assert cover.served(is_open).tolist() == expect
+
+
+def _site_maps(net, sites):
+    node_sites: dict = {}
+    arc_sites: dict = {}
+    g = net.graph
+    for i, s in enumerate(sites.itertuples(index=False)):
+        if s.node:
+            node_sites.setdefault(s.node, []).append(i)
+            continue
+        arc_sites.setdefault((s.u, s.v), []).append((i, float(s.offset_km)))
+        if g.has_edge(s.v, s.u) and g.edges[s.v, s.u]["edge_id"] == g.edges[s.u, s.v]["edge_id"]:
+            arc_sites.setdefault((s.v, s.u), []).append((i, g.edges[s.u, s.v]["length_km"] - float(s.offset_km)))
+    for lst in arc_sites.values():
+        lst.sort(key=lambda t: t[1])
+    return node_sites, arc_sites
+
+
+def test_open_stops_match_the_full_stop_list(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from planner.instance import build_instance
+
+    net = random_network(3)
+    sites = build_candidates(net, CandidatesConfig(spacing_km=40.0), NetworkConfig(nodes="n", edges="e"))
+    nodes = sorted(net.graph.nodes)
+    flows = route_flows(
+        pd.DataFrame(
+            [(f"F{i}", a, b, 1.0) for i, (a, b) in enumerate((a, b) for a in nodes for b in nodes if a != b)],
+            columns=["flow_id", "origin", "destination", "volume"],
+        ),
+        net,
+    )
+    inst = build_instance(net, sites, flows, Ranges(100, 200, 150, 50, float("inf")), site_cost=np.ones(len(sites)))
+    rng = np.random.default_rng(0)
+    is_open = rng.random(len(sites)) < 0.4
+    for q in range(len(flows)):
+        fs = inst.stops[q]
+        keep = is_open[fs.site]
+        got = inst.open_stops(q, is_open)
+        assert got[0] == fs.site[keep].tolist()
+        assert np.allclose(got[1], fs.drive_km[keep]) and np.allclose(got[2], fs.route_km[keep])
