@@ -17,9 +17,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pulp
 
 from planner.errors import RunInterruptedError, SolverError
+from planner.highs import build_direct, solve_direct
 from planner.scenario import SolverConfig
 
 __all__ = ["Goal", "LexResult", "SolveLog", "SolveResult", "solve_lexicographic", "solve_problem"]
@@ -175,63 +177,52 @@ def _run_interruptible(h: object) -> None:
         raise RunInterruptedError("interrupted during the solve (Ctrl-C); nothing was written.") from None
 
 
-class _HiGHS(pulp.HiGHS):
-    """PuLP's HiGHS API, interruptible by Ctrl-C, reporting progress, optionally with a MIP start
-    taken from the variables' current values."""
-
-    def __init__(self, *args: object, warm_start: bool = False, log: SolveLog | None = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.warm_start = warm_start
-        self.log = log
-
-    def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
-        import highspy
-
-        h = lp.solverModel
-        if self.warm_start:
-            values = [v.varValue if v.varValue is not None else 0.0 for v in lp.variables()]
-            sol = highspy.HighsSolution()
-            sol.col_value = values
-            sol.value_valid = True
-            h.setSolution(sol)
-        close = _attach_log(h, self.log, lp.name)
-        try:
-            _run_interruptible(h)
-        finally:
-            close()
-
-
 def _solve_highs(
     problem: pulp.LpProblem, config: SolverConfig, *, warm_start: bool = False, log: SolveLog | None = None
 ) -> SolveResult:
+    """Solve with HiGHS, the model handed over directly (:mod:`planner.highs`), lazy cover rows
+    added while the plan misses windows; Ctrl-C stops it (:func:`_run_interruptible`)."""
     import highspy
 
-    solver = _HiGHS(
-        msg=False,
-        timeLimit=config.time_limit_s,
-        gapRel=config.mip_gap,
-        threads=config.threads,
-        warm_start=warm_start,
-        log=log,
-    )
+    bulk = getattr(problem, "lazy_cover", None)
     t0 = time.perf_counter()
     with _quiet_stdout():
-        problem.solve(solver)
+        direct = build_direct(problem, bulk)
+    h = direct.highs
+    h.setOptionValue("mip_rel_gap", float(config.mip_gap))
+    if config.threads:
+        h.setOptionValue("threads", int(config.threads))
+    start = np.array([v.varValue or 0.0 for v in direct.variables]) if warm_start else None
+    close = _attach_log(h, log, problem.name)
+
+    def run(highs: object, left: float) -> None:
+        highs.setOptionValue("time_limit", float(left))
+        _run_interruptible(highs)
+
+    try:
+        with _quiet_stdout():
+            left = config.time_limit_s - (time.perf_counter() - t0)
+            _, rounds = solve_direct(direct, run, time_limit_s=left, start=start)
+    finally:
+        close()
     seconds = time.perf_counter() - t0
-    h = problem.solverModel
+    problem.solve_rounds = abs(rounds)
     model_status = h.getModelStatus()
     info = h.getInfo()
-    sign = -1.0 if problem.sense == pulp.LpMaximize else 1.0
-    has_sol = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    has_sol = info.primal_solution_status == 2 or rounds < 0  # kSolutionStatusFeasible, or a repaired plan
     obj = _finite(info.objective_function_value) if has_sol else None
+    if rounds < 0:  # out of time with windows still missed: the repaired plan's own value
+        obj = _finite(pulp.value(problem.objective))
     bound = _finite(info.mip_dual_bound)
     gap = _finite(info.mip_gap)
-    is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
+    is_mip = any(v.cat == pulp.LpInteger for v in direct.variables)
     if not is_mip:
         bound, gap = obj, 0.0 if obj is not None else None
+    if rounds < 0 and obj is not None and bound is not None:
+        gap = abs(obj - bound) / max(abs(obj), 1e-9)
     ms = highspy.HighsModelStatus
-    time_hit = model_status in (ms.kTimeLimit, ms.kIterationLimit, ms.kSolutionLimit, ms.kInterrupt)
-    if model_status == ms.kOptimal:
+    time_hit = model_status in (ms.kTimeLimit, ms.kIterationLimit, ms.kSolutionLimit, ms.kInterrupt) or rounds < 0
+    if model_status == ms.kOptimal and rounds > 0:
         status = "optimal"
     elif model_status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
         status = "infeasible"
@@ -241,15 +232,16 @@ def _solve_highs(
         status = "no_solution"
     else:
         status = "error"
+    lazy = f"; {abs(rounds)} lazy round(s), {len(bulk.active):,} of {len(bulk.windows):,} cover rows" if bulk else ""
     return SolveResult(
         status=status,
         solver="highs",
-        objective=None if obj is None else sign * obj,
-        best_bound=None if bound is None else sign * bound,
+        objective=obj,
+        best_bound=bound,
         mip_gap=gap if status in ("optimal", "feasible") else None,
         seconds=seconds,
         time_limit_hit=time_hit,
-        message=h.modelStatusToString(model_status),
+        message=h.modelStatusToString(model_status) + lazy,
     )
 
 

@@ -64,12 +64,15 @@ def stop_table(
     slightly understates the energy per stop of each itinerary."""
     per_km = vehicle.consumption_kwh_per_km / vehicle.battery_kwh
     cols: dict[str, list] = {k: [] for k in ("flow", "site", "drive_km", "soc_in", "energy_kwh", "trucks")}
-    for q in np.flatnonzero(served):
+    used = np.zeros(len(instance.site_ids), dtype=bool)
+    for s in share:
+        used[list(s)] = True
+    for q in np.flatnonzero(served).tolist():
         if not share[q]:
             continue
-        fs = instance.stops[q]
+        sites, drive, _ = instance.open_stops(q, used)
         soc, last = vehicle.soc_start, 0.0
-        for k, pos in zip(fs.site.tolist(), fs.drive_km.tolist(), strict=True):
+        for k, pos in zip(sites, drive, strict=True):
             if k not in share[q]:
                 continue
             soc -= (pos - last) * per_km

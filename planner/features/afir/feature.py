@@ -14,7 +14,6 @@ from planner.features.afir.report import afir_outputs
 from planner.features.afir.requirements import afir_requirement, rollout_final_afir
 from planner.features.base import Feature
 from planner.features.coverage.model import build_model, open_site_ids, open_sites, start_from_open
-from planner.features.coverage.variables import served_mask
 from planner.plan import Plan
 from planner.scenario import Scenario
 from planner.solve import solve_lexicographic
@@ -108,5 +107,5 @@ class AfirFeature(Feature):
             covered_weight_share=float(weight[served].sum() / weight.sum()) if weight.sum() else 0.0,
             best_bound_eur=result.best_bound,
         )
-        claimed = [("reference", served_mask(model.free, model.variables.groups, model.variables.served), served)]
+        claimed = [("reference", model.claimed_served(), served)]
         return reference, check_hub_sets("afir_reference_simulated", "reference plan(s)", claimed)

@@ -27,18 +27,16 @@ __all__ = ["decode_plan", "served_flows", "stop_shares"]
 def served_flows(model: PlanningModel, is_open: np.ndarray) -> np.ndarray:
     """Flows the solved model serves.
 
-    Without stop assignment a group is served iff every window has an open hub (whatever ``y``
-    says within the solver's tolerance; the verifier checks the same by simulation); with it,
-    iff its ``y`` is set.
+    Without stop assignment a flow is served iff every window has an open hub (whatever the
+    served-variables say within the solver's tolerance; the verifier checks the same by
+    simulation); with it, iff its group's served-variable is set.
     """
+    if model.assign is None:
+        return model.instance.cover.served(is_open)
     v = model.variables
     served = model.free.copy()
     for g, y in v.served.items():
-        if model.assign is None:
-            covered = all(any(is_open[k] for k in w) for w in v.group_windows[g])
-        else:
-            covered = (y.value() or 0.0) > 0.5
-        if covered:
+        if (y.value() or 0.0) > 0.5:
             served[v.groups[g]] = True
     return served
 
@@ -46,43 +44,46 @@ def served_flows(model: PlanningModel, is_open: np.ndarray) -> np.ndarray:
 def stop_shares(model: PlanningModel, served: np.ndarray, is_open: np.ndarray) -> list[dict[int, float]]:
     """Share of each flow's trucks charging at each site: every open hub passed, or the model's
     assignment when stops are assigned."""
+    return [dict(zip(s, sh, strict=True)) for s, _, sh in _charging_stops(model, served, is_open)]
+
+
+def _charging_stops(
+    model: PlanningModel, served: np.ndarray, is_open: np.ndarray
+) -> list[tuple[list[int], list[float], list[float]]]:
+    """Per flow, in route order: the sites its trucks charge at, their route km and share of trucks."""
     instance, v = model.instance, model.variables
-    share: list[dict[int, float]] = [{} for _ in instance.stops]
-    group_of = {q: g for g, members in enumerate(v.groups) for q in members}
+    out: list[tuple[list[int], list[float], list[float]]] = [([], [], []) for _ in range(len(instance.flow_ids))]
     assign = model.assign
-    for q, fs in enumerate(instance.stops):
-        if not served[q]:
-            continue
+    group_of = {q: g for g, members in enumerate(v.groups) for q in members} if assign is not None else {}
+    for q in np.flatnonzero(served).tolist():
         if assign is None:
-            share[q] = {int(k): 1.0 for k in fs.site if is_open[k]}
-        elif q not in group_of:  # needs no charging stop: with assigned stops it makes none
-            share[q] = {}
-        else:
-            g = group_of[q]
-            share[q] = {
-                int(k): float(assign[g, int(k)].value() or 0.0)
-                for k in set(fs.site.tolist())
-                if (g, int(k)) in assign and (assign[g, int(k)].value() or 0.0) > 1e-6
-            }
-    return share
+            sites, _, rkm = instance.open_stops(q, is_open)
+            out[q] = (sites, rkm, [1.0] * len(sites))
+        elif q in group_of:  # without assigned stops (needs none) it makes none
+            out[q] = _assigned(instance, assign, group_of[q], q)
+    return out
 
 
-def _flow_table(
-    flows: pd.DataFrame, instance: PlanningInstance, served: np.ndarray, share: list[dict[int, float]]
-) -> pd.DataFrame:
+def _assigned(instance: PlanningInstance, assign: dict, g: int, q: int) -> tuple[list[int], list[float], list[float]]:
+    fs = instance.stops[q]
+    share = {
+        int(k): float(assign[g, int(k)].value() or 0.0)
+        for k in set(fs.site.tolist())
+        if (g, int(k)) in assign and (assign[g, int(k)].value() or 0.0) > 1e-6
+    }
+    keep = [i for i, k in enumerate(fs.site.tolist()) if k in share]
+    sites = [int(fs.site[i]) for i in keep]
+    return sites, [float(fs.route_km[i]) for i in keep], [share[k] for k in sites]
+
+
+def _flow_table(flows: pd.DataFrame, instance: PlanningInstance, served: np.ndarray, charging: list) -> pd.DataFrame:
     status = np.where(served, "served", np.where(instance.servable, "not_selected", "unservable"))
-    stops, stops_km, stops_share = [], [], []
-    for q, fs in enumerate(instance.stops):
-        mask = np.array([int(k) in share[q] for k in fs.site], dtype=bool)
-        stops.append([instance.site_ids[k] for k in fs.site[mask]])
-        stops_km.append([float(x) for x in fs.route_km[mask]])
-        stops_share.append([round(share[q][int(k)], 6) for k in fs.site[mask]])
     out = flows[["flow_id", "origin", "destination", "volume", "length_km", "drive_km", "route_nodes"]].copy()
     out["served"] = served
     out["status"] = status
-    out["stops"] = stops
-    out["stops_km"] = stops_km
-    out["stops_share"] = stops_share
+    out["stops"] = [[instance.site_ids[k] for k in sites] for sites, _, _ in charging]
+    out["stops_km"] = [[float(x) for x in rkm] for _, rkm, _ in charging]
+    out["stops_share"] = [[round(a, 6) for a in sh] for _, _, sh in charging]
     return out
 
 
@@ -190,8 +191,9 @@ def decode_plan(ctx: RunContext, solution: Solution) -> Plan:
     model = solution.model
     is_open = open_sites(model)
     served = served_flows(model, is_open)
-    share = stop_shares(model, served, is_open)
-    flows = _flow_table(ctx.flows, ctx.instance, served, share)
+    charging = _charging_stops(model, served, is_open)
+    share = [dict(zip(s, sh, strict=True)) for s, _, sh in charging]
+    flows = _flow_table(ctx.flows, ctx.instance, served, charging)
     ctx.data["stops"] = stop_table(ctx.instance, served, share, ctx.scenario.vehicle)
     hubs = _hub_table(ctx, is_open, served, share)
     summary = _summary(ctx, model, solution.result, is_open, served, hubs)

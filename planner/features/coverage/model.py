@@ -19,7 +19,8 @@ import pulp
 
 from planner.errors import InfeasibleError
 from planner.features.coverage.rows import add_budget, add_coverage, add_coverage_target, add_hub_limit
-from planner.features.coverage.variables import Variables, group_weight, make_variables
+from planner.features.coverage.variables import Variables, group_weight, make_variables, served_mask
+from planner.highs import LazyCover
 from planner.instance import PlanningInstance
 from planner.solve import Goal, SolveResult
 
@@ -187,16 +188,32 @@ class PlanningModel:
         wants_more = self.spec.second_stage and self.spec.coverage_target is not None
         return cost, served if wants_more else None
 
+    def claimed_served(self) -> np.ndarray:
+        """Flows the solved model says it serves: every servable flow in a full cover, else the flows
+        that need no hub and the groups whose served-variable is set."""
+        if getattr(self.problem, "lazy_cover", None) is not None:
+            return self.instance.servable.copy()
+        return served_mask(self.free, self.variables.groups, self.variables.served)
+
     def size(self) -> dict[str, int]:
-        """Rows, columns, nonzeros and integer columns of the problem."""
+        """Rows, columns, nonzeros and integer columns of the problem (cover rows handed over as
+        arrays counted as they stand: those added so far when solved lazily)."""
         cons = self.problem.constraints()
         nnz = sum(len(c) for c in cons)
-        return {
+        out = {
             "rows": len(cons),
             "columns": len(self.problem.variables()),
             "nonzeros": nnz,
             "binaries": sum(1 for v in self.problem.variables() if v.cat == pulp.LpInteger),
         }
+        lazy = getattr(self.problem, "lazy_cover", None)
+        if lazy is not None:
+            rows = lazy.active if len(lazy.active) else lazy.initial()
+            ptr = lazy.cover.window_ptr
+            out["rows"] += len(rows)
+            out["nonzeros"] += int((ptr[rows + 1] - ptr[rows]).sum())
+            out["cover_windows"] = len(lazy.windows)
+        return out
 
 
 @dataclass
@@ -255,8 +272,36 @@ def _objective(model: PlanningModel, gweight: np.ndarray) -> None:
         add_coverage_target(problem, variables, gweight, required - model.objective_offset)
 
 
+def is_full_cover(spec: ModelSpec) -> bool:
+    """Every servable flow must be served and no part assigns stops: the model is a plain set cover
+    over the distinct windows (no served-variables, no per-flow rows)."""
+    assigns = any(p.binary_served for p in spec.parts)
+    return spec.objective == "min_cost" and spec.coverage_target is None and not assigns
+
+
+def _cover_variables(
+    problem: pulp.LpProblem, instance: PlanningInstance, extra: list[tuple[int, ...]]
+) -> tuple[Variables, np.ndarray]:
+    """Open-variables of the sites in the windows every servable flow needs (and of ``extra``)."""
+    cover = instance.cover
+    needed = cover.needed_windows()
+    ptr = cover.window_ptr
+    members = cover.window_sites[np.concatenate([np.arange(ptr[w], ptr[w + 1]) for w in needed])] if len(
+        needed
+    ) else np.zeros(0, dtype=np.int64)
+    useful = sorted(set(np.unique(members).tolist()) | {k for w in extra for k in w})
+    locked = instance.site_locked
+    x = {k: problem.add_variable(f"open_{k}", int(locked[k]), 1, cat=pulp.LpBinary) for k in useful}
+    return Variables(open=x, served={}, window={}, groups=[], group_windows=[]), needed
+
+
 def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
     """Build the MILP.
+
+    When every servable flow must be served (:func:`is_full_cover`) the model is a set cover over
+    the distinct windows, whose rows are handed to HiGHS as arrays and added lazily
+    (:class:`planner.highs.LazyCover`); otherwise each group of flows with the same windows gets a
+    served-variable linked to its windows.
 
     Parameters
     ----------
@@ -274,19 +319,28 @@ def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
     free = instance.free.copy()
     sense = pulp.LpMaximize if spec.objective == "max_coverage" else pulp.LpMinimize
     problem = pulp.LpProblem(f"planner_{spec.objective}", sense)
-    # y may stay continuous only where the objective pushes it to 1 whenever a group is covered
-    # (max coverage without capacity). With a coverage target, or with partial assignment, a
-    # fractional y would count part of a flow: make it binary there.
-    binary_served = any(p.binary_served for p in spec.parts) or (
-        spec.objective == "min_cost" and spec.coverage_target is not None
-    )
     extra_sites = [(k,) for p in spec.parts for k in p.sites]
-    variables = make_variables(problem, instance, extra_sites, binary_served=binary_served)
+    full = is_full_cover(spec)
+    if full:
+        variables, needed = _cover_variables(problem, instance, extra_sites)
+        problem.lazy_cover = LazyCover(instance.cover, needed, variables.open)
+    else:
+        # y may stay continuous only where the objective pushes it to 1 whenever a group is covered
+        # (max coverage without capacity). With a coverage target, or with partial assignment, a
+        # fractional y would count part of a flow: make it binary there.
+        binary_served = any(p.binary_served for p in spec.parts) or (
+            spec.objective == "min_cost" and spec.coverage_target is not None
+        )
+        variables = make_variables(problem, instance, extra_sites, binary_served=binary_served)
     model = PlanningModel(problem, instance, variables, weight, free, float(weight[free].sum()), spec)
     for part in spec.parts:
         if part.add is not None:
             part.add(model, part.data)
-    _objective(model, group_weight(instance, variables.groups, weight))
+    if full:
+        model.served_weight = pulp.LpAffineExpression()
+        problem += (model.capex() + model.charge, "capex")
+    else:
+        _objective(model, group_weight(instance, variables.groups, weight))
     for part in spec.parts:
         if part.add_late is not None:
             part.add_late(model, part.data)

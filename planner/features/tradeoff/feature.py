@@ -13,7 +13,6 @@ import pulp
 from planner.context import RunContext
 from planner.features.base import Feature
 from planner.features.coverage.model import ModelSpec, build_model, open_site_ids
-from planner.features.coverage.variables import served_mask
 from planner.plan import Plan
 from planner.scenario import Scenario
 from planner.solve import solve_lexicographic
@@ -49,7 +48,7 @@ class TradeoffFeature(Feature):
                 ctx.network, ctx.sites, ctx.flows, ids, sc.vehicle, sc.breaks, refuel_at_origin=ctx.refuel_at_origin
             )
             claimed.append(
-                (f"{p} new hubs", served_mask(model.free, model.variables.groups, model.variables.served), served)
+                (f"{p} new hubs", model.claimed_served(), served)
             )
             points.append(
                 {

@@ -1,0 +1,239 @@
+"""Handing a model to HiGHS directly: PuLP's small rows plus bulk rows as arrays, solved lazily.
+
+The model's features build their rows with PuLP (readable, small); the one family that grows with
+the network — the cover rows ``Σ_{k∈W} x_k ≥ 1`` of the windows — stays as arrays
+(:class:`LazyCover`) and is never turned into Python objects per row. :func:`solve_direct` builds
+one HiGHS model from both in a few vectorised calls (``passModel``) and, when the cover rows are
+lazy, solves on the rows violated so far: after each solve it checks every window against the
+plan (one vectorised pass), adds the violated ones and solves again, until none is violated. The
+final plan meets every window; every intermediate solve is a relaxation, so its bound is valid for
+the whole model and the last solve's status, bound and gap are the model's.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pulp
+
+from planner.windows import CoverSet
+
+__all__ = ["Direct", "LazyCover", "build_direct", "solve_direct"]
+
+_INF = math.inf
+
+
+@dataclass
+class LazyCover:
+    """Cover rows kept as arrays: for each window ``w`` in ``windows``, ``Σ_{k∈w} x_k ≥ 1``.
+
+    Attributes
+    ----------
+    cover
+        The instance's shared windows.
+    windows
+        Ids of the windows the model must meet.
+    open
+        Site index → its open-variable (sites without one are closed, or existing hubs whose
+        windows were dropped).
+    lazy
+        Add rows only when violated (``False``: all rows from the start).
+    active
+        Ids of the windows currently in the model.
+    """
+
+    cover: CoverSet
+    windows: np.ndarray
+    open: dict[int, pulp.LpVariable]
+    lazy: bool = True
+    active: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def initial(self) -> np.ndarray:
+        """Rows to start from: every window if not lazy, else a spread sample (one in 16)."""
+        if not self.lazy or len(self.windows) <= 2000:
+            return self.windows
+        return self.windows[::16]
+
+    def violated(self, is_open: np.ndarray) -> np.ndarray:
+        """Ids of the windows (of ``windows``) with no open site."""
+        covered = self.cover.covered(is_open)
+        return self.windows[~covered[self.windows]]
+
+    def rows(self, ids: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """CSR (start, column index) of the rows of windows ``ids``; ``column[k]`` maps site → column."""
+        ptr, sites = self.cover.window_ptr, self.cover.window_sites
+        sizes = ptr[ids + 1] - ptr[ids]
+        starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        take = np.concatenate([np.arange(ptr[w], ptr[w + 1]) for w in ids]) if len(ids) else np.zeros(0, dtype=np.int64)
+        return starts, column[sites[take]]
+
+
+@dataclass
+class Direct:
+    """A HiGHS model built from a PuLP problem (and its lazy cover rows), with the column order."""
+
+    highs: object
+    variables: list[pulp.LpVariable]
+    bulk: LazyCover | None
+    column: np.ndarray  # site index → column of its open-variable (-1: none)
+    n_rows: int
+
+
+def _row_bounds(c: pulp.LpConstraint) -> tuple[float, float]:
+    rhs = -c.constant
+    if c.sense == pulp.LpConstraintEQ:
+        return rhs, rhs
+    if c.sense == pulp.LpConstraintGE:
+        return rhs, _INF
+    return -_INF, rhs
+
+
+def build_direct(problem: pulp.LpProblem, bulk: LazyCover | None) -> Direct:
+    """Build the HiGHS model: columns in PuLP's order, PuLP's rows, the bulk rows to start with."""
+    import highspy
+
+    variables = problem.variables()
+    col = {v.name: i for i, v in enumerate(variables)}
+    n = len(variables)
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.col_lower_ = np.array([-_INF if v.lowBound is None else float(v.lowBound) for v in variables])
+    lp.col_upper_ = np.array([_INF if v.upBound is None else float(v.upBound) for v in variables])
+    cost = np.zeros(n)
+    for v, a in (problem.objective or {}).items():
+        cost[col[v.name]] = a
+    lp.col_cost_ = cost
+    lp.offset_ = float(problem.objective.constant) if problem.objective is not None else 0.0
+    lp.sense_ = highspy.ObjSense.kMaximize if problem.sense == pulp.LpMaximize else highspy.ObjSense.kMinimize
+    starts, index, value, lower, upper = [0], [], [], [], []
+    for c in problem.constraints():
+        for v, a in c.items():
+            index.append(col[v.name])
+            value.append(a)
+        starts.append(len(index))
+        lo, hi = _row_bounds(c)
+        lower.append(lo)
+        upper.append(hi)
+    column = np.zeros(0, dtype=np.int64)
+    if bulk is not None:
+        size = max(max(bulk.open, default=-1), int(bulk.cover.window_sites.max(initial=-1))) + 1
+        column = np.full(size, -1, dtype=np.int64)
+        for k, v in bulk.open.items():
+            column[k] = col[v.name]
+        bulk.active = bulk.initial()
+        b_start, b_index = bulk.rows(bulk.active, column)
+        starts += (b_start[1:] + len(index)).tolist()
+        index += b_index.tolist()
+        value += [1.0] * len(b_index)
+        lower += [1.0] * len(bulk.active)
+        upper += [_INF] * len(bulk.active)
+    lp.num_row_ = len(lower)
+    lp.row_lower_ = np.array(lower, dtype=float)
+    lp.row_upper_ = np.array(upper, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.array(value, dtype=float)
+    kinds = highspy.HighsVarType
+    lp.integrality_ = [kinds.kInteger if v.cat == pulp.LpInteger else kinds.kContinuous for v in variables]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(lp)
+    return Direct(h, variables, bulk, column, lp.num_row_)
+
+
+def _write_back(direct: Direct, values: np.ndarray) -> None:
+    for v, x in zip(direct.variables, values.tolist(), strict=True):
+        v.varValue = x
+
+
+def _open_mask(direct: Direct, values: np.ndarray, n_sites: int) -> np.ndarray:
+    is_open = np.zeros(n_sites, dtype=bool)
+    has = direct.column >= 0
+    is_open[: len(direct.column)][has] = values[direct.column[has]] > 0.5
+    return is_open
+
+
+def solve_direct(
+    direct: Direct,
+    run: Callable[[object, float], None],
+    *,
+    time_limit_s: float,
+    start: np.ndarray | None,
+    locked: np.ndarray | None = None,
+) -> tuple[float, int]:
+    """Solve (adding violated cover rows until none is left, within the time limit).
+
+    ``run(highs, seconds_left)`` runs HiGHS once (options, interrupts and logging are the caller's).
+    Returns the seconds spent and the number of lazy rounds (negative when the time ran out with
+    windows still missed: the plan written back is then the last one repaired to meet them); the
+    solution is written back to the PuLP variables.
+    """
+    h = direct.highs
+    t0 = time.perf_counter()
+    rounds = 0
+    if start is not None:
+        _set_start(h, start)
+    while True:
+        rounds += 1
+        run(h, max(time_limit_s - (time.perf_counter() - t0), 1e-3))
+        sol = h.getSolution()
+        if not sol.value_valid or direct.bulk is None or not direct.bulk.lazy:
+            break
+        values = np.array(sol.col_value)
+        n_sites = len(direct.column)
+        is_open = _open_mask(direct, values, n_sites)
+        if locked is not None:
+            is_open[: len(locked)] |= locked
+        missing = direct.bulk.violated(is_open)
+        if not len(missing):
+            break
+        _add_rows(direct, missing)
+        repaired = _repair(direct, values, missing)
+        if time.perf_counter() - t0 >= time_limit_s:
+            _write_back(direct, repaired)  # out of time: a plan meeting every window, by repair
+            return time.perf_counter() - t0, -rounds
+        _set_start(h, repaired)
+    sol = h.getSolution()
+    if sol.value_valid:
+        _write_back(direct, np.array(sol.col_value))
+    return time.perf_counter() - t0, rounds
+
+
+def _repair(direct: Direct, values: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """The plan with one more site opened in each window it misses (the middle one): feasible for
+    the cover rows, a start for the next round (or the plan when time has run out)."""
+    out = values.copy()
+    ptr, sites = direct.bulk.cover.window_ptr, direct.bulk.cover.window_sites
+    for w in missing.tolist():
+        members = sites[ptr[w] : ptr[w + 1]]
+        cols = direct.column[members]
+        if (out[cols[cols >= 0]] > 0.5).any():
+            continue
+        usable = cols[cols >= 0]
+        if len(usable):
+            out[usable[len(usable) // 2]] = 1.0
+    return out
+
+
+def _add_rows(direct: Direct, ids: np.ndarray) -> None:
+    start, index = direct.bulk.rows(ids, direct.column)
+    n = len(ids)
+    cols = index.astype(np.int32)
+    first = start[:-1].astype(np.int32)
+    direct.highs.addRows(n, np.ones(n), np.full(n, _INF), len(cols), first, cols, np.ones(len(cols)))
+    direct.bulk.active = np.concatenate([direct.bulk.active, ids])
+    direct.n_rows += len(ids)
+
+
+def _set_start(h: object, values: np.ndarray) -> None:
+    import highspy
+
+    sol = highspy.HighsSolution()
+    sol.col_value = values.astype(float)
+    sol.value_valid = True
+    h.setSolution(sol)
