@@ -240,17 +240,17 @@ def test_map_renders_offline(run_dir: Path, tmp_path: Path) -> None:
         open_page(page, run_dir / "map.html")
         page.wait_for("window.PLANNER_READY === true")
         assert page.eval("document.querySelectorAll('.leaflet-container').length") == 1
-        assert page.eval("document.querySelectorAll('path.hub-marker').length") == n_hubs
+        assert page.eval("document.querySelectorAll('.hub-marker').length") == n_hubs
         assert page.eval("window.PLANNER_HUB_COUNT") == n_hubs
         assert page.eval("document.getElementById('map').dataset.hubCount") == str(n_hubs)
-        assert page.eval("document.querySelectorAll('path.hub-locked').length") == 2
+        assert page.eval("document.querySelectorAll('.hub-locked').length") == 2
         assert (
             page.eval("document.querySelectorAll('.leaflet-control-layers-overlays input').length")
             >= 5
         )
         # a click on a hub opens a popup listing every hubs.csv column
         page.eval(
-            "document.querySelector('path.hub-marker').dispatchEvent("
+            "document.querySelector('.hub-marker').dispatchEvent("
             "new MouseEvent('click', {bubbles: true, clientX: 5, clientY: 5}))"
         )
         rows = page.wait_for("document.querySelectorAll('.hub-popup tr').length")

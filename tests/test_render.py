@@ -353,6 +353,13 @@ def assert_png_not_blank(path: Path) -> None:
     assert len(np.unique((rgb[::97] * 255).astype(np.uint8), axis=0)) > 20
 
 
+def map_payload(text: str) -> dict:
+    """The JSON data block of a map.html page."""
+    m = re.search(r'<script id="planner-data" type="application/json">(.*?)</script>', text, re.S)
+    assert m, "planner-data block missing"
+    return json.loads(m.group(1))
+
+
 def hub_count_in_html(text: str) -> int:
     m = re.search(r'data-hub-count="(\d+)"', text)
     assert m, "data-hub-count missing"
@@ -513,7 +520,10 @@ def test_flows_without_route_nodes_use_route_lines(tmp_path: Path) -> None:
     assert data.flow_lines is not None and len(data.flow_lines) == len(OD)
     render_run(run)
     assert_png_not_blank(run / "map.png")
-    assert '"Served flows (per edge)"' in (run / "map.html").read_text(encoding="utf-8")
+    flows = map_payload((run / "map.html").read_text(encoding="utf-8"))["flows"]["features"]
+    assert len(flows) == len(OD)  # one route line per flow
+    unserved = sum(1 for f in flows if f["properties"]["c"] > 0)
+    assert unserved == sum(1 for i in range(len(OD)) if i % 4 == 3)
 
 
 def test_almost_empty_folder(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from ._assets import countries
 from ._figure import figure_style, new_figure, svg_text
 from ._html import esc, page, table
 from ._load import RunData, load_run
-from .static_map import LAEA, Layers, _project, draw_base, map_extent, scale_bar
+from ._mapbase import LAEA, Layers, draw_countries, draw_network, map_extent, project, scale_bar
 
 MAX_SITE_ROWS = 300
 Getter = Callable[[RunData], Any]
@@ -188,7 +188,7 @@ def difference_map(runs: list[RunData], labels: list[str], sites: pd.DataFrame) 
     ).to_crs(LAEA)
     layers = Layers(
         countries=countries().to_crs(LAEA),
-        network=_project(net_run.network, simplify=True),
+        network=project(net_run.network, simplify=True),
         afir_gaps=None,
         flow_lines=None,
         hubs=pts,
@@ -199,7 +199,8 @@ def difference_map(runs: list[RunData], labels: list[str], sites: pd.DataFrame) 
         fig = new_figure(*size)
         ax = fig.add_axes(rect)
         extent = map_extent(layers.network, pts, aspect=(rect[2] * size[0]) / (rect[3] * size[1]))
-        entries = draw_base(ax, layers, extent)
+        draw_countries(ax, layers.countries, extent)
+        entries = draw_network(ax, layers.network)
         scale_bar(ax, extent)
         if len(pts):
             common = pts[pts["n_runs"] == n]
