@@ -1,7 +1,7 @@
 """Human-readable "further results": the summary.json blocks as labelled tables with units.
 
 Keys are labelled from :data:`LABELS` or from their name (``energy_gwh_per_year`` → "Energy",
-``14,094 GWh/year``); the unit comes from the key's suffix (:data:`SUFFIX_UNITS`). Nested
+``14,094 GWh/year``); the unit comes from the key's name (:func:`planner.units.unit_from_key`). Nested
 blocks become sub-tables: a dict of dicts with common keys (AFIR by corridor) is one table
 with a row per entry, a list of dicts (rollout solves) one row per item.
 """
@@ -10,28 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from planner.units import SUFFIX_UNITS, unit_from_key
+
 from . import _style as st
 from ._html import esc, table
 
-# key suffix -> unit shown after the value (longest suffixes first)
-SUFFIX_UNITS: list[tuple[str, str]] = [
-    ("_eur_per_year", "EUR/year"),
-    ("_eur_per_kwh", "EUR/kWh"),
-    ("_eur_per_mw", "EUR/MW"),
-    ("_gwh_per_year", "GWh/year"),
-    ("_mwh_per_year", "MWh/year"),
-    ("_eur", "EUR"),
-    ("_kwh", "kWh"),
-    ("_km", "km"),
-    ("_mw", "MW"),
-    ("_kw", "kW"),
-    ("_kmh", "km/h"),
-    ("_min", "min"),
-    ("_h", "h"),
-    ("_seconds", "s"),
-    ("_years", "years"),
-]
-SHARE_KEYS = {"discount_rate", "capital_recovery_factor", "opex_share_per_year", "end_fraction", "peak_hour_share"}
 LABELS: dict[str, str] = {
     "points_by_type": "Charging points by type",
     "power_kw_by_type": "Power per point by type",
@@ -71,31 +54,18 @@ BLOCK_TITLES: dict[str, str] = {
 BLOCK_ORDER = ["chargers", "economics", "afir", "capacity", "grid", "two_stage", "rollout", "breaks"]
 
 
-def _unit(key: str) -> str:
-    for suffix, unit in SUFFIX_UNITS:
-        if key.endswith(suffix):
-            return unit
-    return ""
-
-
 def label(key: str) -> str:
     """Readable label of a summary key (without its unit)."""
     if key in LABELS:
         return LABELS[key]
     text = str(key)
-    for suffix, _unit_name in SUFFIX_UNITS:
-        if text.endswith(suffix):
-            text = text[: -len(suffix)]
-            break
+    if unit_from_key(text) not in ("", "share 0–1", "year"):
+        for suffix, _unit_name in SUFFIX_UNITS:
+            if text.endswith(suffix):
+                text = text[: -len(suffix)]
+                break
     text = text.replace("_", " ").strip()
     return text[:1].upper() + text[1:] if text else str(key)
-
-
-def _is_year(key: str) -> bool:
-    """A calendar year (``opened_year``, ``afir.year``), not a rate (``opex_eur_per_year``)."""
-    if key.endswith("per_year"):
-        return False
-    return key == "year" or key.endswith("_year") or key in ("milestone", "afir_milestone")
 
 
 def value_text(key: str, value: Any) -> str:
@@ -117,11 +87,11 @@ def value_text(key: str, value: Any) -> str:
         return "; ".join(items) or "–"
     if not isinstance(value, int | float):
         return str(value)
-    if _is_year(key) or key == "years":
+    unit = unit_from_key(key)
+    if unit == "year" or key == "years":
         return str(int(value))
-    if key.endswith("share") or key in SHARE_KEYS or key == "mip_gap":
+    if unit == "share 0–1":
         return st.fmt_pct(value, 1 if key != "capital_recovery_factor" else 2)
-    unit = _unit(key)
     if unit == "EUR":
         return st.fmt_eur(value)
     if unit.startswith("EUR/") and abs(float(value)) >= 1000:
