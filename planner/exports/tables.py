@@ -39,7 +39,7 @@ def round_money(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, path: Path, *, float_format: str = FLOAT_FORMAT) -> Path:
+def write_csv(frame: pd.DataFrame, path: Path, *, float_format: str | None = FLOAT_FORMAT) -> Path:
     """Write ``frame`` as UTF-8 CSV (no BOM, ``\\n``), money in whole EUR; return ``path``."""
     round_money(frame).to_csv(path, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8")
     return Path(path)
