@@ -133,7 +133,7 @@ def _delta(value: Any, base: Any, kind: str) -> str:
         text = st.fmt_num(abs(d))
     else:
         text = kpi_text(abs(d), kind)
-    if text.strip("€ 0.,pp/yearM") == "":  # rounds to zero at this precision
+    if not any(ch in "123456789" for ch in text):  # rounds to zero at this precision
         return ""
     return f' <span class="note">({sign}{esc(text)})</span>'
 
