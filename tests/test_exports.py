@@ -140,7 +140,7 @@ def test_gpkg_layer_styles(run_dir: Path) -> None:
 
 def test_units_table_covers_every_output_column() -> None:
     feature_cols = set()
-    for path in (ROOT / "planner").glob("*.py"):
+    for path in (ROOT / "planner").rglob("*.py"):
         feature_cols |= set(re.findall(r'hubs\["(\w+)"\]\s*=', path.read_text(encoding="utf-8")))
     feature_cols |= {"sessions_mcs", "sessions_ccs"}  # hubs[f"sessions_{t}"] in planner/plan.py
     assert set(HUB_COLUMNS) | feature_cols <= set(HUB_UNITS)

@@ -48,7 +48,7 @@
   });
   if (D.flows.features.length) {
     add("Flows: all trucks/day (band)", lines(D.flows, "bands", function (f) {
-      return {color: D.colours.served, weight: f.properties.w, opacity: 0.9, lineCap: "round", lineJoin: "round"};
+      return {color: D.colours.served, weight: f.properties.w, opacity: 1.0, lineCap: "round", lineJoin: "round"};
     }), true, "flow-bands");
     if (D.flows.features.some(function (f) { return f.properties.c > 0; })) {
       add("Flows: unserved trucks/day (core)", lines(D.flows, "cores", function (f) {
@@ -157,6 +157,7 @@
   }
   document.getElementById("map").setAttribute("data-ready", "true");
   window.PLANNER.showYear = showYear;
+  window.PLANNER.map = map;
   window.PLANNER.ready = true;
   window.PLANNER_READY = true;
 }());

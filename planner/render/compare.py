@@ -149,7 +149,7 @@ def kpi_table(runs: list[RunData], labels: list[str]) -> str:
         base_unit = objective_unit(runs[0].summary)
         for i, (v, run) in enumerate(zip(values, runs, strict=True)):
             text = esc(kpi_text(v, kind, run))
-            like = kind != "objective" or objective_unit(run.summary) == base_unit
+            like = kind != "objective" or (base_unit != "" and objective_unit(run.summary) == base_unit)
             if kind in DELTA_KINDS and like and i > 0 and v is not None and values[0] is not None:
                 text += _delta(v, values[0], kind)
             if kind == "objective" and v is not None:
