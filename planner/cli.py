@@ -292,12 +292,14 @@ def sweep(
 @app.command()
 def render(run_dir: Annotated[Path, typer.Argument(help="A run folder written by `planner run`.")]) -> None:
     """(Re)draw map.png, map.svg, map.html and report.html for a run folder."""
-    from planner.render import render_run
+    from planner.render import render_folder
 
-    if not (run_dir / "summary.json").is_file():
-        _err.print(f"error: {run_dir}: not a run folder (no summary.json); give the folder `planner run` wrote.")
-        raise typer.Exit(3)
-    for path in render_run(run_dir):
+    try:
+        paths = render_folder(run_dir)
+    except PlannerError as exc:
+        _fail(exc)
+        return
+    for path in paths:
         print(path)
 
 

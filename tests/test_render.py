@@ -742,3 +742,28 @@ def test_details_value_text() -> None:
     assert value_text("met", True) == "yes" and value_text("x", None) == "–"
     assert label("energy_gwh_per_year") == "Energy charged" and label("max_spacing_km") == "Max spacing"
     assert label("gap_count") == "Gap count" and label("discounted_capex_eur") == "Discounted capex"
+
+
+def test_render_folder_refuses_foreign_folders_and_registers_files(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+    from planner.errors import OutputError
+    from planner.outdir import read_marker, write_marker
+    from planner.render import render_folder
+
+    foreign = tmp_path / "photos"
+    foreign.mkdir()
+    (foreign / "summary.json").write_text("{}")
+    with pytest.raises(OutputError, match=r"photos: not a run folder written by `planner run`"):
+        render_folder(foreign)
+    result = CliRunner().invoke(app, ["render", str(foreign)])
+    assert result.exit_code == 7 and "Traceback" not in result.output
+    assert not (foreign / "map.png").exists()
+
+    run = write_run(tmp_path / "run", optional=False, afir=False)
+    write_marker(run, "run", ["summary.json", "hubs.csv", "flows.csv", "plan.gpkg"])
+    paths = render_folder(run)
+    assert sorted(p.name for p in paths) == ["map.html", "map.png", "map.svg", "report.html"]
+    files = read_marker(run)["files"]
+    assert {"map.png", "map.svg", "map.html", "report.html", "hubs.csv"} <= set(files)
