@@ -1,8 +1,15 @@
 """Interactive, offline, self-contained Leaflet map of a plan (``map.html``).
 
-Leaflet 1.9.4 (JS, CSS and its two control icons as data URIs) is inlined from
-``planner/assets/leaflet``; country outlines come from ``planner/assets``. The page
-loads nothing from the network unless ``tiles=True`` adds an OpenStreetMap layer.
+Leaflet 1.9.4 (JS, CSS and its two control icons as data URIs) and Leaflet.markercluster 1.5.3
+are inlined from ``planner/assets``, with the planner's own script (``planner_map.js``) and the
+whole-world country outlines. The page loads nothing from the network unless ``tiles=True``
+adds an OpenStreetMap layer.
+
+Layers, bottom to top (panes): countries, the network by tier, flow bands per edge (width from
+all trucks/day, √-scaled as on the static map), the unserved trucks/day as a vermillion core,
+AFIR gaps (thin, dashed, off until switched on in the layer list), hubs (clustered at low zoom
+when there are more than ``CLUSTER_MIN_HUBS``). Rollouts get a year slider showing the hubs open
+by the end of each planning year and that year's figures.
 """
 
 from __future__ import annotations
