@@ -148,6 +148,6 @@ def test_years_in_comparison(tmp_path: Path) -> None:
     page = render_comparison([a, b], tmp_path / "cmp")[0].read_text(encoding="utf-8")
     section = page[page.index('<section class="years">') :]
     assert "Per year" in section and "Installed power (MW)" in section and "<svg" in section
-    assert "<td class=n>33.0</td>" in section
+    assert "<td class=n>33.0</td>" in section and "<td>2028</td>" in section
     plain = render_comparison([b, b], tmp_path / "cmp2")[0].read_text(encoding="utf-8")
     assert '<section class="years">' not in plain

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,15 +10,25 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from . import _style as st
-from ._assets import countries
 from ._figure import figure_style, new_figure, svg_text
 from ._html import BASE_CSS, esc, page, table
 from ._load import RunData, load_run
-from ._mapbase import LAEA, Layers, draw_countries, draw_network, map_extent, project, scale_bar
+from ._mapbase import (
+    LAEA,
+    Layers,
+    LegendEntry,
+    countries_laea,
+    draw_countries,
+    draw_network,
+    map_extent,
+    project,
+    scale_bar,
+)
 from .compare_sections import inputs_section, years_section
 from .details import objective_unit
 
@@ -189,9 +200,30 @@ def site_membership(runs: list[RunData]) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def _site_markers(ax: Axes, pts: gpd.GeoDataFrame, labels: list[str]) -> list[LegendEntry]:
+    """Common sites dark, sites in some runs grey, sites of only one run as diamonds in its colour."""
+    n = len(labels)
+    groups = [
+        (pts[pts["n_runs"] == n], "o", "#444444", "white", 42, "Common to all runs"),
+        (pts[(pts["n_runs"] > 1) & (pts["n_runs"] < n)], "o", "#bdbdbd", "#222222", 55, "In some runs"),
+    ]
+    for i, label in enumerate(labels):
+        only = pts[(pts["n_runs"] == 1) & pts[f"run{i}"]] if n > 1 else pts.iloc[:0]
+        colour = st.RUN_COLOURS[i % len(st.RUN_COLOURS)]
+        groups.append((only, "D", colour, "#222222", 60, f"Only in {st.mpl_text(label)}"))
+    entries: list[LegendEntry] = []
+    for z, (sub, marker, face, edge, size, text) in enumerate(groups):
+        if not len(sub) and text != "Common to all runs":
+            continue
+        ax.scatter(sub.geometry.x, sub.geometry.y, s=size, c=face, marker=marker, edgecolors=edge, linewidths=0.7,
+                   zorder=6 + min(z, 2))  # fmt: skip
+        text = textwrap.fill(f"{text} ({len(sub)})", width=28, break_on_hyphens=False)  # fits the legend column
+        entries.append((Line2D([], [], marker=marker, ls="", mfc=face, mec=edge, ms=7), text))
+    return entries
+
+
 def difference_map(runs: list[RunData], labels: list[str], sites: pd.DataFrame) -> Figure:
     """Sites common to all runs vs only in some, over the network of the first run."""
-    n = len(runs)
     net_run = next((r for r in runs if r.network is not None), runs[0])
     pts = gpd.GeoDataFrame(
         sites,
@@ -199,7 +231,7 @@ def difference_map(runs: list[RunData], labels: list[str], sites: pd.DataFrame) 
         crs="EPSG:4326",
     ).to_crs(LAEA)
     layers = Layers(
-        countries=countries().to_crs(LAEA),
+        countries=countries_laea(),
         network=project(net_run.network, simplify=True),
         afir_gaps=None,
         flow_lines=None,
@@ -215,71 +247,12 @@ def difference_map(runs: list[RunData], labels: list[str], sites: pd.DataFrame) 
         entries = draw_network(ax, layers.network)
         scale_bar(ax, extent)
         if len(pts):
-            common = pts[pts["n_runs"] == n]
-            ax.scatter(
-                common.geometry.x,
-                common.geometry.y,
-                s=42,
-                c="#444444",
-                edgecolors="white",
-                linewidths=0.6,
-                zorder=6,
-            )
-            entries.append(
-                (
-                    Line2D([], [], marker="o", ls="", mfc="#444444", mec="white", ms=7),
-                    f"Common to all runs ({len(common)})",
-                )
-            )
-            some = pts[(pts["n_runs"] > 1) & (pts["n_runs"] < n)]
-            if len(some):
-                ax.scatter(
-                    some.geometry.x,
-                    some.geometry.y,
-                    s=55,
-                    c="#bdbdbd",
-                    edgecolors="#222222",
-                    linewidths=0.9,
-                    zorder=7,
-                )
-                entries.append(
-                    (
-                        Line2D([], [], marker="o", ls="", mfc="#bdbdbd", mec="#222222", ms=7),
-                        f"In some runs ({len(some)})",
-                    )
-                )
-            for i, label in enumerate(labels):
-                only = pts[(pts["n_runs"] == 1) & pts[f"run{i}"]] if n > 1 else pts.iloc[:0]
-                if not len(only):
-                    continue
-                colour = st.RUN_COLOURS[i % len(st.RUN_COLOURS)]
-                ax.scatter(
-                    only.geometry.x,
-                    only.geometry.y,
-                    s=60,
-                    c=colour,
-                    marker="D",
-                    edgecolors="#222222",
-                    linewidths=0.7,
-                    zorder=8,
-                )
-                entries.append(
-                    (
-                        Line2D([], [], marker="D", ls="", mfc=colour, mec="#222222", ms=7),
-                        f"Only in {st.mpl_text(label)} ({len(only)})",
-                    )
-                )
+            entries += _site_markers(ax, pts, labels)
         lax = fig.add_axes((0.765, 0.02, 0.23, 0.96))
         lax.set_axis_off()
         if entries:
-            lax.legend(
-                [e[0] for e in entries],
-                [e[1] for e in entries],
-                loc="upper left",
-                frameon=False,
-                fontsize=8,
-                borderaxespad=0.0,
-            )
+            lax.legend([e[0] for e in entries], [e[1] for e in entries], loc="upper left", frameon=False,
+                       fontsize=9.5, borderaxespad=0.0)  # fmt: skip
     return fig
 
 

@@ -58,7 +58,11 @@ def _year_chart(tables: dict[str, pd.DataFrame], metrics: list[tuple[str, str, s
                     ax.plot(t["year"], pd.to_numeric(t[col], errors="coerce"), marker="o", lw=2, color=colour,
                             label=st.mpl_text(run))  # fmt: skip
             ax.set_title(label, loc="left")
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            years = sorted({int(y) for t in tables.values() for y in t["year"]})
+            if len(years) <= 12:
+                ax.set_xticks(years, [str(y) for y in years])
+            else:
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             if kind == "share":
                 ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
                 ax.set_ylim(0, 1.05)
@@ -79,22 +83,17 @@ def years_section(runs: list[RunData], labels: list[str]) -> str:
     tables = _by_year(runs, labels)
     if not tables:
         return ""
-    years = sorted({int(y) for t in tables.values() for y in t["year"]})
     parts = [
         '<section class="years"><h2 class="page">Per year</h2>',
         f'<p class="note">Rollout runs: {esc(", ".join(tables))}. Figures at the end of each planning year; '
         "points and MW cumulative.</p>",
         "<figure>" + svg_text(_year_chart(tables, YEAR_METRICS)) + "</figure>",
     ]
-    for col, label, kind in YEAR_METRICS:
-        if not any(col in t for t in tables.values()):
-            continue
-        rows = []
-        for y in years:
-            cells = [str(y)]
-            for t in tables.values():
-                hit = t[t["year"] == y]
-                cells.append(format_cell(hit[col].iloc[0], kind) if col in t and len(hit) else "–")
-            rows.append(cells)
-        parts.append(f"<h3>{esc(label)}</h3>" + table(["year", *tables], rows, [False] + [True] * len(tables)))
+    metrics = [m for m in YEAR_METRICS if any(m[0] in t for t in tables.values())]
+    rows = []
+    for run, t in tables.items():
+        for _, r in t.iterrows():
+            rows.append([run, str(int(r["year"]))] + [format_cell(r[c], k) if c in t else "–" for c, _, k in metrics])
+    head = ["run", "year"] + [label for _, label, _ in metrics]
+    parts.append(table(head, rows, [False, False] + [True] * len(metrics)))
     return "".join(parts) + "</section>"
