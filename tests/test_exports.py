@@ -199,3 +199,15 @@ def test_network_layer_follows_input_geometry(tmp_path: Path) -> None:
     assert all(line.distance(Point(c)) < 1e-9 for g in bent.geometry for c in g.coords)  # on the road
     geojson = gpd.read_file(tmp_path / "out" / "network.geojson")
     assert max(len(g.coords) for g in geojson.geometry) == 3
+
+
+def test_exports_are_byte_reproducible(line5: Path) -> None:
+    from planner.export import write_files
+
+    data = base_scenario(line5, flows=FLOWS, objective={"max_hubs": 2})
+    plan = run(write_scenario(line5 / "s.toml", data), write=False)
+    for name in ("a", "b"):
+        (line5 / name).mkdir()
+        write_files(plan, line5 / name)
+    for f in ("plan.gpkg", "plan.xlsx", "hubs.csv", "network.geojson"):
+        assert (line5 / "a" / f).read_bytes() == (line5 / "b" / f).read_bytes(), f
