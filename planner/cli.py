@@ -207,7 +207,7 @@ def compare(
     no_html: Annotated[bool, typer.Option("--no-html", help="Skip compare.html.")] = False,
 ) -> None:
     """Compare plans side by side: KPI table, shared and distinct sites, comparison report."""
-    from planner.compare import compare_runs, describe_inputs, write_comparison
+    from planner.compare import compare_runs, describe_inputs, format_kpis, write_comparison
 
     try:
         kpis, sites = compare_runs(run_dirs)
@@ -216,8 +216,7 @@ def compare(
     except PlannerError as exc:
         _fail(exc)
         return
-    cols = ["run", "status", "hub_count", "covered_share", "total_cost_eur"]
-    print(kpis[cols].to_string(index=False))
+    print(format_kpis(kpis))
     print(inputs)
     common = int(sites["in_all"].sum())
     print(f"{common} site(s) open in all runs, {len(sites)} in any; wrote {len(files)} files to {out}")

@@ -18,7 +18,7 @@ from planner.exports import write_csv
 from planner.outdir import staged_output
 from planner.run_inputs import input_differences
 
-__all__ = ["KPI_COLUMNS", "compare_runs", "describe_inputs", "write_comparison", "years_table"]
+__all__ = ["KPI_COLUMNS", "compare_runs", "describe_inputs", "format_kpis", "write_comparison", "years_table"]
 
 KPI_COLUMNS = [
     "run",
@@ -150,6 +150,16 @@ def years_table(run_dirs: list[Path]) -> pd.DataFrame:
             mw += sum(float(n) * float(power.get(t, 0.0)) for t, n in added.items()) / 1000.0
             rows.append({"run": Path(d).name, **flat, "points": int(points), "power_mw": round(mw, 3)})
     return pd.DataFrame(rows)
+
+
+def format_kpis(kpis: pd.DataFrame) -> str:
+    """The headline KPIs as a text table: counts as integers, shares in %, money in whole EUR."""
+    out = pd.DataFrame({"run": kpis["run"], "status": kpis["status"]})
+    out["hubs"] = [f"{int(v):,}" if pd.notna(v) else "–" for v in kpis["hub_count"]]
+    out["served"] = [f"{100 * float(v):.1f} %" if pd.notna(v) else "–" for v in kpis["covered_share"]]
+    out["capex EUR"] = [f"{float(v):,.0f}" if pd.notna(v) else "–" for v in kpis["total_cost_eur"]]
+    out["AFIR year"] = [str(int(v)) if pd.notna(v) else "–" for v in kpis["afir_year"]]
+    return out.to_string(index=False)
 
 
 def describe_inputs(run_dirs: list[Path]) -> str:

@@ -306,9 +306,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
 
 
 @pytest.fixture(scope="module")
-def variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def variants(tmp_path_factory: pytest.TempPathFactory, shots: Path) -> dict[str, Path]:
     """Synthetic runs like the shipped scenarios: every flow served (default), some unserved
-    (low budget), hundreds of hubs with AFIR gaps (AFIR), opening years per hub (rollout)."""
+    (low budget), hundreds of hubs with AFIR gaps (AFIR), opening years per hub (rollout).
+    With $PLANNER_SCREENSHOTS set their map.png files are copied there too."""
     root = tmp_path_factory.mktemp("variants")
     runs = {
         "default": write_run(root / "default", unserved_every=None, optional=False, scenario="default"),
@@ -316,8 +317,11 @@ def variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "afir": write_big_run(root / "afir", n_hubs=300, n_flows=600),
         "rollout": write_run(root / "rollout", scenario="rollout"),
     }
-    for run in runs.values():
-        render_run(run, png=False, svg=False, report=False)
+    keep = bool(os.environ.get(SHOTS_ENV))
+    for name, run in runs.items():
+        render_run(run, png=keep, svg=False, report=False)
+        if keep:
+            (shots / f"map-{name}.static.png").write_bytes((run / "map.png").read_bytes())
     return runs
 
 

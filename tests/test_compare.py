@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from planner.api import run
-from planner.compare import compare_runs, describe_inputs, write_comparison, years_table
+from planner.compare import compare_runs, describe_inputs, format_kpis, write_comparison, years_table
 from planner.errors import DataError
 from planner.render import render_comparison
 from planner.run_inputs import RESOLVED, flatten, input_differences
@@ -42,6 +42,8 @@ def test_compare_two_runs(line5: Path) -> None:
     assert pd.read_csv(files[2]).empty
     assert pd.read_csv(files[0])["hub_count"].tolist() == [1, 3]
     assert json.loads(files[1].read_text())[1]["verified"] is True
+    text = format_kpis(kpis)
+    assert "42.9 %" in text and "100.0 %" in text and "2030" in text and "2,030" not in text
 
 
 def test_compare_rejects_non_run_folder(tmp_path: Path) -> None:

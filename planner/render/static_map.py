@@ -225,7 +225,8 @@ def afir_inset(fig: Figure, layers: Layers, summary: dict, rect: tuple[float, ..
         ax.add_collection(LineCollection(segments(gaps.geometry), colors=st.AFIR, linewidths=1.3, zorder=4))
     top = rect[1] + rect[3]
     fig.text(rect[0], top + 0.05, "AFIR gaps", fontsize=LEGEND_FONT + 0.5, fontweight="bold", va="bottom")
-    fig.text(rect[0], top + 0.008, st.mpl_text(caption or "no AFIR measurement"), fontsize=8, va="bottom")
+    fallback = "Gap stretches of plan.gpkg\n(no compliance figures in summary.json)"
+    fig.text(rect[0], top + 0.008, st.mpl_text(caption or fallback), fontsize=8, va="bottom")
     ax.legend(
         [Line2D([], [], color=st.AFIR, lw=2.0), Line2D([], [], color="#8d98a2", lw=1.0)],
         ["gap (no compliant pool in reach)", "network"], loc="lower left", fontsize=7, frameon=True,
