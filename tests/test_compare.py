@@ -38,8 +38,8 @@ def test_compare_two_runs(line5: Path) -> None:
     assert set(sites["site_id"]) == {"N1", "N2", "N3"}
     files = write_comparison(dirs, line5 / "cmp", html=False)
     assert [f.name for f in files] == ["kpis.csv", "kpis.json", "inputs.csv", "sites.csv"]
-    # max_hubs differs, but older runs (no scenario.resolved.toml) only record what summary.json has
-    assert pd.read_csv(files[2]).empty
+    inputs = pd.read_csv(files[2])  # from the runs' scenario.resolved.toml
+    assert inputs["input"].tolist() == ["objective.max_hubs"] and inputs[["hubs1", "hubs3"]].values.tolist() == [[1, 3]]
     assert pd.read_csv(files[0])["hub_count"].tolist() == [1, 3]
     assert json.loads(files[1].read_text())[1]["verified"] is True
     text = format_kpis(kpis)
