@@ -207,16 +207,17 @@ def compare(
     no_html: Annotated[bool, typer.Option("--no-html", help="Skip compare.html.")] = False,
 ) -> None:
     """Compare plans side by side: KPI table, shared and distinct sites, comparison report."""
-    from planner.compare import compare_runs, write_comparison
+    from planner.compare import compare_runs, describe_inputs, format_kpis, write_comparison
 
     try:
         kpis, sites = compare_runs(run_dirs)
         files = write_comparison(run_dirs, out, html=not no_html, tables=(kpis, sites))
+        inputs = describe_inputs(run_dirs)
     except PlannerError as exc:
         _fail(exc)
         return
-    cols = ["run", "status", "hub_count", "covered_share", "total_cost_eur"]
-    print(kpis[cols].to_string(index=False))
+    print(format_kpis(kpis))
+    print(inputs)
     common = int(sites["in_all"].sum())
     print(f"{common} site(s) open in all runs, {len(sites)} in any; wrote {len(files)} files to {out}")
 
@@ -290,12 +291,14 @@ def sweep(
 @app.command()
 def render(run_dir: Annotated[Path, typer.Argument(help="A run folder written by `planner run`.")]) -> None:
     """(Re)draw map.png, map.svg, map.html and report.html for a run folder."""
-    from planner.render import render_run
+    from planner.render import render_folder
 
-    if not (run_dir / "summary.json").is_file():
-        _err.print(f"error: {run_dir}: not a run folder (no summary.json); give the folder `planner run` wrote.")
-        raise typer.Exit(3)
-    for path in render_run(run_dir):
+    try:
+        paths = render_folder(run_dir)
+    except PlannerError as exc:
+        _fail(exc)
+        return
+    for path in paths:
         print(path)
 
 

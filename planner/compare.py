@@ -1,7 +1,9 @@
-"""Several plans side by side: one KPI table, which sites they share, a comparison report.
+"""Several plans side by side: one KPI table, the inputs that differ, which sites they share,
+per-year KPIs of rollouts, a comparison report.
 
-Reads run folders written by ``planner run`` (``summary.json``, ``hubs.csv``), so plans made
-at different times or on different machines compare the same way.
+Reads run folders written by ``planner run`` (``summary.json``, ``hubs.csv``,
+``scenario.resolved.toml``), so plans made at different times or on different machines compare
+the same way.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 from planner.errors import DataError
+from planner.exports import write_csv
 from planner.outdir import staged_output
+from planner.run_inputs import input_differences
 
-__all__ = ["KPI_COLUMNS", "compare_runs", "write_comparison"]
+__all__ = ["KPI_COLUMNS", "compare_runs", "describe_inputs", "format_kpis", "write_comparison", "years_table"]
 
 KPI_COLUMNS = [
     "run",
@@ -48,7 +52,7 @@ def _read_run(run_dir: Path) -> tuple[dict, pd.DataFrame]:
     summary_path = run_dir / "summary.json"
     if not summary_path.is_file():
         raise DataError(f"{run_dir}: not a run folder (no summary.json); give folders written by `planner run`.")
-    summary = json.loads(summary_path.read_text())
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
     hubs_path = run_dir / "hubs.csv"
     hubs = pd.read_csv(hubs_path, dtype={"site_id": str}) if hubs_path.is_file() else pd.DataFrame(columns=["site_id"])
     return summary, hubs
@@ -123,10 +127,17 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def years_table(run_dirs: list[Path]) -> pd.DataFrame:
-    """Per-year KPIs of rollout runs (one row per run and year; empty if no run has years)."""
+    """Per-year KPIs of rollout runs (one row per run and year; empty if no run has years).
+
+    Besides the rows of ``summary.json["years"]`` (per-type dicts flattened to
+    ``chargers_added_by_type_mcs``, …): ``points`` and ``power_mw``, cumulative at the end of the
+    year (points added so far; their power by type from ``summary["chargers"]``).
+    """
     rows = []
     for d in run_dirs:
         summary, _ = _read_run(Path(d))
+        power = ((summary.get("chargers") or {}).get("power_kw_by_type")) or {}
+        points = mw = 0.0
         for row in summary.get("years") or []:
             flat = {}
             for key, value in row.items():  # e.g. chargers_added_by_type → chargers_added_by_type_mcs, ..._ccs
@@ -134,24 +145,52 @@ def years_table(run_dirs: list[Path]) -> pd.DataFrame:
                     flat.update({f"{key}_{k}": v for k, v in value.items()})
                 else:
                     flat[key] = value
-            rows.append({"run": Path(d).name, **flat})
+            added = row.get("chargers_added_by_type") or {}
+            points += float(row.get("chargers_added") or 0)
+            mw += sum(float(n) * float(power.get(t, 0.0)) for t, n in added.items()) / 1000.0
+            rows.append({"run": Path(d).name, **flat, "points": int(points), "power_mw": round(mw, 3)})
     return pd.DataFrame(rows)
+
+
+def format_kpis(kpis: pd.DataFrame) -> str:
+    """The headline KPIs as a text table: counts as integers, shares in %, money in whole EUR."""
+    out = pd.DataFrame({"run": kpis["run"], "status": kpis["status"]})
+    out["hubs"] = [f"{int(v):,}" if pd.notna(v) else "–" for v in kpis["hub_count"]]
+    out["served"] = [f"{100 * float(v):.1f} %" if pd.notna(v) else "–" for v in kpis["covered_share"]]
+    out["capex EUR"] = [f"{float(v):,.0f}" if pd.notna(v) else "–" for v in kpis["total_cost_eur"]]
+    out["AFIR year"] = [str(int(v)) if pd.notna(v) else "–" for v in kpis["afir_year"]]
+    return out.to_string(index=False)
+
+
+def describe_inputs(run_dirs: list[Path]) -> str:
+    """The inputs that differ between the runs as text lines (for the command line)."""
+    labels = [Path(d).name for d in run_dirs]
+    diff, notes = input_differences([Path(d) for d in run_dirs], labels)
+    if not len(diff):
+        return "\n".join(["no input differs between the runs", *notes])
+    lines = ["inputs that differ:"]
+    for _, r in diff.iterrows():
+        lines.append(f"  {r['input']}: " + " | ".join(f"{lab}={r[lab] or '–'}" for lab in labels))
+    return "\n".join(lines + notes)
 
 
 def write_comparison(
     run_dirs: list[Path], out_dir: Path, *, html: bool = True, tables: tuple[pd.DataFrame, pd.DataFrame] | None = None
 ) -> list[Path]:
-    """Write ``kpis.csv``, ``kpis.json``, ``sites.csv``, ``kpis_by_year.csv`` for rollouts (and
-    ``compare.html``) atomically; ``tables`` reuses a :func:`compare_runs` result."""
+    """Write ``kpis.csv``, ``kpis.json``, ``inputs.csv`` (the inputs that differ), ``sites.csv``,
+    ``kpis_by_year.csv`` for rollouts (and ``compare.html``) atomically; ``tables`` reuses a
+    :func:`compare_runs` result. CSVs as the run's: UTF-8, money in whole EUR."""
     kpis, sites = tables if tables is not None else compare_runs([Path(d) for d in run_dirs])
     by_year = years_table([Path(d) for d in run_dirs])
+    inputs, _notes = input_differences([Path(d) for d in run_dirs], [Path(d).name for d in run_dirs])
     with staged_output(Path(out_dir), kind="compare") as (tmp, written):
-        kpis.to_csv(tmp / "kpis.csv", index=False, lineterminator="\n")
-        (tmp / "kpis.json").write_text(kpis.to_json(orient="records", indent=2) + "\n")
-        sites.to_csv(tmp / "sites.csv", index=False, lineterminator="\n", float_format="%.6f")
-        names = ["kpis.csv", "kpis.json", "sites.csv"]
+        write_csv(kpis, tmp / "kpis.csv", float_format=None)
+        (tmp / "kpis.json").write_text(kpis.to_json(orient="records", indent=2) + "\n", encoding="utf-8")
+        write_csv(inputs, tmp / "inputs.csv")
+        write_csv(sites, tmp / "sites.csv")
+        names = ["kpis.csv", "kpis.json", "inputs.csv", "sites.csv"]
         if not by_year.empty:
-            by_year.to_csv(tmp / "kpis_by_year.csv", index=False, lineterminator="\n")
+            write_csv(by_year, tmp / "kpis_by_year.csv", float_format=None)
             names.append("kpis_by_year.csv")
         if html:
             from planner.render import render_comparison

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from planner.exports import output_layers, write_csv, write_exports
 from planner.outdir import staged_output
 from planner.plan import Plan, flows_table
 from planner.provenance import resolved_toml
@@ -48,16 +49,11 @@ def write_files(plan: Plan, folder: Path) -> list[Path]:
     resolved = folder / "scenario.resolved.toml"
     resolved.write_text(resolved_toml(plan.scenario), encoding="utf-8")
     written.append(resolved)
-    hubs_csv = folder / "hubs.csv"
-    plan.hubs.to_csv(hubs_csv, index=False, float_format="%.6f", lineterminator="\n")
-    flows_csv = folder / "flows.csv"
-    flows_table(plan.flows).to_csv(flows_csv, index=False, float_format="%.6f", lineterminator="\n")
-    written += [hubs_csv, flows_csv]
+    written.append(write_csv(plan.hubs, folder / "hubs.csv"))
+    written.append(write_csv(flows_table(plan.flows), folder / "flows.csv"))
     for name, table in plan.extras.get("tables", {}).items():
-        table.to_csv(folder / name, index=False, float_format="%.6f", lineterminator="\n")
-        written.append(folder / name)
-    layers = {"hubs": plan.hubs_gdf, "network": plan.network_gdf, "flows": plan.flows_gdf}
-    layers.update(plan.extras.get("layers", {}))
+        written.append(write_csv(table, folder / name))
+    layers = output_layers(plan)
     gpkg = folder / "plan.gpkg"
     for name, gdf in layers.items():
         gdf.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
@@ -65,6 +61,7 @@ def write_files(plan: Plan, folder: Path) -> list[Path]:
         gdf.to_file(geojson, driver="GeoJSON", engine="pyogrio", layer_options={"WRITE_BBOX": "NO"})
         written.append(geojson)
     written.append(gpkg)
+    written += write_exports(plan, folder, layers)  # plan.xlsx; QGIS styles in plan.gpkg
     return written
 
 

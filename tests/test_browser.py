@@ -11,6 +11,7 @@ import base64
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -28,7 +29,7 @@ import pytest
 from planner.render import render_comparison, render_run
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for the run builders in test_render
-from test_render import HUBS, write_run  # noqa: E402
+from test_render import HUBS, SERVED_RGB, UNSERVED_RGB, colour_pixels, write_big_run, write_run  # noqa: E402
 
 CHROMIUM = Path(os.environ.get("PLANNER_CHROMIUM", "/usr/bin/chromium"))
 pytestmark = [
@@ -240,17 +241,17 @@ def test_map_renders_offline(run_dir: Path, tmp_path: Path) -> None:
         open_page(page, run_dir / "map.html")
         page.wait_for("window.PLANNER_READY === true")
         assert page.eval("document.querySelectorAll('.leaflet-container').length") == 1
-        assert page.eval("document.querySelectorAll('path.hub-marker').length") == n_hubs
+        assert page.eval("document.querySelectorAll('.hub-marker').length") == n_hubs
         assert page.eval("window.PLANNER_HUB_COUNT") == n_hubs
         assert page.eval("document.getElementById('map').dataset.hubCount") == str(n_hubs)
-        assert page.eval("document.querySelectorAll('path.hub-locked').length") == 2
+        assert page.eval("document.querySelectorAll('.hub-locked').length") == 2
         assert (
             page.eval("document.querySelectorAll('.leaflet-control-layers-overlays input').length")
             >= 5
         )
         # a click on a hub opens a popup listing every hubs.csv column
         page.eval(
-            "document.querySelector('path.hub-marker').dispatchEvent("
+            "document.querySelector('.hub-marker').dispatchEvent("
             "new MouseEvent('click', {bubbles: true, clientX: 5, clientY: 5}))"
         )
         rows = page.wait_for("document.querySelectorAll('.hub-popup tr').length")
@@ -282,3 +283,168 @@ def test_comparison_renders_offline(run_dir: Path, tmp_path: Path) -> None:
         assert_not_blank(page.screenshot())
         assert page.errors() == []
         assert_only_local(page)
+
+
+# ------------------------------------------------- board-ready outputs (#16): screenshots and checks
+
+SHOTS_ENV = "PLANNER_SCREENSHOTS"  # set to a folder to keep the screenshots and the PDF
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: $PLANNER_SCREENSHOTS if set, else a temporary folder."""
+    folder = Path(os.environ[SHOTS_ENV]) if os.environ.get(SHOTS_ENV) else tmp_path_factory.mktemp("shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
+    """One headless Chromium for the screenshot tests of this module."""
+    with chromium(tmp_path_factory.mktemp("browser-shared")) as page:
+        yield page
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory: pytest.TempPathFactory, shots: Path) -> dict[str, Path]:
+    """Synthetic runs like the shipped scenarios: every flow served (default), some unserved
+    (low budget), hundreds of hubs with AFIR gaps (AFIR), opening years per hub (rollout).
+    With $PLANNER_SCREENSHOTS set their map.png files are copied there too."""
+    root = tmp_path_factory.mktemp("variants")
+    runs = {
+        "default": write_run(root / "default", unserved_every=None, optional=False, scenario="default"),
+        "low-budget": write_run(root / "low-budget", optional=False, scenario="low-budget"),
+        "afir": write_big_run(root / "afir", n_hubs=300, n_flows=600),
+        "rollout": write_run(root / "rollout", scenario="rollout"),
+    }
+    keep = bool(os.environ.get(SHOTS_ENV))
+    for name, run in runs.items():
+        render_run(run, png=keep, svg=False, report=False)
+        if keep:
+            (shots / f"map-{name}.static.png").write_bytes((run / "map.png").read_bytes())
+    return runs
+
+
+def _save(page: Page, path: Path) -> np.ndarray:
+    data = page.send("Page.captureScreenshot", {"format": "png"})["data"]
+    path.write_bytes(base64.b64decode(data))
+    return mpimg.imread(io.BytesIO(base64.b64decode(data)), format="png")
+
+
+def _map_area(page: Page, img: np.ndarray) -> np.ndarray:
+    """The map's pixels with the Leaflet controls (legend, layer list, slider) blanked out."""
+    rect = page.eval("(function(){var r=document.getElementById('map').getBoundingClientRect();"
+                     "return [r.left, r.top, r.right, r.bottom];})()")  # fmt: skip
+    boxes = page.eval("Array.from(document.querySelectorAll('.leaflet-control')).map(function(e){"
+                      "var r=e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom];})")  # fmt: skip
+    out = img[..., :3].copy()
+    for x0, y0, x1, y1 in boxes:
+        out[int(y0) : int(y1) + 1, int(x0) : int(x1) + 1] = 1.0
+    x0, y0, x1, y1 = (int(v) for v in rect)
+    return out[y0:y1, x0:x1]
+
+
+@pytest.mark.parametrize("name", ["default", "low-budget", "afir", "rollout"])
+def test_map_variants_show_flows(name: str, variants: dict[str, Path], browser: Page, shots: Path) -> None:
+    page = browser
+    open_page(page, variants[name] / "map.html")
+    page.wait_for("window.PLANNER && window.PLANNER.ready === true")
+    time.sleep(0.3)  # let the cluster icons settle
+    img = _save(page, shots / f"map-{name}.png")
+    area = _map_area(page, img)
+    assert colour_pixels(area, SERVED_RGB, tol=10) > 1000, "served flow bands not visible"
+    unserved = colour_pixels(area, UNSERVED_RGB, tol=10)
+    layers = {layer["name"]: layer["shown"] for layer in page.eval("window.PLANNER.layers")}
+    assert layers["flow-bands"] and layers["hubs"] and layers["network-core"]
+    if name == "default":
+        assert unserved == 0 and "flow-cores" not in layers
+    else:
+        assert unserved > 150, "unserved volume not visible"
+        assert layers["flow-cores"] is True
+    if name != "default":
+        assert layers["afir-gaps"] is False  # thin, separate, off until switched on
+    # the view lies inside the (whole-world) country outlines: no cut coast anywhere in it
+    b = page.eval("(function(){var b=window.PLANNER.map.getBounds(); return [b.getWest(), b.getSouth(), "
+                  "b.getEast(), b.getNorth()];})()")  # fmt: skip
+    assert -180 <= b[0] < b[2] <= 180 and -85 <= b[1] < b[3] <= 85
+    sizes = page.eval("Array.from(document.querySelectorAll('.legend .row, .leaflet-control-layers label'))"
+                      ".map(function(e){return parseFloat(getComputedStyle(e).fontSize);})")  # fmt: skip
+    assert min(sizes) >= 12.5  # readable at 100 %
+    assert page.errors() == []
+    assert_only_local(page)
+    page.events.clear()
+
+
+def test_map_clusters_many_hubs(variants: dict[str, Path], browser: Page) -> None:
+    page = browser
+    open_page(page, variants["afir"] / "map.html")
+    page.wait_for("window.PLANNER && window.PLANNER.ready === true")
+    time.sleep(0.3)
+    clusters = page.eval("Array.from(document.querySelectorAll('.hub-cluster span'))"
+                         ".map(function(e){return Number(e.textContent);})")  # fmt: skip
+    singles = page.eval("document.querySelectorAll('.hub-marker').length")
+    assert clusters and sum(clusters) + singles == 300  # every hub counted once
+    page.eval("void window.PLANNER.map.setZoom(9, {animate: false})")
+    # zoomed in: single hubs only
+    page.wait_for("window.PLANNER.map.getZoom() === 9 && !document.querySelector('.hub-cluster')", timeout=5)
+    assert page.errors() == []
+    page.events.clear()
+
+
+def test_map_year_slider(variants: dict[str, Path], browser: Page) -> None:
+    page = browser
+    open_page(page, variants["rollout"] / "map.html")
+    page.wait_for("window.PLANNER && window.PLANNER.ready === true")
+    assert page.eval("window.PLANNER.state.year") == 2028 and page.eval("window.PLANNER.state.hubsShown") == 7
+    page.eval("var s=document.getElementById('year-slider'); s.value=0; s.dispatchEvent(new Event('input'))")
+    assert page.eval("document.getElementById('year-label').textContent") == "2025"
+    assert page.eval("window.PLANNER.state.hubsShown") == 2  # S-FRA and S-BSL open in 2025
+    assert page.eval("document.querySelectorAll('.hub-marker').length") == 2
+    assert "Hubs open 2" in page.eval("document.getElementById('year-info').textContent")
+    assert page.errors() == []
+    page.events.clear()
+
+
+def test_report_prints_to_a4_landscape(variants: dict[str, Path], browser: Page, shots: Path) -> None:
+    run = variants["rollout"]
+    render_run(run, png=False, svg=False, html_map=False)
+    page = browser
+    open_page(page, run / "report.html")
+    _save(page, shots / "report.png")
+    years = page.eval("document.querySelectorAll('section.years table tbody tr').length")
+    assert years == 4 and page.eval("document.querySelectorAll('section.years svg.figure').length") >= 4
+    heights = page.eval("Array.from(document.querySelectorAll('.charts svg text'))"
+                        ".map(function(e){return e.getBoundingClientRect().height;}).filter(function(h){return h>0;})")
+    assert heights and min(heights) >= 10  # chart text readable at 100 %
+    pdf = base64.b64decode(
+        page.send("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True})["data"]
+    )
+    (shots / "report.pdf").write_bytes(pdf)
+    boxes = {tuple(round(float(v)) for v in m) for m in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\]", pdf)}
+    assert boxes == {(842, 595)}  # A4 landscape, every page
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 6
+    # laid out at the printable width (277 mm ≈ 1047 px) nothing is wider: no shrink-to-fit
+    page.send("Emulation.setDeviceMetricsOverride", {"width": 1047, "height": 718, "deviceScaleFactor": 1,
+                                                     "mobile": False})  # fmt: skip
+    page.send("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert page.eval("document.documentElement.scrollWidth") <= 1048
+    finally:
+        page.send("Emulation.setEmulatedMedia", {"media": ""})
+        page.send("Emulation.clearDeviceMetricsOverride")
+    assert page.errors() == []
+    page.events.clear()
+
+
+def test_compare_page_per_year_and_inputs(variants: dict[str, Path], browser: Page, shots: Path) -> None:
+    out = variants["rollout"].parent / "cmp"
+    path = render_comparison([variants["rollout"], variants["low-budget"], variants["default"]], out)[0]
+    page = browser
+    open_page(page, path)
+    _save(page, shots / "compare.png")
+    heads = page.eval("Array.from(document.querySelectorAll('h2')).map(function(e){return e.textContent;})")
+    assert {"Key figures", "Inputs that differ", "Per year", "Sites"} <= set(heads)
+    assert page.eval("document.querySelectorAll('section.years table tbody tr').length") == 4  # rollout years
+    assert page.errors() == []
+    assert_only_local(page)
+    page.events.clear()

@@ -9,9 +9,12 @@ import pandas as pd
 import pytest
 
 from planner.api import run
-from planner.compare import compare_runs, write_comparison
+from planner.compare import compare_runs, describe_inputs, format_kpis, write_comparison, years_table
 from planner.errors import DataError
+from planner.render import render_comparison
+from planner.run_inputs import RESOLVED, flatten, input_differences
 from tests.conftest import base_scenario, write_scenario
+from tests.test_render import HUBS, write_run
 
 FLOWS = ["A,N0,N4,10", "B,N0,N2,7", "C,N2,N4,6", "D,N1,N2,5"]
 
@@ -34,11 +37,119 @@ def test_compare_two_runs(line5: Path) -> None:
     assert set(sites.loc[sites["in_all"], "site_id"]) == {"N1"}
     assert set(sites["site_id"]) == {"N1", "N2", "N3"}
     files = write_comparison(dirs, line5 / "cmp", html=False)
-    assert [f.name for f in files] == ["kpis.csv", "kpis.json", "sites.csv"]
+    assert [f.name for f in files] == ["kpis.csv", "kpis.json", "inputs.csv", "sites.csv"]
+    inputs = pd.read_csv(files[2])  # from the runs' scenario.resolved.toml
+    assert inputs["input"].tolist() == ["objective.max_hubs"] and inputs[["hubs1", "hubs3"]].values.tolist() == [[1, 3]]
     assert pd.read_csv(files[0])["hub_count"].tolist() == [1, 3]
     assert json.loads(files[1].read_text())[1]["verified"] is True
+    text = format_kpis(kpis)
+    assert "42.9 %" in text and "100.0 %" in text and "2030" in text and "2,030" not in text
 
 
 def test_compare_rejects_non_run_folder(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="not a run folder"):
         compare_runs([tmp_path])
+
+
+RESOLVED_BASE = """
+name = "{name}"
+description = "ignored"
+extends_depth = 0
+[vehicle]
+battery_kwh = {battery}
+consumption_kwh_per_km = 1.2
+[demand]
+bev_share = {bev}
+flows = "/data/flows.csv"
+[objective]
+type = "max_coverage"
+budget_eur = 150000000.0
+[output]
+maps = {maps}
+tradeoff_points = 8
+[[chargers.extra]]
+power_kw = 350.0
+"""
+
+
+def resolved_run(folder: Path, name: str, battery: float, bev: float, maps: str = "true", **kw) -> Path:
+    run_dir = write_run(folder, scenario=name, **kw)
+    text = RESOLVED_BASE.format(name=name, battery=battery, bev=bev, maps=maps)
+    (run_dir / RESOLVED).write_text(text, encoding="utf-8")
+    return run_dir
+
+
+def test_flatten_dotted_keys() -> None:
+    nested = {"vehicle": {"battery_kwh": 600}, "rollout": {"years": [2026, 2030]}, "t": [{"a": 1}, {"a": 2}]}
+    assert flatten(nested) == {"vehicle.battery_kwh": 600, "rollout.years": [2026, 2030], "t.0.a": 1, "t.1.a": 2}
+
+
+def test_inputs_that_differ_from_resolved_scenarios(tmp_path: Path) -> None:
+    a = resolved_run(tmp_path / "a", "base", 600.0, 0.15)
+    b = resolved_run(tmp_path / "b", "bigger-battery", 800.0, 0.30, maps="false")
+    table, notes = input_differences([a, b], ["a", "b"])
+    # name, description and output.* are not inputs that matter; the rest equal
+    assert table["input"].tolist() == ["demand.bev_share", "vehicle.battery_kwh"]
+    assert table[["a", "b"]].values.tolist() == [["0.15", "0.3"], ["600", "800"]]
+    assert set(table["source"]) == {RESOLVED} and notes == []
+    text = describe_inputs([a, b])
+    assert "vehicle.battery_kwh: a=600 | b=800" in text
+    page = render_comparison([a, b], tmp_path / "cmp")[0].read_text(encoding="utf-8")
+    assert "Inputs that differ" in page and "vehicle.battery_kwh" in page and "output.maps" not in page
+
+
+def test_inputs_fall_back_to_summary(tmp_path: Path) -> None:
+    a = resolved_run(tmp_path / "a", "base", 600.0, 0.15)
+    b = write_run(tmp_path / "b", scenario="old")  # no scenario.resolved.toml
+    summary = json.loads((b / "summary.json").read_text())
+    summary["vehicle"]["battery_kwh"] = 800
+    summary["vehicle"]["range_start_km"] = 999  # derived, not an input
+    (b / "summary.json").write_text(json.dumps(summary))
+    table, notes = input_differences([a, b], ["a", "b"])
+    assert table["input"].tolist() == ["vehicle.battery_kwh"]  # compared from summary.json for both
+    assert table["source"].tolist() == ["summary.json"]
+    assert len(notes) == 1 and "No scenario.resolved.toml in b" in notes[0]
+
+
+def test_invalid_resolved_scenario_is_a_data_error(tmp_path: Path) -> None:
+    a = write_run(tmp_path / "a")
+    (a / RESOLVED).write_text("vehicle = [", encoding="utf-8")
+    with pytest.raises(DataError, match=r"scenario\.resolved\.toml: not valid TOML .*re-run"):
+        input_differences([a, a], ["a", "b"])
+
+
+def test_compare_html_subtracts_like_units_only(tmp_path: Path) -> None:
+    a = write_run(tmp_path / "a", scenario="cost")
+    b = write_run(tmp_path / "b", scenario="coverage", hubs=HUBS[:4])
+    c = write_run(tmp_path / "c", scenario="cost2", hubs=HUBS[:5])
+    for run_dir, kind, metric, value in ((a, "min_cost", "volume", 3.68e8), (b, "max_coverage", "volume", 76352.0),
+                                         (c, "min_cost", "volume", 3.0e8)):  # fmt: skip
+        s = json.loads((run_dir / "summary.json").read_text())
+        s.update(objective=kind, metric=metric, objective_value=value, afir={"year": 2030, "share": 0.5})
+        (run_dir / "summary.json").write_text(json.dumps(s))
+    page = render_comparison([a, b, c], tmp_path / "cmp")[0].read_text(encoding="utf-8")
+    row = page[page.index("Objective value") : page.index("</tr>", page.index("Objective value"))]
+    assert "trucks/day: not subtracted" in row and "368,000,000" in row
+    assert "(−68,000,000)" in row  # like units: EUR − EUR
+    assert "291,647,648" not in page  # never EUR − trucks/day
+    assert "2,030" not in page and ">2030<" in page
+    share = page[page.index("Served share of volume") : page.index("</tr>", page.index("Served share of volume"))]
+    assert share.count("%") == 3 and "pp" not in share  # equal shares: no delta
+    hubs = page[page.index(">Hubs<") : page.index("</tr>", page.index(">Hubs<"))]
+    assert "(−3)" in hubs and "(−2)" in hubs  # 4 and 5 hubs against 7
+
+
+def test_years_in_comparison(tmp_path: Path) -> None:
+    a = write_run(tmp_path / "a", scenario="rollout")
+    b = write_run(tmp_path / "b", scenario="plain", optional=False)
+    table = years_table([a, b])
+    assert table["run"].unique().tolist() == ["a"]
+    assert table["points"].tolist() == [16, 26, 40, 48]  # cumulative points added
+    assert table["power_mw"].tolist() == pytest.approx([11.2, 18.2, 28.0, 33.0])
+    assert table["chargers_added_by_type_mcs"].tolist() == [8, 5, 7, 3]
+    page = render_comparison([a, b], tmp_path / "cmp")[0].read_text(encoding="utf-8")
+    section = page[page.index('<section class="years">') :]
+    assert "Per year" in section and "Installed power (MW)" in section and "<svg" in section
+    assert "<td class=n>33.0</td>" in section and "<td>2028</td>" in section
+    plain = render_comparison([b, b], tmp_path / "cmp2")[0].read_text(encoding="utf-8")
+    assert '<section class="years">' not in plain

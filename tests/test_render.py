@@ -103,6 +103,7 @@ def write_run(
     afir: bool = True,
     scenario: str = "synthetic-test",
     gpkg: bool = True,
+    unserved_every: int | None = 4,
 ) -> Path:
     """Write a run folder per docs/formats.md (summary.json, hubs.csv, flows.csv, plan.gpkg).
 
@@ -117,6 +118,8 @@ def write_run(
         (``tradeoff``, ``afir``, ``totals``, ``years``).
     afir : bool
         Write the ``afir_gaps`` layer.
+    unserved_every : int or None
+        Every n-th flow (n-1, 2n-1, …) is unserved; ``None``: every flow is served.
     """
     nodes = NODES if nodes is None else nodes
     edges = EDGES if edges is None else edges
@@ -159,7 +162,7 @@ def write_run(
                 "destination": d,
                 "volume": vol,
                 "length_km": round(float(cum[-1]), 1),
-                "served": i % 4 != 3,
+                "served": unserved_every is None or i % unserved_every != unserved_every - 1,
                 "route_nodes": ";".join(route),
                 "stops": ";".join(s for s, _ in stops),
                 "stops_km": ";".join(f"{km:.1f}" for _, km in stops),
@@ -248,7 +251,8 @@ def write_run(
             "grid_connection_eur": 4.5e6,
             "opex_eur_per_year": 1.2e6,
         }
-        summary["years"] = [2025, 2026, 2027, 2028]
+        summary["years"] = year_rows(hubs_df)
+        summary["chargers"] = {"power_kw_by_type": {"mcs": 1000.0, "ccs": 400.0}}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2))
 
     if gpkg:
@@ -276,6 +280,32 @@ def write_run(
                 crs="EPSG:4326",
             ).to_file(gpkg_path, layer="afir_gaps", engine="pyogrio")
     return folder
+
+
+def year_rows(hubs: pd.DataFrame) -> list[dict]:
+    """``summary.json["years"]`` rows (as planner.rollout.year_table writes them) for the hubs'
+    opening years: hubs open, points added by type, capex, shares rising to 0.9."""
+    years = sorted({int(y) for y in hubs["opened_year"]})
+    rows = []
+    for k, y in enumerate(years):
+        new = hubs[hubs["opened_year"] == y]
+        added = {"mcs": int(new["chargers_mcs"].sum()), "ccs": int(new["chargers_ccs"].sum())}
+        rows.append(
+            {
+                "year": y,
+                "hubs": int((hubs["opened_year"] <= y).sum()),
+                "new_hubs": len(new),
+                "chargers_added": sum(added.values()),
+                "chargers_added_by_type": added,
+                "capex_eur": float(new["cost_eur"].sum()),
+                "budget_eur": 4.0e7,
+                "covered_share": round(0.6 + 0.3 * k / max(len(years) - 1, 1), 3),
+                "afir_share": 0.1 * (k + 1),
+                "afir_required_share": 0.15 if y < 2028 else 1.0,
+                "afir_met": False,
+            }
+        )
+    return rows
 
 
 def write_big_run(
@@ -351,6 +381,13 @@ def assert_png_not_blank(path: Path) -> None:
     rgb = img[..., :3].reshape(-1, 3)
     assert float(rgb.std()) > 0.02
     assert len(np.unique((rgb[::97] * 255).astype(np.uint8), axis=0)) > 20
+
+
+def map_payload(text: str) -> dict:
+    """The JSON data block of a map.html page."""
+    m = re.search(r'<script id="planner-data" type="application/json">(.*?)</script>', text, re.S)
+    assert m, "planner-data block missing"
+    return json.loads(m.group(1))
 
 
 def hub_count_in_html(text: str) -> int:
@@ -513,7 +550,10 @@ def test_flows_without_route_nodes_use_route_lines(tmp_path: Path) -> None:
     assert data.flow_lines is not None and len(data.flow_lines) == len(OD)
     render_run(run)
     assert_png_not_blank(run / "map.png")
-    assert '"Served flows (per edge)"' in (run / "map.html").read_text(encoding="utf-8")
+    flows = map_payload((run / "map.html").read_text(encoding="utf-8"))["flows"]["features"]
+    assert len(flows) == len(OD)  # one route line per flow
+    unserved = sum(1 for f in flows if f["properties"]["c"] > 0)
+    assert unserved == sum(1 for i in range(len(OD)) if i % 4 == 3)
 
 
 def test_almost_empty_folder(tmp_path: Path) -> None:
@@ -548,3 +588,184 @@ def test_aggregate_edge_flows() -> None:
     assert aggregate_edge_flows(net, flows) == 5
     assert net["served_volume"].tolist() == [10.0, 15.0, 0.0]
     assert net["unserved_volume"].tolist() == [7.0, 7.0, 7.0]
+
+
+# ------------------------------------------------------------------ board-ready maps (#16)
+
+SERVED_RGB = (0, 114, 178)  # planner.render._style.SERVED
+UNSERVED_RGB = (213, 94, 0)  # _style.UNSERVED
+AFIR_RGB = (170, 51, 119)  # _style.AFIR
+
+
+def colour_pixels(img: np.ndarray, rgb: tuple[int, int, int], tol: int = 12) -> int:
+    """Number of pixels within ``tol`` (per channel, 0–255) of ``rgb``."""
+    px = (img[..., :3] * 255).astype(int) if img.dtype != np.uint8 else img[..., :3].astype(int)
+    return int((np.abs(px - np.array(rgb)).max(axis=-1) <= tol).sum())
+
+
+def rect_pixels(img: np.ndarray, rect: tuple[float, float, float, float]) -> np.ndarray:
+    """The part of a figure image inside ``rect`` (left, bottom, width, height as figure fractions)."""
+    h, w = img.shape[:2]
+    x0, y0, rw, rh = rect
+    return img[int(h * (1 - y0 - rh)) : int(h * (1 - y0)), int(w * x0) : int(w * (x0 + rw))]
+
+
+def test_style_constants_match_test_colours() -> None:
+    from planner.render import _style as st
+
+    for hex_colour, rgb in ((st.SERVED, SERVED_RGB), (st.UNSERVED, UNSERVED_RGB), (st.AFIR, AFIR_RGB)):
+        assert tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)) == rgb
+
+
+def test_band_widths_and_legend_values() -> None:
+    from planner.render import _style as st
+
+    # 98th percentile of 1..100 is 98.02, rounded down to 1/2/5 × 10^k: 50
+    assert st.band_scale(np.arange(1, 101)) == 50.0
+    assert st.band_legend_values(5000.0) == [200.0, 1000.0, 5000.0]
+    w = st.band_width(np.array([0.0, 50.0, 200.0, 5000.0, 20000.0]), 5000.0)
+    # √-scaled to 10 pt at the scale volume, at least 1.4 pt, capped above it
+    assert w.tolist() == pytest.approx([1.4, 1.4, 2.0, 10.0, 10.0])
+    core = st.core_width(np.array([100.0, 5000.0, 10.0]), np.array([5000.0, 5000.0, 20.0]), 5000.0)
+    assert core[0] == pytest.approx(np.sqrt(100 / 5000) * 10)  # its own width on the same scale
+    assert core[1] == pytest.approx(10.0)  # all unserved: the whole band
+    assert core[2] <= st.band_width(20.0, 5000.0) - st.RIM_PT + 1e-9 or core[2] == st.CORE_MIN_PT
+
+
+def test_hub_classes_by_power_and_crowding() -> None:
+    from planner.render import _style as st
+
+    hubs = pd.DataFrame({"power_kw": [1500.0, 4000.0, 4000.0, 12_000.0, 60_000.0], "locked": False})
+    style = st.hub_style(hubs)
+    assert style.size_by == "power_kw"
+    assert [c[0] for c in style.classes] == ["< 2 MW", "2–5 MW", "10–20 MW", "≥ 50 MW"]
+    assert style.hub_class.tolist() == [0, 1, 1, 3, 5]
+    assert style.radius[0] < style.radius[1] < style.radius[3] < style.radius[4]
+    crowded = st.hub_style(pd.DataFrame({"power_kw": np.full(1000, 4000.0), "locked": False}))
+    assert crowded.radius.max() < style.radius.min() < 3.5  # 1,000 hubs: small discs
+
+
+def small_map_png(run: Path) -> np.ndarray:
+    """map.png's figure saved at 80 dpi (as map.png, faster) and read back."""
+    from planner.render import load_run
+    from planner.render._figure import save
+    from planner.render.static_map import map_figure
+
+    return mpimg.imread(save(map_figure(load_run(run)), run / "small.png", dpi=80))
+
+
+def test_static_map_draws_served_and_unserved_bands(tmp_path: Path) -> None:
+    from planner.render.static_map import MAP_RECT
+
+    some = small_map_png(write_run(tmp_path / "some", afir=False))
+    full = small_map_png(write_run(tmp_path / "full", afir=False, unserved_every=None))
+    assert colour_pixels(rect_pixels(some, MAP_RECT), SERVED_RGB) > 2000
+    assert colour_pixels(rect_pixels(some, MAP_RECT), UNSERVED_RGB) > 500  # the unserved flows show
+    assert colour_pixels(rect_pixels(full, MAP_RECT), SERVED_RGB) > 2000
+    assert colour_pixels(rect_pixels(full, MAP_RECT), UNSERVED_RGB) == 0
+    assert colour_pixels(some, AFIR_RGB) == 0  # no AFIR measurement: no inset, no purple anywhere
+
+
+def test_static_map_afir_inset(tmp_path: Path) -> None:
+    from planner.render.static_map import INSET_RECT, MAP_RECT
+
+    img = small_map_png(write_run(tmp_path / "afir"))
+    assert colour_pixels(rect_pixels(img, INSET_RECT), AFIR_RGB) > 20  # gaps in the inset
+    assert colour_pixels(rect_pixels(img, MAP_RECT), AFIR_RGB) == 0  # not over the flows
+
+
+def test_country_outlines_are_not_clipped() -> None:
+    from planner.render._assets import countries, countries_geojson
+
+    world = gpd.GeoDataFrame.from_features(countries_geojson()["features"], crs="EPSG:4326")
+    x0, y0, x1, y1 = world.total_bounds
+    assert x0 <= -179 and x1 >= 179 and y1 >= 83  # the whole world: no cut edge when panning
+    russia = world[world["iso_a2"] == "RU"].total_bounds
+    assert russia[2] > 170  # Russia whole, not cut at 45° E as before
+    assert world.is_valid.all()
+    static = countries()  # cut far outside any European frame for EPSG:3035
+    assert static.total_bounds[0] >= -45.0 and static.total_bounds[2] <= 80.0
+
+
+def test_web_map_payload(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "web")
+    render_run(run, png=False, svg=False, report=False)
+    data = map_payload((run / "map.html").read_text(encoding="utf-8"))
+    feats = data["flows"]["features"]
+    assert feats and all(f["properties"]["w"] >= 1.4 * 1.25 - 1e-9 for f in feats)
+    assert any(f["properties"]["c"] > 0 for f in feats)  # unserved cores
+    assert all(f["properties"]["c"] <= f["properties"]["w"] for f in feats)
+    assert data["cluster"] is False and len(data["gaps"]["features"]) == 2
+    assert data["years"] == [2025, 2026, 2027, 2028]
+    assert "Hubs open</span> <b>2</b>" in data["yearInfo"]["2025"]
+    assert "Installed power (MW)</span> <b>11.2</b>" in data["yearInfo"]["2025"]  # (8×1000 + 8×400) kW
+    assert "Installed power (MW)</span> <b>33.0</b>" in data["yearInfo"]["2028"]
+    assert [h["year"] for h in data["hubs"]] == [h[6] for h in HUBS]
+
+
+def test_year_table_cumulates_points_and_power(tmp_path: Path) -> None:
+    from planner.render.years import year_table
+
+    run = write_run(tmp_path / "years")
+    table = year_table(json.loads((run / "summary.json").read_text()), pd.read_csv(run / "hubs.csv"))
+    assert table["year"].tolist() == [2025, 2026, 2027, 2028]
+    assert table["points"].tolist() == [16, 26, 40, 48]
+    assert table["mw"].tolist() == pytest.approx([11.2, 18.2, 28.0, 33.0])
+
+
+def test_report_per_year_section_and_readable_details(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "rep")
+    summary = json.loads((run / "summary.json").read_text())
+    summary["economics"] = {"opex_eur_per_year": 9.6e6, "assumptions": {"lifetime_years": 12}}
+    summary["afir"] = {"year": 2030, "share": 0.25, "overall": {"total_km": 800.0, "compliant_km": 200.0}}
+    summary["objective"], summary["metric"], summary["objective_value"] = "max_coverage", "truck_km", 1.234e7
+    (run / "summary.json").write_text(json.dumps(summary))
+    render_run(run, png=False, svg=False, html_map=False)
+    report = (run / "report.html").read_text(encoding="utf-8")
+    section = report[report.index('<section class="years">') : report.index("</section>", report.index("years"))]
+    for year in (2025, 2026, 2027, 2028):
+        assert f"<td class=n>{year}</td>" in section
+    assert "Hubs open by year" in section and section.count("<svg") >= 4
+    assert "€ 9.6 M/year" in report and "12 years" in report  # units, not raw numbers
+    assert "Length 800 km; Compliant length 200 km" in report
+    assert "12,340,000 truck-km/day" in report  # objective with its unit
+    assert "entries" not in report and "2,030" not in report
+    assert "size: A4 landscape" in report
+
+
+def test_details_value_text() -> None:
+    from planner.render.details import label, value_text
+
+    assert value_text("year", 2030) == "2030" and value_text("opened_year", 2027.0) == "2027"
+    assert value_text("opex_eur_per_year", 9.6e6) == "€ 9.6 M/year"  # a rate, not a year
+    assert value_text("soc_min", 0.1) == "10.0 %" and value_text("consumption_kwh_per_km", 1.2) == "1.2 kWh/km"
+    assert value_text("points_by_type", {"mcs": 320, "ccs": 0}) == "MCS 320; CCS 0"
+    assert value_text("power_kw_by_type", {"mcs": 1000.0}) == "MCS 1,000 kW"
+    assert value_text("met", True) == "yes" and value_text("x", None) == "–"
+    assert label("energy_gwh_per_year") == "Energy charged" and label("max_spacing_km") == "Max spacing"
+    assert label("gap_count") == "Gap count" and label("discounted_capex_eur") == "Discounted capex"
+
+
+def test_render_folder_refuses_foreign_folders_and_registers_files(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+    from planner.errors import OutputError
+    from planner.outdir import read_marker, write_marker
+    from planner.render import render_folder
+
+    foreign = tmp_path / "photos"
+    foreign.mkdir()
+    (foreign / "summary.json").write_text("{}")
+    with pytest.raises(OutputError, match=r"photos: not a run folder written by `planner run`"):
+        render_folder(foreign)
+    result = CliRunner().invoke(app, ["render", str(foreign)])
+    assert result.exit_code == 7 and "Traceback" not in result.output
+    assert not (foreign / "map.png").exists()
+
+    run = write_run(tmp_path / "run", optional=False, afir=False)
+    write_marker(run, "run", ["summary.json", "hubs.csv", "flows.csv", "plan.gpkg"])
+    paths = render_folder(run)
+    assert sorted(p.name for p in paths) == ["map.html", "map.png", "map.svg", "report.html"]
+    files = read_marker(run)["files"]
+    assert {"map.png", "map.svg", "map.html", "report.html", "hubs.csv"} <= set(files)

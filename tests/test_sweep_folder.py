@@ -58,7 +58,15 @@ def test_the_sweep_folder_is_marked_with_the_files_it_holds(finished: tuple[Path
     marker = read_marker(out)
     assert marker is not None and marker["kind"] == "sweep" and marker["sweep"] == "bx"
     assert marker["files"] == sorted(
-        ["sweep.csv", "sweep.json", "failures.json", "compare/kpis.csv", "compare/kpis.json", "compare/sites.csv"]
+        [
+            "sweep.csv",
+            "sweep.json",
+            "failures.json",
+            "compare/kpis.csv",
+            "compare/kpis.json",
+            "compare/inputs.csv",
+            "compare/sites.csv",
+        ]
     )
     assert sorted(f.relative_to(out).as_posix() for f in result.files) == marker["files"]
     assert all((out / name).is_file() for name in marker["files"])

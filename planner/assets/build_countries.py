@@ -1,4 +1,4 @@
-"""Rebuild ``europe_countries.geojson`` from Natural Earth 1:50m admin-0 countries.
+"""Rebuild ``world_countries.geojson`` from Natural Earth 1:50m admin-0 countries.
 
 Not imported by ``planner``; kept next to the asset it produces so the asset can be
 reproduced. Input is ``countries-50m.json`` from the npm package ``world-atlas@2.0.2``
@@ -7,9 +7,11 @@ reproduced. Input is ``countries-50m.json`` from the npm package ``world-atlas@2
     cd /tmp && npm pack world-atlas@2.0.2 && tar xzf world-atlas-2.0.2.tgz
     python planner/assets/build_countries.py /tmp/package/countries-50m.json
 
-Steps: decode TopoJSON arcs, clip to the Europe box ``BBOX``, simplify with
-``TOLERANCE_DEG`` (topology not preserved across borders, invisible at map scale),
-round coordinates to 3 decimals, add ISO 3166-1 alpha-2/alpha-3 codes.
+Steps: decode TopoJSON arcs; split the polygons that cross the antimeridian; keep **every**
+country except Antarctica (no clipping, so no map ever shows a cut coastline): countries
+reaching into the Europe box ``DETAIL_BBOX`` simplified with ``TOLERANCE_DEG``, the rest of the
+world with ``WORLD_TOLERANCE_DEG`` (topology not preserved across borders, invisible at map
+scale); coordinates rounded to 3 decimals; ISO 3166-1 alpha-2/alpha-3 codes added.
 """
 
 from __future__ import annotations
@@ -18,14 +20,21 @@ import json
 import sys
 from pathlib import Path
 
-from shapely.geometry import MultiPolygon, Polygon, box, mapping, shape
+from shapely.affinity import translate
+from shapely.geometry import Polygon, box, mapping
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
 from shapely.validation import make_valid
 
-BBOX = (-25.0, 33.0, 45.0, 72.0)
+DETAIL_BBOX = (-32.0, 26.0, 60.0, 82.0)
 TOLERANCE_DEG = 0.02
-OUT = Path(__file__).with_name("europe_countries.geojson")
+WORLD_TOLERANCE_DEG = 0.2
+MIN_AREA_DEG2 = 1e-4
+WORLD_MIN_AREA_DEG2 = 0.05
+DROPPED = {"Antarctica"}  # never near a European map; its polygon wraps the pole
+OUT = Path(__file__).with_name("world_countries.geojson")
 
-# ISO 3166-1 numeric -> (alpha-2, alpha-3) for the countries inside BBOX.
+# ISO 3166-1 numeric -> (alpha-2, alpha-3) for the countries around Europe (labels on the static map).
 ISO: dict[str, tuple[str, str]] = {
     "008": ("AL", "ALB"),
     "012": ("DZ", "DZA"),
@@ -124,13 +133,32 @@ def _ring(indices: list[int], arcs: list[list[tuple[float, float]]]) -> list[tup
     return pts
 
 
-def _geometry(geom: dict, arcs: list[list[tuple[float, float]]]) -> MultiPolygon | Polygon:
+def _unwrap(poly: Polygon) -> BaseGeometry:
+    """A polygon whose rings jump across the antimeridian (Russia's Chukotka, Fiji), split at ±180°."""
+    x0, _, x1, _ = poly.bounds
+    if x1 - x0 <= 180:
+        return poly
+    east = affinity_shift(poly)
+    west = box(-180, -90, 180, 90)
+    return unary_union([east.intersection(west), translate(east.intersection(box(180, -90, 540, 90)), -360)])
+
+
+def affinity_shift(poly: Polygon) -> BaseGeometry:
+    """Western-hemisphere vertices moved by +360° so the polygon is continuous."""
+
+    def shift(coords: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        return [(x + 360 if x < 0 else x, y) for x, y in coords]
+
+    return make_valid(Polygon(shift(list(poly.exterior.coords)), [shift(list(r.coords)) for r in poly.interiors]))
+
+
+def _geometry(geom: dict, arcs: list[list[tuple[float, float]]]) -> BaseGeometry:
     polys = geom["arcs"] if geom["type"] == "MultiPolygon" else [geom["arcs"]]
     out = []
     for rings in polys:
         coords = [_ring(r, arcs) for r in rings]
-        out.append(Polygon(coords[0], coords[1:]))
-    return MultiPolygon(out) if len(out) > 1 else out[0]
+        out.append(_unwrap(Polygon(coords[0], coords[1:])))
+    return unary_union(out) if len(out) > 1 else out[0]
 
 
 def _round(obj: object) -> object:
@@ -141,27 +169,38 @@ def _round(obj: object) -> object:
     return obj
 
 
+def _simplified(geom: BaseGeometry, tolerance: float, min_area: float) -> BaseGeometry:
+    """``geom`` simplified, without the polygons smaller than ``min_area`` (deg²)."""
+    geom = make_valid(geom).simplify(tolerance, preserve_topology=True)
+    polys = [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon) and g.area >= min_area]
+    return unary_union(polys) if polys else Polygon()
+
+
+def country_geometry(geom: BaseGeometry) -> BaseGeometry:
+    """Detailed for a country reaching into the Europe box, coarse for the rest of the world.
+
+    One tolerance per country, so no seam runs through a country.
+    """
+    if geom.intersects(box(*DETAIL_BBOX)):
+        return _simplified(geom, TOLERANCE_DEG, MIN_AREA_DEG2)
+    return _simplified(geom, WORLD_TOLERANCE_DEG, WORLD_MIN_AREA_DEG2)
+
+
 def build(src: Path, out: Path = OUT) -> int:
-    """Write the clipped GeoJSON; return the number of features."""
+    """Write the GeoJSON; return the number of features."""
     topo = json.loads(src.read_text())
     arcs = _decode_arcs(topo)
-    clip = box(*BBOX)
     features = []
     for g in topo["objects"]["countries"]["geometries"]:
         name = g["properties"]["name"]
-        geom = _geometry(g, arcs)
-        if not geom.intersects(clip):
+        if "arcs" not in g or name in DROPPED:  # a few tiny entities carry no geometry
             continue
-        geom = make_valid(geom).intersection(clip)
-        geom = geom.simplify(TOLERANCE_DEG, preserve_topology=True)
-        if geom.is_empty or geom.area < 1e-4:
+        geom = country_geometry(_geometry(g, arcs))
+        if geom.is_empty:
             continue
         a2, a3 = ISO.get(g.get("id", ""), BY_NAME.get(name, ("", "")))
         gj = mapping(geom)
         gj = {"type": gj["type"], "coordinates": _round(gj["coordinates"])}
-        # drop polygons that collapsed after rounding
-        if shape(gj).is_empty:
-            continue
         features.append(
             {
                 "type": "Feature",
@@ -174,7 +213,8 @@ def build(src: Path, out: Path = OUT) -> int:
         "type": "FeatureCollection",
         "name": "europe_countries",
         "source": "Natural Earth 1:50m admin-0 countries v4.1.0 (public domain), "
-        "via npm world-atlas@2.0.2; clipped, simplified, rounded",
+        "via npm world-atlas@2.0.2; whole world without Antarctica, simplified (0.02 deg for "
+        "countries reaching into lon -32..60 / lat 26..82, 0.2 deg elsewhere), rounded",
         "features": features,
     }
     out.write_text(json.dumps(fc, separators=(",", ":"), ensure_ascii=False) + "\n")

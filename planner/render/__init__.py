@@ -5,8 +5,12 @@ Public API
 render_run(run_dir, ...)
     ``map.png``, ``map.svg`` (static A4 map), ``map.html`` (offline interactive map) and
     ``report.html`` (printable report), written into the run folder.
+render_folder(run_dir)
+    :func:`render_run` for an existing run folder from the command line (``planner render``):
+    refuses a folder the planner did not write and adds the files to the folder's marker.
 render_comparison(run_dirs, out_dir)
-    ``compare.html``: KPIs of several runs side by side and a map of sites that differ.
+    ``compare.html``: KPIs of several runs side by side, the inputs that differ, per-year KPIs
+    and a map of sites that differ.
 
 All outputs are deterministic: the same run folder gives the same bytes.
 """
@@ -15,6 +19,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from planner.errors import OutputError
+from planner.outdir import MARKER, is_planner_folder, register_files
+
 from ._figure import svg_text
 from ._load import RunData, load_run
 from .compare import render_comparison
@@ -22,7 +29,7 @@ from .report import write_report
 from .static_map import map_figure, write_static_maps
 from .web_map import write_web_map
 
-__all__ = ["RunData", "load_run", "render_comparison", "render_run"]
+__all__ = ["RunData", "load_run", "render_comparison", "render_folder", "render_run"]
 
 
 def render_run(
@@ -74,3 +81,38 @@ def render_run(
             fig = map_figure(data, title)
         written.append(write_report(data, svg_text(fig), run_dir / "report.html", title=title))
     return written
+
+
+def render_folder(run_dir: Path, *, title: str | None = None, tiles: bool = False) -> list[Path]:
+    """Redraw the maps and the report of a run folder written by ``planner run``.
+
+    Parameters
+    ----------
+    run_dir : Path
+        The run folder.
+    title, tiles :
+        As for :func:`render_run`.
+
+    Returns
+    -------
+    list of Path
+        The files written (added to the folder's marker, so a later run may replace them).
+
+    Raises
+    ------
+    OutputError
+        If ``run_dir`` is not a folder the planner wrote, or cannot be written.
+    """
+    run_dir = Path(run_dir)
+    if not is_planner_folder(run_dir):
+        raise OutputError(
+            f"{run_dir}: not a run folder written by `planner run` (no {MARKER}, no run summary.json); "
+            "give the folder `planner run` wrote."
+        )
+    try:
+        paths = render_run(run_dir, title=title, tiles=tiles)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise OutputError(f"{run_dir}: cannot write the maps ({why}); check the folder's permissions.") from None
+    register_files(run_dir, [p.name for p in paths])
+    return paths

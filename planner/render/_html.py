@@ -9,42 +9,44 @@ from html import escape
 from typing import Any
 
 BASE_CSS = """
-:root { --ink: #1d2630; --muted: #5b6670; --line: #d9dee3; --accent: #24435f;
-        --ok: #1a7f37; --bad: #c62828; }
+:root { --ink: #1d2630; --muted: #56616b; --line: #d9dee3; --accent: #0072B2;
+        --ok: #1a7f37; --bad: #b3261e; }
 * { box-sizing: border-box; }
 body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink);
-       margin: 0; padding: 1.2rem 1.6rem 2rem; font-size: 14px; line-height: 1.4; }
+       margin: 0; padding: 1.2rem 1.6rem 2rem; font-size: 15px; line-height: 1.45; }
 h1 { font-size: 1.6rem; margin: 0 0 .2rem; }
 h2 { font-size: 1.15rem; margin: 1.6rem 0 .5rem; border-bottom: 2px solid var(--accent);
      padding-bottom: .15rem; }
 h3 { font-size: 1rem; margin: 1rem 0 .4rem; }
 .sub { color: var(--muted); margin: 0 0 1rem; }
-.kpis { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .6rem; }
+.kpis { margin-bottom: 1rem; display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .6rem; }
 .kpi { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .7rem; }
 .kpi .v { font-size: 1.35rem; font-weight: 700; }
-.kpi .k { color: var(--muted); font-size: .8rem; text-transform: uppercase; letter-spacing: .03em; }
-table { border-collapse: collapse; margin: .3rem 0 .8rem; font-size: .85rem; }
+.kpi .k { color: var(--muted); font-size: .82rem; text-transform: uppercase; letter-spacing: .03em; }
+table { border-collapse: collapse; margin: .3rem 0 .8rem; font-size: .9rem; }
 th, td { border-bottom: 1px solid var(--line); padding: .22rem .55rem; text-align: left;
          vertical-align: top; }
 th { background: #f3f5f7; font-weight: 600; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n { white-space: nowrap; }
+th { white-space: normal; }
 .ok { color: var(--ok); font-weight: 700; }
 .bad { color: var(--bad); font-weight: 700; }
-.note { color: var(--muted); font-size: .8rem; }
+.note { color: var(--muted); font-size: .85rem; }
 figure { margin: .4rem 0 1rem; }
-figcaption { color: var(--muted); font-size: .8rem; }
+figcaption { color: var(--muted); font-size: .85rem; }
 svg.figure { width: 100%; height: auto; display: block; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(24rem, 1fr)); gap: 1rem; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(26rem, 1fr)); gap: 1rem; }
+.charts svg.figure { max-width: 640px; }
 .map svg.figure { max-width: 1100px; border: 1px solid var(--line); }
 .scroll { overflow-x: auto; }
-@page { size: A4; margin: 12mm; }
+@page { size: A4 landscape; margin: 10mm 11mm; }
 @media print {
   body { padding: 0; font-size: 10pt; }
-  h2 { break-after: avoid; }
-  figure, table, .kpi, tr { break-inside: avoid; }
-  .map { break-before: auto; }
-  .charts { display: block; }
-  .charts figure { width: 100%; }
+  table { font-size: 8.5pt; }
+  th, td { padding: .15rem .35rem; }
+  h2, h3, h4 { break-after: avoid; }
+  figure, .kpi, tr { break-inside: avoid; }
   .scroll { overflow: visible; }
   a { color: inherit; text-decoration: none; }
 }

@@ -10,40 +10,95 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import Normalize, to_hex
 
-SEA = "#dde9f2"
-LAND = "#f3f0ea"
-BORDER = "#b5afa4"
+# Colour-blind-safe choices: Okabe & Ito (2008) for categorical colours (served blue,
+# unserved vermillion, runs), Paul Tol's purple for AFIR gaps, viridis / plasma for scales.
+SEA = "#dfe9f0"
+LAND = "#f2efe9"
+BORDER = "#c4beb4"
 TIER_STYLE: dict[str, tuple[str, float]] = {  # tier -> (colour, width in points)
-    "core": ("#24435f", 1.7),
-    "comprehensive": ("#7b8fa3", 0.9),
+    "core": ("#56616b", 0.8),
+    "comprehensive": ("#98a3ad", 0.55),
 }
-OTHER_TIER = ("#9aa7b4", 0.8)
+OTHER_TIER = ("#b0b8bf", 0.5)
 FERRY_MODES = ("ferry", "rail_shuttle")
-SERVED = "#1a9850"
-UNSERVED = "#d73027"
-SERVED_BAND = "#a6d96a"
-UNSERVED_BAND = "#f46d43"
-AFIR = "#ff8c00"
-HUB_SINGLE = "#7b3294"
-LOCKED_EDGE = "#111111"
+SERVED = "#0072B2"
+UNSERVED = "#D55E00"
+SERVED_BAND = SERVED
+UNSERVED_BAND = UNSERVED
+AFIR = "#AA3377"
+HUB_SINGLE = "#1f1f1f"
+LOCKED_EDGE = "#000000"
 NEW_EDGE = "#ffffff"
 RUN_COLOURS = (
-    "#1b9e77",
-    "#d95f02",
-    "#7570b3",
-    "#e7298a",
-    "#66a61e",
-    "#e6ab02",
-    "#a6761d",
-    "#1f78b4",
-    "#b2df8a",
-    "#fb9a99",
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+    "#8c564b",
 )
+BAND_MIN_PT = 1.4  # wider than the core network line it covers
+CORE_MIN_PT = 0.8
+RIM_PT = 0.5  # a partly served edge keeps at least this much served rim around its unserved core
+BAND_MAX_PT = 10.0
+BAND_TOP_PERCENTILE = 98.0  # bands reach full width here; the few busier edges are drawn at full width
+POWER_CLASSES_MW = (2.0, 5.0, 10.0, 20.0, 50.0)  # upper bounds; the last class is open
+CHARGER_CLASSES = (4, 8, 16, 32, 64)
 
 
 def tier_style(tier: str) -> tuple[str, float]:
     """Colour and line width (points) for a network tier."""
     return TIER_STYLE.get(tier, OTHER_TIER)
+
+
+def band_width(volume: float | np.ndarray, vmax: float, *, scale: float = 1.0, wmin: float = BAND_MIN_PT) -> np.ndarray:
+    """Flow band width for a volume (trucks/day): ``BAND_MAX_PT·√(volume / vmax)``, at least ``wmin``.
+
+    In points (times ``scale``, e.g. for pixels). The square root keeps the median corridor
+    readable next to the busiest one; volumes above ``vmax`` get the full width; the floor keeps
+    the smallest volumes visible. The map legends draw sample widths with this same function, so
+    what the legend shows is what the map draws.
+    """
+    frac = np.sqrt(np.clip(np.asarray(volume, dtype=float), 0.0, None) / vmax) if vmax > 0 else np.zeros(1)
+    return scale * np.maximum(BAND_MAX_PT * np.minimum(frac, 1.0), wmin)
+
+
+def core_width(unserved: np.ndarray, total: np.ndarray, vmax: float, *, scale: float = 1.0) -> np.ndarray:
+    """Width of the unserved core drawn on a band: by the same scale, but a partly served edge
+    keeps a served rim (the core is at most the band width less ``RIM_PT``)."""
+    band = band_width(total, vmax, scale=scale)
+    core = band_width(unserved, vmax, scale=scale, wmin=CORE_MIN_PT)
+    partly = np.asarray(unserved) < np.asarray(total)
+    return np.where(partly, np.minimum(core, np.maximum(band - RIM_PT * scale, CORE_MIN_PT * scale)), band)
+
+
+def band_scale(volumes: np.ndarray) -> float:
+    """The volume (trucks/day) drawn at full band width: the 98th percentile of the edges carrying
+    flow, rounded down to 1, 2 or 5 × 10^k (so the legend's top entry is a round ``≥`` value).
+
+    Scaling to the maximum would let one hotspot (the Rotterdam hinterland) make every other
+    corridor a hairline.
+    """
+    v = np.asarray(volumes, dtype=float)
+    v = v[v > 0]
+    if not len(v):
+        return 0.0
+    top = nice_number(float(np.percentile(v, BAND_TOP_PERCENTILE)))
+    return top if top > 0 else float(v.max())
+
+
+def band_legend_values(vmax: float) -> list[float]:
+    """Three round volumes (trucks/day) for a band-width legend, the largest = ``vmax``."""
+    if vmax <= 0 or not math.isfinite(vmax):
+        return []
+    vals = {vmax}
+    for div in (5, 25):
+        v = nice_number(vmax / div)
+        if v > 0:
+            vals.add(v)
+    return sorted(vals)
 
 
 def _numeric(hubs: pd.DataFrame, col: str) -> pd.Series | None:
@@ -53,18 +108,31 @@ def _numeric(hubs: pd.DataFrame, col: str) -> pd.Series | None:
     return s if s.notna().any() else None
 
 
+def _class_label(lo: float, hi: float | None, unit: str) -> str:
+    def f(x: float) -> str:
+        return f"{x:g}"
+
+    if hi is None:
+        return f"≥ {f(lo)} {unit}"
+    if lo <= 0:
+        return f"< {f(hi)} {unit}"
+    return f"{f(lo)}–{f(hi)} {unit}"
+
+
 @dataclass
 class HubStyle:
-    """Per-hub marker size and colour, plus what they encode (for legends).
+    """Per-hub marker size (by class) and colour, plus what they encode (for legends).
 
     Attributes
     ----------
     size_by : str or None
-        Column the marker area encodes (``power_kw``, ``chargers``) or ``None``.
-    size_values : numpy.ndarray
-        Values of that column (0 where missing).
+        Column the size classes come from (``power_kw`` in MW classes, ``chargers``) or ``None``.
+    classes : list of (label, radius, class index)
+        The size classes present on the map, smallest first.
+    hub_class : numpy.ndarray
+        Class index per hub (into the full class list; ``-1`` without ``size_by``).
     radius : numpy.ndarray
-        Marker radius in points, area proportional to the value.
+        Marker radius in points per hub.
     colour_by : str or None
         ``opened_year``, ``utilisation`` or ``None`` (one colour).
     colours : list of str
@@ -76,7 +144,8 @@ class HubStyle:
     """
 
     size_by: str | None
-    size_values: np.ndarray
+    classes: list[tuple[str, float, int]]
+    hub_class: np.ndarray
     radius: np.ndarray
     colour_by: str | None
     colours: list[str]
@@ -84,73 +153,50 @@ class HubStyle:
     norm: Normalize | None = None
     cmap: mpl.colors.Colormap | None = None
 
-    r_max: float = 9.0
 
-    R_MIN = 2.2
-
-    def radius_for(self, value: float) -> float:
-        """Marker radius (points) for a size value."""
-        vmax = float(np.nanmax(self.size_values)) if len(self.size_values) else 0.0
-        if self.size_by is None or vmax <= 0:
-            return min(4.5, self.r_max)
-        return self.R_MIN + (self.r_max - self.R_MIN) * math.sqrt(max(value, 0.0) / vmax)
-
-    def legend_values(self) -> list[float]:
-        """Up to three round values within the range of sizes on the map."""
-        if self.size_by is None or not len(self.size_values):
-            return []
-        positive = self.size_values[self.size_values > 0]
-        if not len(positive):
-            return []
-        vmin, vmax = float(positive.min()), float(positive.max())
-        vals = {round_sig(vmax)}
-        for v in (round_sig(vmax / 2), round_sig(vmax / 4)):
-            if v >= vmin * 0.9 and v > 0:
-                vals.add(v)
-        if len(vals) < 3 and round_sig(vmin) < vmax * 0.9:
-            vals.add(round_sig(vmin))
-        return sorted(vals)
-
-    def legend_label(self, value: float) -> str:
-        """Text for a size legend entry, e.g. ``2.4 MW`` or ``1 charger``."""
-        if self.size_by == "power_kw":
-            return f"{value / 1000:g} MW" if value >= 1000 else f"{fmt_num(value)} kW"
-        if self.size_by == "chargers":
-            return f"{fmt_num(value)} charger" + ("" if value == 1 else "s")
-        return fmt_num(value)
+def base_radius(n_hubs: int) -> float:
+    """Radius (points) of the smallest hub class: smaller on crowded maps so 1,000 hubs stay legible."""
+    return 3.4 if n_hubs <= 60 else 2.8 if n_hubs <= 200 else 2.0 if n_hubs <= 500 else 1.2
 
 
-def nice_number(x: float) -> float:
-    """Round ``x`` down to 1, 2 or 5 times a power of ten (used for legends and scale bars)."""
-    if x <= 0:
-        return 0.0
-    exp = math.floor(math.log10(x))
-    base = x / 10**exp
-    step = 5 if base >= 5 else 2 if base >= 2 else 1
-    return float(step * 10**exp)
+def class_radius(k: int, r0: float) -> float:
+    """Radius of size class ``k`` (0 = smallest)."""
+    return r0 * (1.0 + 0.42 * k)
 
 
-def round_sig(x: float, digits: int = 2) -> float:
-    """Round to ``digits`` significant digits."""
-    if x == 0 or not math.isfinite(x):
-        return 0.0
-    return float(round(x, digits - 1 - math.floor(math.log10(abs(x)))))
+def _size_classes(hubs: pd.DataFrame) -> tuple[str | None, np.ndarray, list[str]]:
+    """Column, class index per hub and the labels of all classes."""
+    n = len(hubs)
+    power = _numeric(hubs, "power_kw")
+    if power is not None and (power.fillna(0) > 0).any():
+        mw = power.fillna(0.0).to_numpy(dtype=float) / 1000.0
+        bounds = [0.0, *POWER_CLASSES_MW]
+        labels = [_class_label(lo, hi, "MW") for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+        labels.append(_class_label(bounds[-1], None, "MW"))
+        return "power_kw", np.searchsorted(np.array(POWER_CLASSES_MW), mw, side="right"), labels
+    chargers = _numeric(hubs, "chargers")
+    if chargers is not None and (chargers.fillna(0) > 0).any():
+        c = chargers.fillna(0.0).to_numpy(dtype=float)
+        edges = [1, *[b + 1 for b in CHARGER_CLASSES]]
+        labels = [f"{lo}–{hi} points" for lo, hi in zip(edges[:-1], CHARGER_CLASSES, strict=True)]
+        labels.append(f"> {CHARGER_CLASSES[-1]} points")
+        return "chargers", np.searchsorted(np.array(CHARGER_CLASSES), c, side="left"), labels
+    return None, np.full(n, -1), []
 
 
 def hub_style(hubs: pd.DataFrame) -> HubStyle:
-    """Decide marker sizes and colours for the hubs of a run."""
+    """Decide marker sizes (by power class) and colours (by opening year or utilisation)."""
     n = len(hubs)
-    size_by = None
-    values = np.zeros(n)
-    for col in ("power_kw", "chargers"):
-        s = _numeric(hubs, col)
-        if s is not None and (s.fillna(0) > 0).any():
-            size_by, values = col, s.fillna(0.0).to_numpy(dtype=float)
-            break
-    style = HubStyle(size_by, values, np.zeros(n), None, [HUB_SINGLE] * n, [])
-    style.r_max = 9.0 if n <= 60 else 7.0 if n <= 150 else 5.5  # crowded maps: smaller
-    style.radius = np.array([style.radius_for(v) for v in values]) if n else np.zeros(0)
-
+    size_by, cls, labels = _size_classes(hubs)
+    r0 = base_radius(n)
+    if size_by is None:
+        radius = np.full(n, class_radius(1, r0))
+        classes: list[tuple[str, float, int]] = []
+    else:
+        present = sorted({int(k) for k in cls})
+        radius = np.array([class_radius(int(k), r0) for k in cls]) if n else np.zeros(0)
+        classes = [(labels[k], class_radius(k, r0), k) for k in present]
+    style = HubStyle(size_by, classes, cls, radius, None, [HUB_SINGLE] * n, [])
     years = _numeric(hubs, "opened_year")
     util = _numeric(hubs, "utilisation")
     if years is not None:
@@ -168,10 +214,25 @@ def hub_style(hubs: pd.DataFrame) -> HubStyle:
         style.colour_by = "utilisation"
         style.norm = Normalize(0.0, vmax)
         style.cmap = mpl.colormaps["plasma_r"]
-        style.colours = [
-            to_hex(style.cmap(style.norm(u))) if pd.notna(u) else "#999999" for u in util
-        ]
+        style.colours = [to_hex(style.cmap(style.norm(u))) if pd.notna(u) else "#999999" for u in util]
     return style
+
+
+def nice_number(x: float) -> float:
+    """Round ``x`` down to 1, 2 or 5 times a power of ten (used for legends and scale bars)."""
+    if x <= 0:
+        return 0.0
+    exp = math.floor(math.log10(x))
+    base = x / 10**exp
+    step = 5 if base >= 5 else 2 if base >= 2 else 1
+    return float(step * 10**exp)
+
+
+def round_sig(x: float, digits: int = 2) -> float:
+    """Round to ``digits`` significant digits."""
+    if x == 0 or not math.isfinite(x):
+        return 0.0
+    return float(round(x, digits - 1 - math.floor(math.log10(abs(x)))))
 
 
 # ---------------------------------------------------------------- number formatting

@@ -13,9 +13,11 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 from . import _style as st
 from ._figure import figure_style, new_figure
 
-CHART_SIZE = (6.4, 3.3)
-BAR = "#24435f"
-BAR2 = "#7fa7c9"
+CHART_SIZE = (6.2, 3.4)
+BAR = "#0072B2"
+BAR2 = "#56B4E9"
+LINE2 = "#D55E00"
+LINE3 = "#AA3377"
 MAX_COUNTRIES = 20
 
 
@@ -109,14 +111,14 @@ def cost_chart(summary: dict[str, Any], hubs: pd.DataFrame) -> tuple[Figure, str
     else:
         return None
     with figure_style():
-        fig = new_figure(CHART_SIZE[0], max(2.0, 0.9 + 0.28 * len(labels)))
+        fig = new_figure(CHART_SIZE[0], max(2.4, 1.0 + 0.32 * len(labels)))
         ax = fig.add_subplot()
         ypos = np.arange(len(labels))[::-1]
         ax.barh(ypos, values, color=BAR, height=0.65)
         ax.set_yticks(ypos, [st.mpl_text(lab) for lab in labels])
         _min_slots(ax, len(labels))
         for yp, v in zip(ypos, values, strict=True):
-            ax.text(v, yp, " " + st.fmt_eur(v), va="center", fontsize=7)
+            ax.text(v, yp, " " + st.fmt_eur(v), va="center", fontsize=9.5)
         _eur_axis(ax)
         ax.set_xlim(0, max(values) * 1.25 if max(values) > 0 else 1)
         _style_axes(ax)
@@ -154,7 +156,7 @@ def country_chart(hubs: pd.DataFrame) -> Figure | None:
     labels = [st.mpl_text(c) for c in tab.index]
     ypos = np.arange(len(tab))[::-1]
     with figure_style():
-        fig = new_figure(CHART_SIZE[0], max(2.2, 0.9 + 0.25 * len(tab)))
+        fig = new_figure(CHART_SIZE[0], max(2.6, 1.1 + 0.3 * len(tab)))
         axes = fig.subplots(1, panels, sharey=True, squeeze=False)[0]
         ax = axes[0]
         if {"chargers_mcs", "chargers_ccs"} <= set(tab.columns) and (
@@ -184,7 +186,7 @@ def country_chart(hubs: pd.DataFrame) -> Figure | None:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         _style_axes(ax)
         if panels == 2:
-            axes[1].barh(ypos, tab["MW"], color="#e66101", height=0.65)
+            axes[1].barh(ypos, tab["MW"], color=LINE2, height=0.65)
             axes[1].set_title("Installed power (MW)", loc="left")
             _style_axes(axes[1])
         fig.tight_layout()
@@ -219,7 +221,7 @@ def rollout_chart(hubs: pd.DataFrame) -> Figure | None:
             ax2.plot(
                 x,
                 per[cum_col].cumsum(),
-                color="#e66101",
+                color=LINE2,
                 marker="o",
                 lw=1.8,
                 label=f"cumulative {cum_col if cum_col == 'MW' else 'charging points'}",
@@ -238,5 +240,86 @@ def rollout_chart(hubs: pd.DataFrame) -> Figure | None:
                 frameon=False,
                 borderaxespad=0.2,
             )
+        fig.tight_layout()
+    return fig
+
+
+def _year_axis(ax: Axes, years: np.ndarray) -> None:
+    ax.set_xticks(years, [str(int(y)) for y in years])
+    _style_axes(ax)
+
+
+def year_build_chart(table: pd.DataFrame) -> Figure | None:
+    """Hubs open (bars) and installed MW (line) at the end of each planning year."""
+    if len(table) < 1 or "hubs" not in table:
+        return None
+    x = table["year"].to_numpy(dtype=int)
+    with figure_style():
+        fig = new_figure(*CHART_SIZE)
+        ax = fig.add_subplot()
+        ax.bar(x, _num(table["hubs"]), color=BAR2, width=0.7 * _bar_step(x), label="hubs open")
+        ax.set_ylabel("Hubs open")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        _year_axis(ax, x)
+        handles, labels = ax.get_legend_handles_labels()
+        if "mw" in table:
+            ax2 = ax.twinx()
+            ax2.plot(x, _num(table["mw"]), color=LINE2, marker="o", lw=2.0, label="installed MW")
+            ax2.set_ylabel("Installed power (MW)")
+            ax2.set_ylim(0, None)
+            ax2.spines["right"].set_visible(True)
+            h2, l2 = ax2.get_legend_handles_labels()
+            handles, labels = handles + h2, labels + l2
+        ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False,
+                  borderaxespad=0.2)  # fmt: skip
+        fig.tight_layout()
+    return fig
+
+
+def _bar_step(x: np.ndarray) -> float:
+    return float(np.min(np.diff(x))) if len(x) > 1 else 1.0
+
+
+def year_money_chart(table: pd.DataFrame) -> Figure | None:
+    """Capex spent in each planning year, with the year's budget as a black tick."""
+    if "capex_eur" not in table or not len(table):
+        return None
+    x = table["year"].to_numpy(dtype=int)
+    step = _bar_step(x)
+    with figure_style():
+        fig = new_figure(*CHART_SIZE)
+        ax = fig.add_subplot()
+        ax.bar(x, _num(table["capex_eur"]), color=BAR, width=0.7 * step, label="capex")
+        if "budget_eur" in table and pd.to_numeric(table["budget_eur"], errors="coerce").notna().any():
+            budget = pd.to_numeric(table["budget_eur"], errors="coerce")
+            ax.hlines(budget, x - 0.42 * step, x + 0.42 * step, colors="black", lw=2.2, label="budget")
+        _eur_axis(ax, "y")
+        ax.set_ylabel("Capex in the year")
+        _year_axis(ax, x)
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False, borderaxespad=0.2)
+        fig.tight_layout()
+    return fig
+
+
+def year_share_chart(table: pd.DataFrame) -> Figure | None:
+    """Served share and AFIR compliant share per planning year (and the AFIR requirement)."""
+    if "covered_share" not in table or not len(table):
+        return None
+    x = table["year"].to_numpy(dtype=int)
+    with figure_style():
+        fig = new_figure(*CHART_SIZE)
+        ax = fig.add_subplot()
+        ax.plot(x, _num(table["covered_share"]), color=BAR, marker="o", lw=2.0, label="served share of volume")
+        if "afir_share" in table and pd.to_numeric(table["afir_share"], errors="coerce").notna().any():
+            afir = pd.to_numeric(table["afir_share"], errors="coerce")
+            ax.plot(x, afir, color=LINE3, marker="s", lw=2.0, label="AFIR compliant share")
+            if "afir_required_share" in table:
+                req = pd.to_numeric(table["afir_required_share"], errors="coerce")
+                ax.plot(x, req, color=LINE3, ls="--", lw=1.2, label="AFIR required")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("Share")
+        _year_axis(ax, x)
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False, borderaxespad=0.2)
         fig.tight_layout()
     return fig

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,17 +10,38 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from . import _style as st
-from ._assets import countries
 from ._figure import figure_style, new_figure, svg_text
-from ._html import esc, page, table
+from ._html import BASE_CSS, esc, page, table
 from ._load import RunData, load_run
-from .static_map import LAEA, Layers, _project, draw_base, map_extent, scale_bar
+from ._mapbase import (
+    LAEA,
+    Layers,
+    LegendEntry,
+    countries_laea,
+    draw_countries,
+    draw_network,
+    map_extent,
+    project,
+    scale_bar,
+)
+from .compare_sections import inputs_section, years_section
+from .details import objective_unit
 
 MAX_SITE_ROWS = 300
+COMPARE_CSS = """
+.page { break-before: page; }
+.nowrap { white-space: nowrap; }
+td .note { white-space: normal; }
+@media print {
+  .map svg.figure { width: 100%; max-width: none; height: auto; max-height: 165mm; border: none; }
+  .years svg.figure { width: 100%; height: auto; max-height: 150mm; }
+}
+"""
 Getter = Callable[[RunData], Any]
 
 
@@ -52,98 +74,99 @@ def _count(key: str) -> Getter:
     return get
 
 
-# label, getter, formatter, numeric (gets a delta column)
-KPIS: list[tuple[str, Getter, Callable[[Any], str], bool]] = [
-    ("Scenario", _get("scenario"), str, False),
-    ("Solver status", _get("status"), str, False),
-    ("Hubs", _get("hub_count"), st.fmt_num, True),
-    ("Served share", _get("covered_share"), st.fmt_pct, True),
-    ("Covered volume (trucks/day)", _get("covered_volume"), st.fmt_num, True),
-    ("Total volume (trucks/day)", _get("total_volume"), st.fmt_num, True),
-    ("Total cost", _get("total_cost_eur"), st.fmt_eur, True),
-    ("Charging points", _hub_sum("chargers"), st.fmt_num, True),
-    ("Installed power (MW)", _hub_sum("power_kw", 1e-3), lambda v: st.fmt_num(v, 1), True),
-    ("MIP gap", _get("mip_gap"), lambda v: st.fmt_pct(v, 2), True),
-    ("Solve time (s)", _get("solve_seconds"), lambda v: st.fmt_num(v, 1), True),
-    ("Verification passed", _get("verification", "passed"), st.fmt_num, False),
-    ("Candidates", _count("candidates"), st.fmt_num, True),
-    ("Flows", _count("flows"), st.fmt_num, True),
-    ("Unservable flows", _count("unservable_flows"), st.fmt_num, True),
+# label, getter, kind. Kinds with a delta against the first run: count, share (in points), eur,
+# eur_year, mw, seconds; objective only where both runs' objectives have the same unit; text,
+# year and bool never.
+Kpi = tuple[str, Getter, str]
+KPIS: list[Kpi] = [
+    ("Scenario", _get("scenario"), "text"),
+    ("Objective", _get("objective"), "text"),
+    ("Solver status", _get("status"), "text"),
+    ("Objective value", _get("objective_value"), "objective"),
+    ("Hubs", _get("hub_count"), "count"),
+    ("Charging points", _hub_sum("chargers"), "count"),
+    ("Installed power (MW)", _hub_sum("power_kw", 1e-3), "mw"),
+    ("Capex", _get("total_cost_eur"), "eur"),
+    ("Opex per year", _get("economics", "opex_eur_per_year"), "eur_year"),
+    ("Served share of volume", _get("covered_share"), "share"),
+    ("Served trucks/day", _get("covered_volume"), "count"),
+    ("All trucks/day", _get("total_volume"), "count"),
+    ("Served truck-km/day", _get("covered_truck_km"), "count"),
+    ("AFIR rules of the year", _get("afir", "year"), "year"),
+    ("AFIR compliant share", _get("afir", "share"), "share"),
+    ("AFIR requirement met", _get("afir", "met"), "bool"),
+    ("MIP gap", _get("mip_gap"), "gap"),
+    ("Solve time (s)", _get("solve_seconds"), "seconds"),
+    ("Verification passed", _get("verification", "passed"), "bool"),
+    ("Candidate sites", _count("candidates"), "count"),
+    ("Flows", _count("flows"), "count"),
+    ("Unservable flows", _count("unservable_flows"), "count"),
 ]
-KNOWN_TOP = {
-    "scenario",
-    "status",
-    "hub_count",
-    "covered_share",
-    "covered_volume",
-    "total_volume",
-    "total_cost_eur",
-    "mip_gap",
-    "solve_seconds",
-    "verification",
-    "candidates",
-    "flows",
-    "unservable_flows",
-}
+DELTA_KINDS = {"count", "share", "eur", "eur_year", "mw", "seconds", "objective"}
 
 
-def _fmt_plain(value: Any) -> str:
-    try:
-        return st.fmt_num(value, 0 if abs(float(value)) >= 100 else 2)
-    except (TypeError, ValueError):
+def kpi_text(value: Any, kind: str, run: RunData | None = None) -> str:
+    """A KPI value as text by its kind (years without separators, shares in %, money in €)."""
+    if value is None:
+        return "–"
+    if kind == "bool" or isinstance(value, bool):
+        return "yes" if value else "no"
+    if kind == "text":
         return str(value)
+    if kind == "year":
+        return str(int(value))
+    if kind == "share":
+        return st.fmt_pct(value)
+    if kind == "gap":
+        return st.fmt_pct(value, 2)
+    if kind == "eur":
+        return st.fmt_eur(value)
+    if kind == "eur_year":
+        return st.fmt_eur(value) + "/year"
+    if kind in ("mw", "seconds"):
+        return st.fmt_num(value, 1)
+    if kind == "objective":
+        return st.fmt_num(value)
+    return st.fmt_num(value)
 
 
-def _extra_kpis(runs: list[RunData]) -> list[tuple[str, Getter, Callable[[Any], str], bool]]:
-    """Numeric scalars present in any run that the fixed list does not cover."""
-    keys: set[tuple[str, ...]] = set()
-    for run in runs:
-        for k, v in run.summary.items():
-            if k in KNOWN_TOP:
-                continue
-            if isinstance(v, int | float) and not isinstance(v, bool):
-                keys.add((k,))
-            elif isinstance(v, dict) and k in ("totals", "afir"):
-                keys.update(
-                    (k, k2)
-                    for k2, v2 in v.items()
-                    if isinstance(v2, int | float) and not isinstance(v2, bool)
-                )
-    out = []
-    for path in sorted(keys):
-        label = ".".join(path).replace("_", " ")
-        fmt = (
-            st.fmt_eur
-            if path[-1].endswith("_eur")
-            else (st.fmt_pct if path[-1].endswith("share") else _fmt_plain)
-        )
-        out.append((label, _get(*path), fmt, True))
-    return out
-
-
-def _delta(value: Any, base: Any, fmt: Callable[[Any], str]) -> str:
+def _delta(value: Any, base: Any, kind: str) -> str:
     try:
         d = float(value) - float(base)
     except (TypeError, ValueError):
         return ""
     if d == 0 or not np.isfinite(d):
         return ""
-    text = fmt(abs(d))
-    return f' <span class="note">({"+" if d > 0 else "−"}{esc(text)})</span>'
+    sign = "+" if d > 0 else "−"
+    if kind == "share":
+        text = f"{100 * abs(d):.1f} pp"
+    elif kind == "objective":
+        text = st.fmt_num(abs(d))
+    else:
+        text = kpi_text(abs(d), kind)
+    if not any(ch in "123456789" for ch in text):  # rounds to zero at this precision
+        return ""
+    return f' <span class="note">({sign}{esc(text)})</span>'
 
 
 def kpi_table(runs: list[RunData], labels: list[str]) -> str:
-    """KPI rows × run columns; numeric cells show the difference to the first run."""
+    """KPI rows × run columns; the difference to the first run in brackets, only between like units."""
     rows = []
-    for label, get, fmt, numeric in KPIS + _extra_kpis(runs):
+    for label, get, kind in KPIS:
         values = [get(r) for r in runs]
         if all(v is None for v in values):
             continue
-        cells = [esc(label)]
-        for i, v in enumerate(values):
-            text = "–" if v is None else esc(fmt(v))
-            if numeric and i > 0 and v is not None and values[0] is not None:
-                text += _delta(v, values[0], fmt)
+        cells = [f'<span class="nowrap">{esc(label)}</span>']
+        base_unit = objective_unit(runs[0].summary)
+        for i, (v, run) in enumerate(zip(values, runs, strict=True)):
+            text = esc(kpi_text(v, kind, run))
+            like = kind != "objective" or (base_unit != "" and objective_unit(run.summary) == base_unit)
+            if kind in DELTA_KINDS and like and i > 0 and v is not None and values[0] is not None:
+                text += _delta(v, values[0], kind)
+            if kind == "objective" and v is not None:
+                unit = objective_unit(run.summary) or "unit unknown"
+                tail = "" if like or i == 0 else ": not subtracted"
+                text += f'<br><span class="note">{esc(unit)}{tail}</span>'
             cells.append(text)
         rows.append(cells)
     n = len(runs)
@@ -177,9 +200,30 @@ def site_membership(runs: list[RunData]) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def _site_markers(ax: Axes, pts: gpd.GeoDataFrame, labels: list[str]) -> list[LegendEntry]:
+    """Common sites dark, sites in some runs grey, sites of only one run as diamonds in its colour."""
+    n = len(labels)
+    groups = [
+        (pts[pts["n_runs"] == n], "o", "#444444", "white", 42, "Common to all runs"),
+        (pts[(pts["n_runs"] > 1) & (pts["n_runs"] < n)], "o", "#bdbdbd", "#222222", 55, "In some runs"),
+    ]
+    for i, label in enumerate(labels):
+        only = pts[(pts["n_runs"] == 1) & pts[f"run{i}"]] if n > 1 else pts.iloc[:0]
+        colour = st.RUN_COLOURS[i % len(st.RUN_COLOURS)]
+        groups.append((only, "D", colour, "#222222", 60, f"Only in {st.mpl_text(label)}"))
+    entries: list[LegendEntry] = []
+    for z, (sub, marker, face, edge, size, text) in enumerate(groups):
+        if not len(sub) and text != "Common to all runs":
+            continue
+        ax.scatter(sub.geometry.x, sub.geometry.y, s=size, c=face, marker=marker, edgecolors=edge, linewidths=0.7,
+                   zorder=6 + min(z, 2))  # fmt: skip
+        text = textwrap.fill(f"{text} ({len(sub)})", width=28, break_on_hyphens=False)  # fits the legend column
+        entries.append((Line2D([], [], marker=marker, ls="", mfc=face, mec=edge, ms=7), text))
+    return entries
+
+
 def difference_map(runs: list[RunData], labels: list[str], sites: pd.DataFrame) -> Figure:
     """Sites common to all runs vs only in some, over the network of the first run."""
-    n = len(runs)
     net_run = next((r for r in runs if r.network is not None), runs[0])
     pts = gpd.GeoDataFrame(
         sites,
@@ -187,8 +231,8 @@ def difference_map(runs: list[RunData], labels: list[str], sites: pd.DataFrame) 
         crs="EPSG:4326",
     ).to_crs(LAEA)
     layers = Layers(
-        countries=countries().to_crs(LAEA),
-        network=_project(net_run.network, simplify=True),
+        countries=countries_laea(),
+        network=project(net_run.network, simplify=True),
         afir_gaps=None,
         flow_lines=None,
         hubs=pts,
@@ -199,74 +243,16 @@ def difference_map(runs: list[RunData], labels: list[str], sites: pd.DataFrame) 
         fig = new_figure(*size)
         ax = fig.add_axes(rect)
         extent = map_extent(layers.network, pts, aspect=(rect[2] * size[0]) / (rect[3] * size[1]))
-        entries = draw_base(ax, layers, extent)
+        draw_countries(ax, layers.countries, extent)
+        entries = draw_network(ax, layers.network)
         scale_bar(ax, extent)
         if len(pts):
-            common = pts[pts["n_runs"] == n]
-            ax.scatter(
-                common.geometry.x,
-                common.geometry.y,
-                s=42,
-                c="#444444",
-                edgecolors="white",
-                linewidths=0.6,
-                zorder=6,
-            )
-            entries.append(
-                (
-                    Line2D([], [], marker="o", ls="", mfc="#444444", mec="white", ms=7),
-                    f"Common to all runs ({len(common)})",
-                )
-            )
-            some = pts[(pts["n_runs"] > 1) & (pts["n_runs"] < n)]
-            if len(some):
-                ax.scatter(
-                    some.geometry.x,
-                    some.geometry.y,
-                    s=55,
-                    c="#bdbdbd",
-                    edgecolors="#222222",
-                    linewidths=0.9,
-                    zorder=7,
-                )
-                entries.append(
-                    (
-                        Line2D([], [], marker="o", ls="", mfc="#bdbdbd", mec="#222222", ms=7),
-                        f"In some runs ({len(some)})",
-                    )
-                )
-            for i, label in enumerate(labels):
-                only = pts[(pts["n_runs"] == 1) & pts[f"run{i}"]] if n > 1 else pts.iloc[:0]
-                if not len(only):
-                    continue
-                colour = st.RUN_COLOURS[i % len(st.RUN_COLOURS)]
-                ax.scatter(
-                    only.geometry.x,
-                    only.geometry.y,
-                    s=60,
-                    c=colour,
-                    marker="D",
-                    edgecolors="#222222",
-                    linewidths=0.7,
-                    zorder=8,
-                )
-                entries.append(
-                    (
-                        Line2D([], [], marker="D", ls="", mfc=colour, mec="#222222", ms=7),
-                        f"Only in {st.mpl_text(label)} ({len(only)})",
-                    )
-                )
+            entries += _site_markers(ax, pts, labels)
         lax = fig.add_axes((0.765, 0.02, 0.23, 0.96))
         lax.set_axis_off()
         if entries:
-            lax.legend(
-                [e[0] for e in entries],
-                [e[1] for e in entries],
-                loc="upper left",
-                frameon=False,
-                fontsize=8,
-                borderaxespad=0.0,
-            )
+            lax.legend([e[0] for e in entries], [e[1] for e in entries], loc="upper left", frameon=False,
+                       fontsize=9.5, borderaxespad=0.0)  # fmt: skip
     return fig
 
 
@@ -306,9 +292,12 @@ def comparison_html(runs: list[RunData]) -> str:
         f"<h1>Comparison of {n} runs</h1>",
         '<p class="sub">' + esc(" · ".join(labels)) + "</p>",
         "<h2>Key figures</h2>",
-        '<p class="note">Differences in brackets are relative to the first run.</p>',
+        '<p class="note">Differences in brackets are relative to the first run (shares in percentage '
+        "points); values in different units are not subtracted.</p>",
         kpi_table(runs, labels),
-        "<h2>Sites</h2>",
+        inputs_section(runs, labels),
+        years_section(runs, labels),
+        '<h2 class="page">Sites</h2>',
         f"<p>{len(sites)} sites open in at least one run; {common} common to all runs.</p>",
         '<figure class="map">'
         + svg_text(difference_map(runs, labels, sites))
@@ -316,7 +305,7 @@ def comparison_html(runs: list[RunData]) -> str:
         "(coloured diamonds).</figcaption></figure>",
         _site_table(sites, labels),
     ]
-    return page(f"Comparison: {', '.join(labels)}", "\n".join(body))
+    return page(f"Comparison: {', '.join(labels)}", "\n".join(b for b in body if b), css=BASE_CSS + COMPARE_CSS)
 
 
 def render_comparison(run_dirs: list[Path], out_dir: Path) -> list[Path]:

@@ -11,12 +11,14 @@ from matplotlib.figure import Figure
 from . import _style as st
 from . import charts
 from ._figure import svg_text
-from ._html import esc, page, table
+from ._html import BASE_CSS, esc, page, table
 from ._load import RunData
+from .details import further_results_html, objective_unit, value_text
+from .year_maps import year_maps_figure
+from .years import YEAR_COLUMNS, format_cell, year_table
 
 TOP_HUBS = 25
 TOP_UNSERVED = 50
-MAX_LIST = 30
 HUB_COLUMNS = (
     "site_id",
     "name",
@@ -33,14 +35,27 @@ HUB_COLUMNS = (
     "volume_charging",
     "cost_eur",
 )
-HANDLED_KEYS = {
-    "scenario",
+SOLVER_KEYS = (
+    "solver",
     "status",
+    "solver_message",
+    "objective",
+    "metric",
     "objective_value",
     "best_bound",
     "mip_gap",
-    "solver",
+    "time_limit_hit",
     "solve_seconds",
+    "build_seconds",
+    "candidates",
+    "flows",
+    "flows_served",
+)
+HANDLED_KEYS = {
+    *SOLVER_KEYS,
+    "scenario",
+    "description",
+    "objective_offset",
     "hub_count",
     "total_volume",
     "covered_volume",
@@ -49,12 +64,29 @@ HANDLED_KEYS = {
     "vehicle",
     "verification",
     "model",
-    "candidates",
-    "flows",
     "unservable_flows",
     "tradeoff",
     "cost_breakdown",
+    "years",
 }
+REPORT_CSS = """
+.page { break-before: page; }
+section.block { break-inside: avoid; }
+h4 { font-size: .9rem; margin: .6rem 0 .25rem; color: var(--muted); }
+.years figure.wide svg.figure { max-width: 1150px; }
+@media print {
+  h1 { font-size: 18pt; }
+  h2 { margin-top: 0; }
+  .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 6mm; }
+  .years .charts { grid-template-columns: 1fr 1fr 1fr; gap: 4mm; }
+  .map svg.figure { width: 100%; max-width: none; height: auto; max-height: 160mm; border: none; }
+  .years figure.wide svg.figure { width: 100%; max-width: none; height: auto; max-height: 160mm; }
+  .kpis { grid-template-columns: repeat(5, 1fr); gap: 3mm; }
+  .kpi { padding: 2mm 3mm; }
+  .kpi .v { font-size: 13pt; }
+  thead { display: table-header-group; }
+}
+"""
 NUMERIC_COLUMNS = {
     "chargers",
     "chargers_mcs",
@@ -78,11 +110,13 @@ def _kpis(data: RunData) -> str:
         cards.append(("Hubs", st.fmt_num(hub_count)))
     if "covered_share" in s:
         cards.append(("Served share", st.fmt_pct(s["covered_share"])))
+        if isinstance(s["covered_share"], int | float) and s["covered_share"] < 1:
+            cards.append(("Unserved share", st.fmt_pct(1 - s["covered_share"])))
     if "covered_volume" in s:
         tail = f" / {st.fmt_num(s['total_volume'])}" if "total_volume" in s else ""
         cards.append(("Covered volume (trucks/day)", st.fmt_num(s["covered_volume"]) + tail))
     if "total_cost_eur" in s:
-        cards.append(("Total cost", st.fmt_eur(s["total_cost_eur"])))
+        cards.append(("Capex", st.fmt_eur(s["total_cost_eur"])))
     if "chargers" in data.hubs.columns and len(data.hubs):
         total = st.fmt_num(pd.to_numeric(data.hubs["chargers"], errors="coerce").sum())
         by_type = [
@@ -264,57 +298,60 @@ def _countries(hubs: pd.DataFrame) -> str:
     )
 
 
-def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, str]]:
-    if isinstance(obj, dict):
-        out: list[tuple[str, str]] = []
-        for k, v in obj.items():
-            out.extend(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    if isinstance(obj, list):
-        if all(not isinstance(v, dict | list) for v in obj):
-            text = ", ".join(str(v) for v in obj[:MAX_LIST])
-            return [(prefix, text + (f" … ({len(obj)} items)" if len(obj) > MAX_LIST else ""))]
-        return [(prefix, f"{len(obj)} entries")]
-    if isinstance(obj, bool):
-        return [(prefix, "yes" if obj else "no")]
-    if isinstance(obj, float):
-        return [(prefix, f"{obj:,.0f}" if abs(obj) >= 1000 else f"{obj:.6g}")]
-    if isinstance(obj, int):
-        return [(prefix, f"{obj:,}" if abs(obj) >= 10_000 else str(obj))]
-    return [(prefix, str(obj))]
-
-
 def _details(summary: dict[str, Any]) -> str:
     out = []
-    solver = [
-        (k, summary[k])
-        for k in (
-            "solver",
-            "status",
-            "objective_value",
-            "best_bound",
-            "mip_gap",
-            "solve_seconds",
-            "candidates",
-            "flows",
-        )
-        if k in summary
-    ]
-    if isinstance(summary.get("flows"), list):
-        solver = [(k, len(v) if k == "flows" else v) for k, v in solver]
+    unit = objective_unit(summary)
+    rows = []
+    for k in SOLVER_KEYS:
+        if k not in summary:
+            continue
+        v = summary[k]
+        if k == "flows" and isinstance(v, list):
+            v = len(v)
+        text = value_text(k, v)
+        if k in ("objective_value", "best_bound") and isinstance(v, int | float) and not isinstance(v, bool):
+            text = f"{v:,.0f} {unit}".strip() if abs(v) >= 100 else f"{v:,.3g} {unit}".strip()
+        rows.append([k.replace("_", " "), text])
     model = summary.get("model") if isinstance(summary.get("model"), dict) else {}
-    rows = [
-        (k.replace("_", " "), _flatten(v)[0][1] if not isinstance(v, str) else v) for k, v in solver
-    ] + [(f"model {k}", st.fmt_num(v)) for k, v in model.items()]
+    rows += [[f"model {k}", st.fmt_num(v)] for k, v in model.items()]
     if rows:
-        out.append("<h3>Solver and model</h3>" + table(["", "value"], rows))
+        out.append("<h3>Solver and model</h3>" + table(["", "value"], rows, [False, True]))
     vehicle = summary.get("vehicle")
     if isinstance(vehicle, dict) and vehicle:
-        out.append("<h3>Vehicle</h3>" + table(["parameter", "value"], _flatten(vehicle)))
-    rest = {k: v for k, v in summary.items() if k not in HANDLED_KEYS}
-    if rest:
-        out.append("<h3>Further results</h3>" + table(["key", "value"], _flatten(rest)))
-    return "<h2>Details</h2>" + "".join(out) if out else ""
+        vrows = [[k.replace("_", " "), value_text(k, v)] for k, v in vehicle.items()]
+        out.append("<h3>Vehicle</h3>" + table(["parameter", "value"], vrows, [False, True]))
+    further = further_results_html(summary, HANDLED_KEYS | {"vehicle"})
+    if further:
+        out.append('<h2 class="page">Further results</h2>' + further)
+    return '<h2 class="page">Details</h2>' + "".join(out) if out else ""
+
+
+def _years_section(data: RunData) -> str:
+    """Per-year table, charts and small maps of a rollout (empty for single-year runs)."""
+    tab = year_table(data.summary, data.hubs)
+    if not len(tab):
+        return ""
+    cols = [(c, lab, kind) for c, lab, kind in YEAR_COLUMNS if c in tab.columns]
+    rows = [[format_cell(r[c], kind) for c, _, kind in cols] for _, r in tab.iterrows()]
+    numeric = [kind != "bool" for _, _, kind in cols]
+    figs = [
+        _figure_html(charts.year_build_chart(tab), "Hubs open and installed power at the end of each year"),
+        _figure_html(charts.year_money_chart(tab), "Capex spent in each planning year and its budget"),
+        _figure_html(charts.year_share_chart(tab), "Served share of volume and AFIR compliance per year"),
+    ]
+    maps = year_maps_figure(data)
+    parts = [
+        '<section class="years"><h2 class="page">Rollout by year</h2>',
+        '<p class="note">Figures at the end of each planning year; points and MW cumulative.</p>',
+        table([lab for _, lab, _ in cols], rows, numeric),
+        '<div class="charts">' + "".join(f for f in figs if f) + "</div>",
+    ]
+    if maps is not None:
+        parts.append(
+            '<h3 class="page">Hubs open by year</h3><figure class="wide">' + svg_text(maps) + "<figcaption>"
+            "Hubs open at the end of each planning year; those opened in the year in colour.</figcaption></figure>"
+        )
+    return "".join(parts) + "</section>"
 
 
 def report_html(data: RunData, map_svg: str | None, *, title: str | None = None) -> str:
@@ -345,30 +382,24 @@ def report_html(data: RunData, map_svg: str | None, *, title: str | None = None)
     ]
     if map_svg:
         parts.append(
-            '<h2>Map</h2><figure class="map">'
+            '<h2 class="page">Map</h2><figure class="map">'
             + map_svg
-            + "<figcaption>Hubs, network by tier and flow volume per edge "
-            "(green served, red unserved). Interactive version: map.html."
-            "</figcaption></figure>"
+            + "<figcaption>Hubs, the network by tier and the trucks/day on each network edge: band width all "
+            "trucks/day, blue served, vermillion core unserved. Interactive version: map.html.</figcaption></figure>"
         )
-    chart_html = [
-        _figure_html(charts.tradeoff_chart(s), "Served share vs number of hubs"),
-    ]
+    chart_html = [_figure_html(charts.tradeoff_chart(s), "Served share vs number of hubs")]
     cost = charts.cost_chart(s, data.hubs)
     if cost is not None:
         chart_html.append(_figure_html(cost[0], cost[1]))
-    chart_html.append(
-        _figure_html(charts.country_chart(data.hubs), "Charging points and power per country")
-    )
+    chart_html.append(_figure_html(charts.country_chart(data.hubs), "Charging points and power per country"))
     chart_html.append(_figure_html(charts.rollout_chart(data.hubs), "Rollout by year"))
     chart_html = [c for c in chart_html if c]
     if chart_html:
-        parts.append('<h2>Charts</h2><div class="charts">' + "".join(chart_html) + "</div>")
-    parts.extend([_top_hubs(data.hubs), _countries(data.hubs), _flows(data), _details(s)])
-    parts.append(
-        '<p class="note">Generated by planner. Country outlines: Natural Earth (public domain).</p>'
-    )
-    return page(title, "\n".join(p for p in parts if p))
+        parts.append('<h2 class="page">Charts</h2><div class="charts">' + "".join(chart_html) + "</div>")
+    parts.append(_years_section(data))
+    parts.extend(['<div class="page"></div>', _top_hubs(data.hubs), _countries(data.hubs), _flows(data), _details(s)])
+    parts.append('<p class="note">Generated by planner. Country outlines: Natural Earth (public domain).</p>')
+    return page(title, "\n".join(p for p in parts if p), css=BASE_CSS + REPORT_CSS)
 
 
 def write_report(

@@ -1,0 +1,45 @@
+"""Export files beyond the plain tables: ``plan.xlsx``, QGIS styles in ``plan.gpkg``, road geometry
+for the output layers, and the CSV writer (UTF-8, whole EUR).
+
+Called by :func:`planner.export.write_files`:
+
+* :func:`output_layers` — the GeoPackage/GeoJSON layers (network with road geometry and
+  per-edge trucks/day, AFIR gaps along the roads, money in whole EUR);
+* :func:`write_csv` — every CSV of a run;
+* :func:`write_exports` — ``plan.xlsx`` and the ``layer_styles`` table of ``plan.gpkg``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+
+from planner.plan import Plan, flows_table
+
+from .geometry import gap_layer, network_layer
+from .gpkg_styles import write_layer_styles
+from .tables import round_money, write_csv
+from .xlsx import write_workbook
+
+__all__ = ["output_layers", "write_csv", "write_exports"]
+
+
+def output_layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
+    """The plan's output layers by name: ``hubs``, ``network``, ``flows`` and feature layers."""
+    network = network_layer(plan)
+    hubs = plan.hubs_gdf
+    layers = {"hubs": gpd.GeoDataFrame(round_money(hubs), geometry=hubs.geometry.name, crs=hubs.crs)}
+    layers.update({"network": network, "flows": plan.flows_gdf})
+    for name, gdf in plan.extras.get("layers", {}).items():
+        layers[name] = gap_layer(gdf, network) if name == "afir_gaps" else gdf
+    return layers
+
+
+def write_exports(plan: Plan, folder: Path, layers: dict[str, gpd.GeoDataFrame]) -> list[Path]:
+    """Write ``plan.xlsx`` and add the QGIS styles to ``plan.gpkg`` (already written with ``layers``)."""
+    folder = Path(folder)
+    afir = plan.extras.get("tables", {}).get("afir.csv")
+    xlsx = write_workbook(folder / "plan.xlsx", plan.summary, plan.hubs, flows_table(plan.flows), afir)
+    write_layer_styles(folder / "plan.gpkg", layers)
+    return [xlsx]

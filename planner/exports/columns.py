@@ -1,0 +1,166 @@
+"""Units and meanings of every output column: the one source for ``docs/formats.md`` and the
+headers of ``plan.xlsx`` (``volume [trucks/day]``).
+
+CSV column names do not carry units (backward compatibility); this table does. A test keeps it
+in sync with :data:`planner.plan.HUB_COLUMNS`, :data:`planner.plan.FLOW_COLUMNS`, the feature
+columns added by :mod:`planner.outputs`/:mod:`planner.economics` and ``docs/formats.md``.
+"""
+
+from __future__ import annotations
+
+# column -> (unit, meaning); unit "" for ids, text and flags
+HUB_UNITS: dict[str, tuple[str, str]] = {
+    "site_id": ("", "candidate site id"),
+    "name": ("", "site name"),
+    "lon": ("degrees", "WGS84 longitude"),
+    "lat": ("degrees", "WGS84 latitude"),
+    "node_or_edge": ("", "`node:<id>` or `edge:<u>–<v>@<offset>km`: where the site sits on the network"),
+    "country": ("", "ISO 3166-1 alpha-2"),
+    "tier": ("", "`core` / `comprehensive`"),
+    "locked": ("true/false", "existing hub kept open (cost 0)"),
+    "chargers": ("points", "charging points, all types"),
+    "chargers_mcs": ("points", "MCS charging points"),
+    "chargers_ccs": ("points", "CCS charging points"),
+    "cost_eur": ("EUR", "capex of the hub (site, points, grid upgrade, battery); whole EUR"),
+    "flows_charging": ("flows", "served flows that charge here"),
+    "volume_charging": ("trucks/day", "trucks per day that charge here"),
+    "power_kw": ("kW", "installed charging power"),
+    "energy_mwh_per_year": ("MWh/year", "energy charged per year"),
+    "capex_eur": ("EUR", "capex (as cost_eur); whole EUR"),
+    "opex_eur_per_year": ("EUR/year", "operating cost per year; whole EUR"),
+    "annualised_cost_eur": ("EUR/year", "capex × capital recovery factor + opex; whole EUR"),
+    "margin_eur_per_year": ("EUR/year", "charging margin per year; whole EUR"),
+    "payback_years": ("years", "capex / (margin − opex); empty if never paid back"),
+    "afir_pool_ok": ("true/false", "the hub's pool meets the AFIR pool requirement of its tier"),
+    "opened_year": ("year", "rollouts: planning year the hub opens"),
+    "sessions_mcs": ("sessions/day", "capacity runs: daily charging sessions on MCS points"),
+    "sessions_ccs": ("sessions/day", "capacity runs: daily charging sessions on CCS points"),
+    "sessions_per_day": ("sessions/day", "capacity runs: daily charging sessions"),
+    "peak_arrivals_per_hour": ("sessions/h", "capacity runs: arrivals in the peak hour"),
+    "utilisation": ("share 0–1", "capacity runs: busy share of the points in the peak hour"),
+    "expected_wait_min": ("min", "capacity runs: expected wait in the peak hour (worst type)"),
+    "grid_available_kw": ("kW", "grid runs: grid capacity available at the site"),
+    "grid_upgrade_kw": ("kW", "grid runs: grid upgrade built"),
+    "battery_units": ("units", "grid runs: on-site battery units"),
+    "battery_kwh": ("kWh", "grid runs: on-site battery energy"),
+    "battery_kw": ("kW", "grid runs: on-site battery power"),
+}
+FLOW_UNITS: dict[str, tuple[str, str]] = {
+    "flow_id": ("", "flow id"),
+    "origin": ("", "origin node id"),
+    "destination": ("", "destination node id"),
+    "volume": ("trucks/day", "battery-electric trucks per day"),
+    "length_km": ("km", "route length"),
+    "drive_km": ("km", "route length driven (without ferry / rail shuttle)"),
+    "served": ("true/false", "the flow completes its trip with the plan's hubs"),
+    "status": ("", "`served` / `not_selected` / `unservable`"),
+    "route_nodes": ("", "node ids along the route, `;`-joined"),
+    "stops": ("", "site ids where it charges, `;`-joined"),
+    "stops_km": ("km", "position of each stop along the route, `;`-joined"),
+    "stops_share": ("share 0–1", "share of the flow's trucks charging at each stop, `;`-joined"),
+}
+AFIR_UNITS: dict[str, tuple[str, str]] = {
+    "edge_id": ("", "network edge id"),
+    "direction": ("", "`forward` (u→v) / `backward`"),
+    "tier": ("", "`core` / `comprehensive`"),
+    "total_km": ("km", "length of the edge in this direction"),
+    "compliant_km": ("km", "length with a compliant pool within the AFIR spacing"),
+}
+SUMMARY_UNITS: dict[str, tuple[str, str]] = {
+    "objective_value": ("per objective", "EUR (min_cost) or trucks/day / truck-km/day (max_coverage)"),
+    "best_bound": ("per objective", "solver's bound, same unit as objective_value"),
+    "mip_gap": ("share 0–1", "relative gap between objective and bound"),
+    "solve_seconds": ("s", "solver time"),
+    "hub_count": ("hubs", "open hubs (new and existing)"),
+    "new_hub_count": ("hubs", "new hubs"),
+    "existing_hub_count": ("hubs", "existing (locked) hubs"),
+    "total_volume": ("trucks/day", "volume of all flows"),
+    "covered_volume": ("trucks/day", "volume of the served flows"),
+    "covered_share": ("share 0–1", "covered_volume / total_volume"),
+    "total_truck_km": ("truck-km/day", "volume × length of all flows"),
+    "covered_truck_km": ("truck-km/day", "volume × length of the served flows"),
+    "covered_weight_share": ("share 0–1", "served share of the objective's weight (volume or truck-km)"),
+    "total_cost_eur": ("EUR", "capex of the open hubs"),
+    "total_chargers": ("points", "charging points, all hubs"),
+    "candidates": ("sites", "candidate sites"),
+    "flows": ("flows", "flows in the demand"),
+    "flows_served": ("flows", "served flows"),
+}
+KPI_UNITS: dict[str, tuple[str, str]] = {
+    "run": ("", "run folder name"),
+    "scenario": ("", "scenario name"),
+    "objective": ("", "`max_coverage` / `min_cost`"),
+    "status": ("", "solver status"),
+    "mip_gap": ("share 0–1", "relative MIP gap"),
+    "hub_count": ("hubs", "open hubs"),
+    "new_hub_count": ("hubs", "new hubs"),
+    "total_chargers": ("points", "charging points"),
+    "points_mcs": ("points", "MCS points"),
+    "points_ccs": ("points", "CCS points"),
+    "power_mw": ("MW", "installed charging power"),
+    "total_cost_eur": ("EUR", "capex; whole EUR"),
+    "opex_eur_per_year": ("EUR/year", "opex; whole EUR"),
+    "total_volume": ("trucks/day", "volume of all flows"),
+    "covered_volume": ("trucks/day", "volume of the served flows"),
+    "covered_share": ("share 0–1", "served share of volume"),
+    "total_truck_km": ("truck-km/day", "volume × length, all flows"),
+    "covered_truck_km": ("truck-km/day", "volume × length, served flows"),
+    "cost_per_served_truck_km_day_eur": ("EUR per truck-km/day", "capex / covered_truck_km; cents"),
+    "afir_year": ("year", "AFIR rules applied"),
+    "afir_share": ("share 0–1", "AFIR compliant share of the measured network"),
+    "afir_required_share": ("share 0–1", "share AFIR requires by that year"),
+    "afir_met": ("true/false", "AFIR requirement met"),
+    "verified": ("true/false", "independent verification passed"),
+}
+YEAR_UNITS: dict[str, tuple[str, str]] = {
+    "year": ("year", "planning year"),
+    "hubs": ("hubs", "hubs open at the end of the year"),
+    "new_hubs": ("hubs", "hubs opened in the year"),
+    "chargers_added": ("points", "charging points added in the year"),
+    "grid_upgrade_mw": ("MW", "grid upgrades built by then"),
+    "capex_eur": ("EUR", "capex spent in the year; whole EUR"),
+    "budget_eur": ("EUR", "the year's budget"),
+    "volume_factor": ("factor", "the year's volume relative to the base year"),
+    "total_volume": ("trucks/day", "the year's volume"),
+    "covered_volume": ("trucks/day", "the year's served volume"),
+    "covered_share": ("share 0–1", "served share of volume"),
+    "covered_truck_km": ("truck-km/day", "served truck-km"),
+    "discounted_capex_cumulative_eur": ("EUR", "discounted capex up to the year"),
+    "afir_milestone": ("year", "AFIR milestone due by the end of the year"),
+    "afir_required_share": ("share 0–1", "share that milestone requires"),
+    "afir_share": ("share 0–1", "AFIR compliant share of the year's hubs"),
+    "afir_met": ("true/false", "milestone met"),
+}
+ALL_UNITS = {
+    "hubs.csv": HUB_UNITS,
+    "flows.csv": FLOW_UNITS,
+    "afir.csv": AFIR_UNITS,
+    "summary.json": SUMMARY_UNITS,
+    "kpis.csv": KPI_UNITS,
+    "years": YEAR_UNITS,
+}
+
+
+def unit_of(column: str, table: dict[str, tuple[str, str]]) -> str:
+    """The unit of ``column`` in ``table``; by-type columns (``chargers_added_by_type_mcs``) by
+    their base; empty if unknown."""
+    if column in table:
+        return table[column][0]
+    for sep in ("_by_type_", "_"):
+        base = column.rsplit(sep, 1)[0]
+        if base in table and base != column:
+            return table[base][0]
+    return ""
+
+
+def header(column: str, table: dict[str, tuple[str, str]]) -> str:
+    """Column name with its unit, e.g. ``volume [trucks/day]`` (no brackets without a unit)."""
+    unit = unit_of(column, table)
+    return f"{column} [{unit}]" if unit else column
+
+
+def markdown_table(table: dict[str, tuple[str, str]]) -> str:
+    """The units table as Markdown (as in ``docs/formats.md``)."""
+    lines = ["| column | unit | meaning |", "|---|---|---|"]
+    lines += [f"| `{c}` | {u or '–'} | {m} |" for c, (u, m) in table.items()]
+    return "\n".join(lines)

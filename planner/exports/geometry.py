@@ -1,0 +1,131 @@
+"""Network and AFIR-gap geometry for the output layers, from the input network where it has any.
+
+:class:`planner.network.Network` carries no geometry (the model needs none). When the scenario's
+network is a GeoPackage whose ``edges`` layer has line geometry (e.g. built from OpenStreetMap
+by ``planner network build``), the ``network`` and ``afir_gaps`` output layers follow those road
+lines instead of straight segments between the end nodes. Edges are matched by their ``u``/``v``
+node ids; a line drawn from ``v`` to ``u`` is reversed; edges without a line (and CSV networks)
+keep the straight segment. The ``network`` layer also gets the trucks/day of the served and the
+unserved flows on each edge (``served_volume``, ``unserved_volume``), which the QGIS style of
+the GeoPackage draws as flow bands like the static map.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from shapely.geometry import LineString, MultiLineString
+from shapely.ops import linemerge, substring
+
+from planner.plan import Plan
+
+__all__ = ["edge_lines", "gap_layer", "network_layer"]
+
+
+def _as_line(geom: object) -> LineString | None:
+    if isinstance(geom, LineString) and not geom.is_empty:
+        return geom
+    if isinstance(geom, MultiLineString) and not geom.is_empty:
+        merged = linemerge(geom)
+        return merged if isinstance(merged, LineString) else None
+    return None
+
+
+def edge_lines(gpkg: Path | None) -> dict[tuple[str, str], LineString]:
+    """Line geometry of each edge of a network GeoPackage, keyed ``(u, v)`` as in the file;
+    empty if there is no file, no ``edges`` layer or no line geometry (EPSG:4326)."""
+    if gpkg is None or not Path(gpkg).is_file():
+        return {}
+    try:
+        layers = {str(row[0]) for row in pyogrio.list_layers(gpkg)}
+        if "edges" not in layers or pyogrio.read_info(gpkg, layer="edges").get("geometry_type") is None:
+            return {}
+        edges = gpd.read_file(gpkg, layer="edges", columns=["u", "v"], engine="pyogrio")
+    except Exception:  # an unreadable layer: fall back to straight segments
+        return {}
+    if edges.crs is not None and not edges.crs.equals("EPSG:4326"):
+        edges = edges.to_crs("EPSG:4326")
+    out: dict[tuple[str, str], LineString] = {}
+    for u, v, geom in zip(edges["u"].astype(str), edges["v"].astype(str), edges.geometry, strict=True):
+        line = _as_line(geom)
+        if line is not None:
+            out[(u, v)] = line
+    return out
+
+
+def _oriented(line: LineString, start: tuple[float, float], end: tuple[float, float]) -> LineString:
+    """``line`` running from ``start`` to ``end`` (reversed if drawn the other way)."""
+    (x0, y0), (x1, y1) = line.coords[0][:2], line.coords[-1][:2]
+    forward = math.dist((x0, y0), start) + math.dist((x1, y1), end)
+    backward = math.dist((x1, y1), start) + math.dist((x0, y0), end)
+    return line if forward <= backward else LineString(line.coords[::-1])
+
+
+def _edge_volumes(plan: Plan, keys: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Served and unserved trucks/day on each (undirected) edge, from the flows' routes."""
+    served: dict[frozenset, float] = {}
+    unserved: dict[frozenset, float] = {}
+    for route, volume, ok in zip(plan.flows["route_nodes"], plan.flows["volume"], plan.flows["served"], strict=True):
+        target = served if ok else unserved
+        for a, b in zip(route[:-1], route[1:], strict=True):
+            k = frozenset((a, b))
+            target[k] = target.get(k, 0.0) + float(volume)
+    seen: set[frozenset] = set()
+    s_out, u_out = np.zeros(len(keys)), np.zeros(len(keys))
+    for i, (u, v) in enumerate(keys):
+        k = frozenset((u, v))
+        if k in seen:  # a parallel edge: count the volume once
+            continue
+        seen.add(k)
+        s_out[i], u_out[i] = served.get(k, 0.0), unserved.get(k, 0.0)
+    return s_out, u_out
+
+
+def network_layer(plan: Plan) -> gpd.GeoDataFrame:
+    """The ``network`` output layer: the plan's edges with road geometry where the input has it,
+    and ``served_volume`` / ``unserved_volume`` (trucks/day) per edge."""
+    gdf = plan.network_gdf
+    lines = edge_lines(plan.scenario.network.gpkg)
+    if lines:
+        nodes = plan.network.nodes
+        geoms = []
+        for u, v, straight in zip(gdf["u"], gdf["v"], gdf.geometry, strict=True):
+            line = lines.get((u, v)) or lines.get((v, u))
+            if line is None:
+                geoms.append(straight)
+                continue
+            start = (float(nodes.at[u, "lon"]), float(nodes.at[u, "lat"]))
+            end = (float(nodes.at[v, "lon"]), float(nodes.at[v, "lat"]))
+            geoms.append(_oriented(line, start, end))
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+    served, unserved = _edge_volumes(plan, list(zip(gdf["u"], gdf["v"], strict=True)))
+    gdf["served_volume"] = served.round(6)
+    gdf["unserved_volume"] = unserved.round(6)
+    return gdf
+
+
+def gap_layer(gaps: gpd.GeoDataFrame, network: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """AFIR gap stretches cut from the network layer's lines (``from_km``/``to_km`` from ``u``
+    along ``length_km``), in the direction of travel; rows whose edge is unknown stay as they are."""
+    if not len(gaps) or "edge_id" not in gaps.columns:
+        return gaps
+    lines = dict(zip(network["edge_id"], zip(network.geometry, network["length_km"], strict=True), strict=True))
+    geoms = []
+    for edge_id, direction, a, b, old in zip(
+        gaps["edge_id"], gaps["direction"], gaps["from_km"], gaps["to_km"], gaps.geometry, strict=True
+    ):
+        line, length = lines.get(edge_id, (None, None))
+        if line is None or not length or pd.isna(length):
+            geoms.append(old)
+            continue
+        part = substring(line, max(float(a), 0.0) / length, min(float(b), length) / length, normalized=True)
+        if not isinstance(part, LineString) or part.is_empty:
+            geoms.append(old)
+            continue
+        geoms.append(part if direction == "forward" else LineString(part.coords[::-1]))
+    return gaps.set_geometry(gpd.GeoSeries(geoms, index=gaps.index, crs=gaps.crs))
