@@ -57,9 +57,7 @@ def test_hand_checked_example(toy: tuple[nx.Graph, pd.DataFrame]) -> None:
     assert dist[("A", "C")] == pytest.approx(700.0)
     assert flows["id"].tolist() == ["G-A-B", "G-A-C", "G-B-A", "G-B-C", "G-C-A", "G-C-B"]
     assert flows.attrs["dropped_volume_share"] == pytest.approx(0.0)
-    assert flows.attrs["truck_km_per_day"] == pytest.approx(
-        (flows.volume * flows.distance_km).sum()
-    )
+    assert flows.attrs["truck_km_per_day"] == pytest.approx((flows.volume * flows.distance_km).sum())
 
 
 def test_node_masses_aggregate(toy: tuple[nx.Graph, pd.DataFrame]) -> None:
@@ -102,6 +100,23 @@ def test_max_flows_and_min_volume(toy: tuple[nx.Graph, pd.DataFrame]) -> None:
     mv = gravity_flows(g, zones, total_trucks_per_day=100.0, distance_decay=1.0, min_volume=9.0)
     assert set(mv["id"]) == {"G-A-B", "G-B-A", "G-B-C", "G-C-B"}
     assert mv["volume"].sum() < 100.0
+
+
+def test_scope_returns_in_scope_trips_with_the_whole_normalisation(toy: tuple[nx.Graph, pd.DataFrame]) -> None:
+    g, zones = toy
+    full = gravity_flows(g, zones, total_trucks_per_day=100.0, distance_decay=1.0)
+    # zc2 (mass 1 of C's 4) out of scope: C keeps mass 3, the normalisation K still uses all four zones
+    part = gravity_flows(g, zones, total_trucks_per_day=100.0, distance_decay=1.0, scope=[True, True, True, False])
+    assert _vol(part, "A", "B") == pytest.approx(_vol(full, "A", "B"))
+    assert _vol(part, "B", "C") == pytest.approx(_vol(full, "B", "C") * 3 / 4)
+    assert part.attrs["total_volume"] == 100.0
+    assert part.attrs["scope_volume"] == pytest.approx(part["volume"].sum())
+    assert part.attrs["dropped_volume_share"] == pytest.approx(0.0)
+    # only A in scope: no pair left, an empty frame
+    alone = gravity_flows(g, zones, total_trucks_per_day=100.0, distance_decay=1.0, scope=[True, False, False, False])
+    assert alone.empty and alone.attrs["scope_volume"] == 0.0
+    with pytest.raises(ValueError, match="one value per zone"):
+        gravity_flows(g, zones, total_trucks_per_day=100.0, distance_decay=1.0, scope=[True])
 
 
 def test_input_validation(toy: tuple[nx.Graph, pd.DataFrame], tmp_path: Path) -> None:
