@@ -60,6 +60,11 @@ def _read_flows_csv(config: DemandConfig, network: Network) -> pd.DataFrame:
     )
 
 
+def _route_weight(graph: nx.DiGraph) -> str:
+    """``route_km`` (length plus route penalty) when every arc has it, else ``length_km``."""
+    return "route_km" if all("route_km" in d for _, _, d in graph.edges(data=True)) else "length_km"
+
+
 def _gravity(config: DemandConfig, network: Network) -> pd.DataFrame:
     """Gravity trips between the zones on the planned network, normalised over the whole network file."""
     from planner import gravity
@@ -83,6 +88,7 @@ def _gravity(config: DemandConfig, network: Network) -> pd.DataFrame:
         distance_decay=config.distance_decay,
         min_trip_km=config.min_trip_km,
         max_flows=config.max_flows,
+        cost_attr=_route_weight(whole),
         scope=zones["node"].isin(network.graph.nodes).to_numpy(),
     )
     if flows.empty:
@@ -143,7 +149,7 @@ def route_flows(
         Naming the flows whose destination cannot be reached from their origin.
     """
     graph = network.graph
-    weight = "route_km" if all("route_km" in d for _, _, d in graph.edges(data=True)) else "length_km"
+    weight = _route_weight(graph)
     paths: dict[str, dict[str, list[str]]] = {}
     needed = set(flows["origin"]) | (set(flows["destination"]) if round_trip else set())
     for origin in sorted(needed):

@@ -155,18 +155,43 @@ def node_masses(zones: pd.DataFrame) -> pd.Series:
     return masses[masses > 0]
 
 
-def _pair_distances(graph: nx.Graph, nodes: list[str], length_attr: str) -> np.ndarray:
-    """Symmetric matrix of shortest-path lengths between ``nodes`` (inf if unreachable)."""
+def _pair_distances(
+    graph: nx.Graph, nodes: list[str], length_attr: str, cost_attr: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric matrices of path lengths and generalised costs between ``nodes`` (inf if unreachable).
+
+    Paths minimise ``cost_attr`` (``length_attr`` if None); the length is that of the cheapest path
+    (among equally cheap ones, the shortest).
+    """
     index = {n: k for k, n in enumerate(nodes)}
     dist = np.full((len(nodes), len(nodes)), np.inf)
+    cost = dist.copy() if cost_attr not in (None, length_attr) else dist
     for a, src in enumerate(nodes):
-        lengths = nx.single_source_dijkstra_path_length(graph, src, weight=length_attr)
+        if cost is dist:
+            lengths = nx.single_source_dijkstra_path_length(graph, src, weight=length_attr)
+            costs = lengths
+        else:
+            lengths, costs = _cheapest_path_lengths(graph, src, length_attr, cost_attr)
         for dst, d in lengths.items():
             b = index.get(dst)
             if b is not None and b > a:  # one Dijkstra value per pair -> exactly symmetric
                 dist[a, b] = dist[b, a] = d
+                cost[a, b] = cost[b, a] = costs[dst]
     np.fill_diagonal(dist, 0.0)
-    return dist
+    np.fill_diagonal(cost, 0.0)
+    return dist, cost
+
+
+def _cheapest_path_lengths(
+    graph: nx.Graph, src: str, length_attr: str, cost_attr: str
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Length and cost of the cheapest paths from ``src`` (one Dijkstra, lengths along its tree)."""
+    pred, costs = nx.dijkstra_predecessor_and_distance(graph, src, weight=cost_attr)
+    lengths = {src: 0.0}
+    for node in sorted(costs, key=lambda n: (costs[n], n)):
+        if node != src:
+            lengths[node] = min(lengths[p] + graph.edges[p, node][length_attr] for p in pred[node])
+    return lengths, dict(costs)
 
 
 def _check_parameters(
@@ -208,15 +233,22 @@ def _scoped_masses(zones: pd.DataFrame, scope: Sequence[bool] | None) -> tuple[p
 
 
 def _scaled_volumes(
-    dist: np.ndarray, masses: pd.Series, inside: pd.Series, total: float, decay: float, min_trip_km: float
+    dist: np.ndarray,
+    cost: np.ndarray,
+    masses: pd.Series,
+    inside: pd.Series,
+    total: float,
+    decay: float,
+    min_trip_km: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Eligible pairs (``d >= min_trip_km``) and the in-scope volumes, normalised over all masses."""
+    """Eligible pairs (length ``>= min_trip_km``) and the in-scope volumes (deterrence ``cost ** -decay``),
+    normalised over all masses."""
     eligible = np.isfinite(dist) & (dist >= max(min_trip_km, 1e-9))
     np.fill_diagonal(eligible, False)
     if not eligible.any():
         raise ValueError("no node pair with positive mass is at least min_trip_km apart")
     with np.errstate(divide="ignore", over="ignore"):
-        deterrence = np.where(eligible, np.power(np.where(eligible, dist, 1.0), -decay), 0.0)
+        deterrence = np.where(eligible, np.power(np.where(eligible, cost, 1.0), -decay), 0.0)
     w, w_in = masses.to_numpy(dtype=float), inside.to_numpy(dtype=float)
     total_raw = (np.outer(w, w) * deterrence).sum()
     if not total_raw > 0:
@@ -279,6 +311,7 @@ def gravity_flows(
     min_volume: float = 0.0,
     max_flows: int | None = None,
     length_attr: str = "length_km",
+    cost_attr: str | None = None,
     scope: Sequence[bool] | None = None,
 ) -> pd.DataFrame:
     """Daily heavy-truck OD flows between network nodes from a power-law gravity model.
@@ -306,6 +339,9 @@ def gravity_flows(
         rescaling.
     length_attr : str, default "length_km"
         Edge attribute holding the length in km.
+    cost_attr : str or None, default None
+        Edge attribute of a generalised cost (km-equivalent, >= the length) that paths minimise
+        and the deterrence uses; ``min_trip_km`` and ``distance_km`` stay lengths.  None: length.
     scope : sequence of bool or None, default None
         One value per zone row: only trips between zones marked True are returned (volume
         ``K W'_i W'_j d_ij^-beta``, ``W'`` their masses); every zone counts in ``K``.  None: all.
@@ -327,14 +363,15 @@ def gravity_flows(
         length, or fewer than two nodes with positive mass at distance >= ``min_trip_km``.
     """
     _check_parameters(total_trucks_per_day, distance_decay, min_trip_km, min_volume, max_flows)
-    _check_edge_lengths(graph, length_attr)
+    for attr in {length_attr, cost_attr or length_attr}:
+        _check_edge_lengths(graph, attr)
     masses, inside = _scoped_masses(zones, scope)
     missing = [n for n in masses.index if n not in graph]
     if missing:
         raise ValueError(f"zones: column 'node' refers to {len(missing)} node(s) not in the graph, e.g. {missing[0]!r}")
     nodes = list(masses.index)
-    dist = _pair_distances(graph, nodes, length_attr)
-    eligible, volume = _scaled_volumes(dist, masses, inside, total_trucks_per_day, distance_decay, min_trip_km)
+    dist, cost = _pair_distances(graph, nodes, length_attr, cost_attr)
+    eligible, volume = _scaled_volumes(dist, cost, masses, inside, total_trucks_per_day, distance_decay, min_trip_km)
     # Index arrays first, strings only for kept rows; ``nodes`` is sorted, so ties break by ids.
     oi, di = np.nonzero(eligible & (volume > 0))
     pairs_total, scope_volume = len(oi), float(volume[oi, di].sum())

@@ -362,6 +362,7 @@ def network_from_frames(
     source: str,
     tiers: tuple[str, ...] = SCOPE_TIERS,
     countries: tuple[str, ...] | None = None,
+    route_penalties: bool = True,
     max_detour_ratio: float = 3.0,
 ) -> Network:
     """Validate node and edge tables (all columns as strings), select the planning scope, build the graph.
@@ -376,6 +377,8 @@ def network_from_frames(
         TEN-T statuses kept: ``core``, ``comprehensive``, ``non_ten_t`` (empty tier in the file).
     countries
         ISO2 codes planned (None: all); an edge is kept when every country it lies in is listed.
+    route_penalties
+        Whether ``route_penalty_km`` enters the arcs' ``route_km`` (else ``route_km = length_km``).
     max_detour_ratio
         Largest plausible ``length_km`` / great-circle ratio for road edges.
 
@@ -390,6 +393,8 @@ def network_from_frames(
     _require(edges, ("u", "v", "length_km"), edges_where)
     nodes = _nodes_table(nodes, nodes_where)
     edges = _edges_table(edges, nodes, edges_where)
+    if not route_penalties:
+        edges["route_penalty_km"] = 0.0
     _check_lengths(edges, nodes, edges_where, max_detour_ratio)
     scoped = _select_scope(edges, nodes, edges_where, tiers=tuple(tiers), countries=countries)
     whole = len(scoped) == len(edges)
@@ -432,6 +437,7 @@ def load_network(config: NetworkConfig) -> Network:
         source=source,
         tiers=tuple(config.tiers),
         countries=None if config.countries is None else tuple(config.countries),
+        route_penalties=config.route_penalties,
         max_detour_ratio=config.max_detour_ratio,
     )
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from planner.scenario.base import Num, _Section, _unit
+from planner.scenario.base import Bool, Num, _Section, _unit
 
 #: An ISO 3166-1 alpha-2 country code as the network's ``country`` columns use it (``GB``, ``XK``).
 CountryCode = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{2}$")]
@@ -43,6 +43,12 @@ class NetworkConfig(_Section):
         "every country in its 'country' column is listed (a ferry or shuttle link follows the countries it "
         "connects); the others are dropped before demand is generated, and only trips between zones on the "
         "kept network are planned.",
+    )
+    route_penalties: Bool = Field(
+        True,
+        description="Use the edges' route_penalty_km (a generalised cost in km-equivalent: tolls, heavy-vehicle "
+        "fees, transit rules, rail competition) for route choice and for the gravity model's trip distribution; "
+        "false: shortest paths by length. Never affects energy, driving time or distances.",
     )
     max_detour_ratio: Num = Field(
         3.0,
