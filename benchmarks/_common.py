@@ -10,8 +10,8 @@ import pandas as pd
 
 from planner.candidates import build_candidates
 from planner.demand import route_flows
+from planner.features.coverage.model import ModelSpec, build_model
 from planner.instance import build_instance
-from planner.model import ModelSpec, build_model
 from planner.network import Network
 from planner.ranges import Ranges
 from planner.scenario import CandidatesConfig, NetworkConfig, SolverConfig

@@ -4,7 +4,8 @@ Usage: ``python benchmarks/frlm_classic.py [FOLDER] [--ranges 8,12] [--p 1,2,3,4
 
 FOLDER holds one sub-folder per network with NODES.txt/ARCS.txt (default:
 ``../shared/benchmarks/frlm-networks`` beside the repository). Flows: every unordered node
-pair, volume ``w_i w_j / d^1.5``, as round trips with the half-tank rule (see planner.frlm).
+pair, volume ``w_i w_j / d^1.5``, as round trips with the classic rule (half a tank out and back,
+or a full tank out and any fuel back with a station at the origin; see planner.frlm).
 Prints, per network, range and number of stations p: served share of flow volume, model
 size and solve time (HiGHS, gap 0).
 """
@@ -19,9 +20,9 @@ import numpy as np
 
 from planner.candidates import build_candidates
 from planner.demand import route_flows
+from planner.features.coverage.model import ModelSpec, build_model
 from planner.frlm import frlm_flows, frlm_vehicle, read_frlm_network
 from planner.instance import build_instance
-from planner.model import ModelSpec, build_model
 from planner.ranges import vehicle_ranges
 from planner.scenario import CandidatesConfig, NetworkConfig, SolverConfig
 from planner.solve import solve_problem
@@ -49,7 +50,9 @@ def main() -> None:
         for rng in ranges:
             vehicle, breaks = frlm_vehicle(rng)
             t1 = time.perf_counter()
-            inst = build_instance(net, sites, flows, vehicle_ranges(vehicle, breaks), site_cost=np.ones(len(sites)))
+            inst = build_instance(
+                net, sites, flows, vehicle_ranges(vehicle, breaks), site_cost=np.ones(len(sites)), refuel_at_origin=True
+            )
             inst_s = time.perf_counter() - t1
             for p in (int(x) for x in args.p.split(",")):
                 t2 = time.perf_counter()

@@ -58,7 +58,8 @@ def main() -> int:
         t0 = time.perf_counter()
         got = digests(name)
         same = reference.get(name) == got
-        print(f"{name:28s} {'same' if same else 'DIFFERENT' if name in reference else 'new'}  {time.perf_counter() - t0:6.1f} s")
+        verdict = "same" if same else "DIFFERENT" if name in reference else "new"
+        print(f"{name:28s} {verdict}  {time.perf_counter() - t0:6.1f} s")
         if args.update:
             reference[name] = got
         elif not same:

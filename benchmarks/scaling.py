@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from _common import print_header, print_row, solve_instance  # noqa: I001
 
-from planner.model import ModelSpec
+from planner.features.coverage.model import ModelSpec
 from planner.network import great_circle_km, network_from_frames
 from planner.ranges import Ranges
 

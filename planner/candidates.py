@@ -15,6 +15,7 @@ import pandas as pd
 from planner.errors import DataError
 from planner.network import Network, edge_point, read_gpkg_sites
 from planner.scenario import CandidatesConfig, NetworkConfig
+from planner.tables import read_csv_table
 
 __all__ = ["build_candidates", "SITE_COLUMNS"]
 
@@ -182,7 +183,9 @@ def _user_sites(network: Network, frame: pd.DataFrame, where: str, snap_radius_k
             try:
                 off = float(offset)
             except ValueError:
-                raise DataError(f"{where}: site {sid!r} needs a numeric offset_km along {u}–{v}.") from None
+                off = math.nan
+            if not math.isfinite(off):
+                raise DataError(f"{where}: site {sid!r} needs a numeric offset_km along {u}–{v}, got {offset!r}.")
             length = network.graph.edges[u, v]["length_km"]
             if not 0 <= off <= length:
                 raise DataError(f"{where}: site {sid!r} offset_km={off} is outside edge {u}–{v} (0–{length:g} km).")
@@ -191,6 +194,11 @@ def _user_sites(network: Network, frame: pd.DataFrame, where: str, snap_radius_k
                 lon, lat = float(r.lon), float(r.lat)
             except ValueError:
                 raise DataError(f"{where}: site {sid!r} needs 'node', 'u,v,offset_km' or numeric 'lon,lat'.") from None
+            if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+                raise DataError(
+                    f"{where}: site {sid!r} has lon, lat = {r.lon}, {r.lat}: not a WGS84 position; give degrees "
+                    "within ±180 / ±90."
+                )
             snapper = snapper or _Snapper(network)
             u, v, off, dist = snapper.snap(lon, lat)
             if dist > snap_radius_km:
@@ -247,9 +255,7 @@ def build_candidates(network: Network, config: CandidatesConfig, network_config:
             rows += _user_sites(network, layer, f"{network_config.gpkg} (sites)", config.snap_radius_km)
     if config.sites is not None:
         path: Path = config.sites
-        if not path.is_file():
-            raise DataError(f"{path}: sites file not found; check candidates.sites in the scenario.")
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        frame = read_csv_table(path, "sites", setting="candidates.sites")
         rows += _user_sites(network, frame, str(path), config.snap_radius_km)
     if not rows:
         raise DataError("no candidate sites: enable candidates.include_nodes, set spacing_km or list sites.")

@@ -3,21 +3,23 @@
 The catalogue (:class:`planner.scenario.ChargersConfig`) has two types, ``mcs`` (megawatt
 charging) and ``ccs``. A session delivers a full swing ``soc_min → soc_max`` of the battery (an
 upper bound on the energy a truck takes); its duration follows from the type's power and taper
-(:func:`planner.queueing.session_hours`) plus the plug-in overhead. A type is *offered* for
+(:func:`charge_hours`) plus the plug-in overhead. A type is *offered* for
 sizing if hubs may have points of it and its session fits ``chargers.max_session_min``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Real
 
-from planner.afir import PoolSpec
 from planner.errors import ScenarioError
-from planner.queueing import session_hours
 from planner.scenario import ChargersConfig, ChargerType, Scenario, VehicleConfig
 
 __all__ = [
+    "PoolSpec",
+    "charge_hours",
     "TYPES",
     "OfferedType",
     "type_session_h",
@@ -27,6 +29,112 @@ __all__ = [
     "min_pool_capex",
     "hub_power_kw",
 ]
+
+@dataclass(frozen=True)
+class PoolSpec:
+    """What an open hub offers, for checking it against an AFIR pool requirement.
+
+    Attributes
+    ----------
+    power_kw
+        Total power output of the recharging pool (kW).
+    points_350kw
+        Number of recharging points with an individual power output of at least 350 kW.
+    """
+
+    power_kw: float
+    points_350kw: int
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.power_kw) or self.power_kw < 0:
+            raise ValueError(f"PoolSpec.power_kw must be a non-negative number of kW, got {self.power_kw!r}.")
+        if isinstance(self.points_350kw, bool) or int(self.points_350kw) != self.points_350kw or self.points_350kw < 0:
+            raise ValueError(f"PoolSpec.points_350kw must be a non-negative integer, got {self.points_350kw!r}.")
+
+
+
+def _number(value: object, name: str, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(float(value)):
+        raise ValueError(f"{name} must be a finite number, got {value!r}.")
+    x = float(value)
+    if x < 0 or (positive and x == 0):
+        raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}, got {value!r}.")
+    return x
+
+
+
+def charge_hours(
+    energy_kwh: float,
+    power_kw: float,
+    *,
+    taper_soc: float | None = None,
+    soc_from: float | None = None,
+    soc_to: float | None = None,
+    battery_kwh: float | None = None,
+    taper_floor: float = 0.5,
+) -> float:
+    """Hours to deliver ``energy_kwh`` at a charger of ``power_kw``.
+
+    Without ``taper_soc`` the power is constant: ``energy_kwh / power_kw``. With ``taper_soc`` the
+    charging power is ``power_kw`` up to that state of charge and then falls linearly to
+    ``taper_floor * power_kw`` at 100 %; the session starts at ``soc_from`` of a ``battery_kwh``
+    battery and ends at ``soc_from + energy_kwh / battery_kwh`` (``soc_to``, if given, must agree).
+    Above the taper point the time is ``∫ E ds / P(s)``, which has the closed form
+    ``E / (P k) · ln((1 - k (s1 - t)) / (1 - k (s2 - t)))`` with ``k = (1 - floor) / (1 - t)``.
+
+    Parameters
+    ----------
+    energy_kwh
+        Energy delivered to the battery (>= 0).
+    power_kw
+        Charger (or vehicle) power limit (> 0).
+    taper_soc
+        State of charge in [0, 1) where the taper starts; ``None`` for constant power.
+    soc_from, soc_to, battery_kwh
+        Session start and end state of charge and battery size (required with a taper).
+    taper_floor
+        Power at 100 % as a share of ``power_kw``, in (0, 1].
+
+    Returns
+    -------
+    float
+        Session duration in hours.
+    """
+    energy = _number(energy_kwh, "energy_kwh")
+    power = _number(power_kw, "power_kw", positive=True)
+    if taper_soc is None:
+        if soc_from is not None or soc_to is not None or battery_kwh is not None:
+            raise ValueError("soc_from, soc_to and battery_kwh only apply with taper_soc; set taper_soc or drop them.")
+        return energy / power
+    t = _number(taper_soc, "taper_soc")
+    if t >= 1:
+        raise ValueError(f"taper_soc must be in [0, 1), got {taper_soc!r}.")
+    floor = _number(taper_floor, "taper_floor", positive=True)
+    if floor > 1:
+        raise ValueError(f"taper_floor must be in (0, 1], got {taper_floor!r}.")
+    if soc_from is None or battery_kwh is None:
+        raise ValueError("a tapered session needs soc_from and battery_kwh.")
+    battery = _number(battery_kwh, "battery_kwh", positive=True)
+    start = _number(soc_from, "soc_from")
+    end = start + energy / battery
+    if soc_to is not None and abs(_number(soc_to, "soc_to") - end) > 1e-6:
+        raise ValueError(
+            f"energy_kwh={energy:g} does not match (soc_to - soc_from) × battery_kwh = "
+            f"{(soc_to - start) * battery:g}; give consistent values."
+        )
+    if end > 1 + 1e-9:
+        raise ValueError(f"the session would end at state of charge {end:.3f} > 1; reduce energy_kwh or soc_from.")
+    end = min(end, 1.0)
+    hours = max(0.0, min(end, t) - start) * battery / power
+    s1, s2 = max(start, t), end
+    if s2 <= s1:
+        return hours
+    k = (1.0 - floor) / (1.0 - t)
+    if k == 0:
+        return hours + (s2 - s1) * battery / power
+    return hours + battery / (power * k) * math.log((1 - k * (s1 - t)) / (1 - k * (s2 - t)))
+
+
 
 TYPES: tuple[str, ...] = ("mcs", "ccs")
 """Catalogue order; hubs.csv has one ``chargers_<type>`` column per entry."""
@@ -48,9 +156,9 @@ def type_session_h(vehicle: VehicleConfig, charger: ChargerType, overhead_min: f
     """Hours one session occupies a point of ``charger``: soc_min → soc_max plus the overhead."""
     energy = (vehicle.soc_max - vehicle.soc_min) * vehicle.battery_kwh
     if charger.taper_soc is None:
-        hours = session_hours(energy, charger.power_kw)
+        hours = charge_hours(energy, charger.power_kw)
     else:
-        hours = session_hours(
+        hours = charge_hours(
             energy,
             charger.power_kw,
             taper_soc=charger.taper_soc,

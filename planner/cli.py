@@ -1,27 +1,36 @@
 """Command-line interface: a thin layer over the library API.
 
-User errors (:class:`~planner.errors.PlannerError`) print one line on stderr and exit
-non-zero, without a traceback.
+User errors (:class:`~planner.errors.PlannerError`) print one line on stderr and exit non-zero,
+without a traceback. Anything unexpected is caught by the top-level guard in :func:`main`: one line
+naming the error and ``--debug`` (which shows the traceback) — bugs stay visible, users see no
+traceback. Ctrl-C ends with exit code 130 and writes nothing.
+
+Exit codes: 0 ok; 1 a planner error or failed sweep points; 2 scenario or usage error; 3 data
+error; 4 infeasible; 5 solver; 6 verification; 7 output folder; 70 internal error; 130 interrupted.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
 
-from planner.errors import PlannerError
+from planner.errors import PlannerError, ScenarioError
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: no '<bool>' after flags, '[grid]' stays text
     help="Plan charging hubs for battery-electric heavy trucks.",
 )
-network_app = typer.Typer(no_args_is_help=True, help="Build planner networks (e.g. from OpenStreetMap).")
+network_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode=None, help="Build planner networks (e.g. from OpenStreetMap)."
+)
 app.add_typer(network_app, name="network")
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -36,9 +45,68 @@ def _logger(quiet: bool):
     return lambda msg: print(f"planner: {msg}", file=sys.stderr, flush=True)
 
 
+def _line(text: object) -> str:
+    """One line: whatever a message holds (a library's multi-line text), it is printed as one."""
+    return " ".join(str(text).split())
+
+
 def _fail(exc: PlannerError) -> None:
-    _err.print(f"error: {exc}", markup=False)
+    _err.print(f"error: {_line(exc)}", markup=False)
     raise typer.Exit(exc.exit_code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from planner import __version__
+
+        print(f"planner {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of unexpected errors.")] = False,
+) -> None:
+    """Plan charging hubs for battery-electric heavy trucks."""
+
+
+class _RunLog:
+    """Progress lines of a run: on the terminal (unless quiet) and, with a log file, in the file with
+    a timestamp; the solver's own log goes to the file too."""
+
+    def __init__(self, quiet: bool, log_file: Path | None) -> None:
+        self.console = Console(stderr=True, highlight=False)
+        self.quiet = quiet
+        self.fh: TextIO | None = None
+        self.path = log_file
+        if log_file is not None:
+            try:
+                self.fh = log_file.open("a", encoding="utf-8")
+            except OSError as exc:
+                raise ScenarioError(
+                    f"--log-file {log_file}: cannot be written ({exc.strerror}); choose another path."
+                ) from None
+        self.status = None
+
+    def __call__(self, msg: str) -> None:
+        if self.fh is not None:
+            self.fh.write(f"{dt.datetime.now().isoformat(timespec='seconds')} {msg}\n")
+            self.fh.flush()
+        if self.quiet:
+            return
+        if self.console.is_terminal:
+            self.console.print(f"[bold cyan]›[/] {msg}", markup=True, highlight=False)
+            if self.status is not None:
+                self.status.update(f"working after {msg.split(':', 1)[0]} …")
+        else:
+            print(f"planner: {msg}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
 
 
 @app.command()
@@ -47,6 +115,13 @@ def run(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default results/<name>).")] = None,
     no_maps: Annotated[bool, typer.Option("--no-maps", help="Skip map.png/map.html/report.html.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also show the solver's own log lines while it runs.")
+    ] = False,
+    log_file: Annotated[
+        Path | None,
+        typer.Option("--log-file", help="Append the progress lines and the solver's own log to this file."),
+    ] = None,
     force: Annotated[
         bool,
         typer.Option("--force", help="Write into an existing folder the planner did not write (deletes nothing)."),
@@ -55,28 +130,27 @@ def run(
     """Solve a scenario and write its plan (hubs, flows, summary, GeoPackage, maps)."""
     from planner.api import run as run_plan
     from planner.scenario import load_scenario
+    from planner.solve import SolveLog
 
-    log = _logger(quiet)
-    console = Console(stderr=True, highlight=False)
     try:
+        log = _RunLog(quiet, log_file)
+        solve_log = SolveLog(progress=log, log_file=log_file, echo=verbose)
         sc = load_scenario(scenario)
         if no_maps:
             sc = sc.model_copy(update={"output": sc.output.model_copy(update={"maps": False})})
-        if console.is_terminal and not quiet:
+        if log.console.is_terminal and not quiet:
             # A live spinner naming the running stage; finished stages stay printed above it.
-            with console.status(f"[bold]{sc.name}[/]: loading …") as status:
-
-                def live(msg: str) -> None:
-                    console.print(f"[bold cyan]›[/] {msg}", markup=True)
-                    stage = msg.split(":", 1)[0]
-                    status.update(f"[bold]{sc.name}[/]: working after {stage} …")
-
-                plan = run_plan(sc, out_dir=out, log=live, force=force)
+            with log.console.status(f"[bold]{sc.name}[/]: loading …") as status:
+                log.status = status
+                plan = run_plan(sc, out_dir=out, log=log, force=force, solve_log=solve_log)
         else:
-            plan = run_plan(sc, out_dir=out, log=log, force=force)
+            plan = run_plan(sc, out_dir=out, log=log, force=force, solve_log=solve_log)
     except PlannerError as exc:
         _fail(exc)
         return
+    finally:
+        if "log" in locals():
+            log.close()
     s = plan.summary
     gap = "n/a" if s["mip_gap"] is None else f"{s['mip_gap']:.2%}"
     points = s.get("chargers", {})
@@ -84,7 +158,8 @@ def run(
     pts = f" ({by_type} points, {points['total_power_mw']:,.1f} MW)" if by_type else ""
     print(
         f"{s['scenario']}: {s['status']} (gap {gap}), {s['hub_count']} hubs{pts}, "
-        f"served {s['covered_share']:.1%} of {s['total_volume']:,.1f} trucks/day, "
+        f"served {s['covered_share']:.1%} of {s['total_volume']:,.1f} trucks/day"
+        f"{' in ' + str(s['kpi_year']) if s.get('kpi_year') else ''}, "
         f"capex {s['total_cost_eur']:,.0f} EUR, verification "
         f"{'passed' if s['verification']['passed'] else 'FAILED'} → {plan.extras['out_dir']}"
     )
@@ -153,26 +228,47 @@ def sweep(
         Path | None, typer.Option("--out", "-o", help="Sweep folder (default results/<sweep name>).")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", "-w", min=1, help="Local worker processes (default 1: in-process).")
+        int | None, typer.Option("--workers", "-w", min=1, help="Local worker processes (default 1).")
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Dask distributed scheduler address, e.g. tcp://host:8786.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write into an existing folder the planner did not write (deletes nothing)."),
+    ] = False,
 ) -> None:
-    """Run a parameter sweep: every grid combination (and trade-off target) as a run; resumes finished runs."""
+    """Run a parameter sweep: every grid combination (and trade-off target) as a run; resumes finished runs.
+
+    Ctrl-C (or SIGTERM) stops the workers at once and exits with 130 (143); finished runs are kept
+    and the same command resumes.
+    """
+    import signal
+
     from planner.sweep import load_sweep, run_sweep
 
     if workers is not None and scheduler is not None:
         _err.print("error: give --workers or --scheduler, not both (the Dask cluster sets its own workers).")
         raise typer.Exit(2)
+    target: Path | None = out
     try:
         sw = load_sweep(sweep_file)
         target = out if out is not None else Path("results") / sw.name
-        result = run_sweep(sw, target, workers=workers or 1, scheduler=scheduler, log=_logger(quiet))
+        result = run_sweep(
+            sw, target, workers=workers or 1, scheduler=scheduler, isolate=True, force=force, log=_logger(quiet)
+        )
     except PlannerError as exc:
         _fail(exc)
         return
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        kept = f"finished runs are kept in {target}; " if target is not None else ""
+        _err.print(
+            f"error: sweep interrupted ({signal.Signals(signum).name}); {kept}run the same command to resume.",
+            markup=False,
+        )
+        raise typer.Exit(128 + signum) from None
     table = result.table()
     cols = ["point", "status", "hub_count", "covered_share", "total_cost_eur"]
     print(table[cols].to_string(index=False))
@@ -209,12 +305,24 @@ def network_build(
         str,
         typer.Argument(help="OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf) or, online, 'bbox:W,S,E,N' / 'place:Name'."),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="GeoPackage to write (layers nodes, edges, sites).")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="GeoPackage to write (.gpkg; absent or written by the planner before)."),
+    ],
     highway: Annotated[
         str, typer.Option(help="Comma-separated highway=* values kept.")
     ] = "motorway,motorway_link,trunk,trunk_link",
-    tolerance_m: Annotated[float, typer.Option(help="Interchange consolidation radius (m).")] = 100.0,
-    drive_side: Annotated[str, typer.Option(help="'right' (continental Europe) or 'left' (UK, IE).")] = "right",
+    tolerance_m: Annotated[float, typer.Option(help="Interchange consolidation radius (m); 0 disables.")] = 100.0,
+    drive_side: Annotated[
+        str, typer.Option(help="'auto' (left in GB, IE, IM, Channel Islands, MT, CY), 'right' or 'left'.")
+    ] = "auto",
+    join_via: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated highway=* values used only to join parts of the network that the kept "
+            "classes leave apart (e.g. primary,secondary); default: keep the largest part only."
+        ),
+    ] = "",
     snap_radius_m: Annotated[float, typer.Option(help="Sites farther from the road are dropped.")] = 500.0,
     cache_dir: Annotated[Path | None, typer.Option(help="Cache folder (second builds take seconds).")] = Path(
         ".planner-cache"
@@ -224,8 +332,8 @@ def network_build(
     """Build a planner network GeoPackage from OpenStreetMap data."""
     from planner.osm import build_network
 
-    if drive_side not in ("right", "left"):
-        _err.print(f"error: --drive-side {drive_side!r}: use 'right' or 'left'.", markup=False)
+    if drive_side not in ("auto", "right", "left"):
+        _err.print(f"error: --drive-side {drive_side!r}: use 'auto', 'right' or 'left'.", markup=False)
         raise typer.Exit(2)
     log = _logger(quiet)
     last = {"stage": ""}
@@ -235,16 +343,20 @@ def network_build(
             last["stage"] = stage
             log(f"{stage} ({fraction:.0%})")
 
+    def classes(text: str) -> tuple[str, ...]:
+        return tuple(h.strip() for h in text.split(",") if h.strip())
+
     try:
         report = build_network(
             source,
             out,
-            highway=tuple(h.strip() for h in highway.split(",") if h.strip()),
+            highway=classes(highway),
             consolidate_tolerance_m=tolerance_m,
             cache_dir=cache_dir,
             progress=progress,
-            drive_side=drive_side,
-            snap_radius_m=snap_radius_m,  # type: ignore[arg-type]
+            drive_side=drive_side,  # type: ignore[arg-type]
+            join_via=classes(join_via),
+            snap_radius_m=snap_radius_m,
         )
     except PlannerError as exc:
         _fail(exc)
@@ -253,8 +365,39 @@ def network_build(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: the CLI behind a guard that turns every failure into one line."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        code = app(standalone_mode=False)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        _err.print("interrupted (Ctrl-C); nothing was written.", markup=False)
+        code = 130
+    except PlannerError as exc:
+        _err.print(f"error: {_line(exc)}", markup=False)
+        code = exc.exit_code
+    except OSError as exc:
+        if debug:
+            raise
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        _err.print(
+            f"error: {where}{_line(exc.strerror or exc)}; check the path, its permissions and free space.", markup=False
+        )
+        code = 7
+    except Exception as exc:  # noqa: BLE001 - the guard: one line, the traceback only with --debug
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):  # typer's usage errors
+            exc.show()
+            sys.exit(exc.exit_code)
+        if debug:
+            raise
+        _err.print(
+            f"internal error: {type(exc).__name__}: {_line(exc)}; run again with --debug for the traceback and "
+            "report it.",
+            markup=False,
+        )
+        code = 70
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from typing import Any
 
 from planner.outdir import staged_output
 from planner.plan import Plan, flows_table
+from planner.provenance import resolved_toml
 
 __all__ = ["write_plan", "write_files"]
 
@@ -44,6 +45,9 @@ def write_files(plan: Plan, folder: Path) -> list[Path]:
     summary = folder / "summary.json"
     summary.write_text(json.dumps(_clean(plan.summary), indent=2, sort_keys=False, ensure_ascii=False) + "\n")
     written.append(summary)
+    resolved = folder / "scenario.resolved.toml"
+    resolved.write_text(resolved_toml(plan.scenario), encoding="utf-8")
+    written.append(resolved)
     hubs_csv = folder / "hubs.csv"
     plan.hubs.to_csv(hubs_csv, index=False, float_format="%.6f", lineterminator="\n")
     flows_csv = folder / "flows.csv"

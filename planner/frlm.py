@@ -4,9 +4,11 @@
 (whitespace-separated, abstract units). Flows follow the literature: one round trip per
 unordered node pair with volume ``w_i w_j / d_ij^decay`` (``d`` the shortest-path length).
 The matching vehicle semantics are ``soc_min = 0``, ``soc_max = 1``, ``soc_start =
-soc_arrival_min = 0.5`` on a round trip: a vehicle leaves a node without a station with half
-a tank and must come back with half, which on a symmetric route is exactly the classic
-cyclic-feasibility rule.
+soc_arrival_min = 0.5`` on a round trip with the classic rule (``demand.round_trip_rule =
+"refuel_at_origin"``, ``build_instance(..., refuel_at_origin=True)``): a vehicle leaves an origin
+without a station with half a tank and must come back with half; with a station at the origin it
+leaves full and may come back empty, because it refuels there. On a symmetric route this is exactly
+the cyclic-feasibility rule of Kuby & Lim (2005) and Capar et al. (2013).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import pandas as pd
 from planner.network import Network
 from planner.ranges import Ranges
 
-__all__ = ["PlanningInstance", "FlowStops", "build_instance", "flow_windows", "route_stops"]
+__all__ = ["PlanningInstance", "FlowStops", "build_instance", "flow_windows", "route_stops", "window_members"]
 
 _EPS = 1e-6  # km; positions are sums of edge lengths
 
@@ -111,7 +111,9 @@ def route_stops(
     return FlowStops(site_arr[keep][order], drive_arr[keep][order], r_arr[keep][order])
 
 
-def flow_windows(pos: np.ndarray, length: float, ranges: Ranges) -> list[tuple[int, int]] | None:
+def flow_windows(
+    pos: np.ndarray, length: float, ranges: Ranges, *, refuel_at_origin: bool = False
+) -> list[tuple[int, int]] | None:
     """Minimal cover windows of one flow as index ranges ``[lo, hi)`` into its sorted stops.
 
     A flow of driven length ``L`` with stops at sorted positions ``pos`` (all ``< L``) is
@@ -123,6 +125,13 @@ def flow_windows(pos: np.ndarray, length: float, ranges: Ranges) -> list[tuple[i
     The first condition only needs checking just before each stop position beyond
     ``start_km`` (the window shrinks as ``t`` grows between stops); windows containing
     another are dropped.
+
+    ``refuel_at_origin`` (a round trip under the classic flow-refuelling rule, Kuby & Lim 2005): a
+    hub at the origin (the stops at position 0) also refuels the truck when it returns, so the second
+    condition is met by an open origin stop too — then only the first must hold up to ``L``. The
+    final window is returned as ``(lo, n)`` *together with* the origin stops ``[0, o)``: the pair
+    ``(-o, lo)`` (a negative first entry marks it; see :func:`window_members`), and the window of
+    ``t = L`` is added.
 
     Returns
     -------
@@ -140,7 +149,12 @@ def flow_windows(pos: np.ndarray, length: float, ranges: Ranges) -> list[tuple[i
         lo = int(np.searchsorted(pos, t - ranges.between_km - _EPS, side="left"))
         hi = int(np.searchsorted(pos, t - _EPS, side="left"))
         raw.append((lo, hi))
-    raw.append((int(np.searchsorted(pos, length - ranges.last_km - _EPS, side="left")), n))
+    final = (int(np.searchsorted(pos, length - ranges.last_km - _EPS, side="left")), n)
+    origin = int(np.searchsorted(pos, _EPS, side="left")) if refuel_at_origin else 0
+    if origin:
+        raw.append((int(np.searchsorted(pos, length - ranges.between_km - _EPS, side="left")), n))
+    else:
+        raw.append(final)
     if any(lo >= hi for lo, hi in raw):
         return None
     uniq = list(dict.fromkeys(raw))
@@ -150,7 +164,17 @@ def flow_windows(pos: np.ndarray, length: float, ranges: Ranges) -> list[tuple[i
         earlier_same_lo = k > 0 and uniq[k - 1][0] == lo
         if not later_same_hi and not earlier_same_lo:
             keep.append((lo, hi))
+    if origin and not any(lo >= final[0] or hi <= origin for lo, hi in keep):
+        keep.append((-origin, final[0]))  # the final window or the origin's stops (not implied by another)
     return keep
+
+
+def window_members(fs: FlowStops, window: tuple[int, int]) -> tuple[int, ...]:
+    """Site indices of one window of :func:`flow_windows` (sorted, distinct)."""
+    lo, hi = window
+    # lo < 0: the final window together with the origin's stops
+    members = fs.site[:-lo].tolist() + fs.site[hi:].tolist() if lo < 0 else fs.site[lo:hi].tolist()
+    return tuple(sorted(set(members)))
 
 
 def build_instance(
@@ -161,6 +185,7 @@ def build_instance(
     *,
     site_cost: np.ndarray,
     drop_locked: bool = True,
+    refuel_at_origin: bool = False,
 ) -> PlanningInstance:
     """Turn routed flows and candidate sites into a :class:`PlanningInstance`.
 
@@ -179,6 +204,9 @@ def build_instance(
     drop_locked
         Drop windows that contain an existing (locked) hub (always satisfied). Keep them when
         stops are assigned to hubs with finite capacity.
+    refuel_at_origin
+        Round trips (routes back to their origin) follow the classic rule: a hub at the origin
+        refuels the returning truck (:func:`flow_windows`).
     """
     graph = network.graph
     node_sites: dict[str, list[int]] = {}
@@ -197,15 +225,17 @@ def build_instance(
     locked = sites["locked"].to_numpy(dtype=bool)
     stops, windows = [], []
     for f in flows.itertuples(index=False):
-        fs = route_stops(list(f.route_nodes), network, node_sites, arc_sites)
+        route = list(f.route_nodes)
+        fs = route_stops(route, network, node_sites, arc_sites)
         stops.append(fs)
-        idx = flow_windows(fs.drive_km, float(f.drive_km), ranges)
+        classic = refuel_at_origin and len(route) > 1 and route[0] == route[-1]
+        idx = flow_windows(fs.drive_km, float(f.drive_km), ranges, refuel_at_origin=classic)
         if idx is None:
             windows.append(None)
             continue
         sets = set()
-        for lo, hi in idx:
-            members = tuple(sorted(set(fs.site[lo:hi].tolist())))
+        for window in idx:
+            members = window_members(fs, window)
             if not (drop_locked and locked[list(members)].any()):
                 sets.add(members)
         windows.append(sorted(sets))

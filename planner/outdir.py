@@ -24,6 +24,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +34,9 @@ from planner.errors import OutputError
 __all__ = [
     "MARKER",
     "check_target",
+    "clean_leftovers",
     "is_planner_folder",
+    "lock_folder",
     "read_marker",
     "register_files",
     "staged_output",
@@ -85,7 +88,9 @@ def write_marker(folder: Path, kind: str, files: list[str], **extra: object) -> 
 
     data = {"written_by": "planner", "planner_version": __version__, "kind": kind, "files": sorted(files), **extra}
     path = Path(folder) / MARKER
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp = path.with_name(f"{MARKER}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)  # a reader never sees half a marker
     return path
 
 
@@ -163,6 +168,41 @@ def _lock(target: Path) -> Iterator[None]:
         with contextlib.suppress(OSError):
             path.unlink()
         os.close(fd)
+
+
+def lock_folder(target: Path) -> contextlib.AbstractContextManager[None]:
+    """Exclusive lock on ``target`` for a writer that works in the folder itself (e.g. a sweep).
+
+    A second writer is refused at once with one line (:class:`~planner.errors.OutputError`); the
+    kernel releases the lock even on ``kill -9``. :func:`staged_output` takes the same lock.
+    """
+    return _lock(Path(os.path.abspath(target)))
+
+
+_LEFTOVER = re.compile(r"^\.(?P<target>.+)\.(?:(?:tmp|old)-\d+|lock)$")
+
+
+def clean_leftovers(folder: Path) -> list[str]:
+    """Remove what killed writers left in ``folder``: temporary and old copies of its sub-folders
+    (marked ones only) and lock files no one holds.
+
+    Each target is cleaned under its own lock, so a writer still at work is left alone.
+
+    Returns
+    -------
+    list[str]
+        The targets (names in ``folder``) whose leftovers were looked at.
+    """
+    folder = Path(os.path.abspath(folder))
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    targets = sorted({m.group("target") for m in map(_LEFTOVER.match, names) if m})
+    for name in targets:
+        with contextlib.suppress(OutputError), _lock(folder / name):
+            _clean_leftovers(folder / name)
+    return targets
 
 
 def _clean_leftovers(target: Path) -> None:

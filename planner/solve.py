@@ -13,16 +13,16 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pulp
 
-from planner.errors import SolverError
+from planner.errors import RunInterruptedError, SolverError
 from planner.scenario import SolverConfig
 
-__all__ = ["SolveResult", "solve_problem"]
+__all__ = ["Goal", "LexResult", "SolveLog", "SolveResult", "solve_lexicographic", "solve_problem"]
 
 
 @dataclass(frozen=True)
@@ -98,25 +98,122 @@ def _finite(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) or abs(x) >= 1e30 else float(x)
 
 
-class _WarmHiGHS(pulp.HiGHS):
-    """PuLP's HiGHS API with a MIP start taken from the variables' current values."""
+@dataclass(frozen=True)
+class SolveLog:
+    """Where a solve reports while it runs.
+
+    Attributes
+    ----------
+    progress
+        Receives one line every ``every_s`` seconds of a MIP search: elapsed time, incumbent, bound, gap.
+    log_file
+        The solver's own log is appended to this file (every solve of the run, in order).
+    echo
+        Also passes every line of the solver's own log to ``progress`` (verbose mode).
+    every_s
+        Seconds between progress lines.
+    """
+
+    progress: Callable[[str], None] | None = None
+    log_file: Path | None = None
+    echo: bool = False
+    every_s: float = 10.0
+
+
+def _attach_log(h: object, log: SolveLog | None, label: str) -> Callable[[], None]:
+    """Subscribe to HiGHS's logging callbacks; returns a function that closes what was opened."""
+    if log is None or (log.progress is None and log.log_file is None):
+        return lambda: None
+    h.setOptionValue("output_flag", True)
+    h.setOptionValue("log_to_console", False)
+    fh = log.log_file.open("a", encoding="utf-8") if log.log_file is not None else None
+    if fh is not None:
+        fh.write(f"--- solve: {label} ---\n")
+    last = [time.monotonic()]
+
+    def on_log(event: object) -> None:
+        if fh is not None:
+            fh.write(event.message)
+        if log.echo and log.progress is not None and event.message.strip():
+            log.progress(f"  {event.message.rstrip()}")
+
+    def on_mip(event: object) -> None:
+        now = time.monotonic()
+        if log.progress is None or now - last[0] < log.every_s:
+            return
+        last[0] = now
+        d = event.data_out
+        gap = "n/a" if not math.isfinite(d.mip_gap) or d.mip_gap >= 1e30 else f"{d.mip_gap:.2%}"
+        inc = "none yet" if abs(d.mip_primal_bound) >= 1e30 else f"{d.mip_primal_bound:,.6g}"
+        bound = "n/a" if abs(d.mip_dual_bound) >= 1e30 else f"{d.mip_dual_bound:,.6g}"
+        log.progress(f"{label}: {d.running_time:.0f} s, incumbent {inc}, bound {bound}, gap {gap}")
+
+    h.cbLogging.subscribe(on_log)
+    h.cbMipLogging.subscribe(on_mip)
+    return (lambda: fh.close()) if fh is not None else (lambda: None)
+
+
+def _run_interruptible(h: object) -> None:
+    """Run HiGHS in its own thread so that Ctrl-C stops the search within seconds.
+
+    On Ctrl-C the solve is cancelled through HiGHS's interrupt callbacks; once it has stopped, the run
+    ends with :class:`~planner.errors.RunInterruptedError` (nothing has been written yet).
+    """
+    h.HandleUserInterrupt = True
+    h.startSolve()
+    try:
+        while not h.wait(0.1)[0]:
+            pass
+    except KeyboardInterrupt:
+        h.cancelSolve()
+        while True:
+            try:
+                if h.wait(0.1)[0]:
+                    break
+            except KeyboardInterrupt:
+                continue
+        raise RunInterruptedError("interrupted during the solve (Ctrl-C); nothing was written.") from None
+
+
+class _HiGHS(pulp.HiGHS):
+    """PuLP's HiGHS API, interruptible by Ctrl-C, reporting progress, optionally with a MIP start
+    taken from the variables' current values."""
+
+    def __init__(self, *args: object, warm_start: bool = False, log: SolveLog | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.warm_start = warm_start
+        self.log = log
 
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
         import highspy
 
-        values = [v.varValue if v.varValue is not None else 0.0 for v in lp.variables()]
-        sol = highspy.HighsSolution()
-        sol.col_value = values
-        sol.value_valid = True
-        lp.solverModel.setSolution(sol)
-        lp.solverModel.run()
+        h = lp.solverModel
+        if self.warm_start:
+            values = [v.varValue if v.varValue is not None else 0.0 for v in lp.variables()]
+            sol = highspy.HighsSolution()
+            sol.col_value = values
+            sol.value_valid = True
+            h.setSolution(sol)
+        close = _attach_log(h, self.log, lp.name)
+        try:
+            _run_interruptible(h)
+        finally:
+            close()
 
 
-def _solve_highs(problem: pulp.LpProblem, config: SolverConfig, *, warm_start: bool = False) -> SolveResult:
+def _solve_highs(
+    problem: pulp.LpProblem, config: SolverConfig, *, warm_start: bool = False, log: SolveLog | None = None
+) -> SolveResult:
     import highspy
 
-    cls = _WarmHiGHS if warm_start else pulp.HiGHS
-    solver = cls(msg=False, timeLimit=config.time_limit_s, gapRel=config.mip_gap, threads=config.threads)
+    solver = _HiGHS(
+        msg=False,
+        timeLimit=config.time_limit_s,
+        gapRel=config.mip_gap,
+        threads=config.threads,
+        warm_start=warm_start,
+        log=log,
+    )
     t0 = time.perf_counter()
     with _quiet_stdout():
         problem.solve(solver)
@@ -164,22 +261,25 @@ _CBC_PATTERNS = {
 }
 
 
-def _solve_cbc(problem: pulp.LpProblem, config: SolverConfig) -> SolveResult:
+def _solve_cbc(problem: pulp.LpProblem, config: SolverConfig, *, log: SolveLog | None = None) -> SolveResult:
     with tempfile.TemporaryDirectory(prefix="planner-cbc-") as tmp:
-        log = Path(tmp) / "cbc.log"
+        cbc_log = Path(tmp) / "cbc.log"
         solver = pulp.PULP_CBC_CMD(
             msg=False,
             timeLimit=config.time_limit_s,
             gapRel=config.mip_gap,
             threads=config.threads,
-            logPath=str(log),
+            logPath=str(cbc_log),
             keepFiles=False,
         )
         t0 = time.perf_counter()
         with _quiet_stdout(), contextlib.suppress(pulp.PulpSolverError):
             problem.solve(solver)
         seconds = time.perf_counter() - t0
-        text = log.read_text() if log.exists() else ""
+        text = cbc_log.read_text() if cbc_log.exists() else ""
+    if log is not None and log.log_file is not None:
+        with log.log_file.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- solve: {problem.name} (CBC) ---\n{text}")
     found = {k: p.search(text) for k, p in _CBC_PATTERNS.items()}
     result = found["result"].group(1).strip() if found["result"] else pulp.LpStatus[problem.status]
     # CBC logs objective and bound in the problem's own sense ("Upper bound" when maximising);
@@ -219,7 +319,9 @@ def _solve_cbc(problem: pulp.LpProblem, config: SolverConfig) -> SolveResult:
     )
 
 
-def solve_problem(problem: pulp.LpProblem, config: SolverConfig, *, warm_start: bool = False) -> SolveResult:
+def solve_problem(
+    problem: pulp.LpProblem, config: SolverConfig, *, warm_start: bool = False, log: SolveLog | None = None
+) -> SolveResult:
     """Solve a PuLP problem with the configured solver (and CBC fallback).
 
     Parameters
@@ -231,6 +333,8 @@ def solve_problem(problem: pulp.LpProblem, config: SolverConfig, *, warm_start: 
     warm_start
         Start HiGHS from the variables' current values (``var.setInitialValue``), e.g. a
         heuristic plan; ignored by CBC here.
+    log
+        Progress lines and the solver's own log (HiGHS; CBC writes its log to ``log.log_file`` too).
 
     Returns
     -------
@@ -246,12 +350,106 @@ def solve_problem(problem: pulp.LpProblem, config: SolverConfig, *, warm_start: 
         return SolveResult("optimal", config.name, 0.0, 0.0, 0.0, 0.0, False, "empty model: nothing to decide")
     if config.name == "highs":
         try:
-            result = _solve_highs(problem, config, warm_start=warm_start)
+            result = _solve_highs(problem, config, warm_start=warm_start, log=log)
         except (ImportError, pulp.PulpSolverError) as exc:
             if not config.fallback:
                 raise SolverError(f'HiGHS failed ({exc}); set solver.name = "cbc" or solver.fallback = true.') from None
-            return _solve_cbc(problem, config)
+            return _solve_cbc(problem, config, log=log)
         if result.status == "error" and config.fallback:
-            return _solve_cbc(problem, config)
+            return _solve_cbc(problem, config, log=log)
         return result
-    return _solve_cbc(problem, config)
+    return _solve_cbc(problem, config, log=log)
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One objective of a lexicographic solve: an expression, its sense and a name for reports."""
+
+    expression: pulp.LpAffineExpression
+    sense: int  # pulp.LpMaximize or pulp.LpMinimize
+    name: str
+
+
+@dataclass(frozen=True)
+class LexResult:
+    """Both stages of a lexicographic solve and the combined, honest headline."""
+
+    first: SolveResult
+    second: SolveResult | None
+    combined: SolveResult
+    first_goal: str
+    second_goal: str | None
+
+    def to_dict(self) -> dict:
+        """JSON-friendly form for summary.json."""
+        return {
+            "first": {"goal": self.first_goal, **self.first.to_dict()},
+            "second": None if self.second is None else {"goal": self.second_goal, **self.second.to_dict()},
+        }
+
+
+def _values(problem: pulp.LpProblem) -> dict[str, float | None]:
+    return {v.name: v.varValue for v in problem.variables()}
+
+
+def _restore(problem: pulp.LpProblem, values: dict[str, float | None]) -> None:
+    for v in problem.variables():
+        v.varValue = values.get(v.name)
+
+
+def _combine(r1: SolveResult, r2: SolveResult | None, value: float | None) -> SolveResult:
+    """Headline of a lexicographic solve: the first goal's bound and gap as the solver gave them, its
+    value at the final plan, and ``optimal`` only if every stage that ran was."""
+    if r2 is None or not r2.has_solution:
+        return r1
+    status = "optimal" if r1.status == "optimal" and r2.status == "optimal" else "feasible"
+    return SolveResult(
+        status=status,
+        solver=r1.solver,
+        objective=value,
+        best_bound=r1.best_bound,
+        mip_gap=r1.mip_gap,
+        seconds=r1.seconds + r2.seconds,
+        time_limit_hit=r1.time_limit_hit or r2.time_limit_hit,
+        message=f"lexicographic: first {r1.status} ({r1.message}), then {r2.status} ({r2.message})",
+    )
+
+
+def solve_lexicographic(
+    problem: pulp.LpProblem,
+    first: Goal,
+    second: Goal | None,
+    config: SolverConfig,
+    *,
+    warm_start: bool = False,
+    tag: str = "lex",
+    log: SolveLog | None = None,
+) -> LexResult:
+    """Optimise ``first``; then, with ``first`` held at the value found (within a relative 1e-9 and
+    an absolute 1e-6 tolerance), optimise ``second`` as a solve of its own, started from the first
+    stage's plan.
+
+    The second stage gets the time the first left (at least a quarter of ``time_limit_s``). If it
+    finds nothing, the first stage's plan is kept. The first goal's bound and gap are reported as
+    the solver gave them; the second stage's own status, bound and gap are in ``second``.
+    """
+    problem.sense = first.sense
+    problem.setObjective(first.expression)
+    r1 = solve_problem(problem, config, warm_start=warm_start, log=log)
+    if second is None or not r1.has_solution:
+        return LexResult(r1, None, r1, first.name, None)
+    value = float(pulp.value(first.expression) or 0.0)
+    slack = 1e-9 * abs(value) + 1e-6
+    if first.sense == pulp.LpMaximize:
+        problem += (first.expression >= value - slack, f"{tag}_keep_{first.name}")
+    else:
+        problem += (first.expression <= value + slack, f"{tag}_keep_{first.name}")
+    kept = _values(problem)
+    problem.sense = second.sense
+    problem.setObjective(second.expression)
+    left = max(config.time_limit_s - r1.seconds, 0.25 * config.time_limit_s)
+    r2 = solve_problem(problem, config.model_copy(update={"time_limit_s": left}), warm_start=True, log=log)
+    if not r2.has_solution:
+        _restore(problem, kept)
+    final = float(pulp.value(first.expression) or 0.0)
+    return LexResult(r1, r2, _combine(r1, r2, final), first.name, second.name)

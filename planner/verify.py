@@ -4,7 +4,12 @@ This module does not use the optimisation model, the cover windows or the instan
 re-derives where each open hub lies along each route from the network and the site table,
 and simulates every flow's state of charge and driving time kilometre by kilometre of its
 legs. A flow the plan calls served must complete its trip; limits (hub count, budget,
-coverage target) are recomputed from the plan's own tables.
+coverage target) and the capex are recomputed from the plan's own tables.
+
+These are the core checks; every feature adds its own (:meth:`planner.features.base.Feature.checks`),
+computed from the plan's tables and the scenario as well. The reports' simulation of the served
+flows (:mod:`planner.trips`) is a different implementation on purpose: a verifier that shared the
+code it checks could not catch its mistakes.
 """
 
 from __future__ import annotations
@@ -16,16 +21,7 @@ import numpy as np
 import pandas as pd
 
 from planner.network import Network
-from planner.scenario import (
-    AfirConfig,
-    BreaksConfig,
-    CapacityConfig,
-    ChargersConfig,
-    CostsConfig,
-    GridConfig,
-    ObjectiveConfig,
-    VehicleConfig,
-)
+from planner.scenario import BreaksConfig, ChargersConfig, CostsConfig, ObjectiveConfig, VehicleConfig
 
 __all__ = [
     "Check",
@@ -33,6 +29,8 @@ __all__ = [
     "TripResult",
     "Verification",
     "check_hub_sets",
+    "hub_sessions",
+    "listing",
     "served_by_simulation",
     "simulate_legs",
     "simulate_trip",
@@ -126,9 +124,18 @@ class HubIndex:
 
 
 def simulate_legs(
-    hubs: list[tuple[float, float, str]], total_drive: float, vehicle: VehicleConfig, breaks: BreaksConfig
+    hubs: list[tuple[float, float, str]],
+    total_drive: float,
+    vehicle: VehicleConfig,
+    breaks: BreaksConfig,
+    *,
+    refuel_at_origin: bool = False,
 ) -> TripResult:
-    """Simulate a trip given the open hubs along it (see :meth:`HubIndex.along`)."""
+    """Simulate a trip given the open hubs along it (see :meth:`HubIndex.along`).
+
+    ``refuel_at_origin``: the trip is a round trip under the classic rule — with a hub at its origin
+    (position 0) the truck refuels there on return, so it only has to arrive above ``soc_min``.
+    """
     share_per_km = vehicle.consumption_kwh_per_km / vehicle.battery_kwh
     max_drive_km = breaks.max_driving_h * breaks.speed_kmh if breaks.enabled else float("inf")
     soc, last_pos, min_soc = vehicle.soc_start, 0.0, vehicle.soc_start
@@ -155,8 +162,10 @@ def simulate_legs(
             charged.append(max(vehicle.soc_max - soc, 0.0) * vehicle.battery_kwh)
             soc = max(soc, vehicle.soc_max)
         last_pos = pos
-    ok = soc >= vehicle.soc_arrival_min - _TOL
-    reason = "" if ok else f"arrives with {soc:.3f} < soc_arrival_min"
+    at_origin = refuel_at_origin and any(d <= 1e-9 for _, d, _ in hubs)
+    need = vehicle.soc_min if at_origin else vehicle.soc_arrival_min
+    ok = soc >= need - _TOL
+    reason = "" if ok else f"arrives with {soc:.3f} < {'soc_min' if at_origin else 'soc_arrival_min'}"
     return TripResult(ok, reason, min_soc, soc, stops, stops_km, tuple(charged))
 
 
@@ -167,6 +176,8 @@ def simulate_trip(
     open_ids: set[str],
     vehicle: VehicleConfig,
     breaks: BreaksConfig,
+    *,
+    refuel_at_origin: bool = False,
 ) -> TripResult:
     """Simulate a truck along ``route`` charging to ``soc_max`` at every open hub it passes.
 
@@ -178,7 +189,8 @@ def simulate_trip(
         ``max_driving_h`` between stops.
     """
     hubs, total = HubIndex(network, sites, open_ids).along(route)
-    return simulate_legs(hubs, total, vehicle, breaks)
+    round_trip = refuel_at_origin and len(route) > 1 and route[0] == route[-1]
+    return simulate_legs(hubs, total, vehicle, breaks, refuel_at_origin=round_trip)
 
 
 def served_by_simulation(
@@ -188,12 +200,18 @@ def served_by_simulation(
     open_ids: Iterable[str],
     vehicle: VehicleConfig,
     breaks: BreaksConfig,
+    *,
+    refuel_at_origin: bool = False,
 ) -> np.ndarray:
-    """Flows whose trip completes when the truck charges at every open hub it passes."""
+    """Flows whose trip completes when the truck charges at every open hub it passes
+    (``refuel_at_origin``: round trips follow the classic rule, see :func:`simulate_legs`)."""
     index = HubIndex(network, sites, set(open_ids))
-    return np.array(
-        [simulate_legs(*index.along(list(r)), vehicle, breaks).completed for r in flows["route_nodes"]], dtype=bool
-    )
+    out = []
+    for r in flows["route_nodes"]:
+        route = list(r)
+        rt = refuel_at_origin and len(route) > 1 and route[0] == route[-1]
+        out.append(simulate_legs(*index.along(route), vehicle, breaks, refuel_at_origin=rt).completed)
+    return np.array(out, dtype=bool)
 
 
 def check_hub_sets(name: str, what: str, claimed: list[tuple[str, np.ndarray, np.ndarray]]) -> Check:
@@ -208,184 +226,161 @@ def check_hub_sets(name: str, what: str, claimed: list[tuple[str, np.ndarray, np
         not bad,
         f"{len(claimed)} {what} re-simulated: every flow the model serves completes its trip"
         if not bad
-        else f"{what} claim flows their hubs do not serve: {_listing(bad, 3)}",
+        else f"{what} claim flows their hubs do not serve: {listing(bad, 3)}",
     )
 
 
-def _listing(items: Iterable[str], n: int = 5) -> str:
+def listing(items: Iterable[str], n: int = 5) -> str:
+    """The first ``n`` items, comma-separated, with an ellipsis if there are more."""
     items = list(items)
     return ", ".join(items[:n]) + (", ..." if len(items) > n else "")
 
 
-def verify_plan(
-    *,
+def hub_sessions(flows: pd.DataFrame) -> dict[str, float]:
+    """Daily charging sessions per hub from the served flows' volumes and stop shares."""
+    sessions: dict[str, float] = {}
+    for f in flows[flows["served"]].itertuples(index=False):
+        for sid, share in zip(f.stops, f.stops_share, strict=True):
+            sessions[sid] = sessions.get(sid, 0.0) + float(f.volume) * float(share)
+    return sessions
+
+
+def _site_checks(sites: pd.DataFrame, hubs: pd.DataFrame) -> list[Check]:
+    open_ids = set(hubs["site_id"])
+    unknown = sorted(open_ids - set(sites["site_id"]))
+    locked_ids = set(sites.loc[sites["locked"], "site_id"])
+    missing_locked = sorted(locked_ids - open_ids)
+    return [
+        Check(
+            "hubs_are_candidates",
+            not unknown,
+            "every open hub is a candidate site" if not unknown else f"unknown sites {listing(unknown)}",
+        ),
+        Check(
+            "existing_hubs_open",
+            not missing_locked,
+            f"{len(locked_ids)} existing hub(s) kept open"
+            if not missing_locked
+            else f"existing hubs closed: {listing(missing_locked)}",
+        ),
+    ]
+
+
+@dataclass
+class _TripFindings:
+    failed: list[str] = field(default_factory=list)
+    wrong_stops: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    false_unservable: list[str] = field(default_factory=list)
+
+
+def _simulate_flows(
     network: Network,
     sites: pd.DataFrame,
     hubs: pd.DataFrame,
     flows: pd.DataFrame,
     vehicle: VehicleConfig,
     breaks: BreaksConfig,
-    objective: ObjectiveConfig,
-    site_cost: dict[str, float],
-    afir: AfirConfig | None = None,
-    costs: CostsConfig | None = None,
-    capacity: CapacityConfig | None = None,
-    session_time_h: dict[str, float] | None = None,
-    grid: GridConfig | None = None,
-    chargers: ChargersConfig | None = None,
-    session_factor: float = 1.0,
-) -> Verification:
-    """Check a plan independently of the model that produced it.
-
-    Parameters
-    ----------
-    network, sites
-        The network and all candidate sites.
-    hubs
-        The plan's open hubs (``site_id``, ``locked``, ``cost_eur``).
-    flows
-        The plan's flows (``flow_id, volume, length_km, served, status, route_nodes, stops``).
-    vehicle, breaks
-        Range semantics.
-    objective
-        Limits and targets to recheck.
-    site_cost
-        Capex of each candidate site (EUR), recomputed by the caller from the scenario.
-    afir, costs, chargers
-        With ``afir.mode == "enforce"``: AFIR spacing is re-measured from the open hubs'
-        positions on the network and every hub's pool (points per type × power) is checked
-        against its tier.
-    grid
-        With grid limits: every hub's simultaneous power fits its reported grid capacity plus
-        upgrade plus battery buffers, upgrades and buffers only in whole units, within their
-        maxima, upgrades only when the lead time allows, and (with sizing) the hub's daily
-        energy fits 24 h of its grid connection (buffers only shift energy); upgrade and buffer
-        costs are part of the recomputed capex.
-    capacity, session_time_h
-        With capacity sizing: served flows charge only at their assigned stops (a flow split
-        over several itineraries is simulated on the union of its stops), and each hub's
-        sessions, recomputed from the flows' volumes and stop shares, must equal the hub's
-        sessions per charger type, each type keeping the M/M/c mean peak-hour wait within the
-        target with the hub's points of that type (``session_time_h`` per type).
-    session_factor
-        Sessions per truck/day of flow volume the hubs must take (a rollout's last-year volume
-        factor; 1 otherwise).
-    """
-    checks: list[Check] = []
-    open_ids = set(hubs["site_id"])
-    all_ids = set(sites["site_id"])
-    unknown = sorted(open_ids - all_ids)
-    checks.append(
-        Check(
-            "hubs_are_candidates",
-            not unknown,
-            "every open hub is a candidate site" if not unknown else f"unknown sites {_listing(unknown)}",
-        )
-    )
-    locked_ids = set(sites.loc[sites["locked"], "site_id"])
-    missing_locked = sorted(locked_ids - open_ids)
-    checks.append(
-        Check(
-            "existing_hubs_open",
-            not missing_locked,
-            f"{len(locked_ids)} existing hub(s) kept open"
-            if not missing_locked
-            else f"existing hubs closed: {_listing(missing_locked)}",
-        )
-    )
-
-    failed, wrong_stops, missed, false_unservable = [], [], [], []
-    served_mask = flows["served"].to_numpy(dtype=bool)
-    index_open = HubIndex(network, sites, open_ids)
-    index_all = HubIndex(network, sites, all_ids)
-    for f, served in zip(flows.itertuples(index=False), served_mask, strict=True):
+    assigned: bool,
+    refuel_at_origin: bool,
+) -> _TripFindings:
+    """Simulate every flow against the open hubs (only its assigned stops when stops are assigned)."""
+    found = _TripFindings()
+    index_open = HubIndex(network, sites, set(hubs["site_id"]))
+    index_all = HubIndex(network, sites, set(sites["site_id"]))
+    for f, served in zip(flows.itertuples(index=False), flows["served"].to_numpy(dtype=bool), strict=True):
         route = list(f.route_nodes)
+        rt = refuel_at_origin and len(route) > 1 and route[0] == route[-1]
         hubs_along, total = index_open.along(route)
-        trip = simulate_legs(hubs_along, total, vehicle, breaks)
-        if served and capacity is not None:
+        trip = simulate_legs(hubs_along, total, vehicle, breaks, refuel_at_origin=rt)
+        if served and assigned:
             # Trucks charge only at their assigned stops, which must be open hubs on the route.
-            assigned = set(f.stops)
-            if not assigned <= {h[2] for h in hubs_along}:
-                wrong_stops.append(f.flow_id)
-            trip = simulate_legs([h for h in hubs_along if h[2] in assigned], total, vehicle, breaks)
+            stops = set(f.stops)
+            if not stops <= {h[2] for h in hubs_along}:
+                found.wrong_stops.append(f.flow_id)
+            trip = simulate_legs([h for h in hubs_along if h[2] in stops], total, vehicle, breaks, refuel_at_origin=rt)
         if served:
             if not trip.completed:
-                failed.append(f"{f.flow_id} ({trip.reason})")
-            if capacity is None and list(f.stops) != trip.stops:
-                wrong_stops.append(f.flow_id)
+                found.failed.append(f"{f.flow_id} ({trip.reason})")
+            if not assigned and list(f.stops) != trip.stops:
+                found.wrong_stops.append(f.flow_id)
         elif trip.completed:
-            missed.append(f.flow_id)
+            found.missed.append(f.flow_id)
         if f.status == "unservable":
-            best = simulate_legs(*index_all.along(route), vehicle, breaks)
+            best = simulate_legs(*index_all.along(route), vehicle, breaks, refuel_at_origin=rt)
             if best.completed:
-                false_unservable.append(f.flow_id)
-    n_served = int(served_mask.sum())
-    checks.append(
+                found.false_unservable.append(f.flow_id)
+    return found
+
+
+def _trip_checks(found: _TripFindings, n_served: int, objective: ObjectiveConfig, assigned: bool) -> list[Check]:
+    # Informational for max_coverage (an early stop may leave some out); required for min_cost-all.
+    require_all = objective.type == "min_cost" and objective.coverage_target is None
+    failed, wrong, missed, false_unservable = found.failed, found.wrong_stops, found.missed, found.false_unservable
+    return [
         Check(
             "served_flows_complete_trip",
             not failed,
             f"{n_served} served flow(s) simulated: state of charge and driving time within limits"
             if not failed
-            else f"{len(failed)} served flow(s) fail: {_listing(failed, 3)}",
-        )
-    )
-    checks.append(
+            else f"{len(failed)} served flow(s) fail: {listing(failed, 3)}",
+        ),
         Check(
             "stops_match_simulation",
-            not wrong_stops,
-            "reported stops are the open hubs each served flow passes"
-            if capacity is None
+            not wrong,
+            f"stops differ for {listing(wrong)}"
+            if wrong
             else "every assigned stop is an open hub on the flow's route"
-            if not wrong_stops
-            else f"stops differ for {_listing(wrong_stops)}",
-        )
-    )
-    checks.append(
+            if assigned
+            else "reported stops are the open hubs each served flow passes",
+        ),
         Check(
             "unservable_flows_confirmed",
             not false_unservable,
             "flows reported unservable fail even with every candidate open"
             if not false_unservable
-            else f"servable after all: {_listing(false_unservable)}",
-        )
-    )
-    # Informational for max_coverage (an early stop may leave some out); required for min_cost-all.
-    require_all = objective.type == "min_cost" and objective.coverage_target is None
-    checks.append(
+            else f"servable after all: {listing(false_unservable)}",
+        ),
         Check(
             "no_servable_flow_left_out",
             not missed or not require_all,
             "every flow the open hubs can serve is counted as served"
             if not missed
-            else f"{len(missed)} flow(s) completable with the open hubs but not counted served: {_listing(missed)}",
-        )
-    )
+            else f"{len(missed)} flow(s) completable with the open hubs but not counted served: {listing(missed)}",
+        ),
+    ]
 
+
+def recomputed_capex(
+    hubs: pd.DataFrame,
+    site_cost: dict[str, float],
+    *,
+    sized: bool = False,
+    costs: CostsConfig | None = None,
+    chargers: ChargersConfig | None = None,
+) -> float:
+    """Capex of the hubs recomputed from the scenario: each new hub's site cost (with its minimum
+    pool); with sized hubs, the site fixed cost of new hubs plus every hub's points at the
+    catalogue price."""
+    new = hubs[~hubs["locked"].astype(bool)]
+    if sized and costs is not None and chargers is not None:
+        capex = float(len(new) * costs.site_fixed_eur)
+        return capex + sum(float(hubs[f"chargers_{t}"].sum()) * spec.capex_eur for t, spec in chargers.types().items())
+    return float(sum(site_cost[s] for s in new["site_id"] if s in site_cost))
+
+
+def _limit_checks(hubs: pd.DataFrame, flows: pd.DataFrame, objective: ObjectiveConfig, capex: float) -> list[Check]:
+    checks = []
     new = hubs[~hubs["locked"].astype(bool)]
     if objective.max_hubs is not None:
+        ok = len(new) <= objective.max_hubs
         checks.append(
             Check(
                 "max_hubs",
-                len(new) <= objective.max_hubs,
-                f"{len(new)} new hub(s) ≤ {objective.max_hubs}"
-                if len(new) <= objective.max_hubs
-                else f"{len(new)} new hubs > max_hubs {objective.max_hubs}",
+                ok,
+                f"{len(new)} new hub(s) {'≤' if ok else '> max_hubs'} {objective.max_hubs}",
             )
         )
-    if capacity is not None and costs is not None and chargers is not None:
-        # Sized hubs: site fixed cost for new hubs plus every hub's points at the catalogue price.
-        capex = float(len(new) * costs.site_fixed_eur)
-        capex += sum(float(hubs[f"chargers_{t}"].sum()) * spec.capex_eur for t, spec in chargers.types().items())
-    else:
-        capex = float(sum(site_cost[s] for s in new["site_id"] if s in site_cost))
-    sessions = {sid: n * session_factor for sid, n in _hub_sessions(flows).items()}
-    if grid is not None:
-        capex += float(hubs["grid_upgrade_kw"].sum()) / 1000.0 * grid.upgrade_eur_per_mw
-        if "battery_units" in hubs:
-            capex += float(hubs["battery_units"].sum()) * grid.battery_eur
-        if chargers is not None:
-            session_kwh = (vehicle.soc_max - vehicle.soc_min) * vehicle.battery_kwh if capacity is not None else None
-            checks.append(_grid_check(hubs, grid, chargers, sessions, session_kwh))
     reported = float(hubs["cost_eur"].sum())
     checks.append(
         Check(
@@ -403,7 +398,7 @@ def verify_plan(
         weight = flows["volume"].to_numpy(dtype=float)
         if objective.metric == "truck_km":
             weight = weight * flows["length_km"].to_numpy(dtype=float)
-        share = float(weight[served_mask].sum() / weight.sum())
+        share = float(weight[flows["served"].to_numpy(dtype=bool)].sum() / weight.sum())
         ok = share >= objective.coverage_target - 1e-6
         checks.append(
             Check(
@@ -412,153 +407,58 @@ def verify_plan(
                 f"served share {share:.4f} {'≥' if ok else '<'} target {objective.coverage_target}",
             )
         )
-    if capacity is not None:
-        checks.append(_capacity_check(hubs, sessions, capacity, session_time_h or {}))
-    if afir is not None and chargers is not None and afir.mode == "enforce":
-        checks += _afir_milestone_checks(network, sites, hubs, afir, chargers)
-    return Verification(checks)
+    return checks
 
 
-def _hub_sessions(flows: pd.DataFrame) -> dict[str, float]:
-    """Daily charging sessions per hub from the served flows' volumes and stop shares."""
-    sessions: dict[str, float] = {}
-    for f in flows[flows["served"]].itertuples(index=False):
-        for sid, share in zip(f.stops, f.stops_share, strict=True):
-            sessions[sid] = sessions.get(sid, 0.0) + float(f.volume) * float(share)
-    return sessions
-
-
-def _grid_check(
+def verify_plan(
+    *,
+    network: Network,
+    sites: pd.DataFrame,
     hubs: pd.DataFrame,
-    grid: GridConfig,
-    chargers: ChargersConfig,
-    sessions: dict[str, float],
-    session_kwh: float | None,
-) -> Check:
-    types = chargers.types()
-    installed = sum(hubs[f"chargers_{t}"].to_numpy(dtype=float) * spec.power_kw for t, spec in types.items())
-    power = installed * grid.simultaneity
-    avail = hubs["grid_available_kw"].to_numpy(dtype=float)
-    upg = hubs["grid_upgrade_kw"].to_numpy(dtype=float)
-    units = hubs["battery_units"].to_numpy(dtype=float) if "battery_units" in hubs else np.zeros(len(hubs))
-    steps = upg / grid.upgrade_step_kw
-    max_steps = grid.max_upgrade_steps if grid.upgrades_available else 0
-    buffer_kw = units * grid.battery_unit_kw
-    bad = []
-    for sid, p, a, u, s, b, n in zip(hubs["site_id"], power, avail, upg, steps, buffer_kw, units, strict=True):
-        if p > a + u + b + 1e-6:
-            bad.append(f"{sid} ({p:,.0f} kW > {a:,.0f} + {u:,.0f} + buffer {b:,.0f} kW)")
-        elif abs(s - round(s)) > 1e-9 or s > max_steps + 1e-9:
-            bad.append(f"{sid} (upgrade {u:,.0f} kW not allowed)")
-        elif abs(n - round(n)) > 1e-9 or n > grid.max_batteries_per_hub + 1e-9:
-            bad.append(f"{sid} ({n:g} buffer units not allowed)")
-        elif session_kwh is not None and sessions.get(sid, 0.0) * session_kwh > 24 * (a + u) * (1 + 1e-6) + 1e-6:
-            bad.append(f"{sid} (daily energy {sessions[sid] * session_kwh / 1000:,.1f} MWh > 24 h × {a + u:,.0f} kW)")
-    return Check(
-        "grid_capacity",
-        not bad,
-        f"every hub's power (points × power × {grid.simultaneity:g}) fits its grid capacity plus upgrades "
-        f"({int(round(steps.sum()))} step(s)) and buffers ({int(round(units.sum()))} unit(s))"
-        if not bad
-        else f"{len(bad)} hub(s) over grid capacity: {_listing(bad, 3)}",
-    )
+    flows: pd.DataFrame,
+    vehicle: VehicleConfig,
+    breaks: BreaksConfig,
+    objective: ObjectiveConfig,
+    site_cost: dict[str, float],
+    costs: CostsConfig | None = None,
+    chargers: ChargersConfig | None = None,
+    assigned: bool = False,
+    sized: bool = False,
+    extra_capex: float = 0.0,
+    refuel_at_origin: bool = False,
+) -> Verification:
+    """Check a plan independently of the model that produced it (the core checks).
 
-
-def _capacity_check(
-    hubs: pd.DataFrame, sessions: dict[str, float], capacity: CapacityConfig, service_h: dict[str, float]
-) -> Check:
-    from planner.queueing import expected_wait_h
-
-    over = []
-    worst = 0.0
-    types = [t for t in ("mcs", "ccs") if f"sessions_{t}" in hubs]
-    for row in hubs.itertuples(index=False):
-        sid = row.site_id
-        total = sum(float(getattr(row, f"sessions_{t}")) for t in types)
-        if abs(total - sessions.get(sid, 0.0)) > 1e-4 * max(1.0, total):
-            over.append(f"{sid} (sessions by type {total:.2f} ≠ {sessions.get(sid, 0.0):.2f} from flows)")
-            continue
-        for t in types:
-            lam = float(getattr(row, f"sessions_{t}")) * capacity.peak_hour_share
-            if lam <= 1e-9:
-                continue
-            n = int(getattr(row, f"chargers_{t}"))
-            wait_min = expected_wait_h(n, lam, service_h[t]) * 60 if t in service_h else float("inf")
-            worst = max(worst, wait_min)
-            if wait_min > capacity.max_wait_min * (1 + 1e-6) + 1e-6:
-                over.append(f"{sid} {t} ({wait_min:.1f} min)")
-    return Check(
-        "hub_queueing",
-        not over,
-        f"every hub's peak-hour mean wait ≤ {capacity.max_wait_min:g} min per charger type (worst {worst:.1f} min), "
-        "sessions recomputed from flows"
-        if not over
-        else f"{len(over)} hub(s) over the wait target: {_listing(over, 3)}",
-    )
-
-
-def _afir_checks(
-    network: Network, sites: pd.DataFrame, hubs: pd.DataFrame, afir: AfirConfig, chargers: ChargersConfig
-) -> list[Check]:
-    from planner.compliance import measure_plan, pool_ok
-
-    checks = []
-    ok = pool_ok(hubs, chargers, afir.year) if len(hubs) else []
-    bad = [s for s, good in zip(hubs["site_id"], ok, strict=True) if not good]
-    checks.append(
-        Check(
-            "afir_pools",
-            not bad,
-            f"all {len(hubs)} pools meet the {afir.year} AFIR pool requirement"
-            if not bad
-            else f"pools below requirement: {_listing(bad)}",
-        )
-    )
-    report = measure_plan(afir, chargers, network, sites, hubs)
-    if report is not None:
-        gaps = [f"{g.tier} {g.edge_id} {g.direction} {g.gap_km:.0f} km" for g in report.gaps]
-        checks.append(
-            Check(
-                "afir_spacing",
-                not gaps,
-                f"no AFIR gap on {', '.join(report.tiers)} ({report.overall.total_km:,.0f} direction-km, "
-                f"re-measured from hub positions)"
-                if not gaps
-                else f"{len(gaps)} gap(s): {_listing(gaps, 3)}",
-            )
-        )
-    return checks
-
-
-def _afir_milestone_checks(
-    network: Network, sites: pd.DataFrame, hubs: pd.DataFrame, afir: AfirConfig, chargers: ChargersConfig
-) -> list[Check]:
-    """AFIR checks for the milestone in force at the end of ``afir.year``.
-
-    Whole-network milestones (2030): :func:`_afir_checks` (pools, no gap). Network-share milestones
-    (2025: 15 %, 2027: 50 %): pools, and the compliant share of the length, re-measured from the hub
-    positions, reaches the required share (``afir_share``); gaps elsewhere are allowed.
+    Parameters
+    ----------
+    network, sites
+        The network and all candidate sites.
+    hubs
+        The plan's open hubs (``site_id``, ``locked``, ``cost_eur``; ``chargers_<type>`` when sized).
+    flows
+        The plan's flows (``flow_id, volume, length_km, served, status, route_nodes, stops, stops_share``).
+    vehicle, breaks
+        Range semantics.
+    objective
+        Limits and targets to recheck.
+    site_cost
+        Capex of each candidate site (EUR), recomputed by the caller from the scenario.
+    costs, chargers
+        The scenario's costs and charger catalogue (for sized hubs' capex).
+    assigned
+        Stops are assigned to hubs: served flows charge only at their assigned stops (a flow split
+        over several itineraries is simulated on the union of its stops), which must be open hubs
+        on the route. Otherwise a truck charges at every open hub it passes.
+    sized
+        Hubs are sized: capex is the site fixed cost of new hubs plus every hub's points.
+    extra_capex
+        Capex features add (e.g. grid upgrades), recomputed by them from the plan's tables.
+    refuel_at_origin
+        Round trips follow the classic rule: a hub at the origin refuels the returning truck.
     """
-    from planner.afir import milestone_for
-    from planner.compliance import measure_plan
-
-    if milestone_for(afir.year).network_share >= 1.0:
-        return _afir_checks(network, sites, hubs, afir, chargers)
-    checks = [c for c in _afir_checks(network, sites, hubs, afir, chargers) if c.name != "afir_spacing"]
-    report = measure_plan(afir, chargers, network, sites, hubs)
-    if report is not None:
-        basis = report.by_tier if report.milestone.share_basis == "tier" else {"network": report.overall}
-        short = [f"{k} {c.share:.4f}" for k, c in basis.items() if c.share < report.required_share - 1e-9]
-        checks.append(
-            Check(
-                "afir_share",
-                report.met and not short,
-                f"{report.overall.compliant_km:,.0f} of {report.overall.total_km:,.0f} direction-km compliant "
-                f"(share {report.overall.share:.4f} ≥ {report.required_share:g}, {report.milestone.year} milestone, "
-                "re-measured from hub positions)"
-                if report.met and not short
-                else f"compliant share below the {report.milestone.year} milestone's {report.required_share:g}: "
-                f"{', '.join(short) or f'network {report.overall.share:.4f}'}",
-            )
-        )
-    return checks
+    found = _simulate_flows(network, sites, hubs, flows, vehicle, breaks, assigned, refuel_at_origin)
+    checks = _site_checks(sites, hubs)
+    checks += _trip_checks(found, int(flows["served"].sum()), objective, assigned)
+    capex = recomputed_capex(hubs, site_cost, sized=sized, costs=costs, chargers=chargers) + extra_capex
+    checks += _limit_checks(hubs, flows, objective, capex)
+    return Verification(checks)

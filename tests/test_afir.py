@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.afir import (
+from planner.candidates import SITE_COLUMNS, build_candidates
+from planner.features.afir import (
     HDV_MILESTONES,
     PARKING_TARGETS,
     URBAN_NODE_TARGETS,
@@ -21,7 +22,6 @@ from planner.afir import (
     milestone_for,
     spacing_windows,
 )
-from planner.candidates import SITE_COLUMNS, build_candidates
 from planner.network import Network, great_circle_km, network_from_frames
 from planner.scenario import CandidatesConfig, NetworkConfig
 

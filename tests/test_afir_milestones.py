@@ -14,20 +14,21 @@ as pools):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pulp
 import pytest
 
-from planner.afir import measure_spacing, segment_windows
 from planner.api import solve_scenario
-from planner.compliance import new_hub_pool
 from planner.errors import InfeasibleError, ScenarioError
-from planner.model.afir import AfirShare, add_share_rows
-from planner.outputs import rollout_afir_check
+from planner.features.afir import measure_spacing, segment_windows
+from planner.features.afir.model import AfirShare, add_share_rows
+from planner.features.afir.requirements import new_hub_pool
+from planner.features.rollout.report import rollout_afir_check
 from planner.scenario import load_scenario
-from planner.verify import verify_plan
+from planner.stages import verify as reverify
 from tests.conftest import base_scenario, line_network, write_csv, write_scenario
 from tests.test_afir import BIG, make_network, random_case, site, site_table
 
@@ -238,27 +239,11 @@ def test_rollout_afir_check_reports_the_missed_year() -> None:
 
 def test_verifier_fails_a_plan_below_the_share(tmp_path: Path) -> None:
     plan = line_plan(tmp_path, 2025)
-    scenario = load_scenario(tmp_path / "s.toml")
-    from planner.candidates import build_candidates
-    from planner.network import load_network
-
-    network = load_network(scenario.network)
-    sites = build_candidates(network, scenario.candidates, scenario.network)
+    scenario = plan.scenario
+    network, sites = plan.context.network, plan.context.sites
 
     def verify(hubs):
-        return verify_plan(
-            network=network,
-            sites=sites,
-            hubs=hubs,
-            flows=plan.flows,
-            vehicle=scenario.vehicle,
-            breaks=scenario.breaks,
-            objective=scenario.objective,
-            site_cost=dict.fromkeys(sites["site_id"], 1000.0),
-            afir=scenario.afir,
-            costs=scenario.costs,
-            chargers=scenario.chargers,
-        )
+        return reverify(replace(plan, hubs=hubs))
 
     assert {c.name: c.passed for c in verify(plan.hubs).checks}["afir_share"]
     # Tampered: the hub moved 50 km towards its end (N1 → km 50, N3 → km 350): only the 50 km stretch

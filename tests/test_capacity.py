@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from planner.api import solve_scenario
-from planner.queueing import expected_wait_h
+from planner.features.capacity.queueing import expected_wait_h
 from planner.scenario import load_scenario
 from tests.conftest import base_scenario, line_network, write_scenario
 
@@ -82,7 +82,7 @@ def test_energy_and_economics_are_measured(tmp_path: Path) -> None:
     assert hub["energy_mwh_per_year"] == pytest.approx(8 * 100 * 365 / 1000)
     assert hub["margin_eur_per_year"] == pytest.approx(8 * 100 * 365 * 0.10)
     assert hub["opex_eur_per_year"] == pytest.approx(0.03 * hub["capex_eur"])
-    from planner.economics import capital_recovery_factor
+    from planner.features.economics.money import capital_recovery_factor
 
     assert capital_recovery_factor(0.06, 12) == pytest.approx(0.119277, abs=1e-6)
     assert plan.summary["economics"]["energy_gwh_per_year"] == pytest.approx(0.292)
@@ -108,8 +108,8 @@ def test_relaxed_size_levels_round_up_and_report_an_honest_gap(tmp_path: Path) -
 
 
 def test_hull_keeps_only_the_levels_a_relaxation_uses() -> None:
-    from planner.model.capacity import TypeLevels
-    from planner.sizing import hull_levels
+    from planner.features.capacity.levels import hull_levels
+    from planner.features.capacity.model import TypeLevels
 
     # Pooling: 1, 2, 3 points take 5, 20, 37.2 sessions/day (increments grow), so cost per
     # capacity is concave and the chord from the first to the last level lies below the middle.

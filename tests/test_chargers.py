@@ -11,15 +11,16 @@ keep a 3.7-minute wait at 20 sessions/day.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from planner.api import solve_scenario
 from planner.errors import InfeasibleError, ScenarioError
-from planner.queueing import expected_wait_h
+from planner.features.capacity.queueing import expected_wait_h
 from planner.scenario import load_scenario
-from planner.verify import verify_plan
+from planner.stages import verify
 from tests.conftest import base_scenario, line_network, write_scenario
 
 MCS = {"power_kw": 1000.0, "capex_eur": 100.0, "min_per_hub": 1, "max_per_hub": 10}
@@ -86,34 +87,14 @@ def test_verifier_recomputes_the_queue_per_type(tmp_path: Path) -> None:
     plan = sized(tmp_path, 50.0)
     hubs = plan.hubs.copy()
     hubs["sessions_mcs"], hubs["sessions_ccs"] = 45.0, 5.0  # one MCS point cannot take 45/day
-    s = plan.scenario
-    result = reverify(plan, hubs, site_cost={}, capacity=s.capacity, session_time_h={"mcs": 0.15, "ccs": 0.375})
+    result = reverify(plan, hubs)
     bad = {c.name: c for c in result.failures()}
     assert "hub_queueing" in bad and "N1 mcs" in bad["hub_queueing"].detail
 
 
-def _sites(plan):
-    from planner.candidates import build_candidates
-
-    s = plan.scenario
-    return build_candidates(plan.network, s.candidates, s.network)
-
-
-def reverify(plan, hubs, **checks):
-    """The verifier on a plan's scenario and flows with tampered ``hubs``."""
-    s = plan.scenario
-    return verify_plan(
-        network=plan.network,
-        sites=_sites(plan),
-        hubs=hubs,
-        flows=plan.flows,
-        vehicle=s.vehicle,
-        breaks=s.breaks,
-        objective=s.objective,
-        costs=s.costs,
-        chargers=s.chargers,
-        **checks,
-    )
+def reverify(plan, hubs):
+    """The verifier on a plan's run (scenario, network, flows) with tampered ``hubs``."""
+    return verify(replace(plan, hubs=hubs))
 
 
 def test_old_single_type_keys_say_where_they_went(tmp_path: Path) -> None:
@@ -197,8 +178,7 @@ def test_verifier_fails_a_plan_without_its_buffer(tmp_path: Path) -> None:
     plan = buffered(tmp_path, kwh=150.0, units=2)
     hubs = plan.hubs.copy()
     hubs["battery_units"] = 0
-    s = plan.scenario
-    result = reverify(plan, hubs, site_cost={"N1": 1100.0}, grid=s.grid)
+    result = reverify(plan, hubs)
     assert "grid_capacity" in {c.name for c in result.failures()}
 
 

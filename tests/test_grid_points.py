@@ -1,4 +1,4 @@
-"""Grid capacity points from CSV, GeoPackage and GeoJSON (``planner.grid.site_grid_kw``).
+"""Grid capacity points from CSV, GeoPackage and GeoJSON (``planner.features.grid.sites.site_grid_kw``).
 
 Four candidates on the 50° N parallel, 0.5° (~36 km) apart: A (node, 10.0° E), B (edge, 10.5° E),
 C (node, 11.0° E), D (edge, 11.5° E). Defaults: nodes 1,000 kW, edge sites 100 kW; snap radius 5 km.
@@ -18,7 +18,7 @@ import pytest
 from shapely.geometry import Point, Polygon, box
 
 from planner.errors import DataError
-from planner.grid import site_grid_kw
+from planner.features.grid.sites import site_grid_kw
 from planner.scenario import GridConfig
 from tests.conftest import write_csv
 
@@ -122,10 +122,12 @@ def test_missing_available_kw(tmp_path: Path) -> None:
         kw(path)
 
 
-@pytest.mark.parametrize(("value", "shown"), [(-5, "'-5'"), (-2.5, "'-2.5'"), (None, "''")])
-def test_negative_or_missing_kw(tmp_path: Path, value: object, shown: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "shown"), [(-5, "'-5'"), (-2.5, "'-2.5'"), (None, "''"), (float("inf"), "'inf'"), (float("nan"), "''")]
+)
+def test_negative_missing_or_infinite_kw(tmp_path: Path, value: object, shown: str) -> None:
     path = write(tmp_path / "grid.gpkg", frame([ROWS[0], (Point(11.0, 50.0), value, None)]))
-    with pytest.raises(DataError, match=f"available_kw {shown} of feature 2 is not a non-negative number of kW"):
+    with pytest.raises(DataError, match=f"available_kw {shown} of feature 2 is not a finite number of kW between 0"):
         kw(path)
 
 

@@ -302,8 +302,11 @@ def test_without_ferries_islands_are_fragments(tmp_path: Path) -> None:
     out = tmp_path / "noferry.gpkg"
     report = build_network(FERRY, out, include_ferries=False)
     assert report.edge_count == 1 and report.dropped["disconnected_fragment"] == 1
-    report = build_network(FERRY, out, include_ferries=False, min_fragment_km=1.0)
-    assert report.edge_count == 2 and "disconnected_fragment" not in report.dropped
+    assert report.fragments_dropped == 1 and report.fragment_km == [pytest.approx(3.28, abs=0.01)]
+    assert "components dropped: 1 (3.3 km" in str(report) and "--join-via" in str(report)
+    # keeping the island as a second component would give a network the loader refuses
+    with pytest.raises(OSMBuildError, match="min_fragment_km only applies with join_via"):
+        build_network(FERRY, out, include_ferries=False, min_fragment_km=1.0)
 
 
 # --- inputs, determinism, cache, progress --------------------------------------------------
@@ -403,18 +406,11 @@ def test_online_conversion_offline_matches_file_build(tmp_path: Path) -> None:
         features = ox.features_from_xml(DUAL, tags=POI_QUERY_TAGS)
     assert (ox.settings.all_oneway, list(ox.settings.useful_tags_way)) == saved
     extract = extract_from_osmnx(graph, features, way_filter=WayFilter())
-    report = BuildReport(source="osmnx", out_path="", parameters={"highway": ["motorway"]})
-    build_module._build_from_extract(
-        extract,
-        report,
-        tmp_path / "online.gpkg",
-        consolidate_tolerance_m=100.0,
-        drive_side="right",
-        snap_radius_m=500.0,
-        min_fragment_km=None,
-        progress=build_module._Progress(None),
+    file_report = build_network(DUAL, tmp_path / "file.gpkg")
+    report = BuildReport(source="osmnx", out_path="", parameters=file_report.parameters)
+    build_module.build_from_extract(
+        extract, report, tmp_path / "online.gpkg", build_module.StageProgress(None)
     )
-    build_network(DUAL, tmp_path / "file.gpkg")
     assert_same_layers(tmp_path / "file.gpkg", tmp_path / "online.gpkg")
 
 
@@ -477,3 +473,131 @@ def test_tag_parsing() -> None:
     assert classify_poi({"amenity": "fuel"}) is None
     assert classify_poi({"amenity": "fuel", "hgv": "yes"}) == "truck_stop"
     assert classify_poi({"highway": "rest_area"}) == "rest_area"
+
+
+# --- left-hand traffic, parallel edges -------------------------------------------------------
+
+
+LEFT = FIXTURES / "left_hand_gb.osm"
+
+
+def test_left_hand_traffic_detected_in_great_britain(tmp_path: Path) -> None:
+    report = build_network(LEFT, tmp_path / "gb.gpkg")
+    assert report.drive_side == "left" and report.parameters["drive_side"] == "auto"
+    assert "left-hand traffic" in str(report)
+    sites = gpd.read_file(tmp_path / "gb.gpkg", layer="sites").set_index("site_id")
+    # services north of the road serve the eastbound (northern) carriageway n21 -> n22
+    assert (sites.loc["osm-n10", "u"], sites.loc["osm-n10", "v"]) == ("n21", "n22")
+    assert (sites.loc["osm-n11", "u"], sites.loc["osm-n11", "v"]) == ("n23", "n24")
+    assert sites["snap_m"].max() < 45 and report.sites_side_fallback == 0
+    # forcing right-hand traffic puts them across the road (the wrong carriageway)
+    right = build_network(LEFT, tmp_path / "right.gpkg", drive_side="right")
+    flipped = gpd.read_file(tmp_path / "right.gpkg", layer="sites").set_index("site_id")
+    assert right.drive_side == "right" and flipped.loc["osm-n10", "u"] == "n23"
+    # continental fixtures stay right-hand
+    assert build_network(DUAL, tmp_path / "de.gpkg").drive_side == "right"
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "side"),
+    [
+        (-0.12, 51.5, "left"),  # London
+        (1.31, 51.13, "left"),  # Dover
+        (1.85, 50.95, "right"),  # Calais
+        (-6.26, 53.35, "left"),  # Dublin
+        (-5.93, 54.6, "left"),  # Belfast
+        (-4.48, 54.15, "left"),  # Douglas, Isle of Man
+        (-2.11, 49.19, "left"),  # St Helier, Jersey
+        (-1.62, 49.64, "right"),  # Cherbourg
+        (14.51, 35.9, "left"),  # Valletta
+        (33.36, 35.17, "left"),  # Nicosia
+        (-5.35, 36.14, "right"),  # Gibraltar
+        (26.95, 60.53, "right"),  # Kotka
+    ],
+)
+def test_drive_side_detection(lon: float, lat: float, side: str) -> None:
+    from planner.osm.drive_side import detect_drive_side
+
+    assert detect_drive_side({1: (lon, lat)}) == side
+    # the majority of nodes decides
+    assert detect_drive_side({1: (lon, lat), 2: (lon, lat), 3: (10.0, 50.0)}) == side
+    assert detect_drive_side({}) == "right"
+
+
+def _record(u: str, v: str, km: float, oneway: bool, ways: str) -> dict:
+    return {"u": u, "v": v, "length_km": km, "oneway": oneway, "osm_way_ids": ways}
+
+
+def test_parallels_keep_the_shortest_edge_per_direction() -> None:
+    from planner.osm.assemble import _resolve_parallels
+    from planner.osm.consolidate import Arc
+
+    def arc(rec: dict) -> Arc:
+        return Arc(0, 1, [], rec["oneway"], "road")
+
+    rebuilt: list[Arc] = []
+
+    def rebuild(a: Arc) -> dict:
+        rebuilt.append(a)
+        return _record("nb", "na", 1.0, True, "2")  # the two-way road, now one-way nb -> na
+
+    # a two-way road (1.0 km) and a shorter one-way slip road na -> nb (0.4 km)
+    built = [(arc(r), r) for r in (_record("na", "nb", 1.0, False, "2"), _record("na", "nb", 0.4, True, "1"))]
+    edges, dropped = _resolve_parallels(built, rebuild)
+    assert [(e["u"], e["v"], e["oneway"], e["length_km"]) for e in edges] == [
+        ("na", "nb", True, 0.4),
+        ("nb", "na", True, 1.0),
+    ]
+    assert dropped == 0 and len(rebuilt) == 1 and rebuilt[0].oneway
+    # the two-way road shorter both ways: it alone stays, the one-way edge is dropped
+    built = [(arc(r), r) for r in (_record("na", "nb", 1.0, False, "2"), _record("nb", "na", 1.5, True, "3"))]
+    edges, dropped = _resolve_parallels(built, rebuild)
+    assert [(e["u"], e["v"], e["oneway"]) for e in edges] == [("na", "nb", False)] and dropped == 1
+    # two two-way roads: the shorter; two one-way edges the same way: the shorter
+    built = [
+        (arc(r), r)
+        for r in (
+            _record("na", "nb", 2.0, False, "4"),
+            _record("na", "nb", 1.0, False, "5"),
+            _record("nc", "nd", 3.0, True, "6"),
+            _record("nc", "nd", 2.5, True, "7"),
+        )
+    ]
+    edges, dropped = _resolve_parallels(built, rebuild)
+    assert [(e["u"], e["v"], e["osm_way_ids"]) for e in edges] == [("na", "nb", "5"), ("nc", "nd", "7")]
+    assert dropped == 2
+
+
+def test_cli_drive_side_and_join_via_options(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    out = tmp_path / "left.gpkg"
+    args = ["network", "build", str(DUAL), "--out", str(out), "-q", "--cache-dir", str(tmp_path / "c")]
+    result = CliRunner().invoke(app, [*args, "--drive-side", "left", "--join-via", "primary"])
+    assert result.exit_code == 0, result.output
+    assert "left-hand traffic" in result.output
+    sites = gpd.read_file(out, layer="sites").set_index("site_id")
+    assert (sites.loc["osm-n200", "u"], sites.loc["osm-n200", "v"]) == ("n3", "n2")
+    result = CliRunner().invoke(app, [*args, "--drive-side", "centre"])
+    assert result.exit_code == 2 and "use 'auto', 'right' or 'left'" in result.output
+
+
+def test_long_detour_edge_is_split_so_the_loader_accepts_it(tmp_path: Path) -> None:
+    from planner.network import load_network
+    from planner.scenario.network import NetworkConfig
+
+    fixture = FIXTURES / "detour.osm"
+    out = tmp_path / "detour.gpkg"
+    report = build_network(fixture, out)
+    assert report.via_nodes == 1 and "split at 1 via node" in str(report)
+    layers = read_layers(out)
+    nodes = layers["nodes"].set_index("id")
+    assert nodes.loc["n12", "kind"] == "via" and nodes.loc["n12", "osm_node_ids"] == "12"
+    loop = layers["edges"][layers["edges"]["osm_way_ids"] == "20"]
+    assert sorted(zip(loop["u"], loop["v"], strict=True)) == [("n1", "n12"), ("n12", "n2")]
+    # the halves keep the way's length exactly, and each is now plausible for the loader
+    assert loop["length_km"].sum() == pytest.approx(way_lengths_m(fixture)[20] / 1000, abs=1e-9)
+    net = load_network(NetworkConfig(gpkg=out))
+    assert len(net.edges) == report.edge_count == 7

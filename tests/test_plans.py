@@ -119,10 +119,10 @@ def test_tampered_plan_fails_verification(line5: Path) -> None:
 
 
 def test_verification_failure_is_an_error(line5: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import planner.api as api
+    import planner.stages as stages
     from planner.verify import Check, Verification
 
-    monkeypatch.setattr(api, "verify_plan", lambda **_: Verification([Check("x", False, "broken")]))
+    monkeypatch.setattr(stages, "verify_plan", lambda **_: Verification([Check("x", False, "broken")]))
     with pytest.raises(VerificationError, match="x: broken"):
         plan_for(line5)
 

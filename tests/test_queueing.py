@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from planner.queueing import erlang_c, expected_wait_h, min_servers, session_hours, size_levels
+from planner.chargers import charge_hours as session_hours
+from planner.features.capacity.queueing import erlang_c, expected_wait_h, min_servers, size_levels
 
 
 def erlang_c_direct(c: int, a: float) -> float:

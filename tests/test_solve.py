@@ -66,3 +66,25 @@ def test_infeasible_is_reported(solver: str) -> None:
     result = solve_problem(prob, SolverConfig(name=solver, fallback=False))
     assert result.status == "infeasible"
     assert not result.has_solution
+
+
+def test_ctrl_c_stops_a_long_solve_within_seconds(tmp_path) -> None:
+    import os
+    import signal
+    import threading
+    import time
+
+    from planner.errors import RunInterruptedError
+    from planner.solve import SolveLog
+
+    lines: list[str] = []
+    log = SolveLog(progress=lines.append, log_file=tmp_path / "solver.log", every_s=0.2)
+    timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    t0 = time.monotonic()
+    timer.start()
+    with pytest.raises(RunInterruptedError, match="Ctrl-C"):
+        solve_problem(hard_problem(), SolverConfig(time_limit_s=60.0, mip_gap=0.0, fallback=False), log=log)
+    assert time.monotonic() - t0 < 10.0  # the 60 s search stops at once, not at its time limit
+    assert any("incumbent" in line and "gap" in line for line in lines)  # periodic progress was reported
+    text = (tmp_path / "solver.log").read_text()
+    assert text.startswith("--- solve: hard ---") and "MIP" in text  # the solver's own log, in the file

@@ -218,6 +218,15 @@ def test_unexpected_exception_fails_its_point_only(tmp_path: Path, monkeypatch: 
         ('"vehicle.battery_kwh" = [600, 600]\n', "", "lists 600 twice"),
         ('"vehicle.battery_kwh" = [600, -5]\n', "", "grid point vehicle.battery_kwh=-5]: 'vehicle.battery_kwh'"),
         ("", "", "nothing to run"),
+        ('"vehicle.battery_kwh" = []\n', "", "'vehicle.battery_kwh' must be a non-empty list of values (got [])"),
+        (
+            '"vehicle.battery_kwh" = [600, true]\n',
+            "",
+            "[grid point vehicle.battery_kwh=true]: 'vehicle.battery_kwh': Input should be a valid number (got True)",
+        ),
+        ('"vehicle.battery_kwh" = ["600"]\n', "", "'vehicle.battery_kwh': Input should be a valid number (got '600')"),
+        ('"demand.flows" = ["flows.csv", "nope.csv"]\n', "", "[grid] 'demand.flows': 'nope.csv' is not a file"),
+        ("", "[tradeoff]\ncoverage_targets = [true]\n", "coverage_targets: true is not a share in (0, 1]"),
         ("", "[tradeoff]\ncoverage_targets = [0.5, 1.5]\n", "1.5 is not a share in (0, 1]"),
         ('"vehicle.battery_kwh" = [600]\n', "gird = 1\n", "unknown key 'gird'; did you mean 'grid'?"),
     ],
@@ -230,6 +239,11 @@ def test_unexpected_exception_fails_its_point_only(tmp_path: Path, monkeypatch: 
         "duplicate",
         "invalid_value",
         "empty",
+        "empty_list",
+        "bool_not_number",
+        "text_not_number",
+        "bad_path",
+        "bool_target",
         "bad_target",
         "top_level",
     ],
@@ -251,3 +265,47 @@ def test_missing_base_is_named(tmp_path: Path) -> None:
     path.write_text('base = "nope.toml"\n[grid]\n"vehicle.battery_kwh" = [600]\n')
     with pytest.raises(ScenarioError, match="base scenario .*nope.toml does not exist"):
         load_sweep(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'base = 3\n[grid]\n"vehicle.battery_kwh" = [600]\n', "'base' = 3: give the base scenario file name as a"),
+        (b'base = "."\n[grid]\n"vehicle.battery_kwh" = [600]\n', "'base' names the folder"),
+        (b'[grid]\n"vehicle.battery_kwh" = [600]\n', "missing 'base'"),
+        (b'base = "base.toml"\ngrid = [1]\n', "'grid' must be a table of dotted scenario keys"),
+        (b'base = "base.toml"\n[tradeoff]\ntargets = [0.5]\n', "[tradeoff] unknown key 'targets'"),
+        (b'base = "base.toml"\nname = "a b"\n[grid]\n"vehicle.battery_kwh" = [600]\n', "'name' = 'a b': use up to"),
+        (b'base = "base.toml"\n[grid\n', "not valid TOML"),
+        (b'base = "b\xe4se.toml"\n', "not UTF-8 text (byte 9); save the file as UTF-8."),
+    ],
+    ids=["base_not_text", "base_folder", "no_base", "grid_not_table", "tradeoff_key", "bad_name", "toml", "utf8"],
+)
+def test_sweep_file_content_errors_are_one_line(tmp_path: Path, content: bytes, expected: str) -> None:
+    make_sweep_file(tmp_path)
+    path = tmp_path / "bad.toml"
+    path.write_bytes(content)
+    with pytest.raises(ScenarioError) as info:
+        load_sweep(path)
+    assert str(info.value).startswith(f"{path}: ") and expected in str(info.value)
+    assert "\n" not in str(info.value)
+    res = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")])
+    assert (res.exit_code, res.stderr.strip().splitlines()) == (2, [f"error: {info.value}"])
+
+
+def test_sweep_file_that_is_a_folder_or_missing(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"is a folder, not a sweep file; give the sweep TOML file\.$"):
+        load_sweep(tmp_path)
+    with pytest.raises(ScenarioError, match=r"nope.toml: sweep file not found; check the path\.$"):
+        load_sweep(tmp_path / "nope.toml")
+
+
+def test_grid_paths_are_relative_to_the_sweep_file_and_name_points_as_written(tmp_path: Path) -> None:
+    path = make_sweep_file(tmp_path, '"demand.flows" = ["flows.csv", "more/flows-2.csv"]\n')
+    (tmp_path / "more").mkdir()
+    shutil.copy(tmp_path / "flows.csv", tmp_path / "more" / "flows-2.csv")
+    sweep = load_sweep(path)
+    assert [p.name for p in sweep.points] == ["bx-demand.flows_flows.csv", "bx-demand.flows_more_flows_2.csv"]
+    assert sweep.grid == (("demand.flows", (str(tmp_path / "flows.csv"), str(tmp_path / "more" / "flows-2.csv"))),)
+    assert sweep.points[1].scenario.demand.flows == tmp_path / "more" / "flows-2.csv"
+    assert sweep.points[0].scenario_hash != sweep.points[1].scenario_hash  # same data, other file name

@@ -7,30 +7,40 @@ build_network
     ``.osm.gz``, ``.osm.bz2``, ``.osm.xz``, ``.osm.pbf``) or, online, a bbox/place query.
 BuildReport
     What a build read, kept and dropped (``print(report)`` gives a summary).
-OSMBuildError
-    Raised for invalid input or parameters (a ``ValueError``).
+OSMBuildError, OSMInputError
+    Raised for invalid parameters or input (``DataError``/``ValueError``); an
+    ``OSMInputError`` names the file, the element (node/way id) and the fix.
 
-Design
-------
-* Reading (:mod:`planner.osm.read`): two streaming passes (expat for XML, pyosmium for
-  PBF) keep only the selected ``highway`` ways (+ ``route=ferry``), the nodes they use,
-  ``motorway_junction`` names and candidate sites; railways, buildings and other roads
-  never reach memory. The graph is built directly from these elements rather than by
-  writing a reduced file for ``osmnx.graph_from_xml``: that saves a serialise/parse
-  round trip, keeps every tag (no ``useful_tags_way`` filtering, no global settings) and
-  lets the builder apply OSM's implied one-way rules and geodesic lengths itself.
-* Network (:mod:`planner.osm.network`): ways are split into pieces at shared nodes, dead
-  ramps and fragments are removed, ``osmnx.simplify_graph`` contracts chains,
-  ``osmnx.projection.project_graph`` (EPSG:3035) + ``osmnx.consolidate_intersections``
-  merge each interchange into one junction, and a final pass contracts what
-  consolidation left and pairs two-way roads into single edges.
-* Sites (:mod:`planner.osm.sites`): services, rest areas, HGV truck stops and HGV/MCS
-  chargers snapped to the nearest directed edge on the drive side of the road.
-* Build (:mod:`planner.osm.build`): orchestration, cache, progress, GeoPackage output.
+Modules, in pipeline order
+--------------------------
+* Reading: :mod:`~planner.osm.read` (format detection), :mod:`~planner.osm.read_xml`
+  (two streaming expat passes), :mod:`~planner.osm.read_pbf` (pyosmium),
+  :mod:`~planner.osm.online` (osmnx/Overpass) fill an :mod:`~planner.osm.extract`
+  (selected ``highway`` ways + ``route=ferry`` + ``join_via`` ways, the nodes they use with
+  validated coordinates, junction names, candidate sites) using the rules of
+  :mod:`~planner.osm.tags`. Railways, buildings and other roads never reach memory.
+* Network (:mod:`~planner.osm.network` runs the steps): :mod:`~planner.osm.pieces` (ways
+  split at shared nodes, geodesic lengths), :mod:`~planner.osm.graph` (raw graph, dangling
+  ramps pruned, osmnx simplification), :mod:`~planner.osm.components` (join components over
+  ``join_via`` roads, drop the rest), :mod:`~planner.osm.consolidate` (interchanges merged
+  in EPSG:3035 while main-road km are kept), :mod:`~planner.osm.edges` and
+  :mod:`~planner.osm.assemble` (edge records, two-way pairing, parallels per direction).
+* Sites: :mod:`~planner.osm.sites` snaps services, rest areas, truck stops and HGV/MCS
+  chargers to the carriageway on their drive side (:mod:`~planner.osm.drive_side`).
+* Build: :mod:`~planner.osm.build` (orchestration), :mod:`~planner.osm.options`,
+  :mod:`~planner.osm.cache`, :mod:`~planner.osm.accounting` and :mod:`~planner.osm.report`
+  (what was kept, dropped, absorbed, joined), :mod:`~planner.osm.output` and
+  :mod:`~planner.osm.outfile` (safe, marked GeoPackage output).
+
+The graph is built directly from the streamed elements rather than by writing a reduced
+file for ``osmnx.graph_from_xml``: that saves a serialise/parse round trip, keeps every
+tag (no ``useful_tags_way`` filtering, no global settings) and lets the builder apply
+OSM's implied one-way rules and geodesic lengths itself.
 """
 
-from planner.osm.build import DEFAULT_CONSOLIDATE_TOLERANCE_M, BuildReport, build_network
-from planner.osm.errors import OSMBuildError
+from planner.osm.build import DEFAULT_CONSOLIDATE_TOLERANCE_M, build_network
+from planner.osm.errors import OSMBuildError, OSMInputError
+from planner.osm.report import BuildReport
 from planner.osm.tags import DEFAULT_HIGHWAYS
 
 __all__ = [
@@ -38,5 +48,6 @@ __all__ = [
     "DEFAULT_HIGHWAYS",
     "BuildReport",
     "OSMBuildError",
+    "OSMInputError",
     "build_network",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from planner.errors import DataError
 
-__all__ = ["OSMBuildError"]
+__all__ = ["OSMBuildError", "OSMInputError"]
 
 
 class OSMBuildError(DataError, ValueError):
@@ -12,4 +12,11 @@ class OSMBuildError(DataError, ValueError):
 
     The message always says what was wrong and, where possible, what to do about it
     (for example which package to install or how to convert a file).
+    """
+
+
+class OSMInputError(OSMBuildError):
+    """The OSM file itself is unusable: unreadable, not OSM, or an element in it is invalid.
+
+    The message names the file, the element (``node 42``, ``way 7``) and the fix.
     """

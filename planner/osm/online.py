@@ -22,7 +22,14 @@ import osmnx as ox
 import pandas as pd
 
 from planner.osm.errors import OSMBuildError
-from planner.osm.read import OSMExtract, OSMFeature, OSMWay, finish_extract, fix_coordinate
+from planner.osm.extract import (
+    OSMExtract,
+    OSMFeature,
+    OSMWay,
+    finish_extract,
+    fix_coordinate,
+    parse_location,
+)
 from planner.osm.tags import (
     WAY_TAG_KEYS,
     WayFilter,
@@ -67,7 +74,8 @@ def osmnx_settings() -> Iterator[None]:
 
 
 def _custom_filter(way_filter: WayFilter) -> list[str]:
-    filters = ['["highway"~"^(' + "|".join(sorted(way_filter.highway)) + ')$"]']
+    classes = sorted(set(way_filter.highway) | set(way_filter.join_via))
+    filters = ['["highway"~"^(' + "|".join(classes) + ')$"]']
     if way_filter.include_ferries:
         filters.append('["route"="ferry"]')
     return filters
@@ -142,8 +150,7 @@ def extract_from_osmnx(
                 k: str(data[k]) for k in WAY_TAG_KEYS if k in data and not isinstance(data[k], list)
             }
     for node, data in graph.nodes(data=True):
-        lon, lat = fix_coordinate(float(data["x"])), fix_coordinate(float(data["y"]))
-        extract.coords[int(node)] = (lon, lat)
+        extract.coords[int(node)] = parse_location("osmnx graph", int(node), data.get("x"), data.get("y"))
         if data.get("highway") == "motorway_junction":
             name, ref = str(data.get("name", "")).strip(), str(data.get("ref", "")).strip()
             if name or ref:
@@ -159,6 +166,11 @@ def extract_from_osmnx(
         for seq in _way_sequences(pairs[way_id]):
             refs = seq[::-1] if reverse else seq
             extract.ways.append(OSMWay(way_id, array("q", refs), select_way_tags(tags), kind))
+    _add_features(extract, features)
+    return finish_extract(extract)
+
+
+def _add_features(extract: OSMExtract, features: Any) -> None:  # noqa: ANN401 - GeoDataFrame
     if features is not None and len(features):
         for index, row in features.iterrows():
             element, osm_id = index if isinstance(index, tuple) else ("node", index)
@@ -177,7 +189,6 @@ def extract_from_osmnx(
                     fix_coordinate(centroid.y),
                 )
             )
-    return finish_extract(extract)
 
 
 def fetch_extract(kind: str, where: Any, *, way_filter: WayFilter) -> OSMExtract:  # noqa: ANN401

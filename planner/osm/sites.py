@@ -6,12 +6,14 @@ A site on a one-way edge (a carriageway) serves only that edge's direction of tr
 it must be snapped to the carriageway it is reachable from: the one on whose
 *drive side* it lies. With ``drive_side="right"`` (continental Europe) a site south of an
 eastbound carriageway serves the eastbound carriageway, a site north of the westbound one
-serves the westbound one. Sides are decided in EPSG:3035 by the sign of the cross product
-between the direction of the nearest segment and the vector to the site. A two-way edge
-serves both sides. Among the edges within ``snap_radius_m``, the nearest side-matching
-edge wins; if none matches (e.g. a services area mapped as one polygon straddling the
-median) the nearest edge within the radius is used and the site is counted as a
-side fallback. Sites with no edge within the radius are dropped and reported.
+serves the westbound one; with ``"left"`` (GB, IE, IM, the Channel Islands, MT, CY:
+services on the left of the direction of travel) the other way round. Sides are decided
+in EPSG:3035 by the sign of the cross product between the direction of the nearest
+segment and the vector to the site. A two-way edge serves both sides. Among the edges
+within ``snap_radius_m``, the nearest side-matching edge wins; if none matches (e.g. a
+services area mapped as one polygon straddling the median) the nearest edge within the
+radius is used and the site is counted as a side fallback. Sites with no edge within
+the radius are dropped and reported.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from typing import Literal
 import numpy as np
 import shapely
 
-from planner.osm.network import PROJECTED_CRS, get_transformer
-from planner.osm.read import OSMFeature
+from planner.osm.extract import OSMFeature
+from planner.osm.geo import PROJECTED_CRS, get_transformer
 from planner.osm.tags import classify_poi, parse_points
 
 __all__ = ["SiteResult", "snap_sites"]
@@ -57,6 +59,68 @@ def _side_of(line_xy: np.ndarray, along: float, point: tuple[float, float]) -> f
     return float(dx * (point[1] - y0) - dy * (point[0] - x0))
 
 
+class _RoadIndex:
+    """Road edges (never ferries) projected to EPSG:3035 in an STR-tree."""
+
+    def __init__(self, edges: list[dict], drive_side: DriveSide, snap_radius_m: float) -> None:
+        to_proj = get_transformer("EPSG:4326", PROJECTED_CRS)
+        self.edges = [rec for rec in edges if rec.get("mode", "road") != "ferry"]
+        self.xy: list[np.ndarray] = []
+        self.lines: list[shapely.LineString] = []
+        for rec in self.edges:
+            lonlat = np.asarray(rec["coords"], dtype=np.float64)
+            px, py = to_proj.transform(lonlat[:, 0], lonlat[:, 1])
+            self.xy.append(np.column_stack((px, py)))
+            self.lines.append(shapely.LineString(self.xy[-1]))
+        self.tree = shapely.STRtree(self.lines) if self.lines else None
+        self.sign = -1.0 if drive_side == "right" else 1.0
+        self.radius = snap_radius_m
+
+    def nearest(self, x: float, y: float) -> tuple[bool, float, int, float] | None:
+        """``(wrong side, distance m, edge index, metres along)`` of the best edge, or None.
+
+        The nearest edge on the drive side wins; if none is within the radius, the
+        nearest edge on the wrong side (``wrong side`` True).
+        """
+        if self.tree is None:
+            return None
+        point = shapely.Point(x, y)
+        found = self.tree.query(point, predicate="dwithin", distance=self.radius)
+        scored = []
+        for idx in sorted(int(i) for i in found):
+            line = self.lines[idx]
+            dist = float(line.distance(point))
+            if dist > self.radius:
+                continue
+            along = float(line.project(point))
+            matches = True
+            if self.edges[idx]["oneway"]:
+                matches = _side_of(self.xy[idx], along, (x, y)) * self.sign >= 0.0
+            scored.append((not matches, dist, idx, along))
+        return min(scored) if scored else None
+
+
+def _site_record(
+    feature: OSMFeature, kind: str, rec: dict, fraction: float, dist: float
+) -> dict:
+    power, points = parse_points(feature.tags) if kind == "existing_charger" else (None, None)
+    tags = feature.tags
+    return {
+        "site_id": f"osm-{feature.osm_type}{feature.id}",
+        "name": tags.get("name") or tags.get("brand") or tags.get("operator", ""),
+        "kind": kind,
+        "lon": feature.lon,
+        "lat": feature.lat,
+        "u": rec["u"],
+        "v": rec["v"],
+        "offset_km": round(min(max(fraction, 0.0), 1.0) * rec["length_km"], 6),
+        "snap_m": round(dist, 1),
+        "locked": kind == "existing_charger",
+        "existing_power_kw": math.nan if power is None else float(power),
+        "existing_points": points,
+    }
+
+
 def snap_sites(
     features: list[OSMFeature],
     edges: list[dict],
@@ -74,7 +138,8 @@ def snap_sites(
         Edge records with ``u``, ``v``, ``oneway``, ``mode``, ``length_km`` and ``coords``
         (WGS84 vertex list, travel direction ``u`` -> ``v``). Ferry edges are never used.
     drive_side
-        ``"right"`` (continental Europe) or ``"left"`` (UK, Ireland).
+        ``"right"`` (continental Europe) or ``"left"`` (GB, IE, IM, Channel Islands, MT, CY;
+        see :mod:`planner.osm.drive_side`).
     snap_radius_m
         Sites farther than this from every edge are dropped.
 
@@ -84,18 +149,7 @@ def snap_sites(
     """
     result = SiteResult()
     to_proj = get_transformer("EPSG:4326", PROJECTED_CRS)
-    lines = []
-    line_xy = []
-    road_edges = [rec for rec in edges if rec.get("mode", "road") != "ferry"]
-    for rec in road_edges:
-        xy = np.asarray(rec["coords"], dtype=np.float64)
-        px, py = to_proj.transform(xy[:, 0], xy[:, 1])
-        arr = np.column_stack((px, py))
-        line_xy.append(arr)
-        lines.append(shapely.LineString(arr))
-    tree = shapely.STRtree(lines) if lines else None
-    sign = -1.0 if drive_side == "right" else 1.0
-
+    roads = _RoadIndex(edges, drive_side, snap_radius_m)
     for feature in features:
         kind = classify_poi(feature.tags)
         if kind is None or feature.lon is None or feature.lat is None:
@@ -104,60 +158,15 @@ def snap_sites(
         if feature.tags.get("access") in {"private", "no"}:
             result.not_public.append(site_id)
             continue
-        x, y = to_proj.transform(feature.lon, feature.lat)
-        point = shapely.Point(x, y)
-        candidates = (
-            tree.query(point, predicate="dwithin", distance=snap_radius_m)
-            if tree is not None
-            else np.zeros(0, dtype=int)
-        )
-        scored = []
-        for idx in sorted(int(i) for i in candidates):
-            line = lines[idx]
-            dist = float(line.distance(point))
-            if dist > snap_radius_m:
-                continue
-            along = float(line.project(point))
-            if road_edges[idx]["oneway"]:
-                cross = _side_of(line_xy[idx], along, (x, y))
-                matches = cross * sign >= 0.0
-            else:
-                matches = True
-            scored.append((not matches, dist, idx, along))
-        if not scored:
+        best = roads.nearest(*to_proj.transform(feature.lon, feature.lat))
+        if best is None:
             result.beyond_radius.append(site_id)
             continue
-        scored.sort()
-        mismatched, dist, idx, along = scored[0]
+        mismatched, dist, idx, along = best
         if mismatched:
             result.side_fallback.append(site_id)
-        rec = road_edges[idx]
-        total = lines[idx].length
+        total = roads.lines[idx].length
         fraction = along / total if total > 0 else 0.0
-        if kind == "existing_charger":
-            power, points = parse_points(feature.tags)
-        else:
-            power, points = None, None
-        name = (
-            feature.tags.get("name")
-            or feature.tags.get("brand")
-            or feature.tags.get("operator", "")
-        )
-        result.sites.append(
-            {
-                "site_id": site_id,
-                "name": name,
-                "kind": kind,
-                "lon": feature.lon,
-                "lat": feature.lat,
-                "u": rec["u"],
-                "v": rec["v"],
-                "offset_km": round(min(max(fraction, 0.0), 1.0) * rec["length_km"], 6),
-                "snap_m": round(dist, 1),
-                "locked": kind == "existing_charger",
-                "existing_power_kw": math.nan if power is None else float(power),
-                "existing_points": points,
-            }
-        )
+        result.sites.append(_site_record(feature, kind, roads.edges[idx], fraction, dist))
     result.sites.sort(key=lambda s: s["site_id"])
     return result

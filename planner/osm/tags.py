@@ -65,7 +65,7 @@ POI_TAG_KEYS: tuple[str, ...] = (
     "capacity",
 )
 
-WayKind = Literal["road", "ferry"]
+WayKind = Literal["road", "ferry", "join"]
 
 _HGV_ALLOWED = frozenset({"yes", "designated", "destination", "delivery", "permissive"})
 _ONEWAY_FORWARD = frozenset({"yes", "true", "1"})
@@ -85,10 +85,14 @@ class WayFilter:
         ``highway=*`` values that are kept as roads.
     include_ferries
         Keep ``route=ferry`` ways (they survive only where they connect kept roads).
+    join_via
+        ``highway=*`` values read only to join components of the kept network (kind
+        ``"join"``); they become edges only on the paths that join components.
     """
 
     highway: tuple[str, ...] = DEFAULT_HIGHWAYS
     include_ferries: bool = True
+    join_via: tuple[str, ...] = ()
 
 
 def is_link_highway(highway: str) -> bool:
@@ -120,7 +124,8 @@ def classify_way(tags: Mapping[str, str], way_filter: WayFilter) -> tuple[WayKin
     Returns
     -------
     kind, reason
-        ``kind`` is ``"road"``, ``"ferry"`` or None (dropped); ``reason`` names the drop
+        ``kind`` is ``"road"``, ``"ferry"``, ``"join"`` (a ``join_via`` road) or None
+        (dropped); ``reason`` names the drop
         reason (``non_highway_way``, ``highway_not_selected``, ``hgv_forbidden``) or is
         ``""`` for a kept way.
     """
@@ -131,11 +136,12 @@ def classify_way(tags: Mapping[str, str], way_filter: WayFilter) -> tuple[WayKin
                 return None, "hgv_forbidden"
             return "ferry", ""
         return None, "non_highway_way"
-    if highway not in way_filter.highway or tags.get("area") == "yes":
+    selected = highway in way_filter.highway
+    if (not selected and highway not in way_filter.join_via) or tags.get("area") == "yes":
         return None, "highway_not_selected"
     if _hgv_forbidden(tags):
         return None, "hgv_forbidden"
-    return "road", ""
+    return ("road" if selected else "join"), ""
 
 
 def way_direction(tags: Mapping[str, str]) -> int:

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from planner.scenario.base import Int, Num, _Section, _unit
+from planner.scenario.base import MAX_EUR, Int, Num, _Section, _unit
 
 
 class ChargerType(_Section):
@@ -16,7 +16,11 @@ class ChargerType(_Section):
         ..., gt=0, le=3750, json_schema_extra=_unit("kW"), description="Rated power of one charging point."
     )
     capex_eur: Num = Field(
-        ..., ge=0, json_schema_extra=_unit("EUR"), description="Capex per charging point incl. installation."
+        ...,
+        ge=0,
+        le=MAX_EUR,
+        json_schema_extra=_unit("EUR"),
+        description="Capex per charging point incl. installation.",
     )
     min_per_hub: Int = Field(
         0,

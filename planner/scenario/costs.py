@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from planner.scenario.base import _MOVED_TO_CHARGERS, Int, Num, _moved_keys, _Section, _unit
+from planner.scenario.base import _MOVED_TO_CHARGERS, MAX_EUR, Int, Num, _moved_keys, _Section, _unit
 
 
 class CostsConfig(_Section):
@@ -15,6 +15,7 @@ class CostsConfig(_Section):
     site_fixed_eur: Num = Field(
         1.0e6,
         ge=0,
+        le=MAX_EUR,
         json_schema_extra=_unit("EUR"),
         description="Fixed cost of opening a hub (land, civil works, grid connection).",
     )

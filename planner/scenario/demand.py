@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -54,6 +55,12 @@ class DemandConfig(_Section):
         False,
         description="Route each flow as a round trip origin→destination→origin (the classic "
         "flow-refuelling assumption); the truck must get back to the origin.",
+    )
+    round_trip_rule: Literal["refuel_at_origin", "reserve_on_return"] = Field(
+        "refuel_at_origin",
+        description="refuel_at_origin: the classic rule (Kuby & Lim 2005; Capar et al. 2013) — a hub at the origin "
+        "refuels the returning truck, so it may come back with vehicle.soc_min; without one it must come back with "
+        "soc_arrival_min. reserve_on_return: always come back with soc_arrival_min (stricter).",
     )
 
     @model_validator(mode="after")

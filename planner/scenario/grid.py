@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from planner.scenario.base import Bool, Int, Num, _Section, _unit
+from planner.scenario.base import MAX_EUR, MAX_KW, Bool, Int, Num, _Section, _unit
 
 
 class GridConfig(_Section):
@@ -30,6 +30,7 @@ class GridConfig(_Section):
     default_node_kw: Num = Field(
         10_000.0,
         ge=0,
+        le=MAX_KW,
         json_schema_extra=_unit("kW"),
         description="Available capacity at node sites (cities, junctions) without a capacity point (assumption: "
         "a medium-voltage connection near an urban substation).",
@@ -37,6 +38,7 @@ class GridConfig(_Section):
     default_edge_kw: Num = Field(
         4_000.0,
         ge=0,
+        le=MAX_KW,
         json_schema_extra=_unit("kW"),
         description="Available capacity at sites along edges (motorway service areas) without a capacity point "
         "(assumption: a typical rural medium-voltage feeder).",
@@ -48,9 +50,15 @@ class GridConfig(_Section):
         json_schema_extra=_unit("share"),
         description="Share of the installed charger power drawn at the same time (assumption).",
     )
-    upgrade_step_kw: Num = Field(5_000.0, gt=0, json_schema_extra=_unit("kW"), description="Size of one upgrade step.")
+    upgrade_step_kw: Num = Field(
+        5_000.0, gt=0, le=MAX_KW, json_schema_extra=_unit("kW"), description="Size of one upgrade step."
+    )
     upgrade_eur_per_mw: Num = Field(
-        250_000.0, ge=0, json_schema_extra=_unit("EUR/MW"), description="Cost of upgrade capacity (assumption)."
+        250_000.0,
+        ge=0,
+        le=MAX_EUR,
+        json_schema_extra=_unit("EUR/MW"),
+        description="Cost of upgrade capacity (assumption).",
     )
     max_upgrade_steps: Int = Field(4, ge=0, le=100, description="Most upgrade steps per site.")
     start_year: Int = Field(2026, ge=2000, le=2100, description="Year planning starts (upgrades ordered then).")
@@ -62,12 +70,15 @@ class GridConfig(_Section):
     battery_kwh: Num = Field(
         0.0,
         ge=0,
+        le=MAX_KW,
         json_schema_extra=_unit("kWh"),
         description="Usable energy of one on-site battery buffer unit (0: no buffers).",
     )
-    battery_kw: Num = Field(0.0, ge=0, json_schema_extra=_unit("kW"), description="Discharge power of one buffer unit.")
+    battery_kw: Num = Field(
+        0.0, ge=0, le=MAX_KW, json_schema_extra=_unit("kW"), description="Discharge power of one buffer unit."
+    )
     battery_eur: Num = Field(
-        0.0, ge=0, json_schema_extra=_unit("EUR"), description="Capex of one buffer unit incl. inverter."
+        0.0, ge=0, le=MAX_EUR, json_schema_extra=_unit("EUR"), description="Capex of one buffer unit incl. inverter."
     )
     max_batteries_per_hub: Int = Field(0, ge=0, le=50, description="Most buffer units at one hub (0: none).")
     peak_duration_h: Num = Field(

@@ -68,7 +68,9 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def load_raw(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+def load_raw(path: Path, seen: tuple[Path, ...], files: list[Path] | None = None) -> dict[str, Any]:
+    """The raw mapping of a scenario file with its ``extends`` chain merged (paths made absolute);
+    ``files`` collects every file read, the scenario first."""
     path = path.resolve()
     if len(seen) >= MAX_EXTENDS:
         raise ScenarioError(
@@ -78,6 +80,8 @@ def load_raw(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         chain = " → ".join(p.name for p in (*seen, path))
         raise ScenarioError(f"{seen[-1]}: 'extends' forms a cycle ({chain}); remove one link.")
     raw = _read_toml(path)
+    if files is not None:
+        files.append(path)
     _resolve_paths(raw, path.parent)
     parent = raw.pop("extends", None)
     if parent is None:
@@ -87,7 +91,7 @@ def load_raw(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     parent_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
     if not parent_path.is_file():
         raise ScenarioError(f"{path}: 'extends' names {parent_path}, which does not exist; fix the path.")
-    base = load_raw(parent_path, (*seen, path))
+    base = load_raw(parent_path, (*seen, path), files)
     return _merge(base, raw)
 
 
@@ -156,5 +160,8 @@ def load_scenario(path: str | Path) -> Scenario:
         The validated scenario, with data paths made absolute.
     """
     path = Path(path)
-    raw = load_raw(path, ())
-    return scenario_from_dict(raw, source=str(path))
+    files: list[Path] = []
+    raw = load_raw(path, (), files)
+    scenario = scenario_from_dict(raw, source=str(path))
+    scenario._files = tuple(files)  # the scenario file and its extends chain, for provenance
+    return scenario

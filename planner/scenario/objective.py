@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from planner.scenario.base import Int, Num, _Section, _unit
+from planner.scenario.base import MAX_EUR, Bool, Int, Num, _Section, _unit
 
 
 class ObjectiveConfig(_Section):
@@ -22,7 +22,7 @@ class ObjectiveConfig(_Section):
     )
     max_hubs: Int | None = Field(None, ge=0, description="Upper limit on new hubs (locked existing hubs do not count).")
     budget_eur: Num | None = Field(
-        None, ge=0, json_schema_extra=_unit("EUR"), description="Upper limit on the capex of new hubs."
+        None, ge=0, le=MAX_EUR, json_schema_extra=_unit("EUR"), description="Upper limit on the capex of new hubs."
     )
     coverage_target: Num | None = Field(
         None,
@@ -31,6 +31,13 @@ class ObjectiveConfig(_Section):
         json_schema_extra=_unit("share of total"),
         description="min_cost only: share of the total (volume or truck-km, per metric) that "
         "must be served. Unset: every servable flow must be served.",
+    )
+
+    second_stage: Bool = Field(
+        True,
+        description="Lexicographic objectives: after max_coverage, minimise capex among plans serving what was "
+        "found; after min_cost with a coverage_target, maximise coverage within the capex found. Each stage is a "
+        "solve of its own with its own status, bound and gap in summary.json (lexicographic).",
     )
 
     @model_validator(mode="after")

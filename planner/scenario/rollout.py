@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from planner.scenario.base import Int, Num, _Section, _unit
+from planner.scenario.base import MAX_EUR, Int, Num, _Section, _unit
 
 
 class RolloutConfig(_Section):
@@ -36,6 +36,7 @@ class RolloutConfig(_Section):
     budget_total_eur: Num | None = Field(
         None,
         ge=0,
+        le=MAX_EUR,
         json_schema_extra=_unit("EUR"),
         description="Capex allowed over all planning years together (undiscounted).",
     )
@@ -61,6 +62,6 @@ class RolloutConfig(_Section):
             raise ValueError("bev_share values must lie in (0, 1]")
         if self.coverage_target is not None and not all(0 < v <= 1 for v in self.coverage_target):
             raise ValueError("coverage_target values must lie in (0, 1]")
-        if self.budget_per_year_eur is not None and not all(v >= 0 for v in self.budget_per_year_eur):
-            raise ValueError("budget_per_year_eur values must be ≥ 0 EUR")
+        if self.budget_per_year_eur is not None and not all(0 <= v <= MAX_EUR for v in self.budget_per_year_eur):
+            raise ValueError(f"budget_per_year_eur values must lie in [0, {MAX_EUR:g}] EUR")
         return self

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pathlib import Path
+
+from pydantic import Field, PrivateAttr, field_validator
 
 from planner.scenario.afir import AfirConfig
 from planner.scenario.base import _Section
@@ -50,6 +52,7 @@ class Scenario(_Section):
     rollout: RolloutConfig = Field(default_factory=RolloutConfig)
     solver: SolverConfig = Field(default_factory=SolverConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    _files: tuple[Path, ...] = PrivateAttr(default=())  # scenario file and its extends chain (when loaded)
 
     @field_validator("name")
     @classmethod

@@ -1,0 +1,34 @@
+"""Features: the core (coverage under range) and everything that plugs into it.
+
+:data:`FEATURES` is the registry, in the order the pipeline asks them at every stage (model parts,
+solve, decode, outputs, checks). Adding a feature = a new package here + one line below.
+"""
+
+from __future__ import annotations
+
+from planner.features.afir.feature import AfirFeature
+from planner.features.base import Feature
+from planner.features.capacity.feature import CapacityFeature
+from planner.features.coverage.feature import CoverageFeature
+from planner.features.economics.feature import EconomicsFeature
+from planner.features.grid.feature import GridFeature
+from planner.features.rollout.feature import RolloutFeature
+from planner.features.tradeoff.feature import TradeoffFeature
+from planner.scenario import Scenario
+
+__all__ = ["FEATURES", "Feature", "enabled_features"]
+
+FEATURES: tuple[Feature, ...] = (
+    CoverageFeature(),
+    EconomicsFeature(),
+    CapacityFeature(),
+    GridFeature(),
+    AfirFeature(),
+    RolloutFeature(),
+    TradeoffFeature(),
+)
+
+
+def enabled_features(scenario: Scenario) -> list[Feature]:
+    """The registered features ``scenario`` switches on, in registry order."""
+    return [f for f in FEATURES if f.enabled(scenario)]

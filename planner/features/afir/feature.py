@@ -1,0 +1,112 @@
+"""The AFIR feature: measure every plan against Regulation (EU) 2023/1804 Art. 4, or enforce it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pulp
+
+from planner.context import RunContext
+from planner.features.afir.checks import afir_checks
+from planner.features.afir.model import afir_part
+from planner.features.afir.report import afir_outputs
+from planner.features.afir.requirements import afir_requirement, rollout_final_afir
+from planner.features.base import Feature
+from planner.features.coverage.model import build_model, open_site_ids, open_sites, start_from_open
+from planner.features.coverage.variables import served_mask
+from planner.plan import Plan
+from planner.scenario import Scenario
+from planner.solve import solve_lexicographic
+from planner.verify import Check, check_hub_sets, served_by_simulation
+
+__all__ = ["AfirFeature"]
+
+
+class AfirFeature(Feature):
+    """``[afir] mode``: ``report`` measures the plan; ``enforce`` adds the milestone to the model,
+    reports the cost of compliance against the same plan without AFIR, and verifies it.
+
+    In rollouts each year's requirement is the rollout feature's (it asks this package for it).
+    """
+
+    name = "afir"
+
+    def enabled(self, scenario: Scenario) -> bool:
+        return scenario.afir.mode != "off"
+
+    def prepare(self, ctx: RunContext) -> None:
+        sc = ctx.scenario
+        if sc.afir.mode != "enforce" or sc.rollout.years:
+            return
+        req = afir_requirement(sc.afir, sc.chargers, ctx.network, ctx.sites, where=sc.name)
+        if req.share is None:
+            ctx.log(f"AFIR {sc.afir.year}: {len(req.windows):,} spacing windows enforced")
+        else:
+            ctx.log(
+                f"AFIR {sc.afir.year}: {req.share.share:.0%} of the network length enforced over "
+                f"{len(req.share.length_km):,} segments"
+            )
+        ctx.parts[self.name] = afir_part(req, ctx.instance.site_locked)
+
+    def outputs(self, plan: Plan, ctx: RunContext) -> None:
+        sc = ctx.scenario
+        afir_outputs(plan, sc, ctx.network, ctx.sites)
+        if self.name in ctx.parts and "milestone" in plan.summary["afir"]:
+            reference, check = self._reference(ctx, plan)
+            ctx.side_checks.append(check)
+            plan.summary["afir"]["reference_without_afir"] = reference
+            own = plan.summary["total_cost_eur"]
+            plan.summary["afir"]["cost_of_compliance_eur"] = own - reference["total_cost_eur"]
+            plan.summary["afir"]["cost_of_compliance_note"] = (
+                "capex of this plan minus the cheapest plan without AFIR found that serves at least as much "
+                f"({reference['covered_weight_share']:.4%} of the {sc.objective.metric}); never negative, since "
+                "this plan is itself such a plan"
+            )
+
+    def checks(self, plan: Plan, ctx: RunContext) -> list[Check]:
+        sc = ctx.scenario
+        afir = rollout_final_afir(sc.afir, sc.rollout.years) if sc.rollout.years else sc.afir
+        if afir.mode != "enforce":
+            return []
+        return afir_checks(ctx.network, ctx.sites, plan.hubs, afir, sc.chargers)
+
+    def _reference(self, ctx: RunContext, plan: Plan) -> tuple[dict, Check]:
+        """The cheapest plan without AFIR serving at least what this plan serves (lexicographic: then
+        the most coverage at that cost). This plan is feasible for it, so its capex bounds the
+        reference's from above: the reference reported is the cheaper of the two."""
+        instance, sc = ctx.instance, ctx.scenario
+        share = float(plan.summary["covered_weight_share"])
+        spec = ctx.data["spec"].without(self.name)
+        if not (spec.objective == "min_cost" and spec.coverage_target is None):  # else: every servable flow
+            spec = replace(spec, objective="min_cost", coverage_target=max(share * (1 - 1e-9), 1e-12))
+        model = build_model(instance, spec)
+        start_from_open(model, np.isin(np.asarray(instance.site_ids), plan.hubs["site_id"].to_numpy()))
+        lex = solve_lexicographic(model.problem, *model.goals(), sc.solver, warm_start=True, log=ctx.solve_log)
+        result = lex.combined
+        ctx.log(f"reference without AFIR: {result.describe()}")
+        own_cost = float(plan.summary["total_cost_eur"])
+        reference = {"status": result.status, "mip_gap": result.mip_gap, "lexicographic": lex.to_dict()}
+        if not result.has_solution or float(pulp.value(model.capex())) >= own_cost:
+            reference.update(
+                source="this plan (no cheaper plan without AFIR found)",
+                hub_count=int(plan.summary["hub_count"]),
+                total_cost_eur=own_cost,
+                covered_weight_share=share,
+            )
+            return reference, check_hub_sets("afir_reference_simulated", "reference plan(s)", [])
+        is_open = open_sites(model)
+        ids = open_site_ids(model)
+        served = served_by_simulation(
+            ctx.network, ctx.sites, ctx.flows, ids, sc.vehicle, sc.breaks, refuel_at_origin=ctx.refuel_at_origin
+        )
+        weight = model.weight
+        reference.update(
+            source="solver",
+            hub_count=int(is_open.sum()),
+            total_cost_eur=float(pulp.value(model.capex())),
+            covered_weight_share=float(weight[served].sum() / weight.sum()) if weight.sum() else 0.0,
+            best_bound_eur=result.best_bound,
+        )
+        claimed = [("reference", served_mask(model.free, model.variables.groups, model.variables.served), served)]
+        return reference, check_hub_sets("afir_reference_simulated", "reference plan(s)", claimed)

@@ -1,0 +1,1 @@
+"""The capacity feature (see feature.py)."""

@@ -1,0 +1,81 @@
+"""The capacity feature: stops assigned to hubs, charger points per type sized by queueing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from planner.context import RunContext
+from planner.errors import ScenarioError
+from planner.features.base import Feature
+from planner.features.capacity.checks import capacity_check
+from planner.features.capacity.decode import decode_capacity
+from planner.features.capacity.levels import capacity_levels, session_hours
+from planner.features.capacity.model import capacity_part
+from planner.features.capacity.report import hub_queueing
+from planner.features.capacity.two_stage import solve_two_stage
+from planner.features.coverage.model import Solution
+from planner.plan import Plan
+from planner.scenario import Scenario
+from planner.verify import Check, hub_sessions
+
+__all__ = ["CapacityFeature"]
+
+
+class CapacityFeature(Feature):
+    """``[capacity] enabled``: every served flow's stops are assigned to hubs in the model and each
+    hub gets the points per type that keep the peak-hour wait under the target (M/M/c)."""
+
+    name = "capacity"
+    assigns_stops = True
+
+    def enabled(self, scenario: Scenario) -> bool:
+        return scenario.capacity.enabled
+
+    def prepare(self, ctx: RunContext) -> None:
+        sc = ctx.scenario
+        obj = sc.objective
+        if sc.capacity.size_levels == "relaxed" and (
+            obj.type != "min_cost" or obj.budget_eur is not None or obj.max_hubs is not None or sc.grid.enabled
+        ):
+            raise ScenarioError(
+                f"{sc.name}: capacity.size_levels = 'relaxed' sizes hubs exactly only on the sites its linear "
+                "relaxation opens, which a budget, a hub limit, a coverage objective or a grid limit could make "
+                "infeasible; use it with objective.type = 'min_cost', no budget_eur or max_hubs and grid.enabled = "
+                "false, or set size_levels = 'integer'."
+            )
+        spec = capacity_levels(sc, float(ctx.instance.volume.sum()))
+        for tl in spec.types:
+            ctx.log(
+                f"capacity: {tl.name}: {len(tl.servers)} size levels, up to {tl.servers[-1]} points "
+                f"({tl.capacity[-1]:,.0f} sessions/day) per hub"
+            )
+        ctx.parts[self.name] = capacity_part(spec)
+        ch = sc.chargers
+        ctx.data.setdefault("limits", []).append(
+            f"chargers.mcs.max_per_hub={ch.mcs.max_per_hub}, chargers.ccs.max_per_hub={ch.ccs.max_per_hub}"
+        )
+
+    def solve(self, ctx: RunContext) -> Solution | None:
+        spec = ctx.parts[self.name].data
+        if spec.integer_levels or ctx.scenario.rollout.years:
+            return None
+        exact = ctx.data["spec"].with_part(capacity_part(replace(spec, integer_levels=True)))
+        two = solve_two_stage(ctx.instance, exact, ctx.scenario.solver, log=ctx.log, solve_log=ctx.solve_log)
+        return Solution(two.model, two.result, extra={"two_stage": two})
+
+    def decode(self, plan: Plan, ctx: RunContext) -> None:
+        decode_capacity(plan, ctx)
+        two = ctx.solution.extra.get("two_stage")
+        if two is not None:
+            plan.summary["two_stage"] = {
+                "stage1_relaxation": two.stage1.to_dict(),
+                "stage1_hubs": two.hubs_stage1,
+                "stage2_exact_levels": two.stage2.to_dict(),
+            }
+
+    def outputs(self, plan: Plan, ctx: RunContext) -> None:
+        hub_queueing(plan, ctx.scenario, ctx.session_factor)
+
+    def checks(self, plan: Plan, ctx: RunContext) -> list[Check]:
+        sessions = {sid: n * ctx.session_factor for sid, n in hub_sessions(plan.flows).items()}
+        return [capacity_check(plan.hubs, sessions, ctx.scenario.capacity, session_hours(ctx.scenario))]

@@ -1,0 +1,71 @@
+"""Queueing size levels per charger type (what the capacity model's level variables stand for).
+
+:func:`capacity_levels` turns the scenario's catalogue and wait target into size levels per
+offered type (:func:`planner.features.capacity.queueing.size_levels`); :func:`hull_levels` keeps
+the levels a linear relaxation can use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from planner.chargers import offered_types
+from planner.features.capacity.model import CapacitySpec, TypeLevels
+from planner.features.capacity.queueing import size_levels
+from planner.scenario import Scenario
+
+__all__ = ["capacity_levels", "hull_levels", "session_hours"]
+
+
+def hull_levels(levels: TypeLevels) -> TypeLevels:
+    """Keep the levels on the lower convex hull of (capacity, cost) points.
+
+    A level above the hull is a convex combination of cheaper ones with at least its capacity,
+    so a model with continuous levels never needs it.
+    """
+    pts = sorted(
+        zip(levels.capacity, levels.servers, strict=True), key=lambda p: (p[0], p[1])
+    )  # (capacity, servers); cost ∝ servers
+    hull: list[tuple[float, int]] = []
+    for p in pts:
+        if hull and hull[-1][0] == p[0]:
+            continue  # same capacity, more servers: dominated
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            # drop the middle point if it lies on or above the chord from hull[-2] to p
+            if (y2 - y1) * (p[0] - x1) >= (p[1] - y1) * (x2 - x1):
+                hull.pop()
+            else:
+                break
+        hull.append(p)
+    return replace(levels, servers=tuple(s for _, s in hull), capacity=tuple(c for c, _ in hull))
+
+
+def session_hours(scenario: Scenario) -> dict[str, float]:
+    """Mean session time per offered charger type (hours)."""
+    return {t.name: t.session_h for t in offered_types(scenario)}
+
+
+def capacity_levels(scenario: Scenario, total_sessions: float) -> CapacitySpec:
+    """Queueing size levels per offered charger type, from its ``min_per_hub`` to ``max_per_hub``."""
+    cap = scenario.capacity
+    types = []
+    for t in offered_types(scenario):
+        levels = size_levels(
+            max(total_sessions * 1.01, 1e-9),  # headroom: the top level still takes all after the margin
+            t.session_h,
+            cap.peak_hour_share,
+            cap.max_wait_min / 60.0,
+            max_servers=t.spec.max_per_hub,
+        )
+        # 0.01 % below the exact Erlang-C capacity: near saturation the wait is steep in the arrival
+        # rate, and the margin absorbs the solver's feasibility tolerance on the session sums.
+        lo = t.spec.min_per_hub
+        kept = [(lv.servers, lv.max_sessions_per_day * (1 - 1e-4)) for lv in levels if lv.servers >= lo]
+        if lo == 0:
+            kept.insert(0, (0, 0.0))
+        elif not kept:  # the smallest allowed pool already takes every session
+            kept = [(lo, total_sessions * 1.01)]
+        servers, capacity = zip(*kept, strict=True)
+        types.append(TypeLevels(t.name, tuple(servers), tuple(capacity), t.spec.capex_eur, t.spec.power_kw))
+    return CapacitySpec(tuple(types), scenario.costs.site_fixed_eur, cap.size_levels == "integer")

@@ -1,0 +1,227 @@
+"""Capacity family: charging stops assigned to hubs, chargers of each type sized by queueing.
+
+Capacitated flow-refuelling in the spirit of Upchurch, Kuby & Lim (2009): each served flow
+group ``g`` assigns its trucks to stops ``a[g,k] ∈ [0, 1]`` (share of its trucks charging at
+site ``k``) such that every cover window has a full stop,
+``Σ_{k∈W} a[g,k] ≥ y_g``. Windows of one trip are intervals along its route, so the
+constraint matrix is an interval matrix: any fractional assignment is a mix of integral
+stop sequences, i.e. a split of the flow's trucks over feasible itineraries.
+
+Hub ``k`` then sees ``S_k = Σ_g V_g a[g,k]`` sessions per day, split over the charger types
+``S_k = Σ_t s[k,t]`` (each type is its own M/M/c queue with its own session time). Precomputed
+size levels (:func:`planner.queueing.size_levels`) give, for ``c`` points of type ``t``, the most
+daily sessions whose peak-hour arrivals keep the mean wait under the target; one binary per
+level: ``Σ_l z[k,t,l] = x_k`` and ``s[k,t] ≤ Σ_l cap[t,l] z[k,t,l]``. Capex is
+``site_fixed · x_k + Σ_t Σ_l c[t,l] · capex_t · z[k,t,l]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pulp
+
+from planner.features.coverage.model import ModelPart, PlanningModel
+from planner.features.coverage.variables import Variables, group_weight
+
+__all__ = [
+    "CapacitySpec",
+    "CapacityVariables",
+    "TypeLevels",
+    "add_assignments",
+    "add_capacity",
+    "add_hub_sizing",
+    "capacity_cost",
+    "capacity_part",
+    "hub_power",
+]
+
+
+@dataclass(frozen=True)
+class TypeLevels:
+    """Size levels of one charger type.
+
+    Attributes
+    ----------
+    name
+        Catalogue name (``mcs``, ``ccs``).
+    servers, capacity
+        Points at each level and the daily sessions they take at the wait target.
+    capex_eur, power_kw
+        Capex and rated power per point.
+    """
+
+    name: str
+    servers: tuple[int, ...]
+    capacity: tuple[float, ...]
+    capex_eur: float
+    power_kw: float
+
+    def level_for(self, sessions: float) -> int:
+        """Index of the smallest level taking ``sessions`` a day (the largest if none does)."""
+        return next((li for li, cp in enumerate(self.capacity) if cp >= sessions - 1e-9), len(self.capacity) - 1)
+
+
+@dataclass(frozen=True)
+class CapacitySpec:
+    """Sizing data for the capacity family.
+
+    Attributes
+    ----------
+    types
+        Size levels per offered charger type.
+    site_fixed_eur
+        Capex per new site.
+    integer_levels
+        Level variables binary (exact) or continuous (relaxation; hubs rounded up afterwards).
+    """
+
+    types: tuple[TypeLevels, ...]
+    site_fixed_eur: float
+    integer_levels: bool = True
+
+    @property
+    def max_capacity(self) -> float:
+        """Most daily sessions one hub can take."""
+        return float(sum(t.capacity[-1] for t in self.types))
+
+    @property
+    def max_capex(self) -> float:
+        """Capex of the largest hub (site and points)."""
+        return self.site_fixed_eur + sum(t.servers[-1] * t.capex_eur for t in self.types)
+
+
+@dataclass
+class CapacityVariables:
+    """Assignment, level and per-type session variables, and the daily sessions assigned."""
+
+    assign: dict[tuple[int, int], pulp.LpVariable]
+    level: dict[tuple[int, int, int], pulp.LpVariable]
+    split: dict[tuple[int, int], pulp.LpVariable]
+    sessions: pulp.LpAffineExpression
+    hub_sessions: dict[int, pulp.LpAffineExpression]
+
+
+def add_assignments(
+    problem: pulp.LpProblem,
+    group_windows: Sequence[Sequence[tuple[int, ...]]],
+    x: Mapping[int, pulp.LpVariable],
+    y: Mapping[int, pulp.LpVariable],
+    volume: Sequence[float],
+    *,
+    suffix: str = "",
+    stop_suffix: str = "",
+) -> tuple[dict[tuple[int, int], pulp.LpVariable], dict[int, pulp.LpAffineExpression]]:
+    """Stops assigned to open hubs: ``a[g,k] ≤ x_k`` and ``Σ_{k∈W} a[g,k] ≥ y_g`` for every window.
+
+    Returns the assignment variables and each hub's sessions ``Σ_g volume_g a[g,k]``. ``suffix``
+    and ``stop_suffix`` keep names unique when the rows are added once per planning year.
+    """
+    assign: dict[tuple[int, int], pulp.LpVariable] = {}
+    for g, wins in enumerate(group_windows):
+        for k in sorted({k for w in wins for k in w}):
+            assign[g, k] = problem.add_variable(f"assign_{g}_{k}{suffix}", 0, 1)
+            # Disaggregated link (tightens the LP relaxation): charge only at open hubs.
+            problem += (assign[g, k] <= x[k], f"link_{g}_{k}{suffix}")
+        for i, w in enumerate(wins):
+            problem += (pulp.lpSum(assign[g, k] for k in w) >= y[g], f"stop_g{g}_w{i}{stop_suffix}")
+    terms: dict[int, list[tuple[pulp.LpVariable, float]]] = {}
+    for (g, k), a in assign.items():
+        terms.setdefault(k, []).append((a, float(volume[g])))
+    return assign, {k: pulp.lpSum(v * a for a, v in ts) for k, ts in terms.items()}
+
+
+def add_hub_sizing(
+    problem: pulp.LpProblem,
+    spec: CapacitySpec,
+    k: int,
+    x_k: pulp.LpVariable,
+    demand: pulp.LpAffineExpression | None,
+    *,
+    tag: str = "",
+) -> tuple[dict[tuple[int, int], pulp.LpVariable], dict[int, pulp.LpVariable]]:
+    """Size levels of every type at hub ``k`` (``Σ_l z = x_k``) and, with sessions, the capacity rows.
+
+    Returns the level variables by ``(type, level)`` and the per-type session variables by type
+    (none with a single type). ``tag`` keeps names unique per planning year.
+    """
+    cat = pulp.LpBinary if spec.integer_levels else pulp.LpContinuous
+    level: dict[tuple[int, int], pulp.LpVariable] = {}
+    type_cap = []
+    for ti, tl in enumerate(spec.types):
+        for li in range(len(tl.servers)):
+            level[ti, li] = problem.add_variable(f"level_{k}{tag}_{tl.name}_{li}", 0, 1, cat=cat)
+        problem += (pulp.lpSum(level[ti, li] for li in range(len(tl.servers))) == x_k, f"size_{k}{tag}_{tl.name}")
+        type_cap.append(pulp.lpSum(tl.capacity[li] * level[ti, li] for li in range(len(tl.servers))))
+    split: dict[int, pulp.LpVariable] = {}
+    if demand is None:
+        return level, split
+    if len(spec.types) == 1:
+        problem += (demand <= type_cap[0], f"capacity_{k}{tag}")
+        return level, split
+    for ti, tl in enumerate(spec.types):
+        split[ti] = problem.add_variable(f"sessions_{k}{tag}_{tl.name}", 0, None)
+        problem += (split[ti] <= type_cap[ti], f"capacity_{k}{tag}_{tl.name}")
+    problem += (demand <= pulp.lpSum(split.values()), f"split_{k}{tag}")
+    return level, split
+
+
+def add_capacity(
+    problem: pulp.LpProblem, variables: Variables, group_volume: np.ndarray, spec: CapacitySpec
+) -> CapacityVariables:
+    """Add assignment, level and capacity constraints; return the new variables."""
+    x = variables.open
+    assign, hub_sessions = add_assignments(problem, variables.group_windows, x, variables.served, group_volume)
+    level: dict[tuple[int, int, int], pulp.LpVariable] = {}
+    split: dict[tuple[int, int], pulp.LpVariable] = {}
+    for k in sorted(x):
+        lv, sp = add_hub_sizing(problem, spec, k, x[k], hub_sessions.get(k))
+        level.update({(k, ti, li): v for (ti, li), v in lv.items()})
+        split.update({(k, ti): v for ti, v in sp.items()})
+    total = pulp.lpSum(float(group_volume[g]) * a for (g, _), a in assign.items())
+    return CapacityVariables(assign=assign, level=level, split=split, sessions=total, hub_sessions=hub_sessions)
+
+
+def capacity_cost(
+    variables: Variables, cap_vars: CapacityVariables, spec: CapacitySpec, locked: np.ndarray
+) -> pulp.LpAffineExpression:
+    """Capex expression: site fixed cost of new hubs plus the points of every hub's size levels."""
+    fixed = pulp.lpSum(spec.site_fixed_eur * x for k, x in variables.open.items() if not locked[k])
+    chargers = pulp.lpSum(
+        spec.types[ti].servers[li] * spec.types[ti].capex_eur * z for (k, ti, li), z in cap_vars.level.items()
+    )
+    return fixed + chargers
+
+
+def hub_power(cap_vars: CapacityVariables, spec: CapacitySpec, k: int) -> pulp.LpAffineExpression:
+    """Installed power (kW) of hub ``k`` from its size levels."""
+    return pulp.lpSum(
+        tl.servers[li] * tl.power_kw * cap_vars.level[k, ti, li]
+        for ti, tl in enumerate(spec.types)
+        for li in range(len(tl.servers))
+    )
+
+
+def _add(model: PlanningModel, spec: CapacitySpec) -> None:
+    variables, instance = model.variables, model.instance
+    gvolume = group_weight(instance, variables.groups, instance.volume)
+    cap_vars = add_capacity(model.problem, variables, gvolume, spec)
+    model.parts["capacity"] = cap_vars
+    model.assign = cap_vars.assign
+
+    def price(m: PlanningModel) -> tuple[pulp.LpAffineExpression, float]:
+        # Site fixed cost of new hubs plus the points of every hub's size levels.
+        return capacity_cost(variables, cap_vars, spec, instance.site_locked), len(variables.open) * spec.max_capex
+
+    model.price_hubs = price
+    # A charge of 10⁻⁶ × the cheapest point's price per assigned session: among equally cheap plans,
+    # trucks stop no more often than their trip needs (sessions are not inflated).
+    cheapest = min(t.capex_eur for t in spec.types)
+    model.charge = 1e-6 * cheapest * cap_vars.sessions
+
+
+def capacity_part(spec: CapacitySpec) -> ModelPart:
+    """The capacity feature's model part (assignments, size levels, capacity rows, hub pricing)."""
+    return ModelPart("capacity", spec, add=_add, binary_served=True)

@@ -1,0 +1,198 @@
+"""Decoding the core of a solved model: open hubs, served flows, where they charge, the summary.
+
+Features add their own columns afterwards (:meth:`planner.features.base.Feature.decode`); here
+every hub has its minimum pool and costs its site's capex.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.chargers import min_counts
+from planner.context import RunContext
+from planner.features.coverage.model import PlanningModel, Solution, open_sites
+from planner.instance import PlanningInstance
+from planner.plan import HUB_COLUMNS, Plan
+from planner.ranges import Ranges
+from planner.scenario import Scenario
+from planner.solve import SolveResult
+from planner.trips import stop_table
+
+__all__ = ["decode_plan", "served_flows", "stop_shares"]
+
+
+def served_flows(model: PlanningModel, is_open: np.ndarray) -> np.ndarray:
+    """Flows the solved model serves.
+
+    Without stop assignment a group is served iff every window has an open hub (whatever ``y``
+    says within the solver's tolerance; the verifier checks the same by simulation); with it,
+    iff its ``y`` is set.
+    """
+    v = model.variables
+    served = model.free.copy()
+    for g, y in v.served.items():
+        if model.assign is None:
+            covered = all(any(is_open[k] for k in w) for w in v.group_windows[g])
+        else:
+            covered = (y.value() or 0.0) > 0.5
+        if covered:
+            served[v.groups[g]] = True
+    return served
+
+
+def stop_shares(model: PlanningModel, served: np.ndarray, is_open: np.ndarray) -> list[dict[int, float]]:
+    """Share of each flow's trucks charging at each site: every open hub passed, or the model's
+    assignment when stops are assigned."""
+    instance, v = model.instance, model.variables
+    share: list[dict[int, float]] = [{} for _ in instance.stops]
+    group_of = {q: g for g, members in enumerate(v.groups) for q in members}
+    assign = model.assign
+    for q, fs in enumerate(instance.stops):
+        if not served[q]:
+            continue
+        if assign is None:
+            share[q] = {int(k): 1.0 for k in fs.site if is_open[k]}
+        elif q not in group_of:  # needs no charging stop: with assigned stops it makes none
+            share[q] = {}
+        else:
+            g = group_of[q]
+            share[q] = {
+                int(k): float(assign[g, int(k)].value() or 0.0)
+                for k in set(fs.site.tolist())
+                if (g, int(k)) in assign and (assign[g, int(k)].value() or 0.0) > 1e-6
+            }
+    return share
+
+
+def _flow_table(
+    flows: pd.DataFrame, instance: PlanningInstance, served: np.ndarray, share: list[dict[int, float]]
+) -> pd.DataFrame:
+    status = np.where(served, "served", np.where(instance.servable, "not_selected", "unservable"))
+    stops, stops_km, stops_share = [], [], []
+    for q, fs in enumerate(instance.stops):
+        mask = np.array([int(k) in share[q] for k in fs.site], dtype=bool)
+        stops.append([instance.site_ids[k] for k in fs.site[mask]])
+        stops_km.append([float(x) for x in fs.route_km[mask]])
+        stops_share.append([round(share[q][int(k)], 6) for k in fs.site[mask]])
+    out = flows[["flow_id", "origin", "destination", "volume", "length_km", "drive_km", "route_nodes"]].copy()
+    out["served"] = served
+    out["status"] = status
+    out["stops"] = stops
+    out["stops_km"] = stops_km
+    out["stops_share"] = stops_share
+    return out
+
+
+def _hub_table(
+    ctx: RunContext, is_open: np.ndarray, served: np.ndarray, share: list[dict[int, float]]
+) -> pd.DataFrame:
+    """One row per open hub with its minimum pool; ``ctx.data["charging_volume"]`` keeps the
+    unrounded trucks/day charging at each (the sessions sizing features work from)."""
+    instance, sites = ctx.instance, ctx.sites
+    open_idx = np.flatnonzero(is_open)
+    charging = {instance.site_ids[k]: [0, 0.0] for k in open_idx}
+    for q in np.flatnonzero(served):
+        for k, a in share[q].items():
+            charging[instance.site_ids[k]][0] += 1
+            charging[instance.site_ids[k]][1] += float(instance.volume[q]) * a
+    hub_sites = sites.iloc[open_idx]
+    ctx.data["charging_volume"] = np.array([charging[instance.site_ids[k]][1] for k in open_idx], dtype=float)
+    counts = {t: np.full(len(open_idx), n, dtype=int) for t, n in min_counts(ctx.scenario.chargers).items()}
+    return pd.DataFrame(
+        {
+            "site_id": hub_sites["site_id"].to_numpy(),
+            "name": hub_sites["name"].to_numpy(),
+            "lon": hub_sites["lon"].to_numpy(dtype=float),
+            "lat": hub_sites["lat"].to_numpy(dtype=float),
+            "node_or_edge": [
+                f"node:{s.node}" if s.node else f"edge:{s.u}–{s.v}@{s.offset_km:.1f}km"
+                for s in hub_sites.itertuples(index=False)
+            ],
+            "country": hub_sites["country"].to_numpy(),
+            "tier": hub_sites["tier"].to_numpy(),
+            "locked": hub_sites["locked"].to_numpy(dtype=bool),
+            "chargers": sum(counts.values()),
+            "chargers_mcs": counts["mcs"],
+            "chargers_ccs": counts["ccs"],
+            "cost_eur": instance.site_cost[open_idx],
+            "flows_charging": [charging[s][0] for s in hub_sites["site_id"]],
+            "volume_charging": [round(charging[s][1], 6) for s in hub_sites["site_id"]],
+        },
+        columns=HUB_COLUMNS,
+    )
+
+
+def _vehicle_block(scenario: Scenario, ranges: Ranges) -> dict[str, Any]:
+    veh = scenario.vehicle.model_dump()
+    veh.update(
+        {
+            "range_start_km": ranges.start_km,
+            "range_between_hubs_km": ranges.between_km,
+            "arrival_reserve_km": (scenario.vehicle.soc_arrival_min - scenario.vehicle.soc_min)
+            * scenario.vehicle.battery_kwh
+            / scenario.vehicle.consumption_kwh_per_km,
+            "range_last_leg_km": ranges.last_km,
+            "range_direct_km": ranges.direct_km,
+            "break_limit_km": None if not np.isfinite(ranges.break_km) else ranges.break_km,
+        }
+    )
+    return veh
+
+
+def _summary(
+    ctx: RunContext, model: PlanningModel, result: SolveResult, is_open: np.ndarray, served: np.ndarray, hubs
+) -> dict[str, Any]:
+    scenario, instance = ctx.scenario, ctx.instance
+    total = float(instance.volume.sum())
+    covered = float(instance.volume[served].sum())
+    weight = model.weight
+    return {
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "objective": scenario.objective.type,
+        "metric": scenario.objective.metric,
+        "status": result.status,
+        "objective_value": result.objective,
+        "objective_offset": model.objective_offset,
+        "best_bound": result.best_bound,
+        "mip_gap": result.mip_gap,
+        "solver": result.solver,
+        "solver_message": result.message,
+        "time_limit_hit": result.time_limit_hit,
+        "solve_seconds": round(result.seconds, 3),
+        "hub_count": int(is_open.sum()),
+        "new_hub_count": int((is_open & ~instance.site_locked).sum()),
+        "existing_hub_count": int(instance.site_locked.sum()),
+        "total_volume": total,
+        "covered_volume": covered,
+        "covered_share": covered / total if total else 0.0,
+        "total_truck_km": float((instance.volume * instance.length_km).sum()),
+        "covered_truck_km": float((instance.volume * instance.length_km)[served].sum()),
+        "covered_weight_share": float(weight[served].sum() / weight.sum()) if weight.sum() else 0.0,
+        "total_cost_eur": float(hubs["cost_eur"].sum()),
+        "total_chargers": int(hubs["chargers"].sum()),
+        "vehicle": _vehicle_block(scenario, ctx.ranges),
+        "breaks": scenario.breaks.model_dump(),
+        "candidates": len(ctx.sites),
+        "flows": len(ctx.flows),
+        "flows_served": int(served.sum()),
+        "unservable_flows": [instance.flow_ids[q] for q in np.flatnonzero(~instance.servable)],
+        "model": model.size(),
+        "build_seconds": round(ctx.build_seconds, 3),
+    }
+
+
+def decode_plan(ctx: RunContext, solution: Solution) -> Plan:
+    """Read the solution off the model into hub and flow tables and a summary (core columns)."""
+    model = solution.model
+    is_open = open_sites(model)
+    served = served_flows(model, is_open)
+    share = stop_shares(model, served, is_open)
+    flows = _flow_table(ctx.flows, ctx.instance, served, share)
+    ctx.data["stops"] = stop_table(ctx.instance, served, share, ctx.scenario.vehicle)
+    hubs = _hub_table(ctx, is_open, served, share)
+    summary = _summary(ctx, model, solution.result, is_open, served, hubs)
+    return Plan(scenario=ctx.scenario, hubs=hubs, flows=flows, summary=summary, network=ctx.network)

@@ -1,0 +1,133 @@
+"""The core feature: coverage under range, always on.
+
+Its model (open sites, served groups, window cover, limits, objective) is
+:func:`planner.features.coverage.model.build_model`; its solve is the default one
+(:func:`solve_core`); its decode gives the plan's core columns
+(:func:`planner.features.coverage.decode.decode_plan`); here it adds the charger totals.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pulp
+
+from planner.chargers import TYPES
+from planner.context import RunContext
+from planner.errors import InfeasibleError, SolverError
+from planner.features.base import Feature
+from planner.features.coverage.model import ModelSpec, Solution, build_model
+from planner.plan import Plan
+from planner.scenario import Scenario
+from planner.solve import solve_lexicographic
+from planner.verify import Check
+
+__all__ = ["CoverageFeature", "core_spec", "cost_bound_check", "ensure_solution", "solve_core"]
+
+
+def cost_bound_check(plan: Plan, second: dict, priced: float | None) -> Check:
+    """Max coverage, second stage: the plan's capex (as the hubs table states it) is what the cost
+    stage priced, and its bound shows how much cheaper a plan serving as much could be at most."""
+    capex = float(plan.hubs["cost_eur"].sum())
+    bound, gap = second["best_bound"], second["mip_gap"]
+    same = priced is None or abs(capex - priced) <= 1e-6 * max(1.0, capex)
+    ok = same and (bound is None or bound <= capex * (1 + 1e-9) + 1e-6)
+    lower = "unknown" if bound is None else f"{bound:,.0f} EUR"
+    gap_txt = "n/a" if gap is None else f"{gap:.2%}"
+    return Check(
+        "cost_at_coverage_bounded",
+        ok,
+        f"no plan serving as much costs less than {lower}; this one costs {capex:,.0f} EUR (second-stage gap "
+        f"{gap_txt})"
+        if ok
+        else f"capex {capex:,.0f} EUR inconsistent with the cost stage (priced {priced}, bound {lower})",
+    )
+
+
+def core_spec(ctx: RunContext) -> ModelSpec:
+    """The scenario's objective and limits with every enabled feature's model part."""
+    obj = ctx.scenario.objective
+    return ModelSpec(
+        obj.type,
+        obj.metric,
+        obj.max_hubs,
+        obj.budget_eur,
+        obj.coverage_target,
+        tuple(ctx.parts.values()),
+        second_stage=obj.second_stage,
+    )
+
+
+def solve_core(ctx: RunContext) -> Solution:
+    """Build the single-year model and solve its goals lexicographically."""
+    model = build_model(ctx.instance, ctx.data["spec"])
+    size = model.size()
+    ctx.build_seconds = time.perf_counter() - ctx.started
+    ctx.log(
+        f"model: {size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} nonzeros "
+        f"({size['binaries']:,} binaries), built in {ctx.build_seconds:.1f} s"
+    )
+    lex = solve_lexicographic(model.problem, *model.goals(), ctx.scenario.solver, log=ctx.solve_log)
+    return Solution(model, lex.combined, extra={"lexicographic": lex})
+
+
+def ensure_solution(ctx: RunContext) -> None:
+    """Log the solver's outcome; raise if it has no plan (unless the solve reported it itself).
+
+    Raises
+    ------
+    InfeasibleError
+        No plan meets the limits.
+    SolverError
+        The solver stopped without a plan.
+    """
+    result, sc = ctx.solution.result, ctx.scenario
+    if ctx.solution.reported:
+        return
+    ctx.log(result.describe())
+    if result.status == "infeasible":
+        obj = sc.objective
+        limits = "".join(f", {hint}" for hint in ctx.data.get("limits", []))
+        raise InfeasibleError(
+            f"{sc.name}: no plan meets the limits{limits} (objective.max_hubs={obj.max_hubs}, "
+            f"budget_eur={obj.budget_eur}, coverage_target={obj.coverage_target}); relax one of them."
+        )
+    if not result.has_solution:
+        raise SolverError(
+            f"{sc.name}: {result.solver} found no solution ({result.message}); "
+            "raise solver.time_limit_s or simplify the scenario."
+        )
+
+
+class CoverageFeature(Feature):
+    """Always on: hubs, served flows, where trucks charge; points by type and installed power."""
+
+    name = "coverage"
+
+    def enabled(self, scenario: Scenario) -> bool:
+        return True
+
+    def decode(self, plan: Plan, ctx: RunContext) -> None:
+        lex = ctx.solution.extra.get("lexicographic")
+        if lex is not None:
+            plan.summary["lexicographic"] = lex.to_dict()
+            if lex.second is not None and lex.second_goal == "capex_eur" and lex.second.has_solution:
+                plan.summary["lexicographic"]["capex_priced_eur"] = float(pulp.value(ctx.solution.model.capex()))
+
+    def checks(self, plan: Plan, ctx: RunContext) -> list[Check]:
+        lex = plan.summary.get("lexicographic") or {}
+        second = lex.get("second") or {}
+        if second.get("goal") != "capex_eur" or second.get("objective") is None:
+            return []
+        return [cost_bound_check(plan, second, lex.get("capex_priced_eur"))]
+
+    def outputs(self, plan: Plan, ctx: RunContext) -> None:
+        hubs, types = plan.hubs, ctx.scenario.chargers.types()
+        hubs["power_kw"] = sum(hubs[f"chargers_{t}"].to_numpy(dtype=float) * types[t].power_kw for t in TYPES)
+        plan.summary["total_chargers"] = int(hubs["chargers"].sum())
+        plan.summary["chargers"] = {
+            "points_by_type": {t: int(hubs[f"chargers_{t}"].sum()) for t in TYPES},
+            "power_kw_by_type": {t: types[t].power_kw for t in TYPES},
+            "total_power_mw": float(hubs["power_kw"].sum() / 1000),
+            "capex_points_eur": float(sum(hubs[f"chargers_{t}"].sum() * types[t].capex_eur for t in TYPES)),
+        }

@@ -1,0 +1,1 @@
+"""The economics feature (see feature.py)."""

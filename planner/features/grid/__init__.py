@@ -1,0 +1,1 @@
+"""The grid feature (see feature.py)."""

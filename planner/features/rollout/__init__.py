@@ -1,0 +1,1 @@
+"""The rollout feature (see feature.py)."""

@@ -1,0 +1,64 @@
+"""The rollout feature: several planning years in one MILP (or year by year), hubs staying open."""
+
+from __future__ import annotations
+
+from planner.context import RunContext
+from planner.features.afir.requirements import rollout_requirements
+from planner.features.base import Feature
+from planner.features.capacity.levels import capacity_levels
+from planner.features.capacity.model import capacity_part
+from planner.features.coverage.model import Solution
+from planner.features.rollout.report import final_year_model, rollout_checks, rollout_outputs
+from planner.features.rollout.solve import solve_rollout, year_factors
+from planner.plan import Plan
+from planner.scenario import Scenario
+from planner.verify import Check
+
+__all__ = ["RolloutFeature"]
+
+
+class RolloutFeature(Feature):
+    """``[rollout] years``: BEV share and budget per year, AFIR milestones as they fall due, sized
+    points and grid upgrades added year by year; the plan is the last year's, with ``opened_year``."""
+
+    name = "rollout"
+
+    def enabled(self, scenario: Scenario) -> bool:
+        return bool(scenario.rollout.years)
+
+    def prepare(self, ctx: RunContext) -> None:
+        sc = ctx.scenario
+        # Each year meets the AFIR milestone due by its end (15 % / 50 % share, then full spacing).
+        ctx.data[self.name] = rollout_requirements(
+            sc.afir, sc.chargers, ctx.network, ctx.sites, sc.rollout.years, where=sc.name
+        )
+        if "capacity" in ctx.parts:  # hubs are sized for the busiest year
+            peak = max(year_factors(sc)[0])
+            ctx.parts["capacity"] = capacity_part(capacity_levels(sc, float(ctx.instance.volume.sum()) * peak))
+
+    def solve(self, ctx: RunContext) -> Solution:
+        required, shares = ctx.data[self.name]
+        cap, grid = ctx.parts.get("capacity"), ctx.parts.get("grid")
+        rollout = solve_rollout(
+            ctx.scenario,
+            ctx.instance,
+            required,
+            grid=None if grid is None else grid.data,
+            shares_by_year=shares,
+            capacity=None if cap is None else cap.data,
+            log=ctx.log,
+            solve_log=ctx.solve_log,
+        )
+        ctx.session_factor = rollout.volume_factor[-1]
+        model = final_year_model(rollout, ctx.instance, ctx.data["spec"])
+        return Solution(model, rollout.results[-1], extra={self.name: rollout}, reported=True)
+
+    def outputs(self, plan: Plan, ctx: RunContext) -> None:
+        rollout = ctx.solution.extra[self.name]
+        rollout_outputs(plan, rollout, ctx.scenario, ctx.network, ctx.sites, ctx.flows, ctx.instance)
+
+    def checks(self, plan: Plan, ctx: RunContext) -> list[Check]:
+        sc = ctx.scenario
+        return rollout_checks(
+            plan.summary["years"], sc.rollout.budget_total_eur, afir_enforced=sc.afir.mode == "enforce"
+        )

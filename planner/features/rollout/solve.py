@@ -1,0 +1,365 @@
+"""Solving a rollout: full foresight (one MILP over all years) or myopic (year by year).
+
+The myopic pass solves one year at a time, each keeping the previous years' hubs (and points and
+upgrades). Full foresight then solves all years at once, started from the myopic plan — or, when a
+myopic year fails (hubs placed for early years may not fit a later AFIR milestone), from a backward
+plan (last year first, each earlier year within the next) — so it can only improve on its start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pulp
+
+from planner.errors import InfeasibleError, ScenarioError, SolverError
+from planner.features.afir.model import AfirShare
+from planner.features.capacity.model import CapacitySpec
+from planner.features.coverage.model import flow_weight
+from planner.features.coverage.variables import group_flows, group_weight, served_mask
+from planner.features.grid.model import GridSpec
+from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model
+from planner.instance import PlanningInstance
+from planner.scenario import Scenario
+from planner.solve import SolveLog, SolveResult, solve_lexicographic
+
+__all__ = ["RolloutResult", "solve_rollout", "year_factors"]
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class RolloutResult:
+    """Per-year open sets and the solver results."""
+
+    years: tuple[int, ...]
+    open_by_year: list[np.ndarray]  # boolean per site, per year
+    results: list[SolveResult]
+    volume_factor: tuple[float, ...]
+    discount: tuple[float, ...]
+    final_model: RolloutModel
+    upgrades_by_year: list[dict[int, int]] = field(default_factory=list)  # grid upgrade steps per site
+    chargers_by_year: list[dict[tuple[int, str], int]] = field(default_factory=list)  # sized points per site, type
+    served_by_year: list[np.ndarray] = field(default_factory=list)  # sized: flows the model serves, per year
+
+    @property
+    def opened_year(self) -> np.ndarray:
+        """First year each site is open (0 if never)."""
+        out = np.zeros(len(self.open_by_year[0]), dtype=int)
+        for year, is_open in zip(reversed(self.years), reversed(self.open_by_year), strict=True):
+            out[is_open] = year
+        return out
+
+
+def year_factors(scenario: Scenario) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per planning year, the volume factor (BEV share and growth against the base) and the discount."""
+    ro, years = scenario.rollout, scenario.rollout.years
+    shares = ro.bev_share or [scenario.demand.bev_share] * len(years)
+    growth = [(1 + ro.demand_growth_per_year) ** (y - years[0]) for y in years]
+    factor = tuple(s / scenario.demand.bev_share * g for s, g in zip(shares, growth, strict=True))
+    rate = scenario.costs.discount_rate
+    discount = tuple((1 + rate) ** -(y - years[0]) for y in years)
+    return factor, discount
+
+
+@dataclass
+class _Year:
+    """What one solved year leaves for the next: its open sites, upgrades, points, served flows,
+    and (sized) its variable values as a start for the foresight model."""
+
+    is_open: np.ndarray
+    upgrades: dict[int, int]
+    points: dict[tuple[int, int], int]
+    served: np.ndarray
+    start: dict
+
+
+class _Rollout:
+    """One rollout solve: the scenario's years, the instance and the features' year data."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        instance: PlanningInstance,
+        required_by_year: list[tuple[tuple[int, ...], ...]],
+        shares_by_year: list[AfirShare | None] | None,
+        grid: GridSpec | None,
+        capacity: CapacitySpec | None,
+        log: Log,
+        solve_log: SolveLog | None = None,
+    ) -> None:
+        self.scenario, self.instance, self.log, self.solve_log = scenario, instance, log, solve_log
+        self.required, self.shares, self.grid, self.capacity = required_by_year, shares_by_year, grid, capacity
+        ro = scenario.rollout
+        self.years = tuple(ro.years)
+        self.factor, self.discount = year_factors(scenario)
+        self.budgets = tuple(ro.budget_per_year_eur) if ro.budget_per_year_eur else (None,) * len(self.years)
+        self.targets = tuple(ro.coverage_target) if ro.coverage_target else (None,) * len(self.years)
+        self.weight = flow_weight(instance, scenario.objective.metric)
+        g = scenario.grid
+        self.allowed = tuple(y >= g.start_year + g.upgrade_lead_time_years for y in self.years)
+        groups, _ = group_flows(instance)
+        self.gvolume = group_weight(instance, groups, instance.volume)
+        self.free = np.array([w is not None and len(w) == 0 for w in instance.windows], dtype=bool)
+
+    def remaining(self, fixed: frozenset[int], points: dict[tuple[int, int], int]) -> float | None:
+        """Total budget left after the hubs (and points) already fixed (myopic years)."""
+        total = self.scenario.rollout.budget_total_eur
+        if total is None:
+            return None
+        if self.capacity is None:
+            return total - float(sum(self.instance.site_cost[k] for k in fixed))
+        spent = len(fixed) * self.capacity.site_fixed_eur
+        spent += sum(n * self.capacity.types[ti].capex_eur for (_, ti), n in points.items())
+        return total - spent
+
+    def spec_for(
+        self,
+        idx: list[int],
+        fixed: frozenset[int],
+        fixed_upgrade: dict[int, int] | None = None,
+        points: dict[tuple[int, int], int] | None = None,
+    ) -> RolloutSpec:
+        """The model spec of the years ``idx`` with ``fixed`` sites (and upgrades, points) kept."""
+        obj = self.scenario.objective
+        return RolloutSpec(
+            years=tuple(self.years[i] for i in idx),
+            volume_factor=tuple(self.factor[i] for i in idx),
+            discount=tuple(self.discount[i] for i in idx),
+            budget_eur=tuple(self.budgets[i] for i in idx),
+            coverage_target=tuple(self.targets[i] for i in idx),
+            objective=obj.type,
+            weight=self.weight,
+            max_hubs=obj.max_hubs,
+            required_windows=tuple(self.required[i] for i in idx),
+            required_shares=tuple(self.shares[i] for i in idx) if self.shares else (),
+            fixed_open=fixed,
+            grid=self.grid,
+            upgrade_allowed=tuple(self.allowed[i] for i in idx),
+            fixed_upgrade=fixed_upgrade or {},
+            budget_total_eur=self.remaining(fixed, points or {}),
+            capacity=self.capacity,
+            group_volume=self.gvolume,
+            fixed_chargers=points or {},
+            second_stage=obj.second_stage,
+        )
+
+    def opened(self, model: RolloutModel, t: int) -> np.ndarray:
+        out = self.instance.site_locked.copy()
+        for k in model.sites:
+            if (model.open[k, t].value() or 0.0) > 0.5:
+                out[k] = True
+        return out
+
+    def check(self, result: SolveResult, what: str) -> None:
+        sc = self.scenario
+        if result.status == "infeasible":
+            raise InfeasibleError(
+                f"{sc.name}: {what} has no plan within rollout.budget_per_year_eur / coverage_target / "
+                f"max_hubs{' / AFIR spacing' if sc.afir.mode == 'enforce' else ''}; relax one of them."
+            )
+        if not result.has_solution:
+            raise SolverError(f"{sc.name}: {what}: {result.solver} found no solution ({result.message}).")
+
+    def points_of(self, model: RolloutModel, t: int) -> dict[tuple[int, int], int]:
+        if self.capacity is None:
+            return {}
+        return {
+            (k, ti): round(pulp.value(model.chargers(self.capacity, k, t, ti)) or 0.0)
+            for k in model.sites
+            for ti in range(len(self.capacity.types))
+        }
+
+    def served_of(self, model: RolloutModel, t: int) -> np.ndarray:
+        return served_mask(self.free, model.groups, {g: model.served[g, t] for g in range(len(model.groups))})
+
+    def year_of(self, model: RolloutModel) -> _Year:
+        """What a solved one-year model leaves."""
+        return _Year(
+            is_open=self.opened(model, 0),
+            upgrades={k: round(v.value() or 0.0) for (k, _), v in model.upgrade.items()},
+            points=self.points_of(model, 0),
+            served=self.served_of(model, 0),
+            start={
+                "assign": {(g, k): v.value() or 0.0 for (g, k, _), v in model.assign.items()},
+                "level": {(k, ti, li): v.value() or 0.0 for (k, _, ti, li), v in model.level.items()},
+                "split": {(k, ti): v.value() or 0.0 for (k, _, ti), v in model.split.items()},
+            },
+        )
+
+    def myopic(self, stage: str) -> tuple[list[_Year], list[SolveResult], RolloutModel | None]:
+        """Year by year, each keeping the earlier years' hubs; stops at a failed year in foresight mode."""
+        done: list[_Year] = []
+        results: list[SolveResult] = []
+        fixed: frozenset[int] = frozenset()
+        upgrades: dict[int, int] = {}
+        points: dict[tuple[int, int], int] = {}
+        model = None
+        for i, year in enumerate(self.years):
+            model = build_rollout_model(self.instance, self.spec_for([i], fixed, upgrades, points))
+            lex = solve_lexicographic(model.problem, *model.goals(), self.scenario.solver, log=self.solve_log)
+            result = lex.combined
+            self.log(f"rollout {year} ({stage}): {result.describe()}")
+            if self.scenario.rollout.mode == "foresight" and not result.has_solution:
+                break  # no myopic start: let the full model decide (it may still be feasible)
+            self.check(result, f"year {year}")
+            y = self.year_of(model)
+            done.append(y)
+            results.append(result)
+            fixed = frozenset(int(k) for k in np.flatnonzero(y.is_open) if not self.instance.site_locked[k])
+            upgrades, points = y.upgrades, y.points
+        return done, results, model
+
+    def result(self, models: list[RolloutModel], t_of: list[int], results: list[SolveResult]) -> RolloutResult:
+        """Per-year outcome from the model solving each year (``models[i]``, year index ``t_of[i]``)."""
+        return RolloutResult(
+            self.years,
+            [self.opened(m, t) for m, t in zip(models, t_of, strict=True)],
+            results,
+            self.factor,
+            self.discount,
+            models[-1],
+            [
+                {k: round(m.upgrade[k, t].value() or 0.0) for k in m.sites if (k, t) in m.upgrade}
+                for m, t in zip(models, t_of, strict=True)
+            ],
+            _named([self.points_of(m, t) for m, t in zip(models, t_of, strict=True)], self.capacity),
+            [self.served_of(m, t) for m, t in zip(models, t_of, strict=True)] if self.capacity is not None else [],
+        )
+
+    def start_foresight(self, full: RolloutModel, years: list[_Year], open_sets: list[np.ndarray]) -> None:
+        """Set the myopic (or backward) plan as the foresight model's MIP start."""
+        for t, is_open in enumerate(open_sets):
+            for k in full.sites:
+                full.open[k, t].setInitialValue(1.0 if is_open[k] else 0.0)
+            for g, wins in enumerate(full.group_windows):
+                full.served[g, t].setInitialValue(1.0 if all(is_open[list(w)].any() for w in wins) else 0.0)
+            share = self.shares[t] if self.shares else None
+            for (e, te), c in full.segment.items():
+                if te == t and share is not None:  # certified by the start's hubs: keeps it feasible
+                    c.setInitialValue(1.0 if all(is_open[list(w)].any() for w in share.windows[e]) else 0.0)
+            for k in full.sites:
+                if (k, t) in full.upgrade:
+                    full.upgrade[k, t].setInitialValue(years[t].upgrades.get(k, 0) if years else 0)
+            if self.capacity is not None:
+                self._start_sized(full, years[t], t, is_open)
+
+    def _start_sized(self, full: RolloutModel, year: _Year, t: int, is_open: np.ndarray) -> None:
+        for g in range(len(full.groups)):
+            full.served[g, t].setInitialValue(float(year.served[full.groups[g]].all()))
+        for (g, k, te), v in full.assign.items():
+            if te == t:
+                v.setInitialValue(year.start["assign"].get((g, k), 0.0))
+        for (k, te, ti, li), v in full.level.items():
+            if te == t:
+                v.setInitialValue(year.start["level"].get((k, ti, li), 1.0 if li == 0 and is_open[k] else 0.0))
+        for (k, te, ti), v in full.split.items():
+            if te == t:
+                v.setInitialValue(year.start["split"].get((k, ti), 0.0))
+
+
+def solve_rollout(
+    scenario: Scenario,
+    instance: PlanningInstance,
+    required_by_year: list[tuple[tuple[int, ...], ...]],
+    *,
+    grid: GridSpec | None = None,
+    shares_by_year: list[AfirShare | None] | None = None,
+    capacity: CapacitySpec | None = None,
+    log: Log = lambda _m: None,
+    solve_log: SolveLog | None = None,
+) -> RolloutResult:
+    """Solve the rollout (foresight: one MILP; myopic: one per year keeping earlier hubs).
+
+    ``required_by_year`` / ``shares_by_year``: per year, the AFIR spacing windows or segment share
+    of the milestone due by its end (:func:`planner.features.afir.requirements.rollout_requirements`).
+    """
+    if capacity is not None and not capacity.integer_levels:
+        raise ScenarioError(
+            f"{scenario.name}: capacity.size_levels = 'relaxed' is for single-year plans; use 'integer' with "
+            "rollout.years."
+        )
+    if scenario.grid.enabled and scenario.grid.max_batteries_per_hub > 0:
+        raise ScenarioError(
+            f"{scenario.name}: rollout.years with on-site battery buffers is not supported yet; "
+            "set grid.max_batteries_per_hub = 0 or plan one year."
+        )
+    ro = _Rollout(scenario, instance, required_by_year, shares_by_year, grid, capacity, log, solve_log)
+    myopic = scenario.rollout.mode == "myopic"
+    years, results, model = ro.myopic("myopic" if myopic else "myopic start")
+    if myopic:
+        assert model is not None and len(years) == len(ro.years)
+        return RolloutResult(
+            ro.years,
+            [y.is_open for y in years],
+            results,
+            ro.factor,
+            ro.discount,
+            model,
+            [y.upgrades for y in years],
+            _named([y.points for y in years], capacity),
+            [y.served for y in years] if capacity is not None else [],
+        )
+    return _foresight(ro, years)
+
+
+def _foresight(ro: _Rollout, years: list[_Year]) -> RolloutResult:
+    """All years in one MILP, started from the myopic plan (or a backward plan when it failed)."""
+    open_sets = [y.is_open for y in years]
+    warm = len(years) == len(ro.years)
+    how = "started from the myopic plan"
+    if not warm and ro.capacity is None and ro.grid is None:
+        backward = _backward_start(ro)
+        if backward is not None:
+            open_sets, warm, how = backward, True, "started from the backward plan"
+    full = build_rollout_model(ro.instance, ro.spec_for(list(range(len(ro.years))), frozenset()))
+    if warm:
+        ro.start_foresight(full, years if len(years) == len(ro.years) else [], open_sets)
+    result = solve_lexicographic(
+        full.problem, *full.goals(), ro.scenario.solver, warm_start=warm, log=ro.solve_log
+    ).combined
+    ro.log(f"rollout {ro.years[0]}–{ro.years[-1]} (foresight, {how if warm else 'no start'}): {result.describe()}")
+    ro.check(result, "the rollout")
+    n = len(ro.years)
+    return ro.result([full] * n, list(range(n)), [result])
+
+
+def _backward_start(ro: _Rollout) -> list[np.ndarray] | None:
+    """Nested open sets planned from the last year back, or None if a year has no plan.
+
+    Year ``t`` maximises its own objective within the sites open in ``t+1``, with the budget of
+    years ``≤ t`` together, and spends at least ``capex(S_{t+1}) − budget_{t+1}`` so that what is
+    left for ``t+1`` fits its budget. The result meets every year's budget and requirement,
+    which makes it a MIP start for the foresight model.
+    """
+    instance, budgets = ro.instance, ro.budgets
+    sets: list[np.ndarray] = [np.zeros(0, dtype=bool)] * len(ro.years)
+    later: np.ndarray | None = None
+    for i in reversed(range(len(ro.years))):
+        base = ro.spec_for([i], frozenset())
+        cum = None if any(b is None for b in budgets[: i + 1]) else float(sum(budgets[: i + 1]))
+        model = build_rollout_model(instance, replace(base, budget_eur=(cum,)))
+        cost = {k: 0.0 if instance.site_locked[k] else float(instance.site_cost[k]) for k in model.sites}
+        if later is not None:
+            for k in model.sites:
+                if not later[k]:
+                    model.open[k, 0].upBound = 0
+            floor = None if budgets[i + 1] is None else float(instance.site_cost[later].sum()) - budgets[i + 1]
+            if floor is not None and floor > 0:
+                model.problem += (pulp.lpSum(c * model.open[k, 0] for k, c in cost.items()) >= floor, "leave_budget")
+        result = solve_lexicographic(model.problem, *model.goals(), ro.scenario.solver, log=ro.solve_log).combined
+        ro.log(f"rollout {ro.years[i]} (backward start): {result.describe()}")
+        if not result.has_solution:
+            return None
+        sets[i] = ro.opened(model, 0)
+        later = sets[i]
+    return sets
+
+
+def _named(points_by_year: list[dict[tuple[int, int], int]], capacity: CapacitySpec | None) -> list[dict]:
+    """Points per (site, type name) per year."""
+    if capacity is None:
+        return []
+    return [{(k, capacity.types[ti].name): n for (k, ti), n in pts.items()} for pts in points_by_year]

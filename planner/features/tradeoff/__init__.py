@@ -1,0 +1,1 @@
+"""The tradeoff feature (see feature.py)."""

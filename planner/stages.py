@@ -1,0 +1,103 @@
+"""The pipeline's core stages: inputs, instance, verification (features plug in between).
+
+Each stage reads what the earlier ones left in the :class:`~planner.context.RunContext` and adds
+its own result; :mod:`planner.pipeline` runs them in order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from planner.candidates import build_candidates
+from planner.chargers import min_pool_capex
+from planner.context import RunContext
+from planner.demand import load_flows, route_flows
+from planner.errors import VerificationError
+from planner.instance import build_instance
+from planner.network import load_network
+from planner.plan import Plan
+from planner.ranges import vehicle_ranges
+from planner.verify import Verification, verify_plan
+
+__all__ = ["load_inputs", "make_instance", "record_verification", "verify"]
+
+
+def load_inputs(ctx: RunContext) -> None:
+    """Network, candidate sites, flows routed on the network, leg ranges."""
+    sc, log = ctx.scenario, ctx.log
+    ctx.network = network = load_network(sc.network)
+    log(
+        f"network: {network.graph.number_of_nodes()} nodes, {len(network.edges)} edges "
+        f"({network.edges['length_km'].sum():,.0f} km)"
+    )
+    ctx.sites = build_candidates(network, sc.candidates, sc.network)
+    log(f"candidates: {len(ctx.sites)} sites ({int(ctx.sites['locked'].sum())} existing, locked)")
+    flows = load_flows(sc.demand, network)
+    source = str(sc.demand.flows or sc.demand.zones)
+    ctx.flows = route_flows(flows, network, round_trip=sc.demand.round_trip, source=source)
+    log(f"demand: {len(ctx.flows)} flows, {ctx.flows['volume'].sum():,.1f} BEV trucks/day")
+    ctx.ranges = vehicle_ranges(sc.vehicle, sc.breaks)
+
+
+def make_instance(ctx: RunContext) -> None:
+    """The plain-array instance: each site's capex with its minimum pool, each flow's windows."""
+    sc = ctx.scenario
+    locked = ctx.sites["locked"].to_numpy(dtype=bool)
+    ctx.site_cost = np.where(locked, 0.0, sc.costs.site_fixed_eur + min_pool_capex(sc.chargers))
+    assigns = any(f.assigns_stops for f in ctx.features)
+    ctx.instance = build_instance(
+        ctx.network,
+        ctx.sites,
+        ctx.flows,
+        ctx.ranges,
+        site_cost=ctx.site_cost,
+        drop_locked=not assigns,
+        refuel_at_origin=ctx.refuel_at_origin,
+    )
+    n_unserv = int((~ctx.instance.servable).sum())
+    if n_unserv:
+        ctx.log(f"{n_unserv} flow(s) can never be served with this vehicle (listed in summary.json)")
+
+
+def verify(plan: Plan, ctx: RunContext | None = None) -> Verification:
+    """All checks of a plan: the verifier's core checks, every enabled feature's checks, and the
+    re-simulation checks of plans solved on the side. ``ctx`` defaults to the plan's own run."""
+    ctx = ctx if ctx is not None else plan.context
+    sc = ctx.scenario
+    core = verify_plan(
+        network=ctx.network,
+        sites=ctx.sites,
+        hubs=plan.hubs,
+        flows=plan.flows,
+        vehicle=sc.vehicle,
+        breaks=sc.breaks,
+        objective=sc.objective,
+        site_cost=dict(zip(ctx.sites["site_id"], ctx.site_cost.tolist(), strict=True)),
+        costs=sc.costs,
+        chargers=sc.chargers,
+        assigned=any(f.assigns_stops for f in ctx.features),
+        sized=any(f.assigns_stops for f in ctx.features),
+        extra_capex=sum(f.recomputed_capex(plan, ctx) for f in ctx.features),
+        refuel_at_origin=ctx.refuel_at_origin,
+    )
+    checks = list(core.checks)
+    for feature in ctx.features:
+        checks += feature.checks(plan, ctx)
+    return Verification(checks + ctx.side_checks)
+
+
+def record_verification(plan: Plan, ctx: RunContext) -> None:
+    """Verify the plan, record the result in it, and raise if any check failed.
+
+    Raises
+    ------
+    VerificationError
+        Naming the first failed check: a plan that fails its own verification is never returned.
+    """
+    verification = verify(plan, ctx)
+    plan.verification = verification
+    plan.summary["verification"] = verification.to_dict()
+    ctx.log(f"verification: {'passed' if verification.passed else 'FAILED'} ({len(verification.checks)} checks)")
+    if not verification.passed:
+        fail = verification.failures()[0]
+        raise VerificationError(f"{ctx.scenario.name}: plan failed verification: {fail.name}: {fail.detail}")
