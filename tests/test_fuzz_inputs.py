@@ -47,7 +47,10 @@ NASTY = [
 FILES = os.environ.get("PLANNER_FUZZ_FILES", "nodes.csv,edges.csv,flows.csv,sites.csv").split(",")
 CELLS = ["", "nan", "inf", "-inf", "abc", "1e300", "-5", "0", "N9", "NaN", '"', "1,2", "\u00e9", "1e-300"]
 SETTINGS = settings(
-    max_examples=int(os.environ.get("PLANNER_FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], derandomize=True
+    max_examples=int(os.environ.get("PLANNER_FUZZ_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    derandomize=True,
 )
 
 
