@@ -8,7 +8,8 @@ node they load at, and the one-direction daily truck volume between two distinct
 .. math::  T_{ij} = K \\, W_i \\, W_j \\, d_{ij}^{-\\beta}
 
 with ``W`` the aggregated masses, ``d_ij`` the shortest-path network distance (``length_attr``,
-ferries and shuttles included) and ``beta`` = ``distance_decay`` (power-law decay).
+ferries and shuttles included; with ``cost_attr``, the generalised cost of the cheapest path) and
+``beta`` = ``distance_decay`` (power-law decay).
 
 Normalisation (precise meaning of ``total_trucks_per_day``): ``K`` is chosen so that the volumes of
 **all ordered node pairs with d_ij >= min_trip_km** sum to ``total_trucks_per_day``.  The
@@ -334,14 +335,13 @@ def gravity_flows(
     min_volume : float, default 0.0
         Flows below this volume (trucks/day) are dropped after normalisation (no rescaling).
     max_flows : int or None, default None
-        Keep at most this many rows: the largest node pairs, both directions kept together (so an
-        odd value keeps ``max_flows - 1`` rows); ties broken by ``(origin, destination)``.  No
-        rescaling.
+        Keep at most this many rows: the largest node pairs, both directions together (an odd value
+        keeps ``max_flows - 1`` rows); ties broken by ``(origin, destination)``; no rescaling.
     length_attr : str, default "length_km"
         Edge attribute holding the length in km.
     cost_attr : str or None, default None
-        Edge attribute of a generalised cost (km-equivalent, >= the length) that paths minimise
-        and the deterrence uses; ``min_trip_km`` and ``distance_km`` stay lengths.  None: length.
+        Edge attribute of a generalised cost (km-equivalent) that paths minimise and the deterrence
+        uses (``min_trip_km`` and ``distance_km`` stay lengths); None: the length.
     scope : sequence of bool or None, default None
         One value per zone row: only trips between zones marked True are returned (volume
         ``K W'_i W'_j d_ij^-beta``, ``W'`` their masses); every zone counts in ``K``.  None: all.
@@ -360,10 +360,10 @@ def gravity_flows(
     ------
     ValueError
         On invalid parameters, a zone node missing from the graph, a missing/non-positive edge
-        length, or fewer than two nodes with positive mass at distance >= ``min_trip_km``.
+        length or cost, or no pair of nodes with positive mass at least ``min_trip_km`` apart.
     """
     _check_parameters(total_trucks_per_day, distance_decay, min_trip_km, min_volume, max_flows)
-    for attr in {length_attr, cost_attr or length_attr}:
+    for attr in sorted({length_attr, cost_attr or length_attr}):
         _check_edge_lengths(graph, attr)
     masses, inside = _scoped_masses(zones, scope)
     missing = [n for n in masses.index if n not in graph]

@@ -254,7 +254,10 @@ def test_corridor_continuity(edges: pd.DataFrame) -> None:
 def test_distance_checks(graph: nx.Graph) -> None:
     checks = pd.read_csv(DATA / "distance_checks.csv")
     assert list(checks.columns) == ["from", "to", "reference_km", "reference_source"]
-    assert len(checks) >= 25
+    assert len(checks) >= 60
+    pairs = checks["from"] + " " + checks["to"]
+    for market, at_least in (("GB-", 20), ("GB-BELFAST", 2), ("NO-", 5), ("CH-", 8)):
+        assert pairs.str.contains(market).sum() >= at_least, market
     road = graph.edge_subgraph([(u, v) for u, v, m in graph.edges(data="mode") if m == "road"])
     for c in checks.itertuples():
         d = nx.shortest_path_length(road, c[1], c[2], weight="length_km")

@@ -9,7 +9,7 @@ import pytest
 
 from planner.demand import load_flows, route_flows
 from planner.errors import DataError, ScenarioError
-from planner.network import load_network, network_from_frames
+from planner.network import edge_countries, load_network, network_from_frames
 from planner.scenario import DemandConfig, NetworkConfig, load_scenario
 from tests.conftest import write_csv, write_scenario
 
@@ -123,9 +123,12 @@ def test_route_penalty_steers_route_choice_only() -> None:
     routed = route_flows(flows, net)
     assert routed["route_nodes"].iloc[0] == ["X", "Z", "Y"]  # 160 km beats 100 km + 100 km of penalty
     assert routed["length_km"].iloc[0] == 160.0 and routed["drive_km"].iloc[0] == 160.0
-    # without the penalty the direct edge wins
+    # without the penalty (or with the scenario switch off) the direct edge wins
     cheap = network_from_frames(nodes, edges.assign(route_penalty_km=""), source="t")
     assert route_flows(flows, cheap)["route_nodes"].iloc[0] == ["X", "Y"]
+    off = network_from_frames(nodes, edges, source="t", route_penalties=False)
+    assert off.graph.edges["X", "Y"]["route_km"] == 100.0
+    assert route_flows(flows, off)["route_nodes"].iloc[0] == ["X", "Y"]
     edges.loc[0, "route_penalty_km"] = "-5"
     with pytest.raises(DataError, match=r"edge X–Y has route_penalty_km=-5; give a generalised cost >= 0 km"):
         network_from_frames(nodes, edges, source="t")
@@ -186,3 +189,19 @@ def test_scenario_scope_keys(tmp_path: Path) -> None:
         data = {**base, "network": {**base["network"], **network}}
         with pytest.raises(ScenarioError, match=message):
             load_scenario(write_scenario(tmp_path / "bad.toml", data))
+
+
+def test_shipped_network_old_core_scope_and_country_scopes() -> None:
+    data = Path(__file__).resolve().parents[1] / "data" / "europe"
+    files = {"nodes": data / "nodes.csv", "edges": data / "edges.csv"}
+    core = load_network(NetworkConfig(**files, tiers=["core"]))  # what scenarios before the whole market used
+    assert set(core.edges["tier"]) == {"core"}
+    assert not any("GB" in c for c in edge_countries(core.edges, core.nodes))  # only the border node on the Irish M1
+    assert {n for n in core.graph if n.startswith("GB-")} == {"GB-IE-B-NEWRY"}
+    whole = load_network(NetworkConfig(**files))
+    assert {"GB-BELFAST", "NO-BERGEN", "CH-LUGANO"} <= set(whole.graph) and not whole.out_of_scope_nodes
+    uk = load_network(NetworkConfig(**files, countries=["GB"]))
+    assert {n[:2] for n in uk.graph} == {"GB"} and "GB-BELFAST" in uk.graph  # joined by the North Channel ferries
+    assert set(uk.edges["tier"]) == {""}
+    with pytest.raises(DataError, match=r"not connected: 2 components .* countries NO, CH"):
+        load_network(NetworkConfig(**files, countries=["NO", "CH"]))
