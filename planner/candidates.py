@@ -34,7 +34,8 @@ SITE_COLUMNS = [
     "locked",
 ]
 
-_TIER_RANK = {"core": 0, "comprehensive": 1}
+#: A node's tier is the highest TEN-T tier of its edges ("" = none of them is TEN-T).
+_TIER_RANK = {"core": 0, "comprehensive": 1, "": 2}
 
 
 def _node_tier(network: Network, node: str) -> str:

@@ -60,7 +60,13 @@ def _read_flows_csv(config: DemandConfig, network: Network) -> pd.DataFrame:
     )
 
 
+def _route_weight(graph: nx.DiGraph) -> str:
+    """``route_km`` (length plus route penalty) when every arc has it, else ``length_km``."""
+    return "route_km" if all("route_km" in d for _, _, d in graph.edges(data=True)) else "length_km"
+
+
 def _gravity(config: DemandConfig, network: Network) -> pd.DataFrame:
+    """Gravity trips between the zones on the planned network, normalised over the whole network file."""
     from planner import gravity
 
     assert config.zones is not None
@@ -68,26 +74,27 @@ def _gravity(config: DemandConfig, network: Network) -> pd.DataFrame:
         zones = gravity.load_zones(config.zones)
     except ValueError as exc:
         raise DataError(str(exc)) from None
-    off_tier = zones["node"].isin(network.off_tier_nodes)
-    zones = zones[~off_tier]  # zones loading on edges of tiers left out of this scenario
-    unknown = sorted(set(zones["node"]) - set(network.graph.nodes))
+    whole = network.whole_graph
+    unknown = sorted(set(zones["node"]) - set(whole.nodes) - network.out_of_scope_nodes)
     if unknown:
         raise DataError(
             f"{config.zones}: zones load at unknown node(s) {', '.join(unknown[:5])}; use node ids from the network."
         )
-    undirected = nx.Graph(network.graph)
+    zones = zones[zones["node"].isin(whole.nodes)]  # zones on nodes without any edge: no trips
     flows = gravity.gravity_flows(
-        undirected,
+        nx.Graph(whole),
         zones,
         total_trucks_per_day=config.total_trucks_per_day,
         distance_decay=config.distance_decay,
         min_trip_km=config.min_trip_km,
         max_flows=config.max_flows,
+        cost_attr=_route_weight(whole),
+        scope=zones["node"].isin(network.graph.nodes).to_numpy(),
     )
     if flows.empty:
         raise DataError(
-            f"{config.zones}: the gravity model gives no trips of at least {config.min_trip_km} km; "
-            "lower demand.min_trip_km."
+            f"{config.zones}: the gravity model gives no trips of at least {config.min_trip_km} km between zones "
+            "of the planned network; lower demand.min_trip_km or widen network.countries/tiers."
         )
     return pd.DataFrame(
         {
@@ -115,7 +122,10 @@ def load_flows(config: DemandConfig, network: Network) -> pd.DataFrame:
 def route_flows(
     flows: pd.DataFrame, network: Network, *, round_trip: bool = False, source: str = "flows"
 ) -> pd.DataFrame:
-    """Route every flow on the shortest path by ``length_km``.
+    """Route every flow on its cheapest path by ``route_km`` (``length_km`` plus any ``route_penalty_km``).
+
+    The penalty steers route choice only: ``length_km`` and ``drive_km`` of a route are its real
+    lengths.
 
     Parameters
     ----------
@@ -139,10 +149,11 @@ def route_flows(
         Naming the flows whose destination cannot be reached from their origin.
     """
     graph = network.graph
+    weight = _route_weight(graph)
     paths: dict[str, dict[str, list[str]]] = {}
     needed = set(flows["origin"]) | (set(flows["destination"]) if round_trip else set())
     for origin in sorted(needed):
-        _, paths[origin] = nx.single_source_dijkstra(graph, origin, weight="length_km")
+        _, paths[origin] = nx.single_source_dijkstra(graph, origin, weight=weight)
     routes, unreachable = [], []
     for f in flows.itertuples(index=False):
         out = paths[f.origin].get(f.destination)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from planner.api import solve_scenario
 from planner.scenario import load_scenario
 from tests.conftest import ROOT
+
+NODES = pd.read_csv(ROOT / "data" / "europe" / "nodes.csv", keep_default_na=False)
 
 
 def load(name: str):
@@ -30,8 +33,21 @@ def test_default_plan_is_verified_and_plausible(europe) -> None:
     # every served flow longer than the break distance stops at least once
     long = europe.flows[europe.flows["served"] & (europe.flows["drive_km"] > 400)]
     assert len(long) > 0 and all(len(st) > 0 for st in long["stops"])
-    # hubs are on the core network only
-    assert set(europe.hubs["tier"]) == {"core"}
+    # the joint venture's whole market is planned: GB, NO and CH flows, served, GB hubs
+    country = dict(zip(NODES["id"], NODES["country"], strict=True))
+    ends = europe.flows["origin"].map(country).str.cat(europe.flows["destination"].map(country), sep=";")
+    for market, at_least in (("GB", 100), ("NO", 5), ("CH", 20)):
+        mine = europe.flows[ends.str.contains(market)]
+        assert len(mine) >= at_least, market
+        assert mine.loc[mine["served"], "volume"].sum() >= 0.95 * mine["volume"].sum(), market
+    ni = set(NODES.loc[NODES["region"] == "GB-NIR", "id"])
+    assert (europe.flows["origin"].isin(ni) | europe.flows["destination"].isin(ni)).any()  # Northern Ireland
+    assert (europe.hubs["country"] == "GB").sum() >= 2
+    # hubs may sit on roads outside the TEN-T (Great Britain, most of Switzerland): empty tier
+    assert set(europe.hubs["tier"]) <= {"core", "comprehensive", ""} and "" in set(europe.hubs["tier"])
+    # AFIR measures TEN-T roads only: no British road is in its length
+    afir = europe.summary["afir"]
+    assert "GB" not in afir["by_country"]
 
 
 def test_low_budget_variant_respects_budget() -> None:
@@ -48,3 +64,41 @@ def test_afir_enforced_default_has_no_gap_on_the_core_network() -> None:
     assert afir["gap_count"] == 0 and afir["met"] and afir["by_tier"]["core"]["share"] == pytest.approx(1.0)
     assert afir["cost_of_compliance_eur"] > 0
     assert plan.summary["hub_count"] > afir["reference_without_afir"]["hub_count"]
+
+
+EU27 = {
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+}  # fmt: skip
+
+
+def test_eu_variant_plans_eu_roads_with_the_default_demand_model() -> None:
+    from planner.demand import load_flows
+    from planner.network import edge_countries, load_network
+
+    default, eu = load("europe-2030.toml"), load("europe-2030-eu.toml")
+    assert eu.network.countries is not None and set(eu.network.countries) == EU27
+    net = load_network(eu.network)
+    assert all(c <= EU27 for c in edge_countries(net.edges, net.nodes))
+    assert {"GB-LONDON", "NO-OSLO", "CH-ZURICH"} <= net.out_of_scope_nodes
+    flows = load_flows(eu.demand, net)
+    ends = pd.concat([flows["origin"], flows["destination"]])
+    assert ends.isin(net.graph.nodes).all()
+    outside = ends[~ends.map(dict(zip(NODES["id"], NODES["country"], strict=True))).isin(EU27)]
+    assert set(outside) <= {"CH-IT-B-CHIASSO"}  # a border node on the EU side, loading Como and Varese
+    # the same volumes between EU zones as the whole-network default (one normalisation)
+    whole = load_flows(default.demand, load_network(default.network)).set_index("flow_id")["volume"]
+    common = flows.set_index("flow_id")["volume"].loc[lambda v: v.index.isin(whole.index)]
+    assert len(common) > 3000
+    assert common.to_numpy() == pytest.approx(whole.loc[common.index].to_numpy())
+
+
+def test_gb_variant_plans_the_united_kingdom_alone() -> None:
+    plan = solve_scenario(load("europe-2030-gb.toml"))
+    assert plan.verification.passed and plan.summary["status"] == "optimal"
+    gb = set(NODES.loc[NODES["country"] == "GB", "id"])
+    assert plan.flows["origin"].isin(gb).all() and plan.flows["destination"].isin(gb).all()
+    ni = set(NODES.loc[NODES["region"] == "GB-NIR", "id"])
+    assert (plan.flows["origin"].isin(ni)).any()  # Northern Ireland, over the North Channel ferries
+    assert set(plan.hubs["country"]) == {"GB"} and len(plan.hubs) >= 2
+    assert set(plan.hubs["tier"]) == {""}  # no British road is TEN-T

@@ -57,9 +57,7 @@ def test_hand_checked_example(toy: tuple[nx.Graph, pd.DataFrame]) -> None:
     assert dist[("A", "C")] == pytest.approx(700.0)
     assert flows["id"].tolist() == ["G-A-B", "G-A-C", "G-B-A", "G-B-C", "G-C-A", "G-C-B"]
     assert flows.attrs["dropped_volume_share"] == pytest.approx(0.0)
-    assert flows.attrs["truck_km_per_day"] == pytest.approx(
-        (flows.volume * flows.distance_km).sum()
-    )
+    assert flows.attrs["truck_km_per_day"] == pytest.approx((flows.volume * flows.distance_km).sum())
 
 
 def test_node_masses_aggregate(toy: tuple[nx.Graph, pd.DataFrame]) -> None:
@@ -104,6 +102,46 @@ def test_max_flows_and_min_volume(toy: tuple[nx.Graph, pd.DataFrame]) -> None:
     assert mv["volume"].sum() < 100.0
 
 
+def test_generalised_cost_drives_deterrence_and_paths_not_distances(toy: tuple[nx.Graph, pd.DataFrame]) -> None:
+    g, zones = toy
+    for _, _, d in g.edges(data=True):
+        d["route_km"] = d["length_km"]
+    g.edges["A", "B"]["route_km"] = 500.0  # a 200 km-equivalent penalty on A-B
+    g.edges["A", "C"]["route_km"] = 950.0  # a penalty on the direct A-C road too: via B costs 900 < 950
+    flows = gravity_flows(g, zones, total_trucks_per_day=100.0, distance_decay=1.0, cost_attr="route_km")
+    # by hand: deterrence on cost (AB 500, AC 900 via B, BC 400), distances stay lengths (AB 300, AC 700)
+    ab, ac, bc = 2 / 500, 4 / 900, 8 / 400
+    k = 100.0 / (2 * (ab + ac + bc))
+    assert _vol(flows, "A", "B") == pytest.approx(k * ab)
+    assert _vol(flows, "C", "A") == pytest.approx(k * ac)
+    dist = flows.set_index(["origin", "destination"])["distance_km"]
+    assert dist[("A", "B")] == 300.0 and dist[("A", "C")] == 700.0 and dist[("C", "A")] == 700.0
+    # equally cheap paths: the shorter one's length is reported
+    g.edges["A", "C"]["route_km"] = 900.0
+    tie = gravity_flows(g, zones, total_trucks_per_day=100.0, distance_decay=1.0, cost_attr="route_km")
+    assert tie.set_index(["origin", "destination"])["distance_km"][("A", "C")] == 700.0
+    g.edges["B", "C"]["route_km"] = -1.0
+    with pytest.raises(ValueError, match="'route_km' must be a positive number"):
+        gravity_flows(g, zones, total_trucks_per_day=100.0, distance_decay=1.0, cost_attr="route_km")
+
+
+def test_scope_returns_in_scope_trips_with_the_whole_normalisation(toy: tuple[nx.Graph, pd.DataFrame]) -> None:
+    g, zones = toy
+    full = gravity_flows(g, zones, total_trucks_per_day=100.0, distance_decay=1.0)
+    # zc2 (mass 1 of C's 4) out of scope: C keeps mass 3, the normalisation K still uses all four zones
+    part = gravity_flows(g, zones, total_trucks_per_day=100.0, distance_decay=1.0, scope=[True, True, True, False])
+    assert _vol(part, "A", "B") == pytest.approx(_vol(full, "A", "B"))
+    assert _vol(part, "B", "C") == pytest.approx(_vol(full, "B", "C") * 3 / 4)
+    assert part.attrs["total_volume"] == 100.0
+    assert part.attrs["scope_volume"] == pytest.approx(part["volume"].sum())
+    assert part.attrs["dropped_volume_share"] == pytest.approx(0.0)
+    # only A in scope: no pair left, an empty frame
+    alone = gravity_flows(g, zones, total_trucks_per_day=100.0, distance_decay=1.0, scope=[True, False, False, False])
+    assert alone.empty and alone.attrs["scope_volume"] == 0.0
+    with pytest.raises(ValueError, match="one value per zone"):
+        gravity_flows(g, zones, total_trucks_per_day=100.0, distance_decay=1.0, scope=[True])
+
+
 def test_input_validation(toy: tuple[nx.Graph, pd.DataFrame], tmp_path: Path) -> None:
     g, zones = toy
     with pytest.raises(ValueError, match="total_trucks_per_day"):
@@ -145,8 +183,9 @@ def europe() -> tuple[nx.Graph, pd.DataFrame, dict, dict[str, str]]:
     edges = pd.read_csv(DATA / "edges.csv", keep_default_na=False)
     nodes = pd.read_csv(DATA / "nodes.csv", keep_default_na=False)
     g = nx.Graph()
-    for r in edges.itertuples():
-        g.add_edge(r.u, r.v, length_km=float(r.length_km))
+    penalty = pd.to_numeric(edges["route_penalty_km"].replace("", "0"))
+    for r, p in zip(edges.itertuples(), penalty, strict=True):
+        g.add_edge(r.u, r.v, length_km=float(r.length_km), route_km=float(r.length_km) + float(p))
     params = json.loads((DATA / "gravity_params.json").read_text())
     return (
         g,
@@ -160,10 +199,18 @@ EU27 = {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", 
 EU27 |= {"IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"}
 
 
-def test_shipped_calibration_reproduced(europe: tuple) -> None:
+@pytest.fixture(scope="module")
+def europe_flows(europe: tuple) -> pd.DataFrame:
+    """All shipped gravity flows >= min_trip_km (the calibration's basis)."""
+    g, zones, p, _ = europe
+    kw = {"distance_decay": p["distance_decay"], "min_trip_km": p["min_trip_km"], "cost_attr": "route_km"}
+    return gravity_flows(g, zones, total_trucks_per_day=p["total_trucks_per_day"], **kw)
+
+
+def test_shipped_calibration_reproduced(europe: tuple, europe_flows: pd.DataFrame) -> None:
     g, zones, p, country = europe
-    kw = {"distance_decay": p["distance_decay"], "min_trip_km": p["min_trip_km"]}
-    flows = gravity_flows(g, zones, total_trucks_per_day=p["total_trucks_per_day"], **kw)
+    kw = {"distance_decay": p["distance_decay"], "min_trip_km": p["min_trip_km"], "cost_attr": "route_km"}
+    flows = europe_flows
     assert len(flows) == p["flows_min_trip"]
     assert flows["volume"].sum() == pytest.approx(p["total_trucks_per_day"])
     eu = flows["origin"].map(country).isin(EU27) & flows["destination"].map(country).isin(EU27)
@@ -185,18 +232,67 @@ def test_shipped_calibration_reproduced(europe: tuple) -> None:
 
 def test_shipped_decay_is_best_fit(europe: tuple) -> None:
     g, zones, p, country = europe
-    base = gravity_flows(g, zones, total_trucks_per_day=1.0, distance_decay=0.0, min_trip_km=300.0)
+    kw = {"total_trucks_per_day": 1.0, "distance_decay": 0.0}
+    base = gravity_flows(g, zones, min_trip_km=300.0, cost_attr="route_km", **kw)
+    cost = gravity_flows(g, zones, min_trip_km=0.0, length_attr="route_km", **kw)  # distance_km = cost
+    base = base.merge(cost[["origin", "destination", "distance_km"]], on=["origin", "destination"], suffixes=("", "_c"))
     eu = base["origin"].map(country).isin(EU27) & base["destination"].map(country).isin(EU27)
-    d, m = base.loc[eu, "distance_km"].to_numpy(), base.loc[eu, "volume"].to_numpy()
+    d, c, m = (base.loc[eu, k].to_numpy() for k in ("distance_km", "distance_km_c", "volume"))
     shares = p["inputs"]["tkm_share_by_class_ge300"]
     bounds = [tuple(float(x) for x in k.split("-")) for k in shares]
     target = np.array(list(shares.values())) / sum(shares.values())
 
     def rms(beta: float) -> float:
-        tkm = m * d ** (-beta) * d
+        tkm = m * c ** (-beta) * d  # deterrence on the generalised cost, classes by length
         s = np.array([tkm[(d >= lo) & (d < hi)].sum() for lo, hi in bounds])
         return float(np.sqrt(np.mean((s / s.sum() - target) ** 2)))
 
     beta = p["distance_decay"]
     assert rms(beta) < 0.05
     assert rms(beta) <= rms(beta - 0.2) and rms(beta) <= rms(beta + 0.2)
+
+
+# crossing -> its edges (a truck on any of them counts once); data/europe/derive/crossings.py
+CROSSINGS = {
+    "Brenner": [("AT-INNSBRUCK", "AT-IT-B-BRENNER")],
+    "Swiss total": [("CH-J-LUZERN", "CH-B-GOTTHARD"), ("CH-J-CHUR", "CH-B-SAN-BERNARDINO"),
+                    ("CH-J-BRIG", "CH-B-SIMPLON"), ("CH-J-MARTIGNY", "CH-IT-B-GREAT-ST-BERNARD")],
+    "Frejus": [("FR-J-CHAMBERY", "FR-IT-B-FREJUS")],
+    "Mont Blanc": [("CH-GENEVA", "FR-IT-B-MONT-BLANC")],
+    "Ventimiglia": [("FR-NICE", "FR-IT-B-VENTIMIGLIA")],
+    "Channel": [("FR-T-CALAIS", "GB-T-DOVER"), ("FR-P-DUNKIRK", "GB-T-DOVER"), ("FR-T-COQUELLES", "GB-T-FOLKESTONE")],
+}  # fmt: skip
+
+
+def test_alpine_and_channel_counts_within_the_stated_tolerance(europe: tuple, europe_flows: pd.DataFrame) -> None:
+    """Route every calibration flow on its cheapest path; published crossing counts are met within tolerance."""
+    g, _, p, _ = europe
+    name_of = {frozenset(e): name for name, edges in CROSSINGS.items() for e in edges}
+    counts = dict.fromkeys(CROSSINGS, 0.0)
+    for origin, grp in europe_flows.groupby("origin", sort=True):
+        paths = nx.single_source_dijkstra_path(g, origin, weight="route_km")
+        for dest, vol in zip(grp["destination"], grp["volume"], strict=True):
+            path = paths[dest]
+            for name in {name_of.get(frozenset(e)) for e in zip(path, path[1:], strict=False)} - {None}:
+                counts[name] += vol * 365
+    recorded = p["crossing_check"]
+    tolerance = p["alpine_tolerance"]
+    assert tolerance <= 0.25
+    for name, model in counts.items():
+        assert model == pytest.approx(recorded[name]["model_per_year"], rel=1e-3), name
+        ratio = model / recorded[name]["published_per_year"]
+        assert 1 - tolerance <= ratio <= 1 + tolerance, (name, ratio)
+    # without the generalised cost the Gotthard would carry several times its published count (lower bound:
+    # trips from Italy, both directions by symmetry)
+    plain = gravity_flows(
+        g, europe[1], total_trucks_per_day=p["total_trucks_per_day"], distance_decay=p["distance_decay"],
+        min_trip_km=p["min_trip_km"],
+    )  # fmt: skip
+    gotthard = frozenset(CROSSINGS["Swiss total"][0])
+    through = 0.0
+    for origin, grp in plain[plain["origin"].str.startswith("IT-")].groupby("origin", sort=True):
+        paths = nx.single_source_dijkstra_path(g, origin, weight="length_km")
+        for dest, vol in zip(grp["destination"], grp["volume"], strict=True):
+            path = paths[dest]
+            through += 2 * vol * 365 * any(frozenset(e) == gotthard for e in zip(path, path[1:], strict=False))
+    assert through > 3 * recorded["Gotthard"]["published_per_year"]

