@@ -24,6 +24,12 @@ class AfirConfig(_Section):
         default_factory=lambda: ["core", "comprehensive"],
         description="TEN-T tiers measured / enforced (only tiers present in the network count).",
     )
+    area: Literal["eu", "eu_eea"] = Field(
+        "eu",
+        description="Where AFIR is measured: eu — road edges lying in the EU-27 member states (the regulation's "
+        "scope); eu_eea — also Norway, Iceland and Liechtenstein (EEA). Roads elsewhere (Great Britain, "
+        "Switzerland, the Western Balkans) and roads without a TEN-T tier are planned for demand but never measured.",
+    )
     end_fraction: Num = Field(
         1.0,
         ge=0,

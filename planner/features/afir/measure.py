@@ -289,9 +289,10 @@ def _measure_tier(
     tier: str,
     req: PoolRequirement,
     end_fraction: float,
+    area: frozenset[str] | None = None,
 ) -> None:
     """Measure one tier's arcs: compliant km per direction, gap stretches, totals by group."""
-    system = _system(network, _SCOPE[tier])
+    system = _system(network, _SCOPE[tier], area)
     measured = [t == tier for t in system.tier]
     if not any(measured):
         return
@@ -331,6 +332,7 @@ def measure_spacing(
     year: int,
     tiers: Iterable[str] = TIERS,
     end_fraction: float = 1.0,
+    area: frozenset[str] | None = None,
 ) -> AfirReport:
     """Measure AFIR Art. 4(1) HDV pool spacing on the network (definitions in the module docstring).
 
@@ -350,6 +352,9 @@ def measure_spacing(
     end_fraction
         Share of the spacing allowed between a network end and the first pool (1: the end counts
         like a pool; 0.5: conservative rule for cuts at borders).
+    area
+        Countries where AFIR applies (ISO2; ``None``: every road arc): arcs lying partly outside are
+        not measured.
 
     Returns
     -------
@@ -367,7 +372,7 @@ def measure_spacing(
     _check_pools(sites, pools)
     tally = _Tally()
     for tier in tiers:
-        _measure_tier(tally, network, sites, pools, tier, milestone.requirement(tier), end_fraction)
+        _measure_tier(tally, network, sites, pools, tier, milestone.requirement(tier), end_fraction, area)
     tier_cov = _coverage(tally.by_tier)
     overall = Coverage(sum(c.total_km for c in tier_cov.values()), sum(c.compliant_km for c in tier_cov.values()))
     need = milestone.network_share - 1e-9

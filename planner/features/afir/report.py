@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from planner.chargers import TYPES, PoolSpec, pool_of
 from planner.features.afir.measure import AfirReport, gaps_geodataframe, measure_spacing
 from planner.features.afir.milestones import milestone_for
-from planner.features.afir.requirements import afir_tiers
+from planner.features.afir.requirements import afir_area, afir_tiers
+from planner.features.afir.scope import in_area
 from planner.network import Network
 from planner.plan import Plan
 from planner.scenario import AfirConfig, ChargersConfig, Scenario
@@ -48,7 +50,28 @@ def measure_plan(
         year=config.year,
         tiers=tuple(tiers),
         end_fraction=config.end_fraction,
+        area=afir_area(config),
     )
+
+
+def measured_roads(config: AfirConfig, network: Network) -> dict:
+    """Which roads AFIR counts, and how many road km it leaves out (not TEN-T, or outside the area)."""
+    area = afir_area(config)
+    road = network.edges[network.edges["mode"] == "road"]
+    inside = np.array([in_area(c, area) for c in road["country"]], dtype=bool)
+    tiered = road["tier"].isin(config.tiers).to_numpy()
+    km = road["length_km"].to_numpy(dtype=float)
+    countries = sorted({c for v in road["country"][~inside] for c in str(v).split(";") if c and c not in area})
+    return {
+        "area": config.area,
+        "area_countries": sorted(area),
+        "counted": "TEN-T road edges (tiers " + ", ".join(config.tiers) + ") lying entirely in "
+        + ("EU-27 and EEA states" if config.area == "eu_eea" else "EU-27 member states"),
+        "counted_km": float(km[inside & tiered].sum()),
+        "not_counted_km_outside_area": float(km[~inside].sum()),
+        "not_counted_km_not_ten_t": float(km[inside & ~tiered].sum()),
+        "countries_outside_area": countries,
+    }
 
 
 def afir_summary(report: AfirReport, mode: str) -> dict:
@@ -74,8 +97,13 @@ def afir_outputs(plan: Plan, scenario: Scenario, network, sites) -> None:
     plan.hubs["afir_pool_ok"] = pool_ok(plan.hubs, scenario.chargers, scenario.afir.year) if len(plan.hubs) else []
     report = measure_plan(scenario.afir, scenario.chargers, network, sites, plan.hubs)
     if report is None:
-        plan.summary["afir"] = {"mode": scenario.afir.mode, "note": "no configured AFIR tier in this network"}
+        plan.summary["afir"] = {
+            "mode": scenario.afir.mode,
+            "note": "no configured AFIR tier on roads inside the AFIR area in this network",
+            "measured_roads": measured_roads(scenario.afir, network),
+        }
         return
     plan.summary["afir"] = afir_summary(report, scenario.afir.mode)
+    plan.summary["afir"]["measured_roads"] = measured_roads(scenario.afir, network)
     plan.extras.setdefault("layers", {})["afir_gaps"] = gaps_geodataframe(network, report)
     plan.extras.setdefault("tables", {})["afir.csv"] = directions_table(report)

@@ -12,14 +12,16 @@ import pandas as pd
 
 from planner.chargers import PoolSpec, min_counts, pool_of
 from planner.errors import InfeasibleError, ScenarioError
-from planner.features.afir.milestones import HDV_MILESTONES, milestone_for
+from planner.features.afir.milestones import EEA_EFTA, EU27, HDV_MILESTONES, milestone_for
 from planner.features.afir.model import AfirRequirement, AfirShare
+from planner.features.afir.scope import in_area
 from planner.features.afir.segments import segment_windows
 from planner.features.afir.windows import spacing_windows
 from planner.network import Network
 from planner.scenario import AfirConfig, ChargersConfig
 
 __all__ = [
+    "afir_area",
     "afir_requirement",
     "afir_tiers",
     "enforced_share",
@@ -30,9 +32,17 @@ __all__ = [
 ]
 
 
+def afir_area(config: AfirConfig) -> frozenset[str]:
+    """Countries where AFIR is measured (EU-27, or with the EEA states)."""
+    return EU27 | EEA_EFTA if config.area == "eu_eea" else EU27
+
+
 def afir_tiers(config: AfirConfig, network: Network) -> list[str]:
-    """Configured tiers that the network actually has."""
-    present = set(network.edges.loc[network.edges["mode"] == "road", "tier"])
+    """Configured tiers that the network has on road edges inside the AFIR area."""
+    edges = network.edges
+    area = afir_area(config)
+    inside = [in_area(c, area) for c in edges["country"]]
+    present = set(edges.loc[(edges["mode"] == "road").to_numpy() & inside, "tier"])
     return [t for t in ("core", "comprehensive") if t in config.tiers and t in present]
 
 
@@ -80,7 +90,9 @@ def enforced_windows(
     out: list[tuple[int, ...]] = []
     for tier in afir_tiers(config, network):
         _check_pool(pool, year, tier, where)
-        result = spacing_windows(network, sites, year=year, tier=tier, end_fraction=config.end_fraction)
+        result = spacing_windows(
+            network, sites, year=year, tier=tier, end_fraction=config.end_fraction, area=afir_area(config)
+        )
         if result.uncoverable:
             first = result.uncoverable[0]
             raise InfeasibleError(
@@ -127,7 +139,10 @@ def enforced_share(
     for tier in afir_tiers(config, network):
         _check_pool(pool, year, tier, where)
         group = "network" if milestone.share_basis == "network" else tier
-        for seg in segment_windows(network, sites, year=year, tier=tier, end_fraction=config.end_fraction).segments:
+        tier_segments = segment_windows(
+            network, sites, year=year, tier=tier, end_fraction=config.end_fraction, area=afir_area(config)
+        )
+        for seg in tier_segments.segments:
             lengths.append(seg.length_km)
             groups.append(group)
             windows.append(tuple(tuple(sorted(index[s] for s in w)) for w in seg.windows))

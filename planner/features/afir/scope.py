@@ -6,6 +6,11 @@ the core and comprehensive arcs for ``comprehensive`` (the TEN-T comprehensive n
 core network). Ferry and rail-shuttle links are never part of ``H_T``: they carry no length and no
 pool, and the road chain ends at the terminal.
 
+*Area.* AFIR binds the EU member states (``EU27``; with ``afir.area = "eu_eea"`` also the EEA states
+that apply it): only road arcs lying entirely in the area are measured, so non-EU roads (Great
+Britain, Switzerland, the Western Balkans) are planned for demand but never part of the shares or
+gaps, and an arc's TEN-T tier says which rule applies (empty tier: not TEN-T, never measured).
+
 *Routes.* A route is a directed walk on ``H_T`` that never makes a U-turn (arc ``u→v`` is never
 followed by ``v→u``), so a pool on the other carriageway does not serve this direction.
 """
@@ -43,9 +48,21 @@ class _System:
     nodes: frozenset[str]
 
 
-def _system(network: Network, scope: frozenset[str]) -> _System:
+def in_area(countries: str, area: frozenset[str] | None) -> bool:
+    """Whether an edge lying in ``countries`` (``;``-joined ISO2, empty: unknown) is in the AFIR area
+    (every country it lies in; ``area`` None: everywhere; an edge without country counts)."""
+    if area is None or not countries:
+        return True
+    return all(c.strip() in area for c in countries.split(";") if c.strip())
+
+
+def _system(network: Network, scope: frozenset[str], area: frozenset[str] | None = None) -> _System:
     graph = network.graph
-    arcs = sorted((u, v) for u, v, d in graph.edges(data=True) if d["mode"] == "road" and d["tier"] in scope)
+    arcs = sorted(
+        (u, v)
+        for u, v, d in graph.edges(data=True)
+        if d["mode"] == "road" and d["tier"] in scope and in_area(d.get("country", "") or "", area)
+    )
     index = {arc: i for i, arc in enumerate(arcs)}
     into: dict[str, list[int]] = defaultdict(list)
     out: dict[str, list[int]] = defaultdict(list)

@@ -193,6 +193,7 @@ def segment_windows(
     year: int,
     tier: str,
     end_fraction: float = 1.0,
+    area: frozenset[str] | None = None,
 ) -> TierSegments:
     """Per direction of travel on each edge of ``tier``, site sets that certify it as compliant.
 
@@ -230,7 +231,7 @@ def segment_windows(
     TierSegments
         Segments in arc order, with their windows and uncoverable checkpoints.
     """
-    setup = _tier_setup(network, sites, year, tier, end_fraction)
+    setup = _tier_setup(network, sites, year, tier, end_fraction, area)
     tier, end_fraction, spacing = setup[0], setup[1], setup[2]
     finder = _Checkpoints(*setup[1:])
     segments = [finder.segment(i, tier) for i in range(len(finder.system.arcs)) if finder.system.tier[i] == tier]

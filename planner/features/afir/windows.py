@@ -158,13 +158,20 @@ def _minimal(sets: Sequence[frozenset[str]]) -> list[int]:
     return kept
 
 
-def _tier_setup(network: Network, sites: pd.DataFrame, year: int, tier: str, end_fraction: float) -> tuple:
+def _tier_setup(
+    network: Network,
+    sites: pd.DataFrame,
+    year: int,
+    tier: str,
+    end_fraction: float,
+    area: frozenset[str] | None = None,
+) -> tuple:
     """Checked tier and end fraction, the milestone's spacing, the tier's arc system, the sites
     placed on it, and the spacing with its float tolerance (shared by the window builders)."""
     tier = _check_tiers((tier,))[0]
     end_fraction = _check_end_fraction(end_fraction)
     spacing = milestone_for(year).requirement(tier).max_spacing_km
-    system = _system(network, _SCOPE[tier])
+    system = _system(network, _SCOPE[tier], area)
     arc_sites, node_sites, _ = _place_sites(network, sites, system)
     return tier, end_fraction, spacing, system, arc_sites, node_sites, spacing + _TOL * max(1.0, spacing)
 
@@ -212,6 +219,7 @@ def spacing_windows(
     year: int,
     tier: str,
     end_fraction: float = 1.0,
+    area: frozenset[str] | None = None,
 ) -> SpacingWindows:
     """Site sets that enforce the tier's spacing in an optimisation model.
 
@@ -231,8 +239,8 @@ def spacing_windows(
         Plan year; the milestone in force at its end gives the spacing.
     tier
         ``core`` or ``comprehensive``.
-    end_fraction
-        Chain-end rule, as for :func:`measure_spacing`.
+    end_fraction, area
+        Chain-end rule and AFIR area, as for :func:`measure_spacing`.
 
     Returns
     -------
@@ -241,7 +249,7 @@ def spacing_windows(
         checkpoints no candidate can serve.
     """
     tier, end_fraction, spacing, system, arc_sites, node_sites, limit = _tier_setup(
-        network, sites, year, tier, end_fraction
+        network, sites, year, tier, end_fraction, area
     )
     found: dict[frozenset[str], SpacingWindow] = {}
     empty: list[SpacingWindow] = []

@@ -12,7 +12,7 @@ import pandas as pd
 from planner.chargers import TYPES, min_counts
 from planner.features.afir.measure import measure_spacing
 from planner.features.afir.milestones import HDV_MILESTONES
-from planner.features.afir.requirements import afir_tiers, new_hub_pool
+from planner.features.afir.requirements import afir_area, afir_tiers, new_hub_pool
 from planner.features.rollout.solve import RolloutResult
 from planner.instance import PlanningInstance
 from planner.network import Network
@@ -97,7 +97,13 @@ def _afir_year(scenario: Scenario, network: Network, sites: pd.DataFrame, open_i
         return out
     pools = dict.fromkeys(open_ids, new_hub_pool(scenario.chargers))
     report = measure_spacing(
-        network, sites, pools, year=year, tiers=tuple(tiers), end_fraction=scenario.afir.end_fraction
+        network,
+        sites,
+        pools,
+        year=year,
+        tiers=tuple(tiers),
+        end_fraction=scenario.afir.end_fraction,
+        area=afir_area(scenario.afir),
     )
     out.update(
         afir_milestone=report.milestone.year,
