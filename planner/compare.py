@@ -8,7 +8,6 @@ the same way.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +16,7 @@ from planner.errors import DataError
 from planner.exports import write_csv
 from planner.outdir import staged_output
 from planner.run_inputs import input_differences
+from planner.runfolder import read_run_csv, read_summary
 
 __all__ = ["KPI_COLUMNS", "compare_runs", "describe_inputs", "format_kpis", "write_comparison", "years_table"]
 
@@ -49,13 +49,9 @@ KPI_COLUMNS = [
 
 
 def _read_run(run_dir: Path) -> tuple[dict, pd.DataFrame]:
-    summary_path = run_dir / "summary.json"
-    if not summary_path.is_file():
-        raise DataError(f"{run_dir}: not a run folder (no summary.json); give folders written by `planner run`.")
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    hubs_path = run_dir / "hubs.csv"
-    hubs = pd.read_csv(hubs_path, dtype={"site_id": str}) if hubs_path.is_file() else pd.DataFrame(columns=["site_id"])
-    return summary, hubs
+    summary = read_summary(run_dir)
+    hubs = read_run_csv(run_dir / "hubs.csv", dtype={"site_id": str})
+    return summary, hubs if hubs is not None else pd.DataFrame(columns=["site_id"])
 
 
 def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:

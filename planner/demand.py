@@ -9,16 +9,19 @@ import pandas as pd
 from planner.errors import DataError
 from planner.network import Network
 from planner.scenario import DemandConfig
+from planner.tables import read_csv_table
 
 __all__ = ["load_flows", "route_flows"]
+
+
+#: Largest volume one flow may carry (trucks/day): far above any road's traffic, it keeps sums finite.
+MAX_FLOW_VOLUME = 1e7
 
 
 def _read_flows_csv(config: DemandConfig, network: Network) -> pd.DataFrame:
     path = config.flows
     assert path is not None
-    if not path.is_file():
-        raise DataError(f"{path}: flows file not found; check demand.flows in the scenario.")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    frame = read_csv_table(path, "flows", setting="demand.flows")
     missing = [c for c in ("origin", "destination", "volume") if c not in frame.columns]
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing)}; flows need origin, destination, volume.")
@@ -33,11 +36,12 @@ def _read_flows_csv(config: DemandConfig, network: Network) -> pd.DataFrame:
     if len(dup):
         raise DataError(f"{path}: flow id {dup.iloc[0]!r} appears more than once; ids must be unique.")
     volume = pd.to_numeric(frame["volume"], errors="coerce")
-    bad = ~np.isfinite(volume.to_numpy(dtype=float)) | (volume <= 0)
+    bad = ~np.isfinite(volume.to_numpy(dtype=float)) | (volume <= 0) | (volume > MAX_FLOW_VOLUME)
     if bad.any():
         row = frame[bad].iloc[0]
         raise DataError(
-            f"{path}: flow {row['id']!r} has volume {row['volume']!r}; give a positive number of trucks/day."
+            f"{path}: flow {row['id']!r} has volume {row['volume']!r}; give a positive number of trucks/day "
+            f"(at most {MAX_FLOW_VOLUME:,.0f})."
         )
     unknown = frame[~frame["origin"].isin(network.graph.nodes) | ~frame["destination"].isin(network.graph.nodes)]
     if len(unknown):
@@ -70,6 +74,7 @@ def _gravity(config: DemandConfig, network: Network) -> pd.DataFrame:
     from planner import gravity
 
     assert config.zones is not None
+    read_csv_table(config.zones, "zones", setting="demand.zones")  # one clear line for a broken file
     try:
         zones = gravity.load_zones(config.zones)
     except ValueError as exc:

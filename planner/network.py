@@ -26,6 +26,7 @@ import pandas as pd
 
 from planner.errors import DataError
 from planner.scenario import NetworkConfig
+from planner.tables import read_csv_table
 
 __all__ = [
     "NON_TEN_T",
@@ -92,12 +93,7 @@ def great_circle_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: 
 
 
 def _read_csv(path: Path, what: str) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(f"{path}: {what} file not found; check the path in the scenario.")
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"{path}: cannot read {what} CSV ({exc}); fix the file.") from None
+    return read_csv_table(path, what, setting=f"network.{what}")
 
 
 def _read_layer(path: Path, layer: str, *, required: bool = True) -> pd.DataFrame | None:

@@ -9,7 +9,6 @@ charger powers), which is fewer fields, and the comparison says so.
 
 from __future__ import annotations
 
-import json
 import math
 import tomllib
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import DataError
+from planner.runfolder import read_summary
 
 __all__ = ["RESOLVED", "RunInputs", "flatten", "input_differences", "read_inputs"]
 
@@ -103,7 +103,7 @@ def read_inputs(run_dir: Path, *, summary_only: bool = False) -> RunInputs:
             raise DataError(f"{resolved}: not valid TOML ({exc}); re-run the scenario to rewrite it.") from None
         return RunInputs({k: v for k, v in flatten(data).items() if _keep(k)}, RESOLVED)
     summary_path = run_dir / "summary.json"
-    summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.is_file() else {}
+    summary = read_summary(run_dir) if summary_path.is_file() else {}
     return RunInputs({k: v for k, v in _from_summary(summary).items() if _keep(k)}, "summary.json")
 
 

@@ -227,3 +227,29 @@ def test_foreign_outputs_are_refused_and_untouched(
 def test_values_are_written_as_toml() -> None:
     # The mutations above rely on the fixture writer spelling infinities and NaN the TOML way.
     assert (toml_value(float("inf")), toml_value(float("-inf")), toml_value(float("nan"))) == ("inf", "-inf", "nan")
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("summary.json", b"{broken"),
+        ("summary.json", b'{"scenario": 1}'),
+        ("summary.json", b"\xff\xfe"),
+        ("summary.json", b"[1, 2]"),
+        ("hubs.csv", b"\xff\xfe,bad"),
+        ("flows.csv", b'flow_id,origin\n"A,B\n'),
+    ],
+)
+@pytest.mark.parametrize("command", ["compare", "render"])
+def test_broken_run_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: bytes, command: str
+) -> None:
+    folder = _fresh(tmp_path, "r")
+    path = write_scenario(folder / "s.toml", _scenario(folder))
+    assert _run(folder, capsys, ["run", str(path), "--out", str(folder / "good"), "-q", "--no-maps"])[0] == 0
+    shutil.copytree(folder / "good", folder / "bad")
+    (folder / "bad" / name).write_bytes(content)
+    args = ["compare", str(folder / "good"), str(folder / "bad"), "--out", str(folder / "cmp")]
+    code, err = _run(folder, capsys, args if command == "compare" else ["render", str(folder / "bad")])
+    assert code != 0 and err.startswith("error:") and "Traceback" not in err and len(err.splitlines()) == 1
+    assert not (folder / "cmp").exists()

@@ -6,7 +6,6 @@ frames or ``None`` rather than raising, so the renderers can draw what exists.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 from shapely.geometry import LineString, MultiLineString
+
+from planner.runfolder import read_run_csv, read_summary
 
 WGS84 = "EPSG:4326"
 _ID_COLUMNS = (
@@ -112,7 +113,7 @@ def _read_csv(path: Path) -> pd.DataFrame | None:
         return None
     dtypes = dict.fromkeys(_ID_COLUMNS, str)
     # keep "NA" (Namibia) etc. as text in id columns, but empty cells as NaN
-    return pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
+    return read_run_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
 
 
 def _layers(gpkg: Path) -> set[str]:
@@ -252,9 +253,7 @@ def load_run(run_dir: Path, *, need_flow_lines: bool = True) -> RunData:
     RunData
     """
     run_dir = Path(run_dir)
-    summary: dict[str, Any] = {}
-    if (run_dir / "summary.json").is_file():
-        summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    summary: dict[str, Any] = read_summary(run_dir) if (run_dir / "summary.json").is_file() else {}
     layers = _layers(run_dir / "plan.gpkg")
     data = RunData(run_dir=run_dir, summary=summary)
     data.hubs = _load_hubs(run_dir, layers)

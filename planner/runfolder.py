@@ -1,0 +1,65 @@
+"""Reading a run folder back (``compare``, ``render``): one clear line when a file is broken."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner.errors import DataError
+
+__all__ = ["read_run_csv", "read_summary"]
+
+#: Keys every run's summary.json has, with their types (what compare and render rely on).
+_REQUIRED: dict[str, tuple[type, ...]] = {
+    "scenario": (str,),
+    "status": (str,),
+    "hub_count": (int,),
+    "covered_share": (int, float),
+    "total_cost_eur": (int, float),
+}
+
+
+def read_summary(run_dir: Path) -> dict[str, Any]:
+    """The run's ``summary.json``, checked.
+
+    Raises
+    ------
+    DataError
+        If it is missing, not UTF-8 JSON, or lacks a key (or has one of the wrong type) that every
+        run writes.
+    """
+    path = Path(run_dir) / "summary.json"
+    if not path.is_file():
+        raise DataError(f"{run_dir}: not a run folder (no summary.json); give a folder written by `planner run`.")
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{path}: not valid JSON ({exc}); re-run the scenario to rewrite it.") from None
+    if not isinstance(data, dict):
+        raise DataError(f"{path}: not a run summary (a JSON object is expected); re-run the scenario.")
+    for key, types in _REQUIRED.items():
+        value = data.get(key)
+        if not isinstance(value, types) or isinstance(value, bool):
+            raise DataError(f"{path}: '{key}' is missing or not a {types[0].__name__}; re-run the scenario.")
+    return data
+
+
+def read_run_csv(path: Path, **kwargs: Any) -> pd.DataFrame | None:
+    """A CSV table of a run folder (``None`` if absent or empty), read with ``pandas.read_csv``.
+
+    Raises
+    ------
+    DataError
+        If it is not UTF-8 or not a readable CSV.
+    """
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    try:
+        return pd.read_csv(path, encoding="utf-8", **kwargs)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        msg = " ".join(str(exc).split())
+        raise DataError(f"{path}: cannot read this run table ({msg}); re-run the scenario to rewrite it.") from None
