@@ -103,7 +103,7 @@ def read_inputs(run_dir: Path, *, summary_only: bool = False) -> RunInputs:
             raise DataError(f"{resolved}: not valid TOML ({exc}); re-run the scenario to rewrite it.") from None
         return RunInputs({k: v for k, v in flatten(data).items() if _keep(k)}, RESOLVED)
     summary_path = run_dir / "summary.json"
-    summary = read_summary(run_dir) if summary_path.is_file() else {}
+    summary = read_summary(run_dir, complete=False) if summary_path.is_file() else {}
     return RunInputs({k: v for k, v in _from_summary(summary).items() if _keep(k)}, "summary.json")
 
 

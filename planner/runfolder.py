@@ -22,8 +22,9 @@ _REQUIRED: dict[str, tuple[type, ...]] = {
 }
 
 
-def read_summary(run_dir: Path) -> dict[str, Any]:
-    """The run's ``summary.json``, checked.
+def read_summary(run_dir: Path, *, complete: bool = True) -> dict[str, Any]:
+    """The run's ``summary.json``, checked (``complete``: every key a run writes must be there;
+    otherwise only the keys present are type-checked).
 
     Raises
     ------
@@ -41,6 +42,8 @@ def read_summary(run_dir: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise DataError(f"{path}: not a run summary (a JSON object is expected); re-run the scenario.")
     for key, types in _REQUIRED.items():
+        if key not in data and not complete:
+            continue
         value = data.get(key)
         if not isinstance(value, types) or isinstance(value, bool):
             raise DataError(f"{path}: '{key}' is missing or not a {types[0].__name__}; re-run the scenario.")

@@ -253,7 +253,7 @@ def load_run(run_dir: Path, *, need_flow_lines: bool = True) -> RunData:
     RunData
     """
     run_dir = Path(run_dir)
-    summary: dict[str, Any] = read_summary(run_dir) if (run_dir / "summary.json").is_file() else {}
+    summary: dict[str, Any] = read_summary(run_dir, complete=False) if (run_dir / "summary.json").is_file() else {}
     layers = _layers(run_dir / "plan.gpkg")
     data = RunData(run_dir=run_dir, summary=summary)
     data.hubs = _load_hubs(run_dir, layers)
