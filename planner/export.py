@@ -35,6 +35,11 @@ def _clean(value: Any) -> Any:
     return value
 
 
+#: Layers with more features than this are written to plan.gpkg only, not as GeoJSON (a European run's
+#: 235,000 route lines make a 300 MB GeoJSON file that GIS tools load far slower than the GeoPackage).
+GEOJSON_MAX_FEATURES = 50_000
+
+
 def write_files(plan: Plan, folder: Path) -> list[Path]:
     """Write the data files of a plan into an existing folder; return their paths."""
     import pyogrio
@@ -57,6 +62,8 @@ def write_files(plan: Plan, folder: Path) -> list[Path]:
     gpkg = folder / "plan.gpkg"
     for name, gdf in layers.items():
         gdf.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
+        if len(gdf) > GEOJSON_MAX_FEATURES:  # a layer this large belongs in the GeoPackage only
+            continue
         geojson = folder / f"{name}.geojson"
         gdf.to_file(geojson, driver="GeoJSON", engine="pyogrio", layer_options={"WRITE_BBOX": "NO"})
         written.append(geojson)

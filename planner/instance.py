@@ -119,6 +119,15 @@ class PlanningInstance:
             )
         return self._windows
 
+    def open_stop_lists(self, is_open: np.ndarray) -> list[tuple[list[int], list[float], list[float]]]:
+        """:meth:`open_stops` for every flow at once (each stretch of road walked once)."""
+        if self.arcs is None or self.cover.node_arc is None:
+            return [self.open_stops(q, is_open) for q in range(len(self.flow_ids))]
+        out = self.cover.open_stops(self.arcs, is_open)
+        for q in self.cover.extra or {}:  # flows evaluated one by one (round trips)
+            out[q] = self.open_stops(q, is_open)
+        return out
+
     def open_stops(self, q: int, is_open: np.ndarray) -> tuple[list[int], list[float], list[float]]:
         """Sites, driven km and route km of the open sites flow ``q`` passes before its destination,
         in order (what :attr:`stops` filtered to ``is_open`` gives, without building every stop)."""

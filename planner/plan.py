@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point
 
@@ -99,8 +100,14 @@ class Plan:
     @property
     def flows_gdf(self) -> gpd.GeoDataFrame:
         """Flows as route lines (EPSG:4326), list columns joined with ``;``."""
+        import shapely
+
         g = self.network.graph
-        geoms = [LineString([(g.nodes[n]["lon"], g.nodes[n]["lat"]) for n in r]) for r in self.flows["route_nodes"]]
+        xy = {n: (d["lon"], d["lat"]) for n, d in g.nodes(data=True)}
+        routes = self.flows["route_nodes"]
+        coords = np.array([xy[n] for r in routes for n in r], dtype=float).reshape(-1, 2)
+        index = np.repeat(np.arange(len(routes)), [len(r) for r in routes])
+        geoms = shapely.linestrings(coords, indices=index) if len(routes) else []
         return gpd.GeoDataFrame(flows_table(self.flows), geometry=geoms, crs="EPSG:4326")
 
     @property

@@ -58,19 +58,24 @@ def stop_table(
     served: np.ndarray,
     share: Sequence[dict[int, float]],
     vehicle: VehicleConfig,
+    *,
+    every: Sequence[tuple[list[int], list[float], list[float]]] | None = None,
 ) -> StopTable:
     """Simulate every served flow along the stops it charges at (``share[q]``: site → share of its
     trucks). A flow split over several itineraries is simulated on the union of its stops, which
-    slightly understates the energy per stop of each itinerary."""
+    slightly understates the energy per stop of each itinerary. ``every``: the open stops of every
+    flow (:meth:`planner.instance.PlanningInstance.open_stop_lists`) when already walked."""
     per_km = vehicle.consumption_kwh_per_km / vehicle.battery_kwh
     cols: dict[str, list] = {k: [] for k in ("flow", "site", "drive_km", "soc_in", "energy_kwh", "trucks")}
     used = np.zeros(len(instance.site_ids), dtype=bool)
     for s in share:
         used[list(s)] = True
+    if every is None:
+        every = instance.open_stop_lists(used)
     for q in np.flatnonzero(served).tolist():
         if not share[q]:
             continue
-        sites, drive, _ = instance.open_stops(q, used)
+        sites, drive, _ = every[q]
         soc, last = vehicle.soc_start, 0.0
         for k, pos in zip(sites, drive, strict=True):
             if k not in share[q]:

@@ -204,6 +204,48 @@ class CoverSet:
     servable: np.ndarray
     free: np.ndarray
     extra: dict[int, list[int] | None] | None = None  # flows evaluated one by one: their window ids
+    node_arc: np.ndarray | None = None  # per tree node: its arc (for walking routes)
+    node_start: np.ndarray | None = None  # per tree node: driven km from the origin to its arc's tail
+    node_start_route: np.ndarray | None = None  # the same in route km
+    flow_leaf_all: np.ndarray | None = None  # per flow: its last tree node (also when free; -1: none)
+
+    def open_stops(self, arcs: ArcStops, is_open: np.ndarray) -> list[tuple[list[int], list[float], list[float]]]:
+        """Per flow evaluated in the tree (others: empty): the open sites it passes before its
+        destination, with driven and route km, in order — every flow at once, each tree node once.
+
+        A stop on an arc without driving (a ferry) sits at its end and belongs to the next arc."""
+        n_nodes = len(self.node_parent)
+        own: list[tuple[list[int], list[float], list[float]]] = []
+        carried: list[tuple[list[int], list[float]]] = []
+        for n in range(n_nodes):
+            a, p = int(self.node_arc[n]), int(self.node_parent[n])
+            sl = slice(arcs.start[a], arcs.start[a + 1])
+            mask = is_open[arcs.site[sl]]
+            sites = arcs.site[sl][mask].tolist()
+            start, rstart = float(self.node_start[n]), float(self.node_start_route[n])
+            c_sites, c_route = carried[p] if p >= 0 else ([], [])
+            if arcs.drive[a] <= _EPS:
+                own.append(([], [], []))
+                carried.append((c_sites + sites, c_route + [rstart + r for r in arcs.route_off[sl][mask].tolist()]))
+                continue
+            drive = [start + d for d in arcs.drive_off[sl][mask].tolist()]
+            route = [rstart + r for r in arcs.route_off[sl][mask].tolist()]
+            own.append((c_sites + sites, [start] * len(c_sites) + drive, c_route + route))
+            carried.append(([], []))
+        out: list[tuple[list[int], list[float], list[float]]] = []
+        for leaf in self.flow_leaf_all.tolist():
+            chain = []
+            n = leaf
+            while n >= 0:
+                chain.append(own[n])
+                n = int(self.node_parent[n])
+            sites, drive, route = [], [], []
+            for s, d, r in reversed(chain):
+                sites += s
+                drive += d
+                route += r
+            out.append((sites, drive, route))
+        return out
 
     @property
     def n_windows(self) -> int:
@@ -478,6 +520,10 @@ def _assemble(
     flow_leaf = np.where(short, -1, leaf)
     final = np.where(short, -1, final)
     cover = CoverSet(ptr, flat, node_ptr, node_windows, parent, flow_leaf, final, servable, free)
+    cover.node_arc = np.array(trie.arc, dtype=np.int64)
+    cover.node_start = np.array(trie.start, dtype=float)
+    cover.node_start_route = np.array(trie.start_route, dtype=float)
+    cover.flow_leaf_all = leaf.copy()  # every flow's last tree node, free flows too
     cover.extra = {q: None if w is None else [x for x in w if not dropped[x]] for q, w in extra.items()}
     for q, w in cover.extra.items():
         cover.flow_leaf[q], cover.flow_final[q] = -1, -1

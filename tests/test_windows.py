@@ -132,3 +132,27 @@ def test_open_stops_match_the_full_stop_list(tmp_path: Path) -> None:
         got = inst.open_stops(q, is_open)
         assert got[0] == fs.site[keep].tolist()
         assert np.allclose(got[1], fs.drive_km[keep]) and np.allclose(got[2], fs.route_km[keep])
+
+
+@pytest.mark.parametrize("seed", [1, 4, 7])
+def test_open_stop_lists_walk_the_tree_like_each_route(seed: int) -> None:
+    import pandas as pd
+
+    from planner.instance import build_instance
+
+    net = random_network(seed)
+    sites = build_candidates(net, CandidatesConfig(spacing_km=35.0), NetworkConfig(nodes="n", edges="e"))
+    nodes = sorted(net.graph.nodes)
+    pairs = [(a, b) for a in nodes for b in nodes if a != b]
+    table = pd.DataFrame(
+        [(f"F{i}", a, b, 1.0) for i, (a, b) in enumerate(pairs)], columns=["flow_id", "origin", "destination", "volume"]
+    )
+    inst = build_instance(
+        net, sites, route_flows(table, net), Ranges(100, 200, 150, 50, float("inf")), site_cost=np.ones(len(sites))
+    )
+    is_open = np.random.default_rng(seed).random(len(sites)) < 0.5
+    every = inst.open_stop_lists(is_open)
+    for q in range(len(pairs)):
+        sites_q, drive_q, route_q = inst.open_stops(q, is_open)
+        assert every[q][0] == sites_q
+        assert np.allclose(every[q][1], drive_q) and np.allclose(every[q][2], route_q)

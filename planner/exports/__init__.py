@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
 from planner.plan import Plan, flows_table
 
@@ -36,10 +37,28 @@ def output_layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
     return layers
 
 
+#: plan.xlsx holds at most this many flows (the largest); every flow is in flows.csv and plan.gpkg.
+XLSX_FLOWS = 50_000
+
+
+def _largest_flows(flows: pd.DataFrame) -> pd.DataFrame:
+    """The flows for plan.xlsx: all, or the :data:`XLSX_FLOWS` largest by volume (then by id)."""
+    table = flows_table(flows)
+    if len(table) <= XLSX_FLOWS:
+        return table
+    order = table.sort_values(["volume", "flow_id"], ascending=[False, True], kind="stable")
+    return order.head(XLSX_FLOWS).reset_index(drop=True)
+
+
 def write_exports(plan: Plan, folder: Path, layers: dict[str, gpd.GeoDataFrame]) -> list[Path]:
     """Write ``plan.xlsx`` and add the QGIS styles to ``plan.gpkg`` (already written with ``layers``)."""
     folder = Path(folder)
     afir = plan.extras.get("tables", {}).get("afir.csv")
-    xlsx = write_workbook(folder / "plan.xlsx", plan.summary, plan.hubs, flows_table(plan.flows), afir)
+    flows = _largest_flows(plan.flows)
+    summary = plan.summary
+    if len(flows) < len(plan.flows):
+        note = f"the {len(flows):,} largest of {len(plan.flows):,} flows; every flow is in flows.csv and plan.gpkg"
+        summary = {**summary, "xlsx_flows_sheet": note}
+    xlsx = write_workbook(folder / "plan.xlsx", summary, plan.hubs, flows, afir)
     write_layer_styles(folder / "plan.gpkg", layers)
     return [xlsx]

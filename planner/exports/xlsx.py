@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -64,30 +65,45 @@ def _number_format(column: str, unit: str, value: Any) -> str | None:
     return "#,##0" if isinstance(value, int) else "#,##0.00" if abs(value) >= 1 else "0.000"
 
 
+#: Tables longer than this are written as plain typed values (no per-cell number format): a
+#: European run's 145,000 flows then take seconds instead of minutes.
+FORMATTED_ROWS = 20_000
+
+
+def _head_cell(ws: Worksheet, value: str, note: str = "") -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=value)
+    cell.font, cell.fill = HEAD_FONT, HEAD_FILL
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if note:
+        cell.comment = Comment(note.replace("`", ""), "planner", width=260, height=80)
+    return cell
+
+
 def _write_table(ws: Worksheet, frame: pd.DataFrame, units: dict[str, tuple[str, str]]) -> None:
-    """Header (name [unit], note with the meaning) and rows, typed and formatted per column."""
+    """Header (name [unit], note with the meaning) and rows, typed (and, up to
+    :data:`FORMATTED_ROWS` rows, formatted) per column."""
     for j, col in enumerate(frame.columns, start=1):
-        cell = ws.cell(row=1, column=j, value=header(col, units))
-        cell.font, cell.fill = HEAD_FONT, HEAD_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        meaning = units.get(col, ("", ""))[1]
-        if meaning:
-            cell.comment = Comment(meaning.replace("`", ""), "planner", width=260, height=80)
         ws.column_dimensions[get_column_letter(j)].width = min(max(len(header(col, units)) + 2, 10), 48)
-    money = [is_money(c) for c in frame.columns]
-    unit = [unit_of(c, units) for c in frame.columns]
-    for i, row in enumerate(frame.itertuples(index=False), start=2):
-        for j, raw in enumerate(row, start=1):
-            value = _cell_value(raw)
-            if money[j - 1] and isinstance(value, float):
-                value = round(value)
-            cell = ws.cell(row=i, column=j, value=value)
-            fmt = _number_format(frame.columns[j - 1], unit[j - 1], value)
-            if fmt:
-                cell.number_format = fmt
     ws.freeze_panes = "A2"
     if len(frame.columns):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{max(len(frame) + 1, 1)}"
+    ws.append([_head_cell(ws, header(col, units), units.get(col, ("", ""))[1]) for col in frame.columns])
+    money = [is_money(c) for c in frame.columns]
+    unit = [unit_of(c, units) for c in frame.columns]
+    formatted = len(frame) <= FORMATTED_ROWS
+    for row in frame.itertuples(index=False):
+        values = []
+        for j, raw in enumerate(row):
+            value = _cell_value(raw)
+            if money[j] and isinstance(value, float):
+                value = round(value)
+            fmt = _number_format(frame.columns[j], unit[j], value) if formatted else None
+            if fmt:
+                cell = WriteOnlyCell(ws, value=value)
+                cell.number_format = fmt
+                value = cell
+            values.append(value)
+        ws.append(values)
 
 
 def _summary_unit(key: str) -> str:
@@ -129,20 +145,17 @@ def summary_rows(summary: dict) -> pd.DataFrame:
 
 def _summary_sheet(ws: Worksheet, summary: dict) -> None:
     frame = summary_rows(summary)
-    for j, name in enumerate(frame.columns, start=1):
-        cell = ws.cell(row=1, column=j, value=name)
-        cell.font, cell.fill = HEAD_FONT, HEAD_FILL
-    for i, (item, value, unit, meaning) in enumerate(frame.itertuples(index=False), start=2):
-        ws.cell(row=i, column=1, value=item)
-        cell = ws.cell(row=i, column=2, value=value)
-        fmt = _number_format(item.rsplit(".", 1)[-1], unit, value)
-        if fmt:
-            cell.number_format = fmt
-        ws.cell(row=i, column=3, value=unit or None)
-        ws.cell(row=i, column=4, value=meaning or None)
     for letter, width in zip("ABCD", (46, 22, 14, 70), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
+    ws.append([_head_cell(ws, name) for name in frame.columns])
+    for item, value, unit, meaning in frame.itertuples(index=False):
+        fmt = _number_format(item.rsplit(".", 1)[-1], unit, value)
+        cell: Any = value
+        if fmt:
+            cell = WriteOnlyCell(ws, value=value)
+            cell.number_format = fmt
+        ws.append([item, cell, unit or None, meaning or None])
 
 
 def year_frame(summary: dict) -> pd.DataFrame:
@@ -205,12 +218,10 @@ def write_workbook(
     -------
     Path
     """
-    wb = Workbook()
+    wb = Workbook(write_only=True)
     wb.properties.creator = "planner"
     wb.properties.created = FIXED_TIME
-    ws = wb.active
-    ws.title = "summary"
-    _summary_sheet(ws, summary)
+    _summary_sheet(wb.create_sheet("summary"), summary)
     _write_table(wb.create_sheet("hubs"), hubs, HUB_UNITS)
     _write_table(wb.create_sheet("flows"), flows, FLOW_UNITS)
     years = year_frame(summary)

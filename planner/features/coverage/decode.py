@@ -55,9 +55,11 @@ def _charging_stops(
     out: list[tuple[list[int], list[float], list[float]]] = [([], [], []) for _ in range(len(instance.flow_ids))]
     assign = model.assign
     group_of = {q: g for g, members in enumerate(v.groups) for q in members} if assign is not None else {}
+    every = instance.open_stop_lists(is_open) if assign is None else None
+    model.open_stop_lists = every  # kept for the stop simulation (the same walk, not done twice)
     for q in np.flatnonzero(served).tolist():
-        if assign is None:
-            sites, _, rkm = instance.open_stops(q, is_open)
+        if every is not None:
+            sites, _, rkm = every[q]
             out[q] = (sites, rkm, [1.0] * len(sites))
         elif q in group_of:  # without assigned stops (needs none) it makes none
             out[q] = _assigned(instance, assign, group_of[q], q)
@@ -194,7 +196,9 @@ def decode_plan(ctx: RunContext, solution: Solution) -> Plan:
     charging = _charging_stops(model, served, is_open)
     share = [dict(zip(s, sh, strict=True)) for s, _, sh in charging]
     flows = _flow_table(ctx.flows, ctx.instance, served, charging)
-    ctx.data["stops"] = stop_table(ctx.instance, served, share, ctx.scenario.vehicle)
+    ctx.data["stops"] = stop_table(
+        ctx.instance, served, share, ctx.scenario.vehicle, every=getattr(model, "open_stop_lists", None)
+    )
     hubs = _hub_table(ctx, is_open, served, share)
     summary = _summary(ctx, model, solution.result, is_open, served, hubs)
     return Plan(scenario=ctx.scenario, hubs=hubs, flows=flows, summary=summary, network=ctx.network)
