@@ -112,6 +112,34 @@ def test_xlsx_years_sheet_and_reproducible(tmp_path: Path) -> None:
     assert openpyxl.load_workbook(a)["hubs"]["C2"].value == 2  # 1.6 EUR → whole EUR
 
 
+def test_xlsx_text_stays_text_and_formats_hold_for_every_row(tmp_path: Path) -> None:
+    n = 25_000  # more rows than a per-cell format budget would allow
+    hubs = pd.DataFrame({"site_id": ["0012", "=A1", "https://x.eu", "1e5"], "name": ["Stryków", "", None, "x"]})
+    flows = pd.DataFrame(
+        {
+            "flow_id": [f"f{i}" for i in range(n)],
+            "volume": np.linspace(0.0, 30.0, n),
+            "length_km": [np.nan, np.inf] + [100.0] * (n - 2),
+            "served": [True, False] * (n // 2),
+        }
+    )
+    path = write_workbook(tmp_path / "t.xlsx", {"scenario": "t", "covered_share": 0.5}, hubs, flows)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["hubs"]
+    assert [c.value for c in ws["A"][1:]] == ["0012", "=A1", "https://x.eu", "1e5"]
+    assert all(c.data_type == "s" for c in ws["A"][1:])  # not numbers, formulas or links
+    assert [c.value for c in ws["B"][1:]] == ["Stryków", None, None, "x"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:B5"
+    assert ws["A1"].font.b and ws["A1"].comment.text == "candidate site id"
+    fl = wb["flows"]
+    assert fl.freeze_panes == "A2" and fl.auto_filter.ref == f"A1:D{n + 1}"
+    last = fl.max_row
+    assert last == n + 1 and fl.cell(last, 2).value == 30 and fl.cell(last, 2).number_format == "#,##0.00"
+    assert fl["C2"].value is None and fl["C3"].value is None and fl["C4"].value == 100  # NaN, inf empty
+    assert fl["D2"].value is True and fl["D3"].value is False
+    assert wb["summary"]["B3"].value == 0.5 and wb["summary"]["B3"].number_format == "0.0%"
+
+
 def _fields(qml: str) -> set[str]:
     root = ET.fromstring(qml.split("\n", 1)[1])
     assert root.tag == "qgis" and root.find("renderer-v2").get("type") == "RuleRenderer"

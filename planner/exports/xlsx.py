@@ -1,31 +1,31 @@
-"""``plan.xlsx``: the plan for spreadsheet users (openpyxl).
+"""``plan.xlsx``: the plan for spreadsheet users (XlsxWriter).
 
 Sheets ``summary`` (item, value, unit, meaning), ``hubs``, ``flows``, ``years`` (rollouts) and
 ``afir`` (when measured). Numbers are stored as numbers (money whole EUR with a thousands
 format, shares as percentages, years without separators), text as text (UTF-8 names such as
-"Stryków" stay intact); each header carries its unit (``volume [trucks/day]``) and a cell note
-with its meaning. The header row is frozen and filterable. The file is byte-reproducible: fixed
-document dates and fixed zip entry times.
+"Stryków" stay intact; text that looks like a number, formula or URL is not converted); each
+header carries its unit (``volume [trucks/day]``) and a cell note with its meaning. The header
+row is frozen and filterable. The file is byte-reproducible: fixed document dates and fixed zip
+entry times.
+
+Number formats are set per column (one format per column, chosen from its unit, its money
+suffix or its values), so they cost nothing per cell and hold for every row, however many.
 """
 
 from __future__ import annotations
 
 import io
 import math
-import re
-import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from planner.units import unit_from_key
 
@@ -35,9 +35,16 @@ from .tables import is_money
 __all__ = ["summary_rows", "write_workbook"]
 
 FIXED_TIME = datetime(2000, 1, 1)
-ZIP_TIME = (2000, 1, 1, 0, 0, 0)
-HEAD_FONT = Font(bold=True)
-HEAD_FILL = PatternFill("solid", fgColor="DDE6EE")
+#: constant_memory: rows go to disk as they are written (they are written in order); the
+#: strings_to_* conversions are off so that ids such as "0012" or "=A1" stay text.
+OPTIONS = {
+    "constant_memory": True,
+    "strings_to_numbers": False,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+}
+HEAD_STYLE = {"bold": True, "pattern": 1, "bg_color": "#DDE6EE", "text_wrap": True, "valign": "top"}
+NOTE_STYLE = {"author": "planner", "width": 260, "height": 80}
 SKIP_SUMMARY = {"unservable_flows", "years", "tradeoff", "verification"}
 FORMATS = {"EUR": "#,##0", "EUR/year": "#,##0", "share 0–1": "0.0%", "year": "0", "points": "#,##0"}
 
@@ -46,7 +53,9 @@ def _cell_value(value: Any) -> Any:
     """A cell value: numbers stay numbers, NaN/None empty, numpy scalars unwrapped."""
     if hasattr(value, "item") and not isinstance(value, str | bytes):
         value = value.item()
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
@@ -55,8 +64,13 @@ def _cell_value(value: Any) -> Any:
     return value
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _number_format(column: str, unit: str, value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """The format of one number: money whole EUR, per unit (:data:`FORMATS`), else by type and size."""
+    if not _is_number(value):
         return None
     if is_money(column):
         return "#,##0"
@@ -65,45 +79,124 @@ def _number_format(column: str, unit: str, value: Any) -> str | None:
     return "#,##0" if isinstance(value, int) else "#,##0.00" if abs(value) >= 1 else "0.000"
 
 
-#: Tables longer than this are written as plain typed values (no per-cell number format): a
-#: European run's 145,000 flows then take seconds instead of minutes.
-FORMATTED_ROWS = 20_000
+def _kind(series: pd.Series) -> str:
+    """``f``/``i``/``u``/``b`` for numpy float, integer and bool columns (read in one go), ``O``
+    for everything else (text, nullable and mixed columns: read cell by cell)."""
+    dtype = series.dtype
+    return dtype.kind if isinstance(dtype, np.dtype) and dtype.kind in "fiub" else "O"
 
 
-def _head_cell(ws: Worksheet, value: str, note: str = "") -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    cell.font, cell.fill = HEAD_FONT, HEAD_FILL
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    if note:
-        cell.comment = Comment(note.replace("`", ""), "planner", width=260, height=80)
-    return cell
+def _column_values(series: pd.Series, kind: str, money: bool) -> list[Any]:
+    """The cells of one column as Python values (None for NaN/NA/±inf, money floats as whole EUR)."""
+    if kind == "f":
+        arr = series.to_numpy()
+        ok = np.isfinite(arr)
+        if money:
+            arr = np.round(arr)  # half to even, as round()
+        out = arr.astype(object)
+        out[~ok] = None
+        return out.tolist()
+    if kind in "iub":
+        return series.tolist()
+    values = [_cell_value(v) for v in series.tolist()]
+    if money:
+        values = [round(v) if isinstance(v, float) else v for v in values]
+    return [None if isinstance(v, str) and not v else v for v in values]
 
 
-def _write_table(ws: Worksheet, frame: pd.DataFrame, units: dict[str, tuple[str, str]]) -> None:
-    """Header (name [unit], note with the meaning) and rows, typed (and, up to
-    :data:`FORMATTED_ROWS` rows, formatted) per column."""
-    for j, col in enumerate(frame.columns, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = min(max(len(header(col, units)) + 2, 10), 48)
-    ws.freeze_panes = "A2"
-    if len(frame.columns):
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{max(len(frame) + 1, 1)}"
-    ws.append([_head_cell(ws, header(col, units), units.get(col, ("", ""))[1]) for col in frame.columns])
-    money = [is_money(c) for c in frame.columns]
-    unit = [unit_of(c, units) for c in frame.columns]
-    formatted = len(frame) <= FORMATTED_ROWS
-    for row in frame.itertuples(index=False):
-        values = []
-        for j, raw in enumerate(row):
-            value = _cell_value(raw)
-            if money[j] and isinstance(value, float):
-                value = round(value)
-            fmt = _number_format(frame.columns[j], unit[j], value) if formatted else None
-            if fmt:
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = fmt
-                value = cell
-            values.append(value)
-        ws.append(values)
+def _column_format(column: str, unit: str, kind: str, values: list[Any]) -> str | None:
+    """One number format for a column's cells (None for text and flags): as :func:`_number_format`,
+    but floats ``#,##0.00`` if any has a magnitude of 1 or more, else ``0.000``."""
+    if kind == "b":
+        return None
+    if kind in "iu":
+        numbers = values[:1]
+    elif kind == "f":
+        numbers = [v for v in values if v is not None]
+    else:
+        numbers = [v for v in values if _is_number(v)]
+    if not numbers:
+        return None
+    if is_money(column) or unit in FORMATS or all(isinstance(v, int) for v in numbers):
+        return _number_format(column, unit, numbers[0])
+    return "#,##0.00" if any(abs(v) >= 1 for v in numbers) else "0.000"
+
+
+class _Styles:
+    """The workbook's formats: the header style and one format per number format."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+        self.head = wb.add_format(HEAD_STYLE)
+        self.numbers: dict[str, Format] = {}
+
+    def number(self, fmt: str | None) -> Format | None:
+        if fmt is None:
+            return None
+        if fmt not in self.numbers:
+            self.numbers[fmt] = self.wb.add_format({"num_format": fmt})
+        return self.numbers[fmt]
+
+
+def _write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
+    """One cell by the type of ``value`` (already through :func:`_cell_value`); None and "" stay empty."""
+    if value is None:
+        return
+    if isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, value, fmt)
+    elif value != "":
+        ws.write_string(row, col, str(value), fmt)
+
+
+def _head_row(ws: Worksheet, styles: _Styles, names: list[str], notes: list[str]) -> None:
+    for j, (name, note) in enumerate(zip(names, notes, strict=True)):
+        ws.write_string(0, j, name, styles.head)
+        if note:
+            ws.write_comment(0, j, note.replace("`", ""), NOTE_STYLE)
+
+
+def _writer(ws: Worksheet, kind: str, values: list[Any]) -> Callable[[int, int, Any], Any]:
+    """The write method for a column's cells: by dtype, text-only columns as strings, else per value."""
+    if kind in "iuf":
+        return ws.write_number
+    if kind == "b":
+        return ws.write_boolean
+    if all(type(v) is str for v in values if v is not None):
+        return ws.write_string
+
+    def write(row: int, col: int, value: Any) -> None:
+        _write_value(ws, row, col, value)
+
+    return write
+
+
+def _write_table(ws: Worksheet, styles: _Styles, frame: pd.DataFrame, units: dict[str, tuple[str, str]]) -> None:
+    """Header (name [unit], note with the meaning) and rows, typed per column, one number format
+    per column."""
+    columns = list(frame.columns)
+    names = [header(col, units) for col in columns]
+    cells: list[list[Any]] = []
+    writers: list[Callable[..., Any]] = []
+    for j, col in enumerate(columns):
+        kind = _kind(frame.iloc[:, j])
+        values = _column_values(frame.iloc[:, j], kind, is_money(col))
+        fmt = styles.number(_column_format(col, unit_of(col, units), kind, values))
+        ws.set_column(j, j, min(max(len(names[j]) + 2, 10), 48), fmt)
+        cells.append(values)
+        writers.append(_writer(ws, kind, values))
+    ws.freeze_panes(1, 0)
+    if columns:
+        ws.autofilter(0, 0, len(frame), len(columns) - 1)
+    _head_row(ws, styles, names, [units.get(col, ("", ""))[1] for col in columns])
+    typed = list(zip(range(len(columns)), writers, cells, strict=True))
+    for i in range(len(frame)):
+        row = i + 1
+        for j, write, values in typed:
+            value = values[i]
+            if value is not None:
+                write(row, j, value)
 
 
 def _summary_unit(key: str) -> str:
@@ -143,19 +236,19 @@ def summary_rows(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["item", "value", "unit", "meaning"])
 
 
-def _summary_sheet(ws: Worksheet, summary: dict) -> None:
+def _summary_sheet(ws: Worksheet, styles: _Styles, summary: dict) -> None:
+    """One row per item; the value column mixes units, so its numbers are formatted per cell."""
     frame = summary_rows(summary)
-    for letter, width in zip("ABCD", (46, 22, 14, 70), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    ws.append([_head_cell(ws, name) for name in frame.columns])
-    for item, value, unit, meaning in frame.itertuples(index=False):
-        fmt = _number_format(item.rsplit(".", 1)[-1], unit, value)
-        cell: Any = value
-        if fmt:
-            cell = WriteOnlyCell(ws, value=value)
-            cell.number_format = fmt
-        ws.append([item, cell, unit or None, meaning or None])
+    for j, width in enumerate((46, 22, 14, 70)):
+        ws.set_column(j, j, width)
+    ws.freeze_panes(1, 0)
+    _head_row(ws, styles, list(frame.columns), [""] * len(frame.columns))
+    for i, (item, value, unit, meaning) in enumerate(frame.itertuples(index=False), start=1):
+        value = _cell_value(value)  # numpy scalars from the value column's dtype
+        _write_value(ws, i, 0, item)
+        _write_value(ws, i, 1, value, styles.number(_number_format(item.rsplit(".", 1)[-1], unit, value)))
+        _write_value(ws, i, 2, unit or None)
+        _write_value(ws, i, 3, meaning or None)
 
 
 def year_frame(summary: dict) -> pd.DataFrame:
@@ -173,25 +266,6 @@ def year_frame(summary: dict) -> pd.DataFrame:
                 out[k] = v
         flat.append(out)
     return pd.DataFrame(flat)
-
-
-def _reproducible(data: bytes) -> bytes:
-    """The xlsx bytes with fixed document dates and zip entry times."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                text = content.decode("utf-8")
-                text = re.sub(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms)", rf"\g<1>{stamp}\g<2>", text)
-                content = text.encode("utf-8")
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, content)
-    return out.getvalue()
 
 
 def write_workbook(
@@ -218,18 +292,20 @@ def write_workbook(
     -------
     Path
     """
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "planner"
-    wb.properties.created = FIXED_TIME
-    _summary_sheet(wb.create_sheet("summary"), summary)
-    _write_table(wb.create_sheet("hubs"), hubs, HUB_UNITS)
-    _write_table(wb.create_sheet("flows"), flows, FLOW_UNITS)
+    buf = io.BytesIO()
+    # XlsxWriter dates every zip entry 1980-01-31 (1980-01-01 in memory); "created" also sets
+    # the modified date of docProps/core.xml.
+    wb = Workbook(buf, OPTIONS)
+    wb.set_properties({"author": "planner", "created": FIXED_TIME})
+    styles = _Styles(wb)
+    _summary_sheet(wb.add_worksheet("summary"), styles, summary)
+    _write_table(wb.add_worksheet("hubs"), styles, hubs, HUB_UNITS)
+    _write_table(wb.add_worksheet("flows"), styles, flows, FLOW_UNITS)
     years = year_frame(summary)
     if len(years):
-        _write_table(wb.create_sheet("years"), years, YEAR_UNITS)
+        _write_table(wb.add_worksheet("years"), styles, years, YEAR_UNITS)
     if afir is not None and len(afir):
-        _write_table(wb.create_sheet("afir"), afir, AFIR_UNITS)
-    buf = io.BytesIO()
-    wb.save(buf)
-    Path(path).write_bytes(_reproducible(buf.getvalue()))
+        _write_table(wb.add_worksheet("afir"), styles, afir, AFIR_UNITS)
+    wb.close()
+    Path(path).write_bytes(buf.getvalue())
     return Path(path)
