@@ -63,6 +63,15 @@ class LazyCover:
         covered = self.cover.covered(is_open)
         return self.windows[~covered[self.windows]]
 
+    def short(self, value: np.ndarray) -> np.ndarray:
+        """Ids of the windows (of ``windows``) whose sites' (fractional) open-values sum below 1."""
+        ptr, sites = self.cover.window_ptr, self.cover.window_sites
+        if not len(sites):
+            return np.zeros(0, dtype=np.int64)
+        sums = np.add.reduceat(value[sites], ptr[:-1])
+        sums[np.diff(ptr) == 0] = 0.0
+        return self.windows[sums[self.windows] < 1.0 - 1e-6]
+
     def rows(self, ids: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """CSR (start, column index) of the rows of windows ``ids``; ``column[k]`` maps site → column."""
         ptr, sites = self.cover.window_ptr, self.cover.window_sites
@@ -81,6 +90,7 @@ class Direct:
     bulk: LazyCover | None
     column: np.ndarray  # site index → column of its open-variable (-1: none)
     n_rows: int
+    integer: np.ndarray  # columns that are integer
 
 
 def _row_bounds(c: pulp.LpConstraint) -> tuple[float, float]:
@@ -143,7 +153,8 @@ def build_direct(problem: pulp.LpProblem, bulk: LazyCover | None) -> Direct:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.passModel(lp)
-    return Direct(h, variables, bulk, column, lp.num_row_)
+    integer = np.array([i for i, v in enumerate(variables) if v.cat == pulp.LpInteger], dtype=np.int32)
+    return Direct(h, variables, bulk, column, lp.num_row_, integer)
 
 
 def _write_back(direct: Direct, values: np.ndarray) -> None:
@@ -176,6 +187,8 @@ def solve_direct(
     h = direct.highs
     t0 = time.perf_counter()
     rounds = 0
+    if direct.bulk is not None and direct.bulk.lazy and len(direct.integer):
+        _relaxed_rows(direct, run, t0 + time_limit_s / 4, locked)
     if start is not None:
         _set_start(h, start)
     while True:
@@ -202,6 +215,38 @@ def solve_direct(
     if sol.value_valid:
         _write_back(direct, np.array(sol.col_value))
     return time.perf_counter() - t0, rounds
+
+
+def _relaxed_rows(
+    direct: Direct, run: Callable[[object, float], None], until: float, locked: np.ndarray | None
+) -> None:
+    """Add the cover rows the LP relaxation needs (rows its solution leaves short, until none or
+    ``until``): the MIP then starts with nearly every row that binds, and takes few rounds."""
+    import highspy
+
+    h, n = direct.highs, len(direct.integer)
+    kinds = highspy.HighsVarType
+    h.changeColsIntegrality(n, direct.integer, np.full(n, kinds.kContinuous))
+    try:
+        while time.perf_counter() < until:
+            run(h, max(until - time.perf_counter(), 1e-3))
+            sol = h.getSolution()
+            if not sol.value_valid:
+                break
+            values = np.array(sol.col_value)
+            site_value = np.zeros(len(direct.column))
+            has = direct.column >= 0
+            site_value[has] = values[direct.column[has]]
+            if locked is not None:
+                site_value[: len(locked)][locked] = 1.0
+            missing = direct.bulk.short(site_value)
+            missing = missing[~np.isin(missing, direct.bulk.active)]
+            if not len(missing):
+                break
+            _add_rows(direct, missing)
+    finally:
+        h.changeColsIntegrality(n, direct.integer, np.full(n, kinds.kInteger))
+        h.clearSolver()
 
 
 def _repair(direct: Direct, values: np.ndarray, missing: np.ndarray) -> np.ndarray:
