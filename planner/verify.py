@@ -32,6 +32,7 @@ __all__ = [
     "hub_sessions",
     "listing",
     "served_by_simulation",
+    "served_by_simulation_sets",
     "simulate_legs",
     "simulate_trip",
     "verify_plan",
@@ -212,6 +213,36 @@ def served_by_simulation(
         rt = refuel_at_origin and len(route) > 1 and route[0] == route[-1]
         out.append(simulate_legs(*index.along(route), vehicle, breaks, refuel_at_origin=rt).completed)
     return np.array(out, dtype=bool)
+
+
+def served_by_simulation_sets(
+    network: Network,
+    sites: pd.DataFrame,
+    flows: pd.DataFrame,
+    open_sets: list[set[str]],
+    vehicle: VehicleConfig,
+    breaks: BreaksConfig,
+    *,
+    refuel_at_origin: bool = False,
+) -> list[np.ndarray]:
+    """:func:`served_by_simulation` for several hub sets at once: each route is walked once against
+    their union, and a flow seeing the same hubs under two sets is simulated once."""
+    out = [np.zeros(len(flows), dtype=bool) for _ in open_sets]
+    if not open_sets:
+        return out
+    index = HubIndex(network, sites, set().union(*open_sets))
+    for q, r in enumerate(flows["route_nodes"]):
+        route = list(r)
+        rt = refuel_at_origin and len(route) > 1 and route[0] == route[-1]
+        hubs, total = index.along(route)
+        seen: dict[tuple[str, ...], bool] = {}
+        for k, ids in enumerate(open_sets):
+            mine = [h for h in hubs if h[2] in ids]
+            key = tuple(h[2] for h in mine)
+            if key not in seen:
+                seen[key] = simulate_legs(mine, total, vehicle, breaks, refuel_at_origin=rt).completed
+            out[k][q] = seen[key]
+    return out
 
 
 def check_hub_sets(name: str, what: str, claimed: list[tuple[str, np.ndarray, np.ndarray]]) -> Check:

@@ -40,15 +40,23 @@ def tradeoff_chart(summary: dict[str, Any]) -> Figure | None:
     points = summary.get("tradeoff")
     if not isinstance(points, list):
         return None
-    rows = [(p.get("hubs"), p.get("covered_share")) for p in points if isinstance(p, dict)]
-    rows = sorted((float(h), float(s)) for h, s in rows if h is not None and s is not None)
+    rows = [(p.get("hubs"), p.get("covered_share"), p.get("bound_share")) for p in points if isinstance(p, dict)]
+    rows = sorted(
+        (float(h), float(s), float(b) if isinstance(b, int | float) else float(s))
+        for h, s, b in rows
+        if h is not None and s is not None
+    )
     if not rows:
         return None
-    x, y = np.array(rows).T
+    x, y, upper = np.array(rows).T
     with figure_style():
         fig = new_figure(*CHART_SIZE)
         ax = fig.add_subplot()
-        ax.plot(x, y, marker="o", color=BAR, lw=1.6, ms=4)
+        if (upper > y + 1e-9).any():
+            ax.fill_between(
+                x, y, np.maximum(upper, y), color=BAR, alpha=0.18, lw=0, label="room up to the bound"
+            )
+        ax.plot(x, y, marker="o", color=BAR, lw=1.6, ms=4, label="plan with this many hubs")
         if "hub_count" in summary and "covered_share" in summary:
             ax.scatter(
                 [summary["hub_count"]],
@@ -59,7 +67,7 @@ def tradeoff_chart(summary: dict[str, Any]) -> Figure | None:
                 edgecolor="black",
                 label="this plan",
             )
-            ax.legend(loc="lower right", frameon=False)
+        ax.legend(loc="lower right", frameon=False)
         ax.set_xlabel("Number of hubs")
         ax.set_ylabel("Served share of volume")
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))

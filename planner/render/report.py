@@ -66,6 +66,7 @@ HANDLED_KEYS = {
     "model",
     "unservable_flows",
     "tradeoff",
+    "tradeoff_curve",
     "cost_breakdown",
     "years",
 }
@@ -387,7 +388,13 @@ def report_html(data: RunData, map_svg: str | None, *, title: str | None = None)
             + "<figcaption>Hubs, the network by tier and the trucks/day on each network edge: band width all "
             "trucks/day, blue served, vermillion core unserved. Interactive version: map.html.</figcaption></figure>"
         )
-    chart_html = [_figure_html(charts.tradeoff_chart(s), "Served share vs number of hubs")]
+    chart_html = [
+        _figure_html(
+            charts.tradeoff_chart(s),
+            "Served share vs number of hubs: each point a plan with that many hubs (greedy, re-simulated); "
+            "the band reaches the upper bound no plan with that many hubs can beat",
+        )
+    ]
     cost = charts.cost_chart(s, data.hubs)
     if cost is not None:
         chart_html.append(_figure_html(cost[0], cost[1]))

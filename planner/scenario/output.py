@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from planner.scenario.base import Bool, Int, _Section
+from planner.scenario.base import Bool, Int, Num, _Section, _unit
 
 
 class OutputConfig(_Section):
@@ -20,6 +20,15 @@ class OutputConfig(_Section):
         8,
         ge=0,
         le=50,
-        description="Also solve max_coverage for this many hub counts up to the plan's, for the "
-        "served-share-vs-hubs curve in summary.json and the report (0: off).",
+        description="Points of the served-share-vs-hubs curve in summary.json and the report: plans "
+        "with fewer new hubs than the plan's, each with an upper bound (0: off).",
+    )
+    tradeoff_time_share: Num = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Time budget of the curve's bounds as a share of solver.time_limit_s (the "
+        "greedy plans and their simulation always run; a bound not reached in time falls back to "
+        "the next larger point's).",
+        json_schema_extra=_unit("share of solver.time_limit_s"),
     )

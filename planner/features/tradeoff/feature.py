@@ -1,24 +1,37 @@
 """The trade-off feature: served share with the best 1…N new hubs (the curve in the report).
 
-Each point is a max-coverage plan (volume, no other feature) for a hub count up to the plan's, solved
-lexicographically like every plan (most coverage, then the cheapest hubs giving it); its hub set is
-re-simulated by the verifier's simulation: the share reported is the simulated one, and
-the flows the model claims are checked against it (``tradeoff_simulated``).
+One greedy pass drops the plan's hubs one at a time and gives a plan for every smaller hub count;
+the points shown are where that curve bends (:mod:`.curve`). Each point gets an upper bound from a
+relaxation solved once per point by changing the hub limit; where plan and bound are further apart
+than ``solver.mip_gap``, exact max-coverage solves (warm-started from the greedy plan) improve both,
+within half the main solve's time. The bounds and exact solves share a budget,
+``output.tradeoff_time_share`` of ``solver.time_limit_s``; a point without a bound of its own keeps
+the next larger point's (fewer hubs never serve more), or the servable share.
+
+Every point's hub set is re-simulated by the verifier's simulation: the share reported is the
+simulated one, and the flows the windows claim are checked against it (``tradeoff_simulated``).
 """
 
 from __future__ import annotations
 
-import pulp
+import math
+import time
+
+import numpy as np
 
 from planner.context import RunContext
 from planner.features.base import Feature
-from planner.features.coverage.model import ModelSpec, build_model, open_site_ids
+from planner.features.coverage.model import open_sites
+from planner.features.tradeoff.curve import CoverageModel, FlowWindows, choose_counts, flow_windows, greedy_drop
 from planner.plan import Plan
 from planner.scenario import Scenario
-from planner.solve import solve_lexicographic
-from planner.verify import check_hub_sets, served_by_simulation
+from planner.verify import check_hub_sets, served_by_simulation_sets
 
-__all__ = ["TradeoffFeature"]
+__all__ = ["EXACT_MAX_PAIRS", "TradeoffFeature"]
+
+#: Largest (flow, window) incidence given to exact solves: at 240,000 pairs (20,000 European flows)
+#: the root LP alone took 20–85 s (benchmarks/scale.py), far beyond the curve's share of a run.
+EXACT_MAX_PAIRS = 100_000
 
 
 class TradeoffFeature(Feature):
@@ -30,37 +43,134 @@ class TradeoffFeature(Feature):
         return scenario.output.tradeoff_points > 0 and not scenario.rollout.years
 
     def outputs(self, plan: Plan, ctx: RunContext) -> None:
+        t0 = time.perf_counter()
         sc, instance = ctx.scenario, ctx.instance
-        new_hubs = plan.summary["new_hub_count"]
-        n = sc.output.tradeoff_points
-        counts = sorted({max(1, round(new_hubs * i / n)) for i in range(1, n + 1)}) if new_hubs else []
+        cover, locked = instance.cover, instance.site_locked
+        budget = sc.output.tradeoff_time_share * sc.solver.time_limit_s
+        is_open = open_sites(ctx.solution.model)
+        fw = flow_windows(cover, instance.volume)
+        greedy = greedy_drop(cover, fw, is_open, locked, instance.site_cost)
+        top = len(greedy.dropped)
+        value = greedy.served_weight[::-1].copy()  # value[p]: weight served with p new hubs
+        counts = choose_counts(value, sc.output.tradeoff_points)
+        opened = {p: greedy.open_after(is_open, top - p) for p in counts}
+        bound = {p: math.inf for p in counts}
+        relaxed = CoverageModel(cover, fw, locked) if counts else None
+        solved = 0
+        for p in sorted(counts, reverse=True):
+            left = budget - (time.perf_counter() - t0)
+            b = relaxed.solve(p, left)[0] if left > 0 else None
+            if b is not None:
+                solved += 1
+                bound[p] = b
+        exact = self._refine(ctx, fw, counts, opened, value, bound, t0 + budget)
+        _carry_forward(ctx, counts, opened, value)
+        self._report(plan, ctx, counts, opened, value, bound, seconds=time.perf_counter() - t0)
+        plan.summary["tradeoff_curve"] = {
+            "seconds": round(time.perf_counter() - t0, 3),
+            "budget_s": round(budget, 3),
+            "relaxation": relaxed.size if relaxed is not None else None,
+            "bounds_solved": solved,
+            "exact_solves": exact,
+        }
+
+    @staticmethod
+    def _refine(
+        ctx: RunContext,
+        fw: FlowWindows,
+        counts: list[int],
+        opened: dict[int, np.ndarray],
+        value: np.ndarray,
+        bound: dict[int, float],
+        deadline: float,
+    ) -> int:
+        """Exact max-coverage solves for the points whose gap exceeds the tolerance, widest gap
+        first, started from their greedy plan, within half the main solve's time (and the curve's
+        budget); only for models up to :data:`EXACT_MAX_PAIRS`. Returns the number of solves."""
+        instance, tol = ctx.instance, float(ctx.scenario.solver.mip_gap)
+        cover, locked = instance.cover, instance.site_locked
+        need = cover.servable & ~cover.free
+        deadline = min(deadline, time.perf_counter() + 0.5 * ctx.solution.result.seconds)
+
+        def gap(p: int) -> float:
+            return (bound[p] - value[p]) / bound[p] if math.isfinite(bound[p]) and bound[p] > 0 else math.inf
+
+        todo = sorted((p for p in counts if gap(p) > tol), key=lambda p: (-gap(p), p))
+        if not todo or len(fw.pair_flow) > EXACT_MAX_PAIRS or time.perf_counter() >= deadline:
+            return 0
+        model = CoverageModel(cover, fw, locked, exact=True)
+        done = 0
+        for p in todo:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
+            b, _, sites = model.solve(p, left, mip_gap=tol, start=(cover, opened[p]))
+            done += 1
+            if sites is not None:
+                trial = sites | locked
+                got = float(instance.volume[cover.served(trial) & need].sum())
+                if got > value[p] + 1e-9:
+                    opened[p], value[p] = trial, got
+            if b is not None:
+                bound[p] = min(bound[p], b)
+        return done
+
+    @staticmethod
+    def _report(
+        plan: Plan,
+        ctx: RunContext,
+        counts: list[int],
+        opened: dict[int, np.ndarray],
+        value: np.ndarray,
+        bound: dict[int, float],
+        *,
+        seconds: float,
+    ) -> None:
+        """Each point re-simulated; its bound: the least of its own and those of larger counts."""
+        sc, instance = ctx.scenario, ctx.instance
+        cover, locked = instance.cover, instance.site_locked
         total = float(instance.volume.sum())
-        locked = int(instance.site_locked.sum())
+        free = float(instance.volume[cover.free].sum())
+        servable = float(instance.volume[cover.servable].sum())
         points, claimed = [], []
-        for p in counts:
-            model = build_model(instance, ModelSpec("max_coverage", "volume", max_hubs=p))
-            result = solve_lexicographic(model.problem, *model.goals(), sc.solver, log=ctx.solve_log).combined
-            if not result.has_solution:
-                points.append({"hubs": p + locked, "new_hubs": p, "status": result.status})
-                continue
-            ids = open_site_ids(model)
-            served = served_by_simulation(
-                ctx.network, ctx.sites, ctx.flows, ids, sc.vehicle, sc.breaks, refuel_at_origin=ctx.refuel_at_origin
-            )
-            claimed.append(
-                (f"{p} new hubs", model.claimed_served(), served)
-            )
+        open_sets = [{instance.site_ids[k] for k in np.flatnonzero(opened[p])} for p in counts]
+        simulated = served_by_simulation_sets(
+            ctx.network, ctx.sites, ctx.flows, open_sets, sc.vehicle, sc.breaks, refuel_at_origin=ctx.refuel_at_origin
+        )
+        for p, served in zip(counts, simulated, strict=True):
+            claimed.append((f"{p} new hubs", cover.served(opened[p]), served))
+            upper = min([servable - free] + [b for q, b in bound.items() if q >= p])
+            model_share = (float(value[p]) + free) / total if total else 0.0
+            bound_share = max((upper + free) / total if total else 0.0, model_share)
+            gap = (bound_share - model_share) / bound_share if bound_share > 0 else 0.0
             points.append(
                 {
-                    "hubs": p + locked,
+                    "hubs": p + int(locked.sum()),
                     "new_hubs": p,
                     "covered_share": float(instance.volume[served].sum()) / total if total else 0.0,
-                    "capex_eur": float(pulp.value(model.capex())),
-                    "status": result.status,
-                    "mip_gap": result.mip_gap,
+                    "model_share": model_share,
+                    "bound_share": bound_share,
+                    "capex_eur": float(instance.site_cost[opened[p] & ~locked].sum()),
+                    "status": "optimal" if gap <= float(sc.solver.mip_gap) + 1e-12 else "feasible",
+                    "mip_gap": gap,
                 }
             )
         if points:
-            ctx.log(f"trade-off curve: {len(points)} max-coverage solves")
+            ctx.log(f"trade-off curve: {len(points)} points in {seconds:.1f} s")
         plan.summary["tradeoff"] = points
         ctx.side_checks.append(check_hub_sets("tradeoff_simulated", "trade-off point(s)", claimed))
+
+
+def _carry_forward(ctx: RunContext, counts: list[int], opened: dict[int, np.ndarray], value: np.ndarray) -> None:
+    """Keep the curve rising: where an exact solve found a plan with fewer hubs serving more than
+    a larger point's plan, that point takes the smaller plan plus hubs of its own plan."""
+    instance = ctx.instance
+    cover, locked = instance.cover, instance.site_locked
+    need = cover.servable & ~cover.free
+    for a, b in zip(counts[:-1], counts[1:], strict=True):
+        if value[a] <= value[b] + 1e-9:
+            continue
+        extra = np.flatnonzero(opened[b] & ~opened[a] & ~locked)[: b - a]
+        trial = opened[a].copy()
+        trial[extra] = True
+        opened[b], value[b] = trial, float(instance.volume[cover.served(trial) & need].sum())

@@ -1,0 +1,149 @@
+"""Scale of the European plan: flows, candidate spacing and the trade-off curve against time and memory.
+
+Usage::
+
+    python benchmarks/scale.py                      # the default ladder (about 10 minutes on 2 cores)
+    python benchmarks/scale.py --flows 4000,20000   # europe-2030 with these max_flows (all = every flow)
+    python benchmarks/scale.py --spacing 25,10,5    # candidate spacing ladder at --at flows
+    python benchmarks/scale.py --scenarios          # every shipped single-year scenario as it ships
+
+Each case runs the whole pipeline (network, candidates, routing, instance, solve, decode, the
+trade-off curve, verification; no files written) in a fresh process, so the peak memory reported
+(``ru_maxrss`` of that process) is the case's own. Columns: flows in the demand, flows that need a
+new hub, distinct cover windows and the rows the lazy solve used, build and solve seconds, MIP gap,
+curve seconds and their ratio to the solve, whole-run seconds, peak memory, hubs, served share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = ROOT / "scenarios" / "europe-2030.toml"
+SINGLE_YEAR = [
+    "europe-2030.toml",
+    "europe-2030-high-ambition.toml",
+    "europe-2030-low-budget.toml",
+    "europe-2030-afir.toml",
+    "europe-2030-eu.toml",
+    "europe-2030-gb.toml",
+    "europe-2030-capacity.toml",
+    "example-corridor.toml",
+    "example-capacity.toml",
+]
+
+
+def child(path: str, max_flows: str, spacing: str) -> None:
+    """Run one case in this process and print its figures as one JSON line."""
+    from planner.pipeline import run_pipeline
+    from planner.scenario import load_scenario
+
+    sc = load_scenario(Path(path))
+    if max_flows != "-":
+        cap = None if max_flows == "all" else int(max_flows)
+        sc = sc.model_copy(update={"demand": sc.demand.model_copy(update={"max_flows": cap})})
+    if spacing != "-":
+        sc = sc.model_copy(update={"candidates": sc.candidates.model_copy(update={"spacing_km": float(spacing)})})
+    sc = sc.model_copy(update={"output": sc.output.model_copy(update={"maps": False})})
+    t0 = time.perf_counter()
+    plan = run_pipeline(sc)
+    total = time.perf_counter() - t0
+    s = plan.summary
+    cover = plan.context.instance.cover
+    model = s.get("model", {})
+    curve = s.get("tradeoff_curve") or {}
+    print(
+        json.dumps(
+            {
+                "flows": s["flows"],
+                "need_hub": int((cover.servable & ~cover.free).sum()) if cover is not None else None,
+                "windows": model.get("cover_windows"),
+                "rows": model.get("rows"),
+                "build_s": s["build_seconds"],
+                "solve_s": s["solve_seconds"],
+                "status": s["status"],
+                "gap": s["mip_gap"],
+                "curve_s": curve.get("seconds"),
+                "curve_worst_gap": max((p["mip_gap"] for p in s.get("tradeoff", [])), default=None),
+                "total_s": total,
+                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "hubs": s["hub_count"],
+                "served": s["covered_share"],
+                "verified": plan.verification.passed,
+            }
+        )
+    )
+
+
+def run_case(path: Path, max_flows: str = "-", spacing: str = "-") -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(path), max_flows, spacing],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = [x for x in out.stdout.splitlines() if x.startswith("{")]
+    if out.returncode or not lines:
+        return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(lines[-1])
+
+
+def _fmt(v: object, spec: str = "") -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float) and spec:
+        return format(v, spec)
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+HEADER = (
+    "| case | flows | need a hub | windows | cover rows | build s | solve s | status | gap | curve s | curve/solve "
+    "| worst curve gap | run s | peak MB | hubs | served | verified |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+)
+
+
+def row(label: str, r: dict) -> str:
+    if "error" in r:
+        return f"| {label} | error: {r['error']} |"
+    ratio = r["curve_s"] / r["solve_s"] if r.get("curve_s") is not None and r["solve_s"] > 0 else None
+    return (
+        f"| {label} | {_fmt(r['flows'])} | {_fmt(r['need_hub'])} | {_fmt(r['windows'])} | {_fmt(r['rows'])} "
+        f"| {r['build_s']:.1f} | {r['solve_s']:.1f} | {r['status']} | {_fmt(r['gap'], '.2%')} "
+        f"| {_fmt(r['curve_s'], '.1f')} | {_fmt(ratio, '.2f')} | {_fmt(r['curve_worst_gap'], '.1%')} "
+        f"| {r['total_s']:.1f} | {r['peak_mb']:.0f} | {r['hubs']} | {r['served']:.1%} | {r['verified']} |"
+    )
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(*sys.argv[2:5])
+        return
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--flows", default="", help="europe-2030 max_flows ladder, e.g. 4000,20000,all")
+    ap.add_argument("--spacing", default="", help="candidate spacing ladder (km) at --at flows")
+    ap.add_argument("--at", default="20000", help="max_flows for the spacing ladder")
+    ap.add_argument("--scenarios", action="store_true", help="every shipped single-year scenario")
+    args = ap.parse_args()
+    if not (args.flows or args.spacing or args.scenarios):
+        args.flows, args.scenarios = "4000,10000,20000,50000,all", True
+    print(HEADER, flush=True)
+    if args.scenarios:
+        for name in SINGLE_YEAR:
+            print(row(name, run_case(ROOT / "scenarios" / name)), flush=True)
+    for f in [x for x in args.flows.split(",") if x]:
+        print(row(f"europe-2030, max_flows {f}", run_case(BASE, f)), flush=True)
+    for km in [x for x in args.spacing.split(",") if x]:
+        print(row(f"europe-2030, {args.at} flows, spacing {km} km", run_case(BASE, args.at, km)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
