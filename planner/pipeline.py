@@ -16,7 +16,7 @@ from planner.plan import Plan
 from planner.provenance import provenance
 from planner.scenario import Scenario
 from planner.solve import SolveLog
-from planner.stages import load_inputs, make_instance, record_verification
+from planner.stages import load_inputs, make_instance, record_verification, summarise_areas
 
 __all__ = ["run_pipeline"]
 
@@ -53,6 +53,7 @@ def run_pipeline(scenario: Scenario, *, log: Log = _quiet, solve_log: SolveLog |
         feature.decode(plan, ctx)
     for feature in ctx.features:
         feature.outputs(plan, ctx)
+    summarise_areas(plan, ctx)  # coverage and hubs by country
     record_verification(plan, ctx)
     plan.summary["provenance"] = provenance(scenario, solver=plan.summary["solver"], started=ctx.started_at)
     return plan

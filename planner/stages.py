@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from planner.by_country import coverage_by_area
 from planner.candidates import build_candidates
 from planner.chargers import min_pool_capex
 from planner.context import RunContext
@@ -19,7 +20,7 @@ from planner.plan import Plan
 from planner.ranges import vehicle_ranges
 from planner.verify import Verification, verify_plan
 
-__all__ = ["load_inputs", "make_instance", "record_verification", "verify"]
+__all__ = ["load_inputs", "make_instance", "record_verification", "summarise_areas", "verify"]
 
 
 def load_inputs(ctx: RunContext) -> None:
@@ -84,6 +85,17 @@ def verify(plan: Plan, ctx: RunContext | None = None) -> Verification:
     for feature in ctx.features:
         checks += feature.checks(plan, ctx)
     return Verification(checks + ctx.side_checks)
+
+
+def summarise_areas(plan: Plan, ctx: RunContext) -> None:
+    """``by_country`` (and ``by_region``) in the summary, from the final flows and hubs tables."""
+    f = plan.flows
+    by_country, by_region = coverage_by_area(
+        ctx.network, f, f["volume"].to_numpy(dtype=float), f["served"].to_numpy(dtype=bool), plan.hubs
+    )
+    plan.summary["by_country"] = by_country
+    if by_region:
+        plan.summary["by_region"] = by_region
 
 
 def record_verification(plan: Plan, ctx: RunContext) -> None:

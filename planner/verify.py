@@ -99,6 +99,7 @@ class HubIndex:
     def __init__(self, network: Network, sites: pd.DataFrame, open_ids: set[str]) -> None:
         g = network.graph
         self.network = network
+        self._arcs: dict[tuple[str, str], tuple[float, float, list[tuple[float, float, str]], list[str]]] = {}
         self.at_node: dict[str, list[str]] = {}
         self.on_edge: dict[str, list[tuple[str, str, float]]] = {}
         for s in sites[sites["site_id"].isin(open_ids)].itertuples(index=False):
@@ -107,20 +108,32 @@ class HubIndex:
             else:
                 self.on_edge.setdefault(g.edges[s.u, s.v]["edge_id"], []).append((s.u, s.site_id, float(s.offset_km)))
 
+    def _arc(self, a: str, b: str) -> tuple[float, float, list[tuple[float, float, str]], list[str]]:
+        """Arc (a, b): route and driven length, its open hubs as (route km, driven km from ``a``,
+        site id), and the hubs at node ``a`` (sorted) — computed once per arc."""
+        key = (a, b)
+        hit = self._arcs.get(key)
+        if hit is None:
+            arc = self.network.graph.edges[a, b]
+            length, drive = arc["length_km"], arc["drive_km"]
+            on = []
+            for u_end, sid, off in self.on_edge.get(arc["edge_id"], []):
+                along = off if u_end == a else length - off
+                on.append((along, along * drive / length, sid))
+            hit = self._arcs[key] = (length, drive, on, sorted(self.at_node.get(a, [])))
+        return hit
+
     def along(self, route: list[str]) -> tuple[list[tuple[float, float, str]], float]:
         """(route km, driven km, site id) of open hubs passed before the destination, and the
         route's driven length."""
-        g = self.network.graph
         out: list[tuple[float, float, str]] = []
         route_km = drive_km = 0.0
         for a, b in zip(route[:-1], route[1:], strict=True):
-            out += [(route_km, drive_km, sid) for sid in sorted(self.at_node.get(a, []))]
-            arc = g.edges[a, b]
-            for u_end, sid, off in self.on_edge.get(arc["edge_id"], []):
-                along = off if u_end == a else arc["length_km"] - off
-                out.append((route_km + along, drive_km + along * arc["drive_km"] / arc["length_km"], sid))
-            route_km += arc["length_km"]
-            drive_km += arc["drive_km"]
+            length, drive, on, at_a = self._arc(a, b)
+            out += [(route_km, drive_km, sid) for sid in at_a]
+            out += [(route_km + r, drive_km + d, sid) for r, d, sid in on]
+            route_km += length
+            drive_km += drive
         return sorted(x for x in out if x[1] < drive_km - 1e-6), drive_km
 
 
@@ -225,23 +238,35 @@ def served_by_simulation_sets(
     *,
     refuel_at_origin: bool = False,
 ) -> list[np.ndarray]:
-    """:func:`served_by_simulation` for several hub sets at once: each route is walked once against
-    their union, and a flow seeing the same hubs under two sets is simulated once."""
+    """:func:`served_by_simulation` for several hub sets at once.
+
+    Each route is walked once against the sets' union. Opening a hub never breaks a trip (the truck
+    only gains charge there, its legs only get shorter, and a hub at a round trip's origin only
+    relaxes the arrival rule), so a flow served by a set is served by every superset and one not
+    served is not served by any subset: per flow, the sets are simulated in bisection order and
+    the rest follow (nested sets: three simulations for eight sets)."""
     out = [np.zeros(len(flows), dtype=bool) for _ in open_sets]
     if not open_sets:
         return out
+    k = len(open_sets)
+    order = sorted(range(k), key=lambda i: (len(open_sets[i]), i))
+    sup = [[j for j in range(k) if open_sets[i] <= open_sets[j]] for i in range(k)]
+    sub = [[j for j in range(k) if open_sets[j] <= open_sets[i]] for i in range(k)]
     index = HubIndex(network, sites, set().union(*open_sets))
     for q, r in enumerate(flows["route_nodes"]):
         route = list(r)
         rt = refuel_at_origin and len(route) > 1 and route[0] == route[-1]
         hubs, total = index.along(route)
-        seen: dict[tuple[str, ...], bool] = {}
-        for k, ids in enumerate(open_sets):
-            mine = [h for h in hubs if h[2] in ids]
-            key = tuple(h[2] for h in mine)
-            if key not in seen:
-                seen[key] = simulate_legs(mine, total, vehicle, breaks, refuel_at_origin=rt).completed
-            out[k][q] = seen[key]
+        state: list[bool | None] = [None] * k
+        todo = order
+        while todo:
+            i = todo[len(todo) // 2]
+            ok = simulate_legs([h for h in hubs if h[2] in open_sets[i]], total, vehicle, breaks, refuel_at_origin=rt)
+            for j in sup[i] if ok.completed else sub[i]:
+                state[j] = ok.completed
+            todo = [j for j in todo if state[j] is None]
+        for i in range(k):
+            out[i][q] = bool(state[i])
     return out
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.arrays import unique_ints
 from planner.network import Network
 from planner.ranges import Ranges
 
@@ -281,7 +282,7 @@ class CoverSet:
         finals = self.flow_final[self.servable & ~self.free]
         extra = [np.array(w, dtype=np.int64) for w in (self.extra or {}).values() if w]
         parts = [*ids, finals[finals >= 0], *extra, np.zeros(0, dtype=np.int64)]
-        return np.unique(np.concatenate(parts).astype(np.int64))
+        return unique_ints(np.concatenate(parts).astype(np.int64))
 
     def covered(self, is_open: np.ndarray) -> np.ndarray:
         """Per window: one of its sites is open."""
@@ -343,7 +344,7 @@ class _WindowTable:
             w = self.ids.get((a, b))
             if w is None:
                 w = self.ids[a, b] = len(self.sites)
-                self.sites.append(np.unique(sites[i:j]))
+                self.sites.append(unique_ints(sites[i:j]))
             out.append(w)
         return out
 

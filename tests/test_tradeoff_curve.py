@@ -116,3 +116,27 @@ def test_the_line_curve_of_the_docs() -> None:
     assert choose_counts(value, 3) == [2, 4, 6]
     assert choose_counts(value, 10) == [1, 2, 3, 4, 5, 6]
     assert choose_counts(value, 0) == [] and choose_counts(np.array([3.0]), 4) == []
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_simulating_several_hub_sets_at_once_matches_one_by_one(seed: int) -> None:
+    from planner.scenario import BreaksConfig, VehicleConfig
+    from planner.verify import served_by_simulation, served_by_simulation_sets
+
+    rng = np.random.default_rng(900 + seed)
+    net = random_network(seed)
+    sites = build_candidates(net, CandidatesConfig(spacing_km=60.0), NetworkConfig(nodes="n", edges="e"))
+    nodes = sorted(net.graph.nodes)
+    table = [(f"F{i}", a, b, 1.0) for i, (a, b) in enumerate((a, b) for a in nodes for b in nodes if a != b)]
+    flows = route_flows(pd.DataFrame(table, columns=["flow_id", "origin", "destination", "volume"]), net)
+    vehicle = VehicleConfig(battery_kwh=300.0, consumption_kwh_per_km=1.2)
+    breaks = BreaksConfig(enabled=bool(seed % 2))
+    ids = sites["site_id"].tolist()
+    nested = sorted(ids, key=lambda _: rng.random())
+    sets = [set(nested[:n]) for n in (2, 5, 9, len(ids) // 2)]  # nested …
+    sets += [set(rng.choice(ids, size=len(ids) // 3, replace=False).tolist()) for _ in range(3)]  # … and not
+    together = served_by_simulation_sets(net, sites, flows, sets, vehicle, breaks, refuel_at_origin=True)
+    for s, got in zip(sets, together, strict=True):
+        alone = served_by_simulation(net, sites, flows, s, vehicle, breaks, refuel_at_origin=True)
+        assert got.tolist() == alone.tolist()
+    assert any(0 < g.sum() < len(flows) for g in together)  # the sets make a difference

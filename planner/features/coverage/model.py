@@ -17,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pulp
 
+from planner.arrays import unique_ints
 from planner.errors import InfeasibleError
 from planner.features.coverage.rows import add_budget, add_coverage, add_coverage_target, add_hub_limit
 from planner.features.coverage.variables import Variables, group_weight, make_variables, served_mask
@@ -289,7 +290,7 @@ def _cover_variables(
     members = cover.window_sites[np.concatenate([np.arange(ptr[w], ptr[w + 1]) for w in needed])] if len(
         needed
     ) else np.zeros(0, dtype=np.int64)
-    useful = sorted(set(np.unique(members).tolist()) | {k for w in extra for k in w})
+    useful = sorted(set(unique_ints(members).tolist()) | {k for w in extra for k in w})
     locked = instance.site_locked
     x = {k: problem.add_variable(f"open_{k}", int(locked[k]), 1, cat=pulp.LpBinary) for k in useful}
     return Variables(open=x, served={}, window={}, groups=[], group_windows=[]), needed
