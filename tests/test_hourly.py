@@ -100,6 +100,14 @@ def test_outputs_summary_and_bound(tmp_path: Path) -> None:
     )
     assert block["totals"]["energy_gwh_per_year"] == pytest.approx(400 * 365 / 1e6)
     assert block["simulation"]["energy_served_share"] == pytest.approx(1.0)
+    # The daily-average rule (10 % of 4 sessions: 0.4/h) gives one point, missing the 3/h peak hour.
+    assert block["daily_average"] == {
+        "peak_hour_share": 0.1,
+        "points_daily_average": 1,
+        "points_hourly": 3,
+        "hubs_missing_their_peak_hour": 1,
+        "hubs_sized_for_more_than_their_peak": 0,
+    }
     hub = plan.hubs.iloc[0]
     # Capex: site 1,000 + 3 points × 100,000 + connection × 200 EUR/kW + battery units × 500,000.
     capex = 1000 + 3 * 100_000 + hub["grid_connection_kw"] * 200 + hub["battery_units"] * 500_000
@@ -210,8 +218,10 @@ def test_flow_classes_shift_their_arrivals(tmp_path: Path) -> None:
 
 def test_a_grid_cap_no_battery_can_lift_is_an_error(tmp_path: Path) -> None:
     # 20 trucks × 100 kWh = 2 MWh a day at N1 (the only possible stop) through 50 kW: 24 × 50 = 1.2 MWh.
+    # The busy-day reserve adds 2 standard deviations of the daily energy: 2 × √(20 × 100²) = 894 kWh.
     grid = {"enabled": True, "default_node_kw": 50.0, "default_edge_kw": 50.0, "max_upgrade_steps": 0}
-    with pytest.raises(InfeasibleError, match="hub N1 has no design: its 2.0 MWh a day exceed 24 h × 50 kW"):
+    message = "hub N1 has no design: its 2.0 MWh a day \\(\\+ a reserve of 0.9 MWh for busy days\\) exceed 24 h × 50 kW"
+    with pytest.raises(InfeasibleError, match=message):
         run(tmp_path, flows=["T,N0,N2,20"], grid=grid, hourly={"connection_step_kw": 10.0})
 
 

@@ -144,7 +144,10 @@ def test_a_cheap_night_makes_the_battery_charge_at_night() -> None:
 def test_a_grid_cap_that_no_battery_can_lift() -> None:
     # 6,400 kWh a day through a 200-kW site: 24 × 200 = 4,800 kWh < 6,400, whatever the battery.
     assert size_hub(ARRIVALS, EVENING_PEAK, 200.0, hub_costs(), Solver()) is None
-    assert "6.4 MWh a day exceed 24 h × 200 kW" in infeasible_reason(ARRIVALS, EVENING_PEAK, 200.0, hub_costs())
+    why, fix = infeasible_reason(ARRIVALS, EVENING_PEAK, 200.0, hub_costs())
+    assert "6.4 MWh a day exceed 24 h × 200 kW" in why and "grid capacity" in fix
+    why, fix = infeasible_reason(np.full(24, 150.0), EVENING_PEAK, None, hub_costs())
+    assert "peak of 150.0 arrivals/h exceeds" in why and "max_per_hub" in fix
     # 400 kW with batteries: 9,600 kWh a day is enough (two units shave the evening peak).
     assert size_hub(ARRIVALS, EVENING_PEAK, 400.0, hub_costs(), Solver()).connection_kw <= 400.0
 
@@ -180,7 +183,7 @@ def sim_hub(points: int, *, connection: float = 10_000.0, battery: float = 0.0, 
         eta_charge=1.0,
         eta_discharge=1.0,
         charge_plan_kw=np.full(24, battery / 24),
-        soc0_kwh=battery / 2,
+        soc_plan_kwh=np.full(24, battery / 2),
         truck_kwh=600.0,
         overhead_h=5 / 60,
     )

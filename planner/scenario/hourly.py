@@ -136,6 +136,15 @@ class HourlyConfig(_Section):
         description="Connection plus battery power must cover this share of the chargers' power at any moment "
         "(assumption: load management shares the rest).",
     )
+    reserve_sd: Num = Field(
+        2.0,
+        ge=0,
+        le=10,
+        json_schema_extra=_unit("standard deviations of a day's energy"),
+        description="Connection and battery must also carry a busy day: every hour's load raised in proportion by "
+        "this many standard deviations of the hub's daily energy (Poisson day-to-day variation; assumption: "
+        "2 ≈ 98 % of days).",
+    )
     break_after_driving_h: Num = Field(
         4.5, gt=0, le=24, json_schema_extra=_unit("h"), description="A break after this much driving (Reg. 561/2006)."
     )

@@ -97,17 +97,20 @@ def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
 
-def hub_hours(stops: StopTable, hours: StopHours, hub_sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Arrivals per hour (trucks/h) and load per hour (kW, the hour's mean) of each hub.
+def hub_hours(stops: StopTable, hours: StopHours, hub_sites: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Arrivals per hour (trucks/h), load per hour (kW, the hour's mean) and the variance of the daily
+    energy (kWh², compound Poisson: ``Σ trucks × energy²``) of each hub.
 
     ``hub_sites`` are the hubs' site indices (rows of the result, in that order).
     """
     pos = {int(k): i for i, k in enumerate(hub_sites)}
     arrivals = np.zeros((len(hub_sites), 24))
     load = np.zeros((len(hub_sites), 24))
+    variance = np.zeros(len(hub_sites))
     for q, k, trucks, kwh in zip(stops.flow, stops.site, stops.trucks, stops.energy_kwh, strict=True):
         r = hours.row(int(q), int(k))
         i = pos[int(k)]
         arrivals[i] += trucks * hours.arrival[r]
         load[i] += trucks * kwh * hours.energy[r]
-    return arrivals, load
+        variance[i] += trucks * kwh * kwh
+    return arrivals, load, variance

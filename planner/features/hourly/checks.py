@@ -68,7 +68,7 @@ def _hub_limits(hub, sc: Scenario) -> str | None:
     return None
 
 
-def _hour_rows(part: pd.DataFrame, hub, sc: Scenario) -> str | None:
+def _hour_rows(part: pd.DataFrame, hub, sc: Scenario, energy_sd: float) -> str | None:
     """What is wrong with a hub's 24 rows (None: nothing)."""
     hc = sc.hourly
     g, c, d, s, load = (
@@ -92,6 +92,9 @@ def _hour_rows(part: pd.DataFrame, hub, sc: Scenario) -> str | None:
     for ok, what in checks:
         if not ok.all():
             return f"hour {int(part['hour'].iloc[int(np.flatnonzero(~ok)[0])])}: {what}"
+    reserve, busy = hc.reserve_sd * energy_sd, float(load.sum()) + hc.reserve_sd * energy_sd
+    if busy > 24 * conn + 24 * tol:
+        return f"a busy day's {busy:,.0f} kWh (reserve {reserve:,.0f}) exceed 24 h × the connection"
     price = np.asarray(hc.tariff_eur_per_mwh) + hc.energy_adder_eur_per_mwh
     if not np.allclose(part["price_eur_per_mwh"].to_numpy(float), price):
         return "price_eur_per_mwh is not the tariff plus the adder"
@@ -104,7 +107,7 @@ def _hour_rows(part: pd.DataFrame, hub, sc: Scenario) -> str | None:
     return None
 
 
-def balance_check(hubs: pd.DataFrame, table: pd.DataFrame, sc: Scenario) -> Check:
+def balance_check(hubs: pd.DataFrame, table: pd.DataFrame, sc: Scenario, energy_sd: dict[str, float]) -> Check:
     """Every hub-hour balances; connection, battery and power cover within their limits."""
     parts = {sid: p.sort_values("hour") for sid, p in table.groupby("site_id", sort=False)}
     bad = []
@@ -113,15 +116,16 @@ def balance_check(hubs: pd.DataFrame, table: pd.DataFrame, sc: Scenario) -> Chec
         if part is None or len(part) != 24 or list(part["hour"]) != list(range(24)):
             bad.append(f"{hub.site_id} (hours 0–23 missing)")
             continue
-        why = _hub_limits(hub, sc) or _hour_rows(part, hub, sc)
+        why = _hub_limits(hub, sc) or _hour_rows(part, hub, sc, energy_sd[hub.site_id])
         if why:
             bad.append(f"{hub.site_id} ({why})")
     return Check(
         "hourly_balance",
         not bad,
         f"{len(table):,} hub-hours balance (load = grid + discharge − charge), grid ≤ connection, battery within "
-        "0 … capacity and its power, cyclic state of charge, connection steps and site limits, power cover, "
-        "energy cost and capacity charge recomputed"
+        "0 … capacity and its power, cyclic state of charge, discharge covering the load above the connection, "
+        "connection steps, site limits, a busy day's energy and power cover, energy cost and capacity charge "
+        "recomputed"
         if not bad
         else f"{len(bad)} hub(s) fail: {listing(bad, 3)}",
     )
@@ -165,7 +169,7 @@ def hourly_checks(plan: Plan, ctx: RunContext) -> list[Check]:
     table = plan.extras["tables"]["hub_hourly.csv"]
     demand = hub_demand(plan, ctx)
     return [
-        balance_check(plan.hubs, table, sc),
+        balance_check(plan.hubs, table, sc, {sid: d.energy_sd_kwh for sid, d in demand.items()}),
         demand_check(plan.hubs, table, demand),
         queueing_check(plan.hubs, table, sc),
         simulation_check(plan, table, demand, sc),

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.chargers import offered_types
+from planner.chargers import TYPES, offered_types
 from planner.features.capacity.model import TypeLevels
 from planner.features.capacity.queueing import size_levels
 from planner.features.economics.money import capital_recovery_factor
 from planner.scenario import Scenario
 
-__all__ = ["HubCosts", "hub_costs"]
+__all__ = ["HubCosts", "hourly_split", "hub_costs"]
 
 _MARGIN = 1e-4  # levels sit this share below the exact Erlang-C capacity (solver tolerances)
 
@@ -54,6 +54,8 @@ class HubCosts:
         Price per hour (EUR/MWh: tariff plus adder).
     simultaneity
         Share of the chargers' power connection plus battery must cover at once.
+    reserve_sd
+        Standard deviations of a hub's daily energy the connection must deliver beyond the dispatch.
     """
 
     types: tuple[TypeLevels, ...]
@@ -78,6 +80,7 @@ class HubCosts:
     eta_discharge: float
     price: np.ndarray
     simultaneity: float
+    reserve_sd: float = 0.0
 
     @property
     def energy_eur_per_kw(self) -> np.ndarray:
@@ -153,4 +156,13 @@ def hub_costs(scenario: Scenario, max_rate: float) -> HubCosts:
         eta_discharge=hc.discharge_efficiency,
         price=np.asarray(hc.tariff_eur_per_mwh, dtype=float) + hc.energy_adder_eur_per_mwh,
         simultaneity=hc.simultaneity,
+        reserve_sd=hc.reserve_sd,
     )
+
+
+def hourly_split(arrivals: np.ndarray, chargers: dict[str, int], costs: HubCosts) -> dict[str, np.ndarray]:
+    """Arrivals per hour of each type: in proportion to the hourly capacity of the type's points (each type
+    then meets the wait target in every hour the pool as a whole does)."""
+    cap = {tl.name: tl.capacity[tl.servers.index(chargers[tl.name])] for tl in costs.types}
+    total = sum(cap.values())
+    return {t: arrivals * (cap.get(t, 0.0) / total if total > 0 else 0.0) for t in TYPES}

@@ -1,8 +1,4 @@
-"""Hourly sizing into the plan: hub columns, ``hub_hourly.csv`` and the ``hourly`` summary block.
-
-Each hour's arrivals are split over the charger types in proportion to the hourly capacity of their
-points (each type then meets the wait target in every hour the pool as a whole does).
-"""
+"""Hourly sizing into the plan: hub columns, ``hub_hourly.csv`` and the ``hourly`` summary block."""
 
 from __future__ import annotations
 
@@ -13,14 +9,15 @@ import pandas as pd
 
 from planner.chargers import TYPES
 from planner.features.capacity.queueing import expected_wait_h
-from planner.features.hourly.costs import HubCosts
+from planner.features.hourly.costs import HubCosts, hourly_split
 from planner.features.hourly.decompose import Decomposition
 from planner.features.hourly.excess import excess_allowance, expected_excess, load_spread
 from planner.features.hourly.hub_sizing import HubDesign
+from planner.features.hourly.master_solve import cheapest_levels
 from planner.plan import Plan
 from planner.scenario import Scenario
 
-__all__ = ["HOURLY_COLUMNS", "hourly_split", "hub_columns", "hourly_table", "hourly_summary"]
+__all__ = ["HOURLY_COLUMNS", "daily_average_comparison", "hub_columns", "hourly_summary", "hourly_table"]
 
 HOURLY_COLUMNS = [
     "site_id",
@@ -40,13 +37,6 @@ HOURLY_COLUMNS = [
     "grid_connection_kw",
     "battery_kwh",
 ]
-
-
-def hourly_split(arrivals: np.ndarray, chargers: dict[str, int], costs: HubCosts) -> dict[str, np.ndarray]:
-    """Arrivals per hour of each type: in proportion to the hourly capacity of the type's points."""
-    cap = {tl.name: tl.capacity[tl.servers.index(chargers[tl.name])] for tl in costs.types}
-    total = sum(cap.values())
-    return {t: arrivals * (cap.get(t, 0.0) / total if total > 0 else 0.0) for t in TYPES}
 
 
 def _waits(split: dict[str, np.ndarray], chargers: dict[str, int], session_h: dict[str, float]) -> np.ndarray:
@@ -171,6 +161,27 @@ def hourly_table(plan: Plan, result: Decomposition, costs: HubCosts) -> pd.DataF
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=HOURLY_COLUMNS)
 
 
+def daily_average_comparison(result: Decomposition, costs: HubCosts, peak_hour_share: float) -> dict:
+    """What sizing on the daily average (``capacity.peak_hour_share`` of the day's sessions in the busiest
+    hour) would have given the same hubs: points, and hubs whose real busiest hour it misses."""
+    points = hourly = short = over = 0
+    for arrivals, design in zip(result.plan.arrivals, result.plan.designs, strict=True):
+        assumed, peak = peak_hour_share * float(arrivals.sum()), float(arrivals.max())
+        picks = cheapest_levels(costs.types, tuple(costs.charger_annual(t) for t in range(len(costs.types))), assumed)
+        points += sum(tl.servers[li] for tl, li in zip(costs.types, picks, strict=True))
+        hourly += sum(design.chargers)
+        capacity = sum(tl.capacity[li] for tl, li in zip(costs.types, picks, strict=True))
+        short += capacity < peak * (1 - 1e-4)
+        over += assumed > peak * (1 + 1e-4)
+    return {
+        "peak_hour_share": peak_hour_share,
+        "points_daily_average": points,
+        "points_hourly": hourly,
+        "hubs_missing_their_peak_hour": short,
+        "hubs_sized_for_more_than_their_peak": over,
+    }
+
+
 def hourly_summary(plan: Plan, result: Decomposition, costs: HubCosts, scenario: Scenario, profiles: dict) -> dict:
     """The ``hourly`` block of summary.json: what was assumed, what was built, what it costs, the bound."""
     hubs, hc = plan.hubs, scenario.hourly
@@ -202,6 +213,7 @@ def hourly_summary(plan: Plan, result: Decomposition, costs: HubCosts, scenario:
             "annual_cost_eur": annual,
             "annual_cost_eur_per_kwh": annual / energy_kwh if energy_kwh else None,
         },
+        "daily_average": daily_average_comparison(result, costs, scenario.capacity.peak_hour_share),
         "bound": result.bound,
         "rounds": result.rounds,
         "master": {name: r.to_dict() for name, r in result.master.stages.items()},

@@ -27,12 +27,13 @@ from planner.features.coverage.variables import group_weight
 from planner.features.hourly.arrivals import StopHours, hub_hours
 from planner.features.hourly.bound import flow_bounds
 from planner.features.hourly.costs import HubCosts
-from planner.features.hourly.hub_sizing import HubDesign, infeasible_reason, size_hub
+from planner.features.hourly.hub_sizing import HubDesign, chargers_suffice, infeasible_reason, size_hub
 from planner.features.hourly.itineraries import itinerary_stops
 from planner.features.hourly.lp import Solver
 from planner.features.hourly.master import MasterSpec
 from planner.features.hourly.master_solve import MasterOutcome, solve_master
 from planner.features.hourly.prices import SitePrices, potential_points, site_prices
+from planner.features.hourly.repair import repair_in_simulation
 from planner.instance import PlanningInstance
 from planner.scenario import Scenario
 from planner.solve import SolveResult
@@ -51,12 +52,14 @@ class HubPlan:
         The master it came from.
     hub_sites, stops
         Open sites (instance order) and the served flows' charging stops.
-    arrivals, load
-        Per hub and hour: trucks arriving, load (kW).
+    arrivals, load, energy_sd
+        Per hub and hour: trucks arriving, load (kW); per hub: the daily energy's standard deviation (kWh).
     designs
         Each hub's design (``None``: no design fits its grid).
     upper
         Annual cost: sites plus every hub's exact cost (inf if a hub has no design).
+    repaired
+        Hubs that needed a larger connection in the design simulation.
     """
 
     model: PlanningModel
@@ -64,8 +67,10 @@ class HubPlan:
     stops: StopTable
     arrivals: np.ndarray
     load: np.ndarray
+    energy_sd: np.ndarray
     designs: list[HubDesign | None]
     upper: float
+    repaired: int = 0
 
 
 @dataclass
@@ -104,28 +109,38 @@ def size_plan(inputs: Inputs, model: PlanningModel, solver: Solver) -> HubPlan:
     served = served_flows(model, is_open)
     stops = itinerary_stops(instance, served, stop_shares(model, served, is_open), inputs.scenario.vehicle)
     sites = np.flatnonzero(is_open)
-    arrivals, load = hub_hours(stops, inputs.hours, sites)
-    designs = [
-        size_hub(arrivals[i], load[i], _available(inputs, int(k)), inputs.costs, solver) for i, k in enumerate(sites)
-    ]
+    arrivals, load, variance = hub_hours(stops, inputs.hours, sites)
+    designs, repaired = [], 0
+    for i, (k, sd) in enumerate(zip(sites, np.sqrt(variance), strict=True)):
+        avail = _available(inputs, int(k))
+        design = size_hub(arrivals[i], load[i], avail, inputs.costs, solver, energy_sd_kwh=sd)
+        if design is not None:
+            design, steps = repair_in_simulation(
+                inputs.site_ids[k], int(k), arrivals[i], load[i], avail, float(sd), design, stops, inputs.hours,
+                inputs.costs, inputs.scenario, solver,
+            )  # fmt: skip
+            repaired += steps > 0
+        designs.append(design)
     new = ~instance.site_locked[sites]
     upper = inputs.costs.site_annual_eur * float(new.sum())
     upper += sum(d.annual_total if d is not None else np.inf for d in designs)
-    return HubPlan(model, sites, stops, arrivals, load, designs, upper)
+    return HubPlan(model, sites, stops, arrivals, load, np.sqrt(variance), designs, upper, repaired)
 
 
-def _cuts(inputs: Inputs, plan: HubPlan) -> tuple[dict[int, set[int]], dict[int, float]]:
-    """Busiest hours the master missed (valid rows) and session caps for hubs without a design."""
-    spec, hours_missed, caps = inputs.spec, {}, {}
+def _cuts(inputs: Inputs, spec: MasterSpec, plan: HubPlan) -> tuple[dict[int, set[int]], dict[int, float]]:
+    """Busiest hours the master did not bound (valid rows) and session caps for hubs whose grid allows no
+    design (heuristic)."""
+    hours_missed, caps = {}, {}
     for i, k in enumerate(plan.hub_sites):
         k = int(k)
         peak = int(np.argmax(plan.arrivals[i]))
         if peak not in spec.hours.get(k, ()):
             hours_missed[k] = {peak}
-        if plan.designs[i] is None:
+        if plan.designs[i] is None and chargers_suffice(plan.arrivals[i], inputs.costs):
             sessions = float(plan.stops.trucks[plan.stops.site == k].sum())
             energy, limit = float(plan.load[i].sum()), _limit(inputs, k)
-            share = min(0.9, 24 * limit / energy * 0.98) if energy > 0 else 0.9
+            room = 24 * limit - inputs.costs.reserve_sd * float(plan.energy_sd[i])
+            share = min(0.9, max(room, 0.0) / energy * 0.98) if energy > 0 else 0.9
             caps[k] = sessions * share
     return hours_missed, caps
 
@@ -139,11 +154,10 @@ def _limit(inputs: Inputs, k: int) -> float:
 def _no_design(inputs: Inputs, plan: HubPlan) -> InfeasibleError:
     i = next(i for i, d in enumerate(plan.designs) if d is None)
     k = int(plan.hub_sites[i])
-    why = infeasible_reason(plan.arrivals[i], plan.load[i], _available(inputs, k), inputs.costs)
-    return InfeasibleError(
-        f"{inputs.scenario.name}: hub {inputs.site_ids[k]} has no design: {why}; raise the site's grid capacity "
-        "([grid] capacity_file, upgrades) or hourly.max_connection_kw, or add candidate sites nearby."
+    why, fix = infeasible_reason(
+        plan.arrivals[i], plan.load[i], _available(inputs, k), inputs.costs, energy_sd_kwh=float(plan.energy_sd[i])
     )
+    return InfeasibleError(f"{inputs.scenario.name}: hub {inputs.site_ids[k]} has no design: {why}; {fix}.")
 
 
 def _last_stops(inputs: Inputs, plan: HubPlan) -> dict[int, float]:
@@ -206,11 +220,14 @@ def decompose(inputs: Inputs, *, log: Callable[[str], None]) -> Solution:
         potential_points(inputs.instance, inputs.hours, inputs.costs, sc.vehicle), inputs.costs, solver
     )
     spec, search = replace(inputs.spec, power_price=prices.power), _Search()
+    last = 0.0
     for r in range(sc.hourly.max_rounds):
         left = sc.solver.time_limit_s - (time.perf_counter() - t0)
-        if r > 0 and left < 0.1 * sc.solver.time_limit_s:
+        if r > 0 and left < last:  # another round would not finish in the time left
             break
+        started = time.perf_counter()
         outcome, plan = _round(inputs, spec, solver, max(left, 1.0), log)
+        last = time.perf_counter() - started
         if plan is None:
             if search.best is None:
                 return Solution(outcome.model, outcome.result)
@@ -218,9 +235,10 @@ def decompose(inputs: Inputs, *, log: Callable[[str], None]) -> Solution:
         gvolume = group_weight(inputs.instance, outcome.model.variables.groups, inputs.instance.volume)
         if outcome.bound is not None:
             search.proofs.append((outcome.bound - spec.charge_bound(gvolume), prices))
-        missed, caps = _cuts(inputs, plan)
+        missed, caps = _cuts(inputs, spec, plan)
         search.rounds.append(
             {
+                "hubs_repaired_in_simulation": plan.repaired,
                 "round": r + 1,
                 "upper_eur_per_year": plan.upper,
                 "master_bound_eur_per_year": outcome.bound,
@@ -228,9 +246,11 @@ def decompose(inputs: Inputs, *, log: Callable[[str], None]) -> Solution:
                 "session_caps": len(caps),
             }
         )
+        failed = sum(d is None for d in plan.designs)
         log(
             f"hourly round {r + 1}: {len(plan.hub_sites)} hubs sized, annual cost {plan.upper:,.0f} EUR, "
-            f"{len(missed)} busiest hour(s) missed, {len(caps)} hub(s) without a design"
+            f"{len(missed)} busiest hour(s) outside the master's rows, {failed} hub(s) without a design, "
+            f"{plan.repaired} given a larger connection after simulation"
         )
         if search.best is None or plan.upper < search.best.upper:
             search.best, search.best_master = plan, outcome

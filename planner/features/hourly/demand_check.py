@@ -40,6 +40,11 @@ class HubDemand:
         return self.trucks @ self.arrival if len(self.trucks) else np.zeros(24)
 
     @property
+    def energy_sd_kwh(self) -> float:
+        """Standard deviation of the daily energy (compound Poisson: √Σ trucks × energy²)."""
+        return float(np.sqrt(self.trucks @ (self.kwh * self.kwh))) if len(self.trucks) else 0.0
+
+    @property
     def load_kw(self) -> np.ndarray:
         """Mean load per hour (kW)."""
         return (self.trucks * self.kwh) @ self.energy if len(self.trucks) else np.zeros(24)

@@ -33,6 +33,9 @@ __all__ = ["HubDesign", "infeasible_reason", "load_duals", "size_hub"]
 
 _H = 24
 _EXCESS_ROUNDS = 4
+# Levels sit 1e-4 below the exact Erlang-C capacity (costs.py); a hub's arrivals may exceed a level by half
+# that (the master meets its rows within solver tolerances, the stops' shares are stated to 6 decimals).
+_LEVEL_SLACK = 5e-5
 
 
 @dataclass(frozen=True)
@@ -113,9 +116,11 @@ def _dispatch(
     units: int | None,
     *,
     excess: tuple[float, ...] | None,
+    priced: bool = True,
 ):
-    """Grid, battery and state-of-charge columns and rows; ``conn`` is the connection as (column, kW)."""
-    grid = [m.add_var(cost=float(c)) for c in costs.energy_eur_per_kw]
+    """Grid, battery and state-of-charge columns and rows; ``conn`` is the connection as (column, kW).
+    ``priced``: the grid energy is paid (the representative day) or only has to be possible (a busy day)."""
+    grid = [m.add_var(cost=float(c) if priced else 0.0) for c in costs.energy_eur_per_kw]
     cols = _Columns([], -1, None, units, grid)
     for h in range(_H):
         m.add_row([grid[h]] + [i for i, _ in conn], [1.0] + [-a for _, a in conn], hi=0.0)
@@ -145,21 +150,30 @@ def _dispatch(
     return cols
 
 
-def _build(arrivals: np.ndarray, load: np.ndarray, available_kw: float | None, costs: HubCosts, at_kw: tuple):
+def _build(
+    arrivals: np.ndarray,
+    load: np.ndarray,
+    available_kw: float | None,
+    costs: HubCosts,
+    at_kw: tuple,
+    reserve: float,
+    min_kw: float = 0.0,
+):
     m = LinearModel()
     levels = []
     for ti, tl in enumerate(costs.types):
         cols = [m.add_var(ub=1.0, cost=s * costs.charger_annual(ti), integer=True) for s in tl.servers]
         m.add_row(cols, [1.0] * len(cols), lo=1.0, hi=1.0)
         levels.append(cols)
-    peak = float(np.max(arrivals)) if len(arrivals) else 0.0
+    peak = float(np.max(arrivals)) * (1 - _LEVEL_SLACK) if len(arrivals) else 0.0
     m.add_row(
         [c for cols in levels for c in cols],
         [cap for tl in costs.types for cap in tl.capacity],
         lo=peak,
     )
     top = math.floor(_limit_kw(available_kw, costs) / costs.step_kw + 1e-9)
-    steps = m.add_var(ub=float(top), cost=costs.step_kw * costs.connection_annual_per_kw, integer=True)
+    low = float(min(math.ceil(min_kw / costs.step_kw - 1e-9), top))
+    steps = m.add_var(lb=low, ub=float(top), cost=costs.step_kw * costs.connection_annual_per_kw, integer=True)
     upgrades = None
     if available_kw is not None and costs.max_upgrades > 0:
         upgrades = m.add_var(
@@ -173,6 +187,9 @@ def _build(arrivals: np.ndarray, load: np.ndarray, available_kw: float | None, c
         units = m.add_var(ub=float(costs.max_units), cost=costs.battery_annual, integer=True)
     cols = _dispatch(m, load, costs, [(steps, costs.step_kw)], units, excess=at_kw)
     cols.levels, cols.steps, cols.upgrades = levels, steps, upgrades
+    if reserve > 0 and load.sum() > 0:  # a busy day (the reserve's share more of every hour) must fit too
+        busy = load * (1.0 + reserve / float(load.sum()))
+        _dispatch(m, busy, costs, [(steps, costs.step_kw)], units, excess=at_kw, priced=False)
     power = [
         (c, costs.simultaneity * s * tl.power_kw)
         for tl, lv in zip(costs.types, levels, strict=True)
@@ -191,16 +208,27 @@ def _excess_met(x: np.ndarray, cols: _Columns, load: np.ndarray, conn: float, co
 
 
 def size_hub(
-    arrivals: np.ndarray, load_kw: np.ndarray, available_kw: float | None, costs: HubCosts, solver: Solver
+    arrivals: np.ndarray,
+    load_kw: np.ndarray,
+    available_kw: float | None,
+    costs: HubCosts,
+    solver: Solver,
+    *,
+    energy_sd_kwh: float = 0.0,
+    min_connection_kw: float = 0.0,
 ) -> HubDesign | None:
     """The cheapest design of one hub (``None`` if none exists: see :func:`infeasible_reason`).
 
-    ``available_kw`` is the site's grid capacity with ``[grid]`` on (``None``: no site limit).
+    ``available_kw`` is the site's grid capacity with ``[grid]`` on (``None``: no site limit);
+    ``energy_sd_kwh`` the standard deviation of its daily energy: a busy day, every hour's load raised by
+    ``costs.reserve_sd`` of it in proportion, must have a dispatch on the same connection and battery too;
+    ``min_connection_kw`` a floor on the connection (a design that failed in simulation asks for more).
     """
     load = np.asarray(load_kw, float)
     at_kw: tuple[float, ...] = ()
+    reserve = costs.reserve_sd * energy_sd_kwh
     for _ in range(_EXCESS_ROUNDS):  # add a tangent at the chosen connection until the excess is met there
-        m, cols = _build(np.asarray(arrivals, float), load, available_kw, costs, at_kw)
+        m, cols = _build(np.asarray(arrivals, float), load, available_kw, costs, at_kw, reserve, min_connection_kw)
         sol = solver.solve(m)
         if sol.status == "infeasible" or not len(sol.x):
             return None
@@ -239,23 +267,41 @@ def size_hub(
     return HubDesign(chargers, conn, ups * costs.upgrade_step_kw, units, grid, charge, discharge, soc, annual, capex)
 
 
-def infeasible_reason(arrivals: np.ndarray, load_kw: np.ndarray, available_kw: float | None, costs: HubCosts) -> str:
-    """Why no design exists, in one clause with the numbers."""
+def chargers_suffice(arrivals: np.ndarray, costs: HubCosts) -> bool:
+    """Whether the largest pools of every type take the hub's busiest hour."""
+    return float(np.max(arrivals)) * (1 - _LEVEL_SLACK) <= sum(tl.capacity[-1] for tl in costs.types) + 1e-9
+
+
+def infeasible_reason(
+    arrivals: np.ndarray,
+    load_kw: np.ndarray,
+    available_kw: float | None,
+    costs: HubCosts,
+    *,
+    energy_sd_kwh: float = 0.0,
+) -> tuple[str, str]:
+    """Why no design exists (one clause with the numbers) and the fix."""
     limit = math.floor(_limit_kw(available_kw, costs) / costs.step_kw + 1e-9) * costs.step_kw
     where = "the site's grid capacity plus allowed upgrades" if available_kw is not None else "max_connection_kw"
+    grid_fix = (
+        "raise the site's grid capacity ([grid] capacity_file, upgrades) or hourly.max_connection_kw, or add "
+        "candidate sites nearby"
+    )
     daily = float(np.sum(load_kw))
-    if daily > 24 * limit * (1 + 1e-9):
-        return (
-            f"its {daily / 1000:,.1f} MWh a day exceed 24 h × {limit:,.0f} kW ({where}) whatever the battery "
+    reserve = costs.reserve_sd * energy_sd_kwh
+    if daily + reserve > 24 * limit * (1 + 1e-9):
+        extra = f" (+ a reserve of {reserve / 1000:,.1f} MWh for busy days)" if reserve > 0 else ""
+        why = (
+            f"its {daily / 1000:,.1f} MWh a day{extra} exceed 24 h × {limit:,.0f} kW ({where}) whatever the battery "
             "(a battery shifts energy, it does not add any)"
         )
-    top = [tl.capacity[-1] for tl in costs.types]
-    if float(np.max(arrivals)) > sum(top):
-        return (
-            f"its peak of {np.max(arrivals):.1f} arrivals/h exceeds what the largest charger pools take "
-            f"({sum(top):.1f}/h)"
-        )
-    return f"its load does not fit {limit:,.0f} kW ({where}) and {costs.max_units} battery unit(s) hour by hour"
+        return why, grid_fix
+    if not chargers_suffice(arrivals, costs):
+        top = sum(tl.capacity[-1] for tl in costs.types)
+        why = f"its peak of {np.max(arrivals):.1f} arrivals/h exceeds what the largest charger pools take ({top:.1f}/h)"
+        return why, "raise chargers.<type>.max_per_hub or add candidate sites nearby"
+    why = f"its load does not fit {limit:,.0f} kW ({where}) and {costs.max_units} battery unit(s) hour by hour"
+    return why, grid_fix + ", or allow more hourly.max_battery_units"
 
 
 def load_duals(load_kw: np.ndarray, power_kw: float, costs: HubCosts, solver: Solver) -> tuple[np.ndarray, float]:

@@ -5,7 +5,8 @@ bounds the master's part. ``relaxed``: stage 1 solves the linear relaxation (lev
 convex hull of (capacity, cost), which a relaxation never leaves; all columns continuous) — its optimum
 is the bound — and stage 2 the exact master on the sites stage 1 opens at all, started from stage 1
 rounded up (its support open, its assignments, each site at the cheapest levels taking its busiest
-bounded hour). The same two stages as :mod:`planner.features.capacity.two_stage`, on the hourly rows.
+bounded hour), with rows for all 24 hours of those sites. The same two stages as
+:mod:`planner.features.capacity.two_stage`, on the hourly rows.
 """
 
 from __future__ import annotations
@@ -111,8 +112,10 @@ def solve_master(
     if not r1.has_solution:
         return MasterOutcome(m1, r1, None, {"stage1": r1})
     support = {k: (x.value() or 0.0) > _SUPPORT_EPS for k, x in m1.variables.open.items()}
-    m2 = build_model(instance, core.with_part(master_part(spec)))
-    _start_from(m2, m1, spec, support)
+    # Stage 2 bounds every hour of the support's sites: its plan meets the wait target hour by hour.
+    every_hour = replace(spec, hours={k: tuple(range(24)) if support.get(k) else () for k in spec.hours})
+    m2 = build_model(instance, core.with_part(master_part(every_hour)))
+    _start_from(m2, m1, every_hour, support)
     left = max(seconds - (time.perf_counter() - t0), 0.1 * seconds)
     log(f"hourly master stage 2 (exact levels on the {sum(support.values())} sites stage 1 opens): {left:.0f} s")
     r2 = _solve(m2.problem, config, left, config.mip_gap * 0.5, True)

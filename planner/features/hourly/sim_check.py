@@ -44,7 +44,7 @@ def _sim_hub(hub, part: pd.DataFrame, demand: HubDemand, sc: Scenario) -> SimHub
         eta_charge=hc.charge_efficiency,
         eta_discharge=hc.discharge_efficiency,
         charge_plan_kw=part["battery_charge_kw"].to_numpy(float),
-        soc0_kwh=float(part["battery_soc_kwh"].iloc[-1]),
+        soc_plan_kwh=part["battery_soc_kwh"].to_numpy(float),
         truck_kwh=sc.vehicle.battery_kwh,
         overhead_h=sc.capacity.plug_overhead_min / 60.0,
     )

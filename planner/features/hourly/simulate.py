@@ -39,8 +39,8 @@ class SimHub:
         Energy and arrival state of charge of the hub's stops, and their weight in each hour (``m × 24``).
     connection_kw, battery_kwh, battery_kw, eta_charge, eta_discharge
         Grid connection and battery.
-    charge_plan_kw, soc0_kwh
-        Planned battery charging per hour, and the state of charge at midnight.
+    charge_plan_kw, soc_plan_kwh
+        Planned battery charging per hour and state of charge at each hour's end (the last: midnight).
     truck_kwh, overhead_h
         Truck battery (for the taper) and the plug overhead.
     """
@@ -60,7 +60,7 @@ class SimHub:
     eta_charge: float
     eta_discharge: float
     charge_plan_kw: np.ndarray
-    soc0_kwh: float
+    soc_plan_kwh: np.ndarray
     truck_kwh: float
     overhead_h: float
 
@@ -132,9 +132,17 @@ def _requested(s: _Session) -> float:
     return s.power_kw * max(1.0 - (1.0 - floor) * (s.soc - tau) / (1.0 - tau), floor)
 
 
+def _planned_soc(hub: SimHub, t: float) -> float:
+    """The dispatch's state of charge at time ``t`` (linear within the hour)."""
+    h = int(t // 1)
+    start, end = hub.soc_plan_kwh[(h - 1) % 24], hub.soc_plan_kwh[h % 24]
+    return float(start + (t - h) * (end - start))
+
+
 def _power(env: simpy.Environment, hub: SimHub, state: _State, step: float, soc: list[float]):
     """Share power every ``step`` hours: grid up to the connection, then the battery, then a cut. The
-    battery recharges in the moments with headroom until it has taken the hour's planned energy."""
+    battery recharges in the moments with headroom until it has taken the hour's planned energy, and
+    beyond it while it is below the dispatch's state of charge (a busy spell drained it)."""
     hour_seen, charged = -1, 0.0
     while True:
         yield env.timeout(step)
@@ -147,7 +155,8 @@ def _power(env: simpy.Environment, hub: SimHub, state: _State, step: float, soc:
         if total <= hub.connection_kw:
             room = (hub.battery_kwh - soc[0]) / (hub.eta_charge * step)
             plan = (hub.charge_plan_kw[hour % 24] - charged) / step
-            charge = max(min(plan, hub.connection_kw - total, hub.battery_kw, room), 0.0)
+            behind = (_planned_soc(hub, env.now) - soc[0]) / (hub.eta_charge * step)
+            charge = max(min(max(plan, behind), hub.connection_kw - total, hub.battery_kw, room), 0.0)
             charged += charge * step
             soc[0] += hub.eta_charge * charge * step
         else:
@@ -174,7 +183,7 @@ def simulate_hub(hub: SimHub, *, days: int, warmup_days: int, step_s: float, see
     rng = np.random.default_rng([seed, zlib.crc32(hub.site_id.encode())])
     env = simpy.Environment()
     queues = {t: simpy.Resource(env, capacity=n) for t, n in hub.points.items() if n > 0}
-    state, soc, step = _State(), [hub.soc0_kwh], step_s / 3600.0
+    state, soc, step = _State(), [float(hub.soc_plan_kwh[-1])], step_s / 3600.0
     start, end = float(warmup_days * 24), float((warmup_days + days) * 24)
     arrivals = _arrivals(hub, warmup_days + days, rng)
     demanded = sum(kwh for at, _, kwh, _ in arrivals if start <= at < end)
@@ -218,6 +227,6 @@ def simulate_hub(hub: SimHub, *, days: int, warmup_days: int, step_s: float, see
         expected_kwh=expected,
         unfinished=measured_n - state.finished,
         max_grid_kw=state.max_grid,
-        min_battery_kwh=state.min_soc if np.isfinite(state.min_soc) else hub.soc0_kwh,
+        min_battery_kwh=state.min_soc if np.isfinite(state.min_soc) else float(hub.soc_plan_kwh[-1]),
         throttled_share=state.throttled_steps / state.session_steps if state.session_steps else 0.0,
     )
