@@ -27,13 +27,13 @@ from planner.features.coverage.variables import group_weight
 from planner.features.hourly.arrivals import StopHours, hub_hours
 from planner.features.hourly.bound import flow_bounds
 from planner.features.hourly.costs import HubCosts
-from planner.features.hourly.hub_sizing import HubDesign, chargers_suffice, infeasible_reason, size_hub
+from planner.features.hourly.hub_sizing import HubDesign, chargers_suffice, infeasible_reason
 from planner.features.hourly.itineraries import itinerary_stops
 from planner.features.hourly.lp import Solver
 from planner.features.hourly.master import MasterSpec
 from planner.features.hourly.master_solve import MasterOutcome, solve_master
 from planner.features.hourly.prices import SitePrices, potential_points, site_prices
-from planner.features.hourly.repair import repair_in_simulation
+from planner.features.hourly.repair import HubCase, size_in_simulation
 from planner.instance import PlanningInstance
 from planner.scenario import Scenario
 from planner.solve import SolveResult
@@ -112,14 +112,11 @@ def size_plan(inputs: Inputs, model: PlanningModel, solver: Solver) -> HubPlan:
     arrivals, load, variance = hub_hours(stops, inputs.hours, sites)
     designs, repaired = [], 0
     for i, (k, sd) in enumerate(zip(sites, np.sqrt(variance), strict=True)):
-        avail = _available(inputs, int(k))
-        design = size_hub(arrivals[i], load[i], avail, inputs.costs, solver, energy_sd_kwh=sd)
-        if design is not None:
-            design, steps = repair_in_simulation(
-                inputs.site_ids[k], int(k), arrivals[i], load[i], avail, float(sd), design, stops, inputs.hours,
-                inputs.costs, inputs.scenario, solver,
-            )  # fmt: skip
-            repaired += steps > 0
+        k = int(k)
+        avail = _available(inputs, k)
+        case = HubCase(inputs.site_ids[k], k, arrivals[i], load[i], avail, float(sd), stops, inputs.hours)
+        design, steps = size_in_simulation(case, inputs.costs, inputs.scenario, solver)
+        repaired += steps > 0
         designs.append(design)
     new = ~instance.site_locked[sites]
     upper = inputs.costs.site_annual_eur * float(new.sum())

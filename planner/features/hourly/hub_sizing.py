@@ -9,13 +9,18 @@ Per hub, with arrivals ``λ_h`` (trucks/h) and load ``L_h`` (kW, the hour's mean
   (``[grid]``) or ``max_connection_kw``; battery units ``b`` (integer);
 * dispatch over a representative day: ``L_h = g_h + d_h − c_h``, ``g_h ≤ C``,
   ``s_h = s_{h−1} + η_c c_h − d_h / η_d`` (cyclic), ``0 ≤ s_h ≤ b E_u``, ``c_h, d_h ≤ b P_u``;
-* power at any moment: ``σ Σ_t n_t P_t ≤ C + b P_u``.
+* power at any moment: ``σ Σ_t n_t P_t ≤ C + b P_u``;
+* the load above the connection within each hour (:mod:`planner.features.hourly.excess`):
+  ``d_h ≥ E[(D_h − C)⁺] − allowance`` (without a battery the connection leaves no more), by tangents of
+  the convex excess, one more at the chosen connection until it holds there exactly;
+* a busy day (every hour's load raised by ``reserve_sd`` standard deviations of the daily energy, in
+  proportion) has a dispatch on the same connection and battery too (unpriced).
 
 Minimise the annual cost: chargers' annuity, connection annuity and capacity charge, upgrades,
 battery annuity, and ``365 Σ_h price_h g_h``. :func:`load_duals` solves the energy-and-grid part's
-linear relaxation without any site or unit limit; its duals ``π`` price load hour by hour, and
-``V(L) ≥ π · L`` holds for every load ``L ≥ 0`` (the relaxation is a homogeneous LP), which makes them
-valid cuts for the global bound (:mod:`planner.features.hourly.bound`).
+linear relaxation without any site, unit, excess or busy-day limit; its duals price load hour by hour
+and charger power, ``V(L, P) ≥ π · L + ψ P`` for every ``L, P ≥ 0`` (a homogeneous LP), which makes
+them valid cuts for the global bound (:mod:`planner.features.hourly.bound`).
 """
 
 from __future__ import annotations

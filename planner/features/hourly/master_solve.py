@@ -21,7 +21,6 @@ import pulp
 from planner.features.capacity.levels import hull_levels
 from planner.features.capacity.model import TypeLevels
 from planner.features.coverage.model import ModelSpec, PlanningModel, build_model
-from planner.features.coverage.variables import group_weight
 from planner.features.hourly.master import MasterSpec, master_part
 from planner.instance import PlanningInstance
 from planner.scenario import SolverConfig
@@ -149,8 +148,3 @@ def _start_from(m2: PlanningModel, m1: PlanningModel, spec: MasterSpec, support:
         for ti, tl in enumerate(spec.types):
             for li in range(len(tl.servers)):
                 level[k, ti, li].setInitialValue(1.0 if support[k] and li == picks[ti] else 0.0)
-
-
-def group_volumes(instance: PlanningInstance, model: PlanningModel) -> np.ndarray:
-    """Trucks/day of each flow group of ``model``."""
-    return group_weight(instance, model.variables.groups, instance.volume)

@@ -11,6 +11,8 @@ annual cost carries it (the global bound does not change).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from planner.chargers import TYPES
@@ -22,25 +24,37 @@ from planner.features.hourly.simulate import SimHub, simulate_hub
 from planner.scenario import Scenario
 from planner.trips import StopTable
 
-__all__ = ["design_sim_hub", "repair_in_simulation"]
+__all__ = ["HubCase", "design_sim_hub", "size_in_simulation"]
 
 _MAX_STEPS = 40  # connection steps added to one hub at most
 
 
-def design_sim_hub(
-    site_id: str, k: int, arrivals: np.ndarray, design: HubDesign, stops: StopTable, hours: StopHours,
-    costs: HubCosts, sc: Scenario,
-) -> SimHub:  # fmt: skip
+@dataclass(frozen=True)
+class HubCase:
+    """One hub to size: where it is, its hours, its grid limit and its trucks."""
+
+    site_id: str
+    site: int
+    arrivals: np.ndarray
+    load: np.ndarray
+    available_kw: float | None
+    energy_sd: float
+    stops: StopTable
+    hours: StopHours
+
+
+def design_sim_hub(case: HubCase, design: HubDesign, costs: HubCosts, sc: Scenario) -> SimHub:
     """A sized hub as the simulation sees it."""
     counts = {t: 0 for t in TYPES}
     counts.update({tl.name: n for tl, n in zip(costs.types, design.chargers, strict=True)})
+    arrivals, stops, k = case.arrivals, case.stops, case.site
     split = hourly_split(arrivals, counts, costs)
     share = {t: np.divide(split[t], arrivals, out=np.zeros(24), where=arrivals > 0) for t in TYPES}
     rows = np.flatnonzero(stops.site == k)
-    weight = np.array([stops.trucks[r] * hours.arrival[hours.row(int(stops.flow[r]), k)] for r in rows])
+    weight = np.array([stops.trucks[r] * case.hours.arrival[case.hours.row(int(stops.flow[r]), k)] for r in rows])
     types = sc.chargers.types()
     return SimHub(
-        site_id=site_id,
+        site_id=case.site_id,
         points=counts,
         power_kw={t: types[t].power_kw for t in TYPES},
         taper={t: (types[t].taper_soc, types[t].taper_floor) for t in TYPES},
@@ -64,25 +78,33 @@ def design_sim_hub(
 def _waits_ok(hub: SimHub, sc: Scenario) -> bool:
     hc = sc.hourly
     r = simulate_hub(
-        hub, days=hc.simulation_days, warmup_days=hc.simulation_warmup_days, step_s=hc.simulation_step_s,
+        hub,
+        days=hc.simulation_days,
+        warmup_days=hc.simulation_warmup_days,
+        step_s=hc.simulation_step_s,
         seed=hc.simulation_seed + 1,
-    )  # fmt: skip
+    )
     return r.unfinished == 0 and r.mean_wait_min <= sc.capacity.max_wait_min
 
 
-def repair_in_simulation(
-    site_id: str, k: int, arrivals: np.ndarray, load: np.ndarray, available_kw: float | None, energy_sd: float,
-    design: HubDesign, stops: StopTable, hours: StopHours, costs: HubCosts, sc: Scenario, solver: Solver,
-) -> tuple[HubDesign, int]:  # fmt: skip
-    """The hub's design, with as many more connection steps as the simulation needed (and their count)."""
+def size_in_simulation(case: HubCase, costs: HubCosts, sc: Scenario, solver: Solver) -> tuple[HubDesign | None, int]:
+    """The hub's exact design, with as many more connection steps as the simulation needed (and how many;
+    ``None`` if no design fits its grid)."""
+    design = size_hub(case.arrivals, case.load, case.available_kw, costs, solver, energy_sd_kwh=case.energy_sd)
+    if design is None:
+        return None, 0
     for added in range(_MAX_STEPS + 1):
-        hub = design_sim_hub(site_id, k, arrivals, design, stops, hours, costs, sc)
-        if _waits_ok(hub, sc):
+        if _waits_ok(design_sim_hub(case, design, costs, sc), sc):
             return design, added
         bigger = size_hub(
-            arrivals, load, available_kw, costs, solver, energy_sd_kwh=energy_sd,
+            case.arrivals,
+            case.load,
+            case.available_kw,
+            costs,
+            solver,
+            energy_sd_kwh=case.energy_sd,
             min_connection_kw=design.connection_kw + costs.step_kw,
-        )  # fmt: skip
+        )
         if bigger is None:  # the grid allows no more: keep it (the verifier reports the wait)
             return design, added
         design = bigger

@@ -1,7 +1,8 @@
 """A discrete-event simulation of one hub (SimPy): Poisson arrivals hour by hour, FIFO queues per charger
 type, charging power shared under the grid connection and the battery.
 
-Trucks arrive as a Poisson process with the hub's rate of each hour, join the queue of a charger type
+Trucks arrive as a Poisson process with the hub's rate of each hour (conditioned on the planned total
+over the simulated days, :func:`_arrivals`), join the queue of a charger type
 (with the hour's split), wait first-in first-out for a point, plug in (``plug_overhead_min``) and draw
 their energy at the type's power (tapered above ``taper_soc``). Every ``step`` the hub draws the
 chargers' demand from the grid up to the connection; above it the battery discharges (within its power
@@ -105,12 +106,22 @@ class _State:
 
 
 def _arrivals(hub: SimHub, days: int, rng: np.random.Generator) -> list[tuple[float, str, float, float]]:
-    """(time h, type, kWh, state of charge) of every arrival, in time order."""
+    """(time h, type, kWh, state of charge) of every arrival, in time order.
+
+    A Poisson process with each hour's rate, conditioned on its total: the planned number of trucks over
+    all simulated days (rounded) is spread over the day-hours in proportion to their rates (multinomial),
+    so a hub is judged on the demand it was sized for while hours and days still vary at random.
+    """
     types = [t for t in hub.points if hub.points[t] > 0]
+    rates = np.tile(np.asarray(hub.rate, dtype=float), days)
+    total = int(round(float(rates.sum())))
+    if total == 0:
+        return []
+    counts = rng.multinomial(total, rates / rates.sum()).reshape(days, 24)
     out = []
     for day in range(days):
         for h in range(24):
-            n = int(rng.poisson(hub.rate[h]))
+            n = int(counts[day, h])
             if n == 0:
                 continue
             times = day * 24 + h + np.sort(rng.random(n))
