@@ -203,3 +203,52 @@ def test_simulation_measures_waits_grid_and_battery() -> None:
     # below empty, and sessions are slowed (throttled) when the battery cannot help.
     tight = simulate_hub(sim_hub(1, connection=500.0, battery=200.0, rate=0.5), **run)
     assert tight.max_grid_kw <= 500.0 + 1e-9 and tight.min_battery_kwh >= -1e-9 and tight.throttled_share > 0
+
+
+def test_a_hub_failing_in_simulation_gets_one_more_connection_step(monkeypatch) -> None:
+    from planner.features.hourly import repair
+    from planner.trips import StopTable
+
+    verdicts = iter([False, True])  # the first design misses the wait in simulation, the second passes
+    monkeypatch.setattr(repair, "_waits_ok", lambda hub, sc: next(verdicts))
+    monkeypatch.setattr(repair, "design_sim_hub", lambda case, design, costs, sc: None)
+    empty = StopTable(*(np.zeros(0, dtype=int),) * 2, *(np.zeros(0),) * 4)
+    case = repair.HubCase("H", 0, ARRIVALS, EVENING_PEAK, None, 0.0, empty, None)
+    design, added = repair.size_in_simulation(case, hub_costs(), None, Solver())
+    assert added == 1 and design.connection_kw == 400.0  # the exact design with at least 300 + 100 kW
+
+
+def test_energy_bound_is_the_cheapest_itinerary(tmp_path) -> None:
+    # Line N0–N1–N2 (100-km legs), candidates every 50 km, 150 km of range, a truck starting at soc_max:
+    # a stop at km p charges p kWh. At one price per kWh everywhere, the cheapest itinerary stops once,
+    # as early as the last leg allows (km 50): 50 kWh; no earlier than km 100 (this plan's last stop): 100.
+    from planner.context import RunContext
+    from planner.features.hourly.arrivals import stop_hours
+    from planner.features.hourly.bound import flow_bounds
+    from planner.features.hourly.timetable import Timetable
+    from planner.scenario import load_scenario
+    from planner.stages import load_inputs, make_instance
+    from tests.conftest import base_scenario, line_network, write_scenario
+
+    line_network(tmp_path, 3)
+    data = base_scenario(tmp_path, flows=["T,N0,N2,1"], candidates={"spacing_km": 50.0})
+    ctx = RunContext(load_scenario(write_scenario(tmp_path / "s.toml", data)))
+    load_inputs(ctx)
+    make_instance(ctx)
+    tt = Timetable(80.0, 4.5, 0.75, 9.0, 11.0)
+    hours = stop_hours(
+        ctx.instance,
+        ctx.network,
+        [list(ctx.flows["route_nodes"][0])],
+        {},
+        tt,
+        np.ones((1, 24)) / 24,
+        np.zeros(1, dtype=int),
+        0.5,
+    )
+    prices = {k: np.full(24, 2.0) for k in range(len(ctx.instance.site_ids))}  # 2 EUR/year per daily kWh
+    vehicle = ctx.scenario.vehicle
+    assert flow_bounds(ctx.instance, hours, prices, vehicle, np.array([0]))[0] == pytest.approx(100.0)
+    assert flow_bounds(ctx.instance, hours, prices, vehicle, np.array([0]), last_km={0: 100.0})[0] == pytest.approx(
+        200.0
+    )
