@@ -178,7 +178,12 @@ def _run_interruptible(h: object) -> None:
 
 
 def _solve_highs(
-    problem: pulp.LpProblem, config: SolverConfig, *, warm_start: bool = False, log: SolveLog | None = None
+    problem: pulp.LpProblem,
+    config: SolverConfig,
+    *,
+    warm_start: bool = False,
+    log: SolveLog | None = None,
+    options: dict | None = None,
 ) -> SolveResult:
     """Solve with HiGHS, the model handed over directly (:mod:`planner.highs`), lazy cover rows
     added while the plan misses windows; Ctrl-C stops it (:func:`_run_interruptible`)."""
@@ -192,6 +197,8 @@ def _solve_highs(
     h.setOptionValue("mip_rel_gap", float(config.mip_gap))
     if config.threads:
         h.setOptionValue("threads", int(config.threads))
+    for key, value in (options or {}).items():
+        h.setOptionValue(key, value)
     start = np.array([v.varValue or 0.0 for v in direct.variables]) if warm_start else None
     close = _attach_log(h, log, problem.name)
 
@@ -312,7 +319,12 @@ def _solve_cbc(problem: pulp.LpProblem, config: SolverConfig, *, log: SolveLog |
 
 
 def solve_problem(
-    problem: pulp.LpProblem, config: SolverConfig, *, warm_start: bool = False, log: SolveLog | None = None
+    problem: pulp.LpProblem,
+    config: SolverConfig,
+    *,
+    warm_start: bool = False,
+    log: SolveLog | None = None,
+    highs_options: dict | None = None,
 ) -> SolveResult:
     """Solve a PuLP problem with the configured solver (and CBC fallback).
 
@@ -327,6 +339,8 @@ def solve_problem(
         heuristic plan; ignored by CBC here.
     log
         Progress lines and the solver's own log (HiGHS; CBC writes its log to ``log.log_file`` too).
+    highs_options
+        Further HiGHS options (e.g. ``{"solver": "ipm"}`` for a large linear relaxation); ignored by CBC.
 
     Returns
     -------
@@ -342,7 +356,7 @@ def solve_problem(
         return SolveResult("optimal", config.name, 0.0, 0.0, 0.0, 0.0, False, "empty model: nothing to decide")
     if config.name == "highs":
         try:
-            result = _solve_highs(problem, config, warm_start=warm_start, log=log)
+            result = _solve_highs(problem, config, warm_start=warm_start, log=log, options=highs_options)
         except (ImportError, pulp.PulpSolverError) as exc:
             if not config.fallback:
                 raise SolverError(f'HiGHS failed ({exc}); set solver.name = "cbc" or solver.fallback = true.') from None

@@ -12,6 +12,7 @@ from planner.features.capacity.feature import CapacityFeature
 from planner.features.coverage.feature import CoverageFeature
 from planner.features.economics.feature import EconomicsFeature
 from planner.features.grid.feature import GridFeature
+from planner.features.hourly.feature import HourlyFeature
 from planner.features.rollout.feature import RolloutFeature
 from planner.features.tradeoff.feature import TradeoffFeature
 from planner.scenario import Scenario
@@ -23,6 +24,7 @@ FEATURES: tuple[Feature, ...] = (
     EconomicsFeature(),
     CapacityFeature(),
     GridFeature(),
+    HourlyFeature(),
     AfirFeature(),
     RolloutFeature(),
     TradeoffFeature(),
@@ -30,5 +32,8 @@ FEATURES: tuple[Feature, ...] = (
 
 
 def enabled_features(scenario: Scenario) -> list[Feature]:
-    """The registered features ``scenario`` switches on, in registry order."""
-    return [f for f in FEATURES if f.enabled(scenario)]
+    """The registered features ``scenario`` switches on, in registry order (without those another
+    enabled feature supersedes)."""
+    on = [f for f in FEATURES if f.enabled(scenario)]
+    replaced = {name for f in on for name in f.supersedes}
+    return [f for f in on if f.name not in replaced]

@@ -54,6 +54,9 @@ class Feature:
     #: The feature assigns each flow's stops to hubs in the model (trucks then charge only there), so
     #: the instance keeps the windows that an existing hub already satisfies.
     assigns_stops: ClassVar[bool] = False
+    #: Features this one replaces when both are on (e.g. hourly sizing replaces the peak-hour sizing of
+    #: ``capacity`` and the peak-kW buffers of ``grid``): the pipeline then runs only this one.
+    supersedes: ClassVar[tuple[str, ...]] = ()
 
     def enabled(self, scenario: Scenario) -> bool:
         """Whether ``scenario`` switches this feature on."""

@@ -13,6 +13,7 @@ from planner.scenario.chargers import ChargersConfig, ChargerType
 from planner.scenario.costs import CostsConfig
 from planner.scenario.demand import DemandConfig
 from planner.scenario.grid import GridConfig
+from planner.scenario.hourly import HourlyConfig
 from planner.scenario.loader import PATH_KEYS, load_raw, load_scenario, scenario_from_dict
 from planner.scenario.network import NetworkConfig
 from planner.scenario.objective import ObjectiveConfig
@@ -33,6 +34,7 @@ __all__ = [
     "CostsConfig",
     "DemandConfig",
     "GridConfig",
+    "HourlyConfig",
     "NetworkConfig",
     "ObjectiveConfig",
     "OutputConfig",

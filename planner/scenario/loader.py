@@ -29,6 +29,7 @@ PATH_KEYS: dict[str, tuple[str, ...]] = {
     "candidates": ("sites",),
     "demand": ("flows", "zones"),
     "grid": ("capacity_file",),
+    "hourly": ("profiles_file", "flow_classes_file"),
 }
 
 

@@ -14,6 +14,7 @@ from planner.scenario.chargers import ChargersConfig
 from planner.scenario.costs import CostsConfig
 from planner.scenario.demand import DemandConfig
 from planner.scenario.grid import GridConfig
+from planner.scenario.hourly import HourlyConfig
 from planner.scenario.network import NetworkConfig
 from planner.scenario.objective import ObjectiveConfig
 from planner.scenario.output import OutputConfig
@@ -48,6 +49,7 @@ class Scenario(_Section):
     objective: ObjectiveConfig
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)
     grid: GridConfig = Field(default_factory=GridConfig)
+    hourly: HourlyConfig = Field(default_factory=HourlyConfig)
     afir: AfirConfig = Field(default_factory=AfirConfig)
     rollout: RolloutConfig = Field(default_factory=RolloutConfig)
     solver: SolverConfig = Field(default_factory=SolverConfig)

@@ -1,0 +1,282 @@
+"""Hourly sizing end to end, worked by hand on small line networks.
+
+Line N0–N1–N2, 100 km legs, 150 km range (conftest): a truck N0→N2 charges once, at N1 (100 km,
+arriving with 0.30 and charging 100 kWh). A full-swing session (150 kWh at 300 kW) takes 0.5 h, so one
+point takes 0.5 arrivals/h at a 10-minute mean wait (M/M/1: Wq = λ / (μ (μ − λ)) ≤ 1/6 h with μ = 2).
+Breaks and daily rests are off here, so N1 is reached 100 / 80 = 1.25 h after departure.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.api import solve_scenario
+from planner.errors import DataError, InfeasibleError, ScenarioError
+from planner.export import write_plan
+from planner.features import enabled_features
+from planner.scenario import load_scenario
+from planner.stages import verify
+from tests.conftest import base_scenario, line_network, write_csv, write_scenario
+
+AT_MIDNIGHT = [1.0] + [0.0] * 23  # every truck departs between 0:00 and 1:00
+FLAT = [1.0] * 24
+
+
+def scenario(folder: Path, *, flows: list[str], hourly: dict | None = None, **sections) -> Path:
+    folder.mkdir(exist_ok=True)
+    if not (folder / "nodes.csv").exists():
+        line_network(folder, 3)
+    data = base_scenario(
+        folder,
+        flows=flows,
+        objective={"type": "min_cost", "max_hubs": None},
+        chargers={
+            "mcs": {"capex_eur": 100_000.0, "min_per_hub": 1, "power_kw": 300.0, "max_per_hub": 10},
+            "ccs": {"max_per_hub": 0},
+        },
+        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0},
+        hourly={
+            "enabled": True,
+            "departure_profile": AT_MIDNIGHT,
+            "break_min": 0.0,
+            "daily_rest_h": 0.0,
+            "simulation_days": 1,
+            "simulation_warmup_days": 0,
+            **(hourly or {}),
+        },
+        afir={"mode": "off"},
+        output={"maps": False, "tradeoff_points": 0},
+    )
+    for key, value in sections.items():
+        data[key] = {**data.get(key, {}), **value}
+    return write_scenario(folder / "s.toml", data)
+
+
+def run(folder: Path, **kw):
+    return solve_scenario(load_scenario(scenario(folder, **kw)))
+
+
+def test_the_peak_hour_not_the_daily_average_sets_the_charger_count(tmp_path: Path) -> None:
+    # 4 trucks/day, all leaving at 0:00–1:00: 75 % reach N1 in hour 1 → 3 arrivals/h. M/M/c at 0.5 h:
+    # two points wait 0.643 h (Erlang C 0.643 / (4 − 3)), three 0.079 h = 4.7 min ≤ 10: three points.
+    # The daily-average model (10 % of 4 sessions in the peak hour: 0.4/h) and a flat profile (1/6 per
+    # hour) both get one point.
+    plan = run(tmp_path, flows=["T,N0,N2,4"])
+    hub = plan.hubs.set_index("site_id").loc["N1"]
+    assert hub["chargers_mcs"] == 3 and hub["peak_hour"] == 1
+    assert hub["peak_arrivals_per_hour"] == pytest.approx(3.0) and hub["peak_wait_min"] == pytest.approx(
+        4.737, abs=1e-3
+    )
+    hours = plan.extras["tables"]["hub_hourly.csv"].set_index("hour")
+    assert hours.loc[1, "arrivals"] == pytest.approx(3.0) and hours.loc[2, "arrivals"] == pytest.approx(1.0)
+    assert hours["arrivals"].sum() == pytest.approx(4.0) and hours["load_kw"].sum() == pytest.approx(400.0)
+    assert plan.verification.passed
+    names = {c.name for c in plan.verification.checks}
+    assert {"hourly_balance", "hourly_demand", "hourly_queueing", "queue_simulation"} <= names
+    assert "hub_queueing" not in names and "grid_capacity" not in names  # superseded
+    flat = run(tmp_path / "flat", flows=["T,N0,N2,4"], hourly={"departure_profile": FLAT})
+    assert flat.hubs["chargers_mcs"].tolist() == [1]
+    daily = solve_scenario(load_scenario(scenario(tmp_path / "flat", flows=["T,N0,N2,4"], hourly={"enabled": False})))
+    assert daily.hubs["chargers_mcs"].tolist() == [1]
+
+
+def test_outputs_summary_and_bound(tmp_path: Path) -> None:
+    plan = run(tmp_path, flows=["T,N0,N2,4"])
+    s = plan.summary
+    block = s["hourly"]
+    assert block["charge_efficiency"] == pytest.approx(math.sqrt(0.88))
+    assert block["discharge_efficiency"] == pytest.approx(math.sqrt(0.88))
+    assert block["departure_profiles"]["shares"]["default"][0] == 1.0 and len(block["tariff_eur_per_mwh"]) == 24
+    bound = block["bound"]
+    assert bound["lower_eur_per_year"] <= bound["upper_eur_per_year"] + 1e-6
+    assert s["objective_value"] == pytest.approx(bound["upper_eur_per_year"])
+    assert s["mip_gap"] == pytest.approx(
+        (bound["upper_eur_per_year"] - bound["lower_eur_per_year"]) / bound["upper_eur_per_year"]
+    )
+    assert block["totals"]["energy_gwh_per_year"] == pytest.approx(400 * 365 / 1e6)
+    assert block["simulation"]["energy_served_share"] == pytest.approx(1.0)
+    # The daily-average rule (10 % of 4 sessions: 0.4/h) gives one point, missing the 3/h peak hour.
+    assert block["daily_average"] == {
+        "peak_hour_share": 0.1,
+        "points_daily_average": 1,
+        "points_hourly": 3,
+        "hubs_missing_their_peak_hour": 1,
+        "hubs_sized_for_more_than_their_peak": 0,
+    }
+    hub = plan.hubs.iloc[0]
+    # Capex: site 1,000 + 3 points × 100,000 + connection × 200 EUR/kW + battery units × 500,000.
+    capex = 1000 + 3 * 100_000 + hub["grid_connection_kw"] * 200 + hub["battery_units"] * 500_000
+    assert hub["cost_eur"] == pytest.approx(capex)
+    assert hub["capacity_charge_eur_per_year"] == pytest.approx(hub["grid_connection_kw"] * 100.0)
+    out = tmp_path / "out"
+    write_plan(plan, out)
+    table = pd.read_csv(out / "hub_hourly.csv")
+    issue_columns = [
+        "site_id",
+        "hour",
+        "arrivals",
+        "sessions",
+        "load_kw",
+        "grid_kw",
+        "battery_charge_kw",
+        "battery_discharge_kw",
+        "battery_soc_kwh",
+        "price_eur_per_mwh",
+        "wait_min",
+    ]
+    assert set(issue_columns) <= set(table.columns) and len(table) == 24
+    assert table["price_eur_per_mwh"].tolist()[13] == pytest.approx(55.0 + 50.0)
+    hubs = pd.read_csv(out / "hubs.csv")
+    assert {
+        "grid_connection_kw",
+        "battery_kwh",
+        "battery_kw",
+        "peak_hour",
+        "peak_load_kw",
+        "energy_mwh_per_year",
+        "energy_cost_eur_per_year",
+        "capacity_charge_eur_per_year",
+    } <= set(hubs.columns)
+    assert (out / "hub_simulation.csv").exists()
+
+
+def test_split_flow_energy_per_itinerary(tmp_path: Path) -> None:
+    # Candidates every 50 km; one point per hub (≤ 0.5 arrivals/h); 16 trucks/day spread flat over the day
+    # (0.67/h) need two hubs in the window km 50–150: the flow splits. Each truck charges on its own
+    # itinerary (start at 0.80 = soc_max): a stop at km p takes p × 1 kWh/km.
+    line_network(tmp_path, 3)
+    plan = run(
+        tmp_path,
+        flows=["T,N0,N2,16"],
+        hourly={"departure_profile": FLAT},
+        candidates={"spacing_km": 50.0},
+        chargers={"mcs": {"capex_eur": 100_000.0, "min_per_hub": 1, "power_kw": 300.0, "max_per_hub": 1}},
+    )
+    flow = plan.flows.iloc[0]
+    assert len(flow["stops"]) == 2 and sum(flow["stops_share"]) == pytest.approx(1.0)
+    hubs = plan.hubs.set_index("site_id")
+    for sid, km, share in zip(flow["stops"], flow["stops_km"], flow["stops_share"], strict=True):
+        assert hubs.loc[sid, "energy_mwh_per_year"] == pytest.approx(16 * share * km * 365 / 1000, rel=1e-4)
+    assert plan.verification.passed
+
+
+def test_ferry_crossing_delays_arrivals(tmp_path: Path) -> None:
+    # N0 –ferry 60 km– N1 –100 km– N2 –100 km– N3: the charge must be at N2 (100 driven km, the ferry uses
+    # none). Crossing 2.5 h (edge column): N2 is reached after 1.25 + 2.5 = 3.75 h → 25 % in hour 3, 75 % in
+    # hour 4. Without the column: 60 km / 30 km/h + 1 h check-in = 3 h → hours 4 (75 %) and 5.
+    nodes = ["N0,Node 0,0.0,45.6", "N1,Node 1,0.7,45.6", "N2,Node 2,1.9,45.6", "N3,Node 3,3.1,45.6"]
+    write_csv(tmp_path / "nodes.csv", "id,name,lon,lat", nodes)
+    edges = ["N0,N1,60,ferry,2.5", "N1,N2,100,road,", "N2,N3,100,road,"]
+    write_csv(tmp_path / "edges.csv", "u,v,length_km,mode,crossing_h", edges)
+    plan = run(tmp_path, flows=["T,N0,N3,4"])
+    hours = plan.extras["tables"]["hub_hourly.csv"].set_index("hour")["arrivals"]
+    assert plan.hubs["site_id"].tolist() == ["N2"]
+    assert hours[3] == pytest.approx(1.0) and hours[4] == pytest.approx(3.0)
+    write_csv(tmp_path / "edges.csv", "u,v,length_km,mode", [e.rsplit(",", 1)[0] for e in edges])
+    hours = run(tmp_path, flows=["T,N0,N3,4"]).extras["tables"]["hub_hourly.csv"].set_index("hour")["arrivals"]
+    assert hours[4] == pytest.approx(3.0) and hours[5] == pytest.approx(1.0)
+    write_csv(tmp_path / "edges.csv", "u,v,length_km,mode,crossing_h", [e.replace("2.5", "soon") for e in edges])
+    with pytest.raises(DataError, match="edge N0–N1 has crossing_h 'soon'"):
+        run(tmp_path, flows=["T,N0,N3,4"])
+
+
+def test_flow_classes_shift_their_arrivals(tmp_path: Path) -> None:
+    # T1 departs 22:00–23:00 (class "night"): N1 at 23:15–0:15 → 0.75 × 4 in hour 23, 0.25 × 4 in hour 0.
+    # T2 keeps the scenario's profile (hour 0 → hours 1 and 2).
+    write_csv(
+        tmp_path / "profiles.csv",
+        "class," + ",".join(f"h{h}" for h in range(24)),
+        ["night," + ",".join("1" if h == 22 else "0" for h in range(24))],
+    )
+    write_csv(tmp_path / "classes.csv", "flow_id,class", ["T1,night"])
+    files = {"profiles_file": "profiles.csv", "flow_classes_file": "classes.csv"}
+    plan = run(tmp_path, flows=["T1,N0,N2,4", "T2,N0,N2,2"], hourly=files)
+    hours = plan.extras["tables"]["hub_hourly.csv"].set_index("hour")["arrivals"]
+    assert hours[23] == pytest.approx(3.0) and hours[0] == pytest.approx(1.0)
+    assert hours[1] == pytest.approx(1.5) and hours[2] == pytest.approx(0.5)
+    assert plan.summary["hourly"]["departure_profiles"]["flows_by_class"] == {"default": 1, "night": 1}
+    write_csv(tmp_path / "classes.csv", "flow_id,class", ["T9,night"])
+    with pytest.raises(DataError, match="flow 'T9' \\(row 2\\) is not a flow of the scenario"):
+        run(tmp_path, flows=["T1,N0,N2,4"], hourly=files)
+    write_csv(tmp_path / "classes.csv", "flow_id,class", ["T1,day"])
+    with pytest.raises(DataError, match="class 'day' of flow 'T1' \\(row 2\\) is not in profiles.csv"):
+        run(tmp_path, flows=["T1,N0,N2,4"], hourly=files)
+    write_csv(tmp_path / "profiles.csv", "class,h0", ["night,1"])
+    with pytest.raises(DataError, match="missing column\\(s\\) h1, h2"):
+        run(tmp_path, flows=["T1,N0,N2,4"], hourly=files)
+    write_csv(
+        tmp_path / "profiles.csv", "class," + ",".join(f"h{h}" for h in range(24)), ["night," + ",".join(["x"] * 24)]
+    )
+    with pytest.raises(DataError, match="class 'night' column h0 is not a share ≥ 0 \\(row 2\\)"):
+        run(tmp_path, flows=["T1,N0,N2,4"], hourly=files)
+
+
+def test_a_grid_cap_no_battery_can_lift_is_an_error(tmp_path: Path) -> None:
+    # 20 trucks × 100 kWh = 2 MWh a day at N1 (the only possible stop) through 50 kW: 24 × 50 = 1.2 MWh.
+    # The busy-day reserve adds 2 standard deviations of the daily energy: 2 × √(20 × 100²) = 894 kWh.
+    grid = {"enabled": True, "default_node_kw": 50.0, "default_edge_kw": 50.0, "max_upgrade_steps": 0}
+    message = "hub N1 has no design: its 2.0 MWh a day \\(\\+ a reserve of 0.9 MWh for busy days\\) exceed 24 h × 50 kW"
+    with pytest.raises(InfeasibleError, match=message):
+        run(tmp_path, flows=["T,N0,N2,20"], grid=grid, hourly={"connection_step_kw": 10.0})
+
+
+@pytest.mark.parametrize(
+    ("sections", "message"),
+    [
+        ({"capacity": {"enabled": False}}, "set \\[capacity\\] enabled = true"),
+        ({"rollout": {"years": [2026, 2030]}}, "remove rollout.years"),
+        ({"objective": {"type": "max_coverage", "max_hubs": 1}}, "use objective.type = 'min_cost'"),
+        (
+            {"grid": {"enabled": True, "max_batteries_per_hub": 2, "battery_kwh": 100.0, "battery_kw": 50.0}},
+            "set grid.max_batteries_per_hub = 0",
+        ),
+        ({"demand": {"round_trip": True}}, "set demand.round_trip = false"),
+    ],
+)
+def test_contradictory_settings_are_refused(tmp_path: Path, sections: dict, message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        run(tmp_path, flows=["T,N0,N2,4"], **sections)
+
+
+@pytest.mark.parametrize(
+    ("hourly", "message"),
+    [
+        ({"departure_profile": [1.0] * 23}, "departure_profile needs 24 values"),
+        ({"tariff_eur_per_mwh": [-1.0] * 24}, "tariff_eur_per_mwh values must be ≥ 0"),
+        ({"departure_profile": [0.0] * 24}, "at least one positive share"),
+        ({"flow_classes_file": "classes.csv"}, "flow_classes_file needs profiles_file"),
+    ],
+)
+def test_bad_hourly_fields_name_the_field(tmp_path: Path, hourly: dict, message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(scenario(tmp_path, flows=["T,N0,N2,4"], hourly=hourly))
+
+
+def test_the_verifier_catches_tampered_tables(tmp_path: Path) -> None:
+    plan = run(tmp_path, flows=["T,N0,N2,4"])
+    table = plan.extras["tables"]["hub_hourly.csv"]
+    good = table.copy()
+
+    def failed() -> set[str]:
+        return {c.name for c in verify(plan).checks if not c.passed}
+
+    table.loc[5, "grid_kw"] += 50.0
+    assert failed() == {"hourly_balance"}
+    plan.extras["tables"]["hub_hourly.csv"] = table = good.copy()
+    table.loc[1, "arrivals"] += 1.0
+    assert "hourly_demand" in failed()
+    plan.extras["tables"]["hub_hourly.csv"] = good.copy()
+    plan.hubs.loc[:, "chargers_mcs"] = 2
+    assert "hourly_queueing" in failed()
+
+
+def test_hourly_supersedes_capacity_and_grid(tmp_path: Path) -> None:
+    sc = load_scenario(scenario(tmp_path, flows=["T,N0,N2,4"], grid={"enabled": True}))
+    names = [f.name for f in enabled_features(sc)]
+    assert "hourly" in names and "capacity" not in names and "grid" not in names
+    assert np.isclose(sc.hourly.charge_efficiency**2, 0.88)
