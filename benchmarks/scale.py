@@ -34,8 +34,10 @@ SINGLE_YEAR = [
     "europe-2030-eu.toml",
     "europe-2030-gb.toml",
     "europe-2030-capacity.toml",
+    "europe-2030-hourly.toml",
     "example-corridor.toml",
     "example-capacity.toml",
+    "example-hourly.toml",
 ]
 
 

@@ -18,6 +18,7 @@ import pytest
 from planner.api import solve_scenario
 from planner.errors import DataError, InfeasibleError, ScenarioError
 from planner.export import write_plan
+from planner.exports.columns import HOURLY_UNITS, HUB_UNITS, SIMULATION_UNITS
 from planner.features import enabled_features
 from planner.scenario import load_scenario
 from planner.stages import verify
@@ -143,6 +144,14 @@ def test_outputs_summary_and_bound(tmp_path: Path) -> None:
         "capacity_charge_eur_per_year",
     } <= set(hubs.columns)
     assert (out / "hub_simulation.csv").exists()
+    # every column written has its unit and meaning (docs/formats.md, plan.xlsx headers)
+    tables = {"hubs.csv": HUB_UNITS, "hub_hourly.csv": HOURLY_UNITS, "hub_simulation.csv": SIMULATION_UNITS}
+    for name, units in tables.items():
+        columns = pd.read_csv(out / name, nrows=0).columns
+        assert set(columns) <= set(units), (name, set(columns) - set(units))
+    sheets = pd.read_excel(out / "plan.xlsx", sheet_name=None)
+    assert len(sheets["hub_hourly"]) == 24 and "load_kw [kW]" in sheets["hub_hourly"].columns
+    assert len(sheets["hub_simulation"]) == 1
 
 
 def test_split_flow_energy_per_itinerary(tmp_path: Path) -> None:

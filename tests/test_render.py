@@ -769,3 +769,24 @@ def test_render_folder_refuses_foreign_folders_and_registers_files(tmp_path: Pat
     assert sorted(p.name for p in paths) == ["map.html", "map.png", "map.svg", "report.html"]
     files = read_marker(run)["files"]
     assert {"map.png", "map.svg", "map.html", "report.html", "hubs.csv"} <= set(files)
+
+
+def test_roads_outside_the_ten_t_are_not_drawn_as_core(tmp_path: Path) -> None:
+    # An empty tier is a road outside the TEN-T (e.g. Great Britain): grey, its own legend entry.
+    from matplotlib.figure import Figure
+
+    from planner.render import _style as st
+    from planner.render._load import _load_network
+    from planner.render._mapbase import draw_network
+
+    lines = [LineString([(0, 50), (1, 50)]), LineString([(1, 50), (2, 51)])]
+    gpd.GeoDataFrame(
+        {"u": ["A", "B"], "v": ["B", "C"], "tier": ["core", ""], "mode": ["road", "road"]},
+        geometry=lines,
+        crs="EPSG:4326",
+    ).to_file(tmp_path / "network.geojson", driver="GeoJSON", engine="pyogrio")
+    net = _load_network(tmp_path, set())
+    assert net["tier"].tolist() == ["core", "non_ten_t"]
+    labels = [label for _, label in draw_network(Figure().add_subplot(), net)]
+    assert labels == ["Core TEN-T network", "Roads outside the TEN-T"]
+    assert st.tier_style("non_ten_t") == st.OTHER_TIER != st.TIER_STYLE["core"]

@@ -53,12 +53,14 @@ def _largest_flows(flows: pd.DataFrame) -> pd.DataFrame:
 def write_exports(plan: Plan, folder: Path, layers: dict[str, gpd.GeoDataFrame]) -> list[Path]:
     """Write ``plan.xlsx`` and add the QGIS styles to ``plan.gpkg`` (already written with ``layers``)."""
     folder = Path(folder)
-    afir = plan.extras.get("tables", {}).get("afir.csv")
+    tables = plan.extras.get("tables", {})
+    afir = tables.get("afir.csv")
+    extra = {name: table for name, table in tables.items() if name != "afir.csv"}
     flows = _largest_flows(plan.flows)
     summary = plan.summary
     if len(flows) < len(plan.flows):
         note = f"the {len(flows):,} largest of {len(plan.flows):,} flows; every flow is in flows.csv and plan.gpkg"
         summary = {**summary, "xlsx_flows_sheet": note}
-    xlsx = write_workbook(folder / "plan.xlsx", summary, plan.hubs, flows, afir)
+    xlsx = write_workbook(folder / "plan.xlsx", summary, plan.hubs, flows, afir, extra=extra)
     write_layer_styles(folder / "plan.gpkg", layers)
     return [xlsx]

@@ -44,6 +44,15 @@ HUB_UNITS: dict[str, tuple[str, str]] = {
     "battery_units": ("units", "grid runs: on-site battery units"),
     "battery_kwh": ("kWh", "grid runs: on-site battery energy"),
     "battery_kw": ("kW", "grid runs: on-site battery power"),
+    "peak_hour": ("hour 0–23", "hourly runs: hour of the day with the most arrivals"),
+    "peak_wait_min": ("min", "hourly runs: expected wait in the peak hour (worst type)"),
+    "grid_connection_kw": ("kW", "hourly runs: grid connection built (whole steps)"),
+    "grid_avoided_kw": ("kW", "hourly runs: connection the battery saves (same chargers and load without it)"),
+    "peak_load_kw": ("kW", "hourly runs: highest hourly charging load"),
+    "energy_cost_eur_per_year": ("EUR/year", "hourly runs: grid energy × time-of-use tariff × 365"),
+    "capacity_charge_eur_per_year": ("EUR/year", "hourly runs: connection kW × annual capacity charge"),
+    "hourly_annual_cost_eur": ("EUR/year", "hourly runs: capex annuities + energy + capacity charge (+ site)"),
+    "sizing": ("", "hourly runs: the trade-off the hub made (battery instead of connection, or none)"),
 }
 FLOW_UNITS: dict[str, tuple[str, str]] = {
     "flow_id": ("", "flow id"),
@@ -131,6 +140,38 @@ YEAR_UNITS: dict[str, tuple[str, str]] = {
     "afir_share": ("share 0–1", "AFIR compliant share of the year's hubs"),
     "afir_met": ("true/false", "milestone met"),
 }
+HOURLY_UNITS: dict[str, tuple[str, str]] = {
+    "site_id": ("", "hub's site id"),
+    "hour": ("hour 0–23", "hour of the representative day (0 = 00:00–01:00, the departure profile's clock)"),
+    "arrivals": ("sessions/h", "expected charging arrivals in the hour"),
+    "arrivals_mcs": ("sessions/h", "arrivals at MCS points"),
+    "arrivals_ccs": ("sessions/h", "arrivals at CCS points"),
+    "sessions": ("points", "points busy on average in the hour (arrivals × session time)"),
+    "utilisation": ("share 0–1", "busy share of the hub's points"),
+    "load_kw": ("kW", "charging load (energy of the hour's sessions)"),
+    "grid_kw": ("kW", "drawn from the grid"),
+    "battery_charge_kw": ("kW", "battery charging"),
+    "battery_discharge_kw": ("kW", "battery discharging"),
+    "battery_soc_kwh": ("kWh", "battery state of charge at the end of the hour"),
+    "price_eur_per_mwh": ("EUR/MWh", "time-of-use energy price of the hour"),
+    "wait_min": ("min", "expected wait (M/M/c per hour, worst type)"),
+    "grid_connection_kw": ("kW", "the hub's connection (repeated per hour)"),
+    "battery_kwh": ("kWh", "the hub's battery energy (repeated per hour)"),
+}
+SIMULATION_UNITS: dict[str, tuple[str, str]] = {
+    "site_id": ("", "hub's site id"),
+    "trucks": ("trucks", "trucks arriving in the measured days"),
+    "mean_wait_min": ("min", "mean wait for a point"),
+    "p95_wait_min": ("min", "95th percentile of the wait"),
+    "max_wait_min": ("min", "longest wait"),
+    "demanded_kwh": ("kWh", "energy the measured trucks asked for"),
+    "served_kwh": ("kWh", "energy delivered to them"),
+    "expected_kwh": ("kWh", "energy the plan expects over the measured days"),
+    "unfinished": ("trucks", "measured trucks still charging when the simulation ends"),
+    "max_grid_kw": ("kW", "highest grid draw (never above the connection)"),
+    "min_battery_kwh": ("kWh", "lowest battery state of charge"),
+    "throttled_share": ("share 0–1", "share of session steps whose power was cut under the connection"),
+}
 ALL_UNITS = {
     "hubs.csv": HUB_UNITS,
     "flows.csv": FLOW_UNITS,
@@ -138,6 +179,8 @@ ALL_UNITS = {
     "summary.json": SUMMARY_UNITS,
     "kpis.csv": KPI_UNITS,
     "years": YEAR_UNITS,
+    "hub_hourly.csv": HOURLY_UNITS,
+    "hub_simulation.csv": SIMULATION_UNITS,
 }
 
 

@@ -109,10 +109,10 @@ def _network_rules(vmax: float) -> list[Rule]:
     rules: list[Rule] = []
     for tier in ("core", "comprehensive"):
         colour, width = st.tier_style(tier)
-        rules.append((f"\"tier\" = '{tier}' AND NOT {ferry}", f"{tier.capitalize()} network", _line(colour, width)))
+        rules.append((f"\"tier\" = '{tier}' AND NOT {ferry}", st.tier_label(tier), _line(colour, width)))
     other_colour, other_width = st.OTHER_TIER
-    other = f"\"tier\" NOT IN ('core', 'comprehensive') AND NOT {ferry}"
-    rules.append((other, "Other network", _line(other_colour, other_width)))
+    other = f"coalesce(\"tier\", '') NOT IN ('core', 'comprehensive') AND NOT {ferry}"
+    rules.append((other, st.tier_label("non_ten_t"), _line(other_colour, other_width)))
     rules.append((ferry, "Ferry / rail shuttle", _line(st.TIER_STYLE["core"][0], 0.8, dash=True)))
     if vmax > 0:
         total = '("served_volume" + "unserved_volume")'

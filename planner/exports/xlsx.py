@@ -1,12 +1,12 @@
 """``plan.xlsx``: the plan for spreadsheet users (XlsxWriter).
 
-Sheets ``summary`` (item, value, unit, meaning), ``hubs``, ``flows``, ``years`` (rollouts) and
-``afir`` (when measured). Numbers are stored as numbers (money whole EUR with a thousands
-format, shares as percentages, years without separators), text as text (UTF-8 names such as
-"Stryków" stay intact; text that looks like a number, formula or URL is not converted); each
-header carries its unit (``volume [trucks/day]``) and a cell note with its meaning. The header
-row is frozen and filterable. The file is byte-reproducible: fixed document dates and fixed zip
-entry times.
+Sheets ``summary`` (item, value, unit, meaning), ``hubs``, ``flows``, ``years`` (rollouts),
+``afir`` (when measured) and ``hub_hourly`` / ``hub_simulation`` (hourly sizing). Numbers are
+stored as numbers (money whole EUR with a thousands format, shares as percentages, years without
+separators), text as text (UTF-8 names such as "Stryków" stay intact; text that looks like a
+number, formula or URL is not converted); each header carries its unit (``volume [trucks/day]``)
+and a cell note with its meaning. The header row is frozen and filterable. The file is
+byte-reproducible: fixed document dates and fixed zip entry times.
 
 Number formats are set per column (one format per column, chosen from its unit, its money
 suffix or its values), so they cost nothing per cell and hold for every row, however many.
@@ -29,7 +29,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from planner.units import unit_from_key
 
-from .columns import AFIR_UNITS, FLOW_UNITS, HUB_UNITS, SUMMARY_UNITS, YEAR_UNITS, header, unit_of
+from .columns import AFIR_UNITS, ALL_UNITS, FLOW_UNITS, HUB_UNITS, SUMMARY_UNITS, YEAR_UNITS, header, unit_of
 from .tables import is_money
 
 __all__ = ["summary_rows", "write_workbook"]
@@ -274,6 +274,7 @@ def write_workbook(
     hubs: pd.DataFrame,
     flows: pd.DataFrame,
     afir: pd.DataFrame | None = None,
+    extra: dict[str, pd.DataFrame] | None = None,
 ) -> Path:
     """Write ``plan.xlsx``.
 
@@ -287,6 +288,9 @@ def write_workbook(
         As in hubs.csv / flows.csv (list columns already joined).
     afir
         The per-direction table of afir.csv, if measured.
+    extra
+        Further tables by file name (``hub_hourly.csv``, ``hub_simulation.csv``); each becomes a sheet
+        named after the file, with the units of :data:`planner.exports.columns.ALL_UNITS`.
 
     Returns
     -------
@@ -306,6 +310,9 @@ def write_workbook(
         _write_table(wb.add_worksheet("years"), styles, years, YEAR_UNITS)
     if afir is not None and len(afir):
         _write_table(wb.add_worksheet("afir"), styles, afir, AFIR_UNITS)
+    for name, table in sorted((extra or {}).items()):
+        if name in ALL_UNITS and len(table):
+            _write_table(wb.add_worksheet(name.removesuffix(".csv")), styles, table, ALL_UNITS[name])
     wb.close()
     Path(path).write_bytes(buf.getvalue())
     return Path(path)

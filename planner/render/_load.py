@@ -233,7 +233,8 @@ def _load_network(run_dir: Path, layers: set[str]) -> gpd.GeoDataFrame | None:
         if col not in net.columns:
             net[col] = default
         net[col] = net[col].fillna(default).astype(str)
-    net["tier"] = net["tier"].str.strip().str.lower().replace("", "core")
+    # a tier column with an empty value is a road outside the TEN-T (planner/network.py); no column: core
+    net["tier"] = net["tier"].str.strip().str.lower().replace("", "non_ten_t")
     net["mode"] = net["mode"].str.strip().str.lower().replace("", "road")
     return net
 

@@ -149,7 +149,7 @@ def draw_network(ax: Axes, net: gpd.GeoDataFrame | None, *, scale: float = 1.0, 
             )
     for tier in tiers:
         colour, width = st.tier_style(tier)
-        entries.append((Line2D([], [], color=colour, lw=width * 1.5), f"{tier.capitalize()} network"))
+        entries.append((Line2D([], [], color=colour, lw=width * 1.5), st.tier_label(tier)))
     if net["mode"].isin(st.FERRY_MODES).any():
         core = st.TIER_STYLE["core"][0]
         entries.append((Line2D([], [], color=core, lw=1.2, linestyle=(0, (3.0, 2.0))), "Ferry / rail shuttle"))

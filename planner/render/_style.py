@@ -19,7 +19,12 @@ TIER_STYLE: dict[str, tuple[str, float]] = {  # tier -> (colour, width in points
     "core": ("#56616b", 0.8),
     "comprehensive": ("#98a3ad", 0.55),
 }
-OTHER_TIER = ("#b0b8bf", 0.5)
+OTHER_TIER = ("#b0b8bf", 0.5)  # roads outside the TEN-T (empty tier, e.g. Great Britain, Switzerland)
+TIER_LABELS = {
+    "core": "Core TEN-T network",
+    "comprehensive": "Comprehensive TEN-T network",
+    "non_ten_t": "Roads outside the TEN-T",
+}
 FERRY_MODES = ("ferry", "rail_shuttle")
 SERVED = "#0072B2"
 UNSERVED = "#D55E00"
@@ -46,6 +51,11 @@ BAND_MAX_PT = 10.0
 BAND_TOP_PERCENTILE = 98.0  # bands reach full width here; the few busier edges are drawn at full width
 POWER_CLASSES_MW = (2.0, 5.0, 10.0, 20.0, 50.0)  # upper bounds; the last class is open
 CHARGER_CLASSES = (4, 8, 16, 32, 64)
+
+
+def tier_label(tier: str) -> str:
+    """Legend label of a network tier (``Core TEN-T network``; other values as given)."""
+    return TIER_LABELS.get(tier, f"{tier.replace('_', ' ').capitalize()} network")
 
 
 def tier_style(tier: str) -> tuple[str, float]:

@@ -128,7 +128,7 @@ def _network_payload(net: gpd.GeoDataFrame | None) -> list[dict[str, Any]]:
         out.append(
             {
                 "name": tier,
-                "label": f"Network: {tier}",
+                "label": st.tier_label(tier),
                 "colour": colour,
                 "weight": round(width * 1.6, 2),
                 "features": _collection(feats),
