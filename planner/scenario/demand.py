@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from planner.scenario.base import Bool, Int, Num, _Section, _unit
 
@@ -43,7 +43,11 @@ class DemandConfig(_Section):
         json_schema_extra=_unit("km"),
         description="Only gravity trips at least this long are kept (trips needing public charging).",
     )
-    max_flows: Int | None = Field(None, gt=0, description="Keep only the largest gravity flows (deterministic).")
+    max_flows: Annotated[Int, Field(gt=0)] | Literal["all"] | None = Field(
+        None,
+        description='Keep only the largest gravity flows (deterministic); "all" (the default) keeps every flow, '
+        "e.g. to undo a cut in a scenario this one extends.",
+    )
     bev_share: Num = Field(
         1.0,
         gt=0,
@@ -62,6 +66,11 @@ class DemandConfig(_Section):
         "refuels the returning truck, so it may come back with vehicle.soc_min; without one it must come back with "
         "soc_arrival_min. reserve_on_return: always come back with soc_arrival_min (stricter).",
     )
+
+    @field_validator("max_flows", mode="after")
+    @classmethod
+    def _all_flows(cls, value: int | str | None) -> int | None:
+        return None if value == "all" else value
 
     @model_validator(mode="after")
     def _one_source(self) -> DemandConfig:

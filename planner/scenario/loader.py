@@ -8,6 +8,7 @@ Unknown keys are rejected with the nearest valid key as a hint.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -106,8 +107,27 @@ def _model_for(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return model
 
 
+_UNION_TAG = re.compile(r"^(int|float|str|bool|none|constrained-\w+|\w+\[.*\])$")
+
+
+def _field_loc(err: dict[str, Any]) -> tuple[Any, ...]:
+    """The error's location without pydantic's union-member tags (``constrained-int``, ``literal['all']``)."""
+    return tuple(p for p in err["loc"] if not (isinstance(p, str) and _UNION_TAG.match(p)))
+
+
+def _merge_union(errors: list[dict[str, Any]]) -> tuple[dict[str, Any], int]:
+    """The first error, its message naming every alternative a union field accepts; and how many
+    errors it stands for."""
+    first = dict(errors[0])
+    same = [e for e in errors if _field_loc(e) == _field_loc(first) and e["type"] != "extra_forbidden"]
+    wants = [e["msg"].removeprefix("Input should be ") for e in same if e["msg"].startswith("Input should be ")]
+    if len(same) > 1 and len(wants) == len(same):
+        first["msg"] = "Input should be " + ", or ".join(dict.fromkeys(wants))
+    return first, max(len(same), 1)
+
+
 def _format_error(err: dict[str, Any], source: str) -> str:
-    loc = tuple(err["loc"])
+    loc = _field_loc(err)
     field = ".".join(str(p) for p in loc) or "(top level)"
     if err["type"] == "extra_forbidden":
         parent = _model_for(loc[:-1])
@@ -142,8 +162,9 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "<scenario>") -> Sc
         return Scenario.model_validate(raw)
     except ValidationError as exc:
         errors = exc.errors()
-        first = _format_error(errors[0], source)
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        head, counted = _merge_union(errors)
+        first = _format_error(head, source)
+        more = f" (and {len(errors) - counted} more problem(s))" if len(errors) > counted else ""
         raise ScenarioError(first + more) from None
 
 
