@@ -62,11 +62,17 @@
     }), false, "afir-gaps");
   }
 
-  function popup(props) {
+  function popup(h) {
     var box = document.createElement("div");
     box.className = "hub-popup";
+    if (h.chart) {  // inline SVG of the hub's 24 hours, written by planner.render.hourly_svg
+      var fig = document.createElement("div");
+      fig.className = "hub-chart";
+      fig.innerHTML = h.chart;
+      box.appendChild(fig);
+    }
     var tbl = document.createElement("table");
-    props.forEach(function (kv) {
+    h.props.forEach(function (kv) {
       var tr = document.createElement("tr");
       var th = document.createElement("th");
       var td = document.createElement("td");
@@ -86,7 +92,7 @@
     });
     var m = L.marker([h.lat, h.lon], {icon: icon, keyboard: false, riseOnHover: true});
     m.bindTooltip(h.tip);
-    m.bindPopup(function () { return popup(h.props); }, {maxWidth: 440});
+    m.bindPopup(function () { return popup(h); }, {maxWidth: 440});
     return m;
   }
   var hubLayer;

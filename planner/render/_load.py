@@ -63,6 +63,9 @@ class RunData:
         Optional layer ``afir_gaps``.
     flow_lines : geopandas.GeoDataFrame or None
         Route lines, read only when flows could not be aggregated onto the network.
+    hourly : pandas.DataFrame or None
+        ``hub_hourly.csv`` of an hourly-sized run (one row per hub and hour 0–23, numeric columns
+        as floats, sorted by ``site_id`` and ``hour``); ``None`` when absent or unusable.
     """
 
     run_dir: Path
@@ -72,6 +75,7 @@ class RunData:
     network: gpd.GeoDataFrame | None = None
     afir_gaps: gpd.GeoDataFrame | None = None
     flow_lines: gpd.GeoDataFrame | None = None
+    hourly: pd.DataFrame | None = None
 
     @property
     def label(self) -> str:
@@ -177,6 +181,23 @@ def _load_flows(run_dir: Path, layers: set[str]) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def _load_hourly(run_dir: Path) -> pd.DataFrame | None:
+    """``hub_hourly.csv``: rows with a site id and an hour 0–23; ``None`` without the file or its key columns."""
+    df = _read_csv(run_dir / "hub_hourly.csv")
+    if df is None or not {"site_id", "hour", "load_kw"} <= set(df.columns):
+        return None
+    df = pd.DataFrame(df)
+    df["site_id"] = df["site_id"].astype(str)
+    for col in df.columns:
+        if col != "site_id":
+            df[col] = pd.to_numeric(df[col], errors="coerce")
+    df = df[df["hour"].between(0, 23) & (df["hour"] % 1 == 0)].copy()
+    if not len(df):
+        return None
+    df["hour"] = df["hour"].astype(int)
+    return df.sort_values(["site_id", "hour"], kind="stable").reset_index(drop=True)
+
+
 def edge_key(u: str, v: str) -> tuple[str, str]:
     """Undirected key of a network edge."""
     return (u, v) if u <= v else (v, u)
@@ -261,6 +282,7 @@ def load_run(run_dir: Path, *, need_flow_lines: bool = True) -> RunData:
     data.flows = _load_flows(run_dir, layers)
     data.network = _load_network(run_dir, layers)
     data.afir_gaps = _read_layer(run_dir, "afir_gaps", layers)
+    data.hourly = _load_hourly(run_dir)
     matched = 0
     if data.network is not None:
         matched = aggregate_edge_flows(data.network, data.flows)

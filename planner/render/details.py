@@ -50,6 +50,7 @@ BLOCK_TITLES: dict[str, str] = {
     "two_stage": "Two-stage sizing",
     "rollout": "Rollout",
     "breaks": "Driving-time breaks",
+    "hourly": "Hourly sizing",
 }
 BLOCK_ORDER = ["chargers", "economics", "afir", "capacity", "grid", "two_stage", "rollout", "breaks"]
 

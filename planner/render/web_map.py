@@ -9,7 +9,8 @@ Layers, bottom to top (panes): countries, the network by tier, flow bands per ed
 all trucks/day, √-scaled as on the static map), the unserved trucks/day as a vermillion core,
 AFIR gaps (thin, dashed, off until switched on in the layer list), hubs (clustered at low zoom
 when there are more than ``CLUSTER_MIN_HUBS``). Rollouts get a year slider showing the hubs open
-by the end of each planning year and that year's figures.
+by the end of each planning year and that year's figures. Hourly-sized runs (``hub_hourly.csv``):
+each hub's popup opens with its 24 hours as a small inline SVG (:mod:`planner.render.hourly_svg`).
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from shapely.geometry import mapping
 
 from . import _style as st
 from ._assets import app_js, countries_geojson, leaflet_css, leaflet_js, markercluster_css, markercluster_js
+from ._hourly import hub_days
 from ._html import esc, plain, script_json
 from ._load import RunData, load_run
+from .hourly_svg import POPUP_CSS, hub_charts
 from .static_map import edge_volumes, subtitle
 from .years import year_info_html, year_table
 
@@ -205,7 +208,10 @@ def _hub_radius_px(style: st.HubStyle, cluster: bool) -> np.ndarray:
     return np.array([st.class_radius(int(k), WEB_HUB_R0) * PX_PER_PT for k in style.hub_class])
 
 
-def _hub_payload(hubs: gpd.GeoDataFrame, style: st.HubStyle, cluster: bool) -> list[dict[str, Any]]:
+def _hub_payload(
+    hubs: gpd.GeoDataFrame, style: st.HubStyle, cluster: bool, charts: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Markers and popups; ``chart`` (an inline SVG) only for hubs in ``charts``."""
     cols = [c for c in hubs.columns if c != hubs.geometry.name]
     radius = _hub_radius_px(style, cluster)
     years = pd.to_numeric(hubs["opened_year"], errors="coerce") if "opened_year" in hubs else None
@@ -215,18 +221,19 @@ def _hub_payload(hubs: gpd.GeoDataFrame, style: st.HubStyle, cluster: bool) -> l
         missing = name is None or (isinstance(name, float) and np.isnan(name))
         label = row["site_id"] if missing else f"{name} ({row['site_id']})"
         year = None if years is None or pd.isna(years.iat[i]) else int(years.iat[i])
-        out.append(
-            {
-                "lat": round(float(row.geometry.y), COORD_DIGITS),
-                "lon": round(float(row.geometry.x), COORD_DIGITS),
-                "r": round(float(radius[i]), 2),
-                "fill": style.colours[i],
-                "locked": bool(row["locked"]),
-                "year": year,
-                "tip": esc(label),
-                "props": [[str(c), plain(row[c])] for c in cols],
-            }
-        )
+        hub = {
+            "lat": round(float(row.geometry.y), COORD_DIGITS),
+            "lon": round(float(row.geometry.x), COORD_DIGITS),
+            "r": round(float(radius[i]), 2),
+            "fill": style.colours[i],
+            "locked": bool(row["locked"]),
+            "year": year,
+            "tip": esc(label),
+            "props": [[str(c), plain(row[c])] for c in cols],
+        }
+        if str(row["site_id"]) in charts:
+            hub["chart"] = charts[str(row["site_id"])]
+        out.append(hub)
     return out
 
 
@@ -348,6 +355,8 @@ def web_map_html(data: RunData, *, title: str | None = None, tiles: bool = False
     cluster = len(data.hubs) > CLUSTER_MIN_HUBS
     flows, vmax = _flow_payload(data)
     years, year_info = _years_payload(data)
+    charts = hub_charts(hub_days(data.hourly))
+    popup_css = POPUP_CSS if charts else ""
     payload: dict[str, Any] = {
         "bounds": _bounds(data),
         "tiles": OSM_URL if tiles else None,
@@ -356,7 +365,7 @@ def web_map_html(data: RunData, *, title: str | None = None, tiles: bool = False
         "tiers": _network_payload(data.network),
         "flows": flows,
         "gaps": _gap_payload(data.afir_gaps),
-        "hubs": _hub_payload(data.hubs, style, cluster),
+        "hubs": _hub_payload(data.hubs, style, cluster, charts),
         "cluster": cluster,
         "years": years,
         "yearInfo": year_info,
@@ -367,7 +376,7 @@ def web_map_html(data: RunData, *, title: str | None = None, tiles: bool = False
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<link rel="icon" href="data:,">\n'
         f"<title>{esc(title)}</title>\n"
-        f"<style>\n{leaflet_css()}\n{markercluster_css()}\n</style>\n<style>{PAGE_CSS}</style>\n"
+        f"<style>\n{leaflet_css()}\n{markercluster_css()}\n</style>\n<style>{PAGE_CSS}{popup_css}</style>\n"
         f"<script>\n{leaflet_js()}\n</script>\n<script>\n{markercluster_js()}\n</script>\n</head>\n<body>\n"
         f"<header><h1>{esc(title)}</h1><p>{esc(subtitle(data.summary))}</p></header>\n"
         f'<div id="map" class="planner-map" data-hub-count="{len(data.hubs)}"></div>\n'
