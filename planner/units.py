@@ -10,8 +10,11 @@ __all__ = ["SUFFIX_UNITS", "is_calendar_year", "is_share", "unit_from_key"]
 
 # key suffix -> unit (longest first; checked in order)
 SUFFIX_UNITS: list[tuple[str, str]] = [
+    ("_eur_per_kw_year", "EUR/kW/year"),
     ("_eur_per_year", "EUR/year"),
+    ("_eur_per_mwh", "EUR/MWh"),
     ("_eur_per_kwh", "EUR/kWh"),
+    ("_eur_per_kw", "EUR/kW"),
     ("_eur_per_mw", "EUR/MW"),
     ("_kwh_per_km", "kWh/km"),
     ("_gwh_per_year", "GWh/year"),
@@ -38,13 +41,15 @@ PER_YEAR_COSTS = {"annualised_cost_eur"}
 def is_share(key: str) -> bool:
     """A share in [0, 1]: ``*share``, state-of-charge limits, rates."""
     base = key.rsplit(".", 1)[-1]
-    return base.endswith("share") or base in SHARE_KEYS or base.startswith("soc_") or base == "mip_gap"
+    if base.endswith("share") or base in SHARE_KEYS or base.startswith("soc_"):
+        return True
+    return base in ("gap", "mip_gap", "gap_any_energy") or base.endswith("_gap")
 
 
 def is_calendar_year(key: str) -> bool:
     """A calendar year (``opened_year``, ``afir.year``), not a rate (``opex_eur_per_year``)."""
     base = key.rsplit(".", 1)[-1]
-    if base.endswith("per_year"):
+    if base.endswith(("per_year", "_kw_year")):
         return False
     return base == "year" or base.endswith("_year") or base in ("milestone", "afir_milestone")
 

@@ -744,6 +744,10 @@ def test_details_value_text() -> None:
     assert value_text("met", True) == "yes" and value_text("x", None) == "–"
     assert label("energy_gwh_per_year") == "Energy charged" and label("max_spacing_km") == "Max spacing"
     assert label("gap_count") == "Gap count" and label("discounted_capex_eur") == "Discounted capex"
+    # the hourly block's prices and gaps (not raw fractions, not "eur per mwh")
+    assert label("tariff_eur_per_mwh") == "Tariff" and value_text("tariff_eur_per_mwh", 55.0) == "55 EUR/MWh"
+    assert value_text("gap", 0.0436) == "4.4 %" and value_text("gap_any_energy", 0.369) == "36.9 %"
+    assert value_text("capacity_charge_eur_per_kw_year", 100.0) == "100 EUR/kW/year"
 
 
 def test_render_folder_refuses_foreign_folders_and_registers_files(tmp_path: Path) -> None:
