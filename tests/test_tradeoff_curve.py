@@ -140,3 +140,37 @@ def test_simulating_several_hub_sets_at_once_matches_one_by_one(seed: int) -> No
         alone = served_by_simulation(net, sites, flows, s, vehicle, breaks, refuel_at_origin=True)
         assert got.tolist() == alone.tolist()
     assert any(0 < g.sum() < len(flows) for g in together)  # the sets make a difference
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_greedy_on_open_sets_equals_greedy_on_all_windows(seed: int) -> None:
+    # The curve's greedy runs on each window's open sites (windows with equal open sets merged),
+    # walked a few flows at a time: the same drops and served weights as on every window.
+    from planner.features.tradeoff import pairs
+
+    cover, weight, locked, cost = _instance(seed, round_trips=seed % 2 == 0)
+    is_open = locked | (np.random.default_rng(seed + 3).random(len(locked)) < 0.6)
+    full = greedy_drop(cover, flow_windows(cover, weight), is_open, locked, cost)
+    old = pairs.BLOCK_FLOWS
+    pairs.BLOCK_FLOWS = 7  # several blocks on these small instances
+    try:
+        fw, sets = pairs.open_windows(cover, weight, is_open)
+        listed = pairs.flow_windows(cover, weight)
+        smallest = pairs.smallest_windows(cover, weight, 2)
+    finally:
+        pairs.BLOCK_FLOWS = old
+    reduced = greedy_drop(sets, fw, is_open, locked, cost)
+    assert reduced.dropped.tolist() == full.dropped.tolist()
+    assert np.allclose(reduced.served_weight, full.served_weight)
+    assert len(fw.pair_flow) <= len(listed.pair_flow)
+    for w in range(sets.n_windows):  # every open set is distinct and open
+        members = sets.window_sites[sets.window_ptr[w] : sets.window_ptr[w + 1]]
+        assert is_open[members].all()
+    reference = flow_windows(cover, weight)
+    assert np.array_equal(listed.pair_flow, reference.pair_flow)
+    assert np.array_equal(listed.pair_window, reference.pair_window)
+    assert pairs.pair_count(cover) >= len(reference.pair_flow)
+    size = np.diff(cover.window_ptr)
+    for i in range(len(reference.flows)):  # each flow's two smallest windows (size, then id)
+        mine = sorted(reference.pair_window[reference.pair_flow == i].tolist(), key=lambda w: (size[w], w))[:2]
+        assert sorted(smallest.pair_window[smallest.pair_flow == i].tolist()) == sorted(mine)

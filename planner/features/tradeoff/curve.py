@@ -32,6 +32,8 @@ import numpy as np
 from planner.arrays import unique_ints
 from planner.windows import CoverSet
 
+from .pairs import FlowWindows, WindowSets, flow_windows
+
 #: Above this many flows needing a hub, the relaxation tries only each flow's :data:`DISJOINT_TRIES`
 #: smallest windows for its disjoint set (any subset of a flow's windows gives a valid bound). On
 #: every European flow (227,000 needing a hub) trying them all took 12.8 M checks (9 s) and a
@@ -40,61 +42,6 @@ TRY_ALL_UP_TO = 50_000
 DISJOINT_TRIES = 16
 
 __all__ = ["FlowWindows", "GreedyCurve", "CoverageModel", "choose_counts", "flow_windows", "greedy_drop"]
-
-
-@dataclass(frozen=True)
-class FlowWindows:
-    """The (flow, window) pairs of the flows that need a new hub and some plan can serve.
-
-    Attributes
-    ----------
-    flows
-        Instance indices of those flows.
-    weight
-        Their objective weight.
-    pair_flow, pair_window
-        Pairs, sorted by flow then window: ``pair_flow`` indexes ``flows``.
-    """
-
-    flows: np.ndarray
-    weight: np.ndarray
-    pair_flow: np.ndarray
-    pair_window: np.ndarray
-
-
-def flow_windows(cover: CoverSet, weight: np.ndarray) -> FlowWindows:
-    """Every window of every flow needing a hub: its tree nodes' windows (walked from the leaf to
-    the origin for all flows at once), its final window, or its own list when evaluated alone."""
-    need = np.flatnonzero(cover.servable & ~cover.free)
-    extra = cover.extra or {}
-    flow_parts, window_parts = [], []
-    cur, idx = cover.flow_leaf[need].astype(np.int64), np.arange(len(need))
-    keep = cur >= 0
-    cur, idx = cur[keep], idx[keep]
-    ptr = cover.node_windows_ptr
-    while len(cur):
-        counts = (ptr[cur + 1] - ptr[cur]).astype(np.int64)
-        first = np.repeat(ptr[cur] - (np.cumsum(counts) - counts), counts)
-        flow_parts.append(np.repeat(idx, counts))
-        window_parts.append(cover.node_windows[first + np.arange(counts.sum())])
-        cur = cover.node_parent[cur].astype(np.int64)
-        keep = cur >= 0
-        cur, idx = cur[keep], idx[keep]
-    final = cover.flow_final[need]
-    has = final >= 0
-    flow_parts.append(np.flatnonzero(has))
-    window_parts.append(final[has])
-    position = {int(q): i for i, q in enumerate(need.tolist())}
-    for q, ws in sorted(extra.items()):
-        if ws and q in position:
-            flow_parts.append(np.full(len(ws), position[q]))
-            window_parts.append(np.asarray(ws, dtype=np.int64))
-    n_win = max(cover.n_windows, 1)
-    key = unique_ints(
-        np.concatenate([*flow_parts, np.zeros(0, np.int64)]).astype(np.int64) * n_win
-        + np.concatenate([*window_parts, np.zeros(0, np.int64)]).astype(np.int64)
-    )
-    return FlowWindows(need, np.asarray(weight, dtype=float)[need], key // n_win, key % n_win)
 
 
 @dataclass(frozen=True)
@@ -128,7 +75,7 @@ def _gather(ptr: np.ndarray, data: np.ndarray, ids: np.ndarray) -> tuple[np.ndar
 
 
 def greedy_drop(
-    cover: CoverSet, fw: FlowWindows, is_open: np.ndarray, locked: np.ndarray, cost: np.ndarray
+    cover: CoverSet | WindowSets, fw: FlowWindows, is_open: np.ndarray, locked: np.ndarray, cost: np.ndarray
 ) -> GreedyCurve:
     """Drop the plan's new hubs one by one, each time the one losing the least served weight.
 
@@ -136,7 +83,8 @@ def greedy_drop(
     of one of their windows. It is kept up to date incrementally — dropping a hub unserves the flows
     it was critical for (their other critical hubs lose that weight) and makes the windows left
     with one open site critical for their flows — so the whole pass costs about one sweep over the
-    (flow, window) pairs, not one per drop."""
+    (flow, window) pairs, not one per drop. ``cover`` gives the windows ``fw`` pairs index: the
+    cover set's own, or their open sets (:func:`planner.features.tradeoff.pairs.open_windows`)."""
     ptr, sites = cover.window_ptr, cover.window_sites
     n_sites, n_win = len(is_open), max(cover.n_windows, 1)
     pf, pw = fw.pair_flow.astype(np.int64), fw.pair_window.astype(np.int64)

@@ -22,7 +22,15 @@ import numpy as np
 from planner.context import RunContext
 from planner.features.base import Feature
 from planner.features.coverage.model import open_sites
-from planner.features.tradeoff.curve import CoverageModel, FlowWindows, choose_counts, flow_windows, greedy_drop
+from planner.features.tradeoff.curve import (
+    DISJOINT_TRIES,
+    TRY_ALL_UP_TO,
+    CoverageModel,
+    choose_counts,
+    flow_windows,
+    greedy_drop,
+)
+from planner.features.tradeoff.pairs import open_windows, pair_count, smallest_windows
 from planner.plan import Plan
 from planner.scenario import Scenario
 from planner.verify import check_hub_sets, served_by_simulation_sets
@@ -55,14 +63,18 @@ class TradeoffFeature(Feature):
         cover, locked = instance.cover, instance.site_locked
         budget = sc.output.tradeoff_time_share * sc.solver.time_limit_s
         is_open = open_sites(ctx.solution.model)
-        fw = flow_windows(cover, instance.volume)
-        greedy = greedy_drop(cover, fw, is_open, locked, instance.site_cost)
+        pairs = pair_count(cover)
+        fw, sets = open_windows(cover, instance.volume, is_open)  # the greedy only looks at open sites
+        greedy = greedy_drop(sets, fw, is_open, locked, instance.site_cost)
         top = len(greedy.dropped)
         value = greedy.served_weight[::-1].copy()  # value[p]: weight served with p new hubs
         counts = choose_counts(value, sc.output.tradeoff_points)
         opened = {p: greedy.open_after(is_open, top - p) for p in counts}
         bound = {p: math.inf for p in counts}
-        relaxed = CoverageModel(cover, fw, locked) if counts else None
+        relaxed = None
+        if counts:
+            tries = DISJOINT_TRIES if len(fw.flows) > TRY_ALL_UP_TO else None
+            relaxed = CoverageModel(cover, smallest_windows(cover, instance.volume, tries), locked)
         solved = 0
         for p in sorted(counts, reverse=True):
             left = budget - (time.perf_counter() - t0)
@@ -70,7 +82,7 @@ class TradeoffFeature(Feature):
             if b is not None:
                 solved += 1
                 bound[p] = b
-        exact = self._refine(ctx, fw, counts, opened, value, bound, t0 + budget)
+        exact = self._refine(ctx, pairs, counts, opened, value, bound, t0 + budget)
         _carry_forward(ctx, counts, opened, value)
         self._report(plan, ctx, counts, opened, value, bound, seconds=time.perf_counter() - t0)
         plan.summary["tradeoff_curve"] = {
@@ -84,7 +96,7 @@ class TradeoffFeature(Feature):
     @staticmethod
     def _refine(
         ctx: RunContext,
-        fw: FlowWindows,
+        pairs: int,
         counts: list[int],
         opened: dict[int, np.ndarray],
         value: np.ndarray,
@@ -99,7 +111,7 @@ class TradeoffFeature(Feature):
         instance, tol = ctx.instance, float(ctx.scenario.solver.mip_gap)
         cover, locked = instance.cover, instance.site_locked
         need = cover.servable & ~cover.free
-        small = len(fw.pair_flow) <= EXACT_SMALL_PAIRS
+        small = pairs <= EXACT_SMALL_PAIRS
         window = max(0.5 * ctx.solution.result.seconds, EXACT_SMALL_WINDOW_S if small else 0.0)
         deadline = min(deadline, time.perf_counter() + window)
 
@@ -107,9 +119,9 @@ class TradeoffFeature(Feature):
             return (bound[p] - value[p]) / bound[p] if math.isfinite(bound[p]) and bound[p] > 0 else math.inf
 
         todo = sorted((p for p in counts if gap(p) > tol), key=lambda p: (-gap(p), p))
-        if not todo or len(fw.pair_flow) > EXACT_MAX_PAIRS or deadline - time.perf_counter() < EXACT_MIN_WINDOW_S:
+        if not todo or pairs > EXACT_MAX_PAIRS or deadline - time.perf_counter() < EXACT_MIN_WINDOW_S:
             return 0
-        model = CoverageModel(cover, fw, locked, exact=True)
+        model = CoverageModel(cover, flow_windows(cover, instance.volume), locked, exact=True)
         done = 0
         for p in todo:
             left = deadline - time.perf_counter()
