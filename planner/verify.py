@@ -237,6 +237,7 @@ def served_by_simulation_sets(
     breaks: BreaksConfig,
     *,
     refuel_at_origin: bool = False,
+    hint: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """:func:`served_by_simulation` for several hub sets at once.
 
@@ -244,7 +245,10 @@ def served_by_simulation_sets(
     only gains charge there, its legs only get shorter, and a hub at a round trip's origin only
     relaxes the arrival rule), so a flow served by a set is served by every superset and one not
     served is not served by any subset: per flow, the sets are simulated in bisection order and
-    the rest follow (nested sets: three simulations for eight sets)."""
+    the rest follow (nested sets: three simulations for eight sets). ``hint`` (optional, per flow):
+    ``1`` for flows expected to complete with the smallest set, ``-1`` for flows expected to fail
+    with the largest — simulated against that set first, one simulation when the guess holds; it
+    only orders the simulations, never decides a result."""
     out = [np.zeros(len(flows), dtype=bool) for _ in open_sets]
     if not open_sets:
         return out
@@ -259,8 +263,10 @@ def served_by_simulation_sets(
         hubs, total = index.along(route)
         state: list[bool | None] = [None] * k
         todo = order
+        guess = 0 if hint is None else int(hint[q])
         while todo:
-            i = todo[len(todo) // 2]
+            i = todo[0] if guess > 0 else todo[-1] if guess < 0 else todo[len(todo) // 2]
+            guess = 0
             ok = simulate_legs([h for h in hubs if h[2] in open_sets[i]], total, vehicle, breaks, refuel_at_origin=rt)
             for j in sup[i] if ok.completed else sub[i]:
                 state[j] = ok.completed

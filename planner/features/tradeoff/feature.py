@@ -158,7 +158,14 @@ class TradeoffFeature(Feature):
         points, claimed = [], []
         open_sets = [{instance.site_ids[k] for k in np.flatnonzero(opened[p])} for p in counts]
         simulated = served_by_simulation_sets(
-            ctx.network, ctx.sites, ctx.flows, open_sets, sc.vehicle, sc.breaks, refuel_at_origin=ctx.refuel_at_origin
+            ctx.network,
+            ctx.sites,
+            ctx.flows,
+            open_sets,
+            sc.vehicle,
+            sc.breaks,
+            refuel_at_origin=ctx.refuel_at_origin,
+            hint=np.where(cover.free, 1, np.where(cover.served(opened[max(counts)]), 0, -1)) if counts else None,
         )
         for p, served in zip(counts, simulated, strict=True):
             claimed.append((f"{p} new hubs", cover.served(opened[p]), served))
