@@ -78,8 +78,20 @@ def test_ctrl_c_stops_a_long_solve_within_seconds(tmp_path) -> None:
     from planner.solve import SolveLog
 
     lines: list[str] = []
-    log = SolveLog(progress=lines.append, log_file=tmp_path / "solver.log", every_s=0.2)
-    timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    sent = threading.Event()
+
+    def ctrl_c() -> None:
+        if not sent.is_set():
+            sent.set()
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def progress(line: str) -> None:  # Ctrl-C once the search reports progress: the solve is running
+        lines.append(line)
+        if "incumbent" in line:
+            threading.Timer(0.3, ctrl_c).start()
+
+    log = SolveLog(progress=progress, log_file=tmp_path / "solver.log", every_s=0.2)
+    timer = threading.Timer(5.0, ctrl_c)  # in case no progress line comes
     t0 = time.monotonic()
     timer.start()
     with pytest.raises(RunInterruptedError, match="Ctrl-C"):
