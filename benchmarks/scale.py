@@ -6,6 +6,7 @@ Usage::
     python benchmarks/scale.py --flows 4000,20000   # europe-2030 with these max_flows (all = every flow)
     python benchmarks/scale.py --spacing 25,10,5    # candidate spacing ladder at --at flows
     python benchmarks/scale.py --scenarios          # every shipped single-year scenario as it ships
+    python benchmarks/scale.py --scenarios europe-2030 europe-2030-gb   # some of them
 
 Each case runs the whole pipeline (network, candidates, routing, instance, solve, decode, the
 trade-off curve, verification; no files written) in a fresh process, so the peak memory reported
@@ -33,6 +34,7 @@ SINGLE_YEAR = [
     "europe-2030-afir.toml",
     "europe-2030-eu.toml",
     "europe-2030-gb.toml",
+    "europe-2030-full.toml",
     "europe-2030-capacity.toml",
     "europe-2030-hourly.toml",
     "example-corridor.toml",
@@ -133,13 +135,15 @@ def main() -> None:
     ap.add_argument("--flows", default="", help="europe-2030 max_flows ladder, e.g. 4000,20000,all")
     ap.add_argument("--spacing", default="", help="candidate spacing ladder (km) at --at flows")
     ap.add_argument("--at", default="20000", help="max_flows for the spacing ladder")
-    ap.add_argument("--scenarios", action="store_true", help="every shipped single-year scenario")
+    ap.add_argument(
+        "--scenarios", nargs="*", default=None, help="every shipped single-year scenario (or those named)"
+    )
     args = ap.parse_args()
-    if not (args.flows or args.spacing or args.scenarios):
-        args.flows, args.scenarios = "4000,10000,20000,50000,all", True
+    if not (args.flows or args.spacing or args.scenarios is not None):
+        args.flows, args.scenarios = "4000,10000,20000,50000,all", []
     print(HEADER, flush=True)
-    if args.scenarios:
-        for name in SINGLE_YEAR:
+    if args.scenarios is not None:
+        for name in [n if n.endswith(".toml") else f"{n}.toml" for n in args.scenarios] or SINGLE_YEAR:
             print(row(name, run_case(ROOT / "scenarios" / name)), flush=True)
     for f in [x for x in args.flows.split(",") if x]:
         print(row(f"europe-2030, max_flows {f}", run_case(BASE, f)), flush=True)
