@@ -43,10 +43,9 @@ EXACT_MAX_PAIRS = 100_000
 #: exact solves need at least this long a window (HiGHS's presolve and root node on a European model
 #: take ~0.3 s; a shorter window ends past its deadline with nothing gained)
 EXACT_MIN_WINDOW_S = 0.5
-#: models up to this many pairs solve exactly in milliseconds: they get :data:`EXACT_SMALL_WINDOW_S`
-#: whatever the main solve took (the example corridors; never a European model)
+#: models up to this many pairs start exact solves in milliseconds: they use their window however short
+#: (the example corridors; never a European model)
 EXACT_SMALL_PAIRS = 2_000
-EXACT_SMALL_WINDOW_S = 1.0
 
 
 class TradeoffFeature(Feature):
@@ -105,21 +104,21 @@ class TradeoffFeature(Feature):
     ) -> int:
         """Exact max-coverage solves for the points whose gap exceeds the tolerance, widest gap
         first, started from their greedy plan, within half the main solve's time (and the curve's
-        budget; small models at least :data:`EXACT_SMALL_WINDOW_S`); only for models up to
-        :data:`EXACT_MAX_PAIRS` and windows of at least :data:`EXACT_MIN_WINDOW_S`. Returns the
-        number of solves."""
+        budget); only for models up to :data:`EXACT_MAX_PAIRS` and windows of at least
+        :data:`EXACT_MIN_WINDOW_S` (any window for models up to :data:`EXACT_SMALL_PAIRS` pairs).
+        Returns the number of solves."""
         instance, tol = ctx.instance, float(ctx.scenario.solver.mip_gap)
         cover, locked = instance.cover, instance.site_locked
         need = cover.servable & ~cover.free
         small = pairs <= EXACT_SMALL_PAIRS
-        window = max(0.5 * ctx.solution.result.seconds, EXACT_SMALL_WINDOW_S if small else 0.0)
-        deadline = min(deadline, time.perf_counter() + window)
+        deadline = min(deadline, time.perf_counter() + 0.5 * ctx.solution.result.seconds)
 
         def gap(p: int) -> float:
             return (bound[p] - value[p]) / bound[p] if math.isfinite(bound[p]) and bound[p] > 0 else math.inf
 
         todo = sorted((p for p in counts if gap(p) > tol), key=lambda p: (-gap(p), p))
-        if not todo or pairs > EXACT_MAX_PAIRS or deadline - time.perf_counter() < EXACT_MIN_WINDOW_S:
+        too_short = deadline - time.perf_counter() < (0.0 if small else EXACT_MIN_WINDOW_S)
+        if not todo or pairs > EXACT_MAX_PAIRS or too_short:
             return 0
         model = CoverageModel(cover, flow_windows(cover, instance.volume), locked, exact=True)
         done = 0
