@@ -181,14 +181,16 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
             load_flows(sc.demand, net),
             net,
             round_trip=sc.demand.round_trip,
-            source=str(sc.demand.flows or sc.demand.zones),
+            source=str(sc.demand.source),
         )
     except PlannerError as exc:
         _fail(exc)
         return
+    counts = flows.attrs.get("demand")
+    trips = f" (from {counts['trips']:,} trips)" if counts else ""
     print(
         f"{scenario}: valid — {net.graph.number_of_nodes()} nodes, {len(net.edges)} edges, "
-        f"{len(sites)} candidate sites, {len(flows)} flows"
+        f"{len(sites)} candidate sites, {len(flows)} flows{trips}"
     )
 
 

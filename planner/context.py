@@ -60,6 +60,9 @@ class RunContext:
         The solved model (set by the solve stage).
     session_factor
         Sessions per truck/day of base volume the hubs are sized for (a rollout's last year; 1).
+    demand
+        How the demand was read when it is not one row per flow: ``trips`` aggregated into ``flows``
+        (``flows_kept`` after ``max_flows``); ``summary["demand"]``. Empty otherwise.
     side_checks
         Verification checks of plans solved on the side (reference plans, trade-off points).
     solve_log
@@ -79,6 +82,7 @@ class RunContext:
     data: dict[str, Any] = field(default_factory=dict)
     solution: Solution | None = None
     session_factor: float = 1.0
+    demand: dict[str, int] = field(default_factory=dict)
     side_checks: list[Check] = field(default_factory=list)
     solve_log: SolveLog | None = None
     started: float = field(default_factory=time.perf_counter)

@@ -1,4 +1,4 @@
-"""Truck flows: reading a flows CSV (or the gravity model), BEV share, shortest-path routing."""
+"""Truck flows: reading a flows CSV (or a trips CSV, or the gravity model), BEV share, shortest-path routing."""
 
 from __future__ import annotations
 
@@ -117,11 +117,22 @@ def load_flows(config: DemandConfig, network: Network) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``flow_id, origin, destination, volume`` with volume in BEV trucks/day.
+        ``flow_id, origin, destination, volume`` with volume in BEV trucks/day. From a trips file,
+        ``attrs["demand"]`` says how many trips became how many flows
+        (:func:`planner.demand_trips.read_trips_csv`).
     """
-    flows = _read_flows_csv(config, network) if config.flows is not None else _gravity(config, network)
+    if config.trips is not None:
+        from planner.demand_trips import read_trips_csv
+
+        flows = read_trips_csv(config.trips, network.graph, max_flows=config.max_flows)
+    elif config.flows is not None:
+        flows = _read_flows_csv(config, network)
+    else:
+        flows = _gravity(config, network)
     flows["volume"] = flows["volume"] * config.bev_share
-    return flows.reset_index(drop=True)
+    out = flows.reset_index(drop=True)
+    out.attrs = dict(flows.attrs)
+    return out
 
 
 def route_flows(

@@ -34,7 +34,10 @@ def load_inputs(ctx: RunContext) -> None:
     ctx.sites = build_candidates(network, sc.candidates, sc.network)
     log(f"candidates: {len(ctx.sites)} sites ({int(ctx.sites['locked'].sum())} existing, locked)")
     flows = load_flows(sc.demand, network)
-    source = str(sc.demand.flows or sc.demand.zones)
+    ctx.demand = dict(flows.attrs.get("demand", {}))
+    if ctx.demand:
+        log(f"demand: {ctx.demand['trips']:,} trips aggregated into {ctx.demand['flows']:,} flows")
+    source = str(sc.demand.source)
     ctx.flows = route_flows(flows, network, round_trip=sc.demand.round_trip, source=source)
     log(f"demand: {len(ctx.flows)} flows, {ctx.flows['volume'].sum():,.1f} BEV trucks/day")
     ctx.ranges = vehicle_ranges(sc.vehicle, sc.breaks)

@@ -1,11 +1,11 @@
 """Reading the user's CSV tables: one clear line for every way a file can be wrong.
 
-Every CSV input (nodes, edges, flows, zones, sites, grid capacity points) goes through
+Every CSV input (nodes, edges, flows, trips, zones, sites, grid capacity points) goes through
 :func:`read_csv_table`: a missing path, a folder, an unreadable file, bytes that are not UTF-8, an
-empty file, a row with too many fields or an unbalanced quote all end in a
-:class:`~planner.errors.DataError` naming the file, the line and the fix. Values come back as
-stripped strings; :func:`finite_column` turns a column into finite numbers within bounds, naming
-the first bad row.
+empty file, a row with too many fields (the first one too, which pandas would read as an index) or
+an unbalanced quote all end in a :class:`~planner.errors.DataError` naming the file, the line and
+the fix. Values come back as stripped strings; :func:`finite_column` turns a column into finite
+numbers within bounds, naming the first bad row.
 """
 
 from __future__ import annotations
@@ -71,6 +71,11 @@ def read_csv_table(path: Path | str, what: str, *, setting: str = "") -> pd.Data
         raise DataError(f"{path}: the {what} file has no header row; add one (see docs/formats.md).") from None
     except pd.errors.ParserError as exc:
         raise DataError(f"{path}: cannot read the {what} CSV: {_parser_message(exc)}; fix that line.") from None
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took the extra leading fields of the rows as an index
+        raise DataError(
+            f"{path}: cannot read the {what} CSV: its first row has more fields than the header (a trailing comma?); "
+            "remove the extra fields or name every column."
+        )
     frame.columns = [str(c).strip() for c in frame.columns]
     bad = [c for c in frame.columns if c.startswith("Unnamed:") or not c]
     if bad:
@@ -83,7 +88,8 @@ def _parser_message(exc: Exception) -> str:
     msg = msg.replace("Error tokenizing data. C error: ", "")
     if "EOF inside string" in msg:
         found = _LINE.search(msg)
-        row = next((g for g in found.groups() if g), "?") if found else "?"
+        # pandas counts "row"s of the file from 0 (the header is row 0): the line is one more
+        row = (found.group(1) or str(int(found.group(2)) + 1)) if found else "?"
         return f"a quote opened on line {row} is never closed"
     if "Expected" in msg and "fields" in msg:
         return msg.rstrip(".") + " (a row has more fields than the header)"

@@ -94,6 +94,9 @@ SUMMARY_UNITS: dict[str, tuple[str, str]] = {
     "candidates": ("sites", "candidate sites"),
     "flows": ("flows", "flows in the demand"),
     "flows_served": ("flows", "served flows"),
+    "demand.trips": ("trips", "rows of the trips file"),
+    "demand.flows": ("flows", "distinct origin-destination pairs of the trips"),
+    "demand.flows_kept": ("flows", "the largest of them kept by max_flows"),
 }
 KPI_UNITS: dict[str, tuple[str, str]] = {
     "run": ("", "run folder name"),

@@ -16,9 +16,16 @@ class DemandConfig(_Section):
     flows: Path | None = Field(
         None, description="CSV of flows (origin, destination, volume [trucks/day], optional id)."
     )
+    trips: Path | None = Field(
+        None,
+        description="CSV of single truck trips (origin, destination, optional trips_per_day [default 1], optional "
+        "trip_id; see docs/formats.md): the planner sums the trips of each origin-destination pair into one flow "
+        "(id T-<origin>-<destination>). Not together with 'flows'; takes the place of 'zones' (e.g. one inherited "
+        "through extends), and the gravity settings are then unused. max_flows keeps the largest of these flows.",
+    )
     zones: Path | None = Field(
         None,
-        description="CSV of freight zones for the gravity model (used when 'flows' is not set).",
+        description="CSV of freight zones for the gravity model (used when neither 'flows' nor 'trips' is set).",
     )
     total_trucks_per_day: Num = Field(
         985_900.0,
@@ -45,8 +52,9 @@ class DemandConfig(_Section):
     )
     max_flows: Annotated[Int, Field(gt=0)] | Literal["all"] | None = Field(
         None,
-        description='Keep only the largest gravity flows (deterministic); "all" (the default) keeps every flow, '
-        "e.g. to undo a cut in a scenario this one extends.",
+        description='Keep only the largest gravity flows, or the largest flows aggregated from \'trips\' (each '
+        'direction on its own, ties by origin and destination; deterministic); not applied to \'flows\'. "all" '
+        "(the default) keeps every flow, e.g. to undo a cut in a scenario this one extends.",
     )
     bev_share: Num = Field(
         1.0,
@@ -74,6 +82,15 @@ class DemandConfig(_Section):
 
     @model_validator(mode="after")
     def _one_source(self) -> DemandConfig:
-        if self.flows is None and self.zones is None:
-            raise ValueError("give either 'flows' (a flows CSV) or 'zones' (gravity model)")
+        if self.flows is not None and self.trips is not None:
+            raise ValueError("give either 'flows' (a flows CSV) or 'trips' (a trips CSV), not both")
+        if self.flows is None and self.trips is None and self.zones is None:
+            raise ValueError("give 'flows' (a flows CSV), 'trips' (a trips CSV) or 'zones' (gravity model)")
         return self
+
+    @property
+    def source(self) -> Path:
+        """The file the demand is read from: the trips or flows CSV, else the zones of the gravity model."""
+        source = self.trips or self.flows or self.zones
+        assert source is not None
+        return source

@@ -28,7 +28,7 @@ MAX_EXTENDS = 32
 PATH_KEYS: dict[str, tuple[str, ...]] = {
     "network": ("nodes", "edges", "gpkg"),
     "candidates": ("sites",),
-    "demand": ("flows", "zones"),
+    "demand": ("flows", "trips", "zones"),
     "grid": ("capacity_file",),
     "hourly": ("profiles_file", "flow_classes_file"),
 }

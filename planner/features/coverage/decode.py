@@ -152,6 +152,7 @@ def _summary(
     total = float(instance.volume.sum())
     covered = float(instance.volume[served].sum())
     weight = model.weight
+    demand = {"demand": dict(ctx.demand)} if ctx.demand else {}  # trips aggregated into flows
     return {
         "scenario": scenario.name,
         "description": scenario.description,
@@ -182,6 +183,7 @@ def _summary(
         "candidates": len(ctx.sites),
         "flows": len(ctx.flows),
         "flows_served": int(served.sum()),
+        **demand,
         "unservable_flows": [instance.flow_ids[q] for q in np.flatnonzero(~instance.servable)],
         "model": model.size(),
         "build_seconds": round(ctx.build_seconds, 3),
