@@ -321,9 +321,45 @@ def _foresight(ro: _Rollout, years: list[_Year]) -> RolloutResult:
         full.problem, *full.goals(), ro.scenario.solver, warm_start=warm, log=ro.solve_log
     ).combined
     ro.log(f"rollout {ro.years[0]}–{ro.years[-1]} (foresight, {how if warm else 'no start'}): {result.describe()}")
+    if warm and result.status == "no_solution" and _start_is_feasible(full):
+        result = _keep_start(full, result)
+        kept = how.split()[-2]  # "myopic" / "backward"
+        ro.log(f"rollout: no better plan within the time limit; the {kept} plan is kept: {result.describe()}")
     ro.check(result, "the rollout")
     n = len(ro.years)
     return ro.result([full] * n, list(range(n)), [result])
+
+
+def _start_is_feasible(full: RolloutModel) -> bool:
+    """Whether the start values left on the model's variables meet its bounds and every constraint."""
+    variables = full.problem.variables()
+    if any(v.varValue is None for v in variables):
+        return False
+    tol = 1e-6
+    for v in variables:
+        if (v.lowBound is not None and v.varValue < v.lowBound - tol) or (
+            v.upBound is not None and v.varValue > v.upBound + tol
+        ):
+            return False
+    return bool(full.problem.valid(eps=tol))
+
+
+def _keep_start(full: RolloutModel, result: SolveResult) -> SolveResult:
+    """The start plan (still on the model's variables when the search found nothing) as the result:
+    ``feasible``, its own objective value, the search's bound and the gap between them."""
+    first = full.goals()[0]
+    value = pulp.value(first.expression)
+    bound = result.best_bound
+    gap = None
+    if value is not None and bound is not None:
+        gap = abs(bound - value) / max(abs(value), 1e-9)
+    return replace(
+        result,
+        status="feasible",
+        objective=value,
+        mip_gap=gap,
+        message=f"{result.message}; the start plan kept (the search found none better)",
+    )
 
 
 def _backward_start(ro: _Rollout) -> list[np.ndarray] | None:
