@@ -383,3 +383,28 @@ def test_foresight_out_of_time_keeps_the_myopic_plan(line5: Path, monkeypatch) -
     assert opened == {"N1": 2026, "N3": 2027}  # the myopic plan (here also the best)
     assert plan.verification.passed
     assert len(calls) == 3  # two myopic years, then the foresight model
+
+
+def test_myopic_years_keep_the_earlier_hubs_as_lower_bounds(line5: Path, monkeypatch) -> None:
+    # Each myopic year fixes the earlier years' hubs open by a lower bound of 1 on their variable
+    # (PuLP resets the bounds of LpBinary variables to 0..1, which once let a year close them).
+    from planner.features.rollout import solve as rollout_solve
+
+    built = []
+    real = rollout_solve.build_rollout_model
+
+    def spy(instance, spec):
+        model = real(instance, spec)
+        built.append((spec, model))
+        return model
+
+    monkeypatch.setattr(rollout_solve, "build_rollout_model", spy)
+    rollout = {"years": [2026, 2027, 2028], "budget_per_year_eur": [1000.0, 1000.0, 1000.0], "mode": "myopic"}
+    plan = solve(line5, rollout, objective={"type": "max_coverage", "max_hubs": 3})
+    fixed_years = [(spec, model) for spec, model in built if spec.fixed_open]
+    assert fixed_years  # the later years had earlier hubs to keep
+    for spec, model in fixed_years:
+        assert all(model.open[k, 0].lowBound == 1 for k in spec.fixed_open)
+    years = plan.summary["years"]
+    assert [y["hubs"] for y in years] == sorted(y["hubs"] for y in years)
+    assert plan.verification.passed

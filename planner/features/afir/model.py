@@ -132,7 +132,7 @@ def add_afir_share(
         return {}
     locked = instance.site_locked
     for k in sorted(k for k in share.sites() - set(variables.open) if not locked[k]):
-        variables.open[k] = problem.add_variable(f"open_{k}", int(locked[k]), 1, cat=pulp.LpBinary)
+        variables.open[k] = problem.add_variable(f"open_{k}", int(locked[k]), 1, cat=pulp.LpInteger)
     return add_share_rows(problem, variables.open, locked, share)
 
 

@@ -292,7 +292,9 @@ def _cover_variables(
     ) else np.zeros(0, dtype=np.int64)
     useful = sorted(set(unique_ints(members).tolist()) | {k for w in extra for k in w})
     locked = instance.site_locked
-    x = {k: problem.add_variable(f"open_{k}", int(locked[k]), 1, cat=pulp.LpBinary) for k in useful}
+    # integer in [lb, 1], not LpBinary: PuLP resets a binary's bounds to 0..1, which would let a solve
+    # close an existing hub (or, in a myopic rollout year, an earlier year's hub)
+    x = {k: problem.add_variable(f"open_{k}", int(locked[k]), 1, cat=pulp.LpInteger) for k in useful}
     return Variables(open=x, served={}, window={}, groups=[], group_windows=[]), needed
 
 

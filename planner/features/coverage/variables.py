@@ -63,7 +63,9 @@ def make_variables(
     groups, group_windows = group_flows(instance)
     useful = sorted({k for wins in group_windows for w in wins for k in w} | {k for w in required for k in w})
     locked = instance.site_locked
-    x = {k: problem.add_variable(f"open_{k}", int(locked[k]), 1, cat=pulp.LpBinary) for k in useful}
+    # integer in [lb, 1], not LpBinary: PuLP resets a binary's bounds to 0..1, which would let a solve
+    # close an existing hub (or, in a myopic rollout year, an earlier year's hub)
+    x = {k: problem.add_variable(f"open_{k}", int(locked[k]), 1, cat=pulp.LpInteger) for k in useful}
     cat = pulp.LpBinary if binary_served else pulp.LpContinuous
     y = {g: problem.add_variable(f"served_{g}", 0, 1, cat=cat) for g in range(len(groups))}
     count: dict[tuple[int, ...], int] = {}

@@ -194,8 +194,10 @@ def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> Rollou
     problem = pulp.LpProblem("planner_rollout", sense)
     locked = instance.site_locked
     binary_y = spec.objective == "min_cost"
+    # integer in [lb, 1], not LpBinary: PuLP resets a binary's bounds to 0..1, which would let a solve
+    # close an existing hub (or, in a myopic rollout year, an earlier year's hub)
     x = {
-        (k, t): problem.add_variable(f"open_{k}_{t}", int(locked[k] or k in spec.fixed_open), 1, cat=pulp.LpBinary)
+        (k, t): problem.add_variable(f"open_{k}_{t}", int(locked[k] or k in spec.fixed_open), 1, cat=pulp.LpInteger)
         for k in sites
         for t in range(n_years)
     }

@@ -147,9 +147,12 @@ class _Rollout:
         )
 
     def opened(self, model: RolloutModel, t: int) -> np.ndarray:
+        """Sites open in year ``t``: those the solve opened and those fixed open (a variable whose lower
+        bound is 1 — an earlier year's hub in a myopic year — may have been presolved away, without a value)."""
         out = self.instance.site_locked.copy()
         for k in model.sites:
-            if (model.open[k, t].value() or 0.0) > 0.5:
+            v = model.open[k, t]
+            if (v.lowBound or 0) >= 1 or (v.value() or 0.0) > 0.5:
                 out[k] = True
         return out
 
