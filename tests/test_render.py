@@ -794,3 +794,24 @@ def test_roads_outside_the_ten_t_are_not_drawn_as_core(tmp_path: Path) -> None:
     labels = [label for _, label in draw_network(Figure().add_subplot(), net)]
     assert labels == ["Core TEN-T network", "Roads outside the TEN-T"]
     assert st.tier_style("non_ten_t") == st.OTHER_TIER != st.TIER_STYLE["core"]
+
+
+def test_report_coverage_by_country_table() -> None:
+    from planner.render.report import _coverage_by_country
+
+    summary = {
+        "by_country": {
+            "GB": {"flows": 10, "flows_served": 9, "volume": 120.0, "served_volume": 100.0, "served_share": 100 / 120,
+                   "hubs": 2, "charging_points": 8},
+            "IE": {"flows": 3, "flows_served": 3, "volume": 20.0, "served_volume": 20.0, "served_share": 1.0,
+                   "hubs": 0, "charging_points": 0},
+        },
+        "by_region": {"GB-NIR": {"flows": 2, "flows_served": 2, "volume": 5.0, "served_volume": 5.0,
+                                 "served_share": 1.0}},
+    }  # fmt: skip
+    html = _coverage_by_country(summary)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "Coverage by country" in text
+    assert "GB 10 9 120 83.3 % 2 8" in text and "of which GB-NIR 2 2 5 100.0 % – –" in text
+    assert text.index("GB-NIR") < text.index("IE 3")  # the region right after its country
+    assert _coverage_by_country({}) == ""
