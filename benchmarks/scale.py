@@ -20,10 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _child import fmt, run_child  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "europe-2030.toml"
@@ -86,26 +87,7 @@ def child(path: str, max_flows: str, spacing: str) -> None:
 
 
 def run_case(path: Path, max_flows: str = "-", spacing: str = "-") -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path), max_flows, spacing],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    lines = [x for x in out.stdout.splitlines() if x.startswith("{")]
-    if out.returncode or not lines:
-        return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
-    return json.loads(lines[-1])
-
-
-def _fmt(v: object, spec: str = "") -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, float) and spec:
-        return format(v, spec)
-    if isinstance(v, int):
-        return f"{v:,}"
-    return str(v)
+    return run_child(__file__, str(path), max_flows, spacing)
 
 
 HEADER = (
@@ -120,9 +102,9 @@ def row(label: str, r: dict) -> str:
         return f"| {label} | error: {r['error']} |"
     ratio = r["curve_s"] / r["solve_s"] if r.get("curve_s") is not None and r["solve_s"] > 0 else None
     return (
-        f"| {label} | {_fmt(r['flows'])} | {_fmt(r['need_hub'])} | {_fmt(r['windows'])} | {_fmt(r['rows'])} "
-        f"| {r['build_s']:.1f} | {r['solve_s']:.1f} | {r['status']} | {_fmt(r['gap'], '.2%')} "
-        f"| {_fmt(r['curve_s'], '.1f')} | {_fmt(ratio, '.2f')} | {_fmt(r['curve_worst_gap'], '.1%')} "
+        f"| {label} | {fmt(r['flows'])} | {fmt(r['need_hub'])} | {fmt(r['windows'])} | {fmt(r['rows'])} "
+        f"| {r['build_s']:.1f} | {r['solve_s']:.1f} | {r['status']} | {fmt(r['gap'], '.2%')} "
+        f"| {fmt(r['curve_s'], '.1f')} | {fmt(ratio, '.2f')} | {fmt(r['curve_worst_gap'], '.1%')} "
         f"| {r['total_s']:.1f} | {r['peak_mb']:.0f} | {r['hubs']} | {r['served']:.1%} | {r['verified']} |"
     )
 
@@ -135,9 +117,7 @@ def main() -> None:
     ap.add_argument("--flows", default="", help="europe-2030 max_flows ladder, e.g. 4000,20000,all")
     ap.add_argument("--spacing", default="", help="candidate spacing ladder (km) at --at flows")
     ap.add_argument("--at", default="20000", help="max_flows for the spacing ladder")
-    ap.add_argument(
-        "--scenarios", nargs="*", default=None, help="every shipped single-year scenario (or those named)"
-    )
+    ap.add_argument("--scenarios", nargs="*", default=None, help="every shipped single-year scenario (or those named)")
     args = ap.parse_args()
     if not (args.flows or args.spacing or args.scenarios is not None):
         args.flows, args.scenarios = "4000,10000,20000,50000,all", []

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _child import fmt, run_child  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "europe-2030.toml"
@@ -125,19 +125,7 @@ def child(path: str) -> None:
 
 
 def run_rung(path: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", str(path)], capture_output=True, text=True, check=False)
-    lines = [x for x in out.stdout.splitlines() if x.startswith("{")]
-    if out.returncode or not lines:
-        return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
-    return json.loads(lines[-1])
-
-
-def _fmt(v: object, spec: str = "") -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, float) and spec:
-        return format(v, spec)
-    return f"{v:,}" if isinstance(v, int) else str(v)
+    return run_child(__file__, str(path))
 
 
 HEADER = (
@@ -152,7 +140,7 @@ def row(n: int, mb: float, r: dict) -> str:
         return f"| {n:,} | error: {r['error']} |"
     return (
         f"| {r['trips']:,} | {r['flows']:,} | {mb:.1f} | {r['read_s']:.1f} | {r['build_s']:.1f} | {r['solve_s']:.1f} "
-        f"| {r['status']} | {_fmt(r['gap'], '.2%')} | {_fmt(r['curve_s'], '.1f')} | {r['total_s']:.1f} "
+        f"| {r['status']} | {fmt(r['gap'], '.2%')} | {fmt(r['curve_s'], '.1f')} | {r['total_s']:.1f} "
         f"| {r['peak_mb']:.0f} | {r['hubs']} | {r['served']:.1%} | {r['verified']} |"
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unique_ints"]
+__all__ = ["equal_sets", "set_hashes", "unique_ints"]
 
 
 def unique_ints(a: np.ndarray) -> np.ndarray:
@@ -20,3 +20,33 @@ def unique_ints(a: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(s[1:], s[:-1], out=keep[1:])
     return s[keep]
+
+
+def set_hashes(row: np.ndarray, member: np.ndarray, n_rows: int, n_values: int, seed: int) -> list[np.ndarray]:
+    """Two 64-bit hashes of each row's set of members: sums of random member weights (fixed seed).
+
+    ``row`` (sorted) and ``member`` list the rows' members; an empty row hashes to 0. Two different
+    sets share both hashes only if two independent 64-bit sums collide at once.
+    """
+    rng = np.random.default_rng(seed)
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]]) if len(row) else np.zeros(0, np.int64)
+    hashes = []
+    for _ in range(2):
+        w = rng.integers(1, 2**63, size=max(n_values, 1), dtype=np.uint64)
+        h = np.zeros(n_rows, dtype=np.uint64)
+        if len(row):
+            with np.errstate(over="ignore"):
+                h[row[starts]] = np.add.reduceat(w[member], starts)
+        hashes.append(h)
+    return hashes
+
+
+def equal_sets(hashes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by equal hashes (:func:`set_hashes`): the sort order (by hashes, then row) and,
+    along it, whether each row starts a new group."""
+    h0, h1 = hashes
+    order = np.lexsort((np.arange(len(h0)), h1, h0))
+    a, b = h0[order], h1[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    return order, new

@@ -178,3 +178,15 @@ def test_greedy_on_open_sets_equals_greedy_on_all_windows(seed: int) -> None:
     for i in range(len(reference.flows)):  # each flow's two smallest windows (size, then id)
         mine = sorted(reference.pair_window[reference.pair_flow == i].tolist(), key=lambda w: (size[w], w))[:2]
         assert sorted(smallest.pair_window[smallest.pair_flow == i].tolist()) == sorted(mine)
+
+
+def test_set_hashes_group_equal_sets_only() -> None:
+    from planner.arrays import equal_sets, set_hashes
+
+    # rows: {1, 2}, {}, {2, 1}, {3}, {1, 2, 3}
+    row = np.array([0, 0, 2, 2, 3, 4, 4, 4])
+    member = np.array([1, 2, 2, 1, 3, 1, 2, 3])
+    order, new = equal_sets(set_hashes(row, member, 5, 4, seed=1))
+    group = np.empty(5, dtype=np.int64)
+    group[order] = np.cumsum(new) - 1
+    assert group[0] == group[2] and len(set(group.tolist())) == 4

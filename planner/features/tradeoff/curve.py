@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.arrays import unique_ints
+from planner.arrays import equal_sets, set_hashes, unique_ints
 from planner.windows import CoverSet
 
 from .pairs import FlowWindows, WindowSets, flow_windows
@@ -304,24 +304,11 @@ class CoverageModel:
 
 
 def _same_windows(fw: FlowWindows, n_windows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Flows grouped by their window set (a 128-bit sum of random window weights, fixed seed):
-    the first flow of each group and the group's weight."""
-    rng = np.random.default_rng(20260)
-    hashes = []
-    start = np.searchsorted(fw.pair_flow, np.arange(len(fw.flows)))
-    for _ in range(2):
-        w = rng.integers(1, 2**63, size=max(n_windows, 1), dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            hashes.append(np.add.reduceat(np.append(w[fw.pair_window], np.uint64(0)), start))
-    empty = np.diff(np.append(start, len(fw.pair_flow))) == 0
-    for h in hashes:
-        h[empty] = 0
-    order = np.lexsort((np.arange(len(fw.flows)), hashes[1], hashes[0]))
-    h0, h1 = hashes[0][order], hashes[1][order]
-    new = np.ones(len(order), dtype=bool)
-    new[1:] = (h0[1:] != h0[:-1]) | (h1[1:] != h1[:-1])
-    group = np.cumsum(new) - 1
-    weight = np.bincount(group, weights=fw.weight[order])
+    """Flows grouped by their window set (:func:`planner.arrays.set_hashes`): the first flow of each
+    group and the group's weight."""
+    hashes = set_hashes(fw.pair_flow, fw.pair_window, len(fw.flows), n_windows, seed=20260)
+    order, new = equal_sets(hashes)
+    weight = np.bincount(np.cumsum(new) - 1, weights=fw.weight[order])
     return np.sort(order[new]), weight[np.argsort(order[new], kind="stable")]
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.arrays import unique_ints
+from planner.arrays import equal_sets, set_hashes, unique_ints
 from planner.windows import CoverSet
 
 __all__ = ["FlowWindows", "WindowSets", "flow_windows", "open_windows", "pair_count", "smallest_windows"]
@@ -139,28 +139,14 @@ def pair_count(cover: CoverSet) -> int:
 def _open_sets(cover: CoverSet, is_open: np.ndarray) -> tuple[np.ndarray, WindowSets]:
     """Each window's open sites as one of the distinct open sets: (set of each window, the sets).
 
-    Sets are told apart by two 64-bit sums of random site weights (fixed seed; a collision would
-    need two different sets with equal 128-bit sums). The empty set is kept: a window with no open
+    Sets are told apart by :func:`planner.arrays.set_hashes`. The empty set is kept: a window with no open
     site leaves its flows unserved."""
     ptr, sites = cover.window_ptr, cover.window_sites
     n_win = cover.n_windows
     owner = np.repeat(np.arange(n_win), np.diff(ptr))
     keep = is_open[sites]
     o, s = owner[keep], sites[keep]
-    rng = np.random.default_rng(20261)
-    hashes = []
-    for _ in range(2):
-        w = rng.integers(1, 2**63, size=len(is_open), dtype=np.uint64)
-        h = np.zeros(n_win, dtype=np.uint64)
-        if len(o):
-            starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]])
-            with np.errstate(over="ignore"):
-                h[o[starts]] = np.add.reduceat(w[s], starts)
-        hashes.append(h)
-    order = np.lexsort((np.arange(n_win), hashes[1], hashes[0]))
-    h0, h1 = hashes[0][order], hashes[1][order]
-    new = np.ones(n_win, dtype=bool)
-    new[1:] = (h0[1:] != h0[:-1]) | (h1[1:] != h1[:-1])
+    order, new = equal_sets(set_hashes(o, s, n_win, len(is_open), seed=20261))
     set_of = np.empty(n_win, dtype=np.int64)
     set_of[order] = np.cumsum(new) - 1
     rep = order[new]  # a window of each set, in set order
