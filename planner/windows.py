@@ -301,10 +301,13 @@ class CoverSet:
         if len(self.node_windows):
             bad = owner[~cov[self.node_windows]]
             node_ok[bad] = False
-        ok_path = np.ones(len(counts), dtype=bool)
-        for n in range(len(counts)):  # parents come before children
-            p = self.node_parent[n]
-            ok_path[n] = node_ok[n] and (p < 0 or ok_path[p])
+        # every node on the path to the root ok: pointer doubling (ok over 2^t nodes, jump 2^t up)
+        ok_path, jump = node_ok, np.array(self.node_parent, dtype=np.int64)
+        up = np.flatnonzero(jump >= 0)
+        while len(up):
+            ok_path[up] &= ok_path[jump[up]]
+            jump[up] = jump[jump[up]]
+            up = up[jump[up] >= 0]
         out = self.free.copy()
         need = self.servable & ~self.free
         leaf_ok = np.concatenate([ok_path, [True]])[self.flow_leaf]  # -1 (no node) reads the dummy

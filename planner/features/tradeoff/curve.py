@@ -23,6 +23,7 @@ between chosen neighbours), not evenly.
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from dataclasses import dataclass
@@ -69,6 +70,11 @@ class GreedyCurve:
 def _gather(ptr: np.ndarray, data: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """CSR rows ``ids`` flattened: (the row id of each entry, the entry)."""
     ids = np.asarray(ids, dtype=np.int64)
+    if len(ids) <= 1:  # most calls of the greedy pass: a slice, without the index arithmetic
+        if not len(ids):
+            return ids, data[:0]
+        row = data[ptr[ids[0]] : ptr[ids[0] + 1]]
+        return np.full(len(row), ids[0], dtype=np.int64), row
     counts = (ptr[ids + 1] - ptr[ids]).astype(np.int64)
     first = np.repeat(ptr[ids] - (np.cumsum(counts) - counts), counts)
     return np.repeat(ids, counts), data[first + np.arange(int(counts.sum()))]
@@ -107,23 +113,23 @@ def greedy_drop(
     single = served[pf] & (count[pw] == 1)
     key = unique_ints(pf[single] * n_sites + only[pw[single]])
     loss = np.bincount(key % n_sites, weights=weight[key // n_sites], minlength=n_sites)
-    droppable = is_open & ~locked
     dropped, total = [], [float(weight[served].sum())]
     in_new = np.zeros(n_win, dtype=bool)
-    while droppable.any():
-        cand = np.flatnonzero(droppable)
-        b = int(cand[np.lexsort((cand, -cost[cand], loss[cand]))[0]])
-        is_open[b] = droppable[b] = False
+    cheapest = _Cheapest(loss, cost, is_open & ~locked)
+    while (b := cheapest.pop()) is not None:
+        is_open[b] = False
         dropped.append(b)
         wb = site_wins[site_ptr[b] : site_ptr[b + 1]]
+        changed: list[np.ndarray] = []
         # flows for which b was critical are lost; their other critical hubs lose their weight
         _, f_lost = _gather(win_ptr, win_flows, wb[count[wb] == 1])
-        lost = unique_ints(f_lost[served[f_lost]])
+        lost = unique_ints(f_lost[served[f_lost]]) if len(f_lost) else f_lost
         if len(lost):
             f, w = _gather(flow_ptr, pw, lost)
             crit = unique_ints(f[count[w] == 1] * n_sites + only[w[count[w] == 1]])
             np.subtract.at(loss, crit % n_sites, weight[crit // n_sites])
             served[lost] = False
+            changed.append(crit % n_sites)
         count[wb] -= 1
         # windows left with one open site: that site becomes critical for their served flows
         w2 = wb[count[wb] == 1]
@@ -139,12 +145,49 @@ def greedy_drop(
                 one = count[w] == 1
                 f, w = f[one], w[one]
                 k = f * n_sites + only[w]
-                new = unique_ints(k[in_new[w]])
-                add = new[~np.isin(new, k[~in_new[w]])]
+                add = _new_only(k[in_new[w]], k[~in_new[w]])
                 np.add.at(loss, add % n_sites, weight[add // n_sites])
                 in_new[w2] = False
-        total.append(float(weight[served].sum()))
+                changed.append(add % n_sites)
+        cheapest.changed(changed)
+        total.append(float(weight[served].sum()) if len(lost) else total[-1])
     return GreedyCurve(np.array(dropped, dtype=np.int64), np.array(total))
+
+
+class _Cheapest:
+    """The droppable site of least (loss, -cost, index), for :func:`greedy_drop`: a heap whose
+    stale entries (the site's loss changed since, or the site was dropped) are skipped when
+    popped, rather than a sort of every droppable site per drop. ``loss`` is the caller's array,
+    updated in place; :meth:`changed` re-files the sites whose loss changed."""
+
+    def __init__(self, loss: np.ndarray, cost: np.ndarray, droppable: np.ndarray) -> None:
+        self.loss, self.cost, self.droppable = loss, cost, droppable
+        self.heap = [(float(loss[k]), -float(cost[k]), k) for k in np.flatnonzero(droppable).tolist()]
+        heapq.heapify(self.heap)
+
+    def pop(self) -> int | None:
+        """The next site to drop (no longer droppable after), or None when none is left."""
+        while self.heap:
+            key, _, b = heapq.heappop(self.heap)
+            if self.droppable[b] and key == self.loss[b]:
+                self.droppable[b] = False
+                return b
+        return None
+
+    def changed(self, sites: list[np.ndarray]) -> None:
+        """Re-file these sites at their current loss."""
+        for k in unique_ints(np.concatenate(sites)).tolist() if sites else ():
+            if self.droppable[k]:
+                heapq.heappush(self.heap, (float(self.loss[k]), -float(self.cost[k]), k))
+
+
+def _new_only(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of ``new`` not in ``old`` (Python sets below a few thousand values,
+    where ``np.isin``'s sorting costs more than hashing)."""
+    if len(new) + len(old) > 4096:
+        new = unique_ints(new)
+        return new[~np.isin(new, old)]
+    return np.array(sorted(set(new.tolist()).difference(old.tolist())), dtype=np.int64)
 
 
 def choose_counts(value: np.ndarray, n: int) -> list[int]:

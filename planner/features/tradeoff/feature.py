@@ -156,6 +156,7 @@ class TradeoffFeature(Feature):
         servable = float(instance.volume[cover.servable].sum())
         points, claimed = [], []
         open_sets = [{instance.site_ids[k] for k in np.flatnonzero(opened[p])} for p in counts]
+        model = [cover.served(opened[p]) for p in counts]
         simulated = served_by_simulation_sets(
             ctx.network,
             ctx.sites,
@@ -164,10 +165,10 @@ class TradeoffFeature(Feature):
             sc.vehicle,
             sc.breaks,
             refuel_at_origin=ctx.refuel_at_origin,
-            hint=np.where(cover.free, 1, np.where(cover.served(opened[max(counts)]), 0, -1)) if counts else None,
+            hint=_smallest_claiming(model, [len(s) for s in open_sets]),
         )
-        for p, served in zip(counts, simulated, strict=True):
-            claimed.append((f"{p} new hubs", cover.served(opened[p]), served))
+        for p, served, claims in zip(counts, simulated, model, strict=True):
+            claimed.append((f"{p} new hubs", claims, served))
             upper = min([servable - free] + [b for q, b in bound.items() if q >= p])
             model_share = (float(value[p]) + free) / total if total else 0.0
             bound_share = max((upper + free) / total if total else 0.0, model_share)
@@ -188,6 +189,15 @@ class TradeoffFeature(Feature):
             ctx.log(f"trade-off curve: {len(points)} points in {seconds:.1f} s")
         plan.summary["tradeoff"] = points
         ctx.side_checks.append(check_hub_sets("tradeoff_simulated", "trade-off point(s)", claimed))
+
+
+def _smallest_claiming(model: list[np.ndarray], sizes: list[int]) -> np.ndarray | None:
+    """Per flow, the index of the smallest hub set the model says serves it (``-1``: none)."""
+    if not model:
+        return None
+    order = sorted(range(len(model)), key=lambda i: (sizes[i], i))
+    claims = np.array([model[i] for i in order])
+    return np.where(claims.any(axis=0), np.array(order)[claims.argmax(axis=0)], -1)
 
 
 def _carry_forward(ctx: RunContext, counts: list[int], opened: dict[int, np.ndarray], value: np.ndarray) -> None:
