@@ -176,12 +176,14 @@ def solve_direct(
     time_limit_s: float,
     start: np.ndarray | None,
     locked: np.ndarray | None = None,
-) -> tuple[float, int]:
+) -> tuple[float, int, float]:
     """Solve (adding violated cover rows until none is left, within the time limit).
 
     ``run(highs, seconds_left)`` runs HiGHS once (options, interrupts and logging are the caller's).
-    Returns the seconds spent and the number of lazy rounds (negative when the time ran out with
-    windows still missed: the plan written back is then the last one repaired to meet them); the
+    Returns the seconds spent, the number of lazy rounds (negative when the time ran out with
+    windows still missed: the plan written back is then the last one repaired to meet them) and
+    the last run's dual bound, read before any row is added (adding rows resets HiGHS's info; a
+    run on a subset of the rows is a relaxation, so its bound holds for the whole model); the
     solution is written back to the PuLP variables.
     """
     h = direct.highs
@@ -194,6 +196,7 @@ def solve_direct(
     while True:
         rounds += 1
         run(h, max(time_limit_s - (time.perf_counter() - t0), 1e-3))
+        bound = float(h.getInfo().mip_dual_bound)
         sol = h.getSolution()
         if not sol.value_valid or direct.bulk is None or not direct.bulk.lazy:
             break
@@ -209,12 +212,12 @@ def solve_direct(
         repaired = _repair(direct, values, missing)
         if time.perf_counter() - t0 >= time_limit_s:
             _write_back(direct, repaired)  # out of time: a plan meeting every window, by repair
-            return time.perf_counter() - t0, -rounds
+            return time.perf_counter() - t0, -rounds, bound
         _set_start(h, repaired)
     sol = h.getSolution()
     if sol.value_valid:
         _write_back(direct, np.array(sol.col_value))
-    return time.perf_counter() - t0, rounds
+    return time.perf_counter() - t0, rounds, bound
 
 
 def _relaxed_rows(

@@ -209,7 +209,7 @@ def _solve_highs(
     try:
         with _quiet_stdout():
             left = config.time_limit_s - (time.perf_counter() - t0)
-            _, rounds = solve_direct(direct, run, time_limit_s=left, start=start)
+            _, rounds, last_bound = solve_direct(direct, run, time_limit_s=left, start=start)
     finally:
         close()
     seconds = time.perf_counter() - t0
@@ -220,7 +220,7 @@ def _solve_highs(
     obj = _finite(info.objective_function_value) if has_sol else None
     if rounds < 0:  # out of time with windows still missed: the repaired plan's own value
         obj = _finite(pulp.value(problem.objective))
-    bound = _finite(info.mip_dual_bound)
+    bound = _finite(last_bound)
     gap = _finite(info.mip_gap)
     is_mip = any(v.cat == pulp.LpInteger for v in direct.variables)
     if not is_mip:

@@ -100,3 +100,45 @@ def test_ctrl_c_stops_a_long_solve_within_seconds(tmp_path) -> None:
     assert any("incumbent" in line and "gap" in line for line in lines)  # periodic progress was reported
     text = (tmp_path / "solver.log").read_text()
     assert text.startswith("--- solve: hard ---") and "MIP" in text  # the solver's own log, in the file
+
+
+def test_out_of_time_with_lazy_rows_missing_keeps_the_last_runs_bound(monkeypatch) -> None:
+    # A full-cover model whose lazy cover rows are still missing when the time runs out: the plan is
+    # the last one repaired to meet every window, and the bound is the one HiGHS proved on the rows
+    # it had (a relaxation of the whole model). Adding the missing rows resets HiGHS's info, which
+    # once reported this bound as 0 and the gap as 100 % (europe-2030-afir at the 2025 milestone).
+    import time
+
+    from planner import highs, solve
+    from planner.candidates import build_candidates
+    from planner.demand import route_flows
+    from planner.features.coverage.model import ModelSpec, build_model
+    from planner.frlm import frlm_flows, frlm_vehicle, read_frlm_network
+    from planner.instance import build_instance
+    from planner.ranges import vehicle_ranges
+    from planner.scenario import CandidatesConfig, NetworkConfig
+    from tests.test_frlm import FOLDER
+
+    net, weights = read_frlm_network(FOLDER)
+    flows = route_flows(frlm_flows(net, weights), net, round_trip=True)
+    sites = build_candidates(net, CandidatesConfig(), NetworkConfig(nodes="n", edges="e"))
+    inst = build_instance(
+        net, sites, flows, vehicle_ranges(*frlm_vehicle(8.0)), site_cost=np.ones(len(sites)), refuel_at_origin=True
+    )
+
+    def model() -> pulp.LpProblem:
+        m = build_model(inst, ModelSpec("min_cost", second_stage=False))
+        return m.problem
+
+    full = solve_problem(model(), SolverConfig(mip_gap=0.0))
+    assert full.status == "optimal"
+    problem = model()
+    assert len(problem.lazy_cover.windows) > 3
+    monkeypatch.setattr(highs.LazyCover, "initial", lambda self: self.windows[:1])  # one row to start
+    monkeypatch.setattr(highs, "_relaxed_rows", lambda *args, **kwargs: None)
+    monkeypatch.setattr(solve, "_run_interruptible", lambda h: (h.run(), time.sleep(0.3)))  # the time runs out
+    result = solve_problem(problem, SolverConfig(mip_gap=0.0, time_limit_s=0.2))
+    assert result.status == "feasible" and result.time_limit_hit
+    assert result.best_bound is not None and 0 < result.best_bound <= full.objective + 1e-6
+    assert result.objective >= full.objective - 1e-6  # the repaired plan meets every window
+    assert result.mip_gap == pytest.approx((result.objective - result.best_bound) / result.objective)
