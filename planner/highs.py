@@ -91,6 +91,8 @@ class Direct:
     column: np.ndarray  # site index → column of its open-variable (-1: none)
     n_rows: int
     integer: np.ndarray  # columns that are integer
+    cost: np.ndarray  # objective coefficients by column
+    offset: float  # objective constant
 
 
 def _row_bounds(c: pulp.LpConstraint) -> tuple[float, float]:
@@ -154,7 +156,7 @@ def build_direct(problem: pulp.LpProblem, bulk: LazyCover | None) -> Direct:
     h.setOptionValue("output_flag", False)
     h.passModel(lp)
     integer = np.array([i for i, v in enumerate(variables) if v.cat == pulp.LpInteger], dtype=np.int32)
-    return Direct(h, variables, bulk, column, lp.num_row_, integer)
+    return Direct(h, variables, bulk, column, lp.num_row_, integer, cost, lp.offset_)
 
 
 def _write_back(direct: Direct, values: np.ndarray) -> None:
@@ -191,11 +193,19 @@ def solve_direct(
     rounds = 0
     if direct.bulk is not None and direct.bulk.lazy and len(direct.integer):
         _relaxed_rows(direct, run, t0 + time_limit_s / 4, locked)
-    if start is not None:
+    started = start is not None
+    if started:
         _set_start(h, start)
     while True:
         rounds += 1
         run(h, max(time_limit_s - (time.perf_counter() - t0), 1e-3))
+        if started and not _consistent(direct):
+            # HiGHS 1.16 with MIP presolve and a start can return the start as its solution while
+            # reporting the value of another (europe-2030's cover: 3.52e8 reported, 4.48e8 returned,
+            # 3.76e8 optimal): solve again without the start.
+            h.clearSolver()
+            run(h, max(time_limit_s - (time.perf_counter() - t0), 1e-3))
+        started = False
         bound = float(h.getInfo().mip_dual_bound)
         sol = h.getSolution()
         if not sol.value_valid or direct.bulk is None or not direct.bulk.lazy:
@@ -214,10 +224,21 @@ def solve_direct(
             _write_back(direct, repaired)  # out of time: a plan meeting every window, by repair
             return time.perf_counter() - t0, -rounds, bound
         _set_start(h, repaired)
+        started = True
     sol = h.getSolution()
     if sol.value_valid:
         _write_back(direct, np.array(sol.col_value))
     return time.perf_counter() - t0, rounds, bound
+
+
+def _consistent(direct: Direct) -> bool:
+    """Whether the solution HiGHS returns has the objective value it reports (no solution: True)."""
+    sol = direct.highs.getSolution()
+    if not sol.value_valid:
+        return True
+    reported = float(direct.highs.getInfo().objective_function_value)
+    actual = float(direct.cost @ np.asarray(sol.col_value)) + direct.offset
+    return abs(actual - reported) <= 1e-6 * max(1.0, abs(reported))
 
 
 def _relaxed_rows(

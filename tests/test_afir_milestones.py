@@ -149,6 +149,54 @@ def test_share_rows_pick_the_cheapest_certified_length():
     assert solve_rows([True, False, False]) == {2}
 
 
+def test_share_start_meets_the_share_and_keeps_only_needed_sites():
+    from planner.features.afir.start import share_start
+
+    # The example above: from nothing, segment 0 (100 dkm for cost 1), then segment 2 (150 dkm for 2).
+    share = AfirShare(2027, 0.5, (100.0, 100.0, 150.0), ("network",) * 3, (((0,),), ((0,), (1,)), ((2,),)),
+                      (True, True, True), {"network": 400.0})  # fmt: skip
+    is_open, certified = share_start(share, np.zeros(3, dtype=bool), np.array([1.0, 3.0, 2.0]))
+    assert is_open.tolist() == [True, False, True] and certified.tolist() == [True, False, True]
+    # Site 1 open already (a plan for the flows): segment 0 alone (site 0) completes 1 as well.
+    is_open, certified = share_start(share, np.array([False, True, False]), np.array([1.0, 3.0, 2.0]))
+    assert is_open.tolist() == [True, True, False] and certified.tolist() == [True, True, False]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_share_start_on_random_segments(seed: int):
+    from planner.features.afir.start import share_start
+
+    rng = np.random.default_rng(seed)
+    n_sites, n_seg = 12, 15
+    windows = tuple(
+        tuple(tuple(sorted(rng.choice(n_sites, size=int(rng.integers(1, 4)), replace=False).tolist()))
+              for _ in range(int(rng.integers(1, 4))))
+        for _ in range(n_seg)
+    )  # fmt: skip
+    lengths = tuple(float(v) for v in rng.integers(10, 100, size=n_seg))
+    groups = tuple(rng.choice(["core", "comprehensive"], size=n_seg).tolist())
+    totals = {g: sum(x for x, h in zip(lengths, groups, strict=True) if h == g) for g in set(groups)}
+    share = AfirShare(2025, 0.4, lengths, groups, windows, (True,) * n_seg, totals)
+    base = rng.random(n_sites) < 0.2
+    cost = rng.integers(1, 5, size=n_sites).astype(float)
+    is_open, certified = share_start(share, base, cost)
+
+    def done(opened: np.ndarray) -> dict[str, float]:
+        out = dict.fromkeys(totals, 0.0)
+        for e, ws in enumerate(windows):
+            if all(opened[list(w)].any() for w in ws):
+                out[groups[e]] += lengths[e]
+        return out
+
+    assert (is_open >= base).all()  # the plan for the flows stays
+    assert certified.tolist() == [all(is_open[list(w)].any() for w in ws) for ws in windows]
+    assert all(done(is_open)[g] >= 0.4 * totals[g] - 1e-9 for g in totals)
+    for k in np.flatnonzero(is_open & ~base):  # no added site can be closed again
+        trial = is_open.copy()
+        trial[k] = False
+        assert any(done(trial)[g] < 0.4 * totals[g] - 1e-9 for g in totals)
+
+
 # --- single-year plans ----------------------------------------------------------------------------------
 
 

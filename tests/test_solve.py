@@ -142,3 +142,40 @@ def test_out_of_time_with_lazy_rows_missing_keeps_the_last_runs_bound(monkeypatc
     assert result.best_bound is not None and 0 < result.best_bound <= full.objective + 1e-6
     assert result.objective >= full.objective - 1e-6  # the repaired plan meets every window
     assert result.mip_gap == pytest.approx((result.objective - result.best_bound) / result.objective)
+
+
+def test_a_start_highs_returns_with_a_wrong_objective_is_dropped(tmp_path) -> None:
+    # HiGHS 1.16 with MIP presolve and this start answers "optimal, 3.52e8" with the start itself
+    # (4.48e8) as its solution (tests/fixtures/highs/README.md); the planner checks the returned
+    # solution's objective against the reported one and solves again without the start.
+    import gzip
+    import shutil
+    from pathlib import Path
+
+    import highspy
+
+    from planner.highs import Direct, solve_direct
+
+    fixture = Path(__file__).parent / "fixtures" / "highs"
+    mps = tmp_path / "cover.mps"
+    with gzip.open(fixture / "cover-start.mps.gz", "rb") as src, mps.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(mps))
+    h.setOptionValue("mip_rel_gap", 0.01)
+    lp = h.getLp()
+    n = lp.num_col_
+    cost = np.array(lp.col_cost_)
+    integer = np.flatnonzero([t == highspy.HighsVarType.kInteger for t in lp.integrality_]).astype(np.int32)
+    holder = pulp.LpProblem("columns")
+    variables = [holder.add_variable(f"c{i}") for i in range(n)]
+    direct = Direct(h, variables, None, np.zeros(0, dtype=np.int64), lp.num_row_, integer, cost, lp.offset_)
+    start = np.zeros(n)
+    start[[int(x) for x in (fixture / "cover-start.txt").read_text().split()]] = 1.0
+    assert float(cost @ start) == pytest.approx(4.48e8)
+    solve_direct(direct, lambda highs, left: highs.run(), time_limit_s=60.0, start=start)
+    values = np.array([v.varValue for v in variables])
+    reported = h.getInfo().objective_function_value
+    assert float(cost @ values) == pytest.approx(reported)  # the plan written back has the value reported
+    assert reported == pytest.approx(3.76e8)  # the optimum (within mip_rel_gap = 1 %: 94 hubs)
