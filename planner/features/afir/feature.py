@@ -49,10 +49,11 @@ class AfirFeature(Feature):
             )
         part = afir_part(req, ctx.instance.site_locked)
         if req.share is not None:
-            # A share milestone makes the MIP hard: start from a plan (.start) and give HiGHS every
-            # cover row (europe-2030-afir at 2025, 120 s: lazy rows ended at 4.52e8 with a 13.3 % gap
-            # after repairing the last round's plan; every row: 4.40e8, 10.0 %)
-            part = replace(part, start=start_share_model, eager_cover=True)
+            # A share milestone makes the MIP hard: HiGHS starts from a plan (see .start). Every
+            # cover row at once instead of lazy rows was tried and not kept: europe-2030-afir, 120 s,
+            # 2025: 4.40e8 (10.0 %) against 4.52e8 (13.3 %) lazily; 2027: 9.80e8 (23.7 %) against
+            # 8.36e8 (11.5 %) lazily.
+            part = replace(part, start=start_share_model)
         ctx.parts[self.name] = part
 
     def outputs(self, plan: Plan, ctx: RunContext) -> None:

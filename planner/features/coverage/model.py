@@ -59,10 +59,6 @@ class ModelPart:
     start
         Optional ``start(model, data, solver)``: set a feasible plan as the solver's start values
         (the single-year solve then starts from them); ``solver`` bounds any solve it runs.
-    eager_cover
-        Hand the solver every cover row at once instead of lazily: for parts that make the MIP hard,
-        where each lazy round is a new branch and bound and a plan still missing rows when the time
-        runs out has to be repaired.
     """
 
     name: str
@@ -72,7 +68,6 @@ class ModelPart:
     sites: tuple[int, ...] = ()
     binary_served: bool = False
     start: Callable[[PlanningModel, Any, Any], None] | None = None
-    eager_cover: bool = False
 
 
 @dataclass(frozen=True)
@@ -335,8 +330,7 @@ def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
     full = is_full_cover(spec)
     if full:
         variables, needed = _cover_variables(problem, instance, extra_sites)
-        eager = any(p.eager_cover for p in spec.parts)
-        problem.lazy_cover = LazyCover(instance.cover, needed, variables.open, lazy=not eager)
+        problem.lazy_cover = LazyCover(instance.cover, needed, variables.open)
     else:
         # y may stay continuous only where the objective pushes it to 1 whenever a group is covered
         # (max coverage without capacity). With a coverage target, or with partial assignment, a
