@@ -1,8 +1,8 @@
 """A feasible plan for a network-share milestone (2025: 15 %, 2027: 50 %), to start the solver from.
 
 HiGHS finds plans for the share model late: on ``europe-2030-afir`` at the 2025 milestone its
-first incumbent cost 3.6 times its bound and a good one came after about a minute of sub-MIPs.
-This builds one in well under a second from the plan without AFIR:
+first incumbent (1.28e9 EUR) cost 3.4 times its bound and held for 50 s, until its sub-MIPs found
+4.4e8. This builds one (5.2e8 there) from the plan without AFIR, one quick solve, on top of which:
 
 * **Add** — while a share group is short, certify the uncertified segment with the most
   direction-km per euro of sites it still needs (for each of its windows without an open site,
@@ -15,6 +15,7 @@ Plain arrays and site indices only, like the model (:class:`planner.features.afi
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -26,8 +27,8 @@ from planner.solve import solve_problem
 __all__ = ["share_start", "start_share_model"]
 
 
-def _missing(windows: tuple[tuple[int, ...], ...], is_open: np.ndarray) -> list[tuple[int, ...]]:
-    return [w for w in windows if not is_open[list(w)].any()]
+def _missing(windows: tuple[tuple[int, ...], ...], opened: set[int]) -> list[tuple[int, ...]]:
+    return [w for w in windows if not any(k in opened for k in w)]
 
 
 def _sites_for(missing: list[tuple[int, ...]], cost: np.ndarray) -> list[int]:
@@ -46,23 +47,39 @@ def _sites_for(missing: list[tuple[int, ...]], cost: np.ndarray) -> list[int]:
     return picked
 
 
-def _short(share: AfirShare, certified: np.ndarray) -> dict[str, float]:
-    """Per share group, the direction-km still missing (groups that are met left out)."""
-    done: dict[str, float] = defaultdict(float)
-    for e in np.flatnonzero(certified).tolist():
-        done[share.group[e]] += share.length_km[e]
-    out = {}
-    for group, total in share.total_km.items():
-        gap = share.share * total - done[group]
-        if gap > 1e-9 * max(total, 1.0):
-            out[group] = gap
-    return out
+class _Shares:
+    """Certified segments and each share group's certified direction-km, kept up to date as sites
+    open and close (only the segments with a window holding that site are re-checked)."""
 
+    def __init__(self, share: AfirShare, opened: set[int]) -> None:
+        self.share, self.opened = share, opened
+        self.segments_of: dict[int, set[int]] = defaultdict(set)
+        for e, (ws, ok) in enumerate(zip(share.windows, share.coverable, strict=True)):
+            if ok:
+                for w in ws:
+                    for k in w:
+                        self.segments_of[k].add(e)
+        self.certified = np.zeros(len(share.windows), dtype=bool)
+        self.done: dict[str, float] = defaultdict(float)
+        self.recheck(range(len(share.windows)))
 
-def _certified(share: AfirShare, is_open: np.ndarray) -> np.ndarray:
-    return np.array(
-        [ok and not _missing(ws, is_open) for ws, ok in zip(share.windows, share.coverable, strict=True)], dtype=bool
-    )
+    def recheck(self, segments: Iterable[int]) -> None:
+        sh = self.share
+        for e in segments:
+            now = sh.coverable[e] and not _missing(sh.windows[e], self.opened)
+            if now != self.certified[e]:
+                self.certified[e] = now
+                self.done[sh.group[e]] += sh.length_km[e] if now else -sh.length_km[e]
+
+    def toggle(self, sites: list[int], *, open_: bool) -> None:
+        for k in sites:
+            (self.opened.add if open_ else self.opened.discard)(k)
+        self.recheck(sorted(set().union(*(self.segments_of.get(k, set()) for k in sites))))
+
+    def short(self) -> set[str]:
+        """Share groups still below their share."""
+        sh = self.share
+        return {g for g, t in sh.total_km.items() if sh.share * t - self.done[g] > 1e-9 * max(t, 1.0)}
 
 
 def share_start(share: AfirShare, is_open: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -84,31 +101,34 @@ def share_start(share: AfirShare, is_open: np.ndarray, cost: np.ndarray) -> tupl
         site). The shares may still be short if no segment is left to certify (the requirement
         already refuses milestones out of reach with every candidate open).
     """
-    is_open = is_open.copy()
-    certified = _certified(share, is_open)
+    state = _Shares(share, set(np.flatnonzero(is_open).tolist()))
+    offer: dict[int, tuple[list[int], tuple[float, int]]] = {}  # segment → sites it needs, its rank
     added: list[int] = []
-    while short := _short(share, certified):
-        best, best_key = None, None
-        for e in np.flatnonzero(~certified & np.array(share.coverable, dtype=bool)).tolist():
-            if share.group[e] not in short:
+    while short := state.short():
+        best = None
+        for e in np.flatnonzero(~state.certified).tolist():
+            if not share.coverable[e] or share.group[e] not in short:
                 continue
-            sites = _sites_for(_missing(share.windows[e], is_open), cost)
-            key = (-share.length_km[e] / max(float(cost[sites].sum()), 1e-9), e)
-            if best_key is None or key < best_key:
-                best, best_key = sites, key
+            if e not in offer:
+                sites = _sites_for(_missing(share.windows[e], state.opened), cost)
+                offer[e] = sites, (-share.length_km[e] / max(float(cost[sites].sum()), 1e-9), e)
+            if best is None or offer[e][1] < offer[best][1]:
+                best = e
         if best is None:
             break
-        is_open[best] = True
-        added += best
-        certified = _certified(share, is_open)
+        sites = offer[best][0]
+        state.toggle(sites, open_=True)
+        added += sites
+        for k in sites:  # offers through these sites are out of date
+            for e in state.segments_of.get(k, ()):
+                offer.pop(e, None)
     for k in reversed(added):
-        is_open[k] = False
-        trial = _certified(share, is_open)
-        if _short(share, trial):
-            is_open[k] = True
-        else:
-            certified = trial
-    return is_open, certified
+        state.toggle([k], open_=False)
+        if state.short():
+            state.toggle([k], open_=True)
+    out = np.zeros(len(is_open), dtype=bool)
+    out[sorted(state.opened)] = True
+    return out, state.certified.copy()
 
 
 def start_share_model(model: PlanningModel, req: AfirRequirement, solver: SolverConfig) -> None:
