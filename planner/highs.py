@@ -183,7 +183,8 @@ def solve_direct(
 
     ``run(highs, seconds_left)`` runs HiGHS once (options, interrupts and logging are the caller's).
     Returns the seconds spent, the number of lazy rounds (negative when the time ran out with
-    windows still missed: the plan written back is then the last one repaired to meet them) and
+    windows still missed, or before a plan replacing a start HiGHS mishandled was found: the plan
+    written back is then the last one repaired to meet them, or that start) and
     the last run's dual bound, read before any row is added (adding rows resets HiGHS's info; a
     run on a subset of the rows is a relaxation, so its bound holds for the whole model); the
     solution is written back to the PuLP variables.
@@ -193,19 +194,22 @@ def solve_direct(
     rounds = 0
     if direct.bulk is not None and direct.bulk.lazy and len(direct.integer):
         _relaxed_rows(direct, run, t0 + time_limit_s / 4, locked)
-    started = start is not None
-    if started:
-        _set_start(h, start)
+    started = start
+    if started is not None:
+        _set_start(h, started)
     while True:
         rounds += 1
         run(h, max(time_limit_s - (time.perf_counter() - t0), 1e-3))
-        if started and not _consistent(direct):
+        if started is not None and not _consistent(direct):
             # HiGHS 1.16 with MIP presolve and a start can return the start as its solution while
             # reporting the value of another (europe-2030's cover: 3.52e8 reported, 4.48e8 returned,
             # 3.76e8 optimal): solve again without the start.
             h.clearSolver()
             run(h, max(time_limit_s - (time.perf_counter() - t0), 1e-3))
-        started = False
+            if not h.getSolution().value_valid:  # no plan in the time left: the start is one
+                _write_back(direct, started)
+                return time.perf_counter() - t0, -rounds, float(h.getInfo().mip_dual_bound)
+        started = None
         bound = float(h.getInfo().mip_dual_bound)
         sol = h.getSolution()
         if not sol.value_valid or direct.bulk is None or not direct.bulk.lazy:
@@ -224,7 +228,7 @@ def solve_direct(
             _write_back(direct, repaired)  # out of time: a plan meeting every window, by repair
             return time.perf_counter() - t0, -rounds, bound
         _set_start(h, repaired)
-        started = True
+        started = repaired
     sol = h.getSolution()
     if sol.value_valid:
         _write_back(direct, np.array(sol.col_value))

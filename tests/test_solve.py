@@ -179,3 +179,37 @@ def test_a_start_highs_returns_with_a_wrong_objective_is_dropped(tmp_path) -> No
     reported = h.getInfo().objective_function_value
     assert float(cost @ values) == pytest.approx(reported)  # the plan written back has the value reported
     assert reported == pytest.approx(3.76e8)  # the optimum (within mip_rel_gap = 1 %: 94 hubs)
+
+
+def test_a_mishandled_start_is_kept_when_no_other_plan_is_found_in_time(monkeypatch) -> None:
+    # When the solve without the start finds nothing in the time left, the start (a feasible plan)
+    # is the plan: written back and reported as a plan found by repair (negative rounds).
+    import highspy
+
+    from planner import highs
+    from planner.highs import Direct, solve_direct
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    n = 4
+    for _ in range(n):
+        h.addVar(0, 1)
+    cols = np.arange(n, dtype=np.int32)
+    h.changeColsCost(n, cols, np.ones(n))
+    h.changeColsIntegrality(n, cols, np.array([highspy.HighsVarType.kInteger] * n))
+    for r in ([0, 1], [2, 3]):
+        h.addRow(1, highspy.kHighsInf, 2, np.array(r, dtype=np.int32), np.ones(2))
+    holder = pulp.LpProblem("columns")
+    variables = [holder.add_variable(f"c{i}") for i in range(n)]
+    direct = Direct(h, variables, None, np.zeros(0, dtype=np.int64), 2, cols, np.ones(n), 0.0)
+    calls = []
+
+    def run(highs: object, left: float) -> None:
+        calls.append(left)
+        if len(calls) == 1:
+            highs.run()  # the solve with the start; the second (without it) finds nothing
+
+    monkeypatch.setattr(highs, "_consistent", lambda d: False)  # as if HiGHS had mishandled the start
+    _, rounds, _ = solve_direct(direct, run, time_limit_s=10.0, start=np.ones(n))
+    assert len(calls) == 2 and rounds < 0
+    assert [v.varValue for v in variables] == [1.0] * n
