@@ -93,6 +93,7 @@ class Direct:
     integer: np.ndarray  # columns that are integer
     cost: np.ndarray  # objective coefficients by column
     offset: float  # objective constant
+    maximize: bool = False
 
 
 def _row_bounds(c: pulp.LpConstraint) -> tuple[float, float]:
@@ -156,7 +157,7 @@ def build_direct(problem: pulp.LpProblem, bulk: LazyCover | None) -> Direct:
     h.setOptionValue("output_flag", False)
     h.passModel(lp)
     integer = np.array([i for i, v in enumerate(variables) if v.cat == pulp.LpInteger], dtype=np.int32)
-    return Direct(h, variables, bulk, column, lp.num_row_, integer, cost, lp.offset_)
+    return Direct(h, variables, bulk, column, lp.num_row_, integer, cost, lp.offset_, problem.sense == pulp.LpMaximize)
 
 
 def _write_back(direct: Direct, values: np.ndarray) -> None:
@@ -197,6 +198,7 @@ def solve_direct(
     started = start
     if started is not None:
         _set_start(h, started)
+    best: tuple[float, np.ndarray] | None = None  # the best repaired plan so far (value, columns)
     while True:
         rounds += 1
         run(h, max(time_limit_s - (time.perf_counter() - t0), 1e-3))
@@ -224,8 +226,13 @@ def solve_direct(
             break
         _add_rows(direct, missing)
         repaired = _repair(direct, values, missing)
+        value = float(direct.cost @ repaired) + direct.offset
+        if best is None or (value > best[0] if direct.maximize else value < best[0]):
+            best = (value, repaired)
         if time.perf_counter() - t0 >= time_limit_s:
-            _write_back(direct, repaired)  # out of time: a plan meeting every window, by repair
+            # out of time: the best plan meeting every window, by repair (a round cut short by the
+            # time limit can end with a worse one than an earlier round's)
+            _write_back(direct, best[1])
             return time.perf_counter() - t0, -rounds, bound
         _set_start(h, repaired)
         started = repaired

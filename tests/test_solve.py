@@ -102,14 +102,8 @@ def test_ctrl_c_stops_a_long_solve_within_seconds(tmp_path) -> None:
     assert text.startswith("--- solve: hard ---") and "MIP" in text  # the solver's own log, in the file
 
 
-def test_out_of_time_with_lazy_rows_missing_keeps_the_last_runs_bound(monkeypatch) -> None:
-    # A full-cover model whose lazy cover rows are still missing when the time runs out: the plan is
-    # the last one repaired to meet every window, and the bound is the one HiGHS proved on the rows
-    # it had (a relaxation of the whole model). Adding the missing rows resets HiGHS's info, which
-    # once reported this bound as 0 and the gap as 100 % (europe-2030-afir at the 2025 milestone).
-    import time
-
-    from planner import highs, solve
+def _frlm_cover_model():
+    """The minimum-cost full cover of the 25-node FRLM network (round trips, range 8): lazy cover rows."""
     from planner.candidates import build_candidates
     from planner.demand import route_flows
     from planner.features.coverage.model import ModelSpec, build_model
@@ -125,11 +119,19 @@ def test_out_of_time_with_lazy_rows_missing_keeps_the_last_runs_bound(monkeypatc
     inst = build_instance(
         net, sites, flows, vehicle_ranges(*frlm_vehicle(8.0)), site_cost=np.ones(len(sites)), refuel_at_origin=True
     )
+    return build_model(inst, ModelSpec("min_cost", second_stage=False)).problem
 
-    def model() -> pulp.LpProblem:
-        m = build_model(inst, ModelSpec("min_cost", second_stage=False))
-        return m.problem
 
+def test_out_of_time_with_lazy_rows_missing_keeps_the_last_runs_bound(monkeypatch) -> None:
+    # A full-cover model whose lazy cover rows are still missing when the time runs out: the plan is
+    # the last one repaired to meet every window, and the bound is the one HiGHS proved on the rows
+    # it had (a relaxation of the whole model). Adding the missing rows resets HiGHS's info, which
+    # once reported this bound as 0 and the gap as 100 % (europe-2030-afir at the 2025 milestone).
+    import time
+
+    from planner import highs, solve
+
+    model = _frlm_cover_model
     full = solve_problem(model(), SolverConfig(mip_gap=0.0))
     assert full.status == "optimal"
     problem = model()
@@ -213,3 +215,38 @@ def test_a_mishandled_start_is_kept_when_no_other_plan_is_found_in_time(monkeypa
     _, rounds, _ = solve_direct(direct, run, time_limit_s=10.0, start=np.ones(n))
     assert len(calls) == 2 and rounds < 0
     assert [v.varValue for v in variables] == [1.0] * n
+
+
+def test_out_of_time_keeps_the_best_repaired_plan_of_all_rounds(monkeypatch) -> None:
+    # A lazy round cut short by the time limit can end worse than an earlier one: the plan written
+    # back is the cheapest plan meeting every window seen in any round.
+    import time
+
+    from planner import highs, solve
+
+    problem = _frlm_cover_model()
+    monkeypatch.setattr(highs.LazyCover, "initial", lambda self: self.windows[:1])
+    monkeypatch.setattr(highs, "_relaxed_rows", lambda *args, **kwargs: None)
+    real_repair, repairs = highs._repair, []
+
+    def repair(direct, values, missing):
+        out = real_repair(direct, values, missing)
+        if repairs:  # later rounds: a dear plan (every site open)
+            out = out.copy()
+            out[direct.column[direct.column >= 0]] = 1.0
+        repairs.append(float(direct.cost @ out))
+        return out
+
+    calls = []
+
+    def run(h) -> None:
+        calls.append(1)
+        h.run()
+        if len(calls) == 2:
+            time.sleep(0.5)  # the time runs out in the second round
+
+    monkeypatch.setattr(highs, "_repair", repair)
+    monkeypatch.setattr(solve, "_run_interruptible", run)
+    result = solve_problem(problem, SolverConfig(mip_gap=0.0, time_limit_s=0.4))
+    assert len(repairs) >= 2 and repairs[1] > repairs[0]
+    assert result.objective == pytest.approx(repairs[0])  # the first round's repair, not the last
