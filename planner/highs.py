@@ -186,8 +186,9 @@ def solve_direct(
     Returns the seconds spent, the number of lazy rounds (negative when the time ran out with
     windows still missed, or before a plan replacing a start HiGHS mishandled was found: the plan
     written back is then the last one repaired to meet them, or that start) and
-    the last run's dual bound, read before any row is added (adding rows resets HiGHS's info; a
-    run on a subset of the rows is a relaxation, so its bound holds for the whole model); the
+    the tightest dual bound of its runs, each read before rows are added (adding rows resets
+    HiGHS's info; a run on a subset of the rows is a relaxation, so its bound holds for the whole
+    model; a run cut short by the time limit may have none); the
     solution is written back to the PuLP variables.
     """
     h = direct.highs
@@ -199,6 +200,7 @@ def solve_direct(
     if started is not None:
         _set_start(h, started)
     best: tuple[float, np.ndarray] | None = None  # the best repaired plan so far (value, columns)
+    bound = math.inf if direct.maximize else -math.inf  # every round's model relaxes the final one
     while True:
         rounds += 1
         run(h, max(time_limit_s - (time.perf_counter() - t0), 1e-3))
@@ -210,9 +212,9 @@ def solve_direct(
             run(h, max(time_limit_s - (time.perf_counter() - t0), 1e-3))
             if not h.getSolution().value_valid:  # no plan in the time left: the start is one
                 _write_back(direct, started)
-                return time.perf_counter() - t0, -rounds, float(h.getInfo().mip_dual_bound)
+                return time.perf_counter() - t0, -rounds, _tighter(bound, h.getInfo().mip_dual_bound, direct.maximize)
         started = None
-        bound = float(h.getInfo().mip_dual_bound)
+        bound = _tighter(bound, float(h.getInfo().mip_dual_bound), direct.maximize)
         sol = h.getSolution()
         if not sol.value_valid or direct.bulk is None or not direct.bulk.lazy:
             break
@@ -240,6 +242,13 @@ def solve_direct(
     if sol.value_valid:
         _write_back(direct, np.array(sol.col_value))
     return time.perf_counter() - t0, rounds, bound
+
+
+def _tighter(bound: float, new: float, maximize: bool) -> float:
+    """The tighter of two dual bounds (infinite or NaN ones ignored)."""
+    if not math.isfinite(new):
+        return bound
+    return min(bound, new) if maximize else max(bound, new)
 
 
 def _consistent(direct: Direct) -> bool:
