@@ -7,7 +7,10 @@ one HiGHS model from both in a few vectorised calls (``passModel``) and, when th
 lazy, solves on the rows violated so far: after each solve it checks every window against the
 plan (one vectorised pass), adds the violated ones and solves again, until none is violated. The
 final plan meets every window; every intermediate solve is a relaxation, so its bound is valid for
-the whole model and the last solve's status, bound and gap are the model's.
+the whole model. After each round the plan is repaired to meet every window. On a plain set cover
+(every servable flow served, no other rows) the repair is a greedy cover of the missed windows
+with redundant sites closed; the best repaired plan is HiGHS's cutoff in the next round and ends
+the solve once it is within ``mip_rel_gap`` of the best bound.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pulp
 
 from planner.windows import CoverSet
 
-__all__ = ["Direct", "LazyCover", "build_direct", "solve_direct"]
+__all__ = ["Direct", "LazyCover", "Outcome", "build_direct", "solve_direct"]
 
 _INF = math.inf
 
@@ -94,6 +98,9 @@ class Direct:
     cost: np.ndarray  # objective coefficients by column
     offset: float  # objective constant
     maximize: bool = False
+    pure: bool = False  # a plain set cover: every column an open-variable, no rows but the cover rows
+    lower: np.ndarray | None = None  # lower bound of each column (a locked site's is 1)
+    incidence: tuple[np.ndarray, np.ndarray] | None = None  # see _incidence
 
 
 def _row_bounds(c: pulp.LpConstraint) -> tuple[float, float]:
@@ -131,6 +138,7 @@ def build_direct(problem: pulp.LpProblem, bulk: LazyCover | None) -> Direct:
         lo, hi = _row_bounds(c)
         lower.append(lo)
         upper.append(hi)
+    n_pulp_rows = len(lower)
     column = np.zeros(0, dtype=np.int64)
     if bulk is not None:
         size = max(max(bulk.open, default=-1), int(bulk.cover.window_sites.max(initial=-1))) + 1
@@ -157,7 +165,16 @@ def build_direct(problem: pulp.LpProblem, bulk: LazyCover | None) -> Direct:
     h.setOptionValue("output_flag", False)
     h.passModel(lp)
     integer = np.array([i for i, v in enumerate(variables) if v.cat == pulp.LpInteger], dtype=np.int32)
-    return Direct(h, variables, bulk, column, lp.num_row_, integer, cost, lp.offset_, problem.sense == pulp.LpMaximize)
+    maximize = problem.sense == pulp.LpMaximize
+    pure = (
+        bulk is not None
+        and not maximize
+        and n_pulp_rows == 0
+        and len(bulk.open) == n
+        and bool((cost >= 0).all())
+    )
+    lower = np.asarray(lp.col_lower_)
+    return Direct(h, variables, bulk, column, lp.num_row_, integer, cost, lp.offset_, maximize, pure, lower)
 
 
 def _write_back(direct: Direct, values: np.ndarray) -> None:
@@ -172,6 +189,38 @@ def _open_mask(direct: Direct, values: np.ndarray, n_sites: int) -> np.ndarray:
     return is_open
 
 
+class Outcome(NamedTuple):
+    """What :func:`solve_direct` did.
+
+    Attributes
+    ----------
+    seconds
+        Wall time.
+    rounds
+        Lazy rounds run.
+    bound
+        The tightest dual bound of its runs, each read before rows are added (adding rows resets
+        HiGHS's info; a run on a subset of the rows is a relaxation, so its bound holds for the
+        whole model; a run cut short by the time limit may have none).
+    value
+        Objective of the plan written back when it is not HiGHS's last solution (a plan repaired
+        to meet every window, or the start), else None.
+    out_of_time
+        The time ran out with windows still missed, or before a plan replacing a start HiGHS
+        mishandled was found: the plan written back is the best repaired one, or that start.
+    proven
+        The plan written back is a repaired one within HiGHS's ``mip_rel_gap`` of ``bound``: the
+        solve stopped there, as HiGHS itself stops within that gap.
+    """
+
+    seconds: float
+    rounds: int
+    bound: float
+    value: float | None = None
+    out_of_time: bool = False
+    proven: bool = False
+
+
 def solve_direct(
     direct: Direct,
     run: Callable[[object, float], None],
@@ -179,16 +228,12 @@ def solve_direct(
     time_limit_s: float,
     start: np.ndarray | None,
     locked: np.ndarray | None = None,
-) -> tuple[float, int, float]:
+) -> Outcome:
     """Solve (adding violated cover rows until none is left, within the time limit).
 
     ``run(highs, seconds_left)`` runs HiGHS once (options, interrupts and logging are the caller's).
-    Returns the seconds spent, the number of lazy rounds (negative when the time ran out with
-    windows still missed, or before a plan replacing a start HiGHS mishandled was found: the plan
-    written back is then the last one repaired to meet them, or that start) and
-    the tightest dual bound of its runs, each read before rows are added (adding rows resets
-    HiGHS's info; a run on a subset of the rows is a relaxation, so its bound holds for the whole
-    model; a run cut short by the time limit may have none); the
+    After each round the plan is repaired to meet every window (:func:`_repair`); on a plain set
+    cover the best repaired plan ends the solve once it is within ``mip_rel_gap`` of the bound. The
     solution is written back to the PuLP variables.
     """
     h = direct.highs
@@ -201,47 +246,87 @@ def solve_direct(
         _set_start(h, started)
     best: tuple[float, np.ndarray] | None = None  # the best repaired plan so far (value, columns)
     bound = math.inf if direct.maximize else -math.inf  # every round's model relaxes the final one
-    while True:
-        rounds += 1
-        run(h, max(time_limit_s - (time.perf_counter() - t0), 1e-3))
-        if started is not None and not _consistent(direct):
-            # HiGHS 1.16 with MIP presolve and a start can return the start as its solution while
-            # reporting the value of another (europe-2030's cover: 3.52e8 reported, 4.48e8 returned,
-            # 3.76e8 optimal): solve again without the start.
-            h.clearSolver()
-            run(h, max(time_limit_s - (time.perf_counter() - t0), 1e-3))
-            if not h.getSolution().value_valid:  # no plan in the time left: the start is one
+    tolerance = float(h.getOptionValue("mip_rel_gap")[1])
+    try:
+        while True:
+            rounds += 1
+            found = _run_checked(direct, run, lambda: time_limit_s - (time.perf_counter() - t0), started)
+            bound = _tighter(bound, float(h.getInfo().mip_dual_bound), direct.maximize)
+            if not found:  # no plan in the time left after a mishandled start: the start is one
                 _write_back(direct, started)
-                return time.perf_counter() - t0, -rounds, _tighter(bound, h.getInfo().mip_dual_bound, direct.maximize)
-        started = None
-        bound = _tighter(bound, float(h.getInfo().mip_dual_bound), direct.maximize)
-        sol = h.getSolution()
-        if not sol.value_valid or direct.bulk is None or not direct.bulk.lazy:
-            break
-        values = np.array(sol.col_value)
-        n_sites = len(direct.column)
-        is_open = _open_mask(direct, values, n_sites)
-        if locked is not None:
-            is_open[: len(locked)] |= locked
-        missing = direct.bulk.violated(is_open)
-        if not len(missing):
-            break
-        _add_rows(direct, missing)
-        repaired = _repair(direct, values, missing)
-        value = float(direct.cost @ repaired) + direct.offset
-        if best is None or (value > best[0] if direct.maximize else value < best[0]):
-            best = (value, repaired)
-        if time.perf_counter() - t0 >= time_limit_s:
-            # out of time: the best plan meeting every window, by repair (a round cut short by the
-            # time limit can end with a worse one than an earlier round's)
-            _write_back(direct, best[1])
-            return time.perf_counter() - t0, -rounds, bound
-        _set_start(h, repaired)
-        started = repaired
-    sol = h.getSolution()
-    if sol.value_valid:
-        _write_back(direct, np.array(sol.col_value))
-    return time.perf_counter() - t0, rounds, bound
+                value = float(direct.cost @ started) + direct.offset
+                return Outcome(time.perf_counter() - t0, rounds, bound, value, out_of_time=True)
+            started = None
+            sol = h.getSolution()
+            if not sol.value_valid or direct.bulk is None or not direct.bulk.lazy:
+                break
+            values = np.array(sol.col_value)
+            is_open = _open_mask(direct, values, len(direct.column))
+            if locked is not None:
+                is_open[: len(locked)] |= locked
+            missing = direct.bulk.violated(is_open)
+            if not len(missing):
+                break
+            _add_rows(direct, missing)
+            repaired = _repair(direct, values, missing, is_open)
+            value = float(direct.cost @ repaired) + direct.offset
+            if best is None or (value > best[0] if direct.maximize else value < best[0]):
+                best = (value, repaired)
+            proven = direct.pure and _gap(best[0], bound) <= tolerance
+            if proven or time.perf_counter() - t0 >= time_limit_s:
+                # within the gap, or out of time: the best plan meeting every window, by repair (a
+                # round cut short by the time limit can end with a worse one than an earlier round's)
+                _write_back(direct, best[1])
+                return Outcome(time.perf_counter() - t0, rounds, bound, best[0], not proven, proven)
+            if direct.pure:
+                # the best repaired plan meets every window: no better plan is worse than it. HiGHS
+                # prunes with it as a cutoff (a start would meet HiGHS 1.16's start bug, below)
+                h.setOptionValue("objective_bound", best[0])
+            else:
+                _set_start(h, repaired)
+                started = repaired
+    finally:
+        h.setOptionValue("objective_bound", _INF)
+    return _last(direct, best, Outcome(time.perf_counter() - t0, rounds, bound))
+
+
+def _run_checked(
+    direct: Direct, run: Callable[[object, float], None], left: Callable[[], float], started: np.ndarray | None
+) -> bool:
+    """Run HiGHS once; False if it mishandled the start and then found no plan in the time left.
+
+    HiGHS 1.16 with MIP presolve and a start can return the start as its solution while reporting
+    the value of another (europe-2030's cover: 3.52e8 reported, 4.48e8 returned, 3.76e8 optimal):
+    the returned solution's value is checked and, if it differs, HiGHS solves again without it.
+    """
+    h = direct.highs
+    run(h, max(left(), 1e-3))
+    if started is None or _consistent(direct):
+        return True
+    h.clearSolver()
+    run(h, max(left(), 1e-3))
+    return bool(h.getSolution().value_valid)
+
+
+def _last(direct: Direct, best: tuple[float, np.ndarray] | None, outcome: Outcome) -> Outcome:
+    """Write back HiGHS's last solution, or on a plain cover the best repaired plan if that is
+    cheaper (with the cutoff, HiGHS can end on a plan dearer than it when it finds none cheaper)."""
+    sol = direct.highs.getSolution()
+    if not sol.value_valid:
+        return outcome
+    values = np.array(sol.col_value)
+    if direct.pure and best is not None and float(direct.cost @ values) + direct.offset > best[0]:
+        _write_back(direct, best[1])
+        return outcome._replace(value=best[0])
+    _write_back(direct, values)
+    return outcome
+
+
+def _gap(value: float, bound: float) -> float:
+    """Relative gap between a plan's value and a dual bound (inf when the bound is not finite)."""
+    if not math.isfinite(bound):
+        return math.inf
+    return abs(value - bound) / max(abs(value), 1e-9)
 
 
 def _tighter(bound: float, new: float, maximize: bool) -> float:
@@ -293,9 +378,16 @@ def _relaxed_rows(
         h.clearSolver()
 
 
-def _repair(direct: Direct, values: np.ndarray, missing: np.ndarray) -> np.ndarray:
-    """The plan with one more site opened in each window it misses (the middle one): feasible for
-    the cover rows, a start for the next round (or the plan when time has run out)."""
+def _repair(direct: Direct, values: np.ndarray, missing: np.ndarray, is_open: np.ndarray) -> np.ndarray:
+    """The plan with sites opened so that it meets the windows it misses: feasible for the cover
+    rows, a start for the next round (or the plan when time has run out).
+
+    On a plain set cover, few sites are opened (greedily, the one in most missed windows first) and
+    sites every window of which another open site meets are then closed (dearest first). Otherwise
+    the middle site of each missed window is opened (other rows may tie sites to more columns).
+    """
+    if direct.pure:
+        return _repair_cover(direct, values, missing, is_open)
     out = values.copy()
     ptr, sites = direct.bulk.cover.window_ptr, direct.bulk.cover.window_sites
     for w in missing.tolist():
@@ -307,6 +399,63 @@ def _repair(direct: Direct, values: np.ndarray, missing: np.ndarray) -> np.ndarr
         if len(usable):
             out[usable[len(usable) // 2]] = 1.0
     return out
+
+
+def _members(cover: CoverSet, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position in ``ids``, site) of every member of the windows ``ids``."""
+    ptr = cover.window_ptr
+    sizes = ptr[ids + 1] - ptr[ids]
+    owner = np.repeat(np.arange(len(ids)), sizes)
+    first = np.repeat(ptr[ids] - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
+    return owner, cover.window_sites[first + np.arange(len(owner))]
+
+
+def _repair_cover(direct: Direct, values: np.ndarray, missing: np.ndarray, is_open: np.ndarray) -> np.ndarray:
+    bulk, column = direct.bulk, direct.column
+    cost = direct.cost
+    is_open = is_open.copy()
+    owner, site = _members(bulk.cover, missing)
+    usable = column[site] >= 0
+    owner, site = owner[usable], site[usable]
+    left = np.ones(len(missing), dtype=bool)
+    site_cost = np.zeros(len(column))
+    site_cost[column >= 0] = cost[column[column >= 0]]
+    while left.any():  # the site in most missed windows, then the cheaper, then the lower index
+        live = left[owner]
+        counts = np.bincount(site[live], minlength=len(column))
+        if not counts.any():
+            break  # a window without a site to open (cannot happen for a needed window)
+        top = np.flatnonzero(counts == counts.max())
+        k = int(top[np.argmin(site_cost[top])])
+        is_open[k] = True
+        left[owner[site == k]] = False
+    # close what another open site makes redundant: needed windows counted once per open member
+    site_ptr, site_windows = _incidence(direct)
+    owner_all, site_all = _members(bulk.cover, bulk.windows)
+    hits = np.bincount(owner_all, weights=is_open[site_all].astype(float), minlength=len(bulk.windows))
+    closable = is_open & (column >= 0)
+    closable[column >= 0] &= direct.lower[column[column >= 0]] < 0.5
+    order = np.flatnonzero(closable)
+    order = order[np.lexsort((-order, -site_cost[order]))]  # dearest first, then the higher index
+    for k in order.tolist():
+        wins = site_windows[site_ptr[k] : site_ptr[k + 1]]
+        if (hits[wins] >= 2).all():
+            hits[wins] -= 1
+            is_open[k] = False
+    out = values.copy()
+    has = column >= 0
+    out[column[has]] = is_open[: len(column)][has].astype(float)
+    return out
+
+
+def _incidence(direct: Direct) -> tuple[np.ndarray, np.ndarray]:
+    """Site → the needed windows holding it (positions in ``bulk.windows``), as CSR; built once."""
+    if direct.incidence is None:
+        owner, site = _members(direct.bulk.cover, direct.bulk.windows)
+        order = np.argsort(site, kind="stable")
+        ptr = np.searchsorted(site[order], np.arange(len(direct.column) + 1))
+        direct.incidence = (ptr, owner[order])
+    return direct.incidence
 
 
 def _add_rows(direct: Direct, ids: np.ndarray) -> None:

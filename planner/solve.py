@@ -209,27 +209,28 @@ def _solve_highs(
     try:
         with _quiet_stdout():
             left = config.time_limit_s - (time.perf_counter() - t0)
-            _, rounds, last_bound = solve_direct(direct, run, time_limit_s=left, start=start)
+            outcome = solve_direct(direct, run, time_limit_s=left, start=start)
     finally:
         close()
     seconds = time.perf_counter() - t0
-    problem.solve_rounds = abs(rounds)
+    problem.solve_rounds = outcome.rounds
     model_status = h.getModelStatus()
     info = h.getInfo()
-    has_sol = info.primal_solution_status == 2 or rounds < 0  # kSolutionStatusFeasible, or a repaired plan
-    obj = _finite(info.objective_function_value) if has_sol else None
-    if rounds < 0:  # out of time with windows still missed: the repaired plan's own value
-        obj = _finite(pulp.value(problem.objective))
-    bound = _finite(last_bound)
+    ours = outcome.value is not None  # a repaired plan (or the start), not HiGHS's last solution
+    has_sol = info.primal_solution_status == 2 or ours  # kSolutionStatusFeasible
+    obj = _finite(outcome.value) if ours else _finite(info.objective_function_value) if has_sol else None
+    bound = _finite(outcome.bound)
     gap = _finite(info.mip_gap)
+    if bulk is not None and obj is not None and bound is not None:  # the bound may be an earlier round's
+        gap = abs(obj - bound) / max(abs(obj), 1e-9)
     is_mip = any(v.cat == pulp.LpInteger for v in direct.variables)
     if not is_mip:
         bound, gap = obj, 0.0 if obj is not None else None
-    if rounds < 0 and obj is not None and bound is not None:
-        gap = abs(obj - bound) / max(abs(obj), 1e-9)
     ms = highspy.HighsModelStatus
-    time_hit = model_status in (ms.kTimeLimit, ms.kIterationLimit, ms.kSolutionLimit, ms.kInterrupt) or rounds < 0
-    if model_status == ms.kOptimal and rounds > 0:
+    time_hit = outcome.out_of_time or (
+        not outcome.proven and model_status in (ms.kTimeLimit, ms.kIterationLimit, ms.kSolutionLimit, ms.kInterrupt)
+    )
+    if outcome.proven or (model_status == ms.kOptimal and not time_hit):
         status = "optimal"
     elif model_status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
         status = "infeasible"
@@ -239,7 +240,11 @@ def _solve_highs(
         status = "no_solution"
     else:
         status = "error"
-    lazy = f"; {abs(rounds)} lazy round(s), {len(bulk.active):,} of {len(bulk.windows):,} cover rows" if bulk else ""
+    if status == "optimal" and bulk is not None and gap is not None and gap > config.mip_gap + 1e-9:
+        status = "feasible"  # HiGHS's status is its last round's; the gap is the whole model's
+    head = "Within the gap: the plan repaired to meet every window" if outcome.proven else None
+    head = head or h.modelStatusToString(model_status)
+    lazy = f"; {outcome.rounds} lazy round(s), {len(bulk.active):,} of {len(bulk.windows):,} cover rows" if bulk else ""
     return SolveResult(
         status=status,
         solver="highs",
@@ -248,7 +253,7 @@ def _solve_highs(
         mip_gap=gap if status in ("optimal", "feasible") else None,
         seconds=seconds,
         time_limit_hit=time_hit,
-        message=h.modelStatusToString(model_status) + lazy,
+        message=head + lazy,
     )
 
 

@@ -206,7 +206,7 @@ def test_a_start_highs_returns_with_a_wrong_objective_is_dropped(tmp_path) -> No
 
 def test_a_mishandled_start_is_kept_when_no_other_plan_is_found_in_time(monkeypatch) -> None:
     # When the solve without the start finds nothing in the time left, the start (a feasible plan)
-    # is the plan: written back and reported as a plan found by repair (negative rounds).
+    # is the plan: written back and reported as out of time.
     import highspy
 
     from planner import highs
@@ -233,8 +233,8 @@ def test_a_mishandled_start_is_kept_when_no_other_plan_is_found_in_time(monkeypa
             highs.run()  # the solve with the start; the second (without it) finds nothing
 
     monkeypatch.setattr(highs, "_consistent", lambda d: False)  # as if HiGHS had mishandled the start
-    _, rounds, _ = solve_direct(direct, run, time_limit_s=10.0, start=np.ones(n))
-    assert len(calls) == 2 and rounds < 0
+    outcome = solve_direct(direct, run, time_limit_s=10.0, start=np.ones(n))
+    assert len(calls) == 2 and outcome.out_of_time
     assert [v.varValue for v in variables] == [1.0] * n
 
 
@@ -250,8 +250,8 @@ def test_out_of_time_keeps_the_best_repaired_plan_of_all_rounds(monkeypatch) -> 
     monkeypatch.setattr(highs, "_relaxed_rows", lambda *args, **kwargs: None)
     real_repair, repairs = highs._repair, []
 
-    def repair(direct, values, missing):
-        out = real_repair(direct, values, missing)
+    def repair(direct, values, missing, is_open):
+        out = real_repair(direct, values, missing, is_open)
         if repairs:  # later rounds: a dear plan (every site open)
             out = out.copy()
             out[direct.column[direct.column >= 0]] = 1.0
@@ -271,3 +271,100 @@ def test_out_of_time_keeps_the_best_repaired_plan_of_all_rounds(monkeypatch) -> 
     result = solve_problem(problem, SolverConfig(mip_gap=0.0, time_limit_s=0.4))
     assert len(repairs) >= 2 and repairs[1] > repairs[0]
     assert result.objective == pytest.approx(repairs[0])  # the first round's repair, not the last
+
+
+def _cover_counts(direct, values) -> np.ndarray:
+    """Per needed window of a direct model: how many of its sites the column values open."""
+    from planner.highs import _open_mask
+
+    is_open = _open_mask(direct, values, len(direct.column))
+    cover = direct.bulk.cover
+    ptr, sites = cover.window_ptr, cover.window_sites
+    return np.array([int(is_open[sites[ptr[w] : ptr[w + 1]]].sum()) for w in direct.bulk.windows])
+
+
+def test_repairing_a_cover_meets_every_window_and_keeps_no_site_it_can_close() -> None:
+    # The plan of a solve on two cover rows misses most windows: the repair opens sites until
+    # every window is met and then closes every site another open site makes redundant; a site
+    # whose column cannot be 0 (an existing hub) stays open.
+    from planner.highs import _open_mask, _repair, build_direct
+
+    problem = _frlm_cover_model()
+    direct = build_direct(problem, problem.lazy_cover)
+    assert direct.pure
+    n = len(direct.variables)
+    values = np.zeros(n)
+    values[direct.column[direct.bulk.cover.window_sites[0]]] = 1.0  # one site open
+    first = np.flatnonzero(values)[0]
+    direct.lower = np.zeros(n)
+    direct.lower[first] = 1.0  # locked: it must stay open even if redundant
+    is_open = _open_mask(direct, values, len(direct.column))
+    missing = direct.bulk.violated(is_open)
+    assert len(missing) > 3
+    out = _repair(direct, values, missing, is_open)
+    counts = _cover_counts(direct, out)
+    assert (counts >= 1).all()  # every window met
+    assert out[first] == 1.0
+    for j in np.flatnonzero(out > 0.5):
+        if j == first:
+            continue
+        fewer = out.copy()
+        fewer[j] = 0.0
+        assert (_cover_counts(direct, fewer) == 0).any(), f"column {j} could be closed"
+    middle = direct.cost @ _repair_middle(direct, values, missing)
+    assert direct.cost @ out <= middle  # no dearer than opening each missed window's middle site
+
+
+def _repair_middle(direct, values, missing) -> np.ndarray:
+    from dataclasses import replace
+
+    from planner.highs import _open_mask, _repair
+
+    plain = replace(direct, pure=False)
+    return _repair(plain, values, missing, _open_mask(plain, values, len(direct.column)))
+
+
+def test_a_cover_stops_once_a_repaired_plan_is_within_the_gap(monkeypatch) -> None:
+    # On a plain set cover the best repaired plan ends the solve when it is within mip_rel_gap of
+    # the bound: reported optimal, with its own value, the bound proven and the honest gap; the
+    # plan written back meets every window.
+    from planner import highs
+    from planner.highs import build_direct
+
+    full = solve_problem(_frlm_cover_model(), SolverConfig(mip_gap=0.0))
+    problem = _frlm_cover_model()
+    monkeypatch.setattr(highs.LazyCover, "initial", lambda self: self.windows[::2])  # half the rows
+    monkeypatch.setattr(highs, "_relaxed_rows", lambda *args, **kwargs: None)
+    result = solve_problem(problem, SolverConfig(mip_gap=0.5))
+    assert result.status == "optimal" and not result.time_limit_hit
+    assert result.message.startswith("Within the gap") and problem.solve_rounds == 1
+    assert result.best_bound <= full.objective + 1e-6 <= result.objective + 2e-6
+    assert result.mip_gap == pytest.approx((result.objective - result.best_bound) / result.objective)
+    assert 0 < result.mip_gap <= 0.5  # the first round's bound (12) is below the optimum (20)
+    direct = build_direct(problem, problem.lazy_cover)
+    values = np.array([v.varValue for v in direct.variables])
+    assert (_cover_counts(direct, values) >= 1).all()
+    assert result.objective == pytest.approx(float(direct.cost @ values))
+
+
+def test_the_best_repaired_plan_replaces_a_dearer_last_solution_on_a_cover_only() -> None:
+    # With the best repaired plan as a cutoff, HiGHS can end on a dearer plan when it finds none
+    # cheaper (seen on a fixture: cutoff below the optimum, "Optimal" at 4.32e8): on a plain cover
+    # the repaired plan is written back; on other models (repaired plans may break their other
+    # rows) HiGHS's own solution is.
+    from dataclasses import replace
+
+    from planner.highs import Outcome, _last, build_direct
+
+    problem = _frlm_cover_model()
+    direct = build_direct(problem, problem.lazy_cover)
+    direct.highs.run()
+    own = np.array(direct.highs.getSolution().col_value)
+    cheaper = np.zeros(len(own))
+    cheaper[0] = 1.0
+    best = (float(direct.cost @ cheaper), cheaper)
+    assert best[0] < float(direct.cost @ own)
+    out = _last(direct, best, Outcome(1.0, 2, 0.0))
+    assert out.value == best[0] and [v.varValue for v in direct.variables] == cheaper.tolist()
+    out = _last(replace(direct, pure=False), best, Outcome(1.0, 2, 0.0))
+    assert out.value is None and [v.varValue for v in direct.variables] == own.tolist()
