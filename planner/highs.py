@@ -247,9 +247,17 @@ def solve_direct(
     best: tuple[float, np.ndarray] | None = None  # the best repaired plan so far (value, columns)
     bound = math.inf if direct.maximize else -math.inf  # every round's model relaxes the final one
     tolerance = float(h.getOptionValue("mip_rel_gap")[1])
+    plans: list[np.ndarray] = []  # on a plain cover: HiGHS's improving plans of the round
+
+    def harvest(event: object) -> None:
+        plans.append(np.array(event.data_out.mip_solution, dtype=float))
+
+    if direct.pure and direct.bulk.lazy:
+        h.cbMipImprovingSolution.subscribe(harvest)
     try:
         while True:
             rounds += 1
+            plans.clear()
             found = _run_checked(direct, run, lambda: time_limit_s - (time.perf_counter() - t0), started)
             bound = _tighter(bound, float(h.getInfo().mip_dual_bound), direct.maximize)
             if not found:  # no plan in the time left after a mishandled start: the start is one
@@ -267,7 +275,7 @@ def solve_direct(
             missing = direct.bulk.violated(is_open)
             if not len(missing):
                 break
-            _add_rows(direct, missing)
+            _add_rows(direct, _with_harvest(direct, missing, plans, locked))
             repaired = _repair(direct, values, missing, is_open)
             value = float(direct.cost @ repaired) + direct.offset
             if best is None or (value > best[0] if direct.maximize else value < best[0]):
@@ -287,7 +295,26 @@ def solve_direct(
                 started = repaired
     finally:
         h.setOptionValue("objective_bound", _INF)
+        if direct.pure and direct.bulk.lazy:
+            h.cbMipImprovingSolution.unsubscribe(harvest)
     return _last(direct, best, Outcome(time.perf_counter() - t0, rounds, bound))
+
+
+def _with_harvest(
+    direct: Direct, missing: np.ndarray, plans: list[np.ndarray], locked: np.ndarray | None
+) -> np.ndarray:
+    """The windows the round's plan misses and those its earlier improving plans miss: they lie in
+    the same region of plans, so the next rounds need fewer solves."""
+    ids = [missing]
+    for values in plans:
+        if len(values) != len(direct.variables):
+            continue
+        is_open = _open_mask(direct, values, len(direct.column))
+        if locked is not None:
+            is_open[: len(locked)] |= locked
+        ids.append(direct.bulk.violated(is_open))
+    out = np.unique(np.concatenate(ids))
+    return out[~np.isin(out, direct.bulk.active)]
 
 
 def _run_checked(

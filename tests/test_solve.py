@@ -368,3 +368,25 @@ def test_the_best_repaired_plan_replaces_a_dearer_last_solution_on_a_cover_only(
     assert out.value == best[0] and [v.varValue for v in direct.variables] == cheaper.tolist()
     out = _last(replace(direct, pure=False), best, Outcome(1.0, 2, 0.0))
     assert out.value is None and [v.varValue for v in direct.variables] == own.tolist()
+
+
+def test_rows_are_added_for_every_improving_plan_of_a_round() -> None:
+    # The windows missed by the round's plan and by HiGHS's earlier improving plans of the round,
+    # less those already in the model (a plan of another length, e.g. a presolved one, is skipped).
+    from planner.highs import _open_mask, _with_harvest, build_direct
+
+    problem = _frlm_cover_model()
+    direct = build_direct(problem, problem.lazy_cover)
+    n = len(direct.variables)
+    first, second = np.zeros(n), np.zeros(n)
+    first[:3] = 1.0
+    second[-3:] = 1.0
+
+    def misses(values):
+        return set(direct.bulk.violated(_open_mask(direct, values, len(direct.column))).tolist())
+
+    assert misses(first) - misses(second) and misses(second) - misses(first)
+    active = set(direct.bulk.active.tolist())
+    got = _with_harvest(direct, np.array(sorted(misses(first))), [second, np.ones(n - 1)], None)
+    assert set(got.tolist()) == (misses(first) | misses(second)) - active
+    assert list(got) == sorted(got)
