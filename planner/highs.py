@@ -15,9 +15,10 @@ the solve once it is within ``mip_rel_gap`` of the best bound.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -247,14 +248,7 @@ def solve_direct(
     best: tuple[float, np.ndarray] | None = None  # the best repaired plan so far (value, columns)
     bound = math.inf if direct.maximize else -math.inf  # every round's model relaxes the final one
     tolerance = float(h.getOptionValue("mip_rel_gap")[1])
-    plans: list[np.ndarray] = []  # on a plain cover: HiGHS's improving plans of the round
-
-    def harvest(event: object) -> None:
-        plans.append(np.array(event.data_out.mip_solution, dtype=float))
-
-    if direct.pure and direct.bulk.lazy:
-        h.cbMipImprovingSolution.subscribe(harvest)
-    try:
+    with _harvesting(direct) as plans:  # on a plain cover: HiGHS's improving plans of the round
         while True:
             rounds += 1
             plans.clear()
@@ -266,6 +260,13 @@ def solve_direct(
                 return Outcome(time.perf_counter() - t0, rounds, bound, value, out_of_time=True)
             started = None
             sol = h.getSolution()
+            if direct.pure and best is not None and not sol.value_valid:
+                # no plan below the cutoff: none exists (the best repaired plan is optimal), or none
+                # was found in the time left
+                none = _infeasible(h)
+                bound = best[0] if none else bound
+                _write_back(direct, best[1])
+                return Outcome(time.perf_counter() - t0, rounds, bound, best[0], not none, none)
             if not sol.value_valid or direct.bulk is None or not direct.bulk.lazy:
                 break
             values = np.array(sol.col_value)
@@ -293,10 +294,6 @@ def solve_direct(
             else:
                 _set_start(h, repaired)
                 started = repaired
-    finally:
-        h.setOptionValue("objective_bound", _INF)
-        if direct.pure and direct.bulk.lazy:
-            h.cbMipImprovingSolution.unsubscribe(harvest)
     return _last(direct, best, Outcome(time.perf_counter() - t0, rounds, bound))
 
 
@@ -315,6 +312,33 @@ def _with_harvest(
         ids.append(direct.bulk.violated(is_open))
     out = np.unique(np.concatenate(ids))
     return out[~np.isin(out, direct.bulk.active)]
+
+
+@contextlib.contextmanager
+def _harvesting(direct: Direct) -> Iterator[list[np.ndarray]]:
+    """On a plain cover, collect HiGHS's improving plans (the caller clears the list each round);
+    the cutoff a solve sets is removed at the end."""
+    h = direct.highs
+    plans: list[np.ndarray] = []
+
+    def harvest(event: object) -> None:
+        plans.append(np.array(event.data_out.mip_solution, dtype=float))
+
+    on = direct.pure and direct.bulk.lazy
+    if on:
+        h.cbMipImprovingSolution.subscribe(harvest)
+    try:
+        yield plans
+    finally:
+        h.setOptionValue("objective_bound", _INF)
+        if on:
+            h.cbMipImprovingSolution.unsubscribe(harvest)
+
+
+def _infeasible(h: object) -> bool:
+    import highspy
+
+    return h.getModelStatus() == highspy.HighsModelStatus.kInfeasible
 
 
 def _run_checked(

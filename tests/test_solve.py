@@ -390,3 +390,30 @@ def test_rows_are_added_for_every_improving_plan_of_a_round() -> None:
     got = _with_harvest(direct, np.array(sorted(misses(first))), [second, np.ones(n - 1)], None)
     assert set(got.tolist()) == (misses(first) | misses(second)) - active
     assert list(got) == sorted(got)
+
+
+def test_a_cover_round_without_a_plan_keeps_the_best_repaired_one(monkeypatch) -> None:
+    # With the cutoff, a later round may end without any plan (cut short by the time limit): the
+    # best repaired plan of the earlier rounds is the plan, reported feasible against the bound.
+    from planner import highs, solve
+
+    full = solve_problem(_frlm_cover_model(), SolverConfig(mip_gap=0.0))
+    problem = _frlm_cover_model()
+    monkeypatch.setattr(highs.LazyCover, "initial", lambda self: self.windows[:1])
+    monkeypatch.setattr(highs, "_relaxed_rows", lambda *args, **kwargs: None)
+    calls = []
+
+    def run(h) -> None:  # the first round runs; the next finds nothing (as if out of time)
+        calls.append(1)
+        if len(calls) == 1:
+            h.run()
+
+    monkeypatch.setattr(solve, "_run_interruptible", run)
+    result = solve_problem(problem, SolverConfig(mip_gap=0.0))
+    assert len(calls) == 2 and problem.solve_rounds == 2
+    assert result.status == "feasible" and result.time_limit_hit
+    assert result.objective >= full.objective - 1e-6 and result.best_bound <= full.objective + 1e-6
+    direct = highs.build_direct(problem, problem.lazy_cover)
+    values = np.array([v.varValue for v in direct.variables])
+    assert (_cover_counts(direct, values) >= 1).all()  # the repaired plan meets every window
+    assert result.objective == pytest.approx(float(direct.cost @ values))
