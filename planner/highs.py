@@ -79,11 +79,10 @@ class LazyCover:
 
     def rows(self, ids: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """CSR (start, column index) of the rows of windows ``ids``; ``column[k]`` maps site → column."""
-        ptr, sites = self.cover.window_ptr, self.cover.window_sites
+        ptr = self.cover.window_ptr
         sizes = ptr[ids + 1] - ptr[ids]
         starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        take = np.concatenate([np.arange(ptr[w], ptr[w + 1]) for w in ids]) if len(ids) else np.zeros(0, dtype=np.int64)
-        return starts, column[sites[take]]
+        return starts, column[_members(self.cover, ids)[1]]
 
 
 @dataclass
@@ -281,7 +280,7 @@ def solve_direct(
             value = float(direct.cost @ repaired) + direct.offset
             if best is None or (value > best[0] if direct.maximize else value < best[0]):
                 best = (value, repaired)
-            proven = direct.pure and _gap(best[0], bound) <= tolerance
+            proven = direct.pure and relative_gap(best[0], bound) <= tolerance
             if proven or time.perf_counter() - t0 >= time_limit_s:
                 # within the gap, or out of time: the best plan meeting every window, by repair (a
                 # round cut short by the time limit can end with a worse one than an earlier round's)
@@ -373,7 +372,7 @@ def _last(direct: Direct, best: tuple[float, np.ndarray] | None, outcome: Outcom
     return outcome
 
 
-def _gap(value: float, bound: float) -> float:
+def relative_gap(value: float, bound: float) -> float:
     """Relative gap between a plan's value and a dual bound (inf when the bound is not finite)."""
     if not math.isfinite(bound):
         return math.inf
@@ -457,7 +456,7 @@ def _members(cover: CoverSet, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ptr = cover.window_ptr
     sizes = ptr[ids + 1] - ptr[ids]
     owner = np.repeat(np.arange(len(ids)), sizes)
-    first = np.repeat(ptr[ids] - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
+    first = np.repeat(ptr[ids] - (np.cumsum(sizes) - sizes), sizes)
     return owner, cover.window_sites[first + np.arange(len(owner))]
 
 
@@ -482,8 +481,9 @@ def _repair_cover(direct: Direct, values: np.ndarray, missing: np.ndarray, is_op
         left[owner[site == k]] = False
     # close what another open site makes redundant: needed windows counted once per open member
     site_ptr, site_windows = _incidence(direct)
-    owner_all, site_all = _members(bulk.cover, bulk.windows)
-    hits = np.bincount(owner_all, weights=is_open[site_all].astype(float), minlength=len(bulk.windows))
+    opened = np.flatnonzero(is_open[: len(column)])
+    held = [site_windows[site_ptr[k] : site_ptr[k + 1]] for k in opened.tolist()]
+    hits = np.bincount(np.concatenate([*held, np.zeros(0, dtype=np.int64)]), minlength=len(bulk.windows))
     closable = is_open & (column >= 0)
     closable[column >= 0] &= direct.lower[column[column >= 0]] < 0.5
     order = np.flatnonzero(closable)

@@ -21,7 +21,7 @@ import numpy as np
 import pulp
 
 from planner.errors import RunInterruptedError, SolverError
-from planner.highs import build_direct, solve_direct
+from planner.highs import build_direct, relative_gap, solve_direct
 from planner.scenario import SolverConfig
 
 __all__ = ["Goal", "LexResult", "SolveLog", "SolveResult", "solve_lexicographic", "solve_problem"]
@@ -222,7 +222,7 @@ def _solve_highs(
     bound = _finite(outcome.bound)
     gap = _finite(info.mip_gap)
     if bulk is not None and obj is not None and bound is not None:  # the bound may be an earlier round's
-        gap = abs(obj - bound) / max(abs(obj), 1e-9)
+        gap = relative_gap(obj, bound)
     is_mip = any(v.cat == pulp.LpInteger for v in direct.variables)
     if not is_mip:
         bound, gap = obj, 0.0 if obj is not None else None
