@@ -29,6 +29,7 @@ DEFAULT = [
     "example-corridor",
     "example-capacity",
     "europe-2030",
+    "europe-2030-quick",
     "europe-2030-low-budget",
     "europe-2030-high-ambition",
     "europe-2030-afir",

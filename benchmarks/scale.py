@@ -35,7 +35,7 @@ SINGLE_YEAR = [
     "europe-2030-afir.toml",
     "europe-2030-eu.toml",
     "europe-2030-gb.toml",
-    "europe-2030-full.toml",
+    "europe-2030-quick.toml",
     "europe-2030-capacity.toml",
     "europe-2030-hourly.toml",
     "example-corridor.toml",

@@ -187,6 +187,7 @@ def route_flows(
         )
     out = flows.copy()
     out["route_nodes"] = routes
-    out["length_km"] = [sum(graph.edges[a, b]["length_km"] for a, b in zip(r[:-1], r[1:], strict=True)) for r in routes]
-    out["drive_km"] = [sum(graph.edges[a, b]["drive_km"] for a, b in zip(r[:-1], r[1:], strict=True)) for r in routes]
+    for column in ("length_km", "drive_km"):
+        km = {(a, b): d[column] for a, b, d in graph.edges(data=True)}  # plain dict: graph.edges[a, b] is slow
+        out[column] = [sum(km[a, b] for a, b in zip(r[:-1], r[1:], strict=True)) for r in routes]
     return out

@@ -216,8 +216,9 @@ class CoverSet:
 
         A stop on an arc without driving (a ferry) sits at its end and belongs to the next arc."""
         n_nodes = len(self.node_parent)
-        own: list[tuple[list[int], list[float], list[float]]] = []
         carried: list[tuple[list[int], list[float]]] = []
+        # per tree node: every stop from the root to it (a parent's tuple itself where the node adds none)
+        upto: list[tuple[list[int], list[float], list[float]]] = []
         for n in range(n_nodes):
             a, p = int(self.node_arc[n]), int(self.node_parent[n])
             sl = slice(arcs.start[a], arcs.start[a + 1])
@@ -225,28 +226,20 @@ class CoverSet:
             sites = arcs.site[sl][mask].tolist()
             start, rstart = float(self.node_start[n]), float(self.node_start_route[n])
             c_sites, c_route = carried[p] if p >= 0 else ([], [])
+            before = upto[p] if p >= 0 else ([], [], [])
             if arcs.drive[a] <= _EPS:
-                own.append(([], [], []))
                 carried.append((c_sites + sites, c_route + [rstart + r for r in arcs.route_off[sl][mask].tolist()]))
+                upto.append(before)
                 continue
             drive = [start + d for d in arcs.drive_off[sl][mask].tolist()]
             route = [rstart + r for r in arcs.route_off[sl][mask].tolist()]
-            own.append((c_sites + sites, [start] * len(c_sites) + drive, c_route + route))
+            mine = (c_sites + sites, [start] * len(c_sites) + drive, c_route + route)
             carried.append(([], []))
-        out: list[tuple[list[int], list[float], list[float]]] = []
-        for leaf in self.flow_leaf_all.tolist():
-            chain = []
-            n = leaf
-            while n >= 0:
-                chain.append(own[n])
-                n = int(self.node_parent[n])
-            sites, drive, route = [], [], []
-            for s, d, r in reversed(chain):
-                sites += s
-                drive += d
-                route += r
-            out.append((sites, drive, route))
-        return out
+            upto.append(before if not mine[0] else tuple(b + m for b, m in zip(before, mine, strict=True)))
+        return [
+            (list(upto[leaf][0]), list(upto[leaf][1]), list(upto[leaf][2])) if leaf >= 0 else ([], [], [])
+            for leaf in self.flow_leaf_all.tolist()
+        ]
 
     @property
     def n_windows(self) -> int:

@@ -12,15 +12,35 @@ from tests.conftest import ROOT
 NODES = pd.read_csv(ROOT / "data" / "europe" / "nodes.csv", keep_default_na=False)
 
 
-def load(name: str):
-    """A shipped scenario without the trade-off curve (saves eight solves per test)."""
+def load(name: str, max_flows: int | None = 4000):
+    """A shipped scenario without the trade-off curve (saves eight solves per test), on its 4,000
+    largest flows unless ``max_flows`` says otherwise: every flow takes minutes a test should not
+    (``benchmarks/europe.py`` runs the shipped scenarios as they are)."""
     sc = load_scenario(ROOT / "scenarios" / name)
-    return sc.model_copy(update={"output": sc.output.model_copy(update={"tradeoff_points": 0})})
+    cut = sc.demand.max_flows if max_flows is None or sc.demand.max_flows is not None else max_flows
+    return sc.model_copy(
+        update={
+            "output": sc.output.model_copy(update={"tradeoff_points": 0}),
+            "demand": sc.demand.model_copy(update={"max_flows": cut}),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def europe():
     return solve_scenario(load("europe-2030.toml"))
+
+
+def test_the_default_plans_every_flow_and_only_models_that_do_not_scale_cut_it() -> None:
+    """europe-2030 and its plain-cover variants keep every gravity flow; the quick look and the
+    variants whose model gives flows served-variables (budget, capacity, hourly, rollouts) cut."""
+    every = ["europe-2030", "europe-2030-afir", "europe-2030-eu", "europe-2030-gb", "europe-2030-high-ambition"]
+    cut = ["europe-2030-quick", "europe-2030-low-budget", "europe-2030-capacity", "europe-2030-hourly"]
+    cut += ["europe-rollout-2026-2035", "europe-rollout-afir", "europe-rollout-myopic"]
+    shipped = {p.stem for p in (ROOT / "scenarios").glob("europe-*.toml")}
+    assert shipped == set(every) | set(cut)
+    assert all(load_scenario(ROOT / "scenarios" / f"{n}.toml").demand.max_flows is None for n in every)
+    assert all(load_scenario(ROOT / "scenarios" / f"{n}.toml").demand.max_flows == 4000 for n in cut)
 
 
 def test_default_plan_is_verified_and_plausible(europe) -> None:
@@ -94,7 +114,7 @@ def test_eu_variant_plans_eu_roads_with_the_default_demand_model() -> None:
 
 
 def test_gb_variant_plans_the_united_kingdom_alone() -> None:
-    plan = solve_scenario(load("europe-2030-gb.toml"))
+    plan = solve_scenario(load("europe-2030-gb.toml", max_flows=None))  # every flow: seconds
     assert plan.verification.passed and plan.summary["status"] == "optimal"
     gb = set(NODES.loc[NODES["country"] == "GB", "id"])
     assert plan.flows["origin"].isin(gb).all() and plan.flows["destination"].isin(gb).all()
