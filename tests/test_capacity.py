@@ -144,3 +144,64 @@ def test_two_stage_reports_both_stages_and_a_valid_bound(tmp_path: Path) -> None
     assert s["total_cost_eur"] >= exact.summary["total_cost_eur"] - 1e-6
     assert s["mip_gap"] == pytest.approx((s["objective_value"] - s["best_bound"]) / s["objective_value"])
     assert two.verification.passed
+
+
+def test_a_site_keeps_only_the_levels_the_trucks_passing_it_can_need() -> None:
+    from planner.features.capacity.model import TypeLevels, site_levels
+
+    levels = TypeLevels("mcs", (1, 2, 3), (5.0, 20.0, 37.2), 100.0, 300.0)
+    assert site_levels(levels, None, hull=False) == [0, 1, 2]
+    assert site_levels(levels, None, hull=True) == [0, 2]  # the hull of every level
+    # At most 8 sessions a day can reach the site: 2 points take them all, 3 are never needed,
+    # and a relaxation has to price those 8 sessions on the hull of 1 and 2 points.
+    assert site_levels(levels, 8.0, hull=False) == [0, 1]
+    assert site_levels(levels, 8.0, hull=True) == [0, 1]
+    assert site_levels(levels, 0.0, hull=True) == [0]  # no truck can reach it: the smallest pool
+    assert site_levels(levels, 19.9, hull=False) == [0, 1]
+    assert site_levels(levels, 20.0, hull=False) == [0, 1, 2]  # a level's capacity exactly: margin for tolerances
+    assert site_levels(levels, 99.0, hull=False) == [0, 1, 2]  # more than the largest: all
+
+
+def _lp_price(caps: list[float], servers: list[int], need: float) -> float:
+    """Fewest points (fractional) a relaxation pays to take ``need`` sessions with levels ``caps``:
+    a convex combination of two levels (brute force over every pair)."""
+    best = float("inf")
+    for i, (ci, si) in enumerate(zip(caps, servers, strict=True)):
+        for cj, sj in list(zip(caps, servers, strict=True))[i:]:
+            if ci <= need <= cj:
+                best = min(best, si if cj == ci else si + (sj - si) * (need - ci) / (cj - ci))
+    return best
+
+
+def test_the_relaxation_prices_a_site_at_the_levels_its_trucks_can_fill(tmp_path: Path) -> None:
+    # Line N0..N4, 100 km legs, 150 km range, nodes the only candidates: T1 (8 trucks/day, N0→N2)
+    # can only charge at N1, T2 (100 trucks/day, N2→N4) only at N3. The relaxation opens both fully
+    # and prices each hub's sessions on the levels its own trucks can fill: N1 on 1 and 2 points
+    # (2 take 20 a day), N3 on the levels up to the first taking 100. Pricing N1 on the larger
+    # levels' better pooling (as if N3's trucks could reach it) would give a lower, weaker bound.
+    from planner.features.capacity.queueing import size_levels
+
+    line_network(tmp_path, 5)
+    data = base_scenario(
+        tmp_path, flows=["T1,N0,N2,8", "T2,N2,N4,100"], objective={"type": "min_cost", "max_hubs": None},
+        costs={"site_fixed_eur": 1000.0},
+        chargers={"mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0, "max_per_hub": 10},
+                  "ccs": {"max_per_hub": 0}},
+        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0,
+                  "size_levels": "relaxed"},
+        afir={"mode": "off"}, output={"maps": False, "tradeoff_points": 0},
+    )
+    plan = solve_scenario(load_scenario(write_scenario(tmp_path / "s.toml", data)))
+    levels = size_levels(108.0 * 1.01, 0.5, 0.1, 1 / 6, max_servers=10)
+    caps = [lv.max_sessions_per_day * (1 - 1e-4) for lv in levels]
+    servers = [lv.servers for lv in levels]
+    assert servers[:2] == [1, 2] and caps[1] > 8.0 and caps[-1] > 100.0
+    top = next(i for i, c in enumerate(caps) if c >= 100.0)
+    n1 = _lp_price(caps[:2], servers[:2], 8.0)
+    n3 = _lp_price(caps[: top + 1], servers[: top + 1], 100.0)
+    assert _lp_price(caps, servers, 8.0) < n1 - 1e-3  # every level would price N1 lower
+    expected = 2 * 1000.0 + 100.0 * (n1 + n3) + 1e-6 * 100.0 * 108.0  # + the tie-break per session
+    s = plan.summary
+    assert s["two_stage"]["stage1_relaxation"]["objective"] == pytest.approx(expected, rel=1e-7)
+    assert s["best_bound"] == pytest.approx(expected, rel=1e-7)
+    assert s["best_bound"] <= s["objective_value"] and plan.verification.passed

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from planner.chargers import offered_types
-from planner.features.capacity.model import CapacitySpec, TypeLevels
+from planner.features.capacity.model import CapacitySpec, TypeLevels, hull_indices
 from planner.features.capacity.queueing import size_levels
 from planner.scenario import Scenario
 
@@ -18,27 +18,14 @@ __all__ = ["capacity_levels", "hull_levels", "session_hours"]
 
 
 def hull_levels(levels: TypeLevels) -> TypeLevels:
-    """Keep the levels on the lower convex hull of (capacity, cost) points.
+    """Keep the levels on the lower convex hull of (capacity, cost) points (:func:`hull_indices`).
 
     A level above the hull is a convex combination of cheaper ones with at least its capacity,
     so a model with continuous levels never needs it.
     """
-    pts = sorted(
-        zip(levels.capacity, levels.servers, strict=True), key=lambda p: (p[0], p[1])
-    )  # (capacity, servers); cost ∝ servers
-    hull: list[tuple[float, int]] = []
-    for p in pts:
-        if hull and hull[-1][0] == p[0]:
-            continue  # same capacity, more servers: dominated
-        while len(hull) >= 2:
-            (x1, y1), (x2, y2) = hull[-2], hull[-1]
-            # drop the middle point if it lies on or above the chord from hull[-2] to p
-            if (y2 - y1) * (p[0] - x1) >= (p[1] - y1) * (x2 - x1):
-                hull.pop()
-            else:
-                break
-        hull.append(p)
-    return replace(levels, servers=tuple(s for _, s in hull), capacity=tuple(c for c, _ in hull))
+    keep = hull_indices(levels.capacity, levels.servers)
+    servers = tuple(levels.servers[i] for i in keep)
+    return replace(levels, servers=servers, capacity=tuple(levels.capacity[i] for i in keep))
 
 
 def session_hours(scenario: Scenario) -> dict[str, float]:

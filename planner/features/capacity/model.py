@@ -36,6 +36,8 @@ __all__ = [
     "capacity_cost",
     "capacity_part",
     "hub_power",
+    "hull_indices",
+    "site_levels",
 ]
 
 
@@ -104,6 +106,44 @@ class CapacityVariables:
     hub_sessions: dict[int, pulp.LpAffineExpression]
 
 
+def hull_indices(capacity: Sequence[float], servers: Sequence[int]) -> list[int]:
+    """Indices of the levels on the lower convex hull of (capacity, cost ∝ servers), by capacity.
+
+    A level above the hull is a convex combination of cheaper ones with at least its capacity,
+    so a model with continuous levels never needs it.
+    """
+    order = sorted(range(len(capacity)), key=lambda i: (capacity[i], servers[i]))
+    hull: list[int] = []
+    for i in order:
+        if hull and capacity[hull[-1]] == capacity[i]:
+            continue  # same capacity, more servers: dominated
+        while len(hull) >= 2:
+            a, b = hull[-2], hull[-1]
+            # drop the middle point if it lies on or above the chord from a to i
+            if (servers[b] - servers[a]) * (capacity[i] - capacity[a]) >= (servers[i] - servers[a]) * (
+                capacity[b] - capacity[a]
+            ):
+                hull.pop()
+            else:
+                break
+        hull.append(i)
+    return hull
+
+
+def site_levels(levels: TypeLevels, most: float | None, *, hull: bool) -> list[int]:
+    """Indices of the size levels a hub needs when at most ``most`` daily sessions can reach it.
+
+    No hub needs a level above the smallest one taking ``most`` (it would cost more and take
+    nothing more), so those are left out; this is what tightens the linear relaxation: a site few
+    flows pass cannot be priced at the pooling rate of the largest hub. With ``hull`` (continuous
+    levels) only the lower convex hull of the levels kept is needed (:func:`hull_indices`).
+    """
+    n = len(levels.servers) if most is None else levels.level_for(most * (1 + 1e-6)) + 1
+    if not hull:
+        return list(range(n))
+    return hull_indices(levels.capacity[:n], levels.servers[:n])
+
+
 def add_assignments(
     problem: pulp.LpProblem,
     group_windows: Sequence[Sequence[tuple[int, ...]]],
@@ -141,20 +181,24 @@ def add_hub_sizing(
     demand: pulp.LpAffineExpression | None,
     *,
     tag: str = "",
+    most: float | None = None,
 ) -> tuple[dict[tuple[int, int], pulp.LpVariable], dict[int, pulp.LpVariable]]:
     """Size levels of every type at hub ``k`` (``Σ_l z = x_k``) and, with sessions, the capacity rows.
 
-    Returns the level variables by ``(type, level)`` and the per-type session variables by type
-    (none with a single type). ``tag`` keeps names unique per planning year.
+    Returns the level variables by ``(type, level)`` (level indices into ``spec.types``) and the
+    per-type session variables by type (none with a single type). ``tag`` keeps names unique per
+    planning year. ``most``, the most sessions ``demand`` can reach, leaves out the levels no hub
+    there needs (:func:`site_levels`); ``None`` keeps every level.
     """
     cat = pulp.LpBinary if spec.integer_levels else pulp.LpContinuous
     level: dict[tuple[int, int], pulp.LpVariable] = {}
     type_cap = []
     for ti, tl in enumerate(spec.types):
-        for li in range(len(tl.servers)):
+        keep = site_levels(tl, most, hull=not spec.integer_levels)
+        for li in keep:
             level[ti, li] = problem.add_variable(f"level_{k}{tag}_{tl.name}_{li}", 0, 1, cat=cat)
-        problem += (pulp.lpSum(level[ti, li] for li in range(len(tl.servers))) == x_k, f"size_{k}{tag}_{tl.name}")
-        type_cap.append(pulp.lpSum(tl.capacity[li] * level[ti, li] for li in range(len(tl.servers))))
+        problem += (pulp.lpSum(level[ti, li] for li in keep) == x_k, f"size_{k}{tag}_{tl.name}")
+        type_cap.append(pulp.lpSum(tl.capacity[li] * level[ti, li] for li in keep))
     split: dict[int, pulp.LpVariable] = {}
     if demand is None:
         return level, split
@@ -174,10 +218,13 @@ def add_capacity(
     """Add assignment, level and capacity constraints; return the new variables."""
     x = variables.open
     assign, hub_sessions = add_assignments(problem, variables.group_windows, x, variables.served, group_volume)
+    reach = dict.fromkeys(x, 0.0)  # the most sessions each site could get: every group passing it
+    for g, k in assign:
+        reach[k] += float(group_volume[g])
     level: dict[tuple[int, int, int], pulp.LpVariable] = {}
     split: dict[tuple[int, int], pulp.LpVariable] = {}
     for k in sorted(x):
-        lv, sp = add_hub_sizing(problem, spec, k, x[k], hub_sessions.get(k))
+        lv, sp = add_hub_sizing(problem, spec, k, x[k], hub_sessions.get(k), most=reach[k])
         level.update({(k, ti, li): v for (ti, li), v in lv.items()})
         split.update({(k, ti): v for ti, v in sp.items()})
     total = pulp.lpSum(float(group_volume[g]) * a for (g, _), a in assign.items())
@@ -201,6 +248,7 @@ def hub_power(cap_vars: CapacityVariables, spec: CapacitySpec, k: int) -> pulp.L
         tl.servers[li] * tl.power_kw * cap_vars.level[k, ti, li]
         for ti, tl in enumerate(spec.types)
         for li in range(len(tl.servers))
+        if (k, ti, li) in cap_vars.level
     )
 
 
