@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pulp
 
-from planner.features.capacity.model import TypeLevels, add_assignments
+from planner.features.capacity.model import TypeLevels, add_assignments, site_levels
 from planner.features.coverage.model import ModelPart, PlanningModel
 from planner.features.coverage.variables import group_flows, group_weight
 from planner.features.hourly.arrivals import StopHours
@@ -96,13 +96,18 @@ class MasterVariables:
     hub_sessions: dict[int, pulp.LpAffineExpression]
 
 
-def _levels(problem: pulp.LpProblem, spec: MasterSpec, k: int, x: pulp.LpVariable, level: dict) -> list:
+def _levels(
+    problem: pulp.LpProblem, spec: MasterSpec, k: int, x: pulp.LpVariable, level: dict, most: float
+) -> list:
+    """Level variables of site ``k`` (``Σ_l z = x``); ``most``: the most arrivals in any hour every group
+    passing ``k`` could bring, above which no level is needed (:func:`site_levels`)."""
     cat = pulp.LpBinary if spec.integer_levels else pulp.LpContinuous
     cap_terms = []
     for ti, tl in enumerate(spec.types):
-        zs = [problem.add_variable(f"hlevel_{k}_{tl.name}_{li}", 0, 1, cat=cat) for li in range(len(tl.servers))]
-        problem += (pulp.lpSum(zs) == x, f"hsize_{k}_{tl.name}")
-        for li, z in enumerate(zs):
+        keep = site_levels(tl, most, hull=not spec.integer_levels)
+        zs = {li: problem.add_variable(f"hlevel_{k}_{tl.name}_{li}", 0, 1, cat=cat) for li in keep}
+        problem += (pulp.lpSum(zs.values()) == x, f"hsize_{k}_{tl.name}")
+        for li, z in zs.items():
             level[k, ti, li] = z
             if tl.capacity[li] > 0:
                 cap_terms.append((z, float(tl.capacity[li])))
@@ -118,7 +123,8 @@ def _add(model: PlanningModel, spec: MasterSpec) -> None:
         at_site.setdefault(k, []).append((a, spec.arrivals[g, k]))
     level: dict[tuple[int, int, int], pulp.LpVariable] = {}
     for k in sorted(v.open):
-        cap = pulp.LpAffineExpression(_levels(problem, spec, k, v.open[k], level))
+        most = float(np.max(sum((c for _, c in at_site[k]), np.zeros(24)))) if k in at_site else 0.0
+        cap = pulp.LpAffineExpression(_levels(problem, spec, k, v.open[k], level, most))
         terms = at_site.get(k, [])
         for h in spec.hours.get(k, ()):
             load = pulp.LpAffineExpression([(a, float(c[h])) for a, c in terms if c[h] > 0])

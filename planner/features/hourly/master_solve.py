@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pulp
 
-from planner.features.capacity.levels import hull_levels
 from planner.features.capacity.model import TypeLevels
 from planner.features.coverage.model import ModelSpec, PlanningModel, build_model
 from planner.features.hourly.master import MasterSpec, master_part
@@ -99,7 +98,7 @@ def solve_master(
         proven = result.best_bound if result.has_solution and not spec.caps else None
         return MasterOutcome(model, result, proven, {"exact": result})
     t0 = time.perf_counter()
-    relaxed = replace(spec, types=tuple(hull_levels(t) for t in spec.types), integer_levels=False)
+    relaxed = replace(spec, integer_levels=False)  # each site keeps the hull of the levels it can need
     m1 = build_model(instance, core.with_part(master_part(relaxed)))
     for v in m1.problem.variables():
         v.cat = pulp.LpContinuous
@@ -142,9 +141,13 @@ def _start_from(m2: PlanningModel, m1: PlanningModel, spec: MasterSpec, support:
         a.setInitialValue(value)
         rate[k] += value * spec.arrivals[g, k]
     level = m2.parts["hourly"].level
+    top: dict[tuple[int, int], int] = {}  # each site's largest level per type: it takes every arrival k can see
+    for k, ti, li in level:
+        top[k, ti] = max(top.get((k, ti), li), li)
     for k in v2.open:
         peak = max((rate[k][h] for h in spec.hours.get(k, ())), default=0.0)
         picks = cheapest_levels(spec.types, spec.point_costs(k), peak)
         for ti, tl in enumerate(spec.types):
             for li in range(len(tl.servers)):
-                level[k, ti, li].setInitialValue(1.0 if support[k] and li == picks[ti] else 0.0)
+                if (k, ti, li) in level:
+                    level[k, ti, li].setInitialValue(1.0 if support[k] and li == min(picks[ti], top[k, ti]) else 0.0)
