@@ -408,3 +408,32 @@ def test_myopic_years_keep_the_earlier_hubs_as_lower_bounds(line5: Path, monkeyp
     years = plan.summary["years"]
     assert [y["hubs"] for y in years] == sorted(y["hubs"] for y in years)
     assert plan.verification.passed
+
+
+@pytest.mark.parametrize("mode", ["foresight", "myopic"])
+def test_a_myopic_start_gets_a_share_of_the_time_the_plan_itself_gets_all(
+    line5: Path, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Foresight: each year of its myopic start is only a MIP start, so it gets a quarter of
+    # solver.time_limit_s; the foresight model itself the full limit. Myopic: every year is the plan.
+    import planner.features.rollout.solve as rs
+
+    limits: list[tuple[str, float]] = []
+    real = rs.solve_lexicographic
+
+    def spy(problem, first, second, config, **kw):
+        limits.append((problem.name, config.time_limit_s))
+        return real(problem, first, second, config, **kw)
+
+    monkeypatch.setattr(rs, "solve_lexicographic", spy)
+    plan = solve(
+        line5,
+        {"years": [2026, 2027], "budget_per_year_eur": [1000.0, 1000.0], "mode": mode},
+        objective={"type": "max_coverage", "max_hubs": 2},
+        solver={"time_limit_s": 40},
+    )
+    assert plan.verification.passed
+    if mode == "myopic":
+        assert [t for _, t in limits] == [40, 40]
+    else:
+        assert [t for _, t in limits] == [10, 10, 40]  # two start years, then the foresight model
