@@ -437,3 +437,44 @@ def test_a_myopic_start_gets_a_share_of_the_time_the_plan_itself_gets_all(
         assert [t for _, t in limits] == [40, 40]
     else:
         assert [t for _, t in limits] == [10, 10, 40]  # two start years, then the foresight model
+
+
+def test_shared_windows_are_the_windows_several_groups_need() -> None:
+    from planner.features.rollout.model import shared_windows
+
+    windows = [[(1, 2), (3,)], [(1, 2), (3,)], [(4, 5)], [(2, 6), (1, 2)]]
+    assert shared_windows(windows) == {(1, 2): 0}  # (3,) is one site: its row is as short already
+
+
+def test_foresight_with_shared_windows_finds_the_same_optimum(line5: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Candidates every 50 km: the flows' windows hold several sites and A shares them with B and C.
+    import planner.features.rollout.model as rm
+
+    def run(folder: Path):
+        return solve(
+            folder,
+            {"years": [2026, 2027, 2028], "budget_per_year_eur": [1000.0, 1000.0, 1000.0], "mode": "foresight"},
+            objective={"type": "max_coverage", "max_hubs": 3},
+            candidates={"spacing_km": 50.0},
+        )
+
+    built: list[int] = []
+    real = rm.build_rollout_model
+
+    def spy(instance, spec):
+        model = real(instance, spec)
+        built.append(len(model.window))
+        return model
+
+    monkeypatch.setattr(rm, "build_rollout_model", spy)
+    monkeypatch.setattr("planner.features.rollout.solve.build_rollout_model", spy)
+    shared = run(line5)
+    assert built[-1] > 0 and all(n == 0 for n in built[:-1])  # only the foresight model shares
+    monkeypatch.setattr(rm, "shared_windows", lambda _w: {})
+    plain = run(line5)
+    for key in ("discounted_covered_truck_km",):
+        assert shared.summary["rollout"][key] == pytest.approx(plain.summary["rollout"][key], rel=1e-9)
+    assert [y["covered_volume"] for y in shared.summary["years"]] == pytest.approx(
+        [y["covered_volume"] for y in plain.summary["years"]]
+    )
+    assert shared.verification.passed and plain.verification.passed

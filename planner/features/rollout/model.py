@@ -52,6 +52,7 @@ class RolloutSpec:
     group_volume: np.ndarray | None = None
     fixed_chargers: dict[tuple[int, int], int] = field(default_factory=dict)
     second_stage: bool = True
+    shared_windows: bool = False  # one z[w,t] per window several groups need (see shared_windows)
 
 
 @dataclass
@@ -66,6 +67,7 @@ class RolloutModel:
     sites: list[int]
     upgrade: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)
     segment: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)  # AFIR c[e,t]
+    window: dict[tuple[tuple[int, ...], int], pulp.LpVariable] = field(default_factory=dict)  # shared z[w,t]
     assign: dict[tuple[int, int, int], pulp.LpVariable] = field(default_factory=dict)  # a[g,k,t]
     level: dict[tuple[int, int, int, int], pulp.LpVariable] = field(default_factory=dict)  # z[k,t,type,level]
     split: dict[tuple[int, int, int], pulp.LpVariable] = field(default_factory=dict)  # s[k,t,type]
@@ -103,6 +105,17 @@ def _sites(instance: PlanningInstance, spec: RolloutSpec, group_windows: list[li
     )
 
 
+def shared_windows(group_windows: list[list[tuple[int, ...]]]) -> dict[tuple[int, ...], int]:
+    """Windows of more than one site that several groups need, numbered in sorted order: each gets
+    ``z[w,t] ≤ Σ_{k∈w} x[k,t]`` and ``y[g,t] ≤ z[w,t]`` links instead of its sites once per group
+    (the same polytope in ``x, y``, fewer nonzeros)."""
+    count: dict[tuple[int, ...], int] = {}
+    for wins in group_windows:
+        for w in wins:
+            count[w] = count.get(w, 0) + 1
+    return {w: j for j, w in enumerate(sorted(w for w, c in count.items() if c > 1 and len(w) > 1))}
+
+
 def _coverage_rows(
     problem: pulp.LpProblem, instance: PlanningInstance, spec: RolloutSpec, model: RolloutModel, capex: list
 ) -> None:
@@ -112,6 +125,7 @@ def _coverage_rows(
     cap = spec.capacity
     fixed_cost = (lambda k: float(instance.site_cost[k])) if cap is None else (lambda k: cap.site_fixed_eur)
     cost = {k: 0.0 if (locked[k] or k in spec.fixed_open) else fixed_cost(k) for k in sites}
+    shared = shared_windows(model.group_windows) if spec.shared_windows else {}
     for t in range(len(spec.years)):
         for k in sites:
             if t > 0:
@@ -120,9 +134,13 @@ def _coverage_rows(
         capex.append(pulp.lpSum(new))
         if cap is not None:
             continue  # coverage through assignments
+        for w, j in shared.items():
+            z = model.window[w, t] = problem.add_variable(f"window_{j}_{t}", 0, 1)
+            problem += (pulp.lpSum(x[k, t] for k in w) >= z, f"shared_{j}_{t}")
         for g, wins in enumerate(model.group_windows):
             for i, w in enumerate(wins):
-                problem += (pulp.lpSum(x[k, t] for k in w) >= y[g, t], f"cover_g{g}_w{i}_t{t}")
+                rhs = model.window[w, t] if w in shared else pulp.lpSum(x[k, t] for k in w)
+                problem += (rhs >= y[g, t], f"cover_g{g}_w{i}_t{t}")
         for i, w in enumerate(spec.required_windows[t] if spec.required_windows else ()):
             if not locked[list(w)].any():
                 problem += (pulp.lpSum(x[k, t] for k in w) >= 1, f"afir_{i}_t{t}")

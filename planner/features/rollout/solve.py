@@ -248,6 +248,9 @@ class _Rollout:
                 full.open[k, t].setInitialValue(1.0 if is_open[k] else 0.0)
             for g, wins in enumerate(full.group_windows):
                 full.served[g, t].setInitialValue(1.0 if all(is_open[list(w)].any() for w in wins) else 0.0)
+            for (w, te), z in full.window.items():
+                if te == t:
+                    z.setInitialValue(1.0 if is_open[list(w)].any() else 0.0)
             share = self.shares[t] if self.shares else None
             for (e, te), c in full.segment.items():
                 if te == t and share is not None:  # certified by the start's hubs: keeps it feasible
@@ -326,7 +329,8 @@ def _foresight(ro: _Rollout, years: list[_Year]) -> RolloutResult:
         backward = _backward_start(ro)
         if backward is not None:
             open_sets, warm, how = backward, True, "started from the backward plan"
-    full = build_rollout_model(ro.instance, ro.spec_for(list(range(len(ro.years))), frozenset()))
+    spec = replace(ro.spec_for(list(range(len(ro.years))), frozenset()), shared_windows=True)
+    full = build_rollout_model(ro.instance, spec)
     if warm:
         ro.start_foresight(full, years if len(years) == len(ro.years) else [], open_sets)
     result = solve_lexicographic(
