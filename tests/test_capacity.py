@@ -37,6 +37,23 @@ def solve(folder: Path, volume: float, *, max_chargers: int = 10, spacing: float
     return solve_scenario(load_scenario(write_scenario(folder / "s.toml", data)))
 
 
+def relaxed(folder: Path, flows: list[str], *, max_chargers: int | None = None, spacing: float | None = None):
+    """Plan ``flows`` on the line in ``folder`` with relaxed size levels (the two-stage solve)."""
+    mcs = {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0}
+    if max_chargers is not None:
+        mcs["max_per_hub"] = max_chargers
+    data = base_scenario(
+        folder, flows=flows, candidates={"spacing_km": spacing} if spacing else {},
+        objective={"type": "min_cost", "max_hubs": None},
+        costs={"site_fixed_eur": 1000.0},
+        chargers={"mcs": mcs, "ccs": {"max_per_hub": 0}},
+        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0,
+                  "size_levels": "relaxed"},
+        afir={"mode": "off"}, output={"maps": False, "tradeoff_points": 0},
+    )
+    return solve_scenario(load_scenario(write_scenario(folder / "s.toml", data)))
+
+
 def test_one_charger_takes_five_trucks_a_day(tmp_path: Path) -> None:
     assert expected_wait_h(1, 0.5, 0.5) == pytest.approx(1 / 6)
     plan = solve(tmp_path, 4.99)  # just under 5: the model keeps a 0.01 % margin below capacity
@@ -90,15 +107,7 @@ def test_energy_and_economics_are_measured(tmp_path: Path) -> None:
 
 def test_relaxed_size_levels_round_up_and_report_an_honest_gap(tmp_path: Path) -> None:
     line_network(tmp_path, 3)
-    data = base_scenario(
-        tmp_path, flows=["T,N0,N2,8"], objective={"type": "min_cost", "max_hubs": None},
-        costs={"site_fixed_eur": 1000.0},
-        chargers={"mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0}, "ccs": {"max_per_hub": 0}},
-        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0,
-                  "size_levels": "relaxed"},
-        afir={"mode": "off"}, output={"maps": False, "tradeoff_points": 0},
-    )
-    plan = solve_scenario(load_scenario(write_scenario(tmp_path / "s.toml", data)))
+    plan = relaxed(tmp_path, ["T,N0,N2,8"])
     hub = plan.hubs.set_index("site_id").loc["N1"]
     assert hub["chargers"] == 2 and hub["expected_wait_min"] <= 10.0  # rounded up to a whole level
     s = plan.summary
@@ -127,17 +136,7 @@ def test_two_stage_reports_both_stages_and_a_valid_bound(tmp_path: Path) -> None
     (tmp_path / "b").mkdir()
     exact = solve(tmp_path / "a", 30.0, max_chargers=3, spacing=50.0)
     line_network(tmp_path / "b", 3)
-    data = base_scenario(
-        tmp_path / "b", flows=["T,N0,N2,30"], candidates={"spacing_km": 50.0},
-        objective={"type": "min_cost", "max_hubs": None},
-        costs={"site_fixed_eur": 1000.0},
-        chargers={"mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0, "max_per_hub": 3},
-                  "ccs": {"max_per_hub": 0}},
-        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0,
-                  "size_levels": "relaxed"},
-        afir={"mode": "off"}, output={"maps": False, "tradeoff_points": 0},
-    )
-    two = solve_scenario(load_scenario(write_scenario(tmp_path / "b" / "s.toml", data)))
+    two = relaxed(tmp_path / "b", ["T,N0,N2,30"], max_chargers=3, spacing=50.0)
     s = two.summary
     assert s["two_stage"]["stage1_relaxation"]["status"] == "optimal"
     assert s["best_bound"] <= exact.summary["total_cost_eur"] + 1e-6  # the LP bound is below the exact optimum
@@ -182,16 +181,7 @@ def test_the_relaxation_prices_a_site_at_the_levels_its_trucks_can_fill(tmp_path
     from planner.features.capacity.queueing import size_levels
 
     line_network(tmp_path, 5)
-    data = base_scenario(
-        tmp_path, flows=["T1,N0,N2,8", "T2,N2,N4,100"], objective={"type": "min_cost", "max_hubs": None},
-        costs={"site_fixed_eur": 1000.0},
-        chargers={"mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0, "max_per_hub": 10},
-                  "ccs": {"max_per_hub": 0}},
-        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0,
-                  "size_levels": "relaxed"},
-        afir={"mode": "off"}, output={"maps": False, "tradeoff_points": 0},
-    )
-    plan = solve_scenario(load_scenario(write_scenario(tmp_path / "s.toml", data)))
+    plan = relaxed(tmp_path, ["T1,N0,N2,8", "T2,N2,N4,100"], max_chargers=10)
     levels = size_levels(108.0 * 1.01, 0.5, 0.1, 1 / 6, max_servers=10)
     caps = [lv.max_sessions_per_day * (1 - 1e-4) for lv in levels]
     servers = [lv.servers for lv in levels]

@@ -440,10 +440,10 @@ def test_a_myopic_start_gets_a_share_of_the_time_the_plan_itself_gets_all(
 
 
 def test_shared_windows_are_the_windows_several_groups_need() -> None:
-    from planner.features.rollout.model import shared_windows
+    from planner.features.coverage.variables import shared_windows
 
     windows = [[(1, 2), (3,)], [(1, 2), (3,)], [(4, 5)], [(2, 6), (1, 2)]]
-    assert shared_windows(windows) == {(1, 2): 0}  # (3,) is one site: its row is as short already
+    assert shared_windows(windows) == [(1, 2)]  # (3,) is one site: its row is as short already
 
 
 def test_foresight_with_shared_windows_finds_the_same_optimum(line5: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ import pulp
 
 from planner.instance import PlanningInstance
 
-__all__ = ["Variables", "group_flows", "group_weight", "make_variables", "served_mask"]
+__all__ = ["Variables", "group_flows", "group_weight", "make_variables", "served_mask", "shared_windows"]
 
 
 @dataclass
@@ -68,13 +68,18 @@ def make_variables(
     x = {k: problem.add_variable(f"open_{k}", int(locked[k]), 1, cat=pulp.LpInteger) for k in useful}
     cat = pulp.LpBinary if binary_served else pulp.LpContinuous
     y = {g: problem.add_variable(f"served_{g}", 0, 1, cat=cat) for g in range(len(groups))}
+    z = {w: problem.add_variable(f"window_{i}", 0, 1) for i, w in enumerate(shared_windows(group_windows))}
+    return Variables(open=x, served=y, window=z, groups=groups, group_windows=group_windows)
+
+
+def shared_windows(group_windows: list[list[tuple[int, ...]]]) -> list[tuple[int, ...]]:
+    """Windows of more than one site that several groups need, sorted: each gets one ``z_W`` (the same
+    polytope in ``x, y`` as a row per group, fewer nonzeros)."""
     count: dict[tuple[int, ...], int] = {}
     for wins in group_windows:
         for w in wins:
             count[w] = count.get(w, 0) + 1
-    shared = sorted(w for w, c in count.items() if c > 1 and len(w) > 1)
-    z = {w: problem.add_variable(f"window_{i}", 0, 1) for i, w in enumerate(shared)}
-    return Variables(open=x, served=y, window=z, groups=groups, group_windows=group_windows)
+    return sorted(w for w, c in count.items() if c > 1 and len(w) > 1)
 
 
 def group_weight(instance: PlanningInstance, groups: list[list[int]], weight: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ import pulp
 
 from planner.features.afir.model import AfirShare, add_share_rows
 from planner.features.capacity.model import CapacitySpec, add_assignments, add_hub_sizing
-from planner.features.coverage.variables import group_flows
+from planner.features.coverage.variables import group_flows, shared_windows
 from planner.features.grid.model import GridSpec
 from planner.instance import PlanningInstance
 from planner.solve import Goal
@@ -52,7 +52,7 @@ class RolloutSpec:
     group_volume: np.ndarray | None = None
     fixed_chargers: dict[tuple[int, int], int] = field(default_factory=dict)
     second_stage: bool = True
-    shared_windows: bool = False  # one z[w,t] per window several groups need (see shared_windows)
+    shared_windows: bool = False  # one z[w,t] per window several groups need (coverage.variables.shared_windows)
 
 
 @dataclass
@@ -105,17 +105,6 @@ def _sites(instance: PlanningInstance, spec: RolloutSpec, group_windows: list[li
     )
 
 
-def shared_windows(group_windows: list[list[tuple[int, ...]]]) -> dict[tuple[int, ...], int]:
-    """Windows of more than one site that several groups need, numbered in sorted order: each gets
-    ``z[w,t] ≤ Σ_{k∈w} x[k,t]`` and ``y[g,t] ≤ z[w,t]`` links instead of its sites once per group
-    (the same polytope in ``x, y``, fewer nonzeros)."""
-    count: dict[tuple[int, ...], int] = {}
-    for wins in group_windows:
-        for w in wins:
-            count[w] = count.get(w, 0) + 1
-    return {w: j for j, w in enumerate(sorted(w for w, c in count.items() if c > 1 and len(w) > 1))}
-
-
 def _coverage_rows(
     problem: pulp.LpProblem, instance: PlanningInstance, spec: RolloutSpec, model: RolloutModel, capex: list
 ) -> None:
@@ -125,7 +114,7 @@ def _coverage_rows(
     cap = spec.capacity
     fixed_cost = (lambda k: float(instance.site_cost[k])) if cap is None else (lambda k: cap.site_fixed_eur)
     cost = {k: 0.0 if (locked[k] or k in spec.fixed_open) else fixed_cost(k) for k in sites}
-    shared = shared_windows(model.group_windows) if spec.shared_windows else {}
+    shared = {w: j for j, w in enumerate(shared_windows(model.group_windows))} if spec.shared_windows else {}
     for t in range(len(spec.years)):
         for k in sites:
             if t > 0:
