@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from planner.candidates import build_candidates
+from planner.context import RunContext
 from planner.demand import route_flows
+from planner.features import enabled_features
 from planner.features.coverage.model import ModelSpec, build_model
 from planner.instance import build_instance
 from planner.network import Network
 from planner.ranges import Ranges
-from planner.scenario import CandidatesConfig, NetworkConfig, SolverConfig
+from planner.scenario import CandidatesConfig, NetworkConfig, Scenario, SolverConfig, load_scenario
 from planner.solve import solve_problem
+from planner.stages import load_inputs, make_instance
 
 
 @dataclass
@@ -66,3 +71,16 @@ def print_row(r: Row) -> None:
     gap = "n/a" if r.gap is None else f"{r.gap:.2%}"
     print(f"| {r.label} | {r.solver} | {r.candidates:,} | {r.flows:,} | {r.rows:,} | {r.columns:,} | "
           f"{r.nonzeros:,} | {r.binaries:,} | {r.build_s:.1f} | {r.solve_s:.1f} | {r.status} | {gap} |", flush=True)
+
+
+def scenario_instance(scenario: str | Path, max_flows: str) -> tuple[Scenario, object]:
+    """A scenario with ``demand.max_flows`` replaced (``all``: every flow) and its plain-array instance."""
+    with tempfile.TemporaryDirectory() as tmp:
+        flows = 'max_flows = "all"' if max_flows == "all" else f"max_flows = {int(max_flows)}"
+        path = Path(tmp) / "case.toml"
+        path.write_text(f'extends = "{Path(scenario).resolve()}"\nname = "benchmark"\n[demand]\n{flows}\n')
+        sc = load_scenario(path)
+    ctx = RunContext(sc, lambda _m: None, features=enabled_features(sc))
+    load_inputs(ctx)
+    make_instance(ctx)
+    return sc, ctx.instance

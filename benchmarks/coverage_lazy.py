@@ -21,34 +21,17 @@ import argparse
 import math
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import highspy
 import numpy as np
+from _common import scenario_instance  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
 
-from planner.context import RunContext
-from planner.features import enabled_features
 from planner.features.tradeoff.curve import _disjoint
 from planner.features.tradeoff.pairs import smallest_windows
-from planner.scenario import load_scenario
-from planner.stages import load_inputs, make_instance
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def load(scenario: str, max_flows: str):
-    """The scenario with ``demand.max_flows`` replaced, and its plain-array instance."""
-    with tempfile.TemporaryDirectory() as tmp:
-        flows = 'max_flows = "all"' if max_flows == "all" else f"max_flows = {int(max_flows)}"
-        path = Path(tmp) / "case.toml"
-        path.write_text(f'extends = "{Path(scenario).resolve()}"\nname = "coverage-lazy"\n[demand]\n{flows}\n')
-        sc = load_scenario(path)
-    ctx = RunContext(sc, lambda _m: None, features=enabled_features(sc))
-    load_inputs(ctx)
-    make_instance(ctx)
-    return sc, ctx.instance
 
 
 def initial_windows(instance, tries: int) -> list[list[int]]:
@@ -147,7 +130,7 @@ def main() -> None:
     ap.add_argument("--time", type=float, default=300.0)
     args = ap.parse_args()
     t0 = time.perf_counter()
-    sc, instance = load(args.scenario, args.max_flows)
+    sc, instance = scenario_instance(args.scenario, args.max_flows)
     cover, weight = instance.cover, instance.volume.astype(float)
     free, total = float(weight[instance.free].sum()), float(weight.sum())
     t1 = time.perf_counter()

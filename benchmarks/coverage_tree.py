@@ -24,17 +24,12 @@ from __future__ import annotations
 import argparse
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import highspy
 import numpy as np
-
-from planner.context import RunContext
-from planner.features import enabled_features
-from planner.scenario import load_scenario
-from planner.stages import load_inputs, make_instance
+from _common import scenario_instance  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -144,16 +139,8 @@ def main() -> None:
     ap.add_argument("--lp", choices=["ipm", "simplex", "pdlp"], default=None, help="solve the relaxation only")
     ap.add_argument("-v", "--verbose", action="store_true", help="HiGHS log")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        flows = 'max_flows = "all"' if args.max_flows == "all" else f"max_flows = {int(args.max_flows)}"
-        path = Path(tmp) / "case.toml"
-        path.write_text(f'extends = "{Path(args.scenario).resolve()}"\nname = "coverage-tree"\n[demand]\n{flows}\n')
-        sc = load_scenario(path)
     t0 = time.perf_counter()
-    ctx = RunContext(sc, lambda _m: None, features=enabled_features(sc))
-    load_inputs(ctx)
-    make_instance(ctx)
-    instance = ctx.instance
+    sc, instance = scenario_instance(args.scenario, args.max_flows)
     t1 = time.perf_counter()
     budget = args.budget if args.budget is not None else sc.objective.budget_eur
     a, cost, upper, sites = tree_model(instance, budget)
