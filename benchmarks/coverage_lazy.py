@@ -13,6 +13,7 @@ Usage::
 
     python benchmarks/coverage_lazy.py                      # europe-2030-low-budget, every flow
     python benchmarks/coverage_lazy.py --max-flows 4000     # the shipped cut (its optimum: 97.6 %)
+    python benchmarks/coverage_lazy.py --schedule           # early rounds solved loosely (README figures)
 """
 
 from __future__ import annotations
