@@ -13,7 +13,8 @@ Usage::
 
     python benchmarks/coverage_lazy.py                      # europe-2030-low-budget, every flow
     python benchmarks/coverage_lazy.py --max-flows 4000     # the shipped cut (its optimum: 97.6 %)
-    python benchmarks/coverage_lazy.py --schedule           # early rounds solved loosely (README figures)
+    python benchmarks/coverage_lazy.py --schedule           # early rounds solved loosely
+    python benchmarks/coverage_lazy.py --schedule --harvest # and refined with earlier plans (README's best)
 """
 
 from __future__ import annotations
@@ -100,13 +101,19 @@ def build(instance, kept: list[list[int]], weight: np.ndarray, budget: float):
     return lp, xs, (n_row, nx + nz + ny, len(vals))
 
 
-def run_round(lp, xs, start: np.ndarray | None, seconds: float, gap: float):
-    """Solve one relaxed MIP: (bound, the plan's open mask over its sites, HiGHS status)."""
+def run_round(lp, xs, start: np.ndarray | None, seconds: float, gap: float, harvest: bool = False):
+    """Solve one relaxed MIP: (bound, the plan's open mask over its sites, HiGHS status, the improving
+    plans HiGHS found on the way when ``harvest``)."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", max(seconds, 1.0))
     h.setOptionValue("mip_rel_gap", gap)
     h.passModel(lp)
+    plans: list[np.ndarray] = []
+    if harvest:
+        h.cbMipImprovingSolution.subscribe(
+            lambda e: plans.append(np.array(e.data_out.mip_solution, dtype=float)[: len(xs)] > 0.5)
+        )
     if start is not None:
         sol = highspy.HighsSolution()
         col = np.zeros(lp.num_col_)
@@ -116,7 +123,22 @@ def run_round(lp, xs, start: np.ndarray | None, seconds: float, gap: float):
     h.run()
     info = h.getInfo()
     x = np.array(h.getSolution().col_value)[: len(xs)] > 0.5 if h.getSolution().value_valid else None
-    return float(info.mip_dual_bound), x, h.modelStatusToString(h.getModelStatus())
+    return float(info.mip_dual_bound), x, h.modelStatusToString(h.getModelStatus()), plans[-5:-1]
+
+
+def refine(instance, flows, kept: list[list[int]], is_open: np.ndarray, add: int) -> tuple[np.ndarray, int]:
+    """The plan's served flows; each flow whose kept windows it covers while missing another gets
+    up to ``add`` missed windows (disjoint, smallest first). Returns (served, flows refined)."""
+    cover = instance.cover
+    served, covered = cover.served(is_open), cover.covered(is_open)
+    wsize, masks = np.diff(cover.window_ptr), {}
+    bad = 0
+    for i, q in enumerate(flows.tolist()):
+        if not served[q] and all(covered[w] for w in kept[i]):
+            missed = sorted((w for w in cover.flow_window_ids(q) if not covered[w]), key=lambda w: (wsize[w], w))
+            kept[i] = kept[i] + _disjoint(missed, cover.window_ptr, cover.window_sites, masks)[:add]
+            bad += 1
+    return served, bad
 
 
 def main() -> None:
@@ -129,11 +151,14 @@ def main() -> None:
     )
     ap.add_argument("--gap", type=float, default=0.01)
     ap.add_argument("--schedule", action="store_true", help="solve early rounds to a quarter of the last gap")
+    ap.add_argument(
+        "--harvest", action="store_true", help="also refine with up to 4 earlier improving plans of a round"
+    )
     ap.add_argument("--time", type=float, default=300.0)
     args = ap.parse_args()
     t0 = time.perf_counter()
     sc, instance = scenario_instance(args.scenario, args.max_flows)
-    cover, weight = instance.cover, instance.volume.astype(float)
+    weight = instance.volume.astype(float)
     free, total = float(weight[instance.free].sum()), float(weight.sum())
     t1 = time.perf_counter()
     flows, kept = initial_windows(instance, args.tries)
@@ -151,28 +176,26 @@ def main() -> None:
         # solved loosely (a quarter of the last gap; 5 % in the first), the last ones to half the target
         last = 0.2 if math.isinf(bound) else (bound - best) / (best - free)  # 0.2 before any plan
         loose = max(args.gap / 2, last / 4)
-        b, x, status = run_round(lp, xs, start, deadline - tb, loose if args.schedule else args.gap / 2)
+        gap_now = loose if args.schedule else args.gap / 2
+        b, x, status, earlier = run_round(lp, xs, start, deadline - tb, gap_now, args.harvest)
         ts = time.perf_counter()
         bound = min(bound, b + free)
         if x is None:
             print(f"round {rnd}: no plan ({status})")
             break
+        bad = 0
+        for mask in [x, *earlier]:  # the round's plan first, then earlier improving plans (--harvest)
+            is_open = np.zeros(len(instance.site_cost), dtype=bool)
+            is_open[xs[mask]] = True
+            served, n_bad = refine(instance, flows, kept, is_open, args.add)
+            bad += n_bad
+            if mask is x:
+                value = float(weight[served].sum())
+            if float(weight[served].sum()) > best:
+                best, best_open = float(weight[served].sum()), is_open
         is_open = np.zeros(len(instance.site_cost), dtype=bool)
         is_open[xs[x]] = True
-        served = cover.served(is_open)
-        value = float(weight[served].sum())
-        if value > best:
-            best, best_open = value, is_open
         start = best_open
-        covered = cover.covered(is_open)
-        wsize, masks = np.diff(cover.window_ptr), {}
-        bad = 0
-        for i, q in enumerate(flows.tolist()):
-            if not served[q] and all(covered[w] for w in kept[i]):
-                missed = [w for w in cover.flow_window_ids(q) if not covered[w]]
-                missed.sort(key=lambda w: (wsize[w], w))
-                kept[i] = kept[i] + _disjoint(missed, cover.window_ptr, cover.window_sites, masks)[: args.add]
-                bad += 1
         gap = (bound - best) / (best - free)  # on the weight that needs a hub, as the shipped model reports it
         print(
             f"round {rnd}: {size[0]:,} rows, {size[1]:,} cols, {size[2]:,} nnz, build {tb - t:.1f} s, "
