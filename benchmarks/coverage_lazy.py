@@ -184,22 +184,21 @@ def main() -> None:
             print(f"round {rnd}: no plan ({status})")
             break
         bad = 0
+        values = []
         for mask in [x, *earlier]:  # the round's plan first, then earlier improving plans (--harvest)
             is_open = np.zeros(len(instance.site_cost), dtype=bool)
             is_open[xs[mask]] = True
             served, n_bad = refine(instance, flows, kept, is_open, args.add)
             bad += n_bad
-            if mask is x:
-                value = float(weight[served].sum())
-            if float(weight[served].sum()) > best:
-                best, best_open = float(weight[served].sum()), is_open
-        is_open = np.zeros(len(instance.site_cost), dtype=bool)
-        is_open[xs[x]] = True
+            values.append(float(weight[served].sum()))
+            if values[-1] > best:
+                best, best_open = values[-1], is_open
+        value, n_hubs = values[0], int(x.sum())
         start = best_open
         gap = (bound - best) / (best - free)  # on the weight that needs a hub, as the shipped model reports it
         print(
             f"round {rnd}: {size[0]:,} rows, {size[1]:,} cols, {size[2]:,} nnz, build {tb - t:.1f} s, "
-            f"HiGHS {status} {ts - tb:.1f} s; plan {int(is_open.sum())} hubs serves {value / total:.2%}; "
+            f"HiGHS {status} {ts - tb:.1f} s; plan {n_hubs} hubs serves {value / total:.2%}; "
             f"best {best / total:.2%}, bound {bound / total:.2%}, gap {gap:.2%}; {bad:,} flows refined"
         )
         if gap <= args.gap or bad == 0 or time.perf_counter() >= deadline:
