@@ -177,6 +177,20 @@ def _run_interruptible(h: object) -> None:
         raise RunInterruptedError("interrupted during the solve (Ctrl-C); nothing was written.") from None
 
 
+class _SoftStop:
+    """A HiGHS MIP interrupt callback: once ``soft_s`` seconds have passed since ``t0``
+    (``time.perf_counter``), stop a search that holds a plan; one without a plan runs on to its
+    time limit. HiGHS then reports the interrupt (status ``feasible``, the bound and gap it had);
+    ``fired`` says the stop was this one's."""
+
+    def __init__(self, t0: float, soft_s: float) -> None:
+        self.t0, self.soft_s, self.fired = t0, soft_s, False
+
+    def __call__(self, event: object) -> None:
+        if time.perf_counter() - self.t0 >= self.soft_s and abs(event.data_out.mip_primal_bound) < 1e30:
+            event.data_in.user_interrupt = self.fired = True
+
+
 def _solve_highs(
     problem: pulp.LpProblem,
     config: SolverConfig,
@@ -184,9 +198,11 @@ def _solve_highs(
     warm_start: bool = False,
     log: SolveLog | None = None,
     options: dict | None = None,
+    soft_limit_s: float | None = None,
 ) -> SolveResult:
     """Solve with HiGHS, the model handed over directly (:mod:`planner.highs`), lazy cover rows
-    added while the plan misses windows; Ctrl-C stops it (:func:`_run_interruptible`)."""
+    added while the plan misses windows; Ctrl-C stops it (:func:`_run_interruptible`), and so does
+    :class:`_SoftStop` after ``soft_limit_s``."""
     import highspy
 
     bulk = getattr(problem, "lazy_cover", None)
@@ -201,6 +217,9 @@ def _solve_highs(
         h.setOptionValue(key, value)
     start = np.array([v.varValue or 0.0 for v in direct.variables]) if warm_start else None
     close = _attach_log(h, log, problem.name)
+    soft = _SoftStop(t0, soft_limit_s) if soft_limit_s is not None else None
+    if soft is not None:
+        h.cbMipInterrupt.subscribe(soft)
 
     def run(highs: object, left: float) -> None:
         highs.setOptionValue("time_limit", float(left))
@@ -243,6 +262,8 @@ def _solve_highs(
     if status == "optimal" and bulk is not None and gap is not None and gap > config.mip_gap + 1e-9:
         status = "feasible"  # HiGHS's status is its last round's; the gap is the whole model's
     head = "Within the gap: the plan repaired to meet every window" if outcome.proven else None
+    if head is None and soft is not None and soft.fired and model_status == ms.kInterrupt:
+        head = f"Stopped holding a plan after the {soft.soft_s:.0f} s soft limit"
     head = head or h.modelStatusToString(model_status)
     lazy = f"; {outcome.rounds} lazy round(s), {len(bulk.active):,} of {len(bulk.windows):,} cover rows" if bulk else ""
     return SolveResult(
@@ -330,6 +351,7 @@ def solve_problem(
     warm_start: bool = False,
     log: SolveLog | None = None,
     highs_options: dict | None = None,
+    soft_limit_s: float | None = None,
 ) -> SolveResult:
     """Solve a PuLP problem with the configured solver (and CBC fallback).
 
@@ -346,6 +368,9 @@ def solve_problem(
         Progress lines and the solver's own log (HiGHS; CBC writes its log to ``log.log_file`` too).
     highs_options
         Further HiGHS options (e.g. ``{"solver": "ipm"}`` for a large linear relaxation); ignored by CBC.
+    soft_limit_s
+        HiGHS: after this many seconds a MIP search that holds a plan stops (reported ``feasible``
+        with its gap); one without a plan runs on to ``config.time_limit_s``. Ignored by CBC.
 
     Returns
     -------
@@ -361,7 +386,9 @@ def solve_problem(
         return SolveResult("optimal", config.name, 0.0, 0.0, 0.0, 0.0, False, "empty model: nothing to decide")
     if config.name == "highs":
         try:
-            result = _solve_highs(problem, config, warm_start=warm_start, log=log, options=highs_options)
+            result = _solve_highs(
+                problem, config, warm_start=warm_start, log=log, options=highs_options, soft_limit_s=soft_limit_s
+            )
         except (ImportError, pulp.PulpSolverError) as exc:
             if not config.fallback:
                 raise SolverError(f'HiGHS failed ({exc}); set solver.name = "cbc" or solver.fallback = true.') from None
@@ -435,6 +462,7 @@ def solve_lexicographic(
     warm_start: bool = False,
     tag: str = "lex",
     log: SolveLog | None = None,
+    soft_limit_s: float | None = None,
 ) -> LexResult:
     """Optimise ``first``; then, with ``first`` held at the value found (within a relative 1e-9 and
     an absolute 1e-6 tolerance), optimise ``second`` as a solve of its own, started from the first
@@ -443,10 +471,12 @@ def solve_lexicographic(
     The second stage gets the time the first left (at least a quarter of ``time_limit_s``). If it
     finds nothing, the first stage's plan is kept. The first goal's bound and gap are reported as
     the solver gave them; the second stage's own status, bound and gap are in ``second``.
+    ``soft_limit_s`` (see :func:`solve_problem`) is shared the same way; the second stage, started
+    from a plan, stops at its share of it.
     """
     problem.sense = first.sense
     problem.setObjective(first.expression)
-    r1 = solve_problem(problem, config, warm_start=warm_start, log=log)
+    r1 = solve_problem(problem, config, warm_start=warm_start, log=log, soft_limit_s=soft_limit_s)
     if second is None or not r1.has_solution:
         return LexResult(r1, None, r1, first.name, None)
     value = float(pulp.value(first.expression) or 0.0)
@@ -459,6 +489,8 @@ def solve_lexicographic(
     problem.sense = second.sense
     problem.setObjective(second.expression)
     left = max(config.time_limit_s - r1.seconds, 0.25 * config.time_limit_s)
+    if soft_limit_s is not None:  # the second stage starts from a plan: its soft limit is a hard one
+        left = min(left, max(soft_limit_s - r1.seconds, 0.25 * soft_limit_s))
     r2 = solve_problem(problem, config.model_copy(update={"time_limit_s": left}), warm_start=True, log=log)
     if not r2.has_solution:
         _restore(problem, kept)

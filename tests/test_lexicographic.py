@@ -7,6 +7,7 @@ N1, N2 and N3; N1→N3 needs N2.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pulp
@@ -68,6 +69,36 @@ def test_solve_lexicographic_keeps_the_first_goal_and_improves_the_second() -> N
     assert [v.value() for v in x] == [0, 1, 1]
     assert lex.first.objective == pytest.approx(2.0) and lex.second.objective == pytest.approx(4.0)
     assert lex.combined.status == "optimal" and lex.combined.objective == pytest.approx(2.0)
+
+
+def test_a_soft_limit_is_shared_by_both_goals_as_the_time_limit_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.solve as solve_module
+
+    seen: list[tuple[float, float | None]] = []
+    real = solve_module.solve_problem
+
+    def spy(problem, config, **kw):
+        result = real(problem, config, **kw)
+        seen.append((config.time_limit_s, kw.get("soft_limit_s")))
+        return replace(result, seconds=10.0)  # as if the first goal had taken 10 s
+
+    monkeypatch.setattr(solve_module, "solve_problem", spy)
+
+    def lex(limit: float, soft: float | None) -> list[tuple[float, float | None]]:
+        seen.clear()
+        problem = pulp.LpProblem("t", pulp.LpMaximize)
+        x = [problem.add_variable(f"x{i}", 0, 1, cat=pulp.LpBinary) for i in range(3)]
+        problem += (x[0] + x[1] + x[2] <= 2, "two")
+        served = Goal(pulp.lpSum(x), pulp.LpMaximize, "served")
+        cost = Goal(5 * x[0] + 1 * x[1] + 3 * x[2], pulp.LpMinimize, "cost")
+        solve_lexicographic(problem, served, cost, SolverConfig(time_limit_s=limit), soft_limit_s=soft)
+        return list(seen)
+
+    # second goal: the time left (30 - 10 = 20 s), at least a quarter of it; started from the first
+    # goal's plan, it stops at what the soft limit leaves (18 - 10 = 8 s, at least a quarter of it)
+    assert lex(30.0, 18.0) == [(30.0, 18.0), (8.0, None)]
+    assert lex(12.0, 8.0) == [(12.0, 8.0), (2.0, None)]
+    assert lex(12.0, None) == [(12.0, None), (3.0, None)]
 
 
 def test_cost_of_compliance_is_never_negative_with_a_budget(line5: Path) -> None:

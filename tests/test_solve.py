@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pulp
 import pytest
@@ -36,6 +38,33 @@ def test_time_limit_is_reported_as_feasible_not_optimal(solver: str) -> None:
         assert result.objective is not None and result.best_bound is not None
         assert result.best_bound >= result.objective - 1e-6  # maximisation: bound above incumbent
         assert result.mip_gap is not None and result.mip_gap > 0
+
+
+def test_a_soft_limit_stops_a_search_that_holds_a_plan() -> None:
+    # The hard family runs to its 20 s limit without one (test above); with a soft limit of 0 s
+    # HiGHS stops at its first check after finding a plan, and says so honestly.
+    result = solve_problem(hard_problem(), SolverConfig(time_limit_s=20.0, mip_gap=0.0), soft_limit_s=0.0)
+    assert result.status == "feasible" and result.time_limit_hit
+    assert result.seconds < 10.0
+    assert result.objective is not None and result.best_bound is not None
+    assert result.best_bound >= result.objective - 1e-6 and result.mip_gap is not None and result.mip_gap > 0
+    assert result.message.startswith("Stopped holding a plan after the 0 s soft limit")
+
+
+def test_a_soft_limit_lets_a_search_without_a_plan_run_on() -> None:
+    from types import SimpleNamespace
+
+    from planner.solve import _SoftStop
+
+    def event(incumbent: float) -> SimpleNamespace:
+        return SimpleNamespace(data_out=SimpleNamespace(mip_primal_bound=incumbent), data_in=SimpleNamespace())
+
+    now = time.perf_counter()
+    cases = [(now - 5.0, 1e50, False), (now - 5.0, -3.5, True), (now, -3.5, False), (now, 1e50, False)]
+    for t0, incumbent, stops in cases:  # 5 s or 0 s after t0 (2 s soft limit), with or without a plan
+        check, e = _SoftStop(t0, 2.0), event(incumbent)
+        check(e)
+        assert getattr(e.data_in, "user_interrupt", False) is stops and check.fired is stops
 
 
 def small_knapsack() -> pulp.LpProblem:
