@@ -32,11 +32,10 @@ def europe():
 
 
 def test_the_default_plans_every_flow_and_only_models_that_do_not_scale_cut_it() -> None:
-    """europe-2030 and its plain-cover variants keep every gravity flow; the quick look, AFIR (its
-    curve) and the variants whose model gives flows served-variables (budget, capacity, hourly,
-    rollouts) cut."""
-    every = ["europe-2030", "europe-2030-eu", "europe-2030-gb", "europe-2030-high-ambition"]
-    cut = ["europe-2030-quick", "europe-2030-low-budget", "europe-2030-afir", "europe-2030-capacity"]
+    """europe-2030, its plain-cover variants and AFIR 2030 keep every gravity flow; the quick look and
+    the variants whose model gives flows served-variables (budget, capacity, hourly, rollouts) cut."""
+    every = ["europe-2030", "europe-2030-eu", "europe-2030-gb", "europe-2030-high-ambition", "europe-2030-afir"]
+    cut = ["europe-2030-quick", "europe-2030-low-budget", "europe-2030-capacity"]
     cut += ["europe-2030-hourly"]
     cut += ["europe-rollout-2026-2035", "europe-rollout-afir", "europe-rollout-myopic"]
     shipped = {p.stem for p in (ROOT / "scenarios").glob("europe-*.toml")}
