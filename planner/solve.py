@@ -21,7 +21,7 @@ import numpy as np
 import pulp
 
 from planner.errors import RunInterruptedError, SolverError
-from planner.highs import build_direct, relative_gap, solve_direct
+from planner.highs import Outcome, build_direct, relative_gap, solve_direct
 from planner.scenario import SolverConfig
 
 __all__ = ["Goal", "LexResult", "SolveLog", "SolveResult", "solve_lexicographic", "solve_problem"]
@@ -245,24 +245,11 @@ def _solve_highs(
     is_mip = any(v.cat == pulp.LpInteger for v in direct.variables)
     if not is_mip:
         bound, gap = obj, 0.0 if obj is not None else None
-    ms = highspy.HighsModelStatus
-    time_hit = outcome.out_of_time or (
-        not outcome.proven and model_status in (ms.kTimeLimit, ms.kIterationLimit, ms.kSolutionLimit, ms.kInterrupt)
-    )
-    if outcome.proven or (model_status == ms.kOptimal and not time_hit):
-        status = "optimal"
-    elif model_status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
-        status = "infeasible"
-    elif has_sol and time_hit:
-        status = "feasible"
-    elif time_hit:
-        status = "no_solution"
-    else:
-        status = "error"
+    status, time_hit = _highs_status(model_status, outcome, has_sol)
     if status == "optimal" and bulk is not None and gap is not None and gap > config.mip_gap + 1e-9:
         status = "feasible"  # HiGHS's status is its last round's; the gap is the whole model's
     head = "Within the gap: the plan repaired to meet every window" if outcome.proven else None
-    if head is None and soft is not None and soft.fired and model_status == ms.kInterrupt:
+    if head is None and soft is not None and soft.fired and model_status == highspy.HighsModelStatus.kInterrupt:
         head = f"Stopped holding a plan after the {soft.soft_s:.0f} s soft limit"
     head = head or h.modelStatusToString(model_status)
     lazy = f"; {outcome.rounds} lazy round(s), {len(bulk.active):,} of {len(bulk.windows):,} cover rows" if bulk else ""
@@ -276,6 +263,24 @@ def _solve_highs(
         time_limit_hit=time_hit,
         message=head + lazy,
     )
+
+
+def _highs_status(model_status: object, outcome: Outcome, has_sol: bool) -> tuple[str, bool]:
+    """The status HiGHS's run earns (``optimal`` only when proven) and whether a limit stopped it
+    (time, iterations, solutions, or an interrupt: Ctrl-C or a soft limit)."""
+    import highspy
+
+    ms = highspy.HighsModelStatus
+    time_hit = outcome.out_of_time or (
+        not outcome.proven and model_status in (ms.kTimeLimit, ms.kIterationLimit, ms.kSolutionLimit, ms.kInterrupt)
+    )
+    if outcome.proven or (model_status == ms.kOptimal and not time_hit):
+        return "optimal", time_hit
+    if model_status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+        return "infeasible", time_hit
+    if time_hit:
+        return ("feasible" if has_sol else "no_solution"), time_hit
+    return "error", time_hit
 
 
 _CBC_PATTERNS = {
