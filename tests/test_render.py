@@ -457,6 +457,21 @@ def test_report_content(rendered: tuple[Path, list[Path]]) -> None:
         assert fid in report
 
 
+def test_the_curve_says_its_smaller_plans_break_an_enforced_afir(
+    rendered: tuple[Path, list[Path]], tmp_path: Path
+) -> None:
+    run, _ = rendered
+    note = "AFIR is enforced, and the plans with fewer hubs than this one do not meet it"
+    assert note not in (run / "report.html").read_text(encoding="utf-8")
+    enforced = write_run(tmp_path / "enforced")
+    summary = json.loads((enforced / "summary.json").read_text())
+    summary["afir"] = {**(summary.get("afir") or {}), "mode": "enforce"}
+    (enforced / "summary.json").write_text(json.dumps(summary))
+    render_run(enforced)
+    report = (enforced / "report.html").read_text(encoding="utf-8")
+    assert "Served share vs number of hubs" in report and note in report
+
+
 def test_deterministic(tmp_path: Path) -> None:
     a = render_run(write_run(tmp_path / "a"))
     b = render_run(write_run(tmp_path / ".b.tmp-x1y2"))

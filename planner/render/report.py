@@ -419,13 +419,13 @@ def report_html(data: RunData, map_svg: str | None, *, title: str | None = None)
             + "<figcaption>Hubs, the network by tier and the trucks/day on each network edge: band width all "
             "trucks/day, blue served, vermillion core unserved. Interactive version: map.html.</figcaption></figure>"
         )
-    chart_html = [
-        _figure_html(
-            charts.tradeoff_chart(s),
-            "Served share vs number of hubs: each point a plan with that many hubs (greedy, re-simulated); "
-            "the band reaches the upper bound no plan with that many hubs can beat",
-        )
-    ]
+    caption = (
+        "Served share vs number of hubs: each point a plan with that many hubs (greedy, re-simulated); "
+        "the band reaches the upper bound no plan with that many hubs can beat"
+    )
+    if (s.get("afir") or {}).get("mode") == "enforce":
+        caption += "; AFIR is enforced, and the plans with fewer hubs than this one do not meet it"
+    chart_html = [_figure_html(charts.tradeoff_chart(s), caption)]
     cost = charts.cost_chart(s, data.hubs)
     if cost is not None:
         chart_html.append(_figure_html(cost[0], cost[1]))
