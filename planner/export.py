@@ -55,10 +55,11 @@ def write_files(plan: Plan, folder: Path) -> list[Path]:
     resolved.write_text(resolved_toml(plan.scenario), encoding="utf-8")
     written.append(resolved)
     written.append(write_csv(plan.hubs, folder / "hubs.csv"))
-    written.append(write_csv(flows_table(plan.flows), folder / "flows.csv"))
+    flows = flows_table(plan.flows)  # joined once: flows.csv, the GeoPackage layer and plan.xlsx
+    written.append(write_csv(flows, folder / "flows.csv"))
     for name, table in plan.extras.get("tables", {}).items():
         written.append(write_csv(table, folder / name))
-    layers = output_layers(plan)
+    layers = output_layers(plan, flows)
     gpkg = folder / "plan.gpkg"
     for name, gdf in layers.items():
         gdf.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
@@ -68,7 +69,7 @@ def write_files(plan: Plan, folder: Path) -> list[Path]:
         gdf.to_file(geojson, driver="GeoJSON", engine="pyogrio", layer_options={"WRITE_BBOX": "NO"})
         written.append(geojson)
     written.append(gpkg)
-    written += write_exports(plan, folder, layers)  # plan.xlsx; QGIS styles in plan.gpkg
+    written += write_exports(plan, folder, layers, flows)  # plan.xlsx; QGIS styles in plan.gpkg
     return written
 
 

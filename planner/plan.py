@@ -100,6 +100,11 @@ class Plan:
     @property
     def flows_gdf(self) -> gpd.GeoDataFrame:
         """Flows as route lines (EPSG:4326), list columns joined with ``;``."""
+        return self.flows_layer(flows_table(self.flows))
+
+    def flows_layer(self, table: pd.DataFrame) -> gpd.GeoDataFrame:
+        """Route lines (EPSG:4326) of the flows with ``table``, their :func:`flows_table` (joined
+        once by a caller that writes it elsewhere too)."""
         import shapely
 
         g = self.network.graph
@@ -108,7 +113,7 @@ class Plan:
         coords = np.array([xy[n] for r in routes for n in r], dtype=float).reshape(-1, 2)
         index = np.repeat(np.arange(len(routes)), [len(r) for r in routes])
         geoms = shapely.linestrings(coords, indices=index) if len(routes) else []
-        return gpd.GeoDataFrame(flows_table(self.flows), geometry=geoms, crs="EPSG:4326")
+        return gpd.GeoDataFrame(table, geometry=geoms, crs="EPSG:4326")
 
     @property
     def network_gdf(self) -> gpd.GeoDataFrame:

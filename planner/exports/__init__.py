@@ -26,12 +26,14 @@ from .xlsx import write_workbook
 __all__ = ["output_layers", "write_csv", "write_exports"]
 
 
-def output_layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
-    """The plan's output layers by name: ``hubs``, ``network``, ``flows`` and feature layers."""
+def output_layers(plan: Plan, flows: pd.DataFrame | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """The plan's output layers by name: ``hubs``, ``network``, ``flows`` and feature layers
+    (``flows``: the plan's :func:`~planner.plan.flows_table`, if the caller has it already)."""
     network = network_layer(plan)
     hubs = plan.hubs_gdf
     layers = {"hubs": gpd.GeoDataFrame(round_money(hubs), geometry=hubs.geometry.name, crs=hubs.crs)}
-    layers.update({"network": network, "flows": plan.flows_gdf})
+    flow_lines = plan.flows_gdf if flows is None else plan.flows_layer(flows)
+    layers.update({"network": network, "flows": flow_lines})
     for name, gdf in plan.extras.get("layers", {}).items():
         layers[name] = gap_layer(gdf, network) if name == "afir_gaps" else gdf
     return layers
@@ -41,22 +43,25 @@ def output_layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
 XLSX_FLOWS = 50_000
 
 
-def _largest_flows(flows: pd.DataFrame) -> pd.DataFrame:
-    """The flows for plan.xlsx: all, or the :data:`XLSX_FLOWS` largest by volume (then by id)."""
-    table = flows_table(flows)
+def _largest_flows(table: pd.DataFrame) -> pd.DataFrame:
+    """The flows for plan.xlsx (``table``: :func:`~planner.plan.flows_table`): all, or the
+    :data:`XLSX_FLOWS` largest by volume (then by id)."""
     if len(table) <= XLSX_FLOWS:
         return table
     order = table.sort_values(["volume", "flow_id"], ascending=[False, True], kind="stable")
     return order.head(XLSX_FLOWS).reset_index(drop=True)
 
 
-def write_exports(plan: Plan, folder: Path, layers: dict[str, gpd.GeoDataFrame]) -> list[Path]:
-    """Write ``plan.xlsx`` and add the QGIS styles to ``plan.gpkg`` (already written with ``layers``)."""
+def write_exports(
+    plan: Plan, folder: Path, layers: dict[str, gpd.GeoDataFrame], flows: pd.DataFrame | None = None
+) -> list[Path]:
+    """Write ``plan.xlsx`` and add the QGIS styles to ``plan.gpkg`` (already written with ``layers``);
+    ``flows``: the plan's :func:`~planner.plan.flows_table`, if the caller has it already."""
     folder = Path(folder)
     tables = plan.extras.get("tables", {})
     afir = tables.get("afir.csv")
     extra = {name: table for name, table in tables.items() if name != "afir.csv"}
-    flows = _largest_flows(plan.flows)
+    flows = _largest_flows(flows_table(plan.flows) if flows is None else flows)
     summary = plan.summary
     if len(flows) < len(plan.flows):
         note = f"the {len(flows):,} largest of {len(plan.flows):,} flows; every flow is in flows.csv and plan.gpkg"
