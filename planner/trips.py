@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -64,30 +65,62 @@ def stop_table(
     """Simulate every served flow along the stops it charges at (``share[q]``: site → share of its
     trucks). A flow split over several itineraries is simulated on the union of its stops, which
     slightly understates the energy per stop of each itinerary. ``every``: the open stops of every
-    flow (:meth:`planner.instance.PlanningInstance.open_stop_lists`) when already walked."""
-    per_km = vehicle.consumption_kwh_per_km / vehicle.battery_kwh
-    cols: dict[str, list] = {k: [] for k in ("flow", "site", "drive_km", "soc_in", "energy_kwh", "trucks")}
+    flow (:meth:`planner.instance.PlanningInstance.open_stop_lists`) when already walked.
+
+    A truck charges to ``soc_max`` at each stop and keeps a charge above it, so it reaches a stop with
+    ``soc_max`` less the leg since the last one, except while it is still above ``soc_max`` from
+    the depot (:func:`_from_depot`). Computed for all stops at once, with the same arithmetic as
+    walking each trip stop by stop.
+    """
     used = np.zeros(len(instance.site_ids), dtype=bool)
     for s in share:
         used[list(s)] = True
     if every is None:
         every = instance.open_stop_lists(used)
-    for q in np.flatnonzero(served).tolist():
-        if not share[q]:
-            continue
-        sites, drive, _ = every[q]
-        soc, last = vehicle.soc_start, 0.0
-        for k, pos in zip(sites, drive, strict=True):
-            if k not in share[q]:
-                continue
-            soc -= (pos - last) * per_km
-            last = pos
-            cols["flow"].append(int(q))
-            cols["site"].append(int(k))
-            cols["drive_km"].append(pos)
-            cols["soc_in"].append(soc)
-            cols["energy_kwh"].append(max(vehicle.soc_max - soc, 0.0) * vehicle.battery_kwh)
-            cols["trucks"].append(float(instance.volume[q]) * round(share[q][k], 6))  # as flows.csv states it
-            soc = max(soc, vehicle.soc_max)
-    ints = {"flow", "site"}
-    return StopTable(**{k: np.array(v, dtype=int if k in ints else float) for k, v in cols.items()})
+    flows = [q for q in np.flatnonzero(served).tolist() if share[q]]
+    flow, site, drive, part = _charged_stops(flows, every, share, len(instance.site_ids))
+    per_km = vehicle.consumption_kwh_per_km / vehicle.battery_kwh
+    first = np.ones(len(flow), dtype=bool)
+    first[1:] = flow[1:] != flow[:-1]
+    last = np.zeros(len(flow))
+    last[1:] = drive[:-1]
+    last[first] = 0.0
+    leg = (drive - last) * per_km
+    soc = np.where(first, vehicle.soc_start, vehicle.soc_max) - leg
+    _from_depot(soc, leg, first, vehicle.soc_max)
+    energy = np.maximum(vehicle.soc_max - soc, 0.0) * vehicle.battery_kwh
+    trucks = instance.volume[flow].astype(float) * part  # shares rounded as flows.csv states them
+    return StopTable(flow=flow, site=site, drive_km=drive, soc_in=soc, energy_kwh=energy, trucks=trucks)
+
+
+def _charged_stops(
+    flows: list[int],
+    every: Sequence[tuple[list[int], list[float], list[float]]],
+    share: Sequence[dict[int, float]],
+    n_sites: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flow, site, driven km and share (rounded to 6 decimals) of each stop a flow charges at: its
+    open stops (``every``, in route order) that ``share`` names."""
+    count = np.fromiter((len(every[q][0]) for q in flows), dtype=np.int64, count=len(flows))
+    total = int(count.sum())
+    site = np.fromiter(chain.from_iterable(every[q][0] for q in flows), dtype=np.int64, count=total)
+    drive = np.fromiter(chain.from_iterable(every[q][1] for q in flows), dtype=float, count=total)
+    flow = np.repeat(np.asarray(flows, dtype=np.int64), count)
+    named = np.fromiter((len(share[q]) for q in flows), dtype=np.int64, count=len(flows))
+    keys = np.repeat(np.asarray(flows, dtype=np.int64), named) * n_sites
+    keys += np.fromiter(chain.from_iterable(share[q] for q in flows), dtype=np.int64, count=int(named.sum()))
+    parts = np.array([round(v, 6) for v in chain.from_iterable(share[q].values() for q in flows)], dtype=float)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    at = np.minimum(np.searchsorted(keys, flow * n_sites + site), max(len(keys) - 1, 0))
+    keep = keys[at] == flow * n_sites + site if len(keys) else np.zeros(total, dtype=bool)
+    return flow[keep], site[keep], drive[keep], parts[order][at[keep]]
+
+
+def _from_depot(soc: np.ndarray, leg: np.ndarray, first: np.ndarray, soc_max: float) -> None:
+    """Correct, in place, the stops a truck reaches still above ``soc_max`` from the depot: it kept
+    that charge, so the next stop's arrival is counted from it (only a trip's first stops)."""
+    for i in np.flatnonzero(first & (soc > soc_max)).tolist():
+        while i + 1 < len(soc) and not first[i + 1] and soc[i] > soc_max:
+            soc[i + 1] = soc[i] - leg[i + 1]
+            i += 1
