@@ -84,3 +84,35 @@ def scenario_instance(scenario: str | Path, max_flows: str) -> tuple[Scenario, o
     load_inputs(ctx)
     make_instance(ctx)
     return sc, ctx.instance
+
+
+class Csr:
+    """A row-wise sparse matrix (what HiGHS takes), from (row, column, value) triples."""
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, shape: tuple[int, int]) -> None:
+        self.indptr, self.indices, self.data, self.shape = indptr, indices, data, shape
+        self.nnz = len(data)
+
+    @classmethod
+    def from_triples(cls, i: np.ndarray, j: np.ndarray, v: np.ndarray, n_rows: int, n_cols: int) -> Csr:
+        order = np.lexsort((j, i))
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(i, minlength=n_rows))])
+        return cls(indptr, j[order], v[order].astype(float), (n_rows, n_cols))
+
+
+def max_lp(a: Csr, cost: np.ndarray, upper: np.ndarray, n_int: int):
+    """``max cost·x`` s.t. ``a x ≤ upper``, ``0 ≤ x ≤ 1``, the first ``n_int`` columns integer (a
+    ``highspy.HighsLp`` for ``passModel``)."""
+    import highspy
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, np.zeros(a.shape[1]), np.ones(a.shape[1])
+    lp.row_lower_, lp.row_upper_ = np.full(a.shape[0], -np.inf), upper
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_ = a.indptr.astype(np.int32), a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data
+    kinds = highspy.HighsVarType
+    lp.integrality_ = [kinds.kInteger] * n_int + [kinds.kContinuous] * (a.shape[1] - n_int)
+    return lp

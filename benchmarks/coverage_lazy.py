@@ -28,7 +28,7 @@ from pathlib import Path
 
 import highspy
 import numpy as np
-from _common import scenario_instance  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
+from _common import Csr, max_lp, scenario_instance  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
 
 from planner.features.tradeoff.curve import _disjoint
 from planner.features.tradeoff.pairs import smallest_windows
@@ -36,8 +36,8 @@ from planner.features.tradeoff.pairs import smallest_windows
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def initial_windows(instance, tries: int) -> list[list[int]]:
-    """Per flow needing a hub (in :func:`smallest_windows` order): its kept windows."""
+def initial_windows(instance, tries: int) -> tuple[np.ndarray, list[list[int]]]:
+    """The flows needing a hub (in :func:`smallest_windows` order) and each one's kept windows."""
     cover = instance.cover
     fw = smallest_windows(cover, instance.volume.astype(float), tries)
     start = np.searchsorted(fw.pair_flow, np.arange(len(fw.flows) + 1))
@@ -82,22 +82,12 @@ def build(instance, kept: list[list[int]], weight: np.ndarray, budget: float):
     vals = np.concatenate(
         [np.ones(nz), -np.ones(len(member)), np.ones(n_pair), -np.ones(n_pair), instance.site_cost[xs] / 1e6]
     )
-    o = np.lexsort((cols, rows))
     n_row = nz + n_pair + 1
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = nx + nz + ny, n_row
     cost = np.zeros(nx + nz + ny)
     cost[nx + nz :] = [groups[k] for k in keys]
-    lp.col_cost_, lp.sense_ = cost, highspy.ObjSense.kMaximize
-    lp.col_lower_, lp.col_upper_ = np.zeros(nx + nz + ny), np.ones(nx + nz + ny)
     upper = np.zeros(n_row)
     upper[-1] = budget / 1e6
-    lp.row_lower_, lp.row_upper_ = np.full(n_row, -np.inf), upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = np.searchsorted(rows[o], np.arange(n_row + 1)).astype(np.int32)
-    lp.a_matrix_.index_, lp.a_matrix_.value_ = cols[o].astype(np.int32), vals[o]
-    kinds = highspy.HighsVarType
-    lp.integrality_ = [kinds.kInteger] * nx + [kinds.kContinuous] * (nz + ny)
+    lp = max_lp(Csr.from_triples(rows, cols, vals, n_row, nx + nz + ny), cost, upper, nx)
     return lp, xs, (n_row, nx + nz + ny, len(vals))
 
 
@@ -121,8 +111,8 @@ def run_round(lp, xs, start: np.ndarray | None, seconds: float, gap: float, harv
         sol.col_value, sol.value_valid = col, True
         h.setSolution(sol)
     h.run()
-    info = h.getInfo()
-    x = np.array(h.getSolution().col_value)[: len(xs)] > 0.5 if h.getSolution().value_valid else None
+    info, sol = h.getInfo(), h.getSolution()
+    x = np.array(sol.col_value)[: len(xs)] > 0.5 if sol.value_valid else None
     return float(info.mip_dual_bound), x, h.modelStatusToString(h.getModelStatus()), plans[-5:-1]
 
 

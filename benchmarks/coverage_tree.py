@@ -29,23 +29,9 @@ from pathlib import Path
 
 import highspy
 import numpy as np
-from _common import scenario_instance  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
+from _common import Csr, max_lp, scenario_instance  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class Csr:
-    """A row-wise sparse matrix (what HiGHS takes), from (row, column, value) triples."""
-
-    def __init__(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, shape: tuple[int, int]) -> None:
-        self.indptr, self.indices, self.data, self.shape = indptr, indices, data, shape
-        self.nnz = len(data)
-
-    @classmethod
-    def from_triples(cls, i: np.ndarray, j: np.ndarray, v: np.ndarray, n_rows: int, n_cols: int) -> Csr:
-        order = np.lexsort((j, i))
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(i, minlength=n_rows))])
-        return cls(indptr, j[order], v[order].astype(float), (n_rows, n_cols))
 
 
 def _pairs(rows: list, start: int, left: np.ndarray, right: np.ndarray) -> int:
@@ -106,17 +92,7 @@ def tree_model(instance, budget: float) -> tuple[Csr, np.ndarray, np.ndarray, np
 
 def solve(a: Csr, cost: np.ndarray, upper: np.ndarray, n_sites: int, args: argparse.Namespace):
     """Run HiGHS (MIP, or the relaxation with ``args.lp``); return it."""
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, np.zeros(a.shape[1]), np.ones(a.shape[1])
-    lp.row_lower_, lp.row_upper_ = np.full(a.shape[0], -np.inf), upper
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_ = a.indptr.astype(np.int32), a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data
-    kinds = highspy.HighsVarType
-    n_int = 0 if args.lp else n_sites
-    lp.integrality_ = [kinds.kInteger] * n_int + [kinds.kContinuous] * (a.shape[1] - n_int)
+    lp = max_lp(a, cost, upper, 0 if args.lp else n_sites)
     h = highspy.Highs()
     h.setOptionValue("log_to_console", args.verbose)
     h.setOptionValue("output_flag", args.verbose)

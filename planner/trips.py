@@ -72,10 +72,10 @@ def stop_table(
     the depot (:func:`_from_depot`). Computed for all stops at once, with the same arithmetic as
     walking each trip stop by stop.
     """
-    used = np.zeros(len(instance.site_ids), dtype=bool)
-    for s in share:
-        used[list(s)] = True
     if every is None:
+        used = np.zeros(len(instance.site_ids), dtype=bool)
+        for s in share:
+            used[list(s)] = True
         every = instance.open_stop_lists(used)
     flows = [q for q in np.flatnonzero(served).tolist() if share[q]]
     flow, site, drive, part = _charged_stops(flows, every, share, len(instance.site_ids))
@@ -111,9 +111,9 @@ def _charged_stops(
     keys += np.fromiter(chain.from_iterable(share[q] for q in flows), dtype=np.int64, count=int(named.sum()))
     parts = np.array([round(v, 6) for v in chain.from_iterable(share[q].values() for q in flows)], dtype=float)
     order = np.argsort(keys, kind="stable")
-    keys = keys[order]
-    at = np.minimum(np.searchsorted(keys, flow * n_sites + site), max(len(keys) - 1, 0))
-    keep = keys[at] == flow * n_sites + site if len(keys) else np.zeros(total, dtype=bool)
+    keys, wanted = keys[order], flow * n_sites + site
+    at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+    keep = keys[at] == wanted if len(keys) else np.zeros(total, dtype=bool)
     return flow[keep], site[keep], drive[keep], parts[order][at[keep]]
 
 
