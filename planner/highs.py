@@ -432,22 +432,20 @@ def _repair(direct: Direct, values: np.ndarray, missing: np.ndarray, is_open: np
     """The plan with sites opened so that it meets the windows it misses: feasible for the cover
     rows, a start for the next round (or the plan when time has run out).
 
-    On a plain set cover, few sites are opened (greedily, the one in most missed windows first) and
-    sites every window of which another open site meets are then closed (dearest first). Otherwise
-    the middle site of each missed window is opened (other rows may tie sites to more columns).
+    Few sites are opened: greedily, the one in most missed windows first (:func:`_open_greedily`).
+    On a plain set cover, sites every window of which another open site meets are then closed
+    (dearest first). Otherwise nothing is closed: other rows (an AFIR segment's windows) may need
+    the sites the plan opened.
     """
+    opened = _open_greedily(direct, missing, is_open)
     if direct.pure:
-        return _repair_cover(direct, values, missing, is_open)
+        opened = _close_redundant(direct, opened)
     out = values.copy()
-    ptr, sites = direct.bulk.cover.window_ptr, direct.bulk.cover.window_sites
-    for w in missing.tolist():
-        members = sites[ptr[w] : ptr[w + 1]]
-        cols = direct.column[members]
-        if (out[cols[cols >= 0]] > 0.5).any():
-            continue
-        usable = cols[cols >= 0]
-        if len(usable):
-            out[usable[len(usable) // 2]] = 1.0
+    has = direct.column >= 0
+    if direct.pure:
+        out[direct.column[has]] = opened[: len(direct.column)][has].astype(float)
+    else:
+        out[direct.column[has & opened[: len(direct.column)]]] = 1.0
     return out
 
 
@@ -460,17 +458,24 @@ def _members(cover: CoverSet, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return owner, cover.window_sites[first + np.arange(len(owner))]
 
 
-def _repair_cover(direct: Direct, values: np.ndarray, missing: np.ndarray, is_open: np.ndarray) -> np.ndarray:
-    bulk, column = direct.bulk, direct.column
-    cost = direct.cost
+def _site_cost(direct: Direct) -> np.ndarray:
+    column = direct.column
+    site_cost = np.zeros(len(column))
+    site_cost[column >= 0] = direct.cost[column[column >= 0]]
+    return site_cost
+
+
+def _open_greedily(direct: Direct, missing: np.ndarray, is_open: np.ndarray) -> np.ndarray:
+    """``is_open`` with sites opened until every window in ``missing`` holds one: the site in most
+    missed windows, then the cheaper, then the lower index."""
+    column = direct.column
     is_open = is_open.copy()
-    owner, site = _members(bulk.cover, missing)
+    owner, site = _members(direct.bulk.cover, missing)
     usable = column[site] >= 0
     owner, site = owner[usable], site[usable]
     left = np.ones(len(missing), dtype=bool)
-    site_cost = np.zeros(len(column))
-    site_cost[column >= 0] = cost[column[column >= 0]]
-    while left.any():  # the site in most missed windows, then the cheaper, then the lower index
+    site_cost = _site_cost(direct)
+    while left.any():
         live = left[owner]
         counts = np.bincount(site[live], minlength=len(column))
         if not counts.any():
@@ -479,7 +484,15 @@ def _repair_cover(direct: Direct, values: np.ndarray, missing: np.ndarray, is_op
         k = int(top[np.argmin(site_cost[top])])
         is_open[k] = True
         left[owner[site == k]] = False
-    # close what another open site makes redundant: needed windows counted once per open member
+    return is_open
+
+
+def _close_redundant(direct: Direct, is_open: np.ndarray) -> np.ndarray:
+    """``is_open`` without the sites another open site makes redundant (every needed window holding
+    them holds another), dearest first, then the higher index; sites that must stay open stay."""
+    column, bulk = direct.column, direct.bulk
+    is_open = is_open.copy()
+    site_cost = _site_cost(direct)
     site_ptr, site_windows = _incidence(direct)
     opened = np.flatnonzero(is_open[: len(column)])
     held = [site_windows[site_ptr[k] : site_ptr[k + 1]] for k in opened.tolist()]
@@ -487,16 +500,13 @@ def _repair_cover(direct: Direct, values: np.ndarray, missing: np.ndarray, is_op
     closable = is_open & (column >= 0)
     closable[column >= 0] &= direct.lower[column[column >= 0]] < 0.5
     order = np.flatnonzero(closable)
-    order = order[np.lexsort((-order, -site_cost[order]))]  # dearest first, then the higher index
+    order = order[np.lexsort((-order, -site_cost[order]))]
     for k in order.tolist():
         wins = site_windows[site_ptr[k] : site_ptr[k + 1]]
         if (hits[wins] >= 2).all():
             hits[wins] -= 1
             is_open[k] = False
-    out = values.copy()
-    has = column >= 0
-    out[column[has]] = is_open[: len(column)][has].astype(float)
-    return out
+    return is_open
 
 
 def _incidence(direct: Direct) -> tuple[np.ndarray, np.ndarray]:

@@ -249,10 +249,16 @@ def _solve_highs(
     if status == "optimal" and bulk is not None and gap is not None and gap > config.mip_gap + 1e-9:
         status = "feasible"  # HiGHS's status is its last round's; the gap is the whole model's
     head = "Within the gap: the plan repaired to meet every window" if outcome.proven else None
+    if head is None and outcome.out_of_time:  # rows were added after HiGHS's last run: its status is reset
+        head = "Time limit reached; the best plan meeting every window"
     if head is None and soft is not None and soft.fired and model_status == highspy.HighsModelStatus.kInterrupt:
         head = f"Stopped holding a plan after the {soft.soft_s:.0f} s soft limit"
     head = head or h.modelStatusToString(model_status)
-    lazy = f"; {outcome.rounds} lazy round(s), {len(bulk.active):,} of {len(bulk.windows):,} cover rows" if bulk else ""
+    lazy = ""
+    if bulk is not None and bulk.lazy:
+        lazy = f"; {outcome.rounds} lazy round(s), {len(bulk.active):,} of {len(bulk.windows):,} cover rows"
+    elif bulk is not None:
+        lazy = f"; all {len(bulk.windows):,} cover rows from the start"
     return SolveResult(
         status=status,
         solver="highs",

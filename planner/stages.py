@@ -13,11 +13,12 @@ from planner.candidates import build_candidates
 from planner.chargers import min_pool_capex
 from planner.context import RunContext
 from planner.demand import load_flows, route_flows
-from planner.errors import VerificationError
+from planner.errors import ScenarioError, VerificationError
 from planner.instance import build_instance
 from planner.network import load_network
 from planner.plan import Plan
 from planner.ranges import vehicle_ranges
+from planner.scenario import Scenario
 from planner.verify import Verification, verify_plan
 
 __all__ = ["load_inputs", "make_instance", "record_verification", "summarise_areas", "verify"]
@@ -58,9 +59,36 @@ def make_instance(ctx: RunContext) -> None:
         drop_locked=not assigns,
         refuel_at_origin=ctx.refuel_at_origin,
     )
+    if not _plain_cover(sc, assigns):
+        _check_model_size(ctx)
     n_unserv = int((~ctx.instance.servable).sum())
     if n_unserv:
         ctx.log(f"{n_unserv} flow(s) can never be served with this vehicle (listed in summary.json)")
+
+
+def _plain_cover(sc: Scenario, assigns: bool) -> bool:
+    """Whether the model is a plain set cover over the distinct windows (no served-variables)."""
+    obj = sc.objective
+    return obj.type == "min_cost" and obj.coverage_target is None and not assigns and not sc.rollout.years
+
+
+def _check_model_size(ctx: RunContext) -> None:
+    """Stop before building a served-variable model too large for ``solver.max_model_pairs``.
+
+    Its size grows with the flows: one row per (group of flows with the same windows, window);
+    ``europe-2030-low-budget`` with every flow has about 13 M and needs over 20 GB (README,
+    *Performance*), with 50,000 flows 1.06 M (3.9 GB)."""
+    sc = ctx.scenario
+    pairs = ctx.instance.cover.group_window_pairs()
+    limit = sc.solver.max_model_pairs
+    if pairs <= limit:
+        return
+    raise ScenarioError(
+        f"{sc.name}: with {len(ctx.instance.flow_ids):,} flows the model (a served-variable per group of "
+        f"flows) needs about {pairs / 1e6:.1f} M (flow group, window) pairs (~{pairs * 3e3 / 1e9:.0f} GB), over "
+        f"solver.max_model_pairs = {limit:,}: set demand.max_flows = 50000 or fewer (20000 plans in minutes), "
+        "or raise solver.max_model_pairs on a machine with more memory."
+    )
 
 
 def verify(plan: Plan, ctx: RunContext | None = None) -> Verification:

@@ -277,6 +277,28 @@ class CoverSet:
         parts = [*ids, finals[finals >= 0], *extra, np.zeros(0, dtype=np.int64)]
         return unique_ints(np.concatenate(parts).astype(np.int64))
 
+    def group_window_pairs(self) -> int:
+        """At most how many (group, window) pairs a model with one served-variable per group of flows
+        with the same windows has: per distinct (last tree node, final window) of the flows that
+        need a hub, the windows on its path (flows with the same pair have the same windows; the
+        count is an upper bound, as different pairs can share windows). Computed from the arrays,
+        without listing any flow's windows."""
+        need = self.servable & ~self.free
+        if self.extra:
+            need[list(self.extra)] = False
+        per_node = np.diff(self.node_windows_ptr).astype(np.int64)
+        # windows from the root to each node: sums over 2^t ancestors, doubled each step
+        upto, jump = per_node.copy(), np.array(self.node_parent, dtype=np.int64)
+        up = np.flatnonzero(jump >= 0)
+        while len(up):
+            upto[up] = upto[up] + upto[jump[up]]
+            jump[up] = jump[jump[up]]
+            up = up[jump[up] >= 0]
+        keys = np.unique(np.stack([self.flow_leaf[need], self.flow_final[need]], 1), axis=0)
+        leaf_sum = np.concatenate([upto, [0]])[keys[:, 0]]  # -1 (no node) reads the 0
+        extra = sum(len(w or ()) for q, w in (self.extra or {}).items() if self.servable[q] and not self.free[q])
+        return int(leaf_sum.sum() + (keys[:, 1] >= 0).sum()) + extra
+
     def covered(self, is_open: np.ndarray) -> np.ndarray:
         """Per window: one of its sites is open."""
         hits = np.add.reduceat(is_open[self.window_sites].astype(np.int64), self.window_ptr[:-1]) if len(

@@ -61,10 +61,14 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[dict, str]]:
     d["objective"].pop("max_hubs")
     d["vehicle"]["battery_kwh"] = 50.0  # 37.5 km range: nothing is servable
     cases["infeasible_target"] = (d, "cannot be met")
+    d = base_scenario(tmp, flows=["A,N0,N4,10", "B,N1,N4,5"], solver={"max_model_pairs": 1})
+    cases["model_too_large"] = (d, "over solver.max_model_pairs = 1: set demand.max_flows")
     return cases
 
 
-@pytest.mark.parametrize("case", ["unknown_key", "out_of_range", "missing_file", "infeasible_target"])
+@pytest.mark.parametrize(
+    "case", ["unknown_key", "out_of_range", "missing_file", "infeasible_target", "model_too_large"]
+)
 def test_user_errors_are_one_line_without_output(tmp_path: Path, case: str) -> None:
     from tests.conftest import line_network
 
@@ -80,6 +84,20 @@ def test_user_errors_are_one_line_without_output(tmp_path: Path, case: str) -> N
     assert "Traceback" not in res.stderr
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".results")]
+
+
+def test_the_cheapest_plan_serving_every_flow_is_not_limited_by_max_model_pairs(tmp_path: Path) -> None:
+    # A plain set cover has no served-variables: solver.max_model_pairs does not apply to it.
+    from tests.conftest import line_network
+
+    line_network(tmp_path, 5)
+    data = base_scenario(tmp_path, flows=["A,N0,N4,10", "B,N1,N4,5"], solver={"max_model_pairs": 1},
+                         objective={"type": "min_cost", "max_hubs": None})
+    data["objective"].pop("max_hubs")
+    res = cli("run", str(write_scenario(tmp_path / "cover.toml", data)), "--out", str(tmp_path / "out"))
+    assert res.returncode == 0, res.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["covered_share"] == 1.0 and summary["hub_count"] >= 1
 
 
 @pytest.mark.parametrize(

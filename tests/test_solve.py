@@ -191,6 +191,7 @@ def test_out_of_time_with_lazy_rows_missing_keeps_the_last_runs_bound(monkeypatc
     monkeypatch.setattr(solve, "_run_interruptible", lambda h: (h.run(), time.sleep(0.3)))  # the time runs out
     result = solve_problem(problem, SolverConfig(mip_gap=0.0, time_limit_s=0.2))
     assert result.status == "feasible" and result.time_limit_hit
+    assert result.message.startswith("Time limit reached")  # not HiGHS's status reset by the added rows
     assert result.best_bound is not None and 0 < result.best_bound <= full.objective + 1e-6
     assert result.objective >= full.objective - 1e-6  # the repaired plan meets every window
     assert result.mip_gap == pytest.approx((result.objective - result.best_bound) / result.objective)
@@ -345,12 +346,37 @@ def test_repairing_a_cover_meets_every_window_and_keeps_no_site_it_can_close() -
 
 
 def _repair_middle(direct, values, missing) -> np.ndarray:
+    """The plan with the middle site of each missed window opened (the repair before greedy opening)."""
+    out = values.copy()
+    ptr, sites = direct.bulk.cover.window_ptr, direct.bulk.cover.window_sites
+    for w in missing.tolist():
+        cols = direct.column[sites[ptr[w] : ptr[w + 1]]]
+        usable = cols[cols >= 0]
+        if len(usable) and not (out[usable] > 0.5).any():
+            out[usable[len(usable) // 2]] = 1.0
+    return out
+
+
+def test_repairing_a_model_with_other_rows_opens_greedily_and_closes_nothing() -> None:
+    # When other rows share the sites (an AFIR segment's windows), the repair only opens: every
+    # window is met, every site the plan had open stays open, and it opens fewer sites than the
+    # middle site of each missed window would (here 19 against 20 on the FRLM network).
     from dataclasses import replace
 
-    from planner.highs import _open_mask, _repair
+    from planner.highs import _open_mask, _repair, build_direct
 
-    plain = replace(direct, pure=False)
-    return _repair(plain, values, missing, _open_mask(plain, values, len(direct.column)))
+    problem = _frlm_cover_model()
+    direct = replace(build_direct(problem, problem.lazy_cover), pure=False)
+    values = np.zeros(len(direct.variables))
+    values[direct.column[direct.bulk.cover.window_sites[0]]] = 1.0
+    is_open = _open_mask(direct, values, len(direct.column))
+    missing = direct.bulk.violated(is_open)
+    out = _repair(direct, values, missing, is_open)
+    assert (_cover_counts(direct, out) >= 1).all()
+    assert (out[values > 0.5] == 1.0).all()  # nothing closed
+    opened = int((out > 0.5).sum() - (values > 0.5).sum())
+    middle = int((_repair_middle(direct, values, missing) > 0.5).sum() - (values > 0.5).sum())
+    assert opened < middle, (opened, middle)
 
 
 def test_a_cover_stops_once_a_repaired_plan_is_within_the_gap(monkeypatch) -> None:

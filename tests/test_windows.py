@@ -50,8 +50,9 @@ def random_network(seed: int):
     return network_from_frames(nodes.astype(str), edges.astype(str), source="random", max_detour_ratio=10.0)
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_shared_windows_serve_exactly_like_per_flow_windows(seed: int) -> None:
+def _random_cover(seed: int):
+    """A random network, its candidates (5 % locked), every O-D flow routed, random ranges and the
+    cover; and the random generator, for more draws."""
     import pandas as pd
 
     rng = np.random.default_rng(100 + seed)
@@ -76,6 +77,12 @@ def test_shared_windows_serve_exactly_like_per_flow_windows(seed: int) -> None:
     )
     locked = sites["locked"].to_numpy(dtype=bool)
     cover = cover_set(arc_stops(net, sites), [list(r) for r in flows["route_nodes"]], ranges, len(sites), locked=locked)
+    return net, sites, flows, ranges, locked, cover, rng
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_shared_windows_serve_exactly_like_per_flow_windows(seed: int) -> None:
+    net, sites, flows, ranges, locked, cover, rng = _random_cover(seed)
     node_sites, arc_sites = _site_maps(net, sites)
     reference = []
     for f in flows.itertuples(index=False):
@@ -156,3 +163,23 @@ def test_open_stop_lists_walk_the_tree_like_each_route(seed: int) -> None:
         sites_q, drive_q, route_q = inst.open_stops(q, is_open)
         assert every[q][0] == sites_q
         assert np.allclose(every[q][1], drive_q) and np.allclose(every[q][2], route_q)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_group_window_pairs_counts_the_windows_of_each_distinct_path(seed: int) -> None:
+    # The size a served-variable model would have, from the arrays: per distinct (last tree node,
+    # final window) of the flows needing a hub, the windows from the root to that node (walked here
+    # node by node) and its final window; never below the pairs of the groups the model builds.
+    *_, cover, _ = _random_cover(seed)
+    need = np.flatnonzero(cover.servable & ~cover.free)
+    walked = 0
+    for leaf, final in sorted({(int(cover.flow_leaf[q]), int(cover.flow_final[q])) for q in need}):
+        n = leaf
+        while n >= 0:
+            walked += int(cover.node_windows_ptr[n + 1] - cover.node_windows_ptr[n])
+            n = int(cover.node_parent[n])
+        walked += final >= 0
+    assert len(need) and not cover.extra
+    assert cover.group_window_pairs() == walked
+    groups = {tuple(cover.flow_window_ids(int(q))) for q in need}
+    assert sum(len(g) for g in groups) <= walked

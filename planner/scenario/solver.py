@@ -23,3 +23,13 @@ class SolverConfig(_Section):
         description="Stop when the relative gap between incumbent and bound is below this.",
     )
     threads: Int | None = Field(None, ge=1, le=256, description="Solver threads (default: the solver's own choice).")
+    max_model_pairs: Int = Field(
+        2_500_000,
+        ge=1,
+        description=(
+            "Largest model with a served-variable per group of flows (max_coverage, coverage_target, "
+            "[capacity], [hourly], rollouts) to build, in (flow group, window) pairs: about 3 KB of memory "
+            "each, so 2.5 M is about 8 GB. A larger one stops before it is built. The cheapest plan serving "
+            "every flow is a plain set cover and is not limited. Raise it on a machine with more memory."
+        ),
+    )
