@@ -86,8 +86,8 @@ def _check_model_size(ctx: RunContext) -> None:
     raise ScenarioError(
         f"{sc.name}: with {len(ctx.instance.flow_ids):,} flows the model (a served-variable per group of "
         f"flows) needs about {pairs / 1e6:.1f} M (flow group, window) pairs (~{pairs * 3e3 / 1e9:.0f} GB), over "
-        f"solver.max_model_pairs = {limit:,}: set demand.max_flows = 50000 or fewer (20000 plans in minutes), "
-        "or raise solver.max_model_pairs on a machine with more memory."
+        f"solver.max_model_pairs = {limit:,}: set demand.max_flows lower (the shipped variants plan the 4000 "
+        "largest flows), or raise solver.max_model_pairs on a machine with more memory."
     )
 
 
