@@ -60,7 +60,7 @@ def make_instance(ctx: RunContext) -> None:
         refuel_at_origin=ctx.refuel_at_origin,
     )
     if not _plain_cover(sc, assigns):
-        _check_model_size(ctx)
+        _check_model_size(ctx, assigns)
     n_unserv = int((~ctx.instance.servable).sum())
     if n_unserv:
         ctx.log(f"{n_unserv} flow(s) can never be served with this vehicle (listed in summary.json)")
@@ -72,22 +72,34 @@ def _plain_cover(sc: Scenario, assigns: bool) -> bool:
     return obj.type == "min_cost" and obj.coverage_target is None and not assigns and not sc.rollout.years
 
 
-def _check_model_size(ctx: RunContext) -> None:
+#: Memory per (flow group, window) pair, measured on europe-2030 variants with 50,000 flows: 1.06 M
+#: pairs took 3.9 GB for max coverage; with [capacity] (stops assigned to hubs) 1.12 M pairs passed
+#: 10 GB while the first linear relaxation was solving (2026-12-03). An assigning model's pair
+#: counts three times against solver.max_model_pairs.
+_KB_PER_PAIR = 3.0
+_ASSIGN_WEIGHT = 3
+
+
+def _check_model_size(ctx: RunContext, assigns: bool) -> None:
     """Stop before building a served-variable model too large for ``solver.max_model_pairs``.
 
-    Its size grows with the flows: one row per (group of flows with the same windows, window);
-    ``europe-2030-low-budget`` with every flow has about 13 M and needs over 20 GB (README,
-    *Performance*), with 50,000 flows 1.06 M (3.9 GB)."""
+    Its size grows with the flows: one row per (group of flows with the same windows, window), and
+    with ``assigns`` one assignment per site of those windows; ``europe-2030-low-budget`` with every
+    flow has about 13 M pairs and needs over 20 GB (README, *Performance*)."""
     sc = ctx.scenario
     pairs = ctx.instance.cover.group_window_pairs()
+    weighted = pairs * (_ASSIGN_WEIGHT if assigns else 1)
     limit = sc.solver.max_model_pairs
-    if pairs <= limit:
+    if weighted <= limit:
         return
+    gb = weighted * _KB_PER_PAIR * 1e3 / 1e9
+    kind = "a served-variable per group of flows" + (", stops assigned to hubs" if assigns else "")
+    counted = f" counted {_ASSIGN_WEIGHT} times" if assigns else ""
     raise ScenarioError(
-        f"{sc.name}: with {len(ctx.instance.flow_ids):,} flows the model (a served-variable per group of "
-        f"flows) needs about {pairs / 1e6:.1f} M (flow group, window) pairs (~{pairs * 3e3 / 1e9:.0f} GB), over "
-        f"solver.max_model_pairs = {limit:,}: set demand.max_flows lower (the shipped variants plan the 4000 "
-        "largest flows), or raise solver.max_model_pairs on a machine with more memory."
+        f"{sc.name}: with {len(ctx.instance.flow_ids):,} flows the model ({kind}) needs about {pairs / 1e6:.1f} M "
+        f"(flow group, window) pairs{counted} (~{gb:.0f} GB), over solver.max_model_pairs = {limit:,}: set "
+        "demand.max_flows lower (the shipped variants plan the 4000 largest flows), or raise "
+        "solver.max_model_pairs on a machine with more memory."
     )
 
 

@@ -150,3 +150,21 @@ def test_failed_run_keeps_previous_output(tmp_path: Path) -> None:
     bad = write_scenario(tmp_path / "bad.toml", data)
     assert cli("run", str(bad), "--out", str(out)).returncode != 0
     assert (out / "summary.json").read_bytes() == before
+
+
+def test_a_model_assigning_stops_counts_each_pair_three_times() -> None:
+    # 1,000 pairs fit a 2,000-pair limit as rows of a max-coverage model, not with [capacity]'s
+    # assignments on top (3,000 counted): the error says so.
+    from types import SimpleNamespace
+
+    from planner.errors import ScenarioError
+    from planner.stages import _check_model_size
+
+    cover = SimpleNamespace(group_window_pairs=lambda: 1_000)
+    ctx = SimpleNamespace(
+        scenario=SimpleNamespace(name="s", solver=SimpleNamespace(max_model_pairs=2_000)),
+        instance=SimpleNamespace(cover=cover, flow_ids=["F"] * 10),
+    )
+    _check_model_size(ctx, assigns=False)
+    with pytest.raises(ScenarioError, match="stops assigned to hubs.*counted 3 times.*max_model_pairs = 2,000"):
+        _check_model_size(ctx, assigns=True)
