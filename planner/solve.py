@@ -254,11 +254,7 @@ def _solve_highs(
     if head is None and soft is not None and soft.fired and model_status == highspy.HighsModelStatus.kInterrupt:
         head = f"Stopped holding a plan after the {soft.soft_s:.0f} s soft limit"
     head = head or h.modelStatusToString(model_status)
-    lazy = ""
-    if bulk is not None and bulk.lazy:
-        lazy = f"; {outcome.rounds} lazy round(s), {len(bulk.active):,} of {len(bulk.windows):,} cover rows"
-    elif bulk is not None:
-        lazy = f"; all {len(bulk.windows):,} cover rows from the start"
+    lazy = f"; {outcome.rounds} lazy round(s), {len(bulk.active):,} of {len(bulk.windows):,} cover rows" if bulk else ""
     return SolveResult(
         status=status,
         solver="highs",

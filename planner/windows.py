@@ -286,14 +286,7 @@ class CoverSet:
         need = self.servable & ~self.free
         if self.extra:
             need[list(self.extra)] = False
-        per_node = np.diff(self.node_windows_ptr).astype(np.int64)
-        # windows from the root to each node: sums over 2^t ancestors, doubled each step
-        upto, jump = per_node.copy(), np.array(self.node_parent, dtype=np.int64)
-        up = np.flatnonzero(jump >= 0)
-        while len(up):
-            upto[up] = upto[up] + upto[jump[up]]
-            jump[up] = jump[jump[up]]
-            up = up[jump[up] >= 0]
+        upto = _up_the_tree(np.diff(self.node_windows_ptr).astype(np.int64), self.node_parent, np.add)
         keys = np.unique(np.stack([self.flow_leaf[need], self.flow_final[need]], 1), axis=0)
         leaf_sum = np.concatenate([upto, [0]])[keys[:, 0]]  # -1 (no node) reads the 0
         extra = sum(len(w or ()) for q, w in (self.extra or {}).items() if self.servable[q] and not self.free[q])
@@ -316,13 +309,7 @@ class CoverSet:
         if len(self.node_windows):
             bad = owner[~cov[self.node_windows]]
             node_ok[bad] = False
-        # every node on the path to the root ok: pointer doubling (ok over 2^t nodes, jump 2^t up)
-        ok_path, jump = node_ok, np.array(self.node_parent, dtype=np.int64)
-        up = np.flatnonzero(jump >= 0)
-        while len(up):
-            ok_path[up] &= ok_path[jump[up]]
-            jump[up] = jump[jump[up]]
-            up = up[jump[up] >= 0]
+        ok_path = _up_the_tree(node_ok, self.node_parent, np.logical_and)  # every node to the root ok
         out = self.free.copy()
         need = self.servable & ~self.free
         leaf_ok = np.concatenate([ok_path, [True]])[self.flow_leaf]  # -1 (no node) reads the dummy
@@ -331,6 +318,18 @@ class CoverSet:
         for q, w in (self.extra or {}).items():
             out[q] = w is not None and bool(cov[w].all()) if w else w is not None
         return out
+
+
+def _up_the_tree(values: np.ndarray, parent: np.ndarray, combine: np.ufunc) -> np.ndarray:
+    """Per tree node, ``values`` of the node and all its ancestors combined (``np.add``,
+    ``np.logical_and``): pointer doubling, each step combining over 2^t nodes and jumping 2^t up."""
+    out, jump = values.copy(), np.array(parent, dtype=np.int64)
+    up = np.flatnonzero(jump >= 0)
+    while len(up):
+        out[up] = combine(out[up], out[jump[up]])
+        jump[up] = jump[jump[up]]
+        up = up[jump[up] >= 0]
+    return out
 
 
 class _WindowTable:
