@@ -437,15 +437,15 @@ def _repair(direct: Direct, values: np.ndarray, missing: np.ndarray, is_open: np
     (dearest first). Otherwise nothing is closed: other rows (an AFIR segment's windows) may need
     the sites the plan opened.
     """
-    opened = _open_greedily(direct, missing, is_open)
+    column = direct.column
+    site_cost = np.zeros(len(column))
+    site_cost[column >= 0] = direct.cost[column[column >= 0]]
+    opened = _open_greedily(direct, missing, is_open, site_cost)
     if direct.pure:
-        opened = _close_redundant(direct, opened)
+        opened = _close_redundant(direct, opened, site_cost)
     out = values.copy()
-    has = direct.column >= 0
-    if direct.pure:
-        out[direct.column[has]] = opened[: len(direct.column)][has].astype(float)
-    else:
-        out[direct.column[has & opened[: len(direct.column)]]] = 1.0
+    has = column >= 0
+    out[column[has]] = opened[: len(column)][has].astype(float)
     return out
 
 
@@ -458,23 +458,15 @@ def _members(cover: CoverSet, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return owner, cover.window_sites[first + np.arange(len(owner))]
 
 
-def _site_cost(direct: Direct) -> np.ndarray:
-    column = direct.column
-    site_cost = np.zeros(len(column))
-    site_cost[column >= 0] = direct.cost[column[column >= 0]]
-    return site_cost
-
-
-def _open_greedily(direct: Direct, missing: np.ndarray, is_open: np.ndarray) -> np.ndarray:
+def _open_greedily(direct: Direct, missing: np.ndarray, is_open: np.ndarray, site_cost: np.ndarray) -> np.ndarray:
     """``is_open`` with sites opened until every window in ``missing`` holds one: the site in most
-    missed windows, then the cheaper, then the lower index."""
+    missed windows, then the cheaper (``site_cost``), then the lower index."""
     column = direct.column
     is_open = is_open.copy()
     owner, site = _members(direct.bulk.cover, missing)
     usable = column[site] >= 0
     owner, site = owner[usable], site[usable]
     left = np.ones(len(missing), dtype=bool)
-    site_cost = _site_cost(direct)
     while left.any():
         live = left[owner]
         counts = np.bincount(site[live], minlength=len(column))
@@ -487,12 +479,12 @@ def _open_greedily(direct: Direct, missing: np.ndarray, is_open: np.ndarray) -> 
     return is_open
 
 
-def _close_redundant(direct: Direct, is_open: np.ndarray) -> np.ndarray:
+def _close_redundant(direct: Direct, is_open: np.ndarray, site_cost: np.ndarray) -> np.ndarray:
     """``is_open`` without the sites another open site makes redundant (every needed window holding
-    them holds another), dearest first, then the higher index; sites that must stay open stay."""
+    them holds another), dearest first (``site_cost``), then the higher index; sites that must stay
+    open stay."""
     column, bulk = direct.column, direct.bulk
     is_open = is_open.copy()
-    site_cost = _site_cost(direct)
     site_ptr, site_windows = _incidence(direct)
     opened = np.flatnonzero(is_open[: len(column)])
     held = [site_windows[site_ptr[k] : site_ptr[k + 1]] for k in opened.tolist()]

@@ -14,11 +14,11 @@ from planner.chargers import min_pool_capex
 from planner.context import RunContext
 from planner.demand import load_flows, route_flows
 from planner.errors import ScenarioError, VerificationError
+from planner.features.coverage.model import full_cover
 from planner.instance import build_instance
 from planner.network import load_network
 from planner.plan import Plan
 from planner.ranges import vehicle_ranges
-from planner.scenario import Scenario
 from planner.verify import Verification, verify_plan
 
 __all__ = ["load_inputs", "make_instance", "record_verification", "summarise_areas", "verify"]
@@ -59,17 +59,11 @@ def make_instance(ctx: RunContext) -> None:
         drop_locked=not assigns,
         refuel_at_origin=ctx.refuel_at_origin,
     )
-    if not _plain_cover(sc, assigns):
-        _check_model_size(ctx, assigns)
+    if sc.rollout.years or not full_cover(sc.objective.type, sc.objective.coverage_target, assigns):
+        _check_model_size(ctx, assigns)  # a model with served-variables (a rollout always has them)
     n_unserv = int((~ctx.instance.servable).sum())
     if n_unserv:
         ctx.log(f"{n_unserv} flow(s) can never be served with this vehicle (listed in summary.json)")
-
-
-def _plain_cover(sc: Scenario, assigns: bool) -> bool:
-    """Whether the model is a plain set cover over the distinct windows (no served-variables)."""
-    obj = sc.objective
-    return obj.type == "min_cost" and obj.coverage_target is None and not assigns and not sc.rollout.years
 
 
 #: Memory per (flow group, window) pair, measured on europe-2030 variants with 50,000 flows: 1.06 M

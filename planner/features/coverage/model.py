@@ -32,6 +32,7 @@ __all__ = [
     "Solution",
     "build_model",
     "flow_weight",
+    "full_cover",
     "open_site_ids",
     "open_sites",
     "start_from_open",
@@ -280,8 +281,13 @@ def _objective(model: PlanningModel, gweight: np.ndarray) -> None:
 def is_full_cover(spec: ModelSpec) -> bool:
     """Every servable flow must be served and no part assigns stops: the model is a plain set cover
     over the distinct windows (no served-variables, no per-flow rows)."""
-    assigns = any(p.binary_served for p in spec.parts)
-    return spec.objective == "min_cost" and spec.coverage_target is None and not assigns
+    return full_cover(spec.objective, spec.coverage_target, any(p.binary_served for p in spec.parts))
+
+
+def full_cover(objective: str, coverage_target: float | None, assigns: bool) -> bool:
+    """:func:`is_full_cover` from the objective, its coverage target and whether stops are assigned
+    (before any model part exists)."""
+    return objective == "min_cost" and coverage_target is None and not assigns
 
 
 def _cover_variables(
