@@ -4,6 +4,7 @@ N1, N2 and N3; D N1→N2 none). Every hub costs 1,000 EUR."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -410,23 +411,27 @@ def test_myopic_years_keep_the_earlier_hubs_as_lower_bounds(line5: Path, monkeyp
     assert plan.verification.passed
 
 
-@pytest.mark.parametrize("mode", ["foresight", "myopic"])
-def test_a_myopic_start_gets_a_share_of_the_time_the_plan_itself_gets_all(
-    line5: Path, mode: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("mode", "start_s"), [("foresight", 0.0), ("foresight", 25.0), ("myopic", 0.0)])
+def test_a_myopic_start_gets_a_share_of_the_time_the_plan_itself_gets_what_is_left(
+    line5: Path, mode: str, start_s: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Foresight: each year of its myopic start is only a MIP start, so it stops once it holds a plan
-    # after 15 % of solver.time_limit_s (a quarter without one); the foresight model gets the full
-    # limit. Myopic: every year is the plan.
+    # after 15 % of solver.time_limit_s (a quarter without one); the foresight model gets what the
+    # start left of the limit, never less than half of it. Myopic: every year is the plan.
+    # A fake clock makes each start year take ``start_s`` seconds.
     import planner.features.rollout.solve as rs
 
     limits: list[tuple[str, float, float | None]] = []
     real = rs.solve_lexicographic
+    clock = [1000.0]
 
     def spy(problem, first, second, config, **kw):
         limits.append((problem.name, config.time_limit_s, kw.get("soft_limit_s")))
+        clock[0] += start_s
         return real(problem, first, second, config, **kw)
 
     monkeypatch.setattr(rs, "solve_lexicographic", spy)
+    monkeypatch.setattr(rs, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
     plan = solve(
         line5,
         {"years": [2026, 2027], "budget_per_year_eur": [1000.0, 1000.0], "mode": mode},
@@ -436,8 +441,8 @@ def test_a_myopic_start_gets_a_share_of_the_time_the_plan_itself_gets_all(
     assert plan.verification.passed
     if mode == "myopic":
         assert [t[1:] for t in limits] == [(40, None), (40, None)]
-    else:  # two start years, then the foresight model
-        assert [t[1:] for t in limits] == [(10, 6), (10, 6), (40, None)]
+    else:  # two start years, then the foresight model with what they left: 40 s, or 40 − 2·25 → 20
+        assert [t[1:] for t in limits] == [(10, 6), (10, 6), (40 - 2 * start_s if start_s < 10 else 20, None)]
 
 
 def test_shared_windows_are_the_windows_several_groups_need() -> None:

@@ -8,6 +8,7 @@ plan (last year first, each earlier year within the next) — so it can only imp
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -84,6 +85,10 @@ class _Year:
 #: instead of 30 s gave the same files and ran 2 min 43 s instead of 3 min 02 s.
 _START_SHARE = 0.25
 _START_SOFT_SHARE = 0.15
+#: The foresight model gets what its start (myopic years, or the backward plan) left of
+#: ``solver.time_limit_s``, so that the limit bounds the whole solve, but never less than this share
+#: of it (a start that ran long must not leave the model no time for its root relaxation).
+_FORESIGHT_MIN_SHARE = 0.5
 
 
 class _Rollout:
@@ -307,6 +312,7 @@ def solve_rollout(
             f"{scenario.name}: rollout.years with on-site battery buffers is not supported yet; "
             "set grid.max_batteries_per_hub = 0 or plan one year."
         )
+    started = time.perf_counter()
     ro = _Rollout(scenario, instance, required_by_year, shares_by_year, grid, capacity, log, solve_log)
     myopic = scenario.rollout.mode == "myopic"
     years, results, model = ro.myopic("myopic" if myopic else "myopic start")
@@ -323,11 +329,12 @@ def solve_rollout(
             _named([y.points for y in years], capacity),
             [y.served for y in years] if capacity is not None else [],
         )
-    return _foresight(ro, years)
+    return _foresight(ro, years, started)
 
 
-def _foresight(ro: _Rollout, years: list[_Year]) -> RolloutResult:
-    """All years in one MILP, started from the myopic plan (or a backward plan when it failed)."""
+def _foresight(ro: _Rollout, years: list[_Year], started: float) -> RolloutResult:
+    """All years in one MILP, started from the myopic plan (or a backward plan when it failed), within
+    what the start left of ``solver.time_limit_s`` (at least :data:`_FORESIGHT_MIN_SHARE` of it)."""
     open_sets = [y.is_open for y in years]
     warm = len(years) == len(ro.years)
     how = "started from the myopic plan"
@@ -339,9 +346,11 @@ def _foresight(ro: _Rollout, years: list[_Year]) -> RolloutResult:
     full = build_rollout_model(ro.instance, spec)
     if warm:
         ro.start_foresight(full, years if len(years) == len(ro.years) else [], open_sets)
-    result = solve_lexicographic(
-        full.problem, *full.goals(), ro.scenario.solver, warm_start=warm, log=ro.solve_log
-    ).combined
+    solver = ro.scenario.solver
+    left = max(solver.time_limit_s - (time.perf_counter() - started), _FORESIGHT_MIN_SHARE * solver.time_limit_s)
+    ro.log(f"rollout: the foresight model gets {left:.0f} s of solver.time_limit_s = {solver.time_limit_s:g} s")
+    solver = solver.model_copy(update={"time_limit_s": left})
+    result = solve_lexicographic(full.problem, *full.goals(), solver, warm_start=warm, log=ro.solve_log).combined
     ro.log(f"rollout {ro.years[0]}–{ro.years[-1]} (foresight, {how if warm else 'no start'}): {result.describe()}")
     if warm and result.status == "no_solution" and _start_is_feasible(full):
         result = _keep_start(full, result)
