@@ -30,8 +30,7 @@ import highspy
 import numpy as np
 from _common import Csr, max_lp, scenario_instance  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
 
-from planner.features.tradeoff.curve import _disjoint
-from planner.features.tradeoff.pairs import smallest_windows
+from planner.features.tradeoff.pairs import disjoint_windows, smallest_windows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +43,7 @@ def initial_windows(instance, tries: int) -> tuple[np.ndarray, list[list[int]]]:
     masks: dict[int, int] = {}
     pw = fw.pair_window.tolist()
     out = [
-        _disjoint(pw[start[f] : start[f + 1]], cover.window_ptr, cover.window_sites, masks)
+        disjoint_windows(pw[start[f] : start[f + 1]], cover.window_ptr, cover.window_sites, masks)
         for f in range(len(fw.flows))
     ]
     return fw.flows, out
@@ -126,7 +125,7 @@ def refine(instance, flows, kept: list[list[int]], is_open: np.ndarray, add: int
     for i, q in enumerate(flows.tolist()):
         if not served[q] and all(covered[w] for w in kept[i]):
             missed = sorted((w for w in cover.flow_window_ids(q) if not covered[w]), key=lambda w: (wsize[w], w))
-            kept[i] = kept[i] + _disjoint(missed, cover.window_ptr, cover.window_sites, masks)[:add]
+            kept[i] = kept[i] + disjoint_windows(missed, cover.window_ptr, cover.window_sites, masks)[:add]
             bad += 1
     return served, bad
 

@@ -7,6 +7,8 @@ Usage::
     python benchmarks/scale.py --spacing 25,10,5    # candidate spacing ladder at --at flows
     python benchmarks/scale.py --scenarios          # every shipped single-year scenario as it ships
     python benchmarks/scale.py --scenarios europe-2030 europe-2030-gb   # some of them
+    python benchmarks/scale.py --base europe-2030-low-budget --flows 4000,all   # another scenario's ladder
+    python benchmarks/scale.py --base europe-2030-low-budget --flows 4000 --rows all   # every window at once
 
 Each case runs the whole pipeline (network, candidates, routing, instance, solve, decode, the
 trade-off curve, verification; no files written) in a fresh process, so the peak memory reported
@@ -27,7 +29,6 @@ from pathlib import Path
 from _child import fmt, run_child  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
-BASE = ROOT / "scenarios" / "europe-2030.toml"
 SINGLE_YEAR = [
     "europe-2030.toml",
     "europe-2030-high-ambition.toml",
@@ -44,7 +45,7 @@ SINGLE_YEAR = [
 ]
 
 
-def child(path: str, max_flows: str, spacing: str) -> None:
+def child(path: str, max_flows: str, spacing: str, rows: str = "-") -> None:
     """Run one case in this process and print its figures as one JSON line."""
     from planner.pipeline import run_pipeline
     from planner.scenario import load_scenario
@@ -55,6 +56,8 @@ def child(path: str, max_flows: str, spacing: str) -> None:
         sc = sc.model_copy(update={"demand": sc.demand.model_copy(update={"max_flows": cap})})
     if spacing != "-":
         sc = sc.model_copy(update={"candidates": sc.candidates.model_copy(update={"spacing_km": float(spacing)})})
+    if rows != "-":
+        sc = sc.model_copy(update={"solver": sc.solver.model_copy(update={"coverage_rows": rows})})
     sc = sc.model_copy(update={"output": sc.output.model_copy(update={"maps": False})})
     t0 = time.perf_counter()
     plan = run_pipeline(sc)
@@ -86,8 +89,8 @@ def child(path: str, max_flows: str, spacing: str) -> None:
     )
 
 
-def run_case(path: Path, max_flows: str = "-", spacing: str = "-") -> dict:
-    return run_child(__file__, str(path), max_flows, spacing)
+def run_case(path: Path, max_flows: str = "-", spacing: str = "-", rows: str = "-") -> dict:
+    return run_child(__file__, str(path), max_flows, spacing, rows)
 
 
 HEADER = (
@@ -111,10 +114,12 @@ def row(label: str, r: dict) -> str:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(*sys.argv[2:5])
+        child(*sys.argv[2:6])
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--flows", default="", help="europe-2030 max_flows ladder, e.g. 4000,20000,all")
+    ap.add_argument("--flows", default="", help="max_flows ladder of --base, e.g. 4000,20000,all")
+    ap.add_argument("--base", default="europe-2030", help="scenario of the --flows and --spacing ladders")
+    ap.add_argument("--rows", default="-", help="solver.coverage_rows for every case (lazy or all; - as shipped)")
     ap.add_argument("--spacing", default="", help="candidate spacing ladder (km) at --at flows")
     ap.add_argument("--at", default="20000", help="max_flows for the spacing ladder")
     ap.add_argument("--scenarios", nargs="*", default=None, help="every shipped single-year scenario (or those named)")
@@ -124,11 +129,13 @@ def main() -> None:
     print(HEADER, flush=True)
     if args.scenarios is not None:
         for name in [n if n.endswith(".toml") else f"{n}.toml" for n in args.scenarios] or SINGLE_YEAR:
-            print(row(name, run_case(ROOT / "scenarios" / name)), flush=True)
+            print(row(name, run_case(ROOT / "scenarios" / name, rows=args.rows)), flush=True)
+    base = ROOT / "scenarios" / f"{args.base.removesuffix('.toml')}.toml"
+    tag = args.base.removesuffix(".toml") + ("" if args.rows == "-" else f", coverage_rows {args.rows}")
     for f in [x for x in args.flows.split(",") if x]:
-        print(row(f"europe-2030, max_flows {f}", run_case(BASE, f)), flush=True)
+        print(row(f"{tag}, max_flows {f}", run_case(base, f, rows=args.rows)), flush=True)
     for km in [x for x in args.spacing.split(",") if x]:
-        print(row(f"europe-2030, {args.at} flows, spacing {km} km", run_case(BASE, args.at, km)), flush=True)
+        print(row(f"{tag}, {args.at} flows, spacing {km} km", run_case(base, args.at, km, args.rows)), flush=True)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from planner.errors import RunInterruptedError, SolverError
 from planner.highs import Outcome, build_direct, relative_gap, solve_direct
 from planner.scenario import SolverConfig
 
-__all__ = ["Goal", "LexResult", "SolveLog", "SolveResult", "solve_lexicographic", "solve_problem"]
+__all__ = ["Goal", "LexResult", "SolveLog", "SolveResult", "combine_goals", "solve_lexicographic", "solve_problem"]
 
 
 @dataclass(frozen=True)
@@ -191,6 +191,34 @@ class _SoftStop:
             event.data_in.user_interrupt = self.fired = True
 
 
+class _LastBound:
+    """A HiGHS MIP interrupt callback keeping the last dual bound the search reported.
+
+    HiGHS 1.16 can end a run stopped by its time limit with a dual bound equal to its plan's value
+    (gap 0 %, status "Time limit reached"): ``europe-2030-low-budget`` with 20,000 flows, second goal,
+    2026-12-03, whose search had last logged a bound 2.64 % below the plan. :func:`honest_bound`
+    then uses this one."""
+
+    def __init__(self) -> None:
+        self.bound: float | None = None
+
+    def __call__(self, event: object) -> None:
+        b = float(event.data_out.mip_dual_bound)
+        if math.isfinite(b) and abs(b) < 1e30:
+            self.bound = b
+
+
+def honest_bound(
+    value: float | None, final: float | None, seen: float | None, tolerance: float, stopped: bool
+) -> float | None:
+    """The dual bound to report: HiGHS's ``final`` one, unless a run ``stopped`` by a limit claims a gap
+    within ``tolerance`` (a proof it did not make: it would have stopped as optimal) while its search
+    last reported ``seen``; then ``seen``."""
+    if not stopped or value is None or final is None or seen is None:
+        return final
+    return seen if relative_gap(value, final) <= tolerance else final
+
+
 def _solve_highs(
     problem: pulp.LpProblem,
     config: SolverConfig,
@@ -220,6 +248,8 @@ def _solve_highs(
     soft = _SoftStop(t0, soft_limit_s) if soft_limit_s is not None else None
     if soft is not None:
         h.cbMipInterrupt.subscribe(soft)
+    seen = _LastBound()
+    h.cbMipInterrupt.subscribe(seen)
 
     def run(highs: object, left: float) -> None:
         highs.setOptionValue("time_limit", float(left))
@@ -246,6 +276,10 @@ def _solve_highs(
     if not is_mip:
         bound, gap = obj, 0.0 if obj is not None else None
     status, time_hit = _highs_status(model_status, outcome, has_sol)
+    if bulk is None and is_mip:
+        honest = honest_bound(obj, bound, seen.bound, float(config.mip_gap), time_hit and status != "optimal")
+        if honest != bound and obj is not None and honest is not None:
+            bound, gap = honest, relative_gap(obj, honest)
     if status == "optimal" and bulk is not None and gap is not None and gap > config.mip_gap + 1e-9:
         status = "feasible"  # HiGHS's status is its last round's; the gap is the whole model's
     head = "Within the gap: the plan repaired to meet every window" if outcome.proven else None
@@ -442,7 +476,7 @@ def _restore(problem: pulp.LpProblem, values: dict[str, float | None]) -> None:
         v.varValue = values.get(v.name)
 
 
-def _combine(r1: SolveResult, r2: SolveResult | None, value: float | None) -> SolveResult:
+def combine_goals(r1: SolveResult, r2: SolveResult | None, value: float | None) -> SolveResult:
     """Headline of a lexicographic solve: the first goal's bound and gap as the solver gave them, its
     value at the final plan, and ``optimal`` only if every stage that ran was."""
     if r2 is None or not r2.has_solution:
@@ -502,4 +536,4 @@ def solve_lexicographic(
     if not r2.has_solution:
         _restore(problem, kept)
     final = float(pulp.value(first.expression) or 0.0)
-    return LexResult(r1, r2, _combine(r1, r2, final), first.name, second.name)
+    return LexResult(r1, r2, combine_goals(r1, r2, final), first.name, second.name)

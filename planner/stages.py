@@ -14,6 +14,7 @@ from planner.chargers import min_pool_capex
 from planner.context import RunContext
 from planner.demand import load_flows, route_flows
 from planner.errors import ScenarioError, VerificationError
+from planner.features.coverage.lazy import lazy_applies, refines_lazily
 from planner.features.coverage.model import full_cover
 from planner.instance import build_instance
 from planner.network import load_network
@@ -59,7 +60,7 @@ def make_instance(ctx: RunContext) -> None:
         drop_locked=not assigns,
         refuel_at_origin=ctx.refuel_at_origin,
     )
-    if sc.rollout.years or not full_cover(sc.objective.type, sc.objective.coverage_target, assigns):
+    if not (full_cover(sc.objective.type, sc.objective.coverage_target, assigns) and not sc.rollout.years):
         _check_model_size(ctx, assigns)  # a model with served-variables (a rollout always has them)
     n_unserv = int((~ctx.instance.servable).sum())
     if n_unserv:
@@ -75,13 +76,18 @@ _ASSIGN_WEIGHT = 3
 
 
 def _check_model_size(ctx: RunContext, assigns: bool) -> None:
-    """Stop before building a served-variable model too large for ``solver.max_model_pairs``.
+    """Stop before building a served-variable model too large for ``solver.max_model_pairs``, unless max
+    coverage refines its windows lazily (``ctx.data["lazy_windows"]``, :mod:`planner.features.coverage.lazy`).
 
     Its size grows with the flows: one row per (group of flows with the same windows, window), and
     with ``assigns`` one assignment per site of those windows; ``europe-2030-low-budget`` with every
     flow has about 13 M pairs and needs over 20 GB (README, *Performance*)."""
     sc = ctx.scenario
     pairs = ctx.instance.cover.group_window_pairs()
+    lazy = lazy_applies(sc.objective.type, assigns, sc.solver.coverage_rows, bool(sc.rollout.years))
+    ctx.data["lazy_windows"] = lazy and refines_lazily(sc.solver.coverage_rows, pairs)
+    if ctx.data["lazy_windows"]:
+        return
     weighted = pairs * (_ASSIGN_WEIGHT if assigns else 1)
     limit = sc.solver.max_model_pairs
     if weighted <= limit:

@@ -61,7 +61,7 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[dict, str]]:
     d["objective"].pop("max_hubs")
     d["vehicle"]["battery_kwh"] = 50.0  # 37.5 km range: nothing is servable
     cases["infeasible_target"] = (d, "cannot be met")
-    d = base_scenario(tmp, flows=["A,N0,N4,10", "B,N1,N4,5"], solver={"max_model_pairs": 1})
+    d = base_scenario(tmp, flows=["A,N0,N4,10", "B,N1,N4,5"], solver={"max_model_pairs": 1, "coverage_rows": "all"})
     cases["model_too_large"] = (d, "over solver.max_model_pairs = 1: set demand.max_flows")
     return cases
 
@@ -86,18 +86,23 @@ def test_user_errors_are_one_line_without_output(tmp_path: Path, case: str) -> N
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".results")]
 
 
-def test_the_cheapest_plan_serving_every_flow_is_not_limited_by_max_model_pairs(tmp_path: Path) -> None:
-    # A plain set cover has no served-variables: solver.max_model_pairs does not apply to it.
+@pytest.mark.parametrize("objective", ["min_cost", "max_coverage"])
+def test_a_plain_cover_or_lazy_windows_are_not_limited_by_max_model_pairs(tmp_path: Path, objective: str) -> None:
+    # A plain set cover has no served-variables, and max coverage with lazy windows builds only the
+    # rounds' small models: solver.max_model_pairs applies to neither.
     from tests.conftest import line_network
 
     line_network(tmp_path, 5)
-    data = base_scenario(tmp_path, flows=["A,N0,N4,10", "B,N1,N4,5"], solver={"max_model_pairs": 1},
-                         objective={"type": "min_cost", "max_hubs": None})
-    data["objective"].pop("max_hubs")
+    data = base_scenario(tmp_path, flows=["A,N0,N4,10", "B,N1,N4,5"],
+                         solver={"max_model_pairs": 1, "coverage_rows": "lazy"},
+                         objective={"type": objective, "max_hubs": 3})
+    if objective == "min_cost":
+        data["objective"].pop("max_hubs")
     res = cli("run", str(write_scenario(tmp_path / "cover.toml", data)), "--out", str(tmp_path / "out"))
     assert res.returncode == 0, res.stderr
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["covered_share"] == 1.0 and summary["hub_count"] >= 1
+    assert ("lazy windows" in summary["solver_message"]) == (objective == "max_coverage")
 
 
 @pytest.mark.parametrize(
@@ -162,8 +167,14 @@ def test_a_model_assigning_stops_counts_each_pair_three_times() -> None:
 
     cover = SimpleNamespace(group_window_pairs=lambda: 1_000)
     ctx = SimpleNamespace(
-        scenario=SimpleNamespace(name="s", solver=SimpleNamespace(max_model_pairs=2_000)),
+        scenario=SimpleNamespace(
+            name="s",
+            solver=SimpleNamespace(max_model_pairs=2_000, coverage_rows="all"),
+            objective=SimpleNamespace(type="max_coverage"),
+            rollout=SimpleNamespace(years=None),
+        ),
         instance=SimpleNamespace(cover=cover, flow_ids=["F"] * 10),
+        data={},
     )
     _check_model_size(ctx, assigns=False)
     with pytest.raises(ScenarioError, match="stops assigned to hubs.*counted 3 times.*max_model_pairs = 2,000"):

@@ -23,11 +23,22 @@ class SolverConfig(_Section):
         description="Stop when the relative gap between incumbent and bound is below this.",
     )
     threads: Int | None = Field(None, ge=1, le=256, description="Solver threads (default: the solver's own choice).")
+    coverage_rows: Literal["auto", "lazy", "all"] = Field(
+        "auto",
+        description=(
+            "max_coverage without assigned stops ([capacity], [hourly]) or rollout.years: 'lazy' starts each "
+            "flow with a few of its windows and adds the windows a round's plan misses, round by round (a "
+            "relaxation, so each round's bound holds; not limited by max_model_pairs); 'all' builds every window "
+            "of every flow at once; 'auto' refines lazily from 100,000 (flow group, window) pairs "
+            "(europe-2030-low-budget has 12,816 with 4,000 flows, 240,949 with 20,000)."
+        ),
+    )
     max_model_pairs: Int = Field(
         2_500_000,
         ge=1,
         description=(
-            "Largest model with a served-variable per group of flows (max_coverage, coverage_target, "
+            "Largest model with a served-variable per group of flows (max_coverage unless its windows are "
+            "refined lazily, see coverage_rows; coverage_target, "
             "[capacity], [hourly], rollouts) to build, in (flow group, window) pairs, each counted three "
             "times where stops are assigned to hubs ([capacity], [hourly]): about 3 KB of memory per count, "
             "so 2.5 M is about 8 GB. A larger one stops before it is built. The cheapest plan serving every "

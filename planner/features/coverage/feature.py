@@ -16,6 +16,7 @@ from planner.chargers import TYPES
 from planner.context import RunContext
 from planner.errors import InfeasibleError, SolverError
 from planner.features.base import Feature
+from planner.features.coverage.lazy import solve_lazily
 from planner.features.coverage.model import ModelSpec, Solution, build_model
 from planner.plan import Plan
 from planner.scenario import Scenario
@@ -59,8 +60,20 @@ def core_spec(ctx: RunContext) -> ModelSpec:
 
 
 def solve_core(ctx: RunContext) -> Solution:
-    """Build the single-year model and solve its goals lexicographically."""
-    model = build_model(ctx.instance, ctx.data["spec"])
+    """Build the single-year model and solve its goals lexicographically (max coverage: by lazily refined
+    windows where the instance stage chose them, :mod:`planner.features.coverage.lazy`)."""
+    spec, solver = ctx.data["spec"], ctx.scenario.solver
+    if ctx.data.get("lazy_windows"):
+        t0 = time.perf_counter()
+        solution, built = solve_lazily(ctx.instance, spec, solver, log=ctx.log, solve_log=ctx.solve_log)
+        ctx.build_seconds = t0 - ctx.started + built
+        size = solution.model.size()
+        ctx.log(
+            f"model (last round): {size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} "
+            f"nonzeros; {time.perf_counter() - t0:.1f} s in rounds, {built:.1f} s of them building"
+        )
+        return solution
+    model = build_model(ctx.instance, spec)
     size = model.size()
     ctx.build_seconds = time.perf_counter() - ctx.started
     ctx.log(

@@ -308,7 +308,11 @@ def _cover_variables(
     return Variables(open=x, served={}, window={}, groups=[], group_windows=[]), needed
 
 
-def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
+def build_model(
+    instance: PlanningInstance,
+    spec: ModelSpec,
+    grouping: tuple[list[list[int]], list[list[tuple[int, ...]]]] | None = None,
+) -> PlanningModel:
     """Build the MILP.
 
     When every servable flow must be served (:func:`is_full_cover`) the model is a set cover over
@@ -322,6 +326,9 @@ def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
         The plain-array instance.
     spec
         Objective, limits and the features' parts.
+    grouping
+        Groups of flows and their windows, instead of every flow's every window (not for a full
+        cover): a relaxation when they are subsets (:mod:`planner.features.coverage.lazy`).
 
     Raises
     ------
@@ -344,7 +351,7 @@ def build_model(instance: PlanningInstance, spec: ModelSpec) -> PlanningModel:
         binary_served = any(p.binary_served for p in spec.parts) or (
             spec.objective == "min_cost" and spec.coverage_target is not None
         )
-        variables = make_variables(problem, instance, extra_sites, binary_served=binary_served)
+        variables = make_variables(problem, instance, extra_sites, binary_served=binary_served, grouping=grouping)
     model = PlanningModel(problem, instance, variables, weight, free, float(weight[free].sum()), spec)
     for part in spec.parts:
         if part.add is not None:

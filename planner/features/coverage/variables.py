@@ -55,12 +55,15 @@ def make_variables(
     required: list[tuple[int, ...]] = (),
     *,
     binary_served: bool = False,
+    grouping: tuple[list[list[int]], list[list[tuple[int, ...]]]] | None = None,
 ) -> Variables:
     """Create the variables: one binary per useful site, one continuous per group/shared window.
 
-    Sites are useful if they lie in a flow window or in a ``required`` window (e.g. AFIR).
+    Sites are useful if they lie in a group's window or in a ``required`` window (e.g. AFIR). The
+    groups are :func:`group_flows`'s unless ``grouping`` gives them (groups and their windows, e.g.
+    the kept windows of :class:`planner.features.coverage.lazy.KeptWindows`).
     """
-    groups, group_windows = group_flows(instance)
+    groups, group_windows = grouping if grouping is not None else group_flows(instance)
     useful = sorted({k for wins in group_windows for w in wins for k in w} | {k for w in required for k in w})
     locked = instance.site_locked
     # integer in [lb, 1], not LpBinary: PuLP resets a binary's bounds to 0..1, which would let a solve

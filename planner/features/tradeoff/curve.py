@@ -33,7 +33,7 @@ import numpy as np
 from planner.arrays import equal_sets, set_hashes, unique_ints
 from planner.windows import CoverSet
 
-from .pairs import FlowWindows, WindowSets, flow_windows
+from .pairs import FlowWindows, WindowSets, disjoint_windows, flow_windows
 
 #: Above this many flows needing a hub, the relaxation tries only each flow's :data:`DISJOINT_TRIES`
 #: smallest windows for its disjoint set (any subset of a flow's windows gives a valid bound). On
@@ -247,7 +247,7 @@ class CoverageModel:
             if exact:
                 key = tuple(pw[start[f] : start[f + 1]].tolist())
             else:
-                key = _disjoint(pw[start[f] : min(start[f + 1], start[f] + tries)].tolist(), ptr, sites, masks)
+                key = disjoint_windows(pw[start[f] : min(start[f + 1], start[f] + tries)].tolist(), ptr, sites, masks)
             key = tuple(sorted(key))
             groups[key] = groups.get(key, 0.0) + wt
         keys = sorted(groups)
@@ -353,17 +353,3 @@ def _same_windows(fw: FlowWindows, n_windows: int) -> tuple[np.ndarray, np.ndarr
     order, new = equal_sets(hashes)
     weight = np.bincount(np.cumsum(new) - 1, weights=fw.weight[order])
     return np.sort(order[new]), weight[np.argsort(order[new], kind="stable")]
-
-
-def _disjoint(windows: list[int], ptr: np.ndarray, sites: np.ndarray, masks: dict[int, int]) -> list[int]:
-    """Of a flow's windows (smallest first), those sharing no site with a window kept before."""
-    used = 0
-    kept = []
-    for w in windows:
-        m = masks.get(w)
-        if m is None:
-            m = masks[w] = sum(1 << k for k in sites[ptr[w] : ptr[w + 1]].tolist())
-        if not used & m:
-            used |= m
-            kept.append(w)
-    return kept

@@ -25,7 +25,15 @@ import numpy as np
 from planner.arrays import equal_sets, set_hashes, unique_ints
 from planner.windows import CoverSet
 
-__all__ = ["FlowWindows", "WindowSets", "flow_windows", "open_windows", "pair_count", "smallest_windows"]
+__all__ = [
+    "FlowWindows",
+    "WindowSets",
+    "disjoint_windows",
+    "flow_windows",
+    "open_windows",
+    "pair_count",
+    "smallest_windows",
+]
 
 #: Flows per block: a block of long European flows at 2.5 km spacing holds a few million pairs.
 BLOCK_FLOWS = 16_384
@@ -181,3 +189,17 @@ def smallest_windows(cover: CoverSet, weight: np.ndarray, tries: int | None) -> 
         rank = np.arange(len(f)) - np.searchsorted(f, f)
         parts.append(_distinct(f[rank < tries], w[rank < tries], n_win))
     return _result(need, weight, parts)
+
+
+def disjoint_windows(windows: list[int], ptr: np.ndarray, sites: np.ndarray, masks: dict[int, int]) -> list[int]:
+    """Of a flow's windows (smallest first), those sharing no site with a window kept before."""
+    used = 0
+    kept = []
+    for w in windows:
+        m = masks.get(w)
+        if m is None:
+            m = masks[w] = sum(1 << k for k in sites[ptr[w] : ptr[w + 1]].tolist())
+        if not used & m:
+            used |= m
+            kept.append(w)
+    return kept
