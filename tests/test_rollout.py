@@ -415,9 +415,9 @@ def test_myopic_years_keep_the_earlier_hubs_as_lower_bounds(line5: Path, monkeyp
 def test_a_myopic_start_gets_a_share_of_the_time_the_plan_itself_gets_what_is_left(
     line5: Path, mode: str, start_s: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Foresight: each year of its myopic start is only a MIP start, so it stops once it holds a plan
-    # after 15 % of solver.time_limit_s (a quarter without one); the foresight model gets what the
-    # start left of the limit, never less than half of it. Myopic: every year is the plan.
+    # Foresight: each year of its start (the backward plan here) is only a MIP start, so it stops once it
+    # holds a plan after 15 % of solver.time_limit_s (a quarter without one); the foresight model gets
+    # what the start left of the limit, never less than half of it. Myopic: every year is the plan.
     # A fake clock makes each start year take ``start_s`` seconds.
     import planner.features.rollout.solve as rs
 
@@ -441,7 +441,7 @@ def test_a_myopic_start_gets_a_share_of_the_time_the_plan_itself_gets_what_is_le
     assert plan.verification.passed
     if mode == "myopic":
         assert [t[1:] for t in limits] == [(40, None), (40, None)]
-    else:  # two start years, then the foresight model with what they left: 40 s, or 40 − 2·25 → 20
+    else:  # two backward start years, then the foresight model with what they left: 40 s, or 40 − 2·25 → 20
         assert [t[1:] for t in limits] == [(10, 6), (10, 6), (40 - 2 * start_s if start_s < 10 else 20, None)]
 
 
@@ -484,3 +484,43 @@ def test_foresight_with_shared_windows_finds_the_same_optimum(line5: Path, monke
         [y["covered_volume"] for y in plain.summary["years"]]
     )
     assert shared.verification.passed and plain.verification.passed
+
+
+def test_foresight_starts_from_the_myopic_plan_when_the_backward_plan_fails(
+    line5: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import planner.features.rollout.solve as rs
+
+    monkeypatch.setattr(rs, "_backward_start", lambda ro: None)
+    messages: list[str] = []
+    data = base_scenario(
+        line5,
+        flows=FLOWS,
+        objective={"type": "max_coverage", "max_hubs": 2},
+        rollout={"years": [2026, 2027], "budget_per_year_eur": [1000.0, 1000.0], "mode": "foresight"},
+        costs={"site_fixed_eur": 1000.0, "discount_rate": 0.0},
+        chargers={"mcs": {"capex_eur": 0.0, "min_per_hub": 1, "power_kw": 300.0}},
+        output={"maps": False, "tradeoff_points": 0},
+    )
+    plan = solve_scenario(load_scenario(write_scenario(line5 / "m.toml", data)), log=messages.append)
+    assert any("(myopic start)" in m for m in messages)
+    assert any("foresight, started from the myopic plan" in m for m in messages)
+    assert plan.verification.passed
+    assert dict(zip(plan.hubs["site_id"], plan.hubs["opened_year"], strict=True)) == {"N1": 2026, "N3": 2027}
+
+
+def test_foresight_starts_from_the_backward_plan_first(line5: Path) -> None:
+    messages: list[str] = []
+    data = base_scenario(
+        line5,
+        flows=FLOWS,
+        objective={"type": "max_coverage", "max_hubs": 2},
+        rollout={"years": [2026, 2027], "budget_per_year_eur": [1000.0, 1000.0], "mode": "foresight"},
+        costs={"site_fixed_eur": 1000.0, "discount_rate": 0.0},
+        chargers={"mcs": {"capex_eur": 0.0, "min_per_hub": 1, "power_kw": 300.0}},
+        output={"maps": False, "tradeoff_points": 0},
+    )
+    plan = solve_scenario(load_scenario(write_scenario(line5 / "b.toml", data)), log=messages.append)
+    assert not any("(myopic start)" in m for m in messages)
+    assert any("foresight, started from the backward plan" in m for m in messages)
+    assert dict(zip(plan.hubs["site_id"], plan.hubs["opened_year"], strict=True)) == {"N1": 2026, "N3": 2027}

@@ -159,6 +159,7 @@ class _Lazy:
         self.kept = KeptWindows.first(instance.cover, self.weight.astype(float))
         self.build_seconds = 0.0
         self.rounds = 0
+        self.overhead = 0.0  # the last round's seconds outside HiGHS's limit: building it, checking its plan
 
     def solve_round(
         self, goal: int, gap: float, seconds: float, start: np.ndarray | None, hold: float | None = None
@@ -175,16 +176,26 @@ class _Lazy:
         model.problem.setObjective(target.expression)
         if start is not None:
             start_from_open(model, start)
-        self.build_seconds += time.perf_counter() - t0
-        config = self.config.model_copy(update={"time_limit_s": max(seconds, 1.0), "mip_gap": gap})
+        built = time.perf_counter() - t0
+        self.build_seconds += built
+        # HiGHS gets what is left after building this round and, as the last round took, checking its plan
+        left = seconds - built - max(self.overhead - built, 0.0)
+        config = self.config.model_copy(update={"time_limit_s": max(left, 1.0), "mip_gap": gap})
         result = solve_problem(model.problem, config, warm_start=start is not None, log=self.solve_log)
         self.rounds += 1
         if not result.has_solution:
             return _Round(model, result, np.zeros(0, dtype=bool), -math.inf, 0)
+        t1 = time.perf_counter()
         is_open = open_sites(model)
         served, refined = self.kept.refine(is_open)
         value = float(self.weight[served & self.need].sum())
+        self.overhead = built + time.perf_counter() - t1
         return _Round(model, result, is_open, value, refined)
+
+    def time_for_a_round(self, left: float) -> bool:
+        """Whether ``left`` seconds hold another round: its build and check (as long as the last round's)
+        and at least a second of HiGHS."""
+        return left >= self.overhead + 1.0
 
     def served_goal(self, limit_s: float) -> tuple[_Round | None, SolveResult]:
         """Rounds on the first goal: the best true plan and the goal's honest result."""
@@ -194,6 +205,9 @@ class _Lazy:
         bound, gap, last = math.inf, math.inf, None
         status, hit = "no_solution", False
         for _ in range(_MAX_ROUNDS):
+            if best is not None and not self.time_for_a_round(limit_s - (time.perf_counter() - t0)):
+                status, hit = "feasible", True
+                break
             loose = _FIRST_GAP if last is None else max(target / 2, min(last, 1.0) / 4)
             r = self.solve_round(0, loose, limit_s - (time.perf_counter() - t0), None if best is None else best.is_open)
             hit = r.result.time_limit_hit or time.perf_counter() - t0 >= limit_s
@@ -228,8 +242,11 @@ class _Lazy:
         """Rounds on the second goal: the least capex whose plan truly serves ``first``'s weight."""
         t0 = time.perf_counter()
         hold = first.value - (1e-9 * abs(first.value) + 1e-6)
+        r = None
         for _ in range(_MAX_ROUNDS):
             left = limit_s - (time.perf_counter() - t0)
+            if r is not None and not self.time_for_a_round(left):
+                break
             r = self.solve_round(1, float(self.config.mip_gap), left, first.is_open, hold=hold)
             ok = r.result.has_solution and r.value >= hold
             self.log(
