@@ -486,15 +486,10 @@ def test_foresight_with_shared_windows_finds_the_same_optimum(line5: Path, monke
     assert shared.verification.passed and plain.verification.passed
 
 
-def test_foresight_starts_from_the_myopic_plan_when_the_backward_plan_fails(
-    line5: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import planner.features.rollout.solve as rs
-
-    monkeypatch.setattr(rs, "_backward_start", lambda ro: None)
-    messages: list[str] = []
+def _foresight_two_years(folder: Path, messages: list[str]):
+    """Two years, 1,000 EUR each, two hubs at most: B (7) in 2026, then C (6)."""
     data = base_scenario(
-        line5,
+        folder,
         flows=FLOWS,
         objective={"type": "max_coverage", "max_hubs": 2},
         rollout={"years": [2026, 2027], "budget_per_year_eur": [1000.0, 1000.0], "mode": "foresight"},
@@ -502,7 +497,17 @@ def test_foresight_starts_from_the_myopic_plan_when_the_backward_plan_fails(
         chargers={"mcs": {"capex_eur": 0.0, "min_per_hub": 1, "power_kw": 300.0}},
         output={"maps": False, "tradeoff_points": 0},
     )
-    plan = solve_scenario(load_scenario(write_scenario(line5 / "m.toml", data)), log=messages.append)
+    return solve_scenario(load_scenario(write_scenario(folder / "two.toml", data)), log=messages.append)
+
+
+def test_foresight_starts_from_the_myopic_plan_when_the_backward_plan_fails(
+    line5: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import planner.features.rollout.solve as rs
+
+    monkeypatch.setattr(rs, "_backward_start", lambda ro: None)
+    messages: list[str] = []
+    plan = _foresight_two_years(line5, messages)
     assert any("(myopic start)" in m for m in messages)
     assert any("foresight, started from the myopic plan" in m for m in messages)
     assert plan.verification.passed
@@ -511,16 +516,8 @@ def test_foresight_starts_from_the_myopic_plan_when_the_backward_plan_fails(
 
 def test_foresight_starts_from_the_backward_plan_first(line5: Path) -> None:
     messages: list[str] = []
-    data = base_scenario(
-        line5,
-        flows=FLOWS,
-        objective={"type": "max_coverage", "max_hubs": 2},
-        rollout={"years": [2026, 2027], "budget_per_year_eur": [1000.0, 1000.0], "mode": "foresight"},
-        costs={"site_fixed_eur": 1000.0, "discount_rate": 0.0},
-        chargers={"mcs": {"capex_eur": 0.0, "min_per_hub": 1, "power_kw": 300.0}},
-        output={"maps": False, "tradeoff_points": 0},
-    )
-    plan = solve_scenario(load_scenario(write_scenario(line5 / "b.toml", data)), log=messages.append)
+    plan = _foresight_two_years(line5, messages)
     assert not any("(myopic start)" in m for m in messages)
     assert any("foresight, started from the backward plan" in m for m in messages)
+    assert plan.verification.passed
     assert dict(zip(plan.hubs["site_id"], plan.hubs["opened_year"], strict=True)) == {"N1": 2026, "N3": 2027}
