@@ -353,6 +353,10 @@ def _run_checked(
     run(h, max(left(), 1e-3))
     if started is None or _consistent(direct):
         return True
+    if left() < 1.0:
+        # no time for a second run (HiGHS would still presolve and start the root whatever its limit):
+        # the start stands
+        return False
     h.clearSolver()
     run(h, max(left(), 1e-3))
     return bool(h.getSolution().value_valid)

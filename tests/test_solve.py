@@ -266,6 +266,12 @@ def test_a_mishandled_start_is_kept_when_no_other_plan_is_found_in_time(monkeypa
     outcome = solve_direct(direct, run, time_limit_s=10.0, start=np.ones(n))
     assert len(calls) == 2 and outcome.out_of_time
     assert [v.varValue for v in variables] == [1.0] * n
+    # with under a second left there is no second run (HiGHS would presolve and solve the root regardless
+    # of its limit): the start stands at once
+    calls.clear()
+    outcome = solve_direct(direct, run, time_limit_s=0.5, start=np.ones(n))
+    assert len(calls) == 1 and outcome.out_of_time
+    assert [v.varValue for v in variables] == [1.0] * n
 
 
 def test_out_of_time_keeps_the_best_repaired_plan_of_all_rounds(monkeypatch) -> None:
