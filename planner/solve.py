@@ -24,7 +24,16 @@ from planner.errors import RunInterruptedError, SolverError
 from planner.highs import Outcome, build_direct, relative_gap, solve_direct
 from planner.scenario import SolverConfig
 
-__all__ = ["Goal", "LexResult", "SolveLog", "SolveResult", "combine_goals", "solve_lexicographic", "solve_problem"]
+__all__ = [
+    "Goal",
+    "LexResult",
+    "SolveLog",
+    "SolveResult",
+    "combine_goals",
+    "second_stage_seconds",
+    "solve_lexicographic",
+    "solve_problem",
+]
 
 
 @dataclass(frozen=True)
@@ -249,7 +258,8 @@ def _solve_highs(
     if soft is not None:
         h.cbMipInterrupt.subscribe(soft)
     seen = _LastBound()
-    h.cbMipInterrupt.subscribe(seen)
+    if bulk is None:  # a lazy cover's bound is its rounds' (solve_direct)
+        h.cbMipInterrupt.subscribe(seen)
 
     def run(highs: object, left: float) -> None:
         highs.setOptionValue("time_limit", float(left))
@@ -476,6 +486,11 @@ def _restore(problem: pulp.LpProblem, values: dict[str, float | None]) -> None:
         v.varValue = values.get(v.name)
 
 
+def second_stage_seconds(limit_s: float, first_s: float) -> float:
+    """Time for a lexicographic second goal: what the first left of ``limit_s``, at least a quarter of it."""
+    return max(limit_s - first_s, 0.25 * limit_s)
+
+
 def combine_goals(r1: SolveResult, r2: SolveResult | None, value: float | None) -> SolveResult:
     """Headline of a lexicographic solve: the first goal's bound and gap as the solver gave them, its
     value at the final plan, and ``optimal`` only if every stage that ran was."""
@@ -529,7 +544,7 @@ def solve_lexicographic(
     kept = _values(problem)
     problem.sense = second.sense
     problem.setObjective(second.expression)
-    left = max(config.time_limit_s - r1.seconds, 0.25 * config.time_limit_s)
+    left = second_stage_seconds(config.time_limit_s, r1.seconds)
     if soft_limit_s is not None:  # the second stage starts from a plan: its soft limit is a hard one
         left = min(left, max(soft_limit_s - r1.seconds, 0.25 * soft_limit_s))
     r2 = solve_problem(problem, config.model_copy(update={"time_limit_s": left}), warm_start=True, log=log)

@@ -80,12 +80,10 @@ def solve_core(ctx: RunContext) -> Solution:
         f"model: {size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} nonzeros "
         f"({size['binaries']:,} binaries), built in {ctx.build_seconds:.1f} s"
     )
-    starts = [p for p in ctx.data["spec"].parts if p.start is not None]
+    starts = [p for p in spec.parts if p.start is not None]
     for part in starts:
-        part.start(model, part.data, ctx.scenario.solver)
-    lex = solve_lexicographic(
-        model.problem, *model.goals(), ctx.scenario.solver, warm_start=bool(starts), log=ctx.solve_log
-    )
+        part.start(model, part.data, solver)
+    lex = solve_lexicographic(model.problem, *model.goals(), solver, warm_start=bool(starts), log=ctx.solve_log)
     return Solution(model, lex.combined, extra={"lexicographic": lex})
 
 

@@ -12,7 +12,8 @@ keeps its smallest missed window too, and the next round starts from the best pl
 
 * First goal (served weight): rounds stop once the best true plan is within ``solver.mip_gap`` of the
   least bound. Early rounds are solved loosely (5 % in the first, then a quarter of the last gap, never
-  below half the target); a round that refines nothing proves its own gap for the full model.
+  below half the target); a round solved within the target whose plan truly serves what it counted
+  proves its own gap for the full model.
 * Second goal (the least capex serving as much): the same loop with the served weight held at the
   first goal's value; the first round plan that truly serves as much ends it, with its round's bound
   (a relaxation's, so a true lower bound on the capex). Without one in time the first plan is kept.
@@ -30,12 +31,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.features.coverage.model import ModelSpec, PlanningModel, Solution, build_model, open_sites, start_from_open
+from planner.features.coverage.model import (
+    ModelSpec,
+    PlanningModel,
+    Solution,
+    build_model,
+    flow_weight,
+    open_sites,
+    start_from_open,
+)
 from planner.features.tradeoff.pairs import disjoint_windows, pair_count, smallest_windows
 from planner.highs import relative_gap
 from planner.instance import PlanningInstance
 from planner.scenario.solver import SolverConfig
-from planner.solve import LexResult, SolveLog, SolveResult, combine_goals, solve_problem
+from planner.solve import LexResult, SolveLog, SolveResult, combine_goals, second_stage_seconds, solve_problem
 from planner.windows import CoverSet
 
 __all__ = ["LAZY_FROM_PAIRS", "KeptWindows", "lazy_applies", "refines_lazily", "solve_lazily"]
@@ -154,7 +163,7 @@ class _Lazy:
         solve_log: SolveLog | None,
     ) -> None:
         self.instance, self.spec, self.config, self.log, self.solve_log = instance, spec, config, log, solve_log
-        self.weight = instance.volume * (instance.length_km if spec.metric == "truck_km" else 1.0)
+        self.weight = flow_weight(instance, spec.metric)
         self.need = instance.servable & ~instance.free
         self.kept = KeptWindows.first(instance.cover, self.weight.astype(float))
         self.build_seconds = 0.0
@@ -310,8 +319,7 @@ def solve_lazily(
         return Solution(_empty_model(lazy), r1, extra={"lexicographic": lex}), lazy.build_seconds
     final, r2 = best, None
     if spec.second_stage:
-        left = max(config.time_limit_s - r1.seconds, 0.25 * config.time_limit_s)
-        cheaper, r2 = lazy.cost_goal(best, left)
+        cheaper, r2 = lazy.cost_goal(best, second_stage_seconds(config.time_limit_s, r1.seconds))
         final = cheaper or best
     combined = combine_goals(r1, r2, final.value)
     lex = LexResult(r1, r2, combined, f"served_{spec.metric}", "capex_eur" if r2 is not None else None)

@@ -1,9 +1,9 @@
 """Solving a rollout: full foresight (one MILP over all years) or myopic (year by year).
 
 The myopic pass solves one year at a time, each keeping the previous years' hubs (and points and
-upgrades). Full foresight then solves all years at once, started from the myopic plan — or, when a
-myopic year fails (hubs placed for early years may not fit a later AFIR milestone), from a backward
-plan (last year first, each earlier year within the next) — so it can only improve on its start.
+upgrades). Full foresight solves all years at once, started from a backward plan (last year first,
+each earlier year within the next; without [capacity] and [grid]) — or, when a backward year has no
+plan, from the myopic plan — so it can only improve on its start.
 """
 
 from __future__ import annotations
@@ -346,17 +346,14 @@ def solve_rollout(
 def _foresight(
     ro: _Rollout, years: list[_Year], started: float, backward: list[np.ndarray] | None = None
 ) -> RolloutResult:
-    """All years in one MILP, started from the myopic plan (or a backward plan when it failed), within
-    what the start left of ``solver.time_limit_s`` (at least :data:`_FORESIGHT_MIN_SHARE` of it)."""
+    """All years in one MILP, started from the ``backward`` plan or else the myopic ``years`` (when every
+    year has one), within what the start left of ``solver.time_limit_s`` (at least
+    :data:`_FORESIGHT_MIN_SHARE` of it)."""
     open_sets = [y.is_open for y in years]
     warm = len(years) == len(ro.years)
     how = "started from the myopic plan"
-    if backward is not None:
+    if backward is not None:  # solve_rollout tried it first; it is not planned again here
         open_sets, warm, how = backward, True, "started from the backward plan"
-    elif not warm and ro.capacity is None and ro.grid is None:
-        backward = _backward_start(ro)
-        if backward is not None:
-            open_sets, warm, how = backward, True, "started from the backward plan"
     spec = replace(ro.spec_for(list(range(len(ro.years))), frozenset()), shared_windows=True)
     full = build_rollout_model(ro.instance, spec)
     if warm:
