@@ -206,10 +206,12 @@ class _LastBound:
     HiGHS 1.16 can end a run stopped by its time limit with a dual bound equal to its plan's value
     (gap 0 %, status "Time limit reached"): ``europe-2030-low-budget`` with 20,000 flows, second goal,
     2026-12-03, whose search had last logged a bound 2.64 % below the plan. :func:`honest_bound`
-    then uses this one."""
+    then uses this one. Subscribed to ``highs`` when one is given."""
 
-    def __init__(self) -> None:
+    def __init__(self, highs: object | None = None) -> None:
         self.bound: float | None = None
+        if highs is not None:
+            highs.cbMipInterrupt.subscribe(self)
 
     def __call__(self, event: object) -> None:
         b = float(event.data_out.mip_dual_bound)
@@ -257,9 +259,7 @@ def _solve_highs(
     soft = _SoftStop(t0, soft_limit_s) if soft_limit_s is not None else None
     if soft is not None:
         h.cbMipInterrupt.subscribe(soft)
-    seen = _LastBound()
-    if bulk is None:  # a lazy cover's bound is its rounds' (solve_direct)
-        h.cbMipInterrupt.subscribe(seen)
+    seen = _LastBound(None if bulk is not None else h)  # a lazy cover's bound is its rounds' (solve_direct)
 
     def run(highs: object, left: float) -> None:
         highs.setOptionValue("time_limit", float(left))
