@@ -21,7 +21,8 @@ import numpy as np
 import pulp
 
 from planner.errors import RunInterruptedError, SolverError
-from planner.highs import Outcome, build_direct, relative_gap, solve_direct
+from planner.highs import Direct, Outcome, build_direct, relative_gap, solve_direct
+from planner.lattice import Lattice, LatticeStop
 from planner.scenario import SolverConfig
 
 __all__ = [
@@ -190,44 +191,16 @@ class _SoftStop:
     """A HiGHS MIP interrupt callback: once ``soft_s`` seconds have passed since ``t0``
     (``time.perf_counter``), stop a search that holds a plan; one without a plan runs on to its
     time limit. HiGHS then reports the interrupt (status ``feasible``, the bound and gap it had);
-    ``fired`` says the stop was this one's."""
+    ``fired`` says the stop was this one's. Subscribed to ``highs`` when one is given."""
 
-    def __init__(self, t0: float, soft_s: float) -> None:
+    def __init__(self, t0: float, soft_s: float, highs: object | None = None) -> None:
         self.t0, self.soft_s, self.fired = t0, soft_s, False
-
-    def __call__(self, event: object) -> None:
-        if time.perf_counter() - self.t0 >= self.soft_s and abs(event.data_out.mip_primal_bound) < 1e30:
-            event.data_in.user_interrupt = self.fired = True
-
-
-class _LastBound:
-    """A HiGHS MIP interrupt callback keeping the last dual bound the search reported.
-
-    HiGHS 1.16 can end a run stopped by its time limit with a dual bound equal to its plan's value
-    (gap 0 %, status "Time limit reached"): ``europe-2030-low-budget`` with 20,000 flows, second goal,
-    2026-12-03, whose search had last logged a bound 2.64 % below the plan. :func:`honest_bound`
-    then uses this one. Subscribed to ``highs`` when one is given."""
-
-    def __init__(self, highs: object | None = None) -> None:
-        self.bound: float | None = None
         if highs is not None:
             highs.cbMipInterrupt.subscribe(self)
 
     def __call__(self, event: object) -> None:
-        b = float(event.data_out.mip_dual_bound)
-        if math.isfinite(b) and abs(b) < 1e30:
-            self.bound = b
-
-
-def honest_bound(
-    value: float | None, final: float | None, seen: float | None, tolerance: float, stopped: bool
-) -> float | None:
-    """The dual bound to report: HiGHS's ``final`` one, unless a run ``stopped`` by a limit claims a gap
-    within ``tolerance`` (a proof it did not make: it would have stopped as optimal) while its search
-    last reported ``seen``; then ``seen``."""
-    if not stopped or value is None or final is None or seen is None:
-        return final
-    return seen if relative_gap(value, final) <= tolerance else final
+        if time.perf_counter() - self.t0 >= self.soft_s and abs(event.data_out.mip_primal_bound) < 1e30:
+            event.data_in.user_interrupt = self.fired = True
 
 
 def _solve_highs(
@@ -238,6 +211,7 @@ def _solve_highs(
     log: SolveLog | None = None,
     options: dict | None = None,
     soft_limit_s: float | None = None,
+    plans: list[np.ndarray] | None = None,
 ) -> SolveResult:
     """Solve with HiGHS, the model handed over directly (:mod:`planner.highs`), lazy cover rows
     added while the plan misses windows; Ctrl-C stops it (:func:`_run_interruptible`), and so does
@@ -249,17 +223,13 @@ def _solve_highs(
     with _quiet_stdout():
         direct = build_direct(problem, bulk)
     h = direct.highs
-    h.setOptionValue("mip_rel_gap", float(config.mip_gap))
-    if config.threads:
-        h.setOptionValue("threads", int(config.threads))
-    for key, value in (options or {}).items():
-        h.setOptionValue(key, value)
+    _set_options(h, config, options)
     start = np.array([v.varValue or 0.0 for v in direct.variables]) if warm_start else None
     close = _attach_log(h, log, problem.name)
-    soft = _SoftStop(t0, soft_limit_s) if soft_limit_s is not None else None
-    if soft is not None:
-        h.cbMipInterrupt.subscribe(soft)
-    seen = _LastBound(None if bulk is not None else h)  # a lazy cover's bound is its rounds' (solve_direct)
+    soft = _SoftStop(t0, soft_limit_s, h) if soft_limit_s is not None else None
+    stop = _lattice_stop(direct, float(config.mip_gap))  # a lazy cover's rounds are stopped by solve_direct
+    if plans is not None and bulk is None:
+        h.cbMipImprovingSolution.subscribe(lambda e: plans.append(np.array(e.data_out.mip_solution, dtype=float)))
 
     def run(highs: object, left: float) -> None:
         highs.setOptionValue("time_limit", float(left))
@@ -286,13 +256,14 @@ def _solve_highs(
     if not is_mip:
         bound, gap = obj, 0.0 if obj is not None else None
     status, time_hit = _highs_status(model_status, outcome, has_sol)
-    if bulk is None and is_mip:
-        honest = honest_bound(obj, bound, seen.bound, float(config.mip_gap), time_hit and status != "optimal")
-        if honest != bound and obj is not None and honest is not None:
-            bound, gap = honest, relative_gap(obj, honest)
     if status == "optimal" and bulk is not None and gap is not None and gap > config.mip_gap + 1e-9:
         status = "feasible"  # HiGHS's status is its last round's; the gap is the whole model's
     head = "Within the gap: the plan repaired to meet every window" if outcome.proven else None
+    if stop is not None and obj is not None and bound is not None:
+        bound, gap, proof = stop.prove(obj, bound)
+        if proof and status != "optimal":
+            status, time_hit = "optimal", time_hit and not stop.fired
+            head = f"Within the gap of the bound rounded to a whole multiple of {stop.lattice.unit:,.0f}"
     if head is None and outcome.out_of_time:  # rows were added after HiGHS's last run: its status is reset
         head = "Time limit reached; the best plan meeting every window"
     if head is None and soft is not None and soft.fired and model_status == highspy.HighsModelStatus.kInterrupt:
@@ -309,6 +280,27 @@ def _solve_highs(
         time_limit_hit=time_hit,
         message=head + lazy,
     )
+
+
+def _set_options(h: object, config: SolverConfig, options: dict | None) -> None:
+    """The configured gap and threads, then any further HiGHS ``options``."""
+    h.setOptionValue("mip_rel_gap", float(config.mip_gap))
+    if config.threads:
+        h.setOptionValue("threads", int(config.threads))
+    for key, value in (options or {}).items():
+        h.setOptionValue(key, value)
+
+
+def _lattice_stop(direct: Direct, tolerance: float) -> LatticeStop | None:
+    """A :class:`LatticeStop` for a MIP whose objective lies on a lattice (subscribed to HiGHS unless the
+    model has lazy cover rows, whose runs' bounds only :func:`planner.highs.solve_direct` combines)."""
+    lattice = Lattice.of(direct.cost, direct.integer, direct.offset, direct.maximize) if len(direct.integer) else None
+    if lattice is None:
+        return None
+    stop = LatticeStop(lattice, tolerance)
+    if direct.bulk is None:
+        direct.highs.cbMipInterrupt.subscribe(stop)
+    return stop
 
 
 def _highs_status(model_status: object, outcome: Outcome, has_sol: bool) -> tuple[str, bool]:
@@ -403,6 +395,7 @@ def solve_problem(
     log: SolveLog | None = None,
     highs_options: dict | None = None,
     soft_limit_s: float | None = None,
+    plans: list[np.ndarray] | None = None,
 ) -> SolveResult:
     """Solve a PuLP problem with the configured solver (and CBC fallback).
 
@@ -422,6 +415,9 @@ def solve_problem(
     soft_limit_s
         HiGHS: after this many seconds a MIP search that holds a plan stops (reported ``feasible``
         with its gap); one without a plan runs on to ``config.time_limit_s``. Ignored by CBC.
+    plans
+        HiGHS, a model without lazy cover rows: each improving plan HiGHS finds is appended (column
+        values in ``problem.variables()`` order). Left empty by CBC.
 
     Returns
     -------
@@ -438,7 +434,13 @@ def solve_problem(
     if config.name == "highs":
         try:
             result = _solve_highs(
-                problem, config, warm_start=warm_start, log=log, options=highs_options, soft_limit_s=soft_limit_s
+                problem,
+                config,
+                warm_start=warm_start,
+                log=log,
+                options=highs_options,
+                soft_limit_s=soft_limit_s,
+                plans=plans,
             )
         except (ImportError, pulp.PulpSolverError) as exc:
             if not config.fallback:

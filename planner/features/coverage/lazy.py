@@ -8,7 +8,9 @@ pairwise disjoint and smallest first, and flows keeping the same windows form on
 every flow it truly serves, so each round's dual bound holds for every plan. Each round's plan is
 checked against every window (:meth:`planner.windows.CoverSet.served`); a flow the relaxed model
 could count as served (its kept windows are covered) while the plan misses another of its windows
-keeps its smallest missed window too, and the next round starts from the best plan so far.
+keeps its smallest missed window too, and the next round starts from the best plan so far. The last
+few improving plans HiGHS found before a round's final one refine the windows the same way (they lie
+near it, so the next rounds need fewer solves).
 
 * First goal (served weight): rounds stop once the best true plan is within ``solver.mip_gap`` of the
   least bound. Early rounds are solved loosely (5 % in the first, then a quarter of the last gap, never
@@ -53,6 +55,8 @@ __all__ = ["LAZY_FROM_PAIRS", "KeptWindows", "lazy_applies", "refines_lazily", "
 _TRIES = 16
 #: Gap the first round is solved to; later rounds a quarter of the last gap (never below half the target).
 _FIRST_GAP = 0.05
+#: Earlier improving plans of a round that refine the windows too (benchmarks/coverage_lazy.py --harvest).
+_HARVEST = 4
 #: Rounds at most per goal (each refines at least one flow, or tightens its gap).
 _MAX_ROUNDS = 200
 
@@ -190,7 +194,8 @@ class _Lazy:
         # HiGHS gets what is left after building this round and, as the last round took, checking its plan
         left = seconds - built - max(self.overhead - built, 0.0)
         config = self.config.model_copy(update={"time_limit_s": max(left, 1.0), "mip_gap": gap})
-        result = solve_problem(model.problem, config, warm_start=start is not None, log=self.solve_log)
+        plans: list[np.ndarray] = []
+        result = solve_problem(model.problem, config, warm_start=start is not None, log=self.solve_log, plans=plans)
         self.rounds += 1
         if not result.has_solution:
             return _Round(model, result, np.zeros(0, dtype=bool), -math.inf, 0)
@@ -198,8 +203,26 @@ class _Lazy:
         is_open = open_sites(model)
         served, refined = self.kept.refine(is_open)
         value = float(self.weight[served & self.need].sum())
+        for earlier in self._earlier_plans(model, plans):
+            refined += self.kept.refine(earlier)[1]
         self.overhead = built + time.perf_counter() - t1
         return _Round(model, result, is_open, value, refined)
+
+    def _earlier_plans(self, model: PlanningModel, plans: list[np.ndarray]) -> list[np.ndarray]:
+        """The open masks of up to :data:`_HARVEST` improving plans HiGHS found before its last one
+        (they lie near it, so refining with them too saves rounds: ``benchmarks/coverage_lazy.py
+        --harvest``)."""
+        column = {v.name: i for i, v in enumerate(model.problem.variables())}
+        sites = np.fromiter(model.variables.open.keys(), dtype=np.int64)
+        cols = np.array([column[x.name] for x in model.variables.open.values()], dtype=np.int64)
+        out = []
+        for values in plans[-_HARVEST - 1 : -1]:
+            if len(values) != len(column):
+                continue
+            is_open = self.instance.site_locked.copy()
+            is_open[sites] |= values[cols] > 0.5
+            out.append(is_open)
+        return out
 
     def time_for_a_round(self, left: float) -> bool:
         """Whether ``left`` seconds hold another round: its build and check (as long as the last round's)
