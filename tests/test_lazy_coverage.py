@@ -197,3 +197,25 @@ def test_a_rounds_earlier_improving_plans_refine_its_windows_too(tmp_path: Path,
     lazy.solve_round(0, 0.0, 30.0, None)
     assert len(seen) == 2  # the round's plan, then the one earlier plan of the right length
     assert seen[1] == earlier and len(earlier) == 2
+
+
+def test_the_second_goal_is_not_run_when_the_first_used_the_time_limit(tmp_path: Path, monkeypatch) -> None:
+    from dataclasses import replace
+
+    from planner.features.coverage import lazy as lz
+
+    served_goal = lz._Lazy.served_goal
+
+    def out_of_time(self, limit_s: float):
+        best, result = served_goal(self, limit_s)
+        return best, replace(result, status="feasible", time_limit_hit=True)
+
+    def never(*_a, **_k):
+        raise AssertionError("the second goal ran")
+
+    monkeypatch.setattr(lz._Lazy, "served_goal", out_of_time)
+    monkeypatch.setattr(lz._Lazy, "cost_goal", never)
+    plan = solve_scenario(load_scenario(_scenario(tmp_path, 1, "lazy", {"type": "max_coverage", "max_hubs": 2})))
+    assert plan.verification.passed
+    assert plan.summary["lexicographic"]["second"] is None
+    assert "the second goal (least capex serving as much) not run" in plan.summary["solver_message"]
