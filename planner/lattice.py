@@ -4,10 +4,11 @@ When every column with an objective coefficient is integer and every coefficient
 of one unit (a hub's 4,000,000 EUR, say), every plan's objective is the constant plus a whole number
 of units. A minimisation's dual bound ``b`` then proves the next such value at or above ``b``: a
 budget-bound coverage's capex goal whose bound sits between 36 and 37 hubs proves 37 hubs, which is
-what its plan buys. HiGHS 1.16 does not round such bounds itself (``europe-2030-low-budget``, 20,000
-flows, 2026-12-03: second goal bound 144,096,250 EUR against a 148,000,000 EUR plan at 4,000,000 EUR
-a hub, run to its time limit). :class:`LatticeStop` stops a search whose rounded bound has closed the
-gap.
+what its plan buys. HiGHS 1.16 rounds its *final* bound so ("Objective function is integral") but
+does not stop its search on it: ``europe-2030-low-budget`` with 20,000 flows (2026-12-03) ran its second
+goal to the time limit with a bound of 144,096,250 EUR against a 148,000,000 EUR plan at 4,000,000 EUR
+a hub, then reported the bound 148,000,000. :class:`LatticeStop` stops a search whose rounded bound has
+closed the gap, and :meth:`LatticeStop.prove` turns the rounded bound into the reported status.
 """
 
 from __future__ import annotations
