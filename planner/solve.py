@@ -252,7 +252,7 @@ def _solve_highs(
     gap = _finite(info.mip_gap)
     if bulk is not None and obj is not None and bound is not None:  # the bound may be an earlier round's
         gap = relative_gap(obj, bound)
-    is_mip = any(v.cat == pulp.LpInteger for v in direct.variables)
+    is_mip = len(direct.integer) > 0
     if not is_mip:
         bound, gap = obj, 0.0 if obj is not None else None
     status, time_hit = _highs_status(model_status, outcome, has_sol)

@@ -213,6 +213,8 @@ class _Lazy:
         """The open masks of up to :data:`_HARVEST` improving plans HiGHS found before its last one
         (they lie near it, so refining with them too saves rounds: ``benchmarks/coverage_lazy.py
         --harvest``)."""
+        if len(plans) < 2:  # the round's own plan only
+            return []
         column = {v.name: i for i, v in enumerate(model.problem.variables())}
         sites = np.fromiter(model.variables.open.keys(), dtype=np.int64)
         cols = np.array([column[x.name] for x in model.variables.open.values()], dtype=np.int64)
