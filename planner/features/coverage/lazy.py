@@ -20,6 +20,9 @@ near it, so the next rounds need fewer solves).
   first goal's value; the first round plan that truly serves as much ends it, with its round's bound
   (a relaxation's, so a true lower bound on the capex). Without one in time the first plan is kept.
   It is not run when the first goal used the whole time limit (the message says so).
+* When the first goal's rounds (80 % of its limit without AFIR or grid rows) end unproven, the best
+  plan's hubs are moved while its true served weight rises (:mod:`planner.features.coverage.polish`),
+  and the gap is taken from the moved plan.
 
 Only for max coverage without assigned stops ([capacity], [hourly]) or a rollout: every other part
 (AFIR rows, grid connections) reads only the open-variables, which every round has in full.
