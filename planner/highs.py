@@ -27,7 +27,7 @@ import pulp
 
 from planner.windows import CoverSet
 
-__all__ = ["Direct", "LazyCover", "Outcome", "build_direct", "solve_direct"]
+__all__ = ["Direct", "LazyCover", "Outcome", "build_direct", "site_incidence", "solve_direct"]
 
 _INF = math.inf
 
@@ -508,11 +508,16 @@ def _close_redundant(direct: Direct, is_open: np.ndarray, site_cost: np.ndarray)
 def _incidence(direct: Direct) -> tuple[np.ndarray, np.ndarray]:
     """Site → the needed windows holding it (positions in ``bulk.windows``), as CSR; built once."""
     if direct.incidence is None:
-        owner, site = _members(direct.bulk.cover, direct.bulk.windows)
-        order = np.argsort(site, kind="stable")
-        ptr = np.searchsorted(site[order], np.arange(len(direct.column) + 1))
-        direct.incidence = (ptr, owner[order])
+        direct.incidence = site_incidence(direct.bulk.cover, direct.bulk.windows, len(direct.column))
     return direct.incidence
+
+
+def site_incidence(cover: CoverSet, ids: np.ndarray, n_sites: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per site ``0 … n_sites - 1``, the positions in ``ids`` of the windows holding it (CSR: pointer,
+    positions; each site's in increasing order)."""
+    owner, site = _members(cover, ids)
+    order = np.argsort(site, kind="stable")
+    return np.searchsorted(site[order], np.arange(n_sites + 1)), owner[order]
 
 
 def _add_rows(direct: Direct, ids: np.ndarray) -> None:

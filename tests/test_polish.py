@@ -21,6 +21,7 @@ from planner.context import RunContext
 from planner.features import enabled_features
 from planner.features.coverage import polish as pl
 from planner.features.coverage.model import flow_weight
+from planner.highs import site_incidence
 from planner.scenario import load_scenario
 from planner.stages import load_inputs, make_instance
 from tests.test_lazy_coverage import _scenario
@@ -57,7 +58,9 @@ def test_moves_raise_the_true_served_weight_to_a_local_optimum(tmp_path: Path) -
     assert out.value == values[sites] > values[worst]  # what it says it serves, and better
     assert inst.site_cost[list(sites)].sum() <= inst.site_cost[list(worst)].sum()
     # no move it may try from its plan helps: every neighbour of each hub, scored by brute force
-    index = pl._site_windows(inst.cover, inst.cover.needed_windows(), n)
+    needed = inst.cover.needed_windows()
+    ptr, position = site_incidence(inst.cover, needed, n)
+    index = (ptr, needed[position])
     for hub in sites:
         allowed = movable & ~out.is_open & (inst.site_cost <= inst.site_cost[hub])
         for site in pl._neighbours(inst.cover, index, hub, allowed, pl.NEIGHBOURS).tolist():

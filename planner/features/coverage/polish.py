@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.highs import site_incidence
 from planner.windows import CoverSet
 
 __all__ = ["Polished", "polish"]
@@ -48,18 +49,6 @@ class Polished:
     moves: int
     evaluations: int
     converged: bool
-
-
-def _site_windows(cover: CoverSet, windows: np.ndarray, n_sites: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per site, the ids of ``windows`` holding it (CSR: pointer, ids)."""
-    ptr, sites = cover.window_ptr, cover.window_sites
-    owner = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
-    keep = np.zeros(len(ptr) - 1, dtype=bool)
-    keep[windows] = True
-    mask = keep[owner]
-    site, win = sites[mask], owner[mask]
-    order = np.lexsort((win, site))
-    return np.searchsorted(site[order], np.arange(n_sites + 1)), win[order]
 
 
 def _neighbours(
@@ -104,15 +93,15 @@ def polish(
         ``time.perf_counter()`` value after which no further plan is scored.
     """
     plan = is_open.copy()
-    index = _site_windows(cover, cover.needed_windows(), len(plan))
+    needed = cover.needed_windows()
+    ptr, position = site_incidence(cover, needed, len(plan))
+    index = (ptr, needed[position])  # per site, the ids of the needed windows holding it
     value = float(weight[cover.served(plan)].sum())
     moves = evaluations = 0
     improved = True
     while improved:
         improved = False
-        for hub in np.flatnonzero(plan & movable).tolist():
-            if not plan[hub]:
-                continue
+        for hub in np.flatnonzero(plan & movable).tolist():  # a move closes only its own hub
             best: tuple[float, int] | None = None
             allowed = movable & ~plan & (cost <= cost[hub] + 1e-9)
             for site in _neighbours(cover, index, hub, allowed, NEIGHBOURS).tolist():
