@@ -162,21 +162,27 @@ def test_share_start_meets_the_share_and_keeps_only_needed_sites():
     assert is_open.tolist() == [True, True, False] and certified.tolist() == [True, True, False]
 
 
+def random_share(rng: np.random.Generator, n_sites: int, n_seg: int, share: float, max_windows: int = 3) -> AfirShare:
+    """Segments of random length and tier, each with 1..max_windows windows of 1..3 random sites."""
+    windows = tuple(
+        tuple(tuple(sorted(rng.choice(n_sites, size=int(rng.integers(1, 4)), replace=False).tolist()))
+              for _ in range(int(rng.integers(1, max_windows + 1))))
+        for _ in range(n_seg)
+    )  # fmt: skip
+    lengths = tuple(float(v) for v in rng.integers(10, 100, size=n_seg))
+    groups = tuple(rng.choice(["core", "comprehensive"], size=n_seg).tolist())
+    totals = {g: sum(x for x, h in zip(lengths, groups, strict=True) if h == g) for g in set(groups)}
+    return AfirShare(2025, share, lengths, groups, windows, (True,) * n_seg, totals)
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_share_start_on_random_segments(seed: int):
     from planner.features.afir.start import share_start
 
     rng = np.random.default_rng(seed)
     n_sites, n_seg = 12, 15
-    windows = tuple(
-        tuple(tuple(sorted(rng.choice(n_sites, size=int(rng.integers(1, 4)), replace=False).tolist()))
-              for _ in range(int(rng.integers(1, 4))))
-        for _ in range(n_seg)
-    )  # fmt: skip
-    lengths = tuple(float(v) for v in rng.integers(10, 100, size=n_seg))
-    groups = tuple(rng.choice(["core", "comprehensive"], size=n_seg).tolist())
-    totals = {g: sum(x for x, h in zip(lengths, groups, strict=True) if h == g) for g in set(groups)}
-    share = AfirShare(2025, 0.4, lengths, groups, windows, (True,) * n_seg, totals)
+    share = random_share(rng, n_sites, n_seg, 0.4)
+    windows, lengths, groups, totals = share.windows, share.length_km, share.group, share.total_km
     base = rng.random(n_sites) < 0.2
     cost = rng.integers(1, 5, size=n_sites).astype(float)
     is_open, certified = share_start(share, base, cost)

@@ -117,18 +117,20 @@ def test_relaxed_size_levels_round_up_and_report_an_honest_gap(tmp_path: Path) -
 
 
 def test_hull_keeps_only_the_levels_a_relaxation_uses() -> None:
-    from planner.features.capacity.levels import hull_levels
-    from planner.features.capacity.model import TypeLevels
+    from planner.features.capacity.model import TypeLevels, site_levels
 
     # Pooling: 1, 2, 3 points take 5, 20, 37.2 sessions/day (increments grow), so cost per
     # capacity is concave and the chord from the first to the last level lies below the middle.
     levels = TypeLevels("mcs", (1, 2, 3), (5.0, 20.0, 37.2), 100.0, 300.0)
-    assert hull_levels(levels).servers == (1, 3)
+    assert site_levels(levels, None, hull=True) == [0, 2]
+    assert site_levels(levels, None, hull=False) == [0, 1, 2]
+    # At most 10 sessions reach the site: no level above the 20-session one (the smallest taking 10).
+    assert site_levels(levels, 10.0, hull=False) == [0, 1]
     with_zero = TypeLevels("mcs", (0, 1, 2, 3), (0.0, 5.0, 20.0, 37.2), 100.0, 300.0)
-    assert hull_levels(with_zero).servers == (0, 3)
+    assert site_levels(with_zero, None, hull=True) == [0, 3]
     # A level with no more capacity than a cheaper one is dropped too.
     flat = TypeLevels("mcs", (1, 2), (5.0, 5.0), 100.0, 300.0)
-    assert hull_levels(flat).servers == (1,)
+    assert site_levels(flat, None, hull=True) == [0]
 
 
 def test_two_stage_reports_both_stages_and_a_valid_bound(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ Plain arrays and site indices only, like the model (:class:`planner.features.afi
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -133,13 +134,18 @@ def share_start(share: AfirShare, is_open: np.ndarray, cost: np.ndarray) -> tupl
 
 def start_share_model(model: PlanningModel, req: AfirRequirement, solver: SolverConfig) -> None:
     """Start values for a single-year ``min_cost`` model with a share milestone: the cheapest plan
-    without AFIR (solved within a tenth of the time limit), then :func:`share_start` on top."""
+    without AFIR (solved within a tenth of the time limit), then :func:`share_start` on top. That solve's
+    bound, a bound for this model too, goes to ``model.side_bounds``."""
     if req.share is None or model.spec.objective != "min_cost":
         return
     instance = model.instance
     base = build_model(instance, model.spec.without("afir"))
     quick = solver.model_copy(update={"time_limit_s": 0.1 * solver.time_limit_s})
-    if not solve_problem(base.problem, quick).has_solution:
+    result = solve_problem(base.problem, quick)
+    if result.best_bound is not None and math.isfinite(result.best_bound):
+        # the model without the share rows relaxes this one: its bound holds here too
+        model.side_bounds.append(float(result.best_bound))
+    if not result.has_solution:
         return
     is_open, certified = share_start(req.share, open_sites(base), instance.site_cost)
     start_from_open(model, is_open)

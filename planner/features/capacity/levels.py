@@ -1,31 +1,18 @@
 """Queueing size levels per charger type (what the capacity model's level variables stand for).
 
 :func:`capacity_levels` turns the scenario's catalogue and wait target into size levels per
-offered type (:func:`planner.features.capacity.queueing.size_levels`); :func:`hull_levels` keeps
-the levels a linear relaxation can use.
+offered type (:func:`planner.features.capacity.queueing.size_levels`); which of them each site
+keeps is :func:`planner.features.capacity.model.site_levels`'s choice.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from planner.chargers import offered_types
-from planner.features.capacity.model import CapacitySpec, TypeLevels, hull_indices
+from planner.features.capacity.model import CapacitySpec, TypeLevels
 from planner.features.capacity.queueing import size_levels
 from planner.scenario import Scenario
 
-__all__ = ["capacity_levels", "hull_levels", "session_hours"]
-
-
-def hull_levels(levels: TypeLevels) -> TypeLevels:
-    """Keep the levels on the lower convex hull of (capacity, cost) points (:func:`hull_indices`).
-
-    A level above the hull is a convex combination of cheaper ones with at least its capacity,
-    so a model with continuous levels never needs it.
-    """
-    keep = hull_indices(levels.capacity, levels.servers)
-    servers = tuple(levels.servers[i] for i in keep)
-    return replace(levels, servers=servers, capacity=tuple(levels.capacity[i] for i in keep))
+__all__ = ["capacity_levels", "session_hours"]
 
 
 def session_hours(scenario: Scenario) -> dict[str, float]:

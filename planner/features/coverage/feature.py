@@ -84,7 +84,11 @@ def solve_core(ctx: RunContext) -> Solution:
     for part in starts:
         part.start(model, part.data, solver)
     lex = solve_lexicographic(model.problem, *model.goals(), solver, warm_start=bool(starts), log=ctx.solve_log)
-    return Solution(model, lex.combined, extra={"lexicographic": lex})
+    result = lex.combined
+    for part in spec.parts:
+        if part.finish is not None and result.has_solution:
+            result = part.finish(model, part.data, result, solver)
+    return Solution(model, result, extra={"lexicographic": lex})
 
 
 def ensure_solution(ctx: RunContext) -> None:

@@ -60,6 +60,9 @@ class ModelPart:
     start
         Optional ``start(model, data, solver)``: set a feasible plan as the solver's start values
         (the single-year solve then starts from them); ``solver`` bounds any solve it runs.
+    finish
+        Optional ``finish(model, data, result, solver)``: improve the solved plan in place (the model's
+        variable values, every row still met) and return the result describing it.
     """
 
     name: str
@@ -69,6 +72,7 @@ class ModelPart:
     sites: tuple[int, ...] = ()
     binary_served: bool = False
     start: Callable[[PlanningModel, Any, Any], None] | None = None
+    finish: Callable[[PlanningModel, Any, Any, Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,9 @@ class PlanningModel:
         Set by parts that assign each served group's stops to hubs (``a[g,k]``, the share of the
         group's trucks charging at site ``k``): trucks then charge only there. Without it every
         truck charges at every open hub it passes.
+    side_bounds
+        Bounds on the objective proven on the side by relaxations of this model (a part's ``start``
+        may solve the model without its rows); a part's ``finish`` may report the tightest.
     """
 
     problem: pulp.LpProblem
@@ -159,6 +166,7 @@ class PlanningModel:
     charge: Any = 0
     assign: dict[tuple[int, int], pulp.LpVariable] | None = None
     served_weight: pulp.LpAffineExpression | None = None
+    side_bounds: list[float] = field(default_factory=list)
     _capex: tuple[pulp.LpAffineExpression, float] | None = None
 
     def capex(self) -> pulp.LpAffineExpression:
