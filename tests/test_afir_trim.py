@@ -49,6 +49,15 @@ def test_the_share_keeps_the_sites_it_needs():
     assert (out.closed, out.exchanges) == (1, 0)
 
 
+def test_exchanges_open_only_sites_they_may():
+    # Site 1 may not open (no variable in the model): the exchange 2 -> 1 is not tried.
+    can_open = ~_mask({1})
+    out = trim_share_plan(_share(0.5), WINDOWS, _mask({0, 2, 3, 4}), np.ones(5), np.zeros(5, dtype=bool),
+                          can_open=can_open)  # fmt: skip
+    assert set(np.flatnonzero(out.is_open).tolist()) == {0, 2, 3}
+    assert (out.closed, out.exchanges) == (1, 0)
+
+
 def test_locked_sites_stay_open():
     # Site 4 existing: 3 closes first (4 holds (3, 4), segment B certifies 50 % through 0), and then 0
     # must stay for B, so the exchange 2 -> 1 closes nothing.

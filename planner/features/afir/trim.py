@@ -80,6 +80,7 @@ class _Plan:
         self.ptr, self.pos = np.searchsorted(site[order], np.arange(n + 1)), owner[order]
         self.hits = np.bincount(self.pos[self._positions(np.flatnonzero(self.is_open))], minlength=len(windows))
         self.shares = _Shares(share, set(np.flatnonzero(self.is_open).tolist()))
+        self.can_open = np.ones(n, dtype=bool)
 
     def _positions(self, sites: np.ndarray) -> np.ndarray:
         if not len(sites):
@@ -128,6 +129,7 @@ def trim_share_plan(
     cost: np.ndarray,
     locked: np.ndarray,
     *,
+    can_open: np.ndarray | None = None,
     seconds: float = 30.0,
 ) -> TrimResult:
     """Close and exchange sites of a feasible share plan while it stays feasible (see the module).
@@ -144,6 +146,8 @@ def trim_share_plan(
         Cost of each site.
     locked
         Sites that stay open (existing hubs).
+    can_open
+        Sites an exchange may open (default: every site); the model's sites without a variable are not.
     seconds
         Time allowed; the moves made so far are kept when it runs out.
 
@@ -158,6 +162,7 @@ def trim_share_plan(
     order = sorted(movable.tolist(), key=lambda k: (-float(cost[k]), -k))
     closed = _close_pass(plan, order, deadline)
     holders = _holders(plan)
+    plan.can_open = np.ones(len(is_open), dtype=bool) if can_open is None else can_open
     exchanges = 0
     improved = True
     while improved and time.perf_counter() < deadline:
@@ -193,7 +198,7 @@ def _exchange(plan: _Plan, k: int, cost: np.ndarray, locked: np.ndarray, holders
         cands = hsite[hptr[sole[0]] : hptr[sole[0] + 1]]
         for w in sole[1:].tolist():
             cands = np.intersect1d(cands, hsite[hptr[w] : hptr[w + 1]], assume_unique=True)
-        cands = cands[~plan.is_open[cands] & (cands != k)]
+        cands = cands[~plan.is_open[cands] & plan.can_open[cands] & (cands != k)]
     else:
         cands = np.zeros(0, dtype=np.int64)
     if not len(cands):
@@ -260,7 +265,11 @@ def finish_share_model(
     seconds = max(5.0, _TIME_SHARE * solver.time_limit_s)
     cover = inst.cover
     windows = [cover.window(int(w)) for w in cover.needed_windows()]
-    out = trim_share_plan(req.share, windows, is_open, inst.site_cost, inst.site_locked, seconds=seconds)
+    can_open = np.zeros(len(is_open), dtype=bool)
+    can_open[list(model.variables.open)] = True
+    out = trim_share_plan(
+        req.share, windows, is_open, inst.site_cost, inst.site_locked, can_open=can_open, seconds=seconds
+    )
     bound, notes = result.best_bound, []
     side = max(model.side_bounds, default=-math.inf)
     if side > (bound if bound is not None else -math.inf):
