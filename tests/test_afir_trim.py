@@ -15,7 +15,7 @@ from planner.features.afir.trim import finish_share_model, trim_share_plan
 from planner.features.coverage.feature import core_spec, solve_core
 from planner.features.coverage.model import build_model, open_sites
 from planner.scenario import load_scenario
-from planner.solve import SolveResult
+from planner.solve import SolveResult, solve_problem
 from planner.stages import load_inputs, make_instance
 from tests.conftest import base_scenario, line_network, write_scenario
 from tests.test_afir_milestones import POOL, random_share
@@ -173,3 +173,17 @@ def test_the_single_year_solve_calls_the_finish_hook(tmp_path):
     solution = solve_core(ctx)
     assert solution.result.message.endswith("; finished")
     assert seen == [(ctx.parts["afir"].data, sc.solver)]
+
+
+def test_the_start_keeps_the_bound_of_the_plan_without_afir(tmp_path):
+    """start_share_model solves the model without AFIR for its start: that bound (a relaxation's) goes to
+    side_bounds, and it is no higher than the share model's optimum."""
+    from planner.features.afir.start import start_share_model
+
+    sc, ctx = _share_context(tmp_path)
+    model = build_model(ctx.instance, core_spec(ctx))
+    start_share_model(model, ctx.parts["afir"].data, sc.solver)
+    assert len(model.side_bounds) == 1
+    result = solve_problem(model.problem, sc.solver)  # every cover row, as the product solves it
+    assert result.status == "optimal"
+    assert 0 < model.side_bounds[0] <= result.objective + 1e-6

@@ -15,7 +15,7 @@ feasible, checked against the data rather than the model:
 
 Every served flow stays served (each window of a flow that needs a hub keeps an open site, which is
 what :meth:`planner.windows.CoverSet.served` asks) and every share stays met (the segments' windows,
-as :class:`planner.features.afir.start._Shares` tracks them), so the verifier's checks hold as
+as :class:`planner.features.afir.shares.Shares` tracks them), so the verifier's checks hold as
 before; the plan only gets cheaper. Plain arrays and site indices only.
 
 Measured on ``europe-2030-afir`` with ``solver.time_limit_s = 120`` (2 cores, 2026-12-04): 2025 on its
@@ -35,13 +35,14 @@ import numpy as np
 import pulp
 
 from planner.features.afir.model import AfirRequirement, AfirShare
-from planner.features.afir.start import _Shares
+from planner.features.afir.shares import Shares
 from planner.features.coverage.model import PlanningModel, open_sites
 from planner.highs import relative_gap
 from planner.scenario import SolverConfig
 from planner.solve import SolveResult
+from planner.windows import CoverSet
 
-__all__ = ["TrimResult", "finish_share_model", "trim_share_plan"]
+__all__ = ["TrimResult", "finish_share_model", "plan_windows", "trim_share_plan"]
 
 #: Share of ``solver.time_limit_s`` the moves may take after the solve (at least 5 s). They took 1.9 s on
 #: europe-2030-afir's 2025 milestone with its 4,000 largest flows (2026-12-04).
@@ -79,7 +80,7 @@ class _Plan:
         order = np.argsort(site, kind="stable")
         self.ptr, self.pos = np.searchsorted(site[order], np.arange(n + 1)), owner[order]
         self.hits = np.bincount(self.pos[self._positions(np.flatnonzero(self.is_open))], minlength=len(windows))
-        self.shares = _Shares(share, set(np.flatnonzero(self.is_open).tolist()))
+        self.shares = Shares(share, set(np.flatnonzero(self.is_open).tolist()))
         self.can_open = np.ones(n, dtype=bool)
 
     def _positions(self, sites: np.ndarray) -> np.ndarray:
@@ -244,6 +245,12 @@ def _neighbours(
     return sorted((r for r in out if plan.is_open[r] and not locked[r] and r not in sites), reverse=True)
 
 
+def plan_windows(cover: CoverSet) -> list[tuple[int, ...]]:
+    """The cover windows every servable flow that needs a hub has (site indices): what a plan serving
+    every servable flow meets."""
+    return [cover.window(int(w)) for w in cover.needed_windows()]
+
+
 def finish_share_model(
     model: PlanningModel, req: AfirRequirement, result: SolveResult, solver: SolverConfig
 ) -> SolveResult:
@@ -263,8 +270,7 @@ def finish_share_model(
         return result
     t0 = time.perf_counter()
     seconds = max(5.0, _TIME_SHARE * solver.time_limit_s)
-    cover = inst.cover
-    windows = [cover.window(int(w)) for w in cover.needed_windows()]
+    windows = plan_windows(inst.cover)
     can_open = np.zeros(len(is_open), dtype=bool)
     can_open[list(model.variables.open)] = True
     out = trim_share_plan(
@@ -301,6 +307,6 @@ def _write_plan(model: PlanningModel, share: AfirShare, is_open: np.ndarray) -> 
         x.varValue = 1.0 if is_open[k] else 0.0
     for w, z in v.window.items():
         z.varValue = 1.0 if is_open[list(w)].any() else 0.0
-    certified = _Shares(share, set(np.flatnonzero(is_open).tolist())).certified
+    certified = Shares(share, set(np.flatnonzero(is_open).tolist())).certified
     for e, c in model.parts.get("afir", {}).items():
         c.varValue = 1.0 if certified[e] else 0.0
