@@ -57,6 +57,8 @@ class TrimResult:
     ----------
     is_open
         The new open-site mask.
+    certified
+        Per segment, whether that plan certifies it (every window holds an open site).
     closed
         How many sites fewer it opens (net).
     exchanges
@@ -64,6 +66,7 @@ class TrimResult:
     """
 
     is_open: np.ndarray
+    certified: np.ndarray
     closed: int
     exchanges: int
 
@@ -71,22 +74,16 @@ class TrimResult:
 class _Plan:
     """Open sites with, per needed cover window, how many open sites it holds, and the shares."""
 
-    def __init__(self, share: AfirShare, windows: Sequence[Sequence[int]], is_open: np.ndarray) -> None:
-        n = len(is_open)
-        self.is_open = is_open.copy()
-        sizes = np.array([len(w) for w in windows], dtype=np.int64)
-        owner = np.repeat(np.arange(len(windows)), sizes)
+    def __init__(
+        self, share: AfirShare, windows: Sequence[Sequence[int]], is_open: np.ndarray, can_open: np.ndarray
+    ) -> None:
+        self.is_open, self.can_open = is_open.copy(), can_open
+        owner = np.repeat(np.arange(len(windows)), [len(w) for w in windows]).astype(np.int64)
         site = np.array([k for w in windows for k in w], dtype=np.int64)
         order = np.argsort(site, kind="stable")
-        self.ptr, self.pos = np.searchsorted(site[order], np.arange(n + 1)), owner[order]
-        self.hits = np.bincount(self.pos[self._positions(np.flatnonzero(self.is_open))], minlength=len(windows))
+        self.ptr, self.pos = np.searchsorted(site[order], np.arange(len(is_open) + 1)), owner[order]
+        self.hits = np.bincount(owner[self.is_open[site]], minlength=len(windows))
         self.shares = Shares(share, set(np.flatnonzero(self.is_open).tolist()))
-        self.can_open = np.ones(n, dtype=bool)
-
-    def _positions(self, sites: np.ndarray) -> np.ndarray:
-        if not len(sites):
-            return np.zeros(0, dtype=np.int64)
-        return np.concatenate([np.arange(self.ptr[k], self.ptr[k + 1]) for k in sites.tolist()])
 
     def windows_of(self, k: int) -> np.ndarray:
         """Needed windows holding site ``k`` (positions)."""
@@ -113,14 +110,12 @@ class _Plan:
         return True
 
 
-def _close_pass(plan: _Plan, order: list[int], deadline: float) -> int:
-    closed = 0
+def _close_pass(plan: _Plan, order: list[int], deadline: float) -> None:
     for k in order:
         if time.perf_counter() > deadline:
             break
-        if plan.is_open[k] and plan.try_close(k):
-            closed += 1
-    return closed
+        if plan.is_open[k]:
+            plan.try_close(k)
 
 
 def trim_share_plan(
@@ -158,27 +153,25 @@ def trim_share_plan(
         The cheaper (or the same) plan and how many closes and exchanges it took.
     """
     deadline = time.perf_counter() + seconds
-    plan = _Plan(share, windows, is_open)
-    movable = np.flatnonzero(plan.is_open & ~locked)
-    order = sorted(movable.tolist(), key=lambda k: (-float(cost[k]), -k))
-    closed = _close_pass(plan, order, deadline)
+    plan = _Plan(share, windows, is_open, np.ones(len(is_open), dtype=bool) if can_open is None else can_open)
+
+    def dearest_first() -> list[int]:  # open movable sites, dearest first, then the higher index
+        return sorted(np.flatnonzero(plan.is_open & ~locked).tolist(), key=lambda k: (-float(cost[k]), -k))
+
+    _close_pass(plan, dearest_first(), deadline)
     holders = _holders(plan)
-    plan.can_open = np.ones(len(is_open), dtype=bool) if can_open is None else can_open
     exchanges = 0
     improved = True
     while improved and time.perf_counter() < deadline:
         improved = False
-        for k in sorted(np.flatnonzero(plan.is_open & ~locked).tolist(), key=lambda s: (-float(cost[s]), -s)):
+        for k in dearest_first():
             if time.perf_counter() > deadline:
                 break
-            if not plan.is_open[k]:
-                continue
-            gain = _exchange(plan, k, cost, locked, holders)
-            if gain:
+            if plan.is_open[k] and _exchange(plan, k, cost, locked, holders):
                 exchanges += 1
-                closed += gain
                 improved = True
-    return TrimResult(plan.is_open, closed, exchanges)
+    closed = int(is_open.sum() - plan.is_open.sum())
+    return TrimResult(plan.is_open, plan.shares.certified.copy(), closed, exchanges)
 
 
 def _holders(plan: _Plan) -> tuple[np.ndarray, np.ndarray]:
@@ -190,9 +183,11 @@ def _holders(plan: _Plan) -> tuple[np.ndarray, np.ndarray]:
     return ptr, owner[order]
 
 
-def _exchange(plan: _Plan, k: int, cost: np.ndarray, locked: np.ndarray, holders: tuple[np.ndarray, np.ndarray]) -> int:
+def _exchange(
+    plan: _Plan, k: int, cost: np.ndarray, locked: np.ndarray, holders: tuple[np.ndarray, np.ndarray]
+) -> bool:
     """Close ``k``, open its replacement, close what that makes redundant; keep it if the plan got
-    cheaper (return the number of sites closed net), else undo (return 0)."""
+    cheaper (return True), else undo (return False)."""
     sole = plan.sole(k)
     hptr, hsite = holders
     if len(sole):
@@ -203,8 +198,7 @@ def _exchange(plan: _Plan, k: int, cost: np.ndarray, locked: np.ndarray, holders
     else:
         cands = np.zeros(0, dtype=np.int64)
     if not len(cands):
-        return 0
-    before = float(cost[plan.is_open].sum())
+        return False
     for j in sorted(cands.tolist(), key=lambda s: (float(cost[s]), s)):
         plan.toggle(k, open_=False)
         plan.toggle(j, open_=True)
@@ -214,13 +208,13 @@ def _exchange(plan: _Plan, k: int, cost: np.ndarray, locked: np.ndarray, holders
             continue
         near = _neighbours(plan, (k, j), holders, locked)
         closed = [r for r in near if plan.is_open[r] and plan.try_close(r)]
-        if closed and float(cost[plan.is_open].sum()) < before - 1e-9:
-            return len(closed)  # k for j, and these closed: the plan has len(closed) sites fewer
+        if closed and float(cost[j] - cost[k] - cost[closed].sum()) < -1e-9:
+            return True
         for r in reversed(closed):
             plan.toggle(r, open_=True)
         plan.toggle(j, open_=False)
         plan.toggle(k, open_=True)
-    return 0
+    return False
 
 
 def _segment_sites(plan: _Plan, k: int) -> set[int]:
@@ -282,7 +276,7 @@ def finish_share_model(
         bound = side
         notes.append(f"bound {side:,.6g} from the model without AFIR (a relaxation of this one)")
     if out.closed:
-        _write_plan(model, req.share, out.is_open)
+        _write_plan(model, out)
         notes.insert(0, f"then {out.closed} hub(s) fewer by closing and {out.exchanges} exchange(s) (afir/trim.py)")
     if not notes:
         return result
@@ -300,13 +294,12 @@ def finish_share_model(
     )
 
 
-def _write_plan(model: PlanningModel, share: AfirShare, is_open: np.ndarray) -> None:
-    """Open sites, windows and certified segments of ``is_open`` as the model's variable values."""
+def _write_plan(model: PlanningModel, out: TrimResult) -> None:
+    """The moved plan's open sites, windows and certified segments as the model's variable values."""
     v = model.variables
     for k, x in v.open.items():
-        x.varValue = 1.0 if is_open[k] else 0.0
+        x.varValue = 1.0 if out.is_open[k] else 0.0
     for w, z in v.window.items():
-        z.varValue = 1.0 if is_open[list(w)].any() else 0.0
-    certified = Shares(share, set(np.flatnonzero(is_open).tolist())).certified
+        z.varValue = 1.0 if out.is_open[list(w)].any() else 0.0
     for e, c in model.parts.get("afir", {}).items():
-        c.varValue = 1.0 if certified[e] else 0.0
+        c.varValue = 1.0 if out.certified[e] else 0.0
