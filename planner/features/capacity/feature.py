@@ -71,6 +71,7 @@ class CapacityFeature(Feature):
                 "stage1_relaxation": two.stage1.to_dict(),
                 "stage1_hubs": two.hubs_stage1,
                 "stage2_exact_levels": two.stage2.to_dict(),
+                "stage3_every_site": None if two.stage3 is None else two.stage3.to_dict(),
             }
 
     def outputs(self, plan: Plan, ctx: RunContext) -> None:
