@@ -203,6 +203,56 @@ def test_share_start_on_random_segments(seed: int):
         assert any(done(trial)[g] < 0.4 * totals[g] - 1e-9 for g in totals)
 
 
+def test_share_extras_beats_the_greedy_where_segments_share_sites():
+    from planner.features.afir.start import share_extras, share_start
+    from planner.scenario import SolverConfig
+
+    # 80 of 130 dkm needed. Segment 0 (40 dkm) needs sites 0 and 1, segment 1 (40) sites 1 and 2,
+    # segment 2 (50) site 3 (cost 2). Greedy by dkm per euro: segment 2 (25/EUR), then segment 0
+    # (20/EUR): sites 0, 1, 3 for 4 EUR, none of which can close again. Exact: segments 0 and 1 share
+    # site 1: sites 0, 1, 2 for 3 EUR.
+    share = AfirShare(2025, 80.0 / 130.0, (40.0, 40.0, 50.0), ("network",) * 3,
+                      (((0,), (1,)), ((1,), (2,)), ((3,),)), (True,) * 3, {"network": 130.0})  # fmt: skip
+    cost = np.array([1.0, 1.0, 1.0, 2.0])
+    base = np.zeros(4, dtype=bool)
+    greedy, _ = share_start(share, base, cost)
+    assert greedy.tolist() == [True, True, False, True]
+    exact = share_extras(share, base, cost, greedy, SolverConfig(time_limit_s=10))
+    assert exact is not None and exact.tolist() == [True, True, True, False]
+    # With sites 0-2 open already (the plan for the flows) the share is met and nothing is added.
+    assert share_extras(share, exact, cost, exact, SolverConfig(time_limit_s=10)).tolist() == exact.tolist()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_share_extras_is_the_cheapest_completion(seed: int):
+    # Brute force over every set of sites added to the base: share_extras finds the cheapest one that
+    # meets every group's share, and never costs more than the greedy start it is given.
+    from itertools import combinations
+
+    from planner.features.afir.shares import Shares
+    from planner.features.afir.start import share_extras, share_start
+    from planner.scenario import SolverConfig
+
+    rng = np.random.default_rng(100 + seed)
+    n_sites = 9
+    share = random_share(rng, n_sites, 12, 0.45)
+    base = rng.random(n_sites) < 0.2
+    cost = rng.integers(1, 6, size=n_sites).astype(float)
+    greedy, _ = share_start(share, base, cost)
+    exact = share_extras(share, base, cost, greedy, SolverConfig(time_limit_s=10, mip_gap=0.0))
+    assert exact is not None and (exact >= base).all()
+    assert not Shares(share, set(np.flatnonzero(exact).tolist())).short()
+    free = np.flatnonzero(~base).tolist()
+    best = min(
+        float(cost[list(extra)].sum())
+        for r in range(len(free) + 1)
+        for extra in combinations(free, r)
+        if not Shares(share, set(np.flatnonzero(base).tolist()) | set(extra)).short()
+    )
+    assert float(cost[exact & ~base].sum()) == pytest.approx(best)
+    assert float(cost[exact].sum()) <= float(cost[greedy].sum()) + 1e-9
+
+
 # --- single-year plans ----------------------------------------------------------------------------------
 
 

@@ -187,3 +187,33 @@ def test_the_start_keeps_the_bound_of_the_plan_without_afir(tmp_path):
     result = solve_problem(model.problem, sc.solver)  # every cover row, as the product solves it
     assert result.status == "optimal"
     assert 0 < model.side_bounds[0] <= result.objective + 1e-6
+
+
+def test_the_start_takes_the_exact_share_sites_when_cheaper(tmp_path, monkeypatch):
+    """start_share_model adds to the plan without AFIR the sites :func:`share_extras` solves for, when they
+    cost less than the greedy's; without an exact answer the greedy's plan is the start."""
+    import planner.features.afir.start as start
+    from planner.features.afir.shares import Shares
+
+    sc, ctx = _share_context(tmp_path)
+    req = ctx.parts["afir"].data
+    every = np.zeros(len(ctx.instance.site_ids), dtype=bool)
+    every[sorted(req.share.sites())] = True
+
+    def wasteful(share, is_open, cost):  # a feasible but dear greedy: every share site open
+        out = is_open | every
+        return out, Shares(share, set(np.flatnonzero(out).tolist())).certified.copy()
+
+    def start_mask(model):
+        return {k for k, x in model.variables.open.items() if (x.varValue or 0.0) > 0.5}
+
+    monkeypatch.setattr(start, "share_start", wasteful)
+    model = build_model(ctx.instance, core_spec(ctx))
+    start.start_share_model(model, req, sc.solver)
+    opened = start_mask(model)
+    assert not Shares(req.share, set(opened)).short()
+    assert len(opened) < int(every.sum())  # the exact sites, not every share site
+    monkeypatch.setattr(start, "share_extras", lambda *args: None)
+    model = build_model(ctx.instance, core_spec(ctx))
+    start.start_share_model(model, req, sc.solver)
+    assert start_mask(model) >= set(np.flatnonzero(every).tolist()) & set(model.variables.open)

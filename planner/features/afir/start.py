@@ -9,6 +9,13 @@ first incumbent (1.28e9 EUR) cost 3.4 times its bound and held for 50 s, until i
   the site meeting the most such windows, cheaper first), and open those sites.
 * **Trim** — close the added sites again, last added first, wherever the shares still hold.
 
+Then :func:`share_extras` solves exactly which sites to add to the plan without AFIR (a small MIP:
+only the segments that plan leaves uncertified, their windows without an open site, one share row per
+group), started from the greedy sites, and keeps its sites when they cost less. Measured on
+``europe-2030-afir`` at the 2027 milestone with every flow (2026-12-04, 2 cores): the greedy adds 138
+sites to the 138 of the plan without AFIR, the MIP (1,791 binaries, 6,185 rows) proves 108 enough in
+0.5 s.
+
 Plain arrays and site indices only, like the model (:class:`planner.features.afir.model.AfirShare`).
 """
 
@@ -18,6 +25,7 @@ import math
 from collections import defaultdict
 
 import numpy as np
+import pulp
 
 from planner.features.afir.model import AfirRequirement, AfirShare
 from planner.features.afir.shares import Shares, missing_windows
@@ -25,7 +33,7 @@ from planner.features.coverage.model import PlanningModel, build_model, open_sit
 from planner.scenario import SolverConfig
 from planner.solve import solve_problem
 
-__all__ = ["share_start", "start_share_model"]
+__all__ = ["share_extras", "share_start", "start_share_model"]
 
 
 def _sites_for(missing: list[tuple[int, ...]], cost: np.ndarray) -> list[int]:
@@ -93,10 +101,60 @@ def share_start(share: AfirShare, is_open: np.ndarray, cost: np.ndarray) -> tupl
     return out, state.certified.copy()
 
 
+def share_extras(
+    share: AfirShare, base: np.ndarray, cost: np.ndarray, greedy: np.ndarray, solver: SolverConfig
+) -> np.ndarray | None:
+    """The cheapest sites to open on top of ``base`` so that every share group reaches its share.
+
+    A MIP over the sites in the windows ``base`` leaves without an open site: ``c_e ≤ Σ_{k∈W} x_k`` for
+    each such window ``W`` of a segment ``e`` not certified by ``base`` alone, and per short group
+    ``Σ_e len_e c_e`` at least what it still needs; minimise the sites' cost. Started from ``greedy``
+    (a feasible answer, e.g. :func:`share_start`'s), solved within ``solver``'s limits.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        The open-site mask (``base`` and the added sites), or ``None`` if the solve gave no plan.
+    """
+    state = Shares(share, set(np.flatnonzero(base).tolist()))
+    need = {g: share.share * total - state.done[g] for g, total in share.total_km.items()}
+    problem = pulp.LpProblem("afir_share_extras", pulp.LpMinimize)
+    x: dict[int, pulp.LpVariable] = {}
+    c: dict[int, pulp.LpVariable] = {}
+    for e in np.flatnonzero(~state.certified).tolist():
+        if not share.coverable[e] or need.get(share.group[e], 0.0) <= 0:
+            continue
+        c[e] = problem.add_variable(f"c_{e}", 0, 1)
+        c[e].setInitialValue(1.0)
+        for i, w in enumerate(missing_windows(share.windows[e], state.opened)):
+            for k in w:
+                if k not in x:
+                    x[k] = problem.add_variable(f"x_{k}", 0, 1, cat=pulp.LpBinary)
+                    x[k].setInitialValue(1.0 if greedy[k] else 0.0)
+            problem += (c[e] <= pulp.lpSum(x[k] for k in w), f"window_{e}_{i}")
+            if not greedy[list(w)].any():
+                c[e].setInitialValue(0.0)
+    for g in sorted(need):
+        if need[g] > 0:
+            problem += (
+                pulp.lpSum(share.length_km[e] * v for e, v in c.items() if share.group[e] == g) >= need[g],
+                f"share_{g}",
+            )
+    problem += pulp.lpSum(float(cost[k]) * v for k, v in sorted(x.items()))
+    result = solve_problem(problem, solver, warm_start=True)
+    if not result.has_solution:
+        return None
+    out = base.copy()
+    for k, v in x.items():
+        out[k] |= (v.value() or 0.0) > 0.5
+    return out
+
+
 def start_share_model(model: PlanningModel, req: AfirRequirement, solver: SolverConfig) -> None:
     """Start values for a single-year ``min_cost`` model with a share milestone: the cheapest plan
-    without AFIR (solved within a tenth of the time limit), then :func:`share_start` on top. That solve's
-    bound, a bound for this model too, goes to ``model.side_bounds``.
+    without AFIR (solved within a tenth of the time limit), then :func:`share_start` on top, or the sites
+    :func:`share_extras` solves for (within another tenth) where they cost less. The first solve's bound,
+    a bound for this model too, goes to ``model.side_bounds``.
 
     The moves of :mod:`planner.features.afir.trim` on this start too were tried and not kept: the start
     got cheaper (europe-2030-afir, 120 s, 2026-12-04: 2025 with 4,000 flows 5.44e8 -> 5.08e8; 2027 with
@@ -113,7 +171,13 @@ def start_share_model(model: PlanningModel, req: AfirRequirement, solver: Solver
         model.side_bounds.append(float(result.best_bound))
     if not result.has_solution:
         return
-    is_open, certified = share_start(req.share, open_sites(base), instance.site_cost)
+    cost = instance.site_cost
+    is_open, certified = share_start(req.share, open_sites(base), cost)
+    exact = share_extras(req.share, open_sites(base), cost, is_open, quick.model_copy(update={"mip_gap": 0.0}))
+    if exact is not None and float(cost[exact].sum()) < float(cost[is_open].sum()) - 1e-9:
+        state = Shares(req.share, set(np.flatnonzero(exact).tolist()))
+        if not state.short():  # the solver's plan, re-checked on the segments themselves
+            is_open, certified = exact, state.certified.copy()
     start_from_open(model, is_open)
     for e, c in model.parts.get("afir", {}).items():
         c.setInitialValue(1.0 if certified[e] else 0.0)
