@@ -13,7 +13,8 @@ Usage::
 Each case runs the whole pipeline (network, candidates, routing, instance, solve, decode, the
 trade-off curve, verification; no files written) in a fresh process, so the peak memory reported
 (``ru_maxrss`` of that process) is the case's own. Columns: flows in the demand, flows that need a
-new hub, distinct cover windows and the rows the lazy solve used, build and solve seconds, MIP gap,
+new hub, distinct cover windows, the rows, columns and nonzeros of the model solved last (a lazy
+solve's last round), build and solve seconds, MIP gap,
 curve seconds and their ratio to the solve, whole-run seconds, peak memory, hubs, served share.
 """
 
@@ -73,6 +74,8 @@ def child(path: str, max_flows: str, spacing: str, rows: str = "-") -> None:
                 "need_hub": int((cover.servable & ~cover.free).sum()) if cover is not None else None,
                 "windows": model.get("cover_windows"),
                 "rows": model.get("rows"),
+                "columns": model.get("columns"),
+                "nonzeros": model.get("nonzeros"),
                 "build_s": s["build_seconds"],
                 "solve_s": s["solve_seconds"],
                 "status": s["status"],
@@ -94,9 +97,9 @@ def run_case(path: Path, max_flows: str = "-", spacing: str = "-", rows: str = "
 
 
 HEADER = (
-    "| case | flows | need a hub | windows | cover rows | build s | solve s | status | gap | curve s | curve/solve "
-    "| worst curve gap | run s | peak MB | hubs | served | verified |\n"
-    "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    "| case | flows | need a hub | windows | rows | columns | nonzeros | build s | solve s | status | gap | curve s "
+    "| curve/solve | worst curve gap | run s | peak MB | hubs | served | verified |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 )
 
 
@@ -106,7 +109,8 @@ def row(label: str, r: dict) -> str:
     ratio = r["curve_s"] / r["solve_s"] if r.get("curve_s") is not None and r["solve_s"] > 0 else None
     return (
         f"| {label} | {fmt(r['flows'])} | {fmt(r['need_hub'])} | {fmt(r['windows'])} | {fmt(r['rows'])} "
-        f"| {r['build_s']:.1f} | {r['solve_s']:.1f} | {r['status']} | {fmt(r['gap'], '.2%')} "
+        f"| {fmt(r.get('columns'))} | {fmt(r.get('nonzeros'))} | {r['build_s']:.1f} | {r['solve_s']:.1f} "
+        f"| {r['status']} | {fmt(r['gap'], '.2%')} "
         f"| {fmt(r['curve_s'], '.1f')} | {fmt(ratio, '.2f')} | {fmt(r['curve_worst_gap'], '.1%')} "
         f"| {r['total_s']:.1f} | {r['peak_mb']:.0f} | {r['hubs']} | {r['served']:.1%} | {r['verified']} |"
     )

@@ -109,6 +109,8 @@ def child(path: str) -> None:
                 "trips": s["demand"]["trips"],
                 "flows": s["demand"]["flows"],
                 "read_s": stamps["trips"] - stamps["candidates"],
+                "rows": s.get("model", {}).get("rows"),
+                "nonzeros": s.get("model", {}).get("nonzeros"),
                 "build_s": s["build_seconds"],
                 "solve_s": s["solve_seconds"],
                 "status": s["status"],
@@ -129,9 +131,9 @@ def run_rung(path: Path) -> dict:
 
 
 HEADER = (
-    "| trips | distinct flows | file MB | read+aggregate s | build s | solve s | status | gap | curve s | run s "
-    "| peak MB | hubs | served | verified |\n"
-    "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"
+    "| trips | distinct flows | file MB | read+aggregate s | rows | nonzeros | build s | solve s | status | gap "
+    "| curve s | run s | peak MB | hubs | served | verified |\n"
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"
 )
 
 
@@ -139,7 +141,8 @@ def row(n: int, mb: float, r: dict) -> str:
     if "error" in r:
         return f"| {n:,} | error: {r['error']} |"
     return (
-        f"| {r['trips']:,} | {r['flows']:,} | {mb:.1f} | {r['read_s']:.1f} | {r['build_s']:.1f} | {r['solve_s']:.1f} "
+        f"| {r['trips']:,} | {r['flows']:,} | {mb:.1f} | {r['read_s']:.1f} | {fmt(r.get('rows'))} "
+        f"| {fmt(r.get('nonzeros'))} | {r['build_s']:.1f} | {r['solve_s']:.1f} "
         f"| {r['status']} | {fmt(r['gap'], '.2%')} | {fmt(r['curve_s'], '.1f')} | {r['total_s']:.1f} "
         f"| {r['peak_mb']:.0f} | {r['hubs']} | {r['served']:.1%} | {r['verified']} |"
     )
