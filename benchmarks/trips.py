@@ -103,14 +103,15 @@ def child(path: str) -> None:
     total = time.perf_counter() - t0
     s = plan.summary
     curve = s.get("tradeoff_curve") or {}
+    model = s.get("model", {})
     print(
         json.dumps(
             {
                 "trips": s["demand"]["trips"],
                 "flows": s["demand"]["flows"],
                 "read_s": stamps["trips"] - stamps["candidates"],
-                "rows": s.get("model", {}).get("rows"),
-                "nonzeros": s.get("model", {}).get("nonzeros"),
+                "rows": model.get("rows"),
+                "nonzeros": model.get("nonzeros"),
                 "build_s": s["build_seconds"],
                 "solve_s": s["solve_seconds"],
                 "status": s["status"],

@@ -121,10 +121,12 @@ def share_extras(
     problem = pulp.LpProblem("afir_share_extras", pulp.LpMinimize)
     x: dict[int, pulp.LpVariable] = {}
     c: dict[int, pulp.LpVariable] = {}
+    km: dict[str, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)  # per group: (c_e, len_e)
     for e in np.flatnonzero(~state.certified).tolist():
         if not share.coverable[e] or need.get(share.group[e], 0.0) <= 0:
             continue
         c[e] = problem.add_variable(f"c_{e}", 0, 1)
+        km[share.group[e]].append((c[e], share.length_km[e]))
         c[e].setInitialValue(1.0)
         for i, w in enumerate(missing_windows(share.windows[e], state.opened)):
             for k in w:
@@ -136,10 +138,7 @@ def share_extras(
                 c[e].setInitialValue(0.0)
     for g in sorted(need):
         if need[g] > 0:
-            problem += (
-                pulp.lpSum(share.length_km[e] * v for e, v in c.items() if share.group[e] == g) >= need[g],
-                f"share_{g}",
-            )
+            problem += (pulp.lpSum(length * v for v, length in km[g]) >= need[g], f"share_{g}")
     problem += pulp.lpSum(float(cost[k]) * v for k, v in sorted(x.items()))
     result = solve_problem(problem, solver, warm_start=True)
     if not result.has_solution:
@@ -171,9 +170,9 @@ def start_share_model(model: PlanningModel, req: AfirRequirement, solver: Solver
         model.side_bounds.append(float(result.best_bound))
     if not result.has_solution:
         return
-    cost = instance.site_cost
-    is_open, certified = share_start(req.share, open_sites(base), cost)
-    exact = share_extras(req.share, open_sites(base), cost, is_open, quick.model_copy(update={"mip_gap": 0.0}))
+    cost, without = instance.site_cost, open_sites(base)
+    is_open, certified = share_start(req.share, without, cost)
+    exact = share_extras(req.share, without, cost, is_open, quick.model_copy(update={"mip_gap": 0.0}))
     if exact is not None and float(cost[exact].sum()) < float(cost[is_open].sum()) - 1e-9:
         state = Shares(req.share, set(np.flatnonzero(exact).tolist()))
         if not state.short():  # the solver's plan, re-checked on the segments themselves

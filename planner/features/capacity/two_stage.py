@@ -30,6 +30,7 @@ in its root cut loop, its bound 9.455e8 after 39 s, 9.503e8 after 71 s, 9.525e8 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -40,6 +41,7 @@ import pulp
 from planner.features.capacity.model import CapacitySpec, capacity_part
 from planner.features.coverage.model import ModelSpec, PlanningModel, build_model
 from planner.features.coverage.variables import group_weight
+from planner.highs import relative_gap
 from planner.instance import PlanningInstance
 from planner.scenario import SolverConfig
 from planner.solve import SolveLog, SolveResult, solve_lexicographic, solve_problem
@@ -135,10 +137,11 @@ def _stage1_bound(r1: SolveResult) -> float | None:
 
 
 def _gap(cost: float | None, bound: float | None) -> float:
-    """Relative gap of ``cost`` to ``bound`` (infinite when either is unknown or the cost is not positive)."""
+    """Relative gap of ``cost`` to ``bound`` capped at it (infinite when either is unknown or the cost
+    is not positive)."""
     if cost is None or bound is None or cost <= 0:
-        return float("inf")
-    return max(cost - bound, 0.0) / cost
+        return math.inf
+    return relative_gap(cost, min(bound, cost))
 
 
 def _better(r3: SolveResult | None, r2: SolveResult) -> bool:
@@ -159,12 +162,14 @@ def combine_stages(r1: SolveResult, r2: SolveResult, r3: SolveResult | None, mip
     bounds = [b for b in (_stage1_bound(r1),) if b is not None]
     if r3 is not None and r3.has_solution and r3.best_bound is not None:
         bounds.append(r3.best_bound)
-    cost = r3.objective if _better(r3, r2) else r2.objective
+    better = _better(r3, r2)
+    cost = r3.objective if better else r2.objective
     bound = None if not bounds or cost is None else min(max(bounds), cost)
-    gap = None if bound is None or cost is None or cost <= 0 else _gap(cost, bound)
+    gap: float | None = _gap(cost, bound)
+    gap = None if math.isinf(gap) else gap
     message = f"two-stage: linear relaxation {r1.status}, exact levels on its support {r2.status} ({r2.message})"
     if r3 is not None:
-        found = "a cheaper plan" if _better(r3, r2) else "no cheaper plan"
+        found = "a cheaper plan" if better else "no cheaper plan"
         message += f"; stage 3, exact levels on every site from that plan: {r3.status}, {found} ({r3.message})"
     return SolveResult(
         status="optimal" if gap is not None and gap <= mip_gap + 1e-12 else "feasible",
