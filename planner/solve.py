@@ -77,6 +77,20 @@ class SolveResult:
         """True if an incumbent exists (optimal or feasible)."""
         return self.status in ("optimal", "feasible")
 
+    def only_empty_plan(self) -> bool:
+        """Whether a maximisation (served weight) stopped unproven holding only a plan worth nothing —
+        in practice opening no hub — while its bound says a plan worth more may exist.
+
+        HiGHS finds that trivial plan at once; at its time limit it is no plan a user can act on
+        (its gap is undefined: ``mip_gap`` is None), so it counts as no solution."""
+        return (
+            self.status == "feasible"
+            and self.objective is not None
+            and self.objective <= 1e-9
+            and self.best_bound is not None
+            and self.best_bound > 1e-6
+        )
+
     def describe(self) -> str:
         """One line for logs: status, objective, bound, gap and time."""
         gap = "n/a" if self.mip_gap is None else f"{self.mip_gap:.3%}"

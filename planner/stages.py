@@ -70,7 +70,9 @@ def make_instance(ctx: RunContext) -> None:
 #: Memory per (flow group, window) pair, measured on europe-2030 variants with 50,000 flows: 1.06 M
 #: pairs took 3.9 GB for max coverage; with [capacity] (stops assigned to hubs) 1.12 M pairs passed
 #: 10 GB while the first linear relaxation was solving (2026-12-03). An assigning model's pair
-#: counts three times against solver.max_model_pairs.
+#: counts three times against solver.max_model_pairs, and a foresight rollout's once per year (one
+#: model holds every year's rows): europe-rollout-2026-2035 with 20,000 flows, 240,949 pairs × 5
+#: years, peaked at 4.27 GB (2026-12-04).
 _KB_PER_PAIR = 3.0
 _ASSIGN_WEIGHT = 3
 
@@ -88,13 +90,16 @@ def _check_model_size(ctx: RunContext, assigns: bool) -> None:
     ctx.data["lazy_windows"] = lazy and refines_lazily(sc.solver.coverage_rows, pairs)
     if ctx.data["lazy_windows"]:
         return
-    weighted = pairs * (_ASSIGN_WEIGHT if assigns else 1)
+    years = len(sc.rollout.years) if sc.rollout.years and sc.rollout.mode == "foresight" else 1
+    weighted = pairs * (_ASSIGN_WEIGHT if assigns else 1) * years
     limit = sc.solver.max_model_pairs
     if weighted <= limit:
         return
     gb = weighted * _KB_PER_PAIR * 1e3 / 1e9
     kind = "a served-variable per group of flows" + (", stops assigned to hubs" if assigns else "")
-    counted = f" counted {_ASSIGN_WEIGHT} times" if assigns else ""
+    counted = (f" counted {_ASSIGN_WEIGHT} times" if assigns else "") + (
+        f"{' and' if assigns else ''} once for each of its {years} years" if years > 1 else ""
+    )
     raise ScenarioError(
         f"{sc.name}: with {len(ctx.instance.flow_ids):,} flows the model ({kind}) needs about {pairs / 1e6:.1f} M "
         f"(flow group, window) pairs{counted} (~{gb:.0f} GB), over solver.max_model_pairs = {limit:,}: set "

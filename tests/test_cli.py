@@ -179,3 +179,31 @@ def test_a_model_assigning_stops_counts_each_pair_three_times() -> None:
     _check_model_size(ctx, assigns=False)
     with pytest.raises(ScenarioError, match="stops assigned to hubs.*counted 3 times.*max_model_pairs = 2,000"):
         _check_model_size(ctx, assigns=True)
+
+
+@pytest.mark.parametrize(("mode", "fits"), [("foresight", False), ("myopic", True)])
+def test_a_foresight_rollout_counts_each_pair_once_per_year(mode: str, fits: bool) -> None:
+    # One foresight model holds every year's cover rows (europe-rollout-2026-2035 with 20,000 flows:
+    # 240,949 pairs × 5 years peaked at 4.27 GB); a myopic rollout builds one year at a time.
+    from types import SimpleNamespace
+
+    from planner.errors import ScenarioError
+    from planner.stages import _check_model_size
+
+    cover = SimpleNamespace(group_window_pairs=lambda: 1_000)
+    ctx = SimpleNamespace(
+        scenario=SimpleNamespace(
+            name="s",
+            solver=SimpleNamespace(max_model_pairs=4_000, coverage_rows="auto"),
+            objective=SimpleNamespace(type="max_coverage"),
+            rollout=SimpleNamespace(years=[2026, 2028, 2030, 2032, 2035], mode=mode),
+        ),
+        instance=SimpleNamespace(cover=cover, flow_ids=["F"] * 10),
+        data={},
+    )
+    if fits:
+        _check_model_size(ctx, assigns=False)
+        return
+    once = r"\(flow group, window\) pairs once for each of its 5 years \(~0 GB\), over solver.max_model_pairs = 4,000"
+    with pytest.raises(ScenarioError, match=once):
+        _check_model_size(ctx, assigns=False)

@@ -386,6 +386,36 @@ def test_foresight_out_of_time_keeps_the_myopic_plan(line5: Path, monkeypatch) -
     assert len(calls) == 3  # two myopic years, then the foresight model
 
 
+@pytest.mark.parametrize("mode", ["foresight", "myopic"])
+def test_a_rollout_holding_only_the_empty_plan_at_its_limit_is_an_error(line5: Path, monkeypatch, mode: str) -> None:
+    # Every solve stops at its time limit holding only HiGHS's trivial plan (no hub, nothing served)
+    # while its bound says more is possible: that is no plan (europe-rollout-2026-2035 with 20,000 flows
+    # once "succeeded" with 0 hubs and gap n/a). A foresight start year without a real plan is dropped
+    # like one without any, and the run ends with a one-line error naming what to change.
+    from dataclasses import replace
+
+    from planner.errors import SolverError
+    from planner.features.rollout import solve as rollout_solve
+
+    real = rollout_solve.solve_lexicographic
+    calls: list[str] = []
+
+    def empty(problem, *args, **kw):
+        out = real(problem, *args, **kw)
+        calls.append(problem.name)
+        trivial = replace(out.combined, status="feasible", objective=0.0, best_bound=12.5, mip_gap=None,
+                          time_limit_hit=True)
+        return replace(out, combined=trivial)
+
+    monkeypatch.setattr(rollout_solve, "solve_lexicographic", empty)
+    rollout = {"years": [2026, 2027], "budget_per_year_eur": [1000.0, 1000.0], "mode": mode}
+    with pytest.raises(SolverError, match=r"no plan serving more than opening no hub \(bound 12.5\); raise "
+                       r"solver.time_limit_s or set demand.max_flows lower"):
+        solve(line5, rollout, objective={"type": "max_coverage", "max_hubs": 2})
+    # foresight: the backward start's last year, the myopic start's first year, then the foresight model
+    assert len(calls) == (3 if mode == "foresight" else 1)
+
+
 def test_myopic_years_keep_the_earlier_hubs_as_lower_bounds(line5: Path, monkeypatch) -> None:
     # Each myopic year fixes the earlier years' hubs open by a lower bound of 1 on their variable
     # (PuLP resets the bounds of LpBinary variables to 0..1, which once let a year close them).

@@ -478,3 +478,48 @@ def test_a_cover_round_without_a_plan_keeps_the_best_repaired_one(monkeypatch) -
     values = np.array([v.varValue for v in direct.variables])
     assert (_cover_counts(direct, values) >= 1).all()  # the repaired plan meets every window
     assert result.objective == pytest.approx(float(direct.cost @ values))
+
+
+@pytest.mark.parametrize(
+    ("status", "objective", "bound", "empty"),
+    [
+        ("feasible", 0.0, 12.5, True),  # stopped holding the trivial plan, more may exist
+        ("optimal", 0.0, 0.0, False),  # nothing can be served: proven
+        ("feasible", 0.0, 0.0, False),  # the bound agrees that nothing more is possible
+        ("feasible", 3.0, 12.5, False),  # a real plan, unproven
+        ("no_solution", None, 12.5, False),  # no plan at all: reported as such elsewhere
+    ],
+)
+def test_only_the_empty_plan_is_told_apart(status: str, objective: float | None, bound: float, empty: bool) -> None:
+    from planner.solve import SolveResult
+
+    result = SolveResult(status, "highs", objective, bound, None, 1.0, status != "optimal", "")
+    assert result.only_empty_plan() is empty
+
+
+def test_a_single_year_max_coverage_holding_only_the_empty_plan_is_an_error(line5, monkeypatch) -> None:
+    # HiGHS's trivial plan (no hub) at the time limit, with a bound above it, is no plan to write out.
+    from dataclasses import replace
+
+    from planner.api import solve_scenario
+    from planner.errors import SolverError
+    from planner.features.coverage import feature
+    from planner.scenario import load_scenario
+    from tests.conftest import base_scenario, write_scenario
+
+    real = feature.solve_lexicographic
+
+    def empty(problem, *args, **kw):
+        out = real(problem, *args, **kw)
+        trivial = replace(out.combined, status="feasible", objective=0.0, best_bound=7.0, mip_gap=None)
+        return replace(out, combined=trivial)
+
+    monkeypatch.setattr(feature, "solve_lexicographic", empty)
+    data = base_scenario(
+        line5,
+        flows=["A,N0,N4,10", "B,N0,N2,7"],
+        objective={"type": "max_coverage", "max_hubs": 1},
+        output={"maps": False, "tradeoff_points": 0},
+    )
+    with pytest.raises(SolverError, match=r"found no plan serving more than opening no hub \(bound 7\); raise"):
+        solve_scenario(load_scenario(write_scenario(line5 / "s.toml", data)))

@@ -40,7 +40,8 @@ class SolverConfig(_Section):
             "Largest model with a served-variable per group of flows (max_coverage unless its windows are "
             "refined lazily, see coverage_rows; coverage_target, "
             "[capacity], [hourly], rollouts) to build, in (flow group, window) pairs, each counted three "
-            "times where stops are assigned to hubs ([capacity], [hourly]): about 3 KB of memory per count, "
+            "times where stops are assigned to hubs ([capacity], [hourly]) and once per year in a foresight "
+            "rollout: about 3 KB of memory per count, "
             "so 2.5 M is about 8 GB. A larger one stops before it is built. The cheapest plan serving every "
             "flow is a plain set cover and is not limited. Raise it on a machine with more memory."
         ),

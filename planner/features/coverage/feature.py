@@ -117,6 +117,11 @@ def ensure_solution(ctx: RunContext) -> None:
             f"{sc.name}: {result.solver} found no solution ({result.message}); "
             "raise solver.time_limit_s or simplify the scenario."
         )
+    if result.only_empty_plan():
+        raise SolverError(
+            f"{sc.name}: within its time {result.solver} found no plan serving more than opening no hub (bound "
+            f"{result.best_bound:,.6g}); raise solver.time_limit_s or set demand.max_flows lower."
+        )
 
 
 class CoverageFeature(Feature):

@@ -181,6 +181,11 @@ class _Rollout:
             )
         if not result.has_solution:
             raise SolverError(f"{sc.name}: {what}: {result.solver} found no solution ({result.message}).")
+        if result.only_empty_plan():
+            raise SolverError(
+                f"{sc.name}: {what}: within its time {result.solver} found no plan serving more than opening no "
+                f"hub (bound {result.best_bound:,.6g}); raise solver.time_limit_s or set demand.max_flows lower."
+            )
 
     def points_of(self, model: RolloutModel, t: int) -> dict[tuple[int, int], int]:
         if self.capacity is None:
@@ -226,7 +231,7 @@ class _Rollout:
             lex = solve_lexicographic(model.problem, *model.goals(), solver, log=self.solve_log, soft_limit_s=soft)
             result = lex.combined
             self.log(f"rollout {year} ({stage}): {result.describe()}")
-            if self.scenario.rollout.mode == "foresight" and not result.has_solution:
+            if self.scenario.rollout.mode == "foresight" and (not result.has_solution or result.only_empty_plan()):
                 break  # no myopic start: let the full model decide (it may still be feasible)
             self.check(result, f"year {year}")
             y = self.year_of(model)
@@ -434,7 +439,7 @@ def _backward_start(ro: _Rollout) -> list[np.ndarray] | None:
         lex = solve_lexicographic(model.problem, *model.goals(), solver, log=ro.solve_log, soft_limit_s=soft)
         result = lex.combined
         ro.log(f"rollout {ro.years[i]} (backward start): {result.describe()}")
-        if not result.has_solution:
+        if not result.has_solution or result.only_empty_plan():
             return None
         sets[i] = ro.opened(model, 0)
         later = sets[i]
