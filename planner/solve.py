@@ -91,6 +91,14 @@ class SolveResult:
             and self.best_bound > 1e-6
         )
 
+    def refuse_empty_plan(self, where: str) -> None:
+        """Raise :class:`~planner.errors.SolverError` naming ``where`` if :meth:`only_empty_plan`."""
+        if self.only_empty_plan():
+            raise SolverError(
+                f"{where}: within its time {self.solver} found no plan serving more than opening no hub (bound "
+                f"{self.best_bound:,.6g}); raise solver.time_limit_s or set demand.max_flows lower."
+            )
+
     def describe(self) -> str:
         """One line for logs: status, objective, bound, gap and time."""
         gap = "n/a" if self.mip_gap is None else f"{self.mip_gap:.3%}"

@@ -117,11 +117,7 @@ def ensure_solution(ctx: RunContext) -> None:
             f"{sc.name}: {result.solver} found no solution ({result.message}); "
             "raise solver.time_limit_s or simplify the scenario."
         )
-    if result.only_empty_plan():
-        raise SolverError(
-            f"{sc.name}: within its time {result.solver} found no plan serving more than opening no hub (bound "
-            f"{result.best_bound:,.6g}); raise solver.time_limit_s or set demand.max_flows lower."
-        )
+    result.refuse_empty_plan(sc.name)
 
 
 class CoverageFeature(Feature):

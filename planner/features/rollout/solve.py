@@ -181,11 +181,7 @@ class _Rollout:
             )
         if not result.has_solution:
             raise SolverError(f"{sc.name}: {what}: {result.solver} found no solution ({result.message}).")
-        if result.only_empty_plan():
-            raise SolverError(
-                f"{sc.name}: {what}: within its time {result.solver} found no plan serving more than opening no "
-                f"hub (bound {result.best_bound:,.6g}); raise solver.time_limit_s or set demand.max_flows lower."
-            )
+        result.refuse_empty_plan(f"{sc.name}: {what}")
 
     def points_of(self, model: RolloutModel, t: int) -> dict[tuple[int, int], int]:
         if self.capacity is None:
