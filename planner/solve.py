@@ -291,7 +291,10 @@ def _solve_highs(
     if head is None and soft is not None and soft.fired and model_status == highspy.HighsModelStatus.kInterrupt:
         head = f"Stopped holding a plan after the {soft.soft_s:.0f} s soft limit"
     head = head or h.modelStatusToString(model_status)
-    lazy = f"; {outcome.rounds} lazy round(s), {len(bulk.active):,} of {len(bulk.windows):,} cover rows" if bulk else ""
+    lazy = ""
+    if bulk is not None:
+        rows = f"{len(bulk.active):,} of {len(bulk.windows):,} cover rows"
+        lazy = f"; {outcome.rounds} lazy round(s), {rows}" if bulk.lazy else f"; every cover row at once ({rows})"
     return SolveResult(
         status=status,
         solver="highs",

@@ -277,6 +277,31 @@ def test_2025_needs_fewer_hubs_than_2027_and_2030(tmp_path: Path) -> None:
     assert counts["share 2025"] == pytest.approx(0.25) and counts["share 2027"] == pytest.approx(0.5)
 
 
+def test_the_2027_share_gets_every_cover_row_at_once_2025_lazy_rows(tmp_path: Path, monkeypatch) -> None:
+    # Measured on europe-2030-afir (planner/features/afir/feature.py, _ALL_ROWS_FROM): the 50 % milestone
+    # plans better with every cover row from the start, the 15 % one with rows added lazily. The plans
+    # stay those of the test above.
+    from planner.features.coverage import feature
+
+    real, lazy = feature.build_model, {}
+
+    def spy(instance, spec, *args, **kwargs):
+        model = real(instance, spec, *args, **kwargs)
+        lazy[year] = model.problem.lazy_cover.lazy
+        return model
+
+    monkeypatch.setattr(feature, "build_model", spy)
+    hubs = {}
+    for year in (2025, 2027):
+        (tmp_path / str(year)).mkdir()
+        plan = line_plan(tmp_path / str(year), year)
+        hubs[year] = plan.summary["new_hub_count"]
+        assert plan.summary["afir"]["met"] and plan.verification.passed
+        said = "every cover row at once" in plan.summary["solver_message"]
+        assert said is (year == 2027), plan.summary["solver_message"]
+    assert lazy == {2025: True, 2027: False} and hubs == {2025: 1, 2027: 2}
+
+
 def write_t_network(folder: Path) -> None:
     deg_lon, deg_lat = 0.9 / 77.9, 0.9 / 111.0  # roads ~10 % longer than the straight line
     nodes = {"A": (0, 0), "M": (100, 0), "C": (200, 0), "B": (200, 100), "D": (200, -100)}

@@ -63,6 +63,9 @@ class ModelPart:
     finish
         Optional ``finish(model, data, result, solver)``: improve the solved plan in place (the model's
         variable values, every row still met) and return the result describing it.
+    all_cover_rows
+        A plan serving every flow hands HiGHS every cover row from the start instead of adding violated
+        ones between rounds (:class:`planner.highs.LazyCover`).
     """
 
     name: str
@@ -73,6 +76,7 @@ class ModelPart:
     binary_served: bool = False
     start: Callable[[PlanningModel, Any, Any], None] | None = None
     finish: Callable[[PlanningModel, Any, Any, Any], Any] | None = None
+    all_cover_rows: bool = False
 
 
 @dataclass(frozen=True)
@@ -351,7 +355,8 @@ def build_model(
     full = is_full_cover(spec)
     if full:
         variables, needed = _cover_variables(problem, instance, extra_sites)
-        problem.lazy_cover = LazyCover(instance.cover, needed, variables.open)
+        lazy = not any(p.all_cover_rows for p in spec.parts)
+        problem.lazy_cover = LazyCover(instance.cover, needed, variables.open, lazy=lazy)
     else:
         # y may stay continuous only where the objective pushes it to 1 whenever a group is covered
         # (max coverage without capacity). With a coverage target, or with partial assignment, a
