@@ -157,6 +157,22 @@ def test_failed_run_keeps_previous_output(tmp_path: Path) -> None:
     assert (out / "summary.json").read_bytes() == before
 
 
+def _size_context(limit: int, coverage_rows: str, rollout: object) -> object:
+    """A run context holding 1,000 (flow group, window) pairs, as far as ``_check_model_size`` reads it."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        scenario=SimpleNamespace(
+            name="s",
+            solver=SimpleNamespace(max_model_pairs=limit, coverage_rows=coverage_rows),
+            objective=SimpleNamespace(type="max_coverage"),
+            rollout=rollout,
+        ),
+        instance=SimpleNamespace(cover=SimpleNamespace(group_window_pairs=lambda: 1_000), flow_ids=["F"] * 10),
+        data={},
+    )
+
+
 def test_a_model_assigning_stops_counts_each_pair_three_times() -> None:
     # 1,000 pairs fit a 2,000-pair limit as rows of a max-coverage model, not with [capacity]'s
     # assignments on top (3,000 counted): the error says so.
@@ -165,17 +181,7 @@ def test_a_model_assigning_stops_counts_each_pair_three_times() -> None:
     from planner.errors import ScenarioError
     from planner.stages import _check_model_size
 
-    cover = SimpleNamespace(group_window_pairs=lambda: 1_000)
-    ctx = SimpleNamespace(
-        scenario=SimpleNamespace(
-            name="s",
-            solver=SimpleNamespace(max_model_pairs=2_000, coverage_rows="all"),
-            objective=SimpleNamespace(type="max_coverage"),
-            rollout=SimpleNamespace(years=None),
-        ),
-        instance=SimpleNamespace(cover=cover, flow_ids=["F"] * 10),
-        data={},
-    )
+    ctx = _size_context(2_000, "all", SimpleNamespace(years=None))
     _check_model_size(ctx, assigns=False)
     with pytest.raises(ScenarioError, match="stops assigned to hubs.*counted 3 times.*max_model_pairs = 2,000"):
         _check_model_size(ctx, assigns=True)
@@ -190,17 +196,7 @@ def test_a_foresight_rollout_counts_each_pair_once_per_year(mode: str, fits: boo
     from planner.errors import ScenarioError
     from planner.stages import _check_model_size
 
-    cover = SimpleNamespace(group_window_pairs=lambda: 1_000)
-    ctx = SimpleNamespace(
-        scenario=SimpleNamespace(
-            name="s",
-            solver=SimpleNamespace(max_model_pairs=4_000, coverage_rows="auto"),
-            objective=SimpleNamespace(type="max_coverage"),
-            rollout=SimpleNamespace(years=[2026, 2028, 2030, 2032, 2035], mode=mode),
-        ),
-        instance=SimpleNamespace(cover=cover, flow_ids=["F"] * 10),
-        data={},
-    )
+    ctx = _size_context(4_000, "auto", SimpleNamespace(years=[2026, 2028, 2030, 2032, 2035], mode=mode))
     if fits:
         _check_model_size(ctx, assigns=False)
         return
