@@ -77,6 +77,15 @@ class LazyCover:
         sums[np.diff(ptr) == 0] = 0.0
         return self.windows[sums[self.windows] < 1.0 - 1e-6]
 
+    def pulp_rows(self) -> list[tuple[pulp.LpConstraint, str]]:
+        """Every window's row as a PuLP constraint (for solvers reached through PuLP, i.e. CBC)."""
+        ptr, sites = self.cover.window_ptr, self.cover.window_sites
+        rows = []
+        for w in self.windows.tolist():
+            members = [self.open[k] for k in sites[ptr[w] : ptr[w + 1]].tolist() if k in self.open]
+            rows.append((pulp.lpSum(members) >= 1, f"cover_window_{w}"))
+        return rows
+
     def rows(self, ids: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """CSR (start, column index) of the rows of windows ``ids``; ``column[k]`` maps site → column."""
         ptr = self.cover.window_ptr

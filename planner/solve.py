@@ -355,6 +355,12 @@ _CBC_PATTERNS = {
 
 
 def _solve_cbc(problem: pulp.LpProblem, config: SolverConfig, *, log: SolveLog | None = None) -> SolveResult:
+    bulk = getattr(problem, "lazy_cover", None)
+    if bulk is not None and not getattr(problem, "cover_rows_in_pulp", False):
+        # CBC sees only PuLP's rows: the cover rows kept as arrays for HiGHS go in as PuLP rows, once
+        for row, name in bulk.pulp_rows():
+            problem += (row, name)
+        problem.cover_rows_in_pulp = True
     with tempfile.TemporaryDirectory(prefix="planner-cbc-") as tmp:
         cbc_log = Path(tmp) / "cbc.log"
         solver = pulp.PULP_CBC_CMD(

@@ -523,3 +523,41 @@ def test_a_single_year_max_coverage_holding_only_the_empty_plan_is_an_error(line
     )
     with pytest.raises(SolverError, match=r"found no plan serving more than opening no hub \(bound 7\); raise"):
         solve_scenario(load_scenario(write_scenario(line5 / "s.toml", data)))
+
+
+def _line_cover(folder, solver: dict):
+    from planner.api import solve_scenario
+    from planner.scenario import load_scenario
+    from tests.conftest import base_scenario, write_scenario
+
+    data = base_scenario(
+        folder,
+        flows=["A,N0,N4,10", "B,N0,N2,7", "C,N2,N4,6"],
+        objective={"type": "min_cost", "max_hubs": None},
+        solver=solver,
+        output={"maps": False, "tradeoff_points": 0},
+    )
+    return solve_scenario(load_scenario(write_scenario(folder / "s.toml", data)))
+
+
+def test_cbc_gets_the_cover_rows_highs_takes_as_arrays(line5) -> None:
+    # The cheapest plan serving every flow keeps its cover rows as arrays for HiGHS; CBC, reached
+    # through PuLP, once solved it without them: 0 hubs, "optimal". Both solvers now plan the same.
+    highs = _line_cover(line5, {"name": "highs"})
+    cbc = _line_cover(line5, {"name": "cbc"})
+    assert cbc.summary["solver"] == "cbc" and cbc.summary["status"] == "optimal"
+    assert cbc.summary["new_hub_count"] == highs.summary["new_hub_count"] > 0
+    assert cbc.summary["total_cost_eur"] == highs.summary["total_cost_eur"]
+    assert cbc.summary["covered_share"] == highs.summary["covered_share"] == 1.0
+    assert cbc.verification.passed and "every_servable_flow_served" in {c.name for c in cbc.verification.checks}
+
+
+def test_a_plan_serving_every_flow_that_leaves_one_out_fails_verification(line5, monkeypatch) -> None:
+    # The verifier itself requires every servable flow served when the objective does: without the
+    # cover rows CBC's plan opens nothing, and the run fails instead of writing it.
+    from planner.errors import PlannerError
+    from planner.highs import LazyCover
+
+    monkeypatch.setattr(LazyCover, "pulp_rows", lambda self: [])
+    with pytest.raises(PlannerError, match=r"failed verification: every_servable_flow_served: \d+ servable flow"):
+        _line_cover(line5, {"name": "cbc"})

@@ -226,11 +226,12 @@ class PlanningModel:
         }
         lazy = getattr(self.problem, "lazy_cover", None)
         if lazy is not None:
+            out["cover_windows"] = len(lazy.windows)
+        if lazy is not None and not getattr(self.problem, "cover_rows_in_pulp", False):  # CBC: counted above
             rows = lazy.active if len(lazy.active) else lazy.initial()
             ptr = lazy.cover.window_ptr
             out["rows"] += len(rows)
             out["nonzeros"] += int((ptr[rows + 1] - ptr[rows]).sum())
-            out["cover_windows"] = len(lazy.windows)
         return out
 
 
