@@ -77,14 +77,20 @@ class LazyCover:
         sums[np.diff(ptr) == 0] = 0.0
         return self.windows[sums[self.windows] < 1.0 - 1e-6]
 
-    def pulp_rows(self) -> list[tuple[pulp.LpConstraint, str]]:
-        """Every window's row as a PuLP constraint (for solvers reached through PuLP, i.e. CBC)."""
+    def add_to_pulp(self, problem: pulp.LpProblem) -> None:
+        """Add every window's row to ``problem`` as a PuLP constraint, once (for solvers reached through
+        PuLP, i.e. CBC, which see only PuLP's rows)."""
+        if self.in_pulp(problem):
+            return
         ptr, sites = self.cover.window_ptr, self.cover.window_sites
-        rows = []
         for w in self.windows.tolist():
             members = [self.open[k] for k in sites[ptr[w] : ptr[w + 1]].tolist() if k in self.open]
-            rows.append((pulp.lpSum(members) >= 1, f"cover_window_{w}"))
-        return rows
+            problem += (pulp.lpSum(members) >= 1, f"cover_window_{w}")
+
+    def in_pulp(self, problem: pulp.LpProblem) -> bool:
+        """Whether :meth:`add_to_pulp` has put the rows into ``problem`` (its first row is there)."""
+        first = f"cover_window_{int(self.windows[0])}" if len(self.windows) else None
+        return first is None or problem.get_constraint_by_name(first) is not None
 
     def rows(self, ids: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """CSR (start, column index) of the rows of windows ``ids``; ``column[k]`` maps site → column."""

@@ -91,6 +91,11 @@ class SolveResult:
             and self.best_bound > 1e-6
         )
 
+    @property
+    def holds_a_plan(self) -> bool:
+        """An incumbent a user can act on: :attr:`has_solution` and not :meth:`only_empty_plan`."""
+        return self.has_solution and not self.only_empty_plan()
+
     def refuse_empty_plan(self, where: str) -> None:
         """Raise :class:`~planner.errors.SolverError` naming ``where`` if :meth:`only_empty_plan`."""
         if self.only_empty_plan():
@@ -356,11 +361,8 @@ _CBC_PATTERNS = {
 
 def _solve_cbc(problem: pulp.LpProblem, config: SolverConfig, *, log: SolveLog | None = None) -> SolveResult:
     bulk = getattr(problem, "lazy_cover", None)
-    if bulk is not None and not getattr(problem, "cover_rows_in_pulp", False):
-        # CBC sees only PuLP's rows: the cover rows kept as arrays for HiGHS go in as PuLP rows, once
-        for row, name in bulk.pulp_rows():
-            problem += (row, name)
-        problem.cover_rows_in_pulp = True
+    if bulk is not None:  # the cover rows kept as arrays for HiGHS
+        bulk.add_to_pulp(problem)
     with tempfile.TemporaryDirectory(prefix="planner-cbc-") as tmp:
         cbc_log = Path(tmp) / "cbc.log"
         solver = pulp.PULP_CBC_CMD(

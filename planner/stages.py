@@ -97,9 +97,10 @@ def _check_model_size(ctx: RunContext, assigns: bool) -> None:
         return
     gb = weighted * _KB_PER_PAIR * 1e3 / 1e9
     kind = "a served-variable per group of flows" + (", stops assigned to hubs" if assigns else "")
-    counted = (f" counted {_ASSIGN_WEIGHT} times" if assigns else "") + (
-        f"{' and' if assigns else ''} once for each of its {years} years" if years > 1 else ""
+    weights = ([f"counted {_ASSIGN_WEIGHT} times"] if assigns else []) + (
+        [f"once for each of its {years} years"] if years > 1 else []
     )
+    counted = f" {' and '.join(weights)}" if weights else ""
     raise ScenarioError(
         f"{sc.name}: with {len(ctx.instance.flow_ids):,} flows the model ({kind}) needs about {pairs / 1e6:.1f} M "
         f"(flow group, window) pairs{counted} (~{gb:.0f} GB), over solver.max_model_pairs = {limit:,}: set "

@@ -376,7 +376,6 @@ class _TripFindings:
     wrong_stops: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
     false_unservable: list[str] = field(default_factory=list)
-    not_served: list[str] = field(default_factory=list)  # servable flows the plan does not serve
 
 
 @_without_gc
@@ -412,8 +411,6 @@ def _simulate_flows(
                 found.wrong_stops.append(f.flow_id)
         elif trip.completed:
             found.missed.append(f.flow_id)
-        if not served and f.status != "unservable":
-            found.not_served.append(f.flow_id)
         if f.status == "unservable":
             best = simulate_legs(*index_all.along(route), vehicle, breaks, refuel_at_origin=rt)
             if best.completed:
@@ -425,7 +422,7 @@ def _trip_checks(found: _TripFindings, n_served: int, objective: ObjectiveConfig
     # Informational for max_coverage (an early stop may leave some out); required for min_cost-all.
     require_all = objective.type == "min_cost" and objective.coverage_target is None
     failed, wrong, missed, false_unservable = found.failed, found.wrong_stops, found.missed, found.false_unservable
-    checks = [
+    return [
         Check(
             "served_flows_complete_trip",
             not failed,
@@ -457,16 +454,6 @@ def _trip_checks(found: _TripFindings, n_served: int, objective: ObjectiveConfig
             else f"{len(missed)} flow(s) completable with the open hubs but not counted served: {listing(missed)}",
         ),
     ]
-    if require_all:  # the cheapest plan serving every servable flow
-        left = found.not_served
-        checks.append(
-            Check(
-                "every_servable_flow_served",
-                not left,
-                f"{len(left)} servable flow(s) not served: {listing(left)}" if left else "every servable flow served",
-            )
-        )
-    return checks
 
 
 def recomputed_capex(
@@ -523,6 +510,16 @@ def _limit_checks(hubs: pd.DataFrame, flows: pd.DataFrame, objective: ObjectiveC
                 "coverage_target",
                 ok,
                 f"served share {share:.4f} {'≥' if ok else '<'} target {objective.coverage_target}",
+            )
+        )
+    elif objective.type == "min_cost":  # the cheapest plan serving every servable flow
+        served = flows["served"].to_numpy(dtype=bool)
+        left = flows.loc[~served & (flows["status"] != "unservable").to_numpy(), "flow_id"].tolist()
+        checks.append(
+            Check(
+                "every_servable_flow_served",
+                not left,
+                f"{len(left)} servable flow(s) not served: {listing(left)}" if left else "every servable flow served",
             )
         )
     return checks

@@ -558,6 +558,6 @@ def test_a_plan_serving_every_flow_that_leaves_one_out_fails_verification(line5,
     from planner.errors import PlannerError
     from planner.highs import LazyCover
 
-    monkeypatch.setattr(LazyCover, "pulp_rows", lambda self: [])
+    monkeypatch.setattr(LazyCover, "add_to_pulp", lambda self, problem: None)
     with pytest.raises(PlannerError, match=r"failed verification: every_servable_flow_served: \d+ servable flow"):
         _line_cover(line5, {"name": "cbc"})

@@ -227,7 +227,7 @@ class PlanningModel:
         lazy = getattr(self.problem, "lazy_cover", None)
         if lazy is not None:
             out["cover_windows"] = len(lazy.windows)
-        if lazy is not None and not getattr(self.problem, "cover_rows_in_pulp", False):  # CBC: counted above
+        if lazy is not None and not lazy.in_pulp(self.problem):  # CBC: counted above
             rows = lazy.active if len(lazy.active) else lazy.initial()
             ptr = lazy.cover.window_ptr
             out["rows"] += len(rows)

@@ -227,7 +227,7 @@ class _Rollout:
             lex = solve_lexicographic(model.problem, *model.goals(), solver, log=self.solve_log, soft_limit_s=soft)
             result = lex.combined
             self.log(f"rollout {year} ({stage}): {result.describe()}")
-            if self.scenario.rollout.mode == "foresight" and (not result.has_solution or result.only_empty_plan()):
+            if self.scenario.rollout.mode == "foresight" and not result.holds_a_plan:
                 break  # no myopic start: let the full model decide (it may still be feasible)
             self.check(result, f"year {year}")
             y = self.year_of(model)
@@ -435,7 +435,7 @@ def _backward_start(ro: _Rollout) -> list[np.ndarray] | None:
         lex = solve_lexicographic(model.problem, *model.goals(), solver, log=ro.solve_log, soft_limit_s=soft)
         result = lex.combined
         ro.log(f"rollout {ro.years[i]} (backward start): {result.describe()}")
-        if not result.has_solution or result.only_empty_plan():
+        if not result.holds_a_plan:
             return None
         sets[i] = ro.opened(model, 0)
         later = sets[i]
