@@ -86,7 +86,7 @@ def _check_model_size(ctx: RunContext, assigns: bool) -> None:
     flow has about 13 M pairs and needs over 20 GB (README, *Performance*)."""
     sc = ctx.scenario
     pairs = ctx.instance.cover.group_window_pairs()
-    lazy = lazy_applies(sc.objective.type, assigns, sc.solver.coverage_rows, bool(sc.rollout.years))
+    lazy = lazy_applies(sc.objective.type, assigns, sc.solver.coverage_rows)
     ctx.data["lazy_windows"] = lazy and refines_lazily(sc.solver.coverage_rows, pairs)
     if ctx.data["lazy_windows"]:
         return

@@ -122,7 +122,6 @@ def test_auto_refines_lazily_only_for_large_max_coverage_models() -> None:
     assert not lazy_applies("max_coverage", False, "all")
     assert not lazy_applies("min_cost", False, "lazy")  # a coverage target or a full cover
     assert not lazy_applies("max_coverage", True, "lazy")  # [capacity], [hourly] assign stops
-    assert not lazy_applies("max_coverage", False, "lazy", rollout=True)
     assert not refines_lazily("auto", LAZY_FROM_PAIRS - 1) and refines_lazily("auto", LAZY_FROM_PAIRS)
     assert refines_lazily("lazy", 1) and not refines_lazily("all", 10**9)
 

@@ -441,13 +441,17 @@ def test_myopic_years_keep_the_earlier_hubs_as_lower_bounds(line5: Path, monkeyp
     assert plan.verification.passed
 
 
-@pytest.mark.parametrize(("mode", "start_s"), [("foresight", 0.0), ("foresight", 25.0), ("myopic", 0.0)])
+@pytest.mark.parametrize(
+    ("mode", "start_s"), [("foresight", 0.0), ("foresight", 25.0), ("myopic", 0.0), ("myopic", 25.0), ("myopic", 39.0)]
+)
 def test_a_myopic_start_gets_a_share_of_the_time_the_plan_itself_gets_what_is_left(
     line5: Path, mode: str, start_s: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Foresight: each year of its start (the backward plan here) is only a MIP start, so it stops once it
     # holds a plan after 15 % of solver.time_limit_s (a quarter without one); the foresight model gets
-    # what the start left of the limit, never less than half of it. Myopic: every year is the plan.
+    # what the start left of the limit, never less than half of it. Myopic: every year is the plan, and
+    # the years share the limit: each what the earlier ones left over the years still to plan, at least
+    # a quarter of an even split.
     # A fake clock makes each start year take ``start_s`` seconds.
     import planner.features.rollout.solve as rs
 
@@ -470,7 +474,7 @@ def test_a_myopic_start_gets_a_share_of_the_time_the_plan_itself_gets_what_is_le
     )
     assert plan.verification.passed
     if mode == "myopic":
-        assert [t[1:] for t in limits] == [(40, None), (40, None)]
+        assert [t[1:] for t in limits] == [(20, None), (max(40 - start_s, 5), None)]
     else:  # two backward start years, then the foresight model with what they left: 40 s, or 40 − 2·25 → 20
         assert [t[1:] for t in limits] == [(10, 6), (10, 6), (40 - 2 * start_s if start_s < 10 else 20, None)]
 
@@ -551,3 +555,33 @@ def test_foresight_starts_from_the_backward_plan_first(line5: Path) -> None:
     assert any("foresight, started from the backward plan" in m for m in messages)
     assert plan.verification.passed
     assert dict(zip(plan.hubs["site_id"], plan.hubs["opened_year"], strict=True)) == {"N1": 2026, "N3": 2027}
+
+
+def test_a_myopic_rollout_is_optimal_only_if_every_year_is(line5: Path, monkeypatch) -> None:
+    # Myopic years are solved one at a time: the headline takes the worst year's status and gap, sums
+    # the years' objectives and gives no bound (each year's bound holds only given the earlier hubs).
+    from dataclasses import replace
+
+    from planner.features.rollout import solve as rollout_solve
+
+    real = rollout_solve.solve_lexicographic
+    calls: list[int] = []
+
+    def first_year_unproven(problem, *args, **kw):
+        out = real(problem, *args, **kw)
+        calls.append(1)
+        if len(calls) > 1:
+            return out
+        return replace(out, combined=replace(out.combined, status="feasible", mip_gap=0.05, time_limit_hit=True))
+
+    monkeypatch.setattr(rollout_solve, "solve_lexicographic", first_year_unproven)
+    rollout = {"years": [2026, 2027], "budget_per_year_eur": [1000.0, 1000.0], "mode": "myopic"}
+    plan = solve(line5, rollout, objective={"type": "max_coverage", "max_hubs": 2})
+    solves = plan.summary["rollout"]["solves"]
+    assert [s["status"] for s in solves] == ["feasible", "optimal"]
+    assert plan.summary["status"] == "feasible"
+    assert plan.summary["mip_gap"] == pytest.approx(0.05)
+    assert plan.summary["best_bound"] is None
+    assert plan.summary["objective_value"] == pytest.approx(sum(s["objective"] for s in solves))
+    assert "worst year's" in plan.summary["solver_message"]
+    assert plan.verification.passed

@@ -26,10 +26,10 @@ class SolverConfig(_Section):
     coverage_rows: Literal["auto", "lazy", "all"] = Field(
         "auto",
         description=(
-            "max_coverage without assigned stops ([capacity], [hourly]) or rollout.years: 'lazy' starts each "
-            "flow with a few of its windows and adds the windows a round's plan misses, round by round (a "
+            "max_coverage without assigned stops ([capacity], [hourly]), one year or a rollout: 'lazy' starts "
+            "each flow with a few of its windows and adds the windows a round's plan misses, round by round (a "
             "relaxation, so each round's bound holds; not limited by max_model_pairs); 'all' builds every window "
-            "of every flow at once; 'auto' refines lazily from 100,000 (flow group, window) pairs "
+            "of every flow at once; 'auto' refines lazily from 100,000 (flow group, window) pairs per year "
             "(europe-2030-low-budget has 12,816 with 4,000 flows, 240,949 with 20,000)."
         ),
     )

@@ -24,7 +24,8 @@ near it, so the next rounds need fewer solves).
   plan's hubs are moved while its true served weight rises (:mod:`planner.features.coverage.polish`),
   and the gap is taken from the moved plan.
 
-Only for max coverage without assigned stops ([capacity], [hourly]) or a rollout: every other part
+Only for max coverage without assigned stops ([capacity], [hourly]); rollouts refine theirs in
+:mod:`planner.features.rollout.lazy`. Every other part
 (AFIR rows, grid connections) reads only the open-variables, which every round has in full.
 """
 
@@ -77,11 +78,11 @@ _POLISH_SHARE = 0.2
 LAZY_FROM_PAIRS = 100_000
 
 
-def lazy_applies(objective: str, assigns: bool, coverage_rows: str, rollout: bool = False) -> bool:
-    """Whether a single-year solve may refine windows lazily: ``solver.coverage_rows`` is not ``"all"``,
-    max coverage, no part assigning stops to hubs, not a rollout (``"auto"`` then decides by size,
-    :func:`refines_lazily`)."""
-    return coverage_rows != "all" and objective == "max_coverage" and not assigns and not rollout
+def lazy_applies(objective: str, assigns: bool, coverage_rows: str) -> bool:
+    """Whether a solve may refine windows lazily: ``solver.coverage_rows`` is not ``"all"``, max coverage,
+    no part assigning stops to hubs (``"auto"`` then decides by size, :func:`refines_lazily`). Rollouts
+    refine theirs in :mod:`planner.features.rollout.lazy`."""
+    return coverage_rows != "all" and objective == "max_coverage" and not assigns
 
 
 def refines_lazily(coverage_rows: str, pairs: int) -> bool:

@@ -22,7 +22,7 @@ import numpy as np
 from planner.highs import site_incidence
 from planner.windows import CoverSet
 
-__all__ = ["Polished", "polish"]
+__all__ = ["Polished", "PolishedYears", "polish", "polish_years"]
 
 #: Sites tried per hub: those sharing the most windows with it.
 NEIGHBOURS = 15
@@ -92,28 +92,78 @@ def polish(
     deadline
         ``time.perf_counter()`` value after which no further plan is scored.
     """
-    plan = is_open.copy()
+    out = polish_years(cover, weight, [is_open], [1.0], movable, cost, deadline)
+    return Polished(out.open_sets[0], out.value, out.moves, out.evaluations, out.converged)
+
+
+@dataclass(frozen=True)
+class PolishedYears:
+    """Outcome of :func:`polish_years`: the open sites per year after the moves, their factor-weighted
+    served weight, hubs moved, plans scored, and whether no move improved the last plan."""
+
+    open_sets: list[np.ndarray]
+    value: float
+    moves: int
+    evaluations: int
+    converged: bool
+
+
+def polish_years(
+    cover: CoverSet,
+    weight: np.ndarray,
+    open_sets: list[np.ndarray],
+    factor: list[float],
+    movable: np.ndarray,
+    cost: np.ndarray,
+    deadline: float,
+) -> PolishedYears:
+    """:func:`polish` for a plan over years in which a hub stays open once opened.
+
+    A hub moves with its opening year: from that year on its site is closed and the new one open. The
+    new site is closed in every year (else a year would hold it twice) and costs no more, so every
+    year's capex and hub count stay within what they were. A move is scored by
+    ``sum_t factor[t] × served weight in t`` over the years it changes.
+
+    Parameters
+    ----------
+    open_sets
+        Per year, the open sites (nested: each year's within the next); not modified.
+    factor
+        Per year, the weight of its served weight (discount × volume factor).
+    cover, weight, movable, cost, deadline
+        As for :func:`polish`.
+    """
+    plans = [p.copy() for p in open_sets]
+    n = len(plans)
     needed = cover.needed_windows()
-    ptr, position = site_incidence(cover, needed, len(plan))
+    ptr, position = site_incidence(cover, needed, len(plans[-1]))
     index = (ptr, needed[position])  # per site, the ids of the needed windows holding it
-    value = float(weight[cover.served(plan)].sum())
+    values = [float(weight[cover.served(p)].sum()) for p in plans]
     moves = evaluations = 0
     improved = True
     while improved:
         improved = False
-        for hub in np.flatnonzero(plan & movable).tolist():  # a move closes only its own hub
-            best: tuple[float, int] | None = None
-            allowed = movable & ~plan & (cost <= cost[hub] + 1e-9)
+        for hub in np.flatnonzero(plans[-1] & movable).tolist():  # a move closes only its own hub
+            first = next(t for t in range(n) if plans[t][hub])
+            total = sum(f * v for f, v in zip(factor, values, strict=True))
+            best: tuple[float, int, list[float]] | None = None
+            allowed = movable & ~plans[-1] & (cost <= cost[hub] + 1e-9)
             for site in _neighbours(cover, index, hub, allowed, NEIGHBOURS).tolist():
                 if time.perf_counter() >= deadline:
-                    return Polished(plan, value, moves, evaluations, False)
-                plan[hub], plan[site] = False, True
-                score = float(weight[cover.served(plan)].sum())
-                plan[hub], plan[site] = True, False
+                    return PolishedYears(plans, total, moves, evaluations, False)
+                scores = []
+                for t in range(first, n):
+                    plans[t][hub], plans[t][site] = False, True
+                    scores.append(float(weight[cover.served(plans[t])].sum()))
+                    plans[t][hub], plans[t][site] = True, False
                 evaluations += 1
-                if score > value + 1e-9 * max(abs(value), 1.0) and (best is None or score > best[0]):
-                    best = (score, site)
+                gain = sum(factor[t] * (v - values[t]) for t, v in zip(range(first, n), scores, strict=True))
+                if gain > 1e-9 * max(abs(total), 1.0) and (best is None or gain > best[0]):
+                    best = (gain, site, scores)
             if best is not None:
-                plan[hub], plan[best[1]] = False, True
-                value, moves, improved = best[0], moves + 1, True
-    return Polished(plan, value, moves, evaluations, True)
+                for t, v in zip(range(first, n), best[2], strict=True):
+                    plans[t][hub], plans[t][best[1]] = False, True
+                    values[t] = v
+                moves, improved = moves + 1, True
+    total = sum(f * v for f, v in zip(factor, values, strict=True))
+    return PolishedYears(plans, total, moves, evaluations, True)

@@ -9,7 +9,7 @@ from planner.features.capacity.levels import capacity_levels
 from planner.features.capacity.model import capacity_part
 from planner.features.coverage.model import Solution
 from planner.features.rollout.report import final_year_model, rollout_checks, rollout_outputs
-from planner.features.rollout.solve import solve_rollout, year_factors
+from planner.features.rollout.solve import rollout_headline, solve_rollout, year_factors
 from planner.plan import Plan
 from planner.scenario import Scenario
 from planner.verify import Check
@@ -48,10 +48,11 @@ class RolloutFeature(Feature):
             capacity=None if cap is None else cap.data,
             log=ctx.log,
             solve_log=ctx.solve_log,
+            lazy=bool(ctx.data.get("lazy_windows")),
         )
         ctx.session_factor = rollout.volume_factor[-1]
         model = final_year_model(rollout, ctx.instance, ctx.data["spec"])
-        return Solution(model, rollout.results[-1], extra={self.name: rollout}, reported=True)
+        return Solution(model, rollout_headline(rollout.results), extra={self.name: rollout}, reported=True)
 
     def outputs(self, plan: Plan, ctx: RunContext) -> None:
         rollout = ctx.solution.extra[self.name]

@@ -26,7 +26,7 @@ from planner.features.grid.model import GridSpec
 from planner.instance import PlanningInstance
 from planner.solve import Goal
 
-__all__ = ["RolloutModel", "RolloutSpec", "build_rollout_model"]
+__all__ = ["RolloutModel", "RolloutSpec", "build_rollout_model", "open_in_year"]
 
 
 @dataclass(frozen=True)
@@ -192,9 +192,15 @@ def _objective(
                 y[g, t].lowBound = 1
 
 
-def build_rollout_model(instance: PlanningInstance, spec: RolloutSpec) -> RolloutModel:
-    """Build the rollout MILP (see the module docstring)."""
-    groups, group_windows = group_flows(instance)
+def build_rollout_model(
+    instance: PlanningInstance,
+    spec: RolloutSpec,
+    grouping: tuple[list[list[int]], list[list[tuple[int, ...]]]] | None = None,
+) -> RolloutModel:
+    """Build the rollout MILP (see the module docstring). The groups of flows and their windows are
+    :func:`~planner.features.coverage.variables.group_flows`'s unless ``grouping`` gives them (the kept
+    windows of :mod:`planner.features.rollout.lazy`)."""
+    groups, group_windows = grouping if grouping is not None else group_flows(instance)
     sites = _sites(instance, spec, group_windows)
     n_years = len(spec.years)
     sense = pulp.LpMaximize if spec.objective == "max_coverage" else pulp.LpMinimize
@@ -282,3 +288,15 @@ def _add_capacity(
             if k in demand:
                 holder.session_charge += 1e-6 * cheapest * spec.discount[t] * demand[k]  # no needless stops
     return holder
+
+
+def open_in_year(model: RolloutModel, locked: np.ndarray, t: int) -> np.ndarray:
+    """Sites open in year ``t`` of a solved model: existing hubs (``locked``), those the solve opened and
+    those fixed open (a variable whose lower bound is 1, an earlier year's hub in a myopic year, may
+    have been presolved away, without a value)."""
+    out = locked.copy()
+    for k in model.sites:
+        v = model.open[k, t]
+        if (v.lowBound or 0) >= 1 or (v.value() or 0.0) > 0.5:
+            out[k] = True
+    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 import pulp
@@ -21,12 +22,14 @@ from planner.features.capacity.model import CapacitySpec
 from planner.features.coverage.model import flow_weight
 from planner.features.coverage.variables import group_flows, group_weight, served_mask
 from planner.features.grid.model import GridSpec
-from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model
+from planner.features.rollout.lazy import Adjust, LazyRollout
+from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model, open_in_year
 from planner.instance import PlanningInstance
 from planner.scenario import Scenario
+from planner.scenario.solver import SolverConfig
 from planner.solve import SolveLog, SolveResult, solve_lexicographic
 
-__all__ = ["RolloutResult", "solve_rollout", "year_factors"]
+__all__ = ["RolloutResult", "rollout_headline", "solve_rollout", "year_factors"]
 
 Log = Callable[[str], None]
 
@@ -86,6 +89,11 @@ class _Year:
 #: instead of 30 s gave the same files and ran 2 min 43 s instead of 3 min 02 s.
 _START_SHARE = 0.25
 _START_SOFT_SHARE = 0.15
+#: A myopic rollout's years share ``solver.time_limit_s``: each gets what the earlier years left, divided
+#: by the years still to plan, but never less than this share of an even split (a solver overrunning its
+#: limit must not leave a late year no time). Until 2026-12-04 each year got the whole limit:
+#: europe-rollout-myopic with 20,000 flows spent 180 s on its first year alone.
+_MYOPIC_MIN_SHARE = 0.25
 #: The foresight model gets what its start (myopic years, or the backward plan) left of
 #: ``solver.time_limit_s``, so that the limit bounds the whole solve, but never less than this share
 #: of it (a start that ran long must not leave the model no time for its root relaxation).
@@ -105,6 +113,7 @@ class _Rollout:
         capacity: CapacitySpec | None,
         log: Log,
         solve_log: SolveLog | None = None,
+        lazy: bool = False,
     ) -> None:
         self.scenario, self.instance, self.log, self.solve_log = scenario, instance, log, solve_log
         self.required, self.shares, self.grid, self.capacity = required_by_year, shares_by_year, grid, capacity
@@ -119,6 +128,25 @@ class _Rollout:
         groups, _ = group_flows(instance)
         self.gvolume = group_weight(instance, groups, instance.volume)
         self.free = instance.free.copy()
+        self.lazy = LazyRollout(instance, self.weight, log, solve_log) if lazy else None
+
+    def solve_model(
+        self,
+        spec: RolloutSpec,
+        solver: SolverConfig,
+        *,
+        soft: float | None = None,
+        adjust: Adjust | None = None,
+    ) -> tuple[RolloutModel, SolveResult]:
+        """Build and solve one start-year model (both goals): with every window, or by lazily refined
+        windows (:mod:`planner.features.rollout.lazy`). ``adjust`` adds rows or bounds to the built model."""
+        if self.lazy is not None:
+            return self.lazy.solve(spec, solver, adjust=adjust, soft_limit_s=soft)
+        model = build_rollout_model(self.instance, spec)
+        if adjust is not None:
+            adjust(model)
+        lex = solve_lexicographic(model.problem, *model.goals(), solver, log=self.solve_log, soft_limit_s=soft)
+        return model, lex.combined
 
     def remaining(self, fixed: frozenset[int], points: dict[tuple[int, int], int]) -> float | None:
         """Total budget left after the hubs (and points) already fixed (myopic years)."""
@@ -163,14 +191,8 @@ class _Rollout:
         )
 
     def opened(self, model: RolloutModel, t: int) -> np.ndarray:
-        """Sites open in year ``t``: those the solve opened and those fixed open (a variable whose lower
-        bound is 1 — an earlier year's hub in a myopic year — may have been presolved away, without a value)."""
-        out = self.instance.site_locked.copy()
-        for k in model.sites:
-            v = model.open[k, t]
-            if (v.lowBound or 0) >= 1 or (v.value() or 0.0) > 0.5:
-                out[k] = True
-        return out
+        """Sites open in year ``t`` (:func:`~planner.features.rollout.model.open_in_year`)."""
+        return open_in_year(model, self.instance.site_locked, t)
 
     def check(self, result: SolveResult, what: str) -> None:
         sc = self.scenario
@@ -210,7 +232,9 @@ class _Rollout:
         )
 
     def myopic(self, stage: str) -> tuple[list[_Year], list[SolveResult], RolloutModel | None]:
-        """Year by year, each keeping the earlier years' hubs; stops at a failed year in foresight mode."""
+        """Year by year, each keeping the earlier years' hubs; stops at a failed year in foresight mode. As
+        the plan (``stage == "myopic"``) the years share ``solver.time_limit_s`` (:data:`_MYOPIC_MIN_SHARE`);
+        as a foresight start each gets :data:`_START_SHARE` of it and stops at :data:`_START_SOFT_SHARE`."""
         done: list[_Year] = []
         results: list[SolveResult] = []
         fixed: frozenset[int] = frozenset()
@@ -222,10 +246,12 @@ class _Rollout:
         if stage != "myopic":  # only a start for the foresight model, which gets the full limit
             soft = solver.time_limit_s * _START_SOFT_SHARE
             solver = solver.model_copy(update={"time_limit_s": solver.time_limit_s * _START_SHARE})
+        started, n, limit = time.perf_counter(), len(self.years), self.scenario.solver.time_limit_s
         for i, year in enumerate(self.years):
-            model = build_rollout_model(self.instance, self.spec_for([i], fixed, upgrades, points))
-            lex = solve_lexicographic(model.problem, *model.goals(), solver, log=self.solve_log, soft_limit_s=soft)
-            result = lex.combined
+            if stage == "myopic":  # the plan itself: the years share the limit, each what the earlier ones left
+                share = max((limit - (time.perf_counter() - started)) / (n - i), _MYOPIC_MIN_SHARE * limit / n)
+                solver = self.scenario.solver.model_copy(update={"time_limit_s": share})
+            model, result = self.solve_model(self.spec_for([i], fixed, upgrades, points), solver, soft=soft)
             self.log(f"rollout {year} ({stage}): {result.describe()}")
             if self.scenario.rollout.mode == "foresight" and not result.holds_a_plan:
                 break  # no myopic start: let the full model decide (it may still be feasible)
@@ -298,6 +324,7 @@ def solve_rollout(
     capacity: CapacitySpec | None = None,
     log: Log = lambda _m: None,
     solve_log: SolveLog | None = None,
+    lazy: bool = False,
 ) -> RolloutResult:
     """Solve the rollout (foresight: one MILP; myopic: one per year keeping earlier hubs).
 
@@ -306,6 +333,9 @@ def solve_rollout(
     stop at :data:`_START_SOFT_SHARE` of the limit. On europe-rollout-afir (2026-12-03, alone on the
     machine) the backward start gave 42.23 M discounted truck-km·day at a gap of 0.18 % in 2 min 35 s,
     the myopic one 41.85 M at 1.09 % in 2 min 43 s; europe-rollout-2026-2035 the same optimum and files.
+
+    ``lazy``: max coverage without ``capacity`` refines every model's windows lazily
+    (:mod:`planner.features.rollout.lazy`), the start years and the foresight model sharing the kept windows.
 
     ``required_by_year`` / ``shares_by_year``: per year, the AFIR spacing windows or segment share
     of the milestone due by its end (:func:`planner.features.afir.requirements.rollout_requirements`).
@@ -321,7 +351,8 @@ def solve_rollout(
             "set grid.max_batteries_per_hub = 0 or plan one year."
         )
     started = time.perf_counter()
-    ro = _Rollout(scenario, instance, required_by_year, shares_by_year, grid, capacity, log, solve_log)
+    lazy = lazy and capacity is None and scenario.objective.type == "max_coverage"
+    ro = _Rollout(scenario, instance, required_by_year, shares_by_year, grid, capacity, log, solve_log, lazy=lazy)
     myopic = scenario.rollout.mode == "myopic"
     if not myopic and capacity is None and grid is None:
         backward = _backward_start(ro)
@@ -356,14 +387,17 @@ def _foresight(
     if backward is not None:  # solve_rollout tried it first; it is not planned again here
         open_sets, warm, how = backward, True, "started from the backward plan"
     spec = replace(ro.spec_for(list(range(len(ro.years))), frozenset()), shared_windows=True)
-    full = build_rollout_model(ro.instance, spec)
-    if warm:
-        ro.start_foresight(full, years if len(years) == len(ro.years) else [], open_sets)
     solver = ro.scenario.solver
     left = max(solver.time_limit_s - (time.perf_counter() - started), _FORESIGHT_MIN_SHARE * solver.time_limit_s)
     ro.log(f"rollout: the foresight model gets {left:.0f} s of solver.time_limit_s = {solver.time_limit_s:g} s")
     solver = solver.model_copy(update={"time_limit_s": left})
-    result = solve_lexicographic(full.problem, *full.goals(), solver, warm_start=warm, log=ro.solve_log).combined
+    if ro.lazy is not None:
+        full, result = ro.lazy.solve(spec, solver, start=open_sets if warm else None)
+    else:
+        full = build_rollout_model(ro.instance, spec)
+        if warm:
+            ro.start_foresight(full, years if len(years) == len(ro.years) else [], open_sets)
+        result = solve_lexicographic(full.problem, *full.goals(), solver, warm_start=warm, log=ro.solve_log).combined
     ro.log(f"rollout {ro.years[0]}–{ro.years[-1]} (foresight, {how if warm else 'no start'}): {result.describe()}")
     if warm and result.status == "no_solution" and _start_is_feasible(full):
         result = _keep_start(full, result)
@@ -423,23 +457,56 @@ def _backward_start(ro: _Rollout) -> list[np.ndarray] | None:
     for i in reversed(range(len(ro.years))):
         base = ro.spec_for([i], frozenset())
         cum = None if any(b is None for b in budgets[: i + 1]) else float(sum(budgets[: i + 1]))
-        model = build_rollout_model(instance, replace(base, budget_eur=(cum,)))
-        cost = {k: 0.0 if instance.site_locked[k] else float(instance.site_cost[k]) for k in model.sites}
-        if later is not None:
-            for k in model.sites:
-                if not later[k]:
-                    model.open[k, 0].upBound = 0
-            floor = None if budgets[i + 1] is None else float(instance.site_cost[later].sum()) - budgets[i + 1]
-            if floor is not None and floor > 0:
-                model.problem += (pulp.lpSum(c * model.open[k, 0] for k, c in cost.items()) >= floor, "leave_budget")
-        lex = solve_lexicographic(model.problem, *model.goals(), solver, log=ro.solve_log, soft_limit_s=soft)
-        result = lex.combined
+        floor = None
+        if later is not None and budgets[i + 1] is not None:
+            floor = float(instance.site_cost[later].sum()) - budgets[i + 1]
+        adjust = None if later is None else partial(_within_later, instance, later, floor)
+        # lazily refined, the last year (the whole network at once) runs to its hard limit: the years
+        # within it then take seconds (europe-rollout-2026-2035, 20,000 flows: 2-3 s each)
+        own_soft = None if ro.lazy is not None and later is None else soft
+        model, result = ro.solve_model(replace(base, budget_eur=(cum,)), solver, soft=own_soft, adjust=adjust)
         ro.log(f"rollout {ro.years[i]} (backward start): {result.describe()}")
         if not result.holds_a_plan:
             return None
         sets[i] = ro.opened(model, 0)
         later = sets[i]
     return sets
+
+
+def _within_later(instance: PlanningInstance, later: np.ndarray, floor: float | None, model: RolloutModel) -> None:
+    """A backward start year: only the sites open the year after (``later``) may open, spending at least
+    ``floor`` so that what is left for the year after fits its budget."""
+    for k in model.sites:
+        if not later[k]:
+            model.open[k, 0].upBound = 0
+    if floor is not None and floor > 0:
+        cost = {k: 0.0 if instance.site_locked[k] else float(instance.site_cost[k]) for k in model.sites}
+        model.problem += (pulp.lpSum(c * model.open[k, 0] for k, c in cost.items()) >= floor, "leave_budget")
+
+
+def rollout_headline(results: list[SolveResult]) -> SolveResult:
+    """The headline result of a rollout: the foresight model's own, or for myopic years (one solve each)
+    ``optimal`` only if every year is, the sum of the years' objectives (each year's discounted share of
+    the rollout's objective), the worst year's gap, and no bound: a year is optimal only given the
+    earlier years' hubs, so the years' bounds do not bound the rollout."""
+    if len(results) == 1:
+        return results[0]
+    gaps = [r.mip_gap for r in results]
+    worst = None if any(g is None for g in gaps) else max(gaps)
+    statuses = [r.status for r in results]
+    return SolveResult(
+        status="optimal" if all(s == "optimal" for s in statuses) else "feasible",
+        solver=results[-1].solver,
+        objective=sum(r.objective or 0.0 for r in results),
+        best_bound=None,
+        mip_gap=worst,
+        seconds=sum(r.seconds for r in results),
+        time_limit_hit=any(r.time_limit_hit for r in results),
+        message=(
+            f"myopic: {len(results)} years solved one at a time ({', '.join(statuses)}); the gap is the worst "
+            "year's, each against its own bound given the earlier years' hubs; no bound for the whole rollout"
+        ),
+    )
 
 
 def _named(points_by_year: list[dict[tuple[int, int], int]], capacity: CapacitySpec | None) -> list[dict]:

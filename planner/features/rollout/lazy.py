@@ -1,0 +1,414 @@
+"""Rollout solves with lazily refined windows (max coverage, no stops assigned to hubs).
+
+A rollout model gives every group of flows a served-variable per year linked to its windows, so it
+grows with the (group, window) pairs times the years: ``europe-rollout-2026-2035`` with 20,000 flows
+has 240,949 pairs per year, and neither its start years nor its foresight model found a plan other
+than opening no hub within 300 s. As for one year (:mod:`planner.features.coverage.lazy`), each flow
+that needs a hub starts with a few pairwise-disjoint windows (:class:`KeptWindows`), which relaxes
+the model: every round's bound holds for the full model. Each round's plan is checked year by year
+against every window (a flow counts in a year only if that year's hubs cover all its windows); a
+flow the round could count while the plan misses one of its windows keeps that window too, and the
+next round starts from the best plan so far.
+
+The kept windows are shared by every solve of one rollout (backward or myopic start years, then the
+foresight model), so a window one solve added is there for the next. A solve started from a plan
+(the foresight model from its start) keeps it unless a round finds a better one. Years carry their
+AFIR rows, budgets and grid connections in full: they read only the open-variables.
+
+Goals: the discounted served weight by rounds until the best true plan is within ``solver.mip_gap``
+of the least round bound; then (when that was proven with time left) the least discounted capex
+serving as much, the first round plan that truly does so.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from planner.features.coverage.lazy import KeptWindows
+from planner.features.coverage.polish import polish_years
+from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model, open_in_year
+from planner.features.tradeoff.pairs import pair_count
+from planner.highs import relative_gap
+from planner.instance import PlanningInstance
+from planner.scenario.solver import SolverConfig
+from planner.solve import SolveLog, SolveResult, combine_goals, second_stage_seconds, solve_problem
+
+__all__ = ["LazyRollout"]
+
+#: Gap the first round is solved to; later rounds a quarter of the last gap (never below half the target).
+_FIRST_GAP = 0.05
+#: Earlier improving plans of a round that refine the windows too (as for one year).
+_HARVEST = 4
+#: Rounds at most per goal.
+_MAX_ROUNDS = 100
+#: Share of a solve's time kept for moving hubs when its rounds end unproven (as for one year).
+_POLISH_SHARE = 0.2
+
+Adjust = Callable[[RolloutModel], None]
+
+
+@dataclass
+class _Plan:
+    """A plan (open sites per year), its true discounted served weight, and the round that found it."""
+
+    open_sets: list[np.ndarray]
+    value: float
+    model: RolloutModel | None = None
+    result: SolveResult | None = None
+
+
+class LazyRollout:
+    """The kept windows of one rollout and the rounds solving its models.
+
+    Parameters
+    ----------
+    instance
+        The planning instance (its cover windows).
+    weight
+        Per flow, the objective's weight (before the year's volume factor and discount).
+    log, solve_log
+        Progress lines; the solver's log.
+    """
+
+    def __init__(
+        self,
+        instance: PlanningInstance,
+        weight: np.ndarray,
+        log: Callable[[str], None],
+        solve_log: SolveLog | None = None,
+    ) -> None:
+        self.instance, self.log, self.solve_log = instance, log, solve_log
+        self.weight = np.asarray(weight, dtype=float)
+        self.need = instance.servable & ~instance.free
+        self.kept = KeptWindows.first(instance.cover, self.weight)
+        self.total_pairs = pair_count(instance.cover)
+        self.rounds = 0
+        self.build_seconds = 0.0
+
+    def value(self, spec: RolloutSpec, open_sets: list[np.ndarray]) -> float:
+        """True discounted served weight of a plan: each year's flows whose every window it covers."""
+        cover, w = self.instance.cover, self.weight
+        return float(
+            sum(
+                spec.discount[t] * spec.volume_factor[t] * w[cover.served(is_open) & self.need].sum()
+                for t, is_open in enumerate(open_sets)
+            )
+        )
+
+    def solve(
+        self,
+        spec: RolloutSpec,
+        config: SolverConfig,
+        *,
+        start: list[np.ndarray] | None = None,
+        adjust: Adjust | None = None,
+        soft_limit_s: float | None = None,
+    ) -> tuple[RolloutModel, SolveResult]:
+        """Both goals of ``spec`` (max coverage) by rounds on the kept windows.
+
+        Parameters
+        ----------
+        spec
+            The years solved together (one, or all for the foresight model).
+        config
+            Solver settings; ``time_limit_s`` bounds both goals together but for the second goal's
+            minimum share (:func:`~planner.solve.second_stage_seconds`).
+        start
+            A plan meeting every limit of ``spec`` (and of ``adjust``): kept unless a round beats it.
+        adjust
+            Adds rows or bounds to each round's model after it is built.
+        soft_limit_s
+            No new round starts after this many seconds once a plan is held (as
+            :func:`~planner.solve.solve_problem`'s soft limit inside a round).
+
+        Returns
+        -------
+        tuple
+            The model holding the plan in its open-variables, and the honest result.
+        """
+        t0 = time.perf_counter()
+        polishes = _polishable(spec, adjust)
+        share = 1 - _POLISH_SHARE if polishes else 1.0
+        best, r1, last_model = self._served_goal(spec, config, start, adjust, soft_limit_s, share)
+        if polishes and best is not None and r1.status != "optimal":
+            deadline = t0 + min(soft_limit_s or math.inf, config.time_limit_s)
+            model = best.model if best.model is not None else last_model
+            assert model is not None
+            r1 = self._polish(spec, best, model, r1, deadline, config.mip_gap)
+        if best is None:
+            assert last_model is not None
+            return last_model, r1
+        final, r2 = best, None
+        if r1.status == "optimal" and spec.second_stage and soft_limit_s is None:
+            seconds = second_stage_seconds(config.time_limit_s, time.perf_counter() - t0)
+            cheaper, r2 = self._cost_goal(spec, config, best, adjust, seconds)
+            final = cheaper or best
+        model = final.model if final.model is not None else last_model
+        assert model is not None
+        if final.model is None:  # the start kept: write it into the last round's variables
+            _write(model, final.open_sets, self.instance.site_locked)
+        return model, combine_goals(r1, r2, final.value)
+
+    def _round(
+        self,
+        spec: RolloutSpec,
+        config: SolverConfig,
+        start: list[np.ndarray] | None,
+        adjust: Adjust | None,
+        soft_limit_s: float | None,
+        hold: float | None = None,
+    ) -> tuple[RolloutModel, SolveResult, _Plan | None, int]:
+        """Build and solve one relaxed model (``hold``: the second goal, served weight held); return it,
+        the solver's result, its plan (None without one) and how many flows gained a window."""
+        t0 = time.perf_counter()
+        model = build_rollout_model(self.instance, spec, grouping=self.kept.grouping())
+        if adjust is not None:
+            adjust(model)
+        first, second = model.goals()
+        goal = first if hold is None else second
+        assert goal is not None
+        if hold is not None:
+            model.problem += (first.expression >= hold, "lazy_keep_served")
+        model.problem.sense = goal.sense
+        model.problem.setObjective(goal.expression)
+        if start is not None:
+            _start(model, spec, start)
+        self.build_seconds += time.perf_counter() - t0
+        config = config.model_copy(update={"time_limit_s": max(config.time_limit_s - (time.perf_counter() - t0), 1.0)})
+        plans: list[np.ndarray] = []
+        result = solve_problem(
+            model.problem,
+            config,
+            warm_start=start is not None,
+            log=self.solve_log,
+            soft_limit_s=soft_limit_s,
+            plans=plans,
+        )
+        self.rounds += 1
+        if not result.has_solution:
+            return model, result, None, 0
+        locked = self.instance.site_locked
+        sets = [open_in_year(model, locked, t) for t in range(len(spec.years))]
+        refined = sum(self.kept.refine(is_open)[1] for is_open in sets)
+        for earlier in _earlier_plans(model, plans, locked, len(spec.years)):
+            refined += sum(self.kept.refine(is_open)[1] for is_open in earlier)
+        return model, result, _Plan(sets, self.value(spec, sets), model, result), refined
+
+    def _served_goal(
+        self,
+        spec: RolloutSpec,
+        config: SolverConfig,
+        start: list[np.ndarray] | None,
+        adjust: Adjust | None,
+        soft_limit_s: float | None,
+        share: float = 1.0,
+    ) -> tuple[_Plan | None, SolveResult, RolloutModel | None]:
+        """Rounds on the discounted served weight: the best true plan, the goal's result, the last model.
+        Once a plan is held, rounds get ``share`` of the (soft) limit (the rest is for moving hubs)."""
+        t0 = time.perf_counter()
+        limit, target = float(config.time_limit_s), float(config.mip_gap)
+        stop_after = (limit if soft_limit_s is None else min(soft_limit_s, limit)) * share
+        best = None if start is None else _Plan(start, self.value(spec, start))
+        bound, gap, loose = math.inf, math.inf, _FIRST_GAP
+        status, hit, model, overhead, solver = "no_solution", False, None, 0.0, config.name
+        for _ in range(_MAX_ROUNDS):
+            elapsed = time.perf_counter() - t0
+            if model is not None and best is not None and elapsed + overhead + 1.0 > stop_after:
+                status, hit = "feasible", True
+                break
+            r0 = time.perf_counter()
+            left = max((limit if best is None else limit * share) - elapsed - overhead, 1.0)
+            soft = None if soft_limit_s is None else max(stop_after - elapsed - overhead, 1.0)
+            cfg = config.model_copy(update={"time_limit_s": left, "mip_gap": loose})
+            model, result, plan, refined = self._round(
+                spec, cfg, None if best is None else best.open_sets, adjust, soft
+            )
+            overhead = max(time.perf_counter() - r0 - result.seconds, 0.0)
+            solver = result.solver
+            hit = result.time_limit_hit or time.perf_counter() - t0 >= limit
+            if result.best_bound is not None:
+                bound = min(bound, result.best_bound)
+            if plan is None:
+                status = result.status if best is None else "feasible"
+                break
+            if best is None or plan.value > best.value:
+                best = plan
+            gap = relative_gap(best.value, bound)
+            self.log(
+                f"lazy round {self.rounds}: {len(model.groups):,} groups × {len(spec.years)} year(s), plan serves "
+                f"{plan.value:,.1f} (the round counted {result.objective or 0.0:,.1f}), bound {bound:,.1f}, "
+                f"gap {gap:.2%}; {refined:,} flows refined"
+            )
+            exact = plan.value >= (result.objective or 0.0) - (1e-9 * abs(plan.value) + 1e-6)
+            if gap <= target + 1e-12 or (exact and loose <= target and result.status == "optimal"):
+                status = "optimal"
+                break
+            if hit:
+                status = "feasible"
+                break
+            last = gap if math.isfinite(gap) else (result.mip_gap or loose)
+            loose = max(target / 2, min(last, 1.0) / 4)
+        else:
+            status = "feasible"
+        seconds = time.perf_counter() - t0
+        return best, self._result(status, solver, best, bound, gap, seconds, hit, "discounted served weight"), model
+
+    def _polish(
+        self, spec: RolloutSpec, best: _Plan, model: RolloutModel, result: SolveResult, deadline: float, target: float
+    ) -> SolveResult:
+        """Move the hubs of a plan while its true discounted served weight rises
+        (:func:`~planner.features.coverage.polish.polish_years`: a hub moves with its opening year, never
+        to a dearer site, never adding one, so every year's budget and the hub limit still hold); write
+        the moved plan into ``model`` (holding a variable for every site a hub may move to) and return
+        the result with the moved plan's value and gap."""
+        locked = self.instance.site_locked
+        movable = np.zeros(len(locked), dtype=bool)
+        movable[model.sites] = True
+        movable &= ~locked
+        movable[sorted(spec.fixed_open)] = False
+        weight = np.where(self.need, self.weight, 0.0)
+        factor = [d * f for d, f in zip(spec.discount, spec.volume_factor, strict=True)]
+        out = polish_years(
+            self.instance.cover, weight, best.open_sets, factor, movable, self.instance.site_cost, deadline
+        )
+        if out.value > best.value:
+            best.open_sets, best.value = out.open_sets, out.value
+            best.model = model
+            _write(model, best.open_sets, locked)
+        bound = math.inf if result.best_bound is None else result.best_bound
+        gap = relative_gap(best.value, bound)
+        moved = f"{out.moves} hub(s) moved in {out.evaluations:,} scored plans" + (
+            "" if out.converged else " (stopped by the time limit)"
+        )
+        self.log(f"lazy windows: {moved}: serves {best.value:,.1f}, gap {gap:.2%}")
+        return replace(
+            result,
+            status="optimal" if gap <= target + 1e-12 else result.status,
+            objective=best.value,
+            mip_gap=gap if math.isfinite(gap) else None,
+            message=f"{result.message}; then {moved}, gap {gap:.2%}",
+        )
+
+    def _cost_goal(
+        self, spec: RolloutSpec, config: SolverConfig, first: _Plan, adjust: Adjust | None, limit_s: float
+    ) -> tuple[_Plan | None, SolveResult]:
+        """Rounds on the discounted capex with the served weight held at ``first``'s: the first round plan
+        that truly serves as much."""
+        t0 = time.perf_counter()
+        hold = first.value - (1e-9 * abs(first.value) + 1e-6)
+        result: SolveResult | None = None
+        for _ in range(_MAX_ROUNDS):
+            left = limit_s - (time.perf_counter() - t0)
+            if result is not None and left < 1.0:
+                break
+            cfg = config.model_copy(update={"time_limit_s": max(left, 1.0)})
+            _, result, plan, refined = self._round(spec, cfg, first.open_sets, adjust, None, hold=hold)
+            ok = plan is not None and plan.value >= hold
+            self.log(f"lazy round {self.rounds} (discounted capex): {'serves as much' if ok else 'serves less'}")
+            if ok:
+                return plan, result
+            if plan is None or refined == 0:
+                break
+        seconds = time.perf_counter() - t0
+        solver = config.name if result is None else result.solver
+        return None, SolveResult(
+            "no_solution", solver, None, None, None, seconds, True, "no plan serving as much within the time"
+        )
+
+    def _result(
+        self,
+        status: str,
+        solver: str,
+        best: _Plan | None,
+        bound: float,
+        gap: float,
+        seconds: float,
+        hit: bool,
+        what: str,
+    ) -> SolveResult:
+        kept = f"{self.kept.pairs:,} of {self.total_pairs:,} (flow, window) pairs kept"
+        if best is not None and math.isfinite(gap):
+            how = "within" if status == "optimal" else "at"
+            message = (
+                f"lazy windows: {self.rounds} round(s), {kept}; {what} {how} gap {gap:.2%} of the least round bound"
+            )
+        else:
+            message = f"lazy windows: {self.rounds} round(s), {kept}; {'no plan' if best is None else 'no bound'}"
+        if best is not None and best.model is None:
+            message += "; the start plan kept (no round found a better one)"
+        return SolveResult(
+            status=status,
+            solver=solver,
+            objective=None if best is None else best.value,
+            best_bound=bound if math.isfinite(bound) else None,
+            mip_gap=gap if best is not None and math.isfinite(gap) else None,
+            seconds=seconds,
+            time_limit_hit=hit,
+            message=message,
+        )
+
+
+def _polishable(spec: RolloutSpec, adjust: Adjust | None) -> bool:
+    """Whether moving hubs keeps a plan of ``spec`` within its limits: no rows beyond the budgets and
+    the hub limit (no AFIR requirement in any year, no grid connections, nothing ``adjust`` adds)."""
+    afir = any(spec.required_windows) or any(share is not None for share in spec.required_shares)
+    return adjust is None and spec.grid is None and not afir
+
+
+def _start(model: RolloutModel, spec: RolloutSpec, open_sets: list[np.ndarray]) -> None:
+    """Start values of a plan on a (relaxed) rollout model: open sites, each group's and shared window's
+    cover in the model's kept windows, and certified AFIR segments. Sites of the plan outside the model's
+    windows have no variable: the start leaves them closed (still within every budget)."""
+    for t, is_open in enumerate(open_sets):
+        for k in model.sites:
+            model.open[k, t].setInitialValue(1.0 if is_open[k] else 0.0)
+        for g, wins in enumerate(model.group_windows):
+            model.served[g, t].setInitialValue(1.0 if all(is_open[list(w)].any() for w in wins) else 0.0)
+        for (w, te), z in model.window.items():
+            if te == t:
+                z.setInitialValue(1.0 if is_open[list(w)].any() else 0.0)
+        share = spec.required_shares[t] if spec.required_shares else None
+        for (e, te), c in model.segment.items():
+            if te == t and share is not None:
+                c.setInitialValue(1.0 if all(is_open[list(w)].any() for w in share.windows[e]) else 0.0)
+        for (k, te), up in model.upgrade.items():
+            if te == t:
+                up.setInitialValue(spec.fixed_upgrade.get(k, 0))
+
+
+def _write(model: RolloutModel, open_sets: list[np.ndarray], locked: np.ndarray) -> None:
+    """Put a plan's open sites into the model's open-variables (what the plan is decoded from)."""
+    for t, is_open in enumerate(open_sets):
+        lost = [k for k in np.flatnonzero(is_open & ~locked).tolist() if (k, t) not in model.open]
+        if lost:  # every plan comes from a model over fewer kept windows, whose sites this one has
+            raise RuntimeError(f"lazy rollout: open sites {lost[:5]} have no variable in year {t}'s model")
+    for (k, t), x in model.open.items():
+        x.varValue = 1.0 if open_sets[t][k] else 0.0
+
+
+def _earlier_plans(
+    model: RolloutModel, plans: list[np.ndarray], locked: np.ndarray, n_years: int
+) -> list[list[np.ndarray]]:
+    """Per-year open masks of up to :data:`_HARVEST` improving plans HiGHS found before its last one."""
+    if len(plans) < 2:
+        return []
+    column = {v.name: i for i, v in enumerate(model.problem.variables())}
+    out = []
+    for values in plans[-_HARVEST - 1 : -1]:
+        if len(values) != len(column):
+            continue
+        sets = []
+        for t in range(n_years):
+            is_open = locked.copy()
+            for k in model.sites:
+                v = model.open[k, t]
+                if (v.lowBound or 0) >= 1 or (v.name in column and values[column[v.name]] > 0.5):
+                    is_open[k] = True
+            sets.append(is_open)
+        out.append(sets)
+    return out
