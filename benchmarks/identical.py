@@ -29,6 +29,8 @@ REFERENCE = Path(__file__).with_name("identical_reference.json")
 # bound, rounded and read in HiGHS's callbacks, proves the gap, so where a round stops depends on timing.
 # Its reference, recorded on 2026-12-03 at 1403c5d, was not reproduced on 2026-12-04 by that same
 # commit nor by any later one (37 hubs either way: 92.0 % served at 0.37 % then, 91.9 % at 0.70 % now).
+# Since 2026-12-04 also europe-rollout-2026-2035 and europe-rollout-myopic: with 20,000 flows their lazy
+# rounds and hub moves stop at time limits (two runs that day gave the same plan; a slower machine may not).
 DEFAULT = [
     "example-corridor",
     "example-capacity",
@@ -36,8 +38,6 @@ DEFAULT = [
     "europe-2030-quick",
     "europe-2030-high-ambition",
     "europe-2030-afir",
-    "europe-rollout-2026-2035",
-    "europe-rollout-myopic",
 ]
 FILES = ("hubs.csv", "flows.csv")
 
