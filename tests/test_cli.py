@@ -173,6 +173,18 @@ def _size_context(limit: int, coverage_rows: str, rollout: object) -> object:
     )
 
 
+@pytest.mark.parametrize("mode", ["foresight", "myopic"])
+def test_a_rollout_refined_lazily_is_not_limited_by_max_model_pairs(mode: str) -> None:
+    # Lazily refined (max coverage without assigned stops, a rollout too), no model holds every pair.
+    from types import SimpleNamespace
+
+    from planner.stages import _check_model_size
+
+    ctx = _size_context(500, "lazy", SimpleNamespace(years=[2026, 2028, 2030, 2032, 2035], mode=mode))
+    _check_model_size(ctx, assigns=False)
+    assert ctx.data["lazy_windows"] is True
+
+
 def test_a_model_assigning_stops_counts_each_pair_three_times() -> None:
     # 1,000 pairs fit a 2,000-pair limit as rows of a max-coverage model, not with [capacity]'s
     # assignments on top (3,000 counted): the error says so.
@@ -199,6 +211,7 @@ def test_a_foresight_rollout_counts_each_pair_once_per_year(mode: str, fits: boo
     ctx = _size_context(4_000, "auto", SimpleNamespace(years=[2026, 2028, 2030, 2032, 2035], mode=mode))
     if fits:
         _check_model_size(ctx, assigns=False)
+        assert ctx.data["lazy_windows"] is False  # 1,000 pairs: every window at once, within the limit
         return
     once = r"\(flow group, window\) pairs once for each of its 5 years \(~0 GB\), over solver.max_model_pairs = 4,000"
     with pytest.raises(ScenarioError, match=once):

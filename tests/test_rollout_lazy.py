@@ -156,9 +156,9 @@ def test_moving_hubs_raises_a_year_plan_within_its_budget(tmp_path: Path) -> Non
 
 
 def test_moving_hubs_over_years_keeps_each_year_nested_and_within_its_spend(tmp_path: Path) -> None:
-    # Three years, one hub opened in each, all bunched at the line's start. Moves raise the discounted
-    # served weight; a hub moves with its opening year (earlier years keep their sites), every year
-    # keeps as many hubs and new hubs, and each year stays within the next.
+    # Three years, one hub opened in each: the best single site in 2026, then two bunched at the line's
+    # start. Moves raise the discounted served weight; a hub moves with its opening year (earlier years
+    # keep their sites), every year keeps as many hubs and new hubs, and each year stays within the next.
     from planner.features.coverage.polish import polish_years
 
     sc = load_scenario(_scenario(tmp_path, 2, "foresight", "lazy"))
@@ -170,7 +170,14 @@ def test_moving_hubs_over_years_keeps_each_year_nested_and_within_its_spend(tmp_
     weight = np.where(instance.servable & ~instance.free, instance.volume, 0.0).astype(float)
     needed = cover.needed_windows()
     in_windows = sorted({k for w in needed.tolist() for k in cover.window(w)})
-    a, b, c = in_windows[:3]  # the three lowest site indices some flow's window holds
+
+    def alone(k: int) -> float:
+        is_open = np.zeros(n, dtype=bool)
+        is_open[k] = True
+        return float(weight[cover.served(is_open)].sum())
+
+    a = max(in_windows, key=lambda k: (alone(k), -k))  # 2026: the best single hub
+    b, c = [k for k in in_windows if k != a][:2]  # 2027, 2028: the lowest site indices, bunched
     years = [np.zeros(n, dtype=bool) for _ in range(3)]
     years[0][a] = True
     years[1][[a, b]] = True
@@ -186,3 +193,26 @@ def test_moving_hubs_over_years_keeps_each_year_nested_and_within_its_spend(tmp_
     assert [int(s.sum()) for s in out.open_sets] == [1, 2, 3]
     assert all((out.open_sets[t] <= out.open_sets[t + 1]).all() for t in range(2))  # nested
     assert [int(s.sum()) for s in years] == [1, 2, 3] and years[0][a]  # the input is not modified
+    assert not (out.open_sets[1] == years[1]).all() or not (out.open_sets[2] == years[2]).all()  # a later hub moved
+
+
+def test_the_backward_start_s_last_year_runs_to_its_hard_limit_when_lazy(tmp_path: Path, monkeypatch) -> None:
+    # The backward start's first solve (the last year, the whole network at once) is the hard one: lazily
+    # refined it gets no soft limit; the years within it keep theirs (15 % of solver.time_limit_s).
+    import planner.features.rollout.lazy as rl
+
+    seen: list[tuple[tuple[int, ...], float, float | None]] = []
+    real = rl.LazyRollout.solve
+
+    def spy(self, spec, config, **kw):
+        seen.append((spec.years, config.time_limit_s, kw.get("soft_limit_s")))
+        return real(self, spec, config, **kw)
+
+    monkeypatch.setattr(rl.LazyRollout, "solve", spy)
+    plan = _run(tmp_path, 1, "foresight", "lazy")
+    assert [s[0] for s in seen] == [(2028,), (2027,), (2026,), (2026, 2027, 2028)]
+    limit = 60.0  # tests.conftest.base_scenario
+    assert seen[0][1:] == (0.25 * limit, None)
+    assert all(s[1:] == (0.25 * limit, pytest.approx(0.15 * limit)) for s in seen[1:3])
+    assert seen[3][2] is None and seen[3][1] >= 0.5 * limit
+    assert plan.verification.passed
