@@ -31,7 +31,7 @@ import numpy as np
 
 from planner.features.coverage.lazy import KeptWindows
 from planner.features.coverage.polish import polish_years
-from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model, open_in_year
+from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model, open_in_year, set_start
 from planner.features.tradeoff.pairs import pair_count
 from planner.highs import relative_gap
 from planner.instance import PlanningInstance
@@ -177,7 +177,7 @@ class LazyRollout:
         model.problem.sense = goal.sense
         model.problem.setObjective(goal.expression)
         if start is not None:
-            _start(model, spec, start)
+            set_start(model, start, spec.required_shares, [spec.fixed_upgrade] * len(spec.years))
         self.build_seconds += time.perf_counter() - t0
         config = config.model_copy(update={"time_limit_s": max(config.time_limit_s - (time.perf_counter() - t0), 1.0)})
         plans: list[np.ndarray] = []
@@ -358,27 +358,6 @@ def _polishable(spec: RolloutSpec, adjust: Adjust | None) -> bool:
     the hub limit (no AFIR requirement in any year, no grid connections, nothing ``adjust`` adds)."""
     afir = any(spec.required_windows) or any(share is not None for share in spec.required_shares)
     return adjust is None and spec.grid is None and not afir
-
-
-def _start(model: RolloutModel, spec: RolloutSpec, open_sets: list[np.ndarray]) -> None:
-    """Start values of a plan on a (relaxed) rollout model: open sites, each group's and shared window's
-    cover in the model's kept windows, and certified AFIR segments. Sites of the plan outside the model's
-    windows have no variable: the start leaves them closed (still within every budget)."""
-    for t, is_open in enumerate(open_sets):
-        for k in model.sites:
-            model.open[k, t].setInitialValue(1.0 if is_open[k] else 0.0)
-        for g, wins in enumerate(model.group_windows):
-            model.served[g, t].setInitialValue(1.0 if all(is_open[list(w)].any() for w in wins) else 0.0)
-        for (w, te), z in model.window.items():
-            if te == t:
-                z.setInitialValue(1.0 if is_open[list(w)].any() else 0.0)
-        share = spec.required_shares[t] if spec.required_shares else None
-        for (e, te), c in model.segment.items():
-            if te == t and share is not None:
-                c.setInitialValue(1.0 if all(is_open[list(w)].any() for w in share.windows[e]) else 0.0)
-        for (k, te), up in model.upgrade.items():
-            if te == t:
-                up.setInitialValue(spec.fixed_upgrade.get(k, 0))
 
 
 def _write(model: RolloutModel, open_sets: list[np.ndarray], locked: np.ndarray) -> None:

@@ -26,7 +26,7 @@ from planner.features.grid.model import GridSpec
 from planner.instance import PlanningInstance
 from planner.solve import Goal
 
-__all__ = ["RolloutModel", "RolloutSpec", "build_rollout_model", "open_in_year"]
+__all__ = ["RolloutModel", "RolloutSpec", "build_rollout_model", "open_in_year", "set_start"]
 
 
 @dataclass(frozen=True)
@@ -300,3 +300,29 @@ def open_in_year(model: RolloutModel, locked: np.ndarray, t: int) -> np.ndarray:
         if (v.lowBound or 0) >= 1 or (v.value() or 0.0) > 0.5:
             out[k] = True
     return out
+
+
+def set_start(
+    model: RolloutModel,
+    open_sets: list[np.ndarray],
+    shares: tuple[AfirShare | None, ...] | list[AfirShare | None],
+    upgrades: list[dict[int, int]],
+) -> None:
+    """Start values of a plan (open sites per year) on a rollout model: open sites, each group's and shared
+    window's cover in the model's windows, the AFIR segments the plan certifies (``shares``, per year) and
+    the grid upgrade steps (``upgrades``, per year). Sites of the plan without a variable stay closed."""
+    for t, is_open in enumerate(open_sets):
+        for k in model.sites:
+            model.open[k, t].setInitialValue(1.0 if is_open[k] else 0.0)
+        for g, wins in enumerate(model.group_windows):
+            model.served[g, t].setInitialValue(1.0 if all(is_open[list(w)].any() for w in wins) else 0.0)
+        for (w, te), z in model.window.items():
+            if te == t:
+                z.setInitialValue(1.0 if is_open[list(w)].any() else 0.0)
+        share = shares[t] if shares else None
+        for (e, te), c in model.segment.items():
+            if te == t and share is not None:  # certified by the start's hubs: keeps it feasible
+                c.setInitialValue(1.0 if all(is_open[list(w)].any() for w in share.windows[e]) else 0.0)
+        for (k, te), up in model.upgrade.items():
+            if te == t:
+                up.setInitialValue(upgrades[t].get(k, 0))

@@ -23,7 +23,7 @@ from planner.features.coverage.model import flow_weight
 from planner.features.coverage.variables import group_flows, group_weight, served_mask
 from planner.features.grid.model import GridSpec
 from planner.features.rollout.lazy import Adjust, LazyRollout
-from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model, open_in_year
+from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model, open_in_year, set_start
 from planner.instance import PlanningInstance
 from planner.scenario import Scenario
 from planner.scenario.solver import SolverConfig
@@ -282,22 +282,10 @@ class _Rollout:
 
     def start_foresight(self, full: RolloutModel, years: list[_Year], open_sets: list[np.ndarray]) -> None:
         """Set the myopic (or backward) plan as the foresight model's MIP start."""
-        for t, is_open in enumerate(open_sets):
-            for k in full.sites:
-                full.open[k, t].setInitialValue(1.0 if is_open[k] else 0.0)
-            for g, wins in enumerate(full.group_windows):
-                full.served[g, t].setInitialValue(1.0 if all(is_open[list(w)].any() for w in wins) else 0.0)
-            for (w, te), z in full.window.items():
-                if te == t:
-                    z.setInitialValue(1.0 if is_open[list(w)].any() else 0.0)
-            share = self.shares[t] if self.shares else None
-            for (e, te), c in full.segment.items():
-                if te == t and share is not None:  # certified by the start's hubs: keeps it feasible
-                    c.setInitialValue(1.0 if all(is_open[list(w)].any() for w in share.windows[e]) else 0.0)
-            for k in full.sites:
-                if (k, t) in full.upgrade:
-                    full.upgrade[k, t].setInitialValue(years[t].upgrades.get(k, 0) if years else 0)
-            if self.capacity is not None:
+        upgrades = [y.upgrades for y in years] if years else [{} for _ in open_sets]
+        set_start(full, open_sets, self.shares or (), upgrades)
+        if self.capacity is not None:
+            for t, is_open in enumerate(open_sets):
                 self._start_sized(full, years[t], t, is_open)
 
     def _start_sized(self, full: RolloutModel, year: _Year, t: int, is_open: np.ndarray) -> None:
