@@ -216,3 +216,25 @@ def test_the_backward_start_s_last_year_runs_to_its_hard_limit_when_lazy(tmp_pat
     assert all(s[1:] == (0.25 * limit, pytest.approx(0.15 * limit)) for s in seen[1:3])
     assert seen[3][2] is None and seen[3][1] >= 0.5 * limit
     assert plan.verification.passed
+
+
+def test_a_lazy_rollout_never_lists_every_flow_s_windows(tmp_path: Path, monkeypatch) -> None:
+    # Listing every flow's windows (group_flows) took 8 GB with every European flow before the first round;
+    # a lazily refined rollout without [capacity] needs only its kept windows.
+    import planner.features.coverage.variables as cv
+    import planner.features.rollout.model as rm
+    import planner.features.rollout.solve as rs
+
+    calls: list[int] = []
+
+    def counted(instance):
+        calls.append(1)
+        return cv.group_flows(instance)
+
+    monkeypatch.setattr(rs, "group_flows", counted)
+    monkeypatch.setattr(rm, "group_flows", counted)
+    plan = _run(tmp_path, 1, "foresight", "lazy")
+    assert calls == []
+    assert plan.verification.passed
+    _run(tmp_path, 1, "foresight", "all")  # every window at once: the model lists them
+    assert calls

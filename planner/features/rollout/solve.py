@@ -125,8 +125,10 @@ class _Rollout:
         self.weight = flow_weight(instance, scenario.objective.metric)
         g = scenario.grid
         self.allowed = tuple(y >= g.start_year + g.upgrade_lead_time_years for y in self.years)
-        groups, _ = group_flows(instance)
-        self.gvolume = group_weight(instance, groups, instance.volume)
+        self.gvolume = None  # per group of flows, its volume: only sized hubs ([capacity]) read it
+        if capacity is not None:  # listing every flow's windows: 8 GB with every European flow
+            groups, _ = group_flows(instance)
+            self.gvolume = group_weight(instance, groups, instance.volume)
         self.free = instance.free.copy()
         self.lazy = LazyRollout(instance, self.weight, log, solve_log) if lazy else None
 
