@@ -144,7 +144,7 @@ def test_moving_hubs_raises_a_year_plan_within_its_budget(tmp_path: Path) -> Non
     bunched = ctx.instance.site_locked.copy()
     bunched[sorted(model.sites)[:3]] = True  # the first candidates along the line
     lazy: LazyRollout = ro.lazy
-    plan = _Plan([bunched], lazy.value(spec, [bunched]), model, result)
+    plan = _Plan([bunched], lazy.value(spec, [bunched]), model)
     before = plan.value
     out = lazy._polish(spec, plan, model, replace(result, status="feasible"), float("inf"), 0.0)
     assert plan.value > before

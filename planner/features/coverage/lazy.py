@@ -55,7 +55,7 @@ from planner.scenario.solver import SolverConfig
 from planner.solve import LexResult, SolveLog, SolveResult, combine_goals, second_stage_seconds, solve_problem
 from planner.windows import CoverSet
 
-__all__ = ["LAZY_FROM_PAIRS", "KeptWindows", "lazy_applies", "refines_lazily", "solve_lazily"]
+__all__ = ["LAZY_FROM_PAIRS", "KeptWindows", "lazy_applies", "refines_lazily", "rounds_result", "solve_lazily"]
 
 #: Smallest windows tried per flow for its first disjoint set (benchmarks/coverage_lazy.py, --tries).
 _TRIES = 16
@@ -345,16 +345,25 @@ class _Lazy:
             if best is not None and math.isfinite(gap)
             else f"lazy windows: {self.rounds} round(s); {'no plan' if best is None else 'no bound'}"
         )
-        return SolveResult(
-            status=status,
-            solver=solver,
-            objective=None if best is None else best.value,
-            best_bound=bound if math.isfinite(bound) else None,
-            mip_gap=gap if best is not None and math.isfinite(gap) else None,
-            seconds=seconds,
-            time_limit_hit=hit,
-            message=message,
-        )
+        return rounds_result(status, solver, None if best is None else best.value, bound, gap, seconds, hit, message)
+
+
+def rounds_result(
+    status: str, solver: str, value: float | None, bound: float, gap: float, seconds: float, hit: bool, message: str
+) -> SolveResult:
+    """The honest result of lazy rounds: the best true plan's ``value`` (None without a plan), the least
+    round ``bound`` and their ``gap`` where finite (one year here, a rollout in
+    :mod:`planner.features.rollout.lazy`)."""
+    return SolveResult(
+        status=status,
+        solver=solver,
+        objective=value,
+        best_bound=bound if math.isfinite(bound) else None,
+        mip_gap=gap if value is not None and math.isfinite(gap) else None,
+        seconds=seconds,
+        time_limit_hit=hit,
+        message=message,
+    )
 
 
 def solve_lazily(

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from planner.features.coverage.lazy import KeptWindows
+from planner.features.coverage.lazy import KeptWindows, rounds_result
 from planner.features.coverage.polish import polish_years
 from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model, open_in_year, set_start
 from planner.features.tradeoff.pairs import pair_count
@@ -59,7 +59,6 @@ class _Plan:
     open_sets: list[np.ndarray]
     value: float
     model: RolloutModel | None = None
-    result: SolveResult | None = None
 
 
 class LazyRollout:
@@ -88,16 +87,16 @@ class LazyRollout:
         self.kept = KeptWindows.first(instance.cover, self.weight)
         self.total_pairs = pair_count(instance.cover)
         self.rounds = 0
-        self.build_seconds = 0.0
 
     def value(self, spec: RolloutSpec, open_sets: list[np.ndarray]) -> float:
         """True discounted served weight of a plan: each year's flows whose every window it covers."""
-        cover, w = self.instance.cover, self.weight
+        return self._weighted(spec, [self.instance.cover.served(is_open) for is_open in open_sets])
+
+    def _weighted(self, spec: RolloutSpec, served: list[np.ndarray]) -> float:
+        """Discounted weight of each year's served flows that need a hub."""
+        w = self.weight
         return float(
-            sum(
-                spec.discount[t] * spec.volume_factor[t] * w[cover.served(is_open) & self.need].sum()
-                for t, is_open in enumerate(open_sets)
-            )
+            sum(spec.discount[t] * spec.volume_factor[t] * w[s & self.need].sum() for t, s in enumerate(served))
         )
 
     def solve(
@@ -178,7 +177,6 @@ class LazyRollout:
         model.problem.setObjective(goal.expression)
         if start is not None:
             set_start(model, start, spec.required_shares, [spec.fixed_upgrade] * len(spec.years))
-        self.build_seconds += time.perf_counter() - t0
         config = config.model_copy(update={"time_limit_s": max(config.time_limit_s - (time.perf_counter() - t0), 1.0)})
         plans: list[np.ndarray] = []
         result = solve_problem(
@@ -194,10 +192,11 @@ class LazyRollout:
             return model, result, None, 0
         locked = self.instance.site_locked
         sets = [open_in_year(model, locked, t) for t in range(len(spec.years))]
-        refined = sum(self.kept.refine(is_open)[1] for is_open in sets)
+        served, counts = zip(*(self.kept.refine(is_open) for is_open in sets), strict=True)
+        refined = sum(counts)
         for earlier in _earlier_plans(model, plans, locked, len(spec.years)):
             refined += sum(self.kept.refine(is_open)[1] for is_open in earlier)
-        return model, result, _Plan(sets, self.value(spec, sets), model, result), refined
+        return model, result, _Plan(sets, self._weighted(spec, list(served)), model), refined
 
     def _served_goal(
         self,
@@ -341,16 +340,7 @@ class LazyRollout:
             message = f"lazy windows: {self.rounds} round(s), {kept}; {'no plan' if best is None else 'no bound'}"
         if best is not None and best.model is None:
             message += "; the start plan kept (no round found a better one)"
-        return SolveResult(
-            status=status,
-            solver=solver,
-            objective=None if best is None else best.value,
-            best_bound=bound if math.isfinite(bound) else None,
-            mip_gap=gap if best is not None and math.isfinite(gap) else None,
-            seconds=seconds,
-            time_limit_hit=hit,
-            message=message,
-        )
+        return rounds_result(status, solver, None if best is None else best.value, bound, gap, seconds, hit, message)
 
 
 def _polishable(spec: RolloutSpec, adjust: Adjust | None) -> bool:
