@@ -83,7 +83,7 @@ def provenance(scenario: Scenario, *, solver: str, started: dt.datetime | None =
         inputs.append({"role": role, "path": _relative(Path(path), base), "sha256": digest})
     solvers = {
         "highs": {"name": "HiGHS", "version": _version("highspy"), "interface": f"highspy {_version('highspy')}"},
-        "cbc": {"name": "CBC (bundled with PuLP)", "version": None, "interface": f"PuLP {_version('pulp')}"},
+        "cbc": {"name": "CBC", "version": None, "interface": f"PuLP {_version('pulp')} COIN_CMD"},
     }
     started = started or dt.datetime.now(dt.UTC)
     return {

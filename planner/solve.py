@@ -1,4 +1,4 @@
-"""Solving: HiGHS (highspy) by default, CBC (bundled with PuLP) as fallback or by choice.
+"""Solving: HiGHS (highspy) by default, CBC (:mod:`planner.cbc`) as fallback or by choice.
 
 The result reports what the solver says: status, objective, best bound, relative MIP gap
 and seconds. A time limit that stops the search with an incumbent is ``feasible``, never
@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import re
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -31,6 +29,7 @@ __all__ = [
     "SolveLog",
     "SolveResult",
     "combine_goals",
+    "quiet_stdout",
     "second_stage_seconds",
     "solve_lexicographic",
     "solve_problem",
@@ -117,7 +116,7 @@ class SolveResult:
 
 
 @contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
+def quiet_stdout() -> Iterator[None]:
     """Silence C-level stdout (HiGHS prints a banner even with output off)."""
     try:
         fd = os.dup(1)
@@ -247,7 +246,7 @@ def _solve_highs(
 
     bulk = getattr(problem, "lazy_cover", None)
     t0 = time.perf_counter()
-    with _quiet_stdout():
+    with quiet_stdout():
         direct = build_direct(problem, bulk)
     h = direct.highs
     _set_options(h, config, options)
@@ -263,7 +262,7 @@ def _solve_highs(
         _run_interruptible(highs)
 
     try:
-        with _quiet_stdout():
+        with quiet_stdout():
             left = config.time_limit_s - (time.perf_counter() - t0)
             outcome = solve_direct(direct, run, time_limit_s=left, start=start)
     finally:
@@ -351,75 +350,6 @@ def _highs_status(model_status: object, outcome: Outcome, has_sol: bool) -> tupl
     return "error", time_hit
 
 
-_CBC_PATTERNS = {
-    "objective": re.compile(r"^Objective value:\s+(\S+)", re.M),
-    "bound": re.compile(r"^(?:Lower|Upper) bound:\s+(\S+)", re.M),
-    "gap": re.compile(r"^Gap:\s+(\S+)", re.M),
-    "result": re.compile(r"^Result - (.+)$", re.M),
-}
-
-
-def _solve_cbc(problem: pulp.LpProblem, config: SolverConfig, *, log: SolveLog | None = None) -> SolveResult:
-    bulk = getattr(problem, "lazy_cover", None)
-    if bulk is not None:  # the cover rows kept as arrays for HiGHS
-        bulk.add_to_pulp(problem)
-    with tempfile.TemporaryDirectory(prefix="planner-cbc-") as tmp:
-        cbc_log = Path(tmp) / "cbc.log"
-        solver = pulp.PULP_CBC_CMD(
-            msg=False,
-            timeLimit=config.time_limit_s,
-            gapRel=config.mip_gap,
-            threads=config.threads,
-            logPath=str(cbc_log),
-            keepFiles=False,
-        )
-        t0 = time.perf_counter()
-        with _quiet_stdout(), contextlib.suppress(pulp.PulpSolverError):
-            problem.solve(solver)
-        seconds = time.perf_counter() - t0
-        text = cbc_log.read_text() if cbc_log.exists() else ""
-    if log is not None and log.log_file is not None:
-        with log.log_file.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- solve: {problem.name} (CBC) ---\n{text}")
-    found = {k: p.search(text) for k, p in _CBC_PATTERNS.items()}
-    result = found["result"].group(1).strip() if found["result"] else pulp.LpStatus[problem.status]
-    # CBC logs objective and bound in the problem's own sense ("Upper bound" when maximising);
-    # its gap carries a sign by convention: report the magnitude.
-    obj_log = float(found["objective"].group(1)) if found["objective"] else None
-    bound_log = float(found["bound"].group(1)) if found["bound"] else None
-    gap = abs(float(found["gap"].group(1))) if found["gap"] else None
-    time_hit = "time" in result.lower() or "stopped" in result.lower()
-    sol = problem.sol_status
-    if sol == pulp.LpSolutionOptimal and not time_hit:
-        status = "optimal"
-    elif sol in (pulp.LpSolutionIntegerFeasible, pulp.LpSolutionOptimal):
-        status = "feasible"
-    elif sol == pulp.LpSolutionInfeasible or "infeasible" in result.lower():
-        status = "infeasible"
-    elif time_hit:
-        status = "no_solution"
-    else:
-        status = "error"
-    obj = pulp.value(problem.objective) if status in ("optimal", "feasible") else None
-    if obj is None and status in ("optimal", "feasible"):
-        obj = obj_log
-    if status == "optimal":
-        bound = bound_log if bound_log is not None else obj
-        gap = gap if gap is not None else 0.0
-    else:
-        bound = bound_log
-    return SolveResult(
-        status=status,
-        solver="cbc",
-        objective=obj,
-        best_bound=bound,
-        mip_gap=gap if status in ("optimal", "feasible") else None,
-        seconds=seconds,
-        time_limit_hit=time_hit,
-        message=result,
-    )
-
-
 def solve_problem(
     problem: pulp.LpProblem,
     config: SolverConfig,
@@ -462,6 +392,8 @@ def solve_problem(
     SolverError
         If no solver could run.
     """
+    from planner.cbc import solve_cbc  # planner.cbc builds on this module's SolveResult
+
     if not problem.variables():
         return SolveResult("optimal", config.name, 0.0, 0.0, 0.0, 0.0, False, "empty model: nothing to decide")
     if config.name == "highs":
@@ -478,11 +410,11 @@ def solve_problem(
         except (ImportError, pulp.PulpSolverError) as exc:
             if not config.fallback:
                 raise SolverError(f'HiGHS failed ({exc}); set solver.name = "cbc" or solver.fallback = true.') from None
-            return _solve_cbc(problem, config, log=log)
+            return solve_cbc(problem, config, log=log)
         if result.status == "error" and config.fallback:
-            return _solve_cbc(problem, config, log=log)
+            return solve_cbc(problem, config, log=log)
         return result
-    return _solve_cbc(problem, config, log=log)
+    return solve_cbc(problem, config, log=log)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pulp
@@ -85,6 +86,31 @@ def test_optimal_knapsack_both_solvers(solver: str) -> None:
     assert result.best_bound == pytest.approx(25.0)
     assert result.mip_gap == pytest.approx(0.0, abs=1e-9)
 
+
+
+def test_cbc_runs_from_the_path_when_pulp_bundles_no_binary(tmp_path, monkeypatch) -> None:
+    # PuLP 4 drops its bundled CBC (and PULP_CBC_CMD) for `pip install "pulp[cbc]"`, which puts a `cbc`
+    # on the PATH: the same solve then runs on that binary through COIN_CMD.
+    import os
+
+    from planner.cbc import cbc_binary
+
+    bundled = pulp.apis.coin_api.pulp_cbc_path
+    (tmp_path / "cbc").symlink_to(Path(bundled).resolve())
+    monkeypatch.setattr(pulp.apis.coin_api, "pulp_cbc_path", str(tmp_path / "gone" / "cbc"))
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    assert cbc_binary() == str(tmp_path / "cbc")
+    result = solve_problem(small_knapsack(), SolverConfig(name="cbc", mip_gap=0.0, fallback=False))
+    assert result.status == "optimal" and result.objective == pytest.approx(25.0)
+
+
+def test_no_cbc_anywhere_is_one_clear_error(tmp_path, monkeypatch) -> None:
+    from planner.errors import SolverError
+
+    monkeypatch.setattr(pulp.apis.coin_api, "pulp_cbc_path", str(tmp_path / "gone" / "cbc"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(SolverError, match=r'CBC not found: install it with `pip install "pulp\[cbc\]"`'):
+        solve_problem(small_knapsack(), SolverConfig(name="cbc", fallback=False))
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 def test_infeasible_is_reported(solver: str) -> None:

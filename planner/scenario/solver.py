@@ -12,7 +12,9 @@ from planner.scenario.base import Bool, Int, Num, _Section, _unit
 class SolverConfig(_Section):
     """Solver choice and limits."""
 
-    name: Literal["highs", "cbc"] = Field("highs", description="HiGHS (via highspy) or CBC (bundled with PuLP).")
+    name: Literal["highs", "cbc"] = Field(
+        "highs", description="HiGHS (via highspy) or CBC (the binary bundled with PuLP 3, else `cbc` on the PATH)."
+    )
     fallback: Bool = Field(True, description="Fall back to CBC if HiGHS is unavailable or fails.")
     time_limit_s: Num = Field(300.0, gt=0, le=86400, json_schema_extra=_unit("s"), description="Wall-clock limit.")
     mip_gap: Num = Field(

@@ -127,9 +127,9 @@ class Solver:
     def __init__(self, *, threads: int | None = None, mip_gap: float = 1e-7, time_limit_s: float = 60.0) -> None:
         import highspy
 
-        from planner.solve import _quiet_stdout
+        from planner.solve import quiet_stdout
 
-        with _quiet_stdout():
+        with quiet_stdout():
             self._h = highspy.Highs()
         h = self._h
         h.setOptionValue("output_flag", False)
