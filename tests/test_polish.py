@@ -88,13 +88,14 @@ def test_a_lazy_solve_ending_unproven_moves_hubs_and_reports_the_moved_plan(tmp_
     def poor_round(self, goal, gap, seconds, start, hold=None):
         r = solve_round(self, goal, gap, seconds, start, hold)
         sites = sorted(r.model.variables.open)[:2]
-        r.is_open = self.instance.site_locked.copy()
-        r.is_open[sites] = True
+        plan = r.plan
+        plan.is_open = self.instance.site_locked.copy()
+        plan.is_open[sites] = True
         for k, x in r.model.variables.open.items():
-            x.varValue = float(r.is_open[k])
-        r.value = float(self.weight[self.instance.cover.served(r.is_open) & self.need].sum())
+            x.varValue = float(plan.is_open[k])
+        plan.value = float(self.weight[self.instance.cover.served(plan.is_open) & self.need].sum())
         r.result = replace(r.result, status="feasible", time_limit_hit=True)
-        poor.update(sites=sites, value=r.value)
+        poor.update(sites=sites, value=plan.value)
         return r
 
     monkeypatch.setattr(lz._Lazy, "solve_round", poor_round)

@@ -88,10 +88,10 @@ def test_a_lazy_round_reports_what_its_plan_truly_serves(tmp_path: Path, monkeyp
     real = rl.LazyRollout._round
 
     def spy(self, spec, config, start, adjust, soft, hold=None):
-        model, result, plan, refined = real(self, spec, config, start, adjust, soft, hold)
-        if plan is not None and hold is None:
-            seen.append((plan.value, result.objective))
-        return model, result, plan, refined
+        r = real(self, spec, config, start, adjust, soft, hold)
+        if r.plan is not None and hold is None:
+            seen.append((r.plan.value, r.result.objective))
+        return r
 
     monkeypatch.setattr(rl.LazyRollout, "_round", spy)
     plan = _run(tmp_path, 1, "foresight", "lazy")

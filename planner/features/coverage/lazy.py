@@ -12,14 +12,12 @@ keeps its smallest missed window too, and the next round starts from the best pl
 few improving plans HiGHS found before a round's final one refine the windows the same way (they lie
 near it, so the next rounds need fewer solves).
 
-* First goal (served weight): rounds stop once the best true plan is within ``solver.mip_gap`` of the
-  least bound. Early rounds are solved loosely (5 % in the first, then a quarter of the last gap, never
-  below half the target); a round solved within the target whose plan truly serves what it counted
-  proves its own gap for the full model.
-* Second goal (the least capex serving as much): the same loop with the served weight held at the
-  first goal's value; the first round plan that truly serves as much ends it, with its round's bound
-  (a relaxation's, so a true lower bound on the capex). Without one in time the first plan is kept.
-  It is not run when the first goal used the whole time limit (the message says so).
+* First goal (served weight): rounds until the best true plan is within ``solver.mip_gap`` of the
+  least round bound; second goal (the least capex serving as much): the first round plan that truly
+  serves as much, with its round's bound (a relaxation's, so a true lower bound on the capex; without
+  one in time the first plan is kept). When rounds stop and how loosely each is solved is
+  :mod:`planner.features.coverage.rounds`'s, shared with rollouts. The second goal is not run when
+  the first goal used the whole time limit (the message says so).
 * When the first goal's rounds (80 % of its limit without AFIR or grid rows) end unproven, the best
   plan's hubs are moved while its true served weight rises (:mod:`planner.features.coverage.polish`),
   and the gap is taken from the moved plan.
@@ -31,7 +29,6 @@ Only for max coverage without assigned stops ([capacity], [hourly]); rollouts re
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -48,6 +45,14 @@ from planner.features.coverage.model import (
     start_from_open,
 )
 from planner.features.coverage.polish import polish
+from planner.features.coverage.rounds import (
+    Round,
+    cost_rounds,
+    earlier_open,
+    rounds_message,
+    rounds_result,
+    served_rounds,
+)
 from planner.features.tradeoff.pairs import disjoint_windows, pair_count, smallest_windows
 from planner.highs import relative_gap
 from planner.instance import PlanningInstance
@@ -55,14 +60,10 @@ from planner.scenario.solver import SolverConfig
 from planner.solve import LexResult, SolveLog, SolveResult, combine_goals, second_stage_seconds, solve_problem
 from planner.windows import CoverSet
 
-__all__ = ["LAZY_FROM_PAIRS", "KeptWindows", "lazy_applies", "refines_lazily", "rounds_result", "solve_lazily"]
+__all__ = ["LAZY_FROM_PAIRS", "KeptWindows", "lazy_applies", "refines_lazily", "solve_lazily"]
 
 #: Smallest windows tried per flow for its first disjoint set (benchmarks/coverage_lazy.py, --tries).
 _TRIES = 16
-#: Gap the first round is solved to; later rounds a quarter of the last gap (never below half the target).
-_FIRST_GAP = 0.05
-#: Earlier improving plans of a round that refine the windows too (benchmarks/coverage_lazy.py --harvest).
-_HARVEST = 4
 #: Rounds at most per goal (each refines at least one flow, or tightens its gap).
 _MAX_ROUNDS = 200
 #: Share of the first goal's time kept for moving hubs (:mod:`planner.features.coverage.polish`) when
@@ -154,14 +155,13 @@ class KeptWindows:
 
 
 @dataclass
-class _Round:
-    """One solved round: its model, the solver's result and the plan's true served weight."""
+class _Plan:
+    """A round's plan: its open sites, its true served weight (flows that need a hub, checked against
+    every window) and the round model holding it in its open-variables."""
 
-    model: PlanningModel
-    result: SolveResult
     is_open: np.ndarray
-    value: float  # served weight of the flows needing a hub, checked against every window
-    refined: int
+    value: float
+    model: PlanningModel
 
 
 class _Lazy:
@@ -181,14 +181,14 @@ class _Lazy:
         self.kept = KeptWindows.first(instance.cover, self.weight.astype(float))
         self.build_seconds = 0.0
         self.rounds = 0
-        self.overhead = 0.0  # the last round's seconds outside HiGHS's limit: building it, checking its plan
         self.polished = ""  # what moving hubs did, for the message
 
     def solve_round(
-        self, goal: int, gap: float, seconds: float, start: np.ndarray | None, hold: float | None = None
-    ) -> _Round:
+        self, goal: int, gap: float, seconds: float, start: _Plan | None, hold: float | None = None
+    ) -> Round[PlanningModel, _Plan]:
         """Build and solve the relaxed model of the kept windows for goal 0 (served weight) or 1 (capex,
-        the served weight held at ``hold``), started from the plan ``start``."""
+        the served weight held at ``hold``), started from the plan ``start``; HiGHS gets what is left of
+        ``seconds`` after building."""
         t0 = time.perf_counter()
         model = build_model(self.instance, self.spec, grouping=self.kept.grouping())
         first, second = model.goals()
@@ -198,97 +198,63 @@ class _Lazy:
         model.problem.sense = target.sense
         model.problem.setObjective(target.expression)
         if start is not None:
-            start_from_open(model, start)
+            start_from_open(model, start.is_open)
         built = time.perf_counter() - t0
         self.build_seconds += built
-        # HiGHS gets what is left after building this round and, as the last round took, checking its plan
-        left = seconds - built - max(self.overhead - built, 0.0)
-        config = self.config.model_copy(update={"time_limit_s": max(left, 1.0), "mip_gap": gap})
+        config = self.config.model_copy(update={"time_limit_s": max(seconds - built, 1.0), "mip_gap": gap})
         plans: list[np.ndarray] = []
         result = solve_problem(model.problem, config, warm_start=start is not None, log=self.solve_log, plans=plans)
         self.rounds += 1
         if not result.has_solution:
-            return _Round(model, result, np.zeros(0, dtype=bool), -math.inf, 0)
-        t1 = time.perf_counter()
+            return Round(model, result, None, 0, built)
         is_open = open_sites(model)
         served, refined = self.kept.refine(is_open)
         value = float(self.weight[served & self.need].sum())
-        for earlier in self._earlier_plans(model, plans):
+        for keys in earlier_open(model.problem, model.variables.open, plans):
+            earlier = self.instance.site_locked.copy()
+            earlier[sorted(keys)] = True
             refined += self.kept.refine(earlier)[1]
-        self.overhead = built + time.perf_counter() - t1
-        return _Round(model, result, is_open, value, refined)
+        return Round(model, result, _Plan(is_open, value, model), refined, built)
 
-    def _earlier_plans(self, model: PlanningModel, plans: list[np.ndarray]) -> list[np.ndarray]:
-        """The open masks of up to :data:`_HARVEST` improving plans HiGHS found before its last one
-        (they lie near it, so refining with them too saves rounds: ``benchmarks/coverage_lazy.py
-        --harvest``)."""
-        if len(plans) < 2:  # the round's own plan only
-            return []
-        column = {v.name: i for i, v in enumerate(model.problem.variables())}
-        sites = np.fromiter(model.variables.open.keys(), dtype=np.int64)
-        cols = np.array([column[x.name] for x in model.variables.open.values()], dtype=np.int64)
-        out = []
-        for values in plans[-_HARVEST - 1 : -1]:
-            if len(values) != len(column):
-                continue
-            is_open = self.instance.site_locked.copy()
-            is_open[sites] |= values[cols] > 0.5
-            out.append(is_open)
-        return out
-
-    def time_for_a_round(self, left: float) -> bool:
-        """Whether ``left`` seconds hold another round: its build and check (as long as the last round's)
-        and at least a second of HiGHS."""
-        return left >= self.overhead + 1.0
-
-    def served_goal(self, limit_s: float) -> tuple[_Round | None, SolveResult]:
-        """Rounds on the first goal: the best true plan and the goal's honest result."""
+    def served_goal(self, limit_s: float) -> tuple[_Plan | None, SolveResult]:
+        """Rounds on the first goal (:func:`served_rounds`), then moves when unproven: the best true plan
+        and the goal's honest result."""
         t0 = time.perf_counter()
         polishes = not self.spec.parts  # AFIR or grid rows could forbid a move
-        rounds_s = limit_s * (1 - _POLISH_SHARE) if polishes else limit_s
         target = float(self.config.mip_gap)
-        best: _Round | None = None
-        bound, gap, last = math.inf, math.inf, None
-        status, hit = "no_solution", False
-        for _ in range(_MAX_ROUNDS):
-            if best is not None and not self.time_for_a_round(rounds_s - (time.perf_counter() - t0)):
-                status, hit = "feasible", True
-                break
-            loose = _FIRST_GAP if last is None else max(target / 2, min(last, 1.0) / 4)
-            start = None if best is None else best.is_open
-            r = self.solve_round(0, loose, rounds_s - (time.perf_counter() - t0), start)
-            hit = r.result.time_limit_hit or time.perf_counter() - t0 >= rounds_s
-            if not r.result.has_solution:
-                status = r.result.status if best is None else "feasible"
-                break
-            if r.result.best_bound is not None:
-                bound = min(bound, r.result.best_bound)
-            if best is None or r.value > best.value:
-                best = r
-            gap = relative_gap(best.value, bound)
-            last = gap if math.isfinite(gap) else (r.result.mip_gap or loose)
-            self.log(
-                f"lazy round {self.rounds}: {len(r.model.variables.groups):,} groups, plan {int(r.is_open.sum())} hubs "
-                f"serves {r.value:,.1f} (the round counted {r.result.objective or 0.0:,.1f}), bound {bound:,.1f}, "
-                f"gap {gap:.2%}; {r.refined:,} flows refined"
+
+        def describe(r: Round[PlanningModel, _Plan], bound: float, gap: float) -> str:
+            assert r.plan is not None
+            return (
+                f"lazy round {self.rounds}: {len(r.model.variables.groups):,} groups, plan "
+                f"{int(r.plan.is_open.sum())} hubs serves {r.plan.value:,.1f} (the round counted "
+                f"{r.result.objective or 0.0:,.1f}), bound {bound:,.1f}, gap {gap:.2%}; {r.refined:,} flows refined"
             )
-            # a round whose plan truly serves what it counted proves its own gap for the full model
-            exact = r.value >= (r.result.objective or 0.0) - (1e-9 * abs(r.value) + 1e-6)
-            if gap <= target + 1e-12 or (exact and loose <= target and r.result.status == "optimal"):
-                status = "optimal"
-                break
-            if hit:
-                status = "feasible"
-                break
-        else:
-            status = "feasible"
+
+        out = served_rounds(
+            lambda gap, seconds, _soft, start: self.solve_round(0, gap, seconds, start),
+            limit_s=limit_s,
+            share=1 - _POLISH_SHARE if polishes else 1.0,
+            target=target,
+            solver=self.config.name,
+            describe=describe,
+            log=self.log,
+            max_rounds=_MAX_ROUNDS,
+        )
+        best, status, gap = out.best, out.status, out.gap
         if polishes and status != "optimal" and best is not None:
-            gap = self._polish(best, bound, t0 + limit_s)
+            gap = self._polish(best, out.bound, t0 + limit_s)
             status = "optimal" if gap <= target + 1e-12 else status
         seconds = time.perf_counter() - t0
-        return best, self._result(status, best, bound, gap, seconds, hit, "served weight")
+        total = pair_count(self.instance.cover)
+        has_plan = best is not None
+        message = rounds_message(
+            self.rounds, self.kept.pairs, total, "served weight", status, has_plan, gap, self.polished
+        )
+        value = None if best is None else best.value
+        return best, rounds_result(status, out.solver, value, out.bound, gap, seconds, out.hit, message)
 
-    def _polish(self, best: _Round, bound: float, deadline: float) -> float:
+    def _polish(self, best: _Plan, bound: float, deadline: float) -> float:
         """Move ``best``'s hubs while its true served weight rises (:func:`polish`); write the plan into its
         model's open-variables (what the plan is decoded from) and return the gap to ``bound``."""
         instance, model = self.instance, best.model
@@ -309,61 +275,29 @@ class _Lazy:
         self.log(f"lazy windows: {self.polished[2:]}: serves {best.value:,.1f}, gap {gap:.2%}")
         return gap
 
-    def cost_goal(self, first: _Round, limit_s: float) -> tuple[_Round | None, SolveResult]:
-        """Rounds on the second goal: the least capex whose plan truly serves ``first``'s weight."""
-        t0 = time.perf_counter()
+    def cost_goal(self, first: _Plan, limit_s: float) -> tuple[_Plan | None, SolveResult]:
+        """Rounds on the second goal (:func:`cost_rounds`): the least capex whose plan truly serves
+        ``first``'s weight."""
         hold = first.value - (1e-9 * abs(first.value) + 1e-6)
-        r = None
-        for _ in range(_MAX_ROUNDS):
-            left = limit_s - (time.perf_counter() - t0)
-            if r is not None and not self.time_for_a_round(left):
-                break
-            r = self.solve_round(1, float(self.config.mip_gap), left, first.is_open, hold=hold)
-            ok = r.result.has_solution and r.value >= hold
-            self.log(
-                f"lazy round {self.rounds} (capex): plan {int(r.is_open.sum())} hubs serves {r.value:,.1f} of "
+
+        def describe(r: Round[PlanningModel, _Plan], _ok: bool) -> str:
+            hubs = 0 if r.plan is None else int(r.plan.is_open.sum())
+            serves = 0.0 if r.plan is None else r.plan.value
+            return (
+                f"lazy round {self.rounds} (capex): plan {hubs} hubs serves {serves:,.1f} of "
                 f"{first.value:,.1f} held; {r.refined:,} flows refined"
             )
-            if ok:
-                return r, r.result
-            if not r.result.has_solution or r.refined == 0 or time.perf_counter() - t0 >= limit_s:
-                break
-        seconds = time.perf_counter() - t0
-        none = SolveResult(
-            "no_solution", r.result.solver, None, None, None, seconds, True, "no plan serving as much within the time"
+
+        r, result = cost_rounds(
+            lambda seconds: self.solve_round(1, float(self.config.mip_gap), seconds, first, hold=hold),
+            hold,
+            limit_s,
+            solver=self.config.name,
+            describe=describe,
+            log=self.log,
+            max_rounds=_MAX_ROUNDS,
         )
-        return None, none
-
-    def _result(
-        self, status: str, best: _Round | None, bound: float, gap: float, seconds: float, hit: bool, what: str
-    ) -> SolveResult:
-        solver = best.result.solver if best is not None else self.config.name
-        total = pair_count(self.instance.cover)
-        message = (
-            f"lazy windows: {self.rounds} round(s), {self.kept.pairs:,} of {total:,} (flow, window) pairs kept; "
-            f"{what} {'within' if status == 'optimal' else 'at'} gap {gap:.2%} of the least round bound{self.polished}"
-            if best is not None and math.isfinite(gap)
-            else f"lazy windows: {self.rounds} round(s); {'no plan' if best is None else 'no bound'}"
-        )
-        return rounds_result(status, solver, None if best is None else best.value, bound, gap, seconds, hit, message)
-
-
-def rounds_result(
-    status: str, solver: str, value: float | None, bound: float, gap: float, seconds: float, hit: bool, message: str
-) -> SolveResult:
-    """The honest result of lazy rounds: the best true plan's ``value`` (None without a plan), the least
-    round ``bound`` and their ``gap`` where finite (one year here, a rollout in
-    :mod:`planner.features.rollout.lazy`)."""
-    return SolveResult(
-        status=status,
-        solver=solver,
-        objective=value,
-        best_bound=bound if math.isfinite(bound) else None,
-        mip_gap=gap if value is not None and math.isfinite(gap) else None,
-        seconds=seconds,
-        time_limit_hit=hit,
-        message=message,
-    )
+        return (None if r is None else r.plan), result
 
 
 def solve_lazily(

@@ -29,8 +29,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from planner.features.coverage.lazy import KeptWindows, rounds_result
+from planner.features.coverage.lazy import KeptWindows
 from planner.features.coverage.polish import polish_years
+from planner.features.coverage.rounds import (
+    Round,
+    cost_rounds,
+    earlier_open,
+    rounds_message,
+    rounds_result,
+    served_rounds,
+)
 from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model, open_in_year, set_start
 from planner.features.tradeoff.pairs import pair_count
 from planner.highs import relative_gap
@@ -40,10 +48,6 @@ from planner.solve import SolveLog, SolveResult, combine_goals, second_stage_sec
 
 __all__ = ["LazyRollout"]
 
-#: Gap the first round is solved to; later rounds a quarter of the last gap (never below half the target).
-_FIRST_GAP = 0.05
-#: Earlier improving plans of a round that refine the windows too (as for one year).
-_HARVEST = 4
 #: Rounds at most per goal.
 _MAX_ROUNDS = 100
 #: Share of a solve's time kept for moving hubs when its rounds end unproven (as for one year).
@@ -157,13 +161,14 @@ class LazyRollout:
         self,
         spec: RolloutSpec,
         config: SolverConfig,
-        start: list[np.ndarray] | None,
+        start: _Plan | None,
         adjust: Adjust | None,
         soft_limit_s: float | None,
         hold: float | None = None,
-    ) -> tuple[RolloutModel, SolveResult, _Plan | None, int]:
-        """Build and solve one relaxed model (``hold``: the second goal, served weight held); return it,
-        the solver's result, its plan (None without one) and how many flows gained a window."""
+    ) -> Round[RolloutModel, _Plan]:
+        """Build and solve one relaxed model (``hold``: the second goal, served weight held) within
+        ``config.time_limit_s`` (building included); its plan is checked year by year and refines the
+        kept windows."""
         t0 = time.perf_counter()
         model = build_rollout_model(self.instance, spec, grouping=self.kept.grouping())
         if adjust is not None:
@@ -176,8 +181,9 @@ class LazyRollout:
         model.problem.sense = goal.sense
         model.problem.setObjective(goal.expression)
         if start is not None:
-            set_start(model, start, spec.required_shares, [spec.fixed_upgrade] * len(spec.years))
-        config = config.model_copy(update={"time_limit_s": max(config.time_limit_s - (time.perf_counter() - t0), 1.0)})
+            set_start(model, start.open_sets, spec.required_shares, [spec.fixed_upgrade] * len(spec.years))
+        built = time.perf_counter() - t0
+        config = config.model_copy(update={"time_limit_s": max(config.time_limit_s - built, 1.0)})
         plans: list[np.ndarray] = []
         result = solve_problem(
             model.problem,
@@ -189,14 +195,17 @@ class LazyRollout:
         )
         self.rounds += 1
         if not result.has_solution:
-            return model, result, None, 0
+            return Round(model, result, None, 0, built)
         locked = self.instance.site_locked
         sets = [open_in_year(model, locked, t) for t in range(len(spec.years))]
         served, counts = zip(*(self.kept.refine(is_open) for is_open in sets), strict=True)
         refined = sum(counts)
-        for earlier in _earlier_plans(model, plans, locked, len(spec.years)):
-            refined += sum(self.kept.refine(is_open)[1] for is_open in earlier)
-        return model, result, _Plan(sets, self._weighted(spec, list(served)), model), refined
+        for keys in earlier_open(model.problem, model.open, plans):
+            for t in range(len(spec.years)):
+                is_open = locked.copy()
+                is_open[sorted(k for k, year in keys if year == t)] = True
+                refined += self.kept.refine(is_open)[1]
+        return Round(model, result, _Plan(sets, self._weighted(spec, list(served)), model), refined, built)
 
     def _served_goal(
         self,
@@ -207,55 +216,44 @@ class LazyRollout:
         soft_limit_s: float | None,
         share: float = 1.0,
     ) -> tuple[_Plan | None, SolveResult, RolloutModel | None]:
-        """Rounds on the discounted served weight: the best true plan, the goal's result, the last model.
-        Once a plan is held, rounds get ``share`` of the (soft) limit (the rest is for moving hubs)."""
-        t0 = time.perf_counter()
-        limit, target = float(config.time_limit_s), float(config.mip_gap)
-        stop_after = (limit if soft_limit_s is None else min(soft_limit_s, limit)) * share
-        best = None if start is None else _Plan(start, self.value(spec, start))
-        bound, gap, loose = math.inf, math.inf, _FIRST_GAP
-        status, hit, model, overhead, solver = "no_solution", False, None, 0.0, config.name
-        for _ in range(_MAX_ROUNDS):
-            elapsed = time.perf_counter() - t0
-            if model is not None and best is not None and elapsed + overhead + 1.0 > stop_after:
-                status, hit = "feasible", True
-                break
-            r0 = time.perf_counter()
-            left = max((limit if best is None else limit * share) - elapsed - overhead, 1.0)
-            soft = None if soft_limit_s is None else max(stop_after - elapsed - overhead, 1.0)
-            cfg = config.model_copy(update={"time_limit_s": left, "mip_gap": loose})
-            model, result, plan, refined = self._round(
-                spec, cfg, None if best is None else best.open_sets, adjust, soft
+        """Rounds on the discounted served weight (:func:`served_rounds`): the best true plan, the goal's
+        result, the last model. Once a plan is held, rounds get ``share`` of the (soft) limit (the rest is
+        for moving hubs)."""
+
+        def solve(gap: float, seconds: float, soft: float | None, best: _Plan | None) -> Round[RolloutModel, _Plan]:
+            cfg = config.model_copy(update={"time_limit_s": seconds, "mip_gap": gap})
+            return self._round(spec, cfg, best, adjust, soft)
+
+        def describe(r: Round[RolloutModel, _Plan], bound: float, gap: float) -> str:
+            assert r.plan is not None
+            return (
+                f"lazy round {self.rounds}: {len(r.model.groups):,} groups × {len(spec.years)} year(s), plan serves "
+                f"{r.plan.value:,.1f} (the round counted {r.result.objective or 0.0:,.1f}), bound {bound:,.1f}, "
+                f"gap {gap:.2%}; {r.refined:,} flows refined"
             )
-            overhead = max(time.perf_counter() - r0 - result.seconds, 0.0)
-            solver = result.solver
-            hit = result.time_limit_hit or time.perf_counter() - t0 >= limit
-            if result.best_bound is not None:
-                bound = min(bound, result.best_bound)
-            if plan is None:
-                status = result.status if best is None else "feasible"
-                break
-            if best is None or plan.value > best.value:
-                best = plan
-            gap = relative_gap(best.value, bound)
-            self.log(
-                f"lazy round {self.rounds}: {len(model.groups):,} groups × {len(spec.years)} year(s), plan serves "
-                f"{plan.value:,.1f} (the round counted {result.objective or 0.0:,.1f}), bound {bound:,.1f}, "
-                f"gap {gap:.2%}; {refined:,} flows refined"
-            )
-            exact = plan.value >= (result.objective or 0.0) - (1e-9 * abs(plan.value) + 1e-6)
-            if gap <= target + 1e-12 or (exact and loose <= target and result.status == "optimal"):
-                status = "optimal"
-                break
-            if hit:
-                status = "feasible"
-                break
-            last = gap if math.isfinite(gap) else (result.mip_gap or loose)
-            loose = max(target / 2, min(last, 1.0) / 4)
-        else:
-            status = "feasible"
-        seconds = time.perf_counter() - t0
-        return best, self._result(status, solver, best, bound, gap, seconds, hit, "discounted served weight"), model
+
+        out = served_rounds(
+            solve,
+            limit_s=float(config.time_limit_s),
+            share=share,
+            target=float(config.mip_gap),
+            solver=config.name,
+            start=None if start is None else _Plan(start, self.value(spec, start)),
+            soft_limit_s=soft_limit_s,
+            describe=describe,
+            log=self.log,
+            max_rounds=_MAX_ROUNDS,
+        )
+        best = out.best
+        kept_start = best is not None and best.model is None
+        message = rounds_message(
+            self.rounds, self.kept.pairs, self.total_pairs, "discounted served weight", out.status,
+            best is not None, out.gap,
+            "; the start plan kept (no round found a better one)" if kept_start else "",
+        )
+        value = None if best is None else best.value
+        result = rounds_result(out.status, out.solver, value, out.bound, out.gap, out.seconds, out.hit, message)
+        return best, result, out.model
 
     def _polish(
         self, spec: RolloutSpec, best: _Plan, model: RolloutModel, result: SolveResult, deadline: float, target: float
@@ -296,51 +294,21 @@ class LazyRollout:
     def _cost_goal(
         self, spec: RolloutSpec, config: SolverConfig, first: _Plan, adjust: Adjust | None, limit_s: float
     ) -> tuple[_Plan | None, SolveResult]:
-        """Rounds on the discounted capex with the served weight held at ``first``'s: the first round plan
-        that truly serves as much."""
-        t0 = time.perf_counter()
+        """Rounds on the discounted capex with the served weight held at ``first``'s (:func:`cost_rounds`):
+        the first round plan that truly serves as much."""
         hold = first.value - (1e-9 * abs(first.value) + 1e-6)
-        result: SolveResult | None = None
-        for _ in range(_MAX_ROUNDS):
-            left = limit_s - (time.perf_counter() - t0)
-            if result is not None and left < 1.0:
-                break
-            cfg = config.model_copy(update={"time_limit_s": max(left, 1.0)})
-            _, result, plan, refined = self._round(spec, cfg, first.open_sets, adjust, None, hold=hold)
-            ok = plan is not None and plan.value >= hold
-            self.log(f"lazy round {self.rounds} (discounted capex): {'serves as much' if ok else 'serves less'}")
-            if ok:
-                return plan, result
-            if plan is None or refined == 0:
-                break
-        seconds = time.perf_counter() - t0
-        solver = config.name if result is None else result.solver
-        return None, SolveResult(
-            "no_solution", solver, None, None, None, seconds, True, "no plan serving as much within the time"
-        )
 
-    def _result(
-        self,
-        status: str,
-        solver: str,
-        best: _Plan | None,
-        bound: float,
-        gap: float,
-        seconds: float,
-        hit: bool,
-        what: str,
-    ) -> SolveResult:
-        kept = f"{self.kept.pairs:,} of {self.total_pairs:,} (flow, window) pairs kept"
-        if best is not None and math.isfinite(gap):
-            how = "within" if status == "optimal" else "at"
-            message = (
-                f"lazy windows: {self.rounds} round(s), {kept}; {what} {how} gap {gap:.2%} of the least round bound"
-            )
-        else:
-            message = f"lazy windows: {self.rounds} round(s), {kept}; {'no plan' if best is None else 'no bound'}"
-        if best is not None and best.model is None:
-            message += "; the start plan kept (no round found a better one)"
-        return rounds_result(status, solver, None if best is None else best.value, bound, gap, seconds, hit, message)
+        def solve(seconds: float) -> Round[RolloutModel, _Plan]:
+            cfg = config.model_copy(update={"time_limit_s": seconds})
+            return self._round(spec, cfg, first, adjust, None, hold=hold)
+
+        def describe(_r: Round[RolloutModel, _Plan], ok: bool) -> str:
+            return f"lazy round {self.rounds} (discounted capex): {'serves as much' if ok else 'serves less'}"
+
+        r, result = cost_rounds(
+            solve, hold, limit_s, solver=config.name, describe=describe, log=self.log, max_rounds=_MAX_ROUNDS
+        )
+        return (None if r is None else r.plan), result
 
 
 def _polishable(spec: RolloutSpec, adjust: Adjust | None) -> bool:
@@ -358,26 +326,3 @@ def _write(model: RolloutModel, open_sets: list[np.ndarray], locked: np.ndarray)
             raise RuntimeError(f"lazy rollout: open sites {lost[:5]} have no variable in year {t}'s model")
     for (k, t), x in model.open.items():
         x.varValue = 1.0 if open_sets[t][k] else 0.0
-
-
-def _earlier_plans(
-    model: RolloutModel, plans: list[np.ndarray], locked: np.ndarray, n_years: int
-) -> list[list[np.ndarray]]:
-    """Per-year open masks of up to :data:`_HARVEST` improving plans HiGHS found before its last one."""
-    if len(plans) < 2:
-        return []
-    column = {v.name: i for i, v in enumerate(model.problem.variables())}
-    out = []
-    for values in plans[-_HARVEST - 1 : -1]:
-        if len(values) != len(column):
-            continue
-        sets = []
-        for t in range(n_years):
-            is_open = locked.copy()
-            for k in model.sites:
-                v = model.open[k, t]
-                if (v.lowBound or 0) >= 1 or (v.name in column and values[column[v.name]] > 0.5):
-                    is_open[k] = True
-            sets.append(is_open)
-        out.append(sets)
-    return out
