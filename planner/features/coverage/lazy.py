@@ -44,7 +44,7 @@ from planner.features.coverage.model import (
     open_sites,
     start_from_open,
 )
-from planner.features.coverage.polish import polish
+from planner.features.coverage.polish import moved, polish
 from planner.features.coverage.rounds import (
     Round,
     cost_rounds,
@@ -268,10 +268,7 @@ class _Lazy:
             for k, x in model.variables.open.items():
                 x.varValue = 1.0 if out.is_open[k] else 0.0
         gap = relative_gap(best.value, bound)
-        self.polished = (
-            f"; then {out.moves} hub(s) moved in {out.evaluations:,} scored plans"
-            f"{'' if out.converged else ' (stopped by the time limit)'}"
-        )
+        self.polished = f"; then {moved(out)}"
         self.log(f"lazy windows: {self.polished[2:]}: serves {best.value:,.1f}, gap {gap:.2%}")
         return gap
 

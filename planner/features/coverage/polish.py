@@ -22,7 +22,7 @@ import numpy as np
 from planner.highs import site_incidence
 from planner.windows import CoverSet
 
-__all__ = ["Polished", "PolishedYears", "polish", "polish_years"]
+__all__ = ["Polished", "PolishedYears", "moved", "polish", "polish_years"]
 
 #: Sites tried per hub: those sharing the most windows with it.
 NEIGHBOURS = 15
@@ -167,3 +167,9 @@ def polish_years(
                 moves, improved = moves + 1, True
     total = sum(f * v for f, v in zip(factor, values, strict=True))
     return PolishedYears(plans, total, moves, evaluations, True)
+
+
+def moved(out: Polished | PolishedYears) -> str:
+    """What the moves did, for messages: hubs moved, plans scored, and a stop by the time limit."""
+    stopped = "" if out.converged else " (stopped by the time limit)"
+    return f"{out.moves} hub(s) moved in {out.evaluations:,} scored plans{stopped}"

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from planner.features.coverage.lazy import KeptWindows
-from planner.features.coverage.polish import polish_years
+from planner.features.coverage.polish import moved, polish_years
 from planner.features.coverage.rounds import (
     Round,
     cost_rounds,
@@ -279,16 +279,14 @@ class LazyRollout:
             _write(model, best.open_sets, locked)
         bound = math.inf if result.best_bound is None else result.best_bound
         gap = relative_gap(best.value, bound)
-        moved = f"{out.moves} hub(s) moved in {out.evaluations:,} scored plans" + (
-            "" if out.converged else " (stopped by the time limit)"
-        )
-        self.log(f"lazy windows: {moved}: serves {best.value:,.1f}, gap {gap:.2%}")
+        what = moved(out)
+        self.log(f"lazy windows: {what}: serves {best.value:,.1f}, gap {gap:.2%}")
         return replace(
             result,
             status="optimal" if gap <= target + 1e-12 else result.status,
             objective=best.value,
             mip_gap=gap if math.isfinite(gap) else None,
-            message=f"{result.message}; then {moved}, gap {gap:.2%}",
+            message=f"{result.message}; then {what}, gap {gap:.2%}",
         )
 
     def _cost_goal(
