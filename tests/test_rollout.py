@@ -450,8 +450,8 @@ def test_a_myopic_start_gets_a_share_of_the_time_the_plan_itself_gets_what_is_le
     # Foresight: each year of its start (the backward plan here) is only a MIP start, so it stops once it
     # holds a plan after 15 % of solver.time_limit_s (a quarter without one); the foresight model gets
     # what the start left of the limit, never less than half of it. Myopic: every year is the plan, and
-    # the years share the limit: each what the earlier ones left over the years still to plan, at least
-    # a quarter of an even split.
+    # the years share the limit: each its weight's part of what the earlier ones left (halving a year),
+    # at least a quarter of an even split.
     # A fake clock makes each start year take ``start_s`` seconds.
     import planner.features.rollout.solve as rs
 
@@ -474,7 +474,8 @@ def test_a_myopic_start_gets_a_share_of_the_time_the_plan_itself_gets_what_is_le
     )
     assert plan.verification.passed
     if mode == "myopic":
-        assert [t[1:] for t in limits] == [(20, None), (max(40 - start_s, 5), None)]
+        # the first year weighs 1, the second 1/2: 40 · 1/1.5; the second what is left, at least 40/2 · 1/4
+        assert [t[1:] for t in limits] == [(pytest.approx(40 / 1.5), None), (max(40 - start_s, 5), None)]
     else:  # two backward start years, then the foresight model with what they left: 40 s, or 40 − 2·25 → 20
         assert [t[1:] for t in limits] == [(10, 6), (10, 6), (40 - 2 * start_s if start_s < 10 else 20, None)]
 
@@ -585,3 +586,13 @@ def test_a_myopic_rollout_is_optimal_only_if_every_year_is(line5: Path, monkeypa
     assert plan.summary["objective_value"] == pytest.approx(sum(s["objective"] for s in solves))
     assert "worst year's" in plan.summary["solver_message"]
     assert plan.verification.passed
+
+
+def test_myopic_years_split_what_is_left_with_weights_halving_a_year() -> None:
+    from planner.features.rollout.solve import myopic_share
+
+    # five years, 300 s, no time used yet: 300 · 1/(1 + 1/2 + 1/4 + 1/8 + 1/16)
+    assert myopic_share(300.0, 0, 5, 300.0) == pytest.approx(300 / 1.9375)
+    assert myopic_share(150.0, 3, 5, 300.0) == pytest.approx(100.0)  # 150 · 1/(1 + 1/2)
+    assert myopic_share(150.0, 4, 5, 300.0) == pytest.approx(150.0)  # the last year gets all that is left
+    assert myopic_share(4.0, 4, 5, 300.0) == pytest.approx(15.0)  # never under a quarter of 300/5
