@@ -256,7 +256,7 @@ class _Rollout:
             solver = solver.model_copy(update={"time_limit_s": solver.time_limit_s * _START_SHARE})
         started, n, limit = time.perf_counter(), len(self.years), self.scenario.solver.time_limit_s
         for i, year in enumerate(self.years):
-            if stage == "myopic":  # the plan itself: the years share the limit, each what the earlier ones left
+            if stage == "myopic":  # the plan itself: the years share the limit, each its part of what is left
                 share = myopic_share(limit - (time.perf_counter() - started), i, n, limit)
                 solver = self.scenario.solver.model_copy(update={"time_limit_s": share})
             model, result = self.solve_model(self.spec_for([i], fixed, upgrades, points), solver, soft=soft)
