@@ -96,3 +96,23 @@ def test_the_cost_rounds_end_at_the_first_plan_serving_as_much() -> None:
 
     r, result = cost_rounds(stuck, 99.9, 60.0, solver="highs", describe=lambda *_: "")
     assert r is None and result.status == "no_solution" and result.objective is None and len(calls) == 1
+
+
+def test_earlier_open_reads_the_plans_before_the_last_with_fixed_sites_open() -> None:
+    import pulp
+
+    from planner.features.coverage.rounds import earlier_open
+
+    problem = pulp.LpProblem("p", pulp.LpMaximize)
+    x = {k: problem.add_variable(f"open_{k}", 0, 1, cat=pulp.LpBinary) for k in (3, 5, 7)}
+    x[7].lowBound = 1  # fixed open (an earlier year's hub): open in every plan, whatever its value
+    problem += x[3] + x[5] + x[7]
+    problem += x[3] + x[5] <= 1
+    names = [v.name for v in problem.variables()]
+    plan = lambda *opened: [1.0 if n in opened else 0.0 for n in names]  # noqa: E731
+    plans = [plan("open_3"), plan("open_5"), plan("open_3", "open_5"), plan()]
+    keys, masks = earlier_open(problem, x, plans, harvest=2)
+    assert keys == [3, 5, 7]
+    # the last plan is the round's own: the two before it, in order
+    assert [m.tolist() for m in masks] == [[False, True, True], [True, True, True]]
+    assert earlier_open(problem, x, plans[:1])[1] == []  # only the round's own plan

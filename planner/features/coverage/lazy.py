@@ -210,9 +210,11 @@ class _Lazy:
         is_open = open_sites(model)
         served, refined = self.kept.refine(is_open)
         value = float(self.weight[served & self.need].sum())
-        for keys in earlier_open(model.problem, model.variables.open, plans):
+        keys, opened = earlier_open(model.problem, model.variables.open, plans)
+        sites = np.array(keys, dtype=np.int64)
+        for mask in opened:
             earlier = self.instance.site_locked.copy()
-            earlier[sorted(keys)] = True
+            earlier[sites[mask]] = True
             refined += self.kept.refine(earlier)[1]
         return Round(model, result, _Plan(is_open, value, model), refined, built)
 

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+import numpy as np
 import pulp
 
 from planner.highs import relative_gap
@@ -191,26 +192,26 @@ def cost_rounds(
 
 def earlier_open(
     problem: pulp.LpProblem, open_vars: dict, plans: list, harvest: int = HARVEST
-) -> list[set]:
-    """The keys of ``open_vars`` open in each of up to ``harvest`` improving plans HiGHS found before its
-    last one (column values in ``problem.variables()`` order; variables fixed open count as open). They
-    lie near the round's plan, so refining with them too saves rounds (``benchmarks/coverage_lazy.py
-    --harvest``)."""
+) -> tuple[list, list[np.ndarray]]:
+    """The keys of ``open_vars`` and, for each of up to ``harvest`` improving plans HiGHS found before its
+    last one (column values in ``problem.variables()`` order), which of them it opens (variables fixed
+    open count as open). They lie near the round's plan, so refining with them too saves rounds
+    (``benchmarks/coverage_lazy.py --harvest``)."""
+    keys = list(open_vars)
     if len(plans) < 2:  # the round's own plan only
-        return []
+        return keys, []
     column = {v.name: i for i, v in enumerate(problem.variables())}
+    fixed = np.array([(v.lowBound or 0) >= 1 for v in open_vars.values()], dtype=bool)
+    cols = np.array([column.get(v.name, -1) for v in open_vars.values()], dtype=np.int64)
+    has = cols >= 0
     out = []
     for values in plans[-harvest - 1 : -1]:
         if len(values) != len(column):
             continue
-        out.append(
-            {
-                key
-                for key, v in open_vars.items()
-                if (v.lowBound or 0) >= 1 or (v.name in column and values[column[v.name]] > 0.5)
-            }
-        )
-    return out
+        is_open = fixed.copy()
+        is_open[has] |= np.asarray(values)[cols[has]] > 0.5
+        out.append(is_open)
+    return keys, out
 
 
 def rounds_message(

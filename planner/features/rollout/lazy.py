@@ -200,10 +200,13 @@ class LazyRollout:
         sets = [open_in_year(model, locked, t) for t in range(len(spec.years))]
         served, counts = zip(*(self.kept.refine(is_open) for is_open in sets), strict=True)
         refined = sum(counts)
-        for keys in earlier_open(model.problem, model.open, plans):
+        keys, opened = earlier_open(model.problem, model.open, plans)
+        site = np.array([k for k, _ in keys], dtype=np.int64)
+        year = np.array([t for _, t in keys], dtype=np.int64)
+        for mask in opened:
             for t in range(len(spec.years)):
                 is_open = locked.copy()
-                is_open[sorted(k for k, year in keys if year == t)] = True
+                is_open[site[mask & (year == t)]] = True
                 refined += self.kept.refine(is_open)[1]
         return Round(model, result, _Plan(sets, self._weighted(spec, list(served)), model), refined, built)
 

@@ -241,7 +241,7 @@ class _Rollout:
 
     def myopic(self, stage: str) -> tuple[list[_Year], list[SolveResult], RolloutModel | None]:
         """Year by year, each keeping the earlier years' hubs; stops at a failed year in foresight mode. As
-        the plan (``stage == "myopic"``) the years share ``solver.time_limit_s`` (:data:`_MYOPIC_MIN_SHARE`);
+        the plan (``stage == "myopic"``) the years share ``solver.time_limit_s`` (:func:`myopic_share`);
         as a foresight start each gets :data:`_START_SHARE` of it and stops at :data:`_START_SOFT_SHARE`."""
         done: list[_Year] = []
         results: list[SolveResult] = []
