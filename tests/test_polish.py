@@ -110,3 +110,39 @@ def test_a_lazy_solve_ending_unproven_moves_hubs_and_reports_the_moved_plan(tmp_
     need = inst.servable & ~inst.free
     weight = sum(float(v) for q, v in enumerate(inst.volume) if need[q] and inst.flow_ids[q] in served)
     assert weight == pytest.approx(plan.summary["objective_value"])
+
+
+def test_move_hubs_moves_only_listed_unlocked_sites_and_keeps_a_plan_it_cannot_beat(tmp_path: Path) -> None:
+    # From the worst pair: hubs move only among the sites listed (as with a model's variables), the
+    # value and gap are the moved plan's against the bound, and one log line says so. From the pair the
+    # moves end on, nothing improves: no plan is returned and the value and gap are the plan's own.
+    inst, weight = _instance(tmp_path)
+    n = len(inst.site_ids)
+    values = {pair: _value(inst, weight, pair) for pair in itertools.combinations(range(n), 2)}
+    worst = min(values, key=lambda p: (values[p], p))
+    listed = sorted({*worst, *range(0, n, 2)})  # every other site, and the start's
+    start = inst.site_locked.copy()
+    start[list(worst)] = True
+    best = max(v for p, v in values.items() if set(p) <= set(listed))
+    lines: list[str] = []
+    out = pl.move_hubs(
+        inst.cover, weight, [start], [1.0], values[worst], best, listed, inst.site_locked, inst.site_cost,
+        time.perf_counter() + 60, lines.append,
+    )
+    assert out.open_sets is not None and out.value > values[worst]
+    sites = tuple(np.flatnonzero(out.open_sets[0] & ~inst.site_locked).tolist())
+    assert set(sites) <= set(listed) and out.value == values[sites]
+    assert out.gap == pytest.approx((best - out.value) / out.value)
+    assert len(lines) == 1 and "hub(s) moved" in lines[0] and out.what in lines[0]
+    again = pl.move_hubs(
+        inst.cover, weight, out.open_sets, [1.0], out.value, float("inf"), listed, inst.site_locked,
+        inst.site_cost, time.perf_counter() + 60, lines.append,
+    )
+    assert again.open_sets is None and again.value == out.value and again.what.startswith("0 hub(s) moved")
+    # with only the start's own sites listed, or both of them locked, no hub may move
+    for only, locked in ((list(worst), inst.site_locked), (listed, inst.site_locked | np.isin(np.arange(n), worst))):
+        kept = pl.move_hubs(
+            inst.cover, weight, [start], [1.0], values[worst], best, only, locked, inst.site_cost,
+            time.perf_counter() + 60, lines.append,
+        )
+        assert kept.open_sets is None and kept.value == values[worst] and kept.what.startswith("0 hub(s) moved")

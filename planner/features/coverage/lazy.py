@@ -44,7 +44,7 @@ from planner.features.coverage.model import (
     open_sites,
     start_from_open,
 )
-from planner.features.coverage.polish import moved, polish
+from planner.features.coverage.polish import move_hubs
 from planner.features.coverage.rounds import (
     Round,
     cost_rounds,
@@ -54,7 +54,6 @@ from planner.features.coverage.rounds import (
     served_rounds,
 )
 from planner.features.tradeoff.pairs import disjoint_windows, pair_count, smallest_windows
-from planner.highs import relative_gap
 from planner.instance import PlanningInstance
 from planner.scenario.solver import SolverConfig
 from planner.solve import LexResult, SolveLog, SolveResult, combine_goals, second_stage_seconds, solve_problem
@@ -257,22 +256,20 @@ class _Lazy:
         return best, rounds_result(status, out.solver, value, out.bound, gap, seconds, out.hit, message)
 
     def _polish(self, best: _Plan, bound: float, deadline: float) -> float:
-        """Move ``best``'s hubs while its true served weight rises (:func:`polish`); write the plan into its
+        """Move ``best``'s hubs while its true served weight rises (:func:`move_hubs`); write the plan into its
         model's open-variables (what the plan is decoded from) and return the gap to ``bound``."""
         instance, model = self.instance, best.model
-        movable = np.zeros(len(instance.site_ids), dtype=bool)
-        movable[list(model.variables.open)] = True
-        movable &= ~instance.site_locked
         weight = np.where(self.need, self.weight, 0.0).astype(float)
-        out = polish(instance.cover, weight, best.is_open, movable, instance.site_cost, deadline)
-        if out.value > best.value:
-            best.is_open, best.value = out.is_open, out.value
+        out = move_hubs(
+            instance.cover, weight, [best.is_open], [1.0], best.value, bound, model.variables.open,
+            instance.site_locked, instance.site_cost, deadline, self.log,
+        )
+        if out.open_sets is not None:
+            best.is_open, best.value = out.open_sets[0], out.value
             for k, x in model.variables.open.items():
-                x.varValue = 1.0 if out.is_open[k] else 0.0
-        gap = relative_gap(best.value, bound)
-        self.polished = f"; then {moved(out)}"
-        self.log(f"lazy windows: {self.polished[2:]}: serves {best.value:,.1f}, gap {gap:.2%}")
-        return gap
+                x.varValue = 1.0 if best.is_open[k] else 0.0
+        self.polished = f"; then {out.what}"
+        return out.gap
 
     def cost_goal(self, first: _Plan, limit_s: float) -> tuple[_Plan | None, SolveResult]:
         """Rounds on the second goal (:func:`cost_rounds`): the least capex whose plan truly serves

@@ -15,14 +15,15 @@ served 33,532 trucks/day of the flows that need a hub; 15 moves in 1,665 evaluat
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from planner.highs import site_incidence
+from planner.highs import relative_gap, site_incidence
 from planner.windows import CoverSet
 
-__all__ = ["Polished", "PolishedYears", "moved", "polish", "polish_years"]
+__all__ = ["Moves", "Polished", "PolishedYears", "move_hubs", "moved", "polish", "polish_years"]
 
 #: Sites tried per hub: those sharing the most windows with it.
 NEIGHBOURS = 15
@@ -173,3 +174,71 @@ def moved(out: Polished | PolishedYears) -> str:
     """What the moves did, for messages: hubs moved, plans scored, and a stop by the time limit."""
     stopped = "" if out.converged else " (stopped by the time limit)"
     return f"{out.moves} hub(s) moved in {out.evaluations:,} scored plans{stopped}"
+
+
+@dataclass(frozen=True)
+class Moves:
+    """Outcome of :func:`move_hubs`.
+
+    Attributes
+    ----------
+    open_sets
+        Per year, the moved plan's open sites when it serves more than the plan given, else None.
+    value
+        The better of the two plans' factor-weighted served weight.
+    gap
+        That value's relative gap to the bound given.
+    what
+        What the moves did (:func:`moved`), for messages.
+    """
+
+    open_sets: list[np.ndarray] | None
+    value: float
+    gap: float
+    what: str
+
+
+def move_hubs(
+    cover: CoverSet,
+    weight: np.ndarray,
+    open_sets: list[np.ndarray],
+    factor: list[float],
+    value: float,
+    bound: float,
+    sites: Iterable[int],
+    locked: np.ndarray,
+    cost: np.ndarray,
+    deadline: float,
+    log: Callable[[str], None],
+) -> Moves:
+    """Move the hubs of a lazily refined plan (:func:`polish_years`) and say what that gave.
+
+    Parameters
+    ----------
+    weight
+        Per flow, its weight if it needs a hub (0 otherwise).
+    open_sets, factor
+        As for :func:`polish_years`; one year for a single-year plan (factor ``[1.0]``).
+    value
+        The plan's true factor-weighted served weight.
+    bound
+        The goal's bound (``inf`` when none), for the gap.
+    sites
+        The sites with a model variable (the only ones a hub may move to or from).
+    locked
+        Per site, whether it is fixed open (existing hubs, or a rollout's sites fixed in earlier years).
+    cover, cost, deadline
+        As for :func:`polish`.
+    log
+        Receives one line: the moves, the value and the gap.
+    """
+    movable = np.zeros(len(locked), dtype=bool)
+    movable[sorted(sites)] = True
+    movable &= ~locked
+    out = polish_years(cover, weight, open_sets, factor, movable, cost, deadline)
+    better = out.value > value
+    value = out.value if better else value
+    gap = relative_gap(value, bound)
+    what = moved(out)
+    log(f"lazy windows: {what}: serves {value:,.1f}, gap {gap:.2%}")
+    return Moves(out.open_sets if better else None, value, gap, what)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from planner.features.coverage.lazy import KeptWindows
-from planner.features.coverage.polish import moved, polish_years
+from planner.features.coverage.polish import move_hubs
 from planner.features.coverage.rounds import (
     Round,
     cost_rounds,
@@ -41,7 +41,6 @@ from planner.features.coverage.rounds import (
 )
 from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model, open_in_year, set_start
 from planner.features.tradeoff.pairs import pair_count
-from planner.highs import relative_gap
 from planner.instance import PlanningInstance
 from planner.scenario.solver import SolverConfig
 from planner.solve import SolveLog, SolveResult, combine_goals, second_stage_seconds, solve_problem
@@ -266,30 +265,25 @@ class LazyRollout:
         to a dearer site, never adding one, so every year's budget and the hub limit still hold); write
         the moved plan into ``model`` (holding a variable for every site a hub may move to) and return
         the result with the moved plan's value and gap."""
-        locked = self.instance.site_locked
-        movable = np.zeros(len(locked), dtype=bool)
-        movable[model.sites] = True
-        movable &= ~locked
-        movable[sorted(spec.fixed_open)] = False
-        weight = np.where(self.need, self.weight, 0.0)
+        locked = self.instance.site_locked.copy()
+        locked[sorted(spec.fixed_open)] = True
+        weight = np.where(self.need, self.weight, 0.0).astype(float)
         factor = [d * f for d, f in zip(spec.discount, spec.volume_factor, strict=True)]
-        out = polish_years(
-            self.instance.cover, weight, best.open_sets, factor, movable, self.instance.site_cost, deadline
+        bound = math.inf if result.best_bound is None else result.best_bound
+        out = move_hubs(
+            self.instance.cover, weight, best.open_sets, factor, best.value, bound, model.sites, locked,
+            self.instance.site_cost, deadline, self.log,
         )
-        if out.value > best.value:
+        if out.open_sets is not None:
             best.open_sets, best.value = out.open_sets, out.value
             best.model = model
-            _write(model, best.open_sets, locked)
-        bound = math.inf if result.best_bound is None else result.best_bound
-        gap = relative_gap(best.value, bound)
-        what = moved(out)
-        self.log(f"lazy windows: {what}: serves {best.value:,.1f}, gap {gap:.2%}")
+            _write(model, best.open_sets, self.instance.site_locked)
         return replace(
             result,
-            status="optimal" if gap <= target + 1e-12 else result.status,
+            status="optimal" if out.gap <= target + 1e-12 else result.status,
             objective=best.value,
-            mip_gap=gap if math.isfinite(gap) else None,
-            message=f"{result.message}; then {what}, gap {gap:.2%}",
+            mip_gap=out.gap if math.isfinite(out.gap) else None,
+            message=f"{result.message}; then {out.what}, gap {out.gap:.2%}",
         )
 
     def _cost_goal(
