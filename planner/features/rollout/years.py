@@ -17,7 +17,7 @@ from planner.features.rollout.solve import RolloutResult
 from planner.instance import PlanningInstance
 from planner.network import Network
 from planner.scenario import Scenario
-from planner.verify import served_by_simulation
+from planner.verify import served_by_simulation_sets
 
 __all__ = ["year_table"]
 
@@ -37,12 +37,14 @@ def year_table(
     tkm = volume * flows["length_km"].to_numpy(dtype=float)
     discounted = 0.0
     budgets = scenario.rollout.budget_per_year_eur
+    open_ids = [{instance.site_ids[k] for k in np.flatnonzero(is_open)} for is_open in rollout.open_by_year]
+    rule = scenario.demand.round_trip and scenario.demand.round_trip_rule == "refuel_at_origin"
+    # every route walked once against all years' hubs (nested sets: a few simulations per flow)
+    served_sets = served_by_simulation_sets(
+        network, sites, flows, open_ids, scenario.vehicle, scenario.breaks, refuel_at_origin=rule
+    )
     for i, (year, is_open) in enumerate(zip(rollout.years, rollout.open_by_year, strict=True)):
-        ids = {instance.site_ids[k] for k in np.flatnonzero(is_open)}
-        rule = scenario.demand.round_trip and scenario.demand.round_trip_rule == "refuel_at_origin"
-        served = served_by_simulation(
-            network, sites, flows, ids, scenario.vehicle, scenario.breaks, refuel_at_origin=rule
-        )
+        ids, served = open_ids[i], served_sets[i]
         if rollout.served_by_year:  # sized hubs: the flows the model serves (a subset of the feasible)
             served = served & rollout.served_by_year[i]
         new = is_open & ~prev
