@@ -109,7 +109,7 @@ def add_share_rows(
     c: dict[int, pulp.LpVariable] = {}
     free: dict[str, float] = defaultdict(float)
     twin: dict[tuple, pulp.LpVariable] = {}  # (group, windows) → the variable of the first such segment
-    km: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # group → variable name → km
+    km: dict[str, dict[tuple, float]] = defaultdict(lambda: defaultdict(float))  # group → twin key → km
     for e, (length, group, wins, ok) in enumerate(
         zip(share.length_km, share.group, share.windows, share.coverable, strict=True)
     ):
@@ -125,11 +125,10 @@ def add_share_rows(
             for i, w in enumerate(todo):
                 problem += (pulp.lpSum(x[k] for k in w) >= c_e, f"afir_seg{tag}_{e}_w{i}")
         c[e] = twin[key]
-        km[group][c[e].name] += length
-    variables = {v.name: v for v in twin.values()}
+        km[group][key] += length
     for group, total in sorted(share.total_km.items()):
         need = share.share * total - free[group]
-        terms = [length * variables[name] for name, length in km[group].items()]
+        terms = [length * twin[key] for key, length in km[group].items()]
         if need > 0:
             problem += (pulp.lpSum(terms) >= need, f"afir_share{tag}_{group}")
     return c

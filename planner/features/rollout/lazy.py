@@ -202,10 +202,11 @@ class LazyRollout:
         keys, opened = earlier_open(model.problem, model.open, plans)
         site = np.array([k for k, _ in keys], dtype=np.int64)
         year = np.array([t for _, t in keys], dtype=np.int64)
+        in_year = [year == t for t in range(len(spec.years))]
         for mask in opened:
             for t in range(len(spec.years)):
                 is_open = locked.copy()
-                is_open[site[mask & (year == t)]] = True
+                is_open[site[mask & in_year[t]]] = True
                 refined += self.kept.refine(is_open)[1]
         return Round(model, result, _Plan(sets, self._weighted(spec, list(served)), model), refined, built)
 
