@@ -156,9 +156,11 @@ def run(
     points = s.get("chargers", {})
     by_type = " + ".join(f"{n:,} {t.upper()}" for t, n in points.get("points_by_type", {}).items())
     pts = f" ({by_type} points, {points['total_power_mw']:,.1f} MW)" if by_type else ""
+    cut = (s.get("demand") or {}).get("flows_kept")
+    kept = f" of the {cut:,} largest flows" if cut else ""
     print(
         f"{s['scenario']}: {s['status']} (gap {gap}), {s['hub_count']} hubs{pts}, "
-        f"served {s['covered_share']:.1%} of {s['total_volume']:,.1f} trucks/day"
+        f"served {s['covered_share']:.1%} of {s['total_volume']:,.1f} trucks/day{kept}"
         f"{' in ' + str(s['kpi_year']) if s.get('kpi_year') else ''}, "
         f"capex {s['total_cost_eur']:,.0f} EUR, verification "
         f"{'passed' if s['verification']['passed'] else 'FAILED'} → {plan.extras['out_dir']}"
@@ -169,7 +171,7 @@ def run(
 def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")]) -> None:
     """Check a scenario file and its data without solving."""
     from planner.candidates import build_candidates
-    from planner.demand import load_flows, route_flows
+    from planner.demand import describe_demand, load_flows, route_flows
     from planner.network import load_network
     from planner.scenario import load_scenario
 
@@ -186,8 +188,8 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
     except PlannerError as exc:
         _fail(exc)
         return
-    counts = flows.attrs.get("demand")
-    trips = f" (from {counts['trips']:,} trips)" if counts else ""
+    how = describe_demand(flows.attrs.get("demand", {}))
+    trips = f": {how}" if how else ""
     print(
         f"{scenario}: valid — {net.graph.number_of_nodes()} nodes, {len(net.edges)} edges, "
         f"{len(sites)} candidate sites, {len(flows)} flows{trips}"

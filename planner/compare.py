@@ -37,6 +37,7 @@ KPI_COLUMNS = [
     "total_volume",
     "covered_volume",
     "covered_share",
+    "demand_planned_share",
     "total_truck_km",
     "covered_truck_km",
     "cost_per_served_truck_km_day_eur",
@@ -97,6 +98,7 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "total_volume": s.get("total_volume"),
                 "covered_volume": s.get("covered_volume"),
                 "covered_share": s.get("covered_share"),
+                "demand_planned_share": (s.get("demand") or {}).get("volume_kept_share", 1.0),
                 "total_truck_km": s.get("total_truck_km"),
                 "covered_truck_km": served_tkm,
                 "cost_per_served_truck_km_day_eur": (s.get("total_cost_eur") or 0.0) / served_tkm
@@ -153,6 +155,7 @@ def format_kpis(kpis: pd.DataFrame) -> str:
     out = pd.DataFrame({"run": kpis["run"], "status": kpis["status"]})
     out["hubs"] = [f"{int(v):,}" if pd.notna(v) else "–" for v in kpis["hub_count"]]
     out["served"] = [f"{100 * float(v):.1f} %" if pd.notna(v) else "–" for v in kpis["covered_share"]]
+    out["of demand planned"] = [f"{100 * float(v):.1f} %" if pd.notna(v) else "–" for v in kpis["demand_planned_share"]]
     out["capex EUR"] = [f"{float(v):,.0f}" if pd.notna(v) else "–" for v in kpis["total_cost_eur"]]
     out["AFIR year"] = [str(int(v)) if pd.notna(v) else "–" for v in kpis["afir_year"]]
     return out.to_string(index=False)

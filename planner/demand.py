@@ -11,7 +11,7 @@ from planner.network import Network
 from planner.scenario import DemandConfig
 from planner.tables import read_csv_table
 
-__all__ = ["load_flows", "route_flows"]
+__all__ = ["describe_demand", "load_flows", "route_flows"]
 
 
 #: Largest volume one flow may carry (trucks/day): far above any road's traffic, it keeps sums finite.
@@ -64,6 +64,25 @@ def _read_flows_csv(config: DemandConfig, network: Network) -> pd.DataFrame:
     )
 
 
+def describe_demand(demand: dict) -> str:
+    """One phrase on how the flows were read (``attrs["demand"]`` of :func:`load_flows`), "" if one row per flow.
+
+    Examples: "from 1,600,000 trips", "the 20,000 largest of 235,182 flows (92.0 % of the trucks/day,
+    demand.max_flows); the rest is outside the plan".
+    """
+    parts = []
+    if "trips" in demand:
+        parts.append(f"from {demand['trips']:,} trips")
+    if "flows_kept" in demand:
+        share = demand.get("volume_kept_share")
+        what = "" if share is None else f"{share:.1%} of the trucks/day, "
+        parts.append(
+            f"the {demand['flows_kept']:,} largest of {demand['flows']:,} flows ({what}demand.max_flows); "
+            "the rest is outside the plan"
+        )
+    return "; ".join(parts)
+
+
 def _route_weight(graph: nx.DiGraph) -> str:
     """``route_km`` (length plus route penalty) when every arc has it, else ``length_km``."""
     return "route_km" if all("route_km" in d for _, _, d in graph.edges(data=True)) else "length_km"
@@ -101,7 +120,7 @@ def _gravity(config: DemandConfig, network: Network) -> pd.DataFrame:
             f"{config.zones}: the gravity model gives no trips of at least {config.min_trip_km} km between zones "
             "of the planned network; lower demand.min_trip_km or widen network.countries/tiers."
         )
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "flow_id": flows["id"].astype(str),
             "origin": flows["origin"].astype(str),
@@ -109,6 +128,13 @@ def _gravity(config: DemandConfig, network: Network) -> pd.DataFrame:
             "volume": flows["volume"].astype(float),
         }
     )
+    if len(out) < flows.attrs["pairs_total"]:  # demand.max_flows left flows out of the plan
+        out.attrs["demand"] = {
+            "flows": int(flows.attrs["pairs_total"]),
+            "flows_kept": len(out),
+            "volume_kept_share": 1.0 - float(flows.attrs["dropped_volume_share"]),
+        }
+    return out
 
 
 def load_flows(config: DemandConfig, network: Network) -> pd.DataFrame:
@@ -119,7 +145,9 @@ def load_flows(config: DemandConfig, network: Network) -> pd.DataFrame:
     pandas.DataFrame
         ``flow_id, origin, destination, volume`` with volume in BEV trucks/day. From a trips file,
         ``attrs["demand"]`` says how many trips became how many flows
-        (:func:`planner.demand_trips.read_trips_csv`).
+        (:func:`planner.demand_trips.read_trips_csv`); from the gravity model, when ``max_flows`` cut
+        some, how many flows it gives, how many are kept and their share of its trucks/day (``flows``,
+        ``flows_kept``, ``volume_kept_share``).
     """
     if config.trips is not None:
         from planner.demand_trips import read_trips_csv

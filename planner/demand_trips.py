@@ -124,7 +124,8 @@ def read_trips_csv(path: Path, graph: nx.DiGraph, *, max_flows: int | None = Non
     pandas.DataFrame
         ``flow_id, origin, destination, volume`` (trucks/day, before the BEV share), one row per
         distinct (origin, destination), sorted by it. ``attrs["demand"]`` holds ``trips`` (rows
-        read), ``flows`` (distinct pairs) and, when ``max_flows`` cut some, ``flows_kept``.
+        read), ``flows`` (distinct pairs) and, when ``max_flows`` cut some, ``flows_kept`` and
+        ``volume_kept_share`` (their share of the trips per day).
 
     Raises
     ------
@@ -165,4 +166,5 @@ def read_trips_csv(path: Path, graph: nx.DiGraph, *, max_flows: int | None = Non
     flows.attrs["demand"] = {"trips": len(frame), "flows": len(pairs)}
     if len(keep) < len(pairs):
         flows.attrs["demand"]["flows_kept"] = len(keep)
+        flows.attrs["demand"]["volume_kept_share"] = float(volume[keep].sum() / volume.sum())
     return flows

@@ -12,7 +12,7 @@ from planner.by_country import coverage_by_area
 from planner.candidates import build_candidates
 from planner.chargers import min_pool_capex
 from planner.context import RunContext
-from planner.demand import load_flows, route_flows
+from planner.demand import describe_demand, load_flows, route_flows
 from planner.errors import ScenarioError, VerificationError
 from planner.features.coverage.lazy import lazy_applies, refines_lazily
 from planner.features.coverage.model import full_cover
@@ -37,8 +37,10 @@ def load_inputs(ctx: RunContext) -> None:
     log(f"candidates: {len(ctx.sites)} sites ({int(ctx.sites['locked'].sum())} existing, locked)")
     flows = load_flows(sc.demand, network)
     ctx.demand = dict(flows.attrs.get("demand", {}))
-    if ctx.demand:
+    if "trips" in ctx.demand:
         log(f"demand: {ctx.demand['trips']:,} trips aggregated into {ctx.demand['flows']:,} flows")
+    if "flows_kept" in ctx.demand:
+        log(f"demand: {describe_demand({k: v for k, v in ctx.demand.items() if k != 'trips'})}")
     source = str(sc.demand.source)
     ctx.flows = route_flows(flows, network, round_trip=sc.demand.round_trip, source=source)
     log(f"demand: {len(ctx.flows)} flows, {ctx.flows['volume'].sum():,.1f} BEV trucks/day")

@@ -63,7 +63,9 @@ def test_max_flows_keeps_the_largest_aggregated_flows(line5: Path) -> None:
     sc = load_scenario(_trips_scenario(line5, TRIPS, demand={"max_flows": 2}))
     flows = load_flows(sc.demand, load_network(sc.network))
     assert list(flows["flow_id"]) == ["T-N0-N2", "T-N0-N4"]  # 7 and 10 trucks/day, in flow order
-    assert flows.attrs["demand"] == {"trips": 8, "flows": 5, "flows_kept": 2}
+    # 7 + 10 of the 29.5 trucks/day of all trips
+    kept = pytest.approx(17 / 29.5)
+    assert flows.attrs["demand"] == {"trips": 8, "flows": 5, "flows_kept": 2, "volume_kept_share": kept}
 
 
 def test_plan_from_trips_equals_plan_from_the_aggregated_flows(line5: Path) -> None:
@@ -172,4 +174,4 @@ def test_validate_reports_trips(line5: Path, capsys: pytest.CaptureFixture[str])
     from planner.cli import validate
 
     validate(_trips_scenario(line5, TRIPS))
-    assert "valid — 5 nodes, 4 edges, 5 candidate sites, 5 flows (from 8 trips)" in capsys.readouterr().out
+    assert "valid — 5 nodes, 4 edges, 5 candidate sites, 5 flows: from 8 trips" in capsys.readouterr().out

@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from planner.demand import describe_demand
+
 from . import _style as st
 from . import charts
 from ._figure import svg_text
@@ -247,8 +249,10 @@ def _flows(data: RunData) -> str:
                 st.fmt_num(length),
             ]
         )
+    how = describe_demand(data.summary.get("demand") or {})
     out = [
         "<h2>Flows</h2>",
+        f'<p class="note">Flows read {esc(how)}.</p>' if how else "",
         table(
             ["", "Flows", "Volume (trucks/day)", "Share of volume", "Mean length (km)"],
             rows,

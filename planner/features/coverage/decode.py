@@ -152,7 +152,7 @@ def _summary(
     total = float(instance.volume.sum())
     covered = float(instance.volume[served].sum())
     weight = model.weight
-    demand = {"demand": dict(ctx.demand)} if ctx.demand else {}  # trips aggregated into flows
+    demand = {"demand": dict(ctx.demand)} if ctx.demand else {}  # trips aggregated, a max_flows cut
     return {
         "scenario": scenario.name,
         "description": scenario.description,
