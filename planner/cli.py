@@ -156,8 +156,10 @@ def run(
     points = s.get("chargers", {})
     by_type = " + ".join(f"{n:,} {t.upper()}" for t, n in points.get("points_by_type", {}).items())
     pts = f" ({by_type} points, {points['total_power_mw']:,.1f} MW)" if by_type else ""
-    cut = (s.get("demand") or {}).get("flows_kept")
-    kept = f" of the {cut:,} largest flows" if cut else ""
+    demand = s.get("demand") or {}
+    kept = f" of the {demand['flows_kept']:,} largest flows" if "flows_kept" in demand else ""
+    if "all_flows_served_share" in demand:
+        kept += f" ({demand['all_flows_served_share']:.1%} of all flows' trucks/day)"
     print(
         f"{s['scenario']}: {s['status']} (gap {gap}), {s['hub_count']} hubs{pts}, "
         f"served {s['covered_share']:.1%} of {s['total_volume']:,.1f} trucks/day{kept}"

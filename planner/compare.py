@@ -38,6 +38,7 @@ KPI_COLUMNS = [
     "covered_volume",
     "covered_share",
     "demand_planned_share",
+    "all_flows_served_share",
     "total_truck_km",
     "covered_truck_km",
     "cost_per_served_truck_km_day_eur",
@@ -99,6 +100,7 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "covered_volume": s.get("covered_volume"),
                 "covered_share": s.get("covered_share"),
                 "demand_planned_share": (s.get("demand") or {}).get("volume_kept_share", 1.0),
+                "all_flows_served_share": (s.get("demand") or {}).get("all_flows_served_share", s.get("covered_share")),
                 "total_truck_km": s.get("total_truck_km"),
                 "covered_truck_km": served_tkm,
                 "cost_per_served_truck_km_day_eur": (s.get("total_cost_eur") or 0.0) / served_tkm

@@ -80,6 +80,8 @@ def describe_demand(demand: dict) -> str:
             f"the {demand['flows_kept']:,} largest of {demand['flows']:,} flows ({what}demand.max_flows); "
             "the rest is outside the plan"
         )
+    if "all_flows_served_share" in demand:
+        parts.append(f"on all flows this plan's hubs complete {demand['all_flows_served_share']:.1%} of the trucks/day")
     return "; ".join(parts)
 
 

@@ -53,7 +53,7 @@ def run_pipeline(scenario: Scenario, *, log: Log = _quiet, solve_log: SolveLog |
         feature.decode(plan, ctx)
     for feature in ctx.features:
         feature.outputs(plan, ctx)
-    summarise_areas(plan, ctx)  # coverage and hubs by country
+    summarise_areas(plan, ctx)  # coverage and hubs by country; after a max_flows cut, on every flow
     record_verification(plan, ctx)
     plan.summary["provenance"] = provenance(scenario, solver=plan.summary["solver"], started=ctx.started_at)
     return plan

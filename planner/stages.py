@@ -13,6 +13,7 @@ from planner.candidates import build_candidates
 from planner.chargers import min_pool_capex
 from planner.context import RunContext
 from planner.demand import describe_demand, load_flows, route_flows
+from planner.demand_cut import served_on_every_flow
 from planner.errors import ScenarioError, VerificationError
 from planner.features.coverage.lazy import lazy_applies, refines_lazily
 from planner.features.coverage.model import full_cover
@@ -139,7 +140,8 @@ def verify(plan: Plan, ctx: RunContext | None = None) -> Verification:
 
 
 def summarise_areas(plan: Plan, ctx: RunContext) -> None:
-    """``by_country`` (and ``by_region``) in the summary, from the final flows and hubs tables."""
+    """``by_country`` (and ``by_region``) in the summary, from the final flows and hubs tables; after a
+    ``demand.max_flows`` cut, the plan's hubs on every flow (:func:`planner.demand_cut.served_on_every_flow`)."""
     f = plan.flows
     by_country, by_region = coverage_by_area(
         ctx.network, f, f["volume"].to_numpy(dtype=float), f["served"].to_numpy(dtype=bool), plan.hubs
@@ -147,6 +149,7 @@ def summarise_areas(plan: Plan, ctx: RunContext) -> None:
     plan.summary["by_country"] = by_country
     if by_region:
         plan.summary["by_region"] = by_region
+    served_on_every_flow(plan, ctx)
 
 
 def record_verification(plan: Plan, ctx: RunContext) -> None:

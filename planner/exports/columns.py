@@ -98,6 +98,7 @@ SUMMARY_UNITS: dict[str, tuple[str, str]] = {
     "demand.flows": ("flows", "distinct origin-destination pairs of the trips, or the gravity model's flows"),
     "demand.flows_kept": ("flows", "the largest of them kept by max_flows (the rest is outside the plan)"),
     "demand.volume_kept_share": ("share 0–1", "the kept flows' share of the trucks/day (trips per day)"),
+    "demand.all_flows_served_share": ("share 0–1", "share of every flow's trucks/day (cut ones too) the hubs serve"),
 }
 KPI_UNITS: dict[str, tuple[str, str]] = {
     "run": ("", "run folder name"),
@@ -117,6 +118,7 @@ KPI_UNITS: dict[str, tuple[str, str]] = {
     "covered_volume": ("trucks/day", "volume of the served flows"),
     "covered_share": ("share 0–1", "served share of volume"),
     "demand_planned_share": ("share 0–1", "the planned flows' share of the demand's trucks/day (max_flows)"),
+    "all_flows_served_share": ("share 0–1", "served share of every flow's trucks/day, the cut ones too"),
     "total_truck_km": ("truck-km/day", "volume × length, all flows"),
     "covered_truck_km": ("truck-km/day", "volume × length, served flows"),
     "cost_per_served_truck_km_day_eur": ("EUR per truck-km/day", "capex / covered_truck_km; cents"),

@@ -252,7 +252,7 @@ def _flows(data: RunData) -> str:
     how = describe_demand(data.summary.get("demand") or {})
     out = [
         "<h2>Flows</h2>",
-        f'<p class="note">Flows read {esc(how)}.</p>' if how else "",
+        f'<p class="note">Demand: {esc(how)}.</p>' if how else "",
         table(
             ["", "Flows", "Volume (trucks/day)", "Share of volume", "Mean length (km)"],
             rows,
