@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from planner.api import run as run_plan
-from planner.compare import compare_runs, format_kpis
+from planner.compare import compare_runs, format_kpis, write_comparison
 from planner.demand import describe_demand
 from planner.scenario import load_scenario
 from tests.conftest import base_scenario, line_network, write_csv, write_scenario
@@ -59,6 +59,12 @@ def test_the_cut_is_in_the_summary_the_log_the_report_and_the_comparison(tmp_pat
     assert kpis["demand_planned_share"].tolist() == pytest.approx([0.4, 1.0])
     assert kpis["all_flows_served_share"].tolist() == pytest.approx([0.8, 1.0])
     assert "40.0 %" in format_kpis(kpis) and "100.0 %" in format_kpis(kpis)
+    write_comparison([tmp_path / "cut", tmp_path / "whole"], tmp_path / "cmp")
+    page = (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
+    rows = (("Share of the demand planned", "40.0", "60.0"), ("Served share of every flow", "80.0", "20.0"))
+    for label, cut_share, points in rows:
+        row = page[page.index(label) : page.index("</tr>", page.index(label))]
+        assert f"<td class=n>{cut_share} %</td>" in row and f"100.0 % <span class=\"note\">(+{points} pp)" in row
 
 
 def test_validate_and_run_name_the_cut(tmp_path: Path) -> None:

@@ -66,6 +66,19 @@ def _hub_sum(col: str, scale: float = 1.0) -> Getter:
     return get
 
 
+def _demand(key: str, fallback: str | None = None) -> Getter:
+    """``summary["demand"][key]`` after a ``max_flows`` cut; else the summary's ``fallback`` key, or 1.0
+    (nothing was cut)."""
+
+    def get(run: RunData) -> Any:
+        demand = run.summary.get("demand") or {}
+        if key in demand:
+            return demand[key]
+        return run.summary.get(fallback) if fallback else 1.0
+
+    return get
+
+
 def _count(key: str) -> Getter:
     def get(run: RunData) -> Any:
         v = run.summary.get(key)
@@ -89,6 +102,8 @@ KPIS: list[Kpi] = [
     ("Capex", _get("total_cost_eur"), "eur"),
     ("Opex per year", _get("economics", "opex_eur_per_year"), "eur_year"),
     ("Served share of volume", _get("covered_share"), "share"),
+    ("Share of the demand planned", _demand("volume_kept_share"), "share"),
+    ("Served share of every flow", _demand("all_flows_served_share", "covered_share"), "share"),
     ("Served trucks/day", _get("covered_volume"), "count"),
     ("All trucks/day", _get("total_volume"), "count"),
     ("Served truck-km/day", _get("covered_truck_km"), "count"),
