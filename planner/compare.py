@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.demand import demand_shares
 from planner.errors import DataError
 from planner.exports import write_csv
 from planner.outdir import staged_output
@@ -81,6 +82,7 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
         served_tkm = s.get("covered_truck_km") or 0.0
         points = (s.get("chargers") or {}).get("points_by_type") or {}
         afir = s.get("afir") or {}
+        planned, every = demand_shares(s)
         rows.append(
             {
                 "run": label,
@@ -99,8 +101,8 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "total_volume": s.get("total_volume"),
                 "covered_volume": s.get("covered_volume"),
                 "covered_share": s.get("covered_share"),
-                "demand_planned_share": (s.get("demand") or {}).get("volume_kept_share", 1.0),
-                "all_flows_served_share": (s.get("demand") or {}).get("all_flows_served_share", s.get("covered_share")),
+                "demand_planned_share": planned,
+                "all_flows_served_share": every,
                 "total_truck_km": s.get("total_truck_km"),
                 "covered_truck_km": served_tkm,
                 "cost_per_served_truck_km_day_eur": (s.get("total_cost_eur") or 0.0) / served_tkm

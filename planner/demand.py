@@ -11,7 +11,7 @@ from planner.network import Network
 from planner.scenario import DemandConfig
 from planner.tables import read_csv_table
 
-__all__ = ["describe_demand", "load_flows", "route_flows"]
+__all__ = ["demand_shares", "describe_demand", "load_flows", "route_flows"]
 
 
 #: Largest volume one flow may carry (trucks/day): far above any road's traffic, it keeps sums finite.
@@ -84,6 +84,13 @@ def describe_demand(demand: dict) -> str:
     if "all_flows_served_share" in demand:
         parts.append(f"on all flows this plan's hubs complete {demand['all_flows_served_share']:.1%} of the trucks/day")
     return "; ".join(parts)
+
+
+def demand_shares(summary: dict) -> tuple[float, float | None]:
+    """From a run's ``summary.json``: the planned flows' share of the demand's trucks/day (1.0 without a
+    ``max_flows`` cut) and the share of every flow's trucks/day the plan serves (``covered_share`` without one)."""
+    demand = summary.get("demand") or {}
+    return demand.get("volume_kept_share", 1.0), demand.get("all_flows_served_share", summary.get("covered_share"))
 
 
 def _route_weight(graph: nx.DiGraph) -> str:

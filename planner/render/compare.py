@@ -14,6 +14,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from planner.demand import demand_shares
+
 from . import _style as st
 from ._figure import figure_style, new_figure, svg_text
 from ._html import BASE_CSS, esc, page, table
@@ -66,15 +68,11 @@ def _hub_sum(col: str, scale: float = 1.0) -> Getter:
     return get
 
 
-def _demand(key: str, fallback: str | None = None) -> Getter:
-    """``summary["demand"][key]`` after a ``max_flows`` cut; else the summary's ``fallback`` key, or 1.0
-    (nothing was cut)."""
+def _demand(which: int) -> Getter:
+    """One of :func:`planner.demand.demand_shares` (0: the demand planned, 1: served of every flow)."""
 
     def get(run: RunData) -> Any:
-        demand = run.summary.get("demand") or {}
-        if key in demand:
-            return demand[key]
-        return run.summary.get(fallback) if fallback else 1.0
+        return demand_shares(run.summary)[which]
 
     return get
 
@@ -102,8 +100,8 @@ KPIS: list[Kpi] = [
     ("Capex", _get("total_cost_eur"), "eur"),
     ("Opex per year", _get("economics", "opex_eur_per_year"), "eur_year"),
     ("Served share of volume", _get("covered_share"), "share"),
-    ("Share of the demand planned", _demand("volume_kept_share"), "share"),
-    ("Served share of every flow", _demand("all_flows_served_share", "covered_share"), "share"),
+    ("Share of the demand planned", _demand(0), "share"),
+    ("Served share of every flow", _demand(1), "share"),
     ("Served trucks/day", _get("covered_volume"), "count"),
     ("All trucks/day", _get("total_volume"), "count"),
     ("Served truck-km/day", _get("covered_truck_km"), "count"),
