@@ -160,6 +160,9 @@ def format_kpis(kpis: pd.DataFrame) -> str:
     out["hubs"] = [f"{int(v):,}" if pd.notna(v) else "–" for v in kpis["hub_count"]]
     out["served"] = [f"{100 * float(v):.1f} %" if pd.notna(v) else "–" for v in kpis["covered_share"]]
     out["of demand planned"] = [f"{100 * float(v):.1f} %" if pd.notna(v) else "–" for v in kpis["demand_planned_share"]]
+    out["served of every flow"] = [
+        f"{100 * float(v):.1f} %" if pd.notna(v) else "–" for v in kpis["all_flows_served_share"]
+    ]
     out["capex EUR"] = [f"{float(v):,.0f}" if pd.notna(v) else "–" for v in kpis["total_cost_eur"]]
     out["AFIR year"] = [str(int(v)) if pd.notna(v) else "–" for v in kpis["afir_year"]]
     return out.to_string(index=False)
