@@ -19,6 +19,7 @@ import numpy as np
 import pulp
 
 from planner.features.capacity.model import TypeLevels
+from planner.features.capacity.two_stage import STAGE2_GAP_SHARE
 from planner.features.coverage.model import ModelSpec, PlanningModel, build_model
 from planner.features.hourly.master import MasterSpec, master_part
 from planner.instance import PlanningInstance
@@ -116,7 +117,7 @@ def solve_master(
     _start_from(m2, m1, every_hour, support)
     left = max(seconds - (time.perf_counter() - t0), 0.1 * seconds)
     log(f"hourly master stage 2 (exact levels on the {sum(support.values())} sites stage 1 opens): {left:.0f} s")
-    r2 = _solve(m2.problem, config, left, config.mip_gap * 0.5, True)
+    r2 = _solve(m2.problem, config, left, config.mip_gap * STAGE2_GAP_SHARE, True)
     log(f"hourly master stage 2: {r2.describe()}")
     proven = r1.objective if r1.status == "optimal" and not spec.caps else None
     return MasterOutcome(m2, r2, proven, {"stage1": r1, "stage2": r2})
