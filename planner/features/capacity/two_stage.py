@@ -54,13 +54,12 @@ _STAGE1_SHARE = 0.5  # share of the time limit for stage 1; stage 2 gets the res
 
 
 # Stage 2's own gap target, as a share of solver.mip_gap. Stage 2 is small and its plan is what stage 3
-# is measured against, whose bound rises slowly: a tighter target is worth its seconds. HiGHS's search
-# path depends on the target (it prunes against it), so this was chosen by measurement on
-# europe-2030-capacity (2026-12-05, 2 cores, time_limit_s = 300 unless said): a share of 0.5 gave a plan
-# at 967.0 M EUR after 97 s; 0.3 gave 966.0 M (at a 120 s limit, stage 2 stopped by it); 0.2 gave
-# 964.0 M after 39 s (0.15 % from stage 2's bound), leaving stage 3 time to prove 1.07 % (1.30 % at a
-# 120 s limit); 0.1 had 965.5 M after 157 s. The hourly master's stage 2 uses it too (its plan 1 M EUR/year
-# cheaper there, gap 4.41 % instead of 4.82 %).
+# is measured against, whose bound rises slowly: a tighter target is worth its seconds. HiGHS prunes
+# against the target, so it changes the search path; chosen by measurement on europe-2030-capacity
+# (2 cores): 0.5 gave 967.0 M EUR after 97 s (2026-12-04); on 2026-12-05 0.3 gave 966.0 M (stopped by a
+# 120 s limit), 0.2 gave 964.0 M after 39 s and left stage 3 time to prove 1.07 % (1.30 % at a 120 s
+# limit), 0.1 had 965.5 M after 157 s. The hourly master's stage 2 uses it too (there its plan sized
+# 1 M EUR/year cheaper, gap 4.41 % instead of 4.82 %). Best of four on one scenario, not a rule.
 STAGE2_GAP_SHARE = 0.2
 
 
