@@ -79,7 +79,7 @@ def test_low_budget_variant_respects_budget() -> None:
     assert plan.summary["total_cost_eur"] <= 150_000_000
     assert plan.summary["covered_share"] < 1.0
     assert plan.summary["flows"] == 20_000 and "lazy windows" in plan.summary["solver_message"]
-    assert plan.summary["status"] == "optimal" and plan.summary["mip_gap"] <= 0.01
+    assert plan.summary["status"] == "optimal" and plan.summary["mip_gap"] <= 0.005  # the scenario's own target
 
 
 def test_afir_enforced_default_has_no_gap_on_the_core_network() -> None:
