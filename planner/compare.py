@@ -154,15 +154,18 @@ def years_table(run_dirs: list[Path]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _percent(shares: pd.Series) -> list[str]:
+    """Shares 0–1 as "12.3 %" ("–" where missing)."""
+    return [f"{100 * float(v):.1f} %" if pd.notna(v) else "–" for v in shares]
+
+
 def format_kpis(kpis: pd.DataFrame) -> str:
     """The headline KPIs as a text table: counts as integers, shares in %, money in whole EUR."""
     out = pd.DataFrame({"run": kpis["run"], "status": kpis["status"]})
     out["hubs"] = [f"{int(v):,}" if pd.notna(v) else "–" for v in kpis["hub_count"]]
-    out["served"] = [f"{100 * float(v):.1f} %" if pd.notna(v) else "–" for v in kpis["covered_share"]]
-    out["of demand planned"] = [f"{100 * float(v):.1f} %" if pd.notna(v) else "–" for v in kpis["demand_planned_share"]]
-    out["served of every flow"] = [
-        f"{100 * float(v):.1f} %" if pd.notna(v) else "–" for v in kpis["all_flows_served_share"]
-    ]
+    out["served"] = _percent(kpis["covered_share"])
+    out["of demand planned"] = _percent(kpis["demand_planned_share"])
+    out["served of every flow"] = _percent(kpis["all_flows_served_share"])
     out["capex EUR"] = [f"{float(v):,.0f}" if pd.notna(v) else "–" for v in kpis["total_cost_eur"]]
     out["AFIR year"] = [str(int(v)) if pd.notna(v) else "–" for v in kpis["afir_year"]]
     return out.to_string(index=False)

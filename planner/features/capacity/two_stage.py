@@ -25,9 +25,8 @@ per-site levels raise the relaxation's bound from 9.359e8 to 9.420e8 EUR; its su
 stage 1 takes about 30 s, stage 2 74 s (a plan at 9.670e8, gap 2.59 % against the bound, where the
 bound on every site's full level list left 3.11 %). Stage 3 from that plan (2026-12-04): HiGHS stays
 in its root cut loop, its bound 9.455e8 after 39 s, 9.503e8 after 71 s, 9.525e8 after 150 s and
-9.529e8 after 200 s (gap 2.23, 1.72, 1.50, 1.46 %); it found no cheaper plan. With stage 2's target at
-a fifth of ``solver.mip_gap`` (2026-12-05, :data:`STAGE2_GAP_SHARE`) stage 2 finds 9.640e8 in 39 s and
-stage 3 proves 1.07 % in the rest of 300 s (1.30 % at a 120 s limit).
+9.529e8 after 200 s (gap 2.23, 1.72, 1.50, 1.46 %); it found no cheaper plan. Since 2026-12-05 stage 2
+stops at a tighter target (:data:`STAGE2_GAP_SHARE`, with the measurements that chose it).
 """
 
 from __future__ import annotations
