@@ -20,6 +20,7 @@ from planner.errors import DataError, InfeasibleError, ScenarioError
 from planner.export import write_plan
 from planner.exports.columns import HOURLY_UNITS, HUB_UNITS, SIMULATION_UNITS
 from planner.features import enabled_features
+from planner.features.hourly import master_solve
 from planner.scenario import load_scenario
 from planner.stages import verify
 from tests.conftest import base_scenario, line_network, write_csv, write_scenario
@@ -289,3 +290,50 @@ def test_hourly_supersedes_capacity_and_grid(tmp_path: Path) -> None:
     names = [f.name for f in enabled_features(sc)]
     assert "hourly" in names and "capacity" not in names and "grid" not in names
     assert np.isclose(sc.hourly.charge_efficiency**2, 0.88)
+
+
+def test_the_staged_master_leaves_the_charger_count_to_the_hub_subproblem(tmp_path: Path) -> None:
+    # capacity.size_levels = "relaxed" (as europe-2030-hourly): stage 1, the master's linear relaxation, bounds
+    # the master and picks the sites; stage 2 makes those sites binary but keeps the levels on the hull, so
+    # here it prices N1's points between whole levels as stage 1 does, below the exact master's optimum
+    # (docs/hourly.md). The charger count is the hub subproblem's: N1 gets the three points of the first test,
+    # at the exact master's annual cost, and the staged bound is the weaker one.
+    exact = run(tmp_path / "exact", flows=["T,N0,N2,4"])
+    staged = run(tmp_path / "staged", flows=["T,N0,N2,4"], capacity={"size_levels": "relaxed"})
+    optimum = exact.summary["hourly"]["master"]["exact"]["objective"]
+    stages = staged.summary["hourly"]["master"]
+    assert stages["stage1"]["status"] == "optimal" and stages["stage2"]["status"] == "optimal"
+    assert stages["stage1"]["objective"] < optimum - 1.0
+    assert stages["stage2"]["objective"] == pytest.approx(stages["stage1"]["objective"])
+    assert staged.hubs[["site_id", "chargers_mcs"]].values.tolist() == [["N1", 3]]
+    assert staged.summary["objective_value"] == pytest.approx(exact.summary["objective_value"])
+    lower = {name: p.summary["hourly"]["bound"]["lower_eur_per_year"] for name, p in [("e", exact), ("s", staged)]}
+    assert lower["s"] < lower["e"] <= exact.summary["objective_value"]
+    assert staged.verification.passed
+
+
+def test_the_staged_masters_start_gives_every_site_a_level(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Stage 2 starts from stage 1 rounded up: each support site at the cheapest levels taking its busiest hour.
+    # Its levels are the hull of those it can need, so a pick off the hull must round up to the next hull
+    # level; until 2026-12-05 it left the site without one (Σ_l z = x broken for 9 of the example's 20 support
+    # (site, charger type) pairs), and HiGHS was handed an infeasible start.
+    class StopError(Exception):
+        pass
+
+    starts: dict[tuple[int, int], float] = {}
+    original = master_solve._start_from
+
+    def check(m2, m1, spec, support):
+        original(m2, m1, spec, support)
+        for (k, ti, _li), z in m2.parts["hourly"].level.items():
+            if support.get(k):
+                starts[k, ti] = starts.get((k, ti), 0.0) + float(z.varValue or 0.0)
+        raise StopError
+
+    monkeypatch.setattr(master_solve, "_start_from", check)
+    example = Path(__file__).resolve().parents[1] / "scenarios" / "example-hourly.toml"
+    path = tmp_path / "s.toml"
+    path.write_text(f'extends = "{example.as_posix()}"\nname = "staged"\n[capacity]\nsize_levels = "relaxed"\n')
+    with pytest.raises(StopError):
+        solve_scenario(load_scenario(path))
+    assert len(starts) >= 10 and all(v == pytest.approx(1.0) for v in starts.values())
