@@ -116,9 +116,13 @@ def test_a_plain_cover_or_lazy_windows_are_not_limited_by_max_model_pairs(tmp_pa
         (["A,a,5,45", "B,b,6,45"], ["A,B,9"], ["F,A,B,1"], "shorter than the straight line"),
         (["A,a,5,45", "B,b,6,45"], ["A,X,90"], ["F,A,B,1"], "unknown node 'X'"),
         (["A,a,5,45", "B,b,6,45"], ["A,B,90"], ["F,A,B,zero"], "positive number of trucks/day"),
+        (["A,a,5,45", "B,b,6,45"], ["A,B,90"], ["F,A,A,1"], "flow 'F' starts and ends at the same node"),
+        (["A,a,5,45", "B,b,6,45"], ["A,B,90"], ["F,A,B,1", "F,B,A,2"], "flow id 'F' appears more than once"),
+        (["A,a,5,45", "B,b,6,45"], ["A,B,90"], ["F,A,B,1", ",B,A,2"], "some flows have an id and some not"),
+        (["A,a,5,45", "B,b,6,45"], ["A,B,90"], [], "no flows; add at least one row"),
     ],
     ids=["disconnected", "flow_unknown_node", "duplicate_id", "negative_length", "bad_lat", "too_short",
-         "edge_unknown_node", "bad_volume"],
+         "edge_unknown_node", "bad_volume", "flow_same_node", "duplicate_flow_id", "mixed_flow_ids", "no_flows"],
 )
 def test_data_errors(tmp_path: Path, nodes, edges, flows, expected) -> None:
     write_csv(tmp_path / "nodes.csv", "id,name,lon,lat", nodes)

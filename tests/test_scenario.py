@@ -90,6 +90,28 @@ def test_bad_values_name_file_field_and_fix(tmp_path: Path, section, key, value,
     assert str(path) in text and message in text and "\n" not in text
 
 
+@pytest.mark.parametrize(
+    ("rollout", "message"),
+    [
+        ({"years": [2030, 2026]}, "years must be strictly increasing"),
+        ({"years": [2026, 2030], "bev_share": [0.1]}, "bev_share needs one value per year (2)"),
+        ({"years": [2026, 2030], "bev_share": [0.1, 1.5]}, "bev_share values must lie in (0, 1]"),
+        ({"years": [2026, 2030], "coverage_target": [0.5, 0.0]}, "coverage_target values must lie in (0, 1]"),
+        ({"years": [2026, 2030], "budget_per_year_eur": [1e6, -1.0]}, "budget_per_year_eur values must lie in [0,"),
+    ],
+    ids=["years_order", "bev_share_length", "bev_share_range", "coverage_target_range", "budget_range"],
+)
+def test_bad_rollout_years_name_file_field_and_fix(tmp_path: Path, rollout: dict, message: str) -> None:
+    line_network(tmp_path, 3)
+    data = base_scenario(tmp_path, flows=["A,N0,N2,10"])
+    data["rollout"] = rollout
+    path = write_scenario(tmp_path / "s.toml", data)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    text = str(err.value)
+    assert str(path) in text and "'rollout'" in text and message in text and "\n" not in text
+
+
 def test_invalid_toml_syntax(tmp_path: Path) -> None:
     path = tmp_path / "broken.toml"
     path.write_text("name = \n")
