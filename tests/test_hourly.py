@@ -285,6 +285,32 @@ def test_the_verifier_catches_tampered_tables(tmp_path: Path) -> None:
     assert "hourly_queueing" in failed()
 
 
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        ("grid_connection_kw", 501.0, "connection 501 kW is not whole 500 kW steps"),
+        ("battery_units", 1.5, "1.5 battery units not allowed"),
+        ("battery_kwh", 2001.0, "battery_kwh / battery_kw do not match the units"),
+        ("chargers_mcs", 10, "kW of chargers > connection + battery"),
+        ("energy_cost_eur_per_year", 17_425.0, "EUR/year from the dispatch"),
+        ("capacity_charge_eur_per_year", 50_005.0, "capacity charge ≠ connection × capacity_charge_eur_per_kw_year"),
+    ],
+)
+def test_the_verifier_recomputes_each_hubs_limits_and_money(
+    tmp_path: Path, column: str, value: float, reason: str
+) -> None:
+    # The plan of the first test: N1 with 3 points, a 500 kW connection, one battery unit (2,000 kWh, 1,000 kW).
+    # Each field changed alone breaks the hub's row of hourly_balance, naming what is wrong.
+    plan = run(tmp_path, flows=["T,N0,N2,4"])
+    assert plan.verification.passed
+    hub = plan.hubs.iloc[0]
+    assert (hub["grid_connection_kw"], hub["battery_units"], hub["battery_kwh"]) == (500.0, 1, 2000.0)
+    plan.hubs[column] = plan.hubs[column].astype(float)
+    plan.hubs.loc[0, column] = value
+    failed = {c.name: c.detail for c in verify(plan).checks if not c.passed}
+    assert "hourly_balance" in failed and reason in failed["hourly_balance"], failed
+
+
 def test_hourly_supersedes_capacity_and_grid(tmp_path: Path) -> None:
     sc = load_scenario(scenario(tmp_path, flows=["T,N0,N2,4"], grid={"enabled": True}))
     names = [f.name for f in enabled_features(sc)]
