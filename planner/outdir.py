@@ -263,14 +263,30 @@ def staged_output(target: Path, *, kind: str, force: bool = False) -> Iterator[t
         raise _os_error(target, exc) from None
 
 
+def _clash(tmp: Path, target: Path) -> str | None:
+    """The first entry of ``target`` the new output would replace that is not the planner's to replace: a
+    folder the planner did not write, or a file where the output has a folder (or the other way round)."""
+    for p in sorted(tmp.iterdir()):
+        dest = target / p.name
+        if dest.exists() and (dest.is_dir() != p.is_dir() or (dest.is_dir() and not is_planner_folder(dest))):
+            return p.name
+    return None
+
+
 def _swap(tmp: Path, target: Path, *, force: bool) -> None:
-    """Put the finished ``tmp`` folder in place of ``target``."""
+    """Put the finished ``tmp`` folder in place of ``target``.
+
+    Every clash is found before anything moves, so a refusal leaves ``target`` as it was; with
+    ``--force`` into a folder of the user's the marker moves last, so the folder is never marked as
+    the planner's unless all of the plan's files are in it.
+    """
+    clash = _clash(tmp, target) if target.is_dir() else None
+    if clash is not None:
+        raise _fail(target, f"holds {clash!r}, which the plan would replace", "choose another --out folder")
     if target.is_dir() and any(target.iterdir()) and not is_planner_folder(target):
         assert force  # check_target refused this otherwise
-        for p in sorted(tmp.iterdir()):
+        for p in sorted(tmp.iterdir(), key=lambda q: (q.name == MARKER, q.name)):
             dest = target / p.name
-            if dest.exists() and (dest.is_dir() != p.is_dir() or (dest.is_dir() and not is_planner_folder(dest))):
-                raise _fail(target, f"holds {p.name!r}, which the plan would replace", "choose another --out folder")
             if dest.is_dir():
                 shutil.rmtree(dest)
             os.replace(p, dest)
@@ -283,7 +299,6 @@ def _swap(tmp: Path, target: Path, *, force: bool) -> None:
     tmp.rename(target)
     if old is not None:
         keep = [p for p in old.iterdir() if p.is_dir() and not is_planner_folder(p)]
-        for p in keep:  # sub-folders the user put there (never ours): carried over, not deleted
-            if not (target / p.name).exists():
-                os.replace(p, target / p.name)
+        for p in keep:  # sub-folders the user put there (never ours): carried over (no clash: checked above)
+            os.replace(p, target / p.name)
         shutil.rmtree(old, ignore_errors=True)
