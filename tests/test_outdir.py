@@ -66,3 +66,17 @@ def test_the_working_folder_and_a_path_below_a_file_are_refused(tmp_path: Path, 
     with pytest.raises(OutputError, match="a.txt is a file, not a folder"):
         _write(tmp_path / "a.txt" / "run")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_folder(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    def full(self, target):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "rename", full)
+    with pytest.raises(OutputError) as err:
+        _write(tmp_path / "run")
+    text = str(err.value)
+    assert "cannot be written (No space left on device)" in text and "free disk space" in text and "\n" not in text
+    assert list(tmp_path.iterdir()) == []  # neither the target nor the temporary folder
