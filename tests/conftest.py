@@ -82,3 +82,8 @@ def base_scenario(folder: Path, *, flows: list[str], **sections: dict[str, Any])
 def line5(tmp_path: Path) -> Path:
     line_network(tmp_path, 5)
     return tmp_path
+
+
+def listing(folder: Path) -> dict[str, bytes | None]:
+    """Every entry below ``folder``: a file's bytes, ``None`` for a folder (to show a folder is unchanged)."""
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None) for p in sorted(folder.rglob("*"))}

@@ -23,7 +23,7 @@ from planner.features import enabled_features
 from planner.features.hourly import master_solve
 from planner.scenario import load_scenario
 from planner.stages import verify
-from tests.conftest import base_scenario, line_network, write_csv, write_scenario
+from tests.conftest import ROOT, base_scenario, line_network, write_csv, write_scenario
 
 AT_MIDNIGHT = [1.0] + [0.0] * 23  # every truck departs between 0:00 and 1:00
 FLAT = [1.0] * 24
@@ -357,7 +357,7 @@ def test_the_staged_masters_start_gives_every_site_a_level(tmp_path: Path, monke
         raise StopError
 
     monkeypatch.setattr(master_solve, "_start_from", check)
-    example = Path(__file__).resolve().parents[1] / "scenarios" / "example-hourly.toml"
+    example = ROOT / "scenarios" / "example-hourly.toml"
     path = tmp_path / "s.toml"
     path.write_text(f'extends = "{example.as_posix()}"\nname = "staged"\n[capacity]\nsize_levels = "relaxed"\n')
     with pytest.raises(StopError):

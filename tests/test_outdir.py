@@ -8,16 +8,13 @@ import pytest
 
 from planner.errors import OutputError
 from planner.outdir import MARKER, read_marker, staged_output
+from tests.conftest import listing
 
 
 def _write(target: Path, *, force: bool = False, content: str = "new") -> None:
     with staged_output(target, kind="run", force=force) as (tmp, files):
         (tmp / "hubs.csv").write_text(content)
         files.append("hubs.csv")
-
-
-def _tree(folder: Path) -> dict[str, str | None]:
-    return {str(p.relative_to(folder)): (p.read_text() if p.is_file() else None) for p in sorted(folder.rglob("*"))}
 
 
 def test_force_into_a_folder_whose_entry_has_a_plan_files_name_changes_nothing(tmp_path: Path) -> None:
@@ -27,11 +24,11 @@ def test_force_into_a_folder_whose_entry_has_a_plan_files_name_changes_nothing(t
     user = tmp_path / "mine"
     (user / "hubs.csv").mkdir(parents=True)
     (user / "hubs.csv" / "notes.txt").write_text("keep")
-    before = _tree(user)
+    before = listing(user)
     for force in (True, False):
         with pytest.raises(OutputError, match="hubs.csv"):
             _write(user, force=force)
-        assert _tree(user) == before and read_marker(user) is None
+        assert listing(user) == before and read_marker(user) is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]  # no temporary folder left behind
 
 
@@ -41,10 +38,10 @@ def test_a_plan_folder_holding_a_users_folder_with_a_plan_files_name_is_refused(
     (run / "hubs.csv").unlink()
     (run / "hubs.csv").mkdir()
     (run / "hubs.csv" / "notes.txt").write_text("keep")
-    before = _tree(run)
+    before = listing(run)
     with pytest.raises(OutputError, match="holds 'hubs.csv', which the plan would replace"):
         _write(run)
-    assert _tree(run) == before
+    assert listing(run) == before
 
 
 def test_a_users_sub_folder_in_a_plan_folder_is_carried_over(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from planner.outdir import MARKER as OUTPUT_MARKER
 from planner.outdir import lock_folder, read_marker
 from planner.sweep import MARKER, SweepResult, load_sweep, run_sweep
 from planner.sweep.folder import check_sweep_folder
-from tests.conftest import base_scenario, line_network, write_scenario
+from tests.conftest import base_scenario, line_network, listing, write_scenario
 
 FLOWS = ["A,N0,N4,10", "B,N0,N2,7", "C,N2,N4,6", "D,N1,N2,5"]
 POINTS = ["bx-vehicle.battery_kwh_150", "bx-vehicle.battery_kwh_300"]
@@ -42,10 +42,6 @@ def finished(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Swee
 def copy_of(finished: tuple[Path, Path, SweepResult], name: str) -> Path:
     _, out, _ = finished
     return Path(shutil.copytree(out, out.parent / name))
-
-
-def listing(folder: Path) -> dict[str, bytes | None]:
-    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None) for p in sorted(folder.rglob("*"))}
 
 
 def cli_error(path: Path, out: Path, *args: str) -> tuple[int, list[str]]:
