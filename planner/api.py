@@ -77,7 +77,7 @@ def run(
     log
         Callback receiving one progress line per stage.
     force
-        Write into an existing folder the planner did not write (its own files only, nothing deleted).
+        Write into an existing folder the planner did not write (its own files only, replacing files of the same names).
     solve_log
         Where solves report progress and their own log.
 

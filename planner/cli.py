@@ -21,6 +21,11 @@ from rich.console import Console
 
 from planner.errors import PlannerError, ScenarioError
 
+_FORCE_HELP = (
+    "Write into an existing folder the planner did not write: files there named like the planner's output are "
+    "replaced, nothing else is touched."
+)
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -124,7 +129,7 @@ def run(
     ] = None,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Write into an existing folder the planner did not write (deletes nothing)."),
+        typer.Option("--force", help=_FORCE_HELP),
     ] = False,
 ) -> None:
     """Solve a scenario and write its plan (hubs, flows, summary, GeoPackage, maps)."""
@@ -243,7 +248,7 @@ def sweep(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Write into an existing folder the planner did not write (deletes nothing)."),
+        typer.Option("--force", help=_FORCE_HELP),
     ] = False,
 ) -> None:
     """Run a parameter sweep: every grid combination (and trade-off target) as a run; resumes finished runs.

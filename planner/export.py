@@ -88,7 +88,7 @@ def write_plan(
     extra
         Optional callback writing more files (maps, report) into the temporary folder.
     force
-        Write into a folder the planner did not write (its own files only; nothing is deleted).
+        Write into a folder the planner did not write (its own files only, replacing files of the same names).
 
     Raises
     ------

@@ -10,7 +10,9 @@ if it is
   (and the marker's folders);
 
 anything else is refused with one line naming the folder and the ways out (``--out`` elsewhere,
-or ``--force``, which writes the planner's files into the folder in place and deletes nothing).
+or ``--force``, which writes the planner's files into the folder in place, replacing files of the same
+names and touching nothing else). Re-writing one of its own folders replaces only what its marker lists:
+anything else in it (the user's files and folders, other runs written into it) is carried over.
 The files are written into a temporary folder beside the target and swapped in with two renames
 only when everything succeeded, under an exclusive lock (``fcntl.flock``, released by the kernel
 even on ``kill -9``) that refuses a second concurrent writer. Leftover temporary folders of killed
@@ -131,14 +133,16 @@ def check_target(target: Path, *, force: bool = False) -> None:
         raise _fail(
             target,
             f"exists and was not written by the planner (it holds {entries[0]!r}{' …' if len(entries) > 1 else ''})",
-            "choose another --out folder, or add --force to write the plan's files into it (nothing is deleted)",
+            "choose another --out folder, or add --force to write the plan's files into it (files of the same names "
+            "are replaced, nothing else is touched)",
         )
     foreign = [name for name in entries if name not in owned and not (target / name).is_dir()]
     if foreign:
         raise _fail(
             target,
             f"holds {foreign[0]!r}, which the planner did not write, beside an earlier plan",
-            "move that file away, choose another --out folder, or add --force (nothing is deleted)",
+            "move that file away, choose another --out folder, or add --force (it is kept unless the plan has a file "
+            "of that name)",
         )
 
 
@@ -298,7 +302,19 @@ def _swap(tmp: Path, target: Path, *, force: bool) -> None:
         target.rename(old)
     tmp.rename(target)
     if old is not None:
-        keep = [p for p in old.iterdir() if p.is_dir() and not is_planner_folder(p)]
-        for p in keep:  # sub-folders the user put there (never ours): carried over (no clash: checked above)
-            os.replace(p, target / p.name)
+        for p in _not_ours(old, {p.name for p in target.iterdir()}):
+            os.replace(p, target / p.name)  # no clash: checked above
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _not_ours(old: Path, new: set[str]) -> list[Path]:
+    """The entries of the earlier output folder ``old`` to carry over into the new one: everything its
+    marker does not list and the new output (entry names ``new``) does not replace — the user's files
+    and sub-folders, and other runs written into it (an earlier version's run without a marker owns its
+    files, not its sub-folders)."""
+    owned = _owned_names(old)
+    return [
+        p
+        for p in sorted(old.iterdir())
+        if p.name not in new and (p.name not in owned if owned is not None else p.is_dir())
+    ]

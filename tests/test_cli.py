@@ -220,3 +220,13 @@ def test_a_foresight_rollout_counts_each_pair_once_per_year(mode: str, fits: boo
     once = r"\(flow group, window\) pairs once for each of its 5 years \(~0 GB\), over solver.max_model_pairs = 4,000"
     with pytest.raises(ScenarioError, match=once):
         _check_model_size(ctx, assigns=False)
+
+
+def test_python_dash_m_planner_is_the_same_command_line(tmp_path: Path) -> None:
+    ok = subprocess.run([sys.executable, "-m", "planner", "validate", "scenarios/example-corridor.toml"],
+                        capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout == cli("validate", "scenarios/example-corridor.toml").stdout
+    bad = subprocess.run([sys.executable, "-m", "planner", "validate", str(tmp_path / "missing.toml")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "not found" in bad.stderr

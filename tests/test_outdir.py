@@ -77,3 +77,54 @@ def test_a_full_disk_is_one_line_and_leaves_no_folder(tmp_path: Path, monkeypatc
     text = str(err.value)
     assert "cannot be written (No space left on device)" in text and "free disk space" in text and "\n" not in text
     assert list(tmp_path.iterdir()) == []  # neither the target nor the temporary folder
+
+
+def test_force_twice_into_a_users_folder_keeps_the_users_files(tmp_path: Path) -> None:
+    # The first --force writes the plan in place and marks the folder; until 2026-12-05 the second --force
+    # then swapped the whole folder and deleted notes.txt with the earlier plan.
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "notes.txt").write_text("keep")
+    _write(user, force=True, content="first")
+    _write(user, force=True, content="second")
+    assert (user / "notes.txt").read_text() == "keep" and (user / "hubs.csv").read_text() == "second"
+    assert read_marker(user)["files"] == ["hubs.csv"]  # the user's file stays the user's
+    with pytest.raises(OutputError, match="holds 'notes.txt', which the planner did not write"):
+        _write(user)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+
+
+def test_a_run_written_inside_a_plan_folder_survives_the_next_run_into_it(tmp_path: Path) -> None:
+    # `planner run a -o out`, `planner run b -o out/b`, then `planner run a -o out` again: out/b is another
+    # run, not this folder's output; until 2026-12-05 it was deleted with the earlier plan.
+    out = tmp_path / "out"
+    _write(out, content="a1")
+    _write(out / "b", content="b")
+    _write(out, content="a2")
+    assert (out / "hubs.csv").read_text() == "a2" and (out / "b" / "hubs.csv").read_text() == "b"
+    assert read_marker(out / "b")["files"] == ["hubs.csv"]
+
+
+def test_the_earlier_plans_own_files_are_dropped(tmp_path: Path) -> None:
+    # What the marker lists and the new output does not write (here map.png of an earlier run with maps) goes.
+    out = tmp_path / "out"
+    with staged_output(out, kind="run") as (tmp, files):
+        for name in ("hubs.csv", "map.png"):
+            (tmp / name).write_text("old")
+            files.append(name)
+    _write(out)
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "hubs.csv"]
+
+
+def test_an_earlier_versions_run_keeps_its_sub_folders_not_its_files(tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "out"  # a run folder from before the marker: summary.json names scenario and status
+    out.mkdir()
+    (out / "summary.json").write_text(json.dumps({"scenario": "x", "status": "optimal", "verification": {}}))
+    (out / "map.png").write_text("old")
+    (out / "notes").mkdir()
+    (out / "notes" / "a.txt").write_text("keep")
+    _write(out)
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "hubs.csv", "notes"]
+    assert (out / "notes" / "a.txt").read_text() == "keep"

@@ -4,7 +4,7 @@ A sweep writes into a folder that is absent, empty, or a sweep folder the planne
 marker, :data:`planner.outdir.MARKER`, says ``kind = "sweep"``; folders of sweeps from before the
 marker are recognised by their ``sweep.json``). Anything else is refused with one line naming the
 folder and the ways out (another ``--out``, or ``--force``, which writes the sweep's files into
-it and deletes nothing). A lock (:func:`planner.outdir.lock_folder`) refuses a second sweep into
+it, replacing only files of the same names). A lock (:func:`planner.outdir.lock_folder`) refuses a second sweep into
 the same folder while one runs. The sweep's own files are written atomically and listed in the
 marker; each run folder goes through :func:`planner.run`, which writes it atomically.
 """
@@ -57,7 +57,7 @@ def check_sweep_folder(out: Path, *, force: bool = False) -> None:
     out
         The sweep folder.
     force
-        Also write into a non-empty folder the planner did not write (deleting nothing).
+        Also write into a non-empty folder the planner did not write (replacing only files of the same names).
     """
     out = Path(out)
     check_target(out, force=True)  # a file, a file among its parents, the working folder: never
@@ -78,7 +78,8 @@ def check_sweep_folder(out: Path, *, force: bool = False) -> None:
         raise _refuse(
             out,
             f"exists and was not written by a planner sweep (it holds {shown})",
-            "choose another --out folder, or add --force to write the sweep into it (nothing is deleted)",
+            "choose another --out folder, or add --force to write the sweep into it (files of the same names are "
+            "replaced, nothing else is touched)",
         )
     owned = {str(n) for n in marker.get("files", [])} | {MARKER}
     foreign = [name for name in entries if name not in owned and not (out / name).is_dir()]
@@ -86,7 +87,8 @@ def check_sweep_folder(out: Path, *, force: bool = False) -> None:
         raise _refuse(
             out,
             f"holds {foreign[0]!r}, which the planner did not write, beside an earlier sweep",
-            "move that file away, choose another --out folder, or add --force (nothing is deleted)",
+            "move that file away, choose another --out folder, or add --force (it is kept unless the sweep has a file "
+            "of that name)",
         )
 
 

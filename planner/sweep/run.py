@@ -117,7 +117,7 @@ def run_sweep(
         Run points in a worker process even with ``workers=1``, so that an interrupt stops a
         running solve at once (the CLI does this).
     force
-        Write into a folder the planner did not write (its own files only; nothing is deleted).
+        Write into a folder the planner did not write (its own files only, replacing files of the same names).
     log
         Callback receiving the runs' progress lines and one line per finished point.
 
