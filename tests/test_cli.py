@@ -230,3 +230,9 @@ def test_python_dash_m_planner_is_the_same_command_line(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "planner", "validate", str(tmp_path / "missing.toml")],
                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "not found" in bad.stderr
+
+
+def test_a_folder_given_as_the_scenario_is_named_as_such(tmp_path: Path) -> None:
+    out = cli("validate", str(tmp_path))
+    assert out.returncode == 2
+    assert out.stderr == f"error: {tmp_path}: is a folder, not a scenario file; give the path of a .toml file.\n"

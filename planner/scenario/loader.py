@@ -35,6 +35,8 @@ PATH_KEYS: dict[str, tuple[str, ...]] = {
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a folder, not a scenario file; give the path of a .toml file.")
     if not path.is_file():
         raise ScenarioError(f"{path}: scenario file not found; check the path.")
     try:
