@@ -90,7 +90,7 @@ def run(
         scenario = load_scenario(scenario)
     target = Path(out_dir) if out_dir is not None else default_out_dir(scenario)
     if write:
-        check_target(target, force=force)  # refuse before solving, not after
+        check_target(target, force=force, kind="run")  # refuse before solving, not after
     plan = solve_scenario(scenario, log=log, solve_log=solve_log)
     if write:
         files = write_plan(plan, target, extra=_render(scenario), force=force)

@@ -222,8 +222,8 @@ def compare(
 
     try:
         kpis, sites = compare_runs(run_dirs)
-        files = write_comparison(run_dirs, out, html=not no_html, tables=(kpis, sites))
         inputs = describe_inputs(run_dirs)
+        files = write_comparison(run_dirs, out, html=not no_html, tables=(kpis, sites))
     except PlannerError as exc:
         _fail(exc)
         return

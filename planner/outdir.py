@@ -109,8 +109,20 @@ def _fail(target: Path, why: str, fix: str = "choose another --out folder") -> O
     return OutputError(f"{target}: {why}; {fix}.")
 
 
-def check_target(target: Path, *, force: bool = False) -> None:
-    """Raise :class:`~planner.errors.OutputError` unless the planner may write ``target``."""
+def _kind(folder: Path) -> str | None:
+    """What the planner wrote in ``folder`` (``run``, ``compare``, ``sweep``; None if not the planner)."""
+    marker = read_marker(folder)
+    if marker is not None:
+        return str(marker.get("kind", "run"))
+    return "run" if _legacy_run(folder) else None
+
+
+def check_target(target: Path, *, force: bool = False, kind: str | None = None) -> None:
+    """Raise :class:`~planner.errors.OutputError` unless the planner may write ``target``.
+
+    A planner folder of another ``kind`` than the one to be written (a run where a comparison is to go,
+    e.g. one of the compared runs) is refused even with ``force``.
+    """
     target = Path(target)
     if target.exists() and not target.is_dir():
         raise _fail(target, "is a file, not a folder")
@@ -121,7 +133,12 @@ def check_target(target: Path, *, force: bool = False) -> None:
     resolved = target.resolve()
     if resolved == here or resolved in here.parents:
         raise _fail(target, "is the working folder or one of its parents")
-    if not target.is_dir() or force:
+    if not target.is_dir():
+        return
+    there = _kind(target) if kind is not None else None
+    if there is not None and there != kind:
+        raise _fail(target, f"is a planner {there} folder, not a {kind} folder", "choose another --out folder")
+    if force:
         return
     entries = sorted(p.name for p in target.iterdir())
     if not entries:
@@ -243,7 +260,7 @@ def staged_output(target: Path, *, kind: str, force: bool = False) -> Iterator[t
         If the target may not be written, is locked by another run, or the file system fails.
     """
     target = Path(os.path.abspath(target))
-    check_target(target, force=force)
+    check_target(target, force=force, kind=kind)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -251,7 +268,7 @@ def staged_output(target: Path, *, kind: str, force: bool = False) -> Iterator[t
     try:
         with _lock(target):
             _clean_leftovers(target)
-            check_target(target, force=force)  # again, now that no one else writes
+            check_target(target, force=force, kind=kind)  # again, now that no one else writes
             tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir()

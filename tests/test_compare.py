@@ -10,7 +10,7 @@ import pytest
 
 from planner.api import run
 from planner.compare import compare_runs, describe_inputs, format_kpis, write_comparison, years_table
-from planner.errors import DataError
+from planner.errors import DataError, OutputError
 from planner.render import render_comparison
 from planner.run_inputs import RESOLVED, flatten, input_differences
 from tests.conftest import base_scenario, write_scenario
@@ -44,6 +44,14 @@ def test_compare_two_runs(line5: Path) -> None:
     assert json.loads(files[1].read_text())[1]["verified"] is True
     text = format_kpis(kpis)
     assert "42.9 %" in text and "100.0 %" in text and "2030" in text and "2,030" not in text
+    # A comparison written into one of its own runs would replace that run (until 2026-12-05 it did).
+    before = sorted(p.name for p in dirs[0].iterdir())
+    with pytest.raises(OutputError, match="is a planner run folder, not a compare folder; choose another --out"):
+        write_comparison(dirs, dirs[0], html=False)
+    assert sorted(p.name for p in dirs[0].iterdir()) == before
+    with pytest.raises(OutputError, match="is a planner compare folder, not a run folder"):
+        run(write_scenario(line5 / "h1.toml", data), out_dir=line5 / "cmp", force=True)
+    assert sorted(p.name for p in (line5 / "cmp").iterdir())[1:] == ["inputs.csv", "kpis.csv", "kpis.json", "sites.csv"]
 
 
 def test_compare_rejects_non_run_folder(tmp_path: Path) -> None:

@@ -128,3 +128,23 @@ def test_an_earlier_versions_run_keeps_its_sub_folders_not_its_files(tmp_path: P
     _write(out)
     assert sorted(p.name for p in out.iterdir()) == [MARKER, "hubs.csv", "notes"]
     assert (out / "notes" / "a.txt").read_text() == "keep"
+
+
+def test_a_planner_folder_of_another_kind_is_refused_even_with_force(tmp_path: Path) -> None:
+    import json
+
+    legacy = tmp_path / "legacy"  # an earlier version's run (no marker) is a run folder too
+    legacy.mkdir()
+    (legacy / "summary.json").write_text(json.dumps({"scenario": "x", "status": "optimal", "verification": {}}))
+    for folder in (legacy, tmp_path / "run"):
+        if not folder.exists():
+            _write(folder)
+        before = listing(folder)
+        for force in (False, True):
+            with (
+                pytest.raises(OutputError, match="is a planner run folder, not a compare folder"),
+                staged_output(folder, kind="compare", force=force) as (tmp, files),
+            ):
+                (tmp / "kpis.csv").write_text("x")
+                files.append("kpis.csv")
+            assert listing(folder) == before

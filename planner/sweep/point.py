@@ -207,7 +207,7 @@ def resumable(point: SweepPoint, run_dir: Path, *, force: bool = False) -> Point
     for p in sorted(run_dir.iterdir()):  # what a worker killed mid-write left
         if _TEMP.match(p.name) and p.is_file():
             p.unlink()
-    check_target(run_dir, force=force)
+    check_target(run_dir, force=force, kind="run")
     marker_path = run_dir / MARKER
     if not marker_path.exists():
         return None
