@@ -259,7 +259,9 @@ def staged_output(target: Path, *, kind: str, force: bool = False) -> Iterator[t
     OutputError
         If the target may not be written, is locked by another run, or the file system fails.
     """
-    target = Path(os.path.abspath(target))
+    # A link to a folder is written through: the folder it names is the one swapped (beside it, so the
+    # renames stay on its file system), the link is kept.
+    target = Path(os.path.realpath(target))
     check_target(target, force=force, kind=kind)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -148,3 +148,16 @@ def test_a_planner_folder_of_another_kind_is_refused_even_with_force(tmp_path: P
                 (tmp / "kpis.csv").write_text("x")
                 files.append("kpis.csv")
             assert listing(folder) == before
+
+
+def test_a_link_to_a_plan_folder_is_written_through_and_kept(tmp_path: Path) -> None:
+    # Until 2026-12-05 the link itself was swapped: it became a folder, the user's file moved out of the
+    # folder it named, and a stale link was left beside it.
+    real, link = tmp_path / "real", tmp_path / "link"
+    _write(real, content="old")
+    (real / "notes.txt").write_text("keep")
+    link.symlink_to(real, target_is_directory=True)
+    _write(link, content="new", force=True)
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert (real / "hubs.csv").read_text() == "new" and (real / "notes.txt").read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
