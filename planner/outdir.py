@@ -37,6 +37,8 @@ __all__ = [
     "MARKER",
     "check_target",
     "clean_leftovers",
+    "folder_kind",
+    "foreign_names",
     "is_planner_folder",
     "lock_folder",
     "read_marker",
@@ -84,6 +86,13 @@ def _owned_names(folder: Path) -> set[str] | None:
     return set()
 
 
+def foreign_names(folder: Path, names: list[str]) -> list[str]:
+    """Those of ``names`` present in the planner folder ``folder`` that its marker does not list (the
+    user's; an earlier version's run without a marker owns every file it holds)."""
+    owned = _owned_names(folder)
+    return [n for n in names if (folder / n).exists() and owned is not None and n not in owned]
+
+
 def write_marker(folder: Path, kind: str, files: list[str], **extra: object) -> Path:
     """Write the marker listing ``files`` (names relative to ``folder``)."""
     from planner import __version__
@@ -109,7 +118,7 @@ def _fail(target: Path, why: str, fix: str = "choose another --out folder") -> O
     return OutputError(f"{target}: {why}; {fix}.")
 
 
-def _kind(folder: Path) -> str | None:
+def folder_kind(folder: Path) -> str | None:
     """What the planner wrote in ``folder`` (``run``, ``compare``, ``sweep``; None if not the planner)."""
     marker = read_marker(folder)
     if marker is not None:
@@ -135,7 +144,7 @@ def check_target(target: Path, *, force: bool = False, kind: str | None = None) 
         raise _fail(target, "is the working folder or one of its parents")
     if not target.is_dir():
         return
-    there = _kind(target) if kind is not None else None
+    there = folder_kind(target) if kind is not None else None
     if there is not None and there != kind:
         raise _fail(target, f"is a planner {there} folder, not a {kind} folder", "choose another --out folder")
     if force:
@@ -197,7 +206,7 @@ def lock_folder(target: Path) -> contextlib.AbstractContextManager[None]:
     A second writer is refused at once with one line (:class:`~planner.errors.OutputError`); the
     kernel releases the lock even on ``kill -9``. :func:`staged_output` takes the same lock.
     """
-    return _lock(Path(os.path.abspath(target)))
+    return _lock(Path(os.path.realpath(target)))  # the lock staged_output takes on the same folder
 
 
 _LEFTOVER = re.compile(r"^\.(?P<target>.+)\.(?:(?:tmp|old)-\d+|lock)$")

@@ -789,6 +789,22 @@ def test_render_folder_refuses_foreign_folders_and_registers_files(tmp_path: Pat
     files = read_marker(run)["files"]
     assert {"map.png", "map.svg", "map.html", "report.html", "hubs.csv"} <= set(files)
 
+    # A user's file named like a map is not drawn over; a comparison folder is not a run (both were, until
+    # 2026-12-05: the user's map.png replaced, a map of nothing drawn into the comparison).
+    for path in paths:
+        path.unlink()
+    write_marker(run, "run", ["summary.json", "hubs.csv", "flows.csv", "plan.gpkg"])
+    (run / "map.svg").write_text("mine")
+    with pytest.raises(OutputError, match=r"run: holds 'map.svg', which the planner did not write and would replace"):
+        render_folder(run)
+    assert (run / "map.svg").read_text() == "mine"
+    compare = tmp_path / "cmp"
+    compare.mkdir()
+    write_marker(compare, "compare", [])
+    with pytest.raises(OutputError, match=r"cmp: not a run folder written by .* \(a planner compare folder\)"):
+        render_folder(compare)
+    assert sorted(p.name for p in compare.iterdir()) == [".planner-output.json"]
+
 
 def test_roads_outside_the_ten_t_are_not_drawn_as_core(tmp_path: Path) -> None:
     # An empty tier is a road outside the TEN-T (e.g. Great Britain): grey, its own legend entry.

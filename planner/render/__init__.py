@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.errors import OutputError
-from planner.outdir import MARKER, is_planner_folder, register_files
+from planner.outdir import MARKER, folder_kind, foreign_names, lock_folder, register_files
 
 from ._figure import svg_text
 from ._load import RunData, load_run
@@ -29,7 +29,10 @@ from .report import write_report
 from .static_map import map_figure, write_static_maps
 from .web_map import write_web_map
 
-__all__ = ["RunData", "load_run", "render_comparison", "render_folder", "render_run"]
+__all__ = ["RENDERED", "RunData", "load_run", "render_comparison", "render_folder", "render_run"]
+
+#: The files :func:`render_run` writes into a run folder.
+RENDERED = ("map.png", "map.svg", "map.html", "report.html")
 
 
 def render_run(
@@ -101,18 +104,27 @@ def render_folder(run_dir: Path, *, title: str | None = None, tiles: bool = Fals
     Raises
     ------
     OutputError
-        If ``run_dir`` is not a folder the planner wrote, or cannot be written.
+        If ``run_dir`` is not a run folder the planner wrote, holds a file of the user's named like one
+        of :data:`RENDERED`, another planner process writes it, or it cannot be written.
     """
     run_dir = Path(run_dir)
-    if not is_planner_folder(run_dir):
+    kind = folder_kind(run_dir) if run_dir.is_dir() else None
+    if kind != "run":
+        what = f"a planner {kind} folder" if kind else f"no {MARKER}, no run summary.json"
         raise OutputError(
-            f"{run_dir}: not a run folder written by `planner run` (no {MARKER}, no run summary.json); "
-            "give the folder `planner run` wrote."
+            f"{run_dir}: not a run folder written by `planner run` ({what}); give the folder `planner run` wrote."
         )
     try:
-        paths = render_run(run_dir, title=title, tiles=tiles)
+        with lock_folder(run_dir):  # not while a run writes it
+            theirs = foreign_names(run_dir, list(RENDERED))
+            if theirs:
+                raise OutputError(
+                    f"{run_dir}: holds {theirs[0]!r}, which the planner did not write and would replace; "
+                    "move it away first."
+                )
+            paths = render_run(run_dir, title=title, tiles=tiles)
+            register_files(run_dir, [p.name for p in paths])
     except OSError as exc:
         why = exc.strerror or str(exc)
         raise OutputError(f"{run_dir}: cannot write the maps ({why}); check the folder's permissions.") from None
-    register_files(run_dir, [p.name for p in paths])
     return paths
