@@ -15,8 +15,11 @@ names and touching nothing else). Re-writing one of its own folders replaces onl
 anything else in it (the user's files and folders, other runs written into it) is carried over.
 The files are written into a temporary folder beside the target and swapped in with two renames
 only when everything succeeded, under an exclusive lock (``fcntl.flock``, released by the kernel
-even on ``kill -9``) that refuses a second concurrent writer. Leftover temporary folders of killed
-runs are removed at the next run into the same target (only those holding a marker).
+even on ``kill -9``) that refuses a second concurrent writer. Ctrl-C or SIGTERM during the swap
+takes effect after it; if the second rename fails the earlier output is put back. What a killed
+run leaves is tidied at the next run into the same target (only folders holding a marker): its
+temporary folder removed, the earlier output put back if the kill came between the renames, and
+the user's entries carried over if it came before they were.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ import json
 import os
 import re
 import shutil
+import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -235,12 +240,31 @@ def clean_leftovers(folder: Path) -> list[str]:
     return targets
 
 
+def _marked_leftover(p: Path) -> bool:
+    """A folder (not a link) the planner wrote, or an empty one."""
+    return p.is_dir() and not p.is_symlink() and (read_marker(p) is not None or _legacy_run(p) or not any(p.iterdir()))
+
+
 def _clean_leftovers(target: Path) -> None:
-    """Remove temporary/old folders of earlier killed runs into ``target`` (marked ones only)."""
-    for prefix in (f".{target.name}.tmp-", f".{target.name}.old-"):
-        for p in sorted(target.parent.glob(f"{prefix}*")):
-            if p.is_dir() and (read_marker(p) is not None or _legacy_run(p) or not any(p.iterdir())):
-                shutil.rmtree(p, ignore_errors=True)
+    """Tidy up after an earlier run into ``target`` that was killed (marked folders only).
+
+    Its temporary folder is removed. Its old folder (``target`` moved aside by the swap) is put back
+    if ``target`` is missing (killed between the two renames), and otherwise has whatever is not its
+    own carried over into ``target`` (killed before the carry-over ended) before it is removed.
+    """
+    for p in sorted(target.parent.glob(f".{target.name}.tmp-*")):
+        if _marked_leftover(p):
+            shutil.rmtree(p, ignore_errors=True)
+    for p in sorted(target.parent.glob(f".{target.name}.old-*")):
+        if not _marked_leftover(p):
+            continue
+        if not os.path.lexists(target):
+            p.rename(target)
+            continue
+        if target.is_dir() and not target.is_symlink():
+            for q in _not_ours(p, {q.name for q in target.iterdir()}):
+                os.replace(q, target / q.name)
+        shutil.rmtree(p, ignore_errors=True)
 
 
 def _os_error(target: Path, exc: OSError) -> OutputError:
@@ -288,11 +312,37 @@ def staged_output(target: Path, *, kind: str, force: bool = False) -> Iterator[t
                 write_marker(tmp, kind, [])
                 yield tmp, files
                 write_marker(tmp, kind, files)
-                _swap(tmp, target, force=force)
+                with _signals_deferred():  # Ctrl-C or a TERM arrives after the swap, not within it
+                    _swap(tmp, target, force=force)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
     except OSError as exc:
         raise _os_error(target, exc) from None
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back until the block ends, then act on them as their handlers would.
+
+    Python-level handlers, not a signal mask: with other threads running (the solver's), a masked
+    process signal would be taken by one of them and still interrupt the main thread.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    before = {s: signal.signal(s, lambda signum, _frame: got.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+        for s in dict.fromkeys(got):
+            handler = before[s]
+            if callable(handler):
+                handler(s, None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(s)
 
 
 def _clash(tmp: Path, target: Path) -> str | None:
@@ -328,7 +378,12 @@ def _swap(tmp: Path, target: Path, *, force: bool) -> None:
         old = target.parent / f".{target.name}.old-{os.getpid()}"
         shutil.rmtree(old, ignore_errors=True)
         target.rename(old)
-    tmp.rename(target)
+    try:
+        tmp.rename(target)
+    except BaseException:
+        if old is not None:
+            old.rename(target)  # the earlier output back in place
+        raise
     if old is not None:
         for p in _not_ours(old, {p.name for p in target.iterdir()}):
             os.replace(p, target / p.name)  # no clash: checked above

@@ -161,3 +161,72 @@ def test_a_link_to_a_plan_folder_is_written_through_and_kept(tmp_path: Path) -> 
     assert link.is_symlink() and link.resolve() == real.resolve()
     assert (real / "hubs.csv").read_text() == "new" and (real / "notes.txt").read_text() == "keep"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
+
+
+def _killed_between_the_renames(out: Path) -> Path:
+    """The state a run into ``out`` killed by SIGKILL between the swap's two renames leaves: ``out`` moved
+    aside (with a folder of the user's in it), the finished new output still in its temporary folder."""
+    _write(out, content="old")
+    (out / "notes").mkdir()
+    (out / "notes" / "mine.txt").write_text("keep")
+    old = out.parent / f".{out.name}.old-999999"
+    out.rename(old)
+    _write(out.parent / "scratch", content="new")
+    (out.parent / "scratch").rename(out.parent / f".{out.name}.tmp-999999")
+    return old
+
+
+def test_a_run_killed_between_the_renames_loses_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _killed_between_the_renames(out)
+    _write(out, content="next")  # the next run puts the earlier output back first, then replaces it
+    assert (out / "hubs.csv").read_text() == "next" and (out / "notes" / "mine.txt").read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_run_killed_before_its_carry_over_ended_loses_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    old = _killed_between_the_renames(out)
+    (tmp_path / f".{out.name}.tmp-999999").rename(out)  # the second rename happened, the carry-over did not
+    _write(out, content="next")
+    assert (out / "hubs.csv").read_text() == "next" and (out / "notes" / "mine.txt").read_text() == "keep"
+    assert not old.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_failed_second_rename_puts_the_earlier_output_back(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    out = tmp_path / "out"
+    _write(out, content="old")
+    before = listing(out)
+    real = Path.rename
+
+    def rename(self, target):
+        if self.name.startswith(".out.tmp-"):
+            raise OSError(errno.EIO, "Input/output error")
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(OutputError, match="out: cannot be written \\(Input/output error\\)"):
+        _write(out, content="new")
+    assert listing(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_ctrl_c_during_the_swap_arrives_after_it(tmp_path: Path, monkeypatch) -> None:
+    import os
+    import signal
+
+    from planner import outdir
+
+    out = tmp_path / "out"
+    _write(out, content="old")
+    real = outdir._swap
+
+    def swap(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)  # without the mask Python raises KeyboardInterrupt right here
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(outdir, "_swap", swap)
+    with pytest.raises(KeyboardInterrupt):
+        _write(out, content="new")
+    assert (out / "hubs.csv").read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
