@@ -13,6 +13,7 @@ from planner.export import write_plan
 from planner.outdir import check_target
 from planner.pipeline import run_pipeline
 from planner.plan import Plan
+from planner.runfolder import earlier_plan
 from planner.scenario import Scenario, load_scenario
 from planner.solve import SolveLog
 
@@ -91,6 +92,9 @@ def run(
     target = Path(out_dir) if out_dir is not None else default_out_dir(scenario)
     if write:
         check_target(target, force=force, kind="run")  # refuse before solving, not after
+        earlier = earlier_plan(target) if target.is_dir() else None
+        if earlier is not None:
+            log(f"{target} holds the plan of {earlier}; this run replaces it")
     plan = solve_scenario(scenario, log=log, solve_log=solve_log)
     if write:
         files = write_plan(plan, target, extra=_render(scenario), force=force)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from planner.errors import DataError
 
-__all__ = ["read_run_csv", "read_summary"]
+__all__ = ["earlier_plan", "read_run_csv", "read_summary"]
 
 #: Keys every run's summary.json has, with their types (what compare and render rely on).
 _REQUIRED: dict[str, tuple[type, ...]] = {
@@ -66,3 +66,18 @@ def read_run_csv(path: Path, **kwargs: Any) -> pd.DataFrame | None:
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         msg = " ".join(str(exc).split())
         raise DataError(f"{path}: cannot read this run table ({msg}); re-run the scenario to rewrite it.") from None
+
+
+def earlier_plan(run_dir: Path) -> str | None:
+    """What the run folder ``run_dir`` holds now, as the phrase ``'<scenario> (<scenario file>, <start time>)'``
+    for the line that says a run is about to replace it; None if it holds no readable plan."""
+    try:
+        summary = read_summary(run_dir, complete=False)
+    except DataError:
+        return None
+    prov = summary.get("provenance") if isinstance(summary.get("provenance"), dict) else {}
+    scenario = next((i for i in prov.get("inputs", []) if isinstance(i, dict) and i.get("role") == "scenario"), {})
+    file = Path(str(prov.get("scenario_folder", ""))) / str(scenario.get("path", "")) if scenario.get("path") else None
+    when = str(prov.get("started_at", "")).replace("T", " ")[:16]
+    details = ", ".join(x for x in (str(file) if file else "", when) if x)
+    return f"{summary.get('scenario', '?')!s}" + (f" ({details})" if details else "")

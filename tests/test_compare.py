@@ -54,6 +54,18 @@ def test_compare_two_runs(line5: Path) -> None:
     assert sorted(p.name for p in (line5 / "cmp").iterdir())[1:] == ["inputs.csv", "kpis.csv", "kpis.json", "sites.csv"]
 
 
+def test_a_run_says_which_plan_it_replaces(line5: Path) -> None:
+    data = base_scenario(line5, flows=FLOWS)
+    lines: list[str] = []
+    run(write_scenario(line5 / "a.toml", data), out_dir=line5 / "out", log=lines.append)
+    assert not any("holds the plan" in line for line in lines)
+    when = json.loads((line5 / "out" / "summary.json").read_text())["provenance"]["started_at"]
+    run(write_scenario(line5 / "b.toml", data), out_dir=line5 / "out", log=lines.append)
+    said = [line for line in lines if "holds the plan" in line]
+    assert said == [f"{line5 / 'out'} holds the plan of {data['name']} ({line5 / 'a.toml'}, "
+                    f"{when[:16].replace('T', ' ')}); this run replaces it"]
+
+
 def test_compare_rejects_non_run_folder(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="not a run folder"):
         compare_runs([tmp_path])
