@@ -227,6 +227,10 @@ def test_ctrl_c_during_the_swap_arrives_after_it(tmp_path: Path, monkeypatch) ->
         real(*args, **kwargs)
 
     monkeypatch.setattr(outdir, "_swap", swap)
-    with pytest.raises(KeyboardInterrupt):
-        _write(out, content="new")
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's own, as in `planner run`
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _write(out, content="new")
+    finally:
+        signal.signal(signal.SIGINT, before)
     assert (out / "hubs.csv").read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
