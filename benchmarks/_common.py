@@ -42,9 +42,20 @@ class Row:
     objective: float | None
 
 
-def solve_instance(network: Network, flows: pd.DataFrame, ranges: Ranges, spec: ModelSpec, *, spacing_km: float | None,
-                   solver: str, time_limit_s: float, mip_gap: float, label: str, round_trip: bool = False,
-                   threads: int | None = None) -> Row:
+def solve_instance(
+    network: Network,
+    flows: pd.DataFrame,
+    ranges: Ranges,
+    spec: ModelSpec,
+    *,
+    spacing_km: float | None,
+    solver: str,
+    time_limit_s: float,
+    mip_gap: float,
+    label: str,
+    round_trip: bool = False,
+    threads: int | None = None,
+) -> Row:
     """Build and solve one instance, timing build (candidates → model) and solve separately."""
     t0 = time.perf_counter()
     sites = build_candidates(network, CandidatesConfig(spacing_km=spacing_km), NetworkConfig(nodes="n", edges="e"))
@@ -53,24 +64,44 @@ def solve_instance(network: Network, flows: pd.DataFrame, ranges: Ranges, spec: 
     model = build_model(instance, spec)
     build_s = time.perf_counter() - t0
     size = model.size()
-    res = solve_problem(model.problem, SolverConfig(name=solver, time_limit_s=time_limit_s, mip_gap=mip_gap,
-                                                    fallback=False, threads=threads))
-    return Row(label, solver, len(sites), len(flows), size["rows"], size["columns"], size["nonzeros"],
-               size["binaries"], build_s, res.seconds, res.status, res.mip_gap, res.objective)
+    res = solve_problem(
+        model.problem,
+        SolverConfig(name=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, fallback=False, threads=threads),
+    )
+    return Row(
+        label,
+        solver,
+        len(sites),
+        len(flows),
+        size["rows"],
+        size["columns"],
+        size["nonzeros"],
+        size["binaries"],
+        build_s,
+        res.seconds,
+        res.status,
+        res.mip_gap,
+        res.objective,
+    )
 
 
 def print_header() -> None:
     """Markdown table header for :func:`print_row`."""
-    print("| instance | solver | candidates | flows | rows | columns | nonzeros | binaries | build s | solve s "
-          "| status | gap |")
+    print(
+        "| instance | solver | candidates | flows | rows | columns | nonzeros | binaries | build s | solve s "
+        "| status | gap |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|", flush=True)
 
 
 def print_row(r: Row) -> None:
     """One markdown table row."""
     gap = "n/a" if r.gap is None else f"{r.gap:.2%}"
-    print(f"| {r.label} | {r.solver} | {r.candidates:,} | {r.flows:,} | {r.rows:,} | {r.columns:,} | "
-          f"{r.nonzeros:,} | {r.binaries:,} | {r.build_s:.1f} | {r.solve_s:.1f} | {r.status} | {gap} |", flush=True)
+    print(
+        f"| {r.label} | {r.solver} | {r.candidates:,} | {r.flows:,} | {r.rows:,} | {r.columns:,} | "
+        f"{r.nonzeros:,} | {r.binaries:,} | {r.build_s:.1f} | {r.solve_s:.1f} | {r.status} | {gap} |",
+        flush=True,
+    )
 
 
 def scenario_instance(scenario: str | Path, max_flows: str) -> tuple[Scenario, object]:

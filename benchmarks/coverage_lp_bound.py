@@ -45,14 +45,28 @@ class _Relaxation:
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         h.addCols(n, np.zeros(n), np.zeros(n), np.ones(n), 0, *_NONE)
         cost = (instance.site_cost / 1e6).astype(float)
-        h.addRows(1, np.array([-highspy.kHighsInf]), np.array([budget_meur]), n, np.array([0], np.int32),
-                  np.arange(n, dtype=np.int32), cost)
+        h.addRows(
+            1,
+            np.array([-highspy.kHighsInf]),
+            np.array([budget_meur]),
+            n,
+            np.array([0], np.int32),
+            np.arange(n, dtype=np.int32),
+            cost,
+        )
         self.n_col, self.z, self.group, self.col, self.weight = n, {}, {}, [], []
 
     def _rows(self, starts: list[int], idx: list[int], val: list[float]) -> None:
         m = len(starts)
-        self.h.addRows(m, np.full(m, -highspy.kHighsInf), np.zeros(m), len(idx), np.array(starts, np.int32),
-                       np.array(idx, np.int32), np.array(val))
+        self.h.addRows(
+            m,
+            np.full(m, -highspy.kHighsInf),
+            np.zeros(m),
+            len(idx),
+            np.array(starts, np.int32),
+            np.array(idx, np.int32),
+            np.array(val),
+        )
 
     def _columns(self, m: int, cost: np.ndarray) -> int:
         self.h.addCols(m, cost, np.zeros(m), np.ones(m), 0, *_NONE)
@@ -96,8 +110,9 @@ class _Relaxation:
         for g, d in delta.items():
             self.weight[g] += d
         gs = sorted(delta)
-        self.h.changeColsCost(len(gs), np.array([self.col[g] for g in gs], np.int32),
-                              np.array([max(self.weight[g], 0.0) for g in gs]))
+        self.h.changeColsCost(
+            len(gs), np.array([self.col[g] for g in gs], np.int32), np.array([max(self.weight[g], 0.0) for g in gs])
+        )
 
 
 def least_covered(cover, x: np.ndarray, flows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -153,8 +168,11 @@ def main() -> None:
         least, window = least_covered(cover, col[:n], flows)
         bad = np.flatnonzero(col[np.array(lp.col)][of] > least + 1e-6)
         value = lp.h.getInfo().objective_function_value
-        print(f"round {it}: LP {value:,.1f}, {lp.h.getNumRow():,} rows, {len(lp.col):,} groups, "
-              f"{time.perf_counter() - t:.1f} s, {len(bad):,} flows gain a window", flush=True)
+        print(
+            f"round {it}: LP {value:,.1f}, {lp.h.getNumRow():,} rows, {len(lp.col):,} groups, "
+            f"{time.perf_counter() - t:.1f} s, {len(bad):,} flows gain a window",
+            flush=True,
+        )
         if not len(bad):
             break
         delta: dict[int, float] = {}
@@ -168,8 +186,10 @@ def main() -> None:
             of[q] = g
         lp.reweigh(delta)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
-    print(f"bound {value:,.1f} (weight of the flows that need a hub: {weight[flows].sum():,.1f}); "
-          f"{time.perf_counter() - t0:.0f} s, {rss:.2f} GB")
+    print(
+        f"bound {value:,.1f} (weight of the flows that need a hub: {weight[flows].sum():,.1f}); "
+        f"{time.perf_counter() - t0:.0f} s, {rss:.2f} GB"
+    )
     if args.plan:
         hubs = pd.read_csv(Path(args.plan) / "hubs.csv", dtype={"site_id": str})
         where = {s: i for i, s in enumerate(instance.site_ids)}

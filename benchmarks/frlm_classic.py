@@ -30,8 +30,11 @@ from planner.solve import solve_problem
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("folder", nargs="?", default=str(Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
-                                                      / "frlm-networks"))
+    ap.add_argument(
+        "folder",
+        nargs="?",
+        default=str(Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "frlm-networks"),
+    )
     ap.add_argument("--networks", default="25NODE,TEXAS,CA339")
     ap.add_argument("--ranges", default="")
     ap.add_argument("--p", default="1,2,3,4,5,10")
@@ -45,8 +48,11 @@ def main() -> None:
         sites = build_candidates(net, CandidatesConfig(), NetworkConfig(nodes="n", edges="e"))
         load_s = time.perf_counter() - t0
         lengths = net.edges["length_km"]
-        ranges = [float(r) for r in args.ranges.split(",")] if args.ranges else \
-            [round(float(lengths.max()) * k, 1) for k in (1.0, 1.5, 2.0)]
+        ranges = (
+            [float(r) for r in args.ranges.split(",")]
+            if args.ranges
+            else [round(float(lengths.max()) * k, 1) for k in (1.0, 1.5, 2.0)]
+        )
         for rng in ranges:
             vehicle, breaks = frlm_vehicle(rng)
             t1 = time.perf_counter()
@@ -61,8 +67,11 @@ def main() -> None:
                 build_s = load_s + inst_s + time.perf_counter() - t2
                 res = solve_problem(model.problem, SolverConfig(mip_gap=0.0, time_limit_s=600))
                 served = float(inst.volume[_served(model, inst)].sum() / inst.volume.sum())
-                print(f"| {name} | {rng:g} | {p} | {len(flows):,} | {served:.4f} | {size['rows']:,} | "
-                      f"{size['columns']:,} | {build_s:.1f} | {res.seconds:.1f} | {res.status} |", flush=True)
+                print(
+                    f"| {name} | {rng:g} | {p} | {len(flows):,} | {served:.4f} | {size['rows']:,} | "
+                    f"{size['columns']:,} | {build_s:.1f} | {res.seconds:.1f} | {res.status} |",
+                    flush=True,
+                )
 
 
 def _served(model, inst) -> np.ndarray:

@@ -148,8 +148,7 @@ def generate(path: Path, target_nodes: int) -> dict[str, int]:
             ):
                 centre = (xc + dx * 70, yc + dy * 70)
                 loop = [
-                    w.node(centre[0] + 55 * math.cos(a), centre[1] + 55 * math.sin(a))
-                    for a in (0.0, 1.6, 3.2, 4.8)
+                    w.node(centre[0] + 55 * math.cos(a), centre[1] + 55 * math.sin(a)) for a in (0.0, 1.6, 3.2, 4.8)
                 ]
                 w.way([at(*src, src_pos), *loop, at(*dst, dst_pos)], link)
     # services with slip roads, chargers and truck stops between crossings
@@ -196,10 +195,7 @@ def generate(path: Path, target_nodes: int) -> dict[str, int]:
             for s in range(streets):
                 row = [w.node(x0 + t * 50, y0 + s * 80) for t in range(streets * 2)]
                 w.way(row, {"highway": "residential", "name": f"Street {s}"})
-                b = [
-                    w.node(x0 + s * 80 + dx, y0 - 100 + dy)
-                    for dx, dy in ((0, 0), (20, 0), (20, 20), (0, 20))
-                ]
+                b = [w.node(x0 + s * 80 + dx, y0 - 100 + dy) for dx, dy in ((0, 0), (20, 0), (20, 20), (0, 20))]
                 w.way([*b, b[0]], {"building": "yes"})
             rail = [w.node(x0 + t * 100, y0 + 2_000) for t in range(streets * 2)]
             w.way(rail, {"railway": "rail"})
@@ -341,10 +337,7 @@ def main(argv: list[str] | None = None) -> int:
             pbf = workdir / f"grid-{size}.osm.pbf"
             if to_pbf(xml, pbf):
                 third = run_build(pbf, workdir / f"grid-{size}-pbf.gpkg", None)
-                row += (
-                    f" {pbf.stat().st_size / 2**20:.1f} | {third['seconds']:.1f} "
-                    f"| {third['peak_mb']:.0f} |"
-                )
+                row += f" {pbf.stat().st_size / 2**20:.1f} | {third['seconds']:.1f} | {third['peak_mb']:.0f} |"
             else:
                 row += " - | - | - |"
         rows.append(row)

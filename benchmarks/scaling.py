@@ -41,8 +41,14 @@ def random_corridors(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         d = great_circle_km(np.full(n, lon[a]), np.full(n, lat[a]), lon, lat)
         d[list(c)] = np.inf
         g.add_edge(a, int(np.argmin(d)))
-    nodes = pd.DataFrame({"id": [f"N{i}" for i in range(n)], "name": [f"n{i}" for i in range(n)],
-                          "lon": [f"{x:.5f}" for x in lon], "lat": [f"{y:.5f}" for y in lat]})
+    nodes = pd.DataFrame(
+        {
+            "id": [f"N{i}" for i in range(n)],
+            "name": [f"n{i}" for i in range(n)],
+            "lon": [f"{x:.5f}" for x in lon],
+            "lat": [f"{y:.5f}" for y in lat],
+        }
+    )
     us, vs, ls = [], [], []
     for a, b in sorted(g.edges):
         us.append(f"N{a}")
@@ -59,9 +65,14 @@ def random_flows(n: int, f: int, seed: int) -> pd.DataFrame:
         if a != b:
             pairs.add((int(a), int(b)))
     pairs = sorted(pairs)
-    return pd.DataFrame({"flow_id": [f"F{i}" for i in range(f)], "origin": [f"N{a}" for a, _ in pairs],
-                         "destination": [f"N{b}" for _, b in pairs],
-                         "volume": rng.lognormal(3, 1, f).round(2)})
+    return pd.DataFrame(
+        {
+            "flow_id": [f"F{i}" for i in range(f)],
+            "origin": [f"N{a}" for a, _ in pairs],
+            "destination": [f"N{b}" for _, b in pairs],
+            "volume": rng.lognormal(3, 1, f).round(2),
+        }
+    )
 
 
 SIZES = {  # label: (nodes, spacing km, flows)
@@ -89,8 +100,19 @@ def main() -> None:
         n_sites_est = n + int(edges["length_km"].astype(float).sum() / spacing)
         spec = ModelSpec("max_coverage", max_hubs=max(1, int(0.05 * n_sites_est)))
         for solver in args.solvers.split(","):
-            print_row(solve_instance(net, flows, ranges, spec, spacing_km=spacing, solver=solver,
-                                     time_limit_s=args.time_limit, mip_gap=args.mip_gap, label=label))
+            print_row(
+                solve_instance(
+                    net,
+                    flows,
+                    ranges,
+                    spec,
+                    spacing_km=spacing,
+                    solver=solver,
+                    time_limit_s=args.time_limit,
+                    mip_gap=args.mip_gap,
+                    label=label,
+                )
+            )
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ __all__ = [
     "hub_power_kw",
 ]
 
+
 @dataclass(frozen=True)
 class PoolSpec:
     """What an open hub offers, for checking it against an AFIR pool requirement.
@@ -52,7 +53,6 @@ class PoolSpec:
             raise ValueError(f"PoolSpec.points_350kw must be a non-negative integer, got {self.points_350kw!r}.")
 
 
-
 def _number(value: object, name: str, *, positive: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(float(value)):
         raise ValueError(f"{name} must be a finite number, got {value!r}.")
@@ -60,7 +60,6 @@ def _number(value: object, name: str, *, positive: bool = False) -> float:
     if x < 0 or (positive and x == 0):
         raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}, got {value!r}.")
     return x
-
 
 
 def charge_hours(
@@ -133,7 +132,6 @@ def charge_hours(
     if k == 0:
         return hours + (s2 - s1) * battery / power
     return hours + battery / (power * k) * math.log((1 - k * (s1 - t)) / (1 - k * (s2 - t)))
-
 
 
 TYPES: tuple[str, ...] = ("mcs", "ccs")

@@ -35,16 +35,23 @@ def read_frlm_network(folder: str | Path) -> tuple[Network, pd.DataFrame]:
         arcs = pd.read_csv(folder / "ARCS.txt", sep=r"\s+", header=None, names=["id", "length", "u", "v"])
     except FileNotFoundError as exc:
         raise DataError(f"{folder}: {exc.filename} not found; give a folder with NODES.txt and ARCS.txt.") from None
-    node_df = pd.DataFrame({
-        "id": nodes["id"].astype(int).astype(str), "name": nodes["id"].astype(int).astype(str),
-        "lon": (nodes["x"] * _SCALE_DEG).map(str), "lat": (nodes["y"] * _SCALE_DEG).map(str),
-    })
+    node_df = pd.DataFrame(
+        {
+            "id": nodes["id"].astype(int).astype(str),
+            "name": nodes["id"].astype(int).astype(str),
+            "lon": (nodes["x"] * _SCALE_DEG).map(str),
+            "lat": (nodes["y"] * _SCALE_DEG).map(str),
+        }
+    )
     pairs = arcs[["u", "v"]].astype(int).apply(lambda r: tuple(sorted(r)), axis=1)
     arcs = arcs.assign(key=pairs).drop_duplicates("key")  # one edge per node pair
-    edge_df = pd.DataFrame({
-        "u": [str(a) for a, _ in arcs["key"]], "v": [str(b) for _, b in arcs["key"]],
-        "length_km": arcs["length"].astype(float).map(str),
-    })
+    edge_df = pd.DataFrame(
+        {
+            "u": [str(a) for a, _ in arcs["key"]],
+            "v": [str(b) for _, b in arcs["key"]],
+            "length_km": arcs["length"].astype(float).map(str),
+        }
+    )
     net = network_from_frames(node_df, edge_df, source=str(folder), max_detour_ratio=1e9)
     weights = pd.Series(nodes["weight"].to_numpy(dtype=float), index=node_df["id"])
     return net, weights
@@ -56,12 +63,21 @@ def frlm_flows(network: Network, weights: pd.Series, *, decay: float = 1.5) -> p
     ids = sorted(weights.index, key=int)
     rows = []
     for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
+        for b in ids[i + 1 :]:
             rows.append((f"{a}-{b}", a, b, weights[a] * weights[b] / dist[a][b] ** decay))
     return pd.DataFrame(rows, columns=["flow_id", "origin", "destination", "volume"])
 
 
 def frlm_vehicle(range_units: float) -> tuple[VehicleConfig, BreaksConfig]:
     """Vehicle with ``range_units`` on a full tank and the classic half-tank rule."""
-    return (VehicleConfig(battery_kwh=range_units, consumption_kwh_per_km=1.0, soc_min=0.0, soc_max=1.0,
-                          soc_start=0.5, soc_arrival_min=0.5), BreaksConfig(enabled=False))
+    return (
+        VehicleConfig(
+            battery_kwh=range_units,
+            consumption_kwh_per_km=1.0,
+            soc_min=0.0,
+            soc_max=1.0,
+            soc_start=0.5,
+            soc_arrival_min=0.5,
+        ),
+        BreaksConfig(enabled=False),
+    )

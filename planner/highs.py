@@ -181,13 +181,7 @@ def build_direct(problem: pulp.LpProblem, bulk: LazyCover | None) -> Direct:
     h.passModel(lp)
     integer = np.array([i for i, v in enumerate(variables) if v.cat == pulp.LpInteger], dtype=np.int32)
     maximize = problem.sense == pulp.LpMaximize
-    pure = (
-        bulk is not None
-        and not maximize
-        and n_pulp_rows == 0
-        and len(bulk.open) == n
-        and bool((cost >= 0).all())
-    )
+    pure = bulk is not None and not maximize and n_pulp_rows == 0 and len(bulk.open) == n and bool((cost >= 0).all())
     lower = np.asarray(lp.col_lower_)
     return Direct(h, variables, bulk, column, lp.num_row_, integer, cost, lp.offset_, maximize, pure, lower)
 

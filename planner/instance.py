@@ -149,8 +149,11 @@ def _open_stops(
     for a, b in zip(route[:-1], route[1:], strict=True):
         k = arcs.index[a, b]
         sl = slice(arcs.start[k], arcs.start[k + 1])
-        here = [(int(s), float(dr), float(rr)) for s, dr, rr in zip(
-            arcs.site[sl], arcs.drive_off[sl], arcs.route_off[sl], strict=True) if is_open[s]]
+        here = [
+            (int(s), float(dr), float(rr))
+            for s, dr, rr in zip(arcs.site[sl], arcs.drive_off[sl], arcs.route_off[sl], strict=True)
+            if is_open[s]
+        ]
         if arcs.drive[k] <= _EPS:  # no driving: its stops sit at its end, taken only if the route goes on
             carried += [(s, r + rr) for s, _, rr in here]
         else:

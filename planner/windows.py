@@ -294,9 +294,11 @@ class CoverSet:
 
     def covered(self, is_open: np.ndarray) -> np.ndarray:
         """Per window: one of its sites is open."""
-        hits = np.add.reduceat(is_open[self.window_sites].astype(np.int64), self.window_ptr[:-1]) if len(
-            self.window_sites
-        ) else np.zeros(0, dtype=np.int64)
+        hits = (
+            np.add.reduceat(is_open[self.window_sites].astype(np.int64), self.window_ptr[:-1])
+            if len(self.window_sites)
+            else np.zeros(0, dtype=np.int64)
+        )
         sizes = np.diff(self.window_ptr)
         return np.where(sizes > 0, hits > 0, False)
 

@@ -164,7 +164,11 @@ def test_share_rows_give_segments_with_the_same_windows_one_variable():
     c = add_share_rows(prob, x, np.zeros(4, dtype=bool), share)
     assert c[0] is c[1] and c[2] is not c[0] and c[3] is not c[0] and c[3] is not c[2]
     assert sorted(r.name for r in prob.constraints() if r.name.startswith("afir_seg")) == [
-        "afir_seg_0_w0", "afir_seg_0_w1", "afir_seg_2_w0", "afir_seg_2_w1", "afir_seg_3_w0"
+        "afir_seg_0_w0",
+        "afir_seg_0_w1",
+        "afir_seg_2_w0",
+        "afir_seg_2_w1",
+        "afir_seg_3_w0",
     ]
     core = prob.get_constraint_by_name("afir_share_core")
     assert core.get(c[0], 0.0) == 200.0 and core.get(c[3], 0.0) == 150.0 and -core.constant == 175.0

@@ -34,18 +34,14 @@ from test_render import HUBS, SERVED_RGB, UNSERVED_RGB, colour_pixels, write_big
 CHROMIUM = Path(os.environ.get("PLANNER_CHROMIUM", "/usr/bin/chromium"))
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason=f"{CHROMIUM} not found (Debian: apt-get install chromium)"
-    ),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found (Debian: apt-get install chromium)"),
 ]
 try:
     import websocket  # PyPI: websocket-client
 except ImportError:  # pragma: no cover - depends on the environment
     if os.environ.get("CI") and CHROMIUM.exists():
         raise  # CI has Chromium: a missing driver package must fail, not skip
-    pytest.skip(
-        "websocket-client not installed (pip install websocket-client)", allow_module_level=True
-    )
+    pytest.skip("websocket-client not installed (pip install websocket-client)", allow_module_level=True)
 
 FLAGS = [
     "--headless",
@@ -86,9 +82,7 @@ class Page:
             self.events.append(msg)
         return msg
 
-    def send(
-        self, method: str, params: dict[str, Any] | None = None, *, browser: bool = False
-    ) -> dict[str, Any]:
+    def send(self, method: str, params: dict[str, Any] | None = None, *, browser: bool = False) -> dict[str, Any]:
         self.next_id += 1
         msg: dict[str, Any] = {"id": self.next_id, "method": method, "params": params or {}}
         if self.session and not browser:
@@ -133,9 +127,7 @@ class Page:
             if m == "Runtime.exceptionThrown":
                 out.append(json.dumps(p.get("exceptionDetails", {}))[:500])
             elif m == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
-                out.append(
-                    " ".join(str(a.get("value", a.get("description"))) for a in p.get("args", []))
-                )
+                out.append(" ".join(str(a.get("value", a.get("description"))) for a in p.get("args", [])))
             elif m == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
                 out.append(f"{p['entry'].get('text')} {p['entry'].get('url', '')}")
             elif m == "Network.loadingFailed":
@@ -143,11 +135,7 @@ class Page:
         return out
 
     def requested_urls(self) -> list[str]:
-        return [
-            ev["params"]["request"]["url"]
-            for ev in self.events
-            if ev["method"] == "Network.requestWillBeSent"
-        ]
+        return [ev["params"]["request"]["url"] for ev in self.events if ev["method"] == "Network.requestWillBeSent"]
 
     def screenshot(self) -> np.ndarray:
         data = self.send("Page.captureScreenshot", {"format": "png"})["data"]
@@ -175,19 +163,14 @@ def chromium(tmp_path: Path) -> Iterator[Page]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.flush()
                 pytest.fail(
-                    "Chromium did not start: "
-                    + (tmp_path / "chromium.log").read_text(errors="replace")[-2000:]
+                    "Chromium did not start: " + (tmp_path / "chromium.log").read_text(errors="replace")[-2000:]
                 )
             time.sleep(0.05)
         port, path = port_file.read_text().split()[:2]
-        ws = websocket.create_connection(
-            f"ws://127.0.0.1:{port}{path}", timeout=TIMEOUT, suppress_origin=True
-        )
+        ws = websocket.create_connection(f"ws://127.0.0.1:{port}{path}", timeout=TIMEOUT, suppress_origin=True)
         page = Page(ws)
         target = page.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        page.session = page.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
-            "sessionId"
-        ]
+        page.session = page.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
             page.send(f"{domain}.enable")
         page.send(
@@ -245,10 +228,7 @@ def test_map_renders_offline(run_dir: Path, tmp_path: Path) -> None:
         assert page.eval("window.PLANNER_HUB_COUNT") == n_hubs
         assert page.eval("document.getElementById('map').dataset.hubCount") == str(n_hubs)
         assert page.eval("document.querySelectorAll('.hub-locked').length") == 2
-        assert (
-            page.eval("document.querySelectorAll('.leaflet-control-layers-overlays input').length")
-            >= 5
-        )
+        assert page.eval("document.querySelectorAll('.leaflet-control-layers-overlays input').length") >= 5
         # a click on a hub opens a popup listing every hubs.csv column
         page.eval(
             "document.querySelector('.hub-marker').dispatchEvent("
@@ -413,12 +393,12 @@ def test_report_prints_to_a4_landscape(variants: dict[str, Path], browser: Page,
     _save(page, shots / "report.png")
     years = page.eval("document.querySelectorAll('section.years table tbody tr').length")
     assert years == 4 and page.eval("document.querySelectorAll('section.years svg.figure').length") >= 4
-    heights = page.eval("Array.from(document.querySelectorAll('.charts svg text'))"
-                        ".map(function(e){return e.getBoundingClientRect().height;}).filter(function(h){return h>0;})")
-    assert heights and min(heights) >= 10  # chart text readable at 100 %
-    pdf = base64.b64decode(
-        page.send("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True})["data"]
+    heights = page.eval(
+        "Array.from(document.querySelectorAll('.charts svg text'))"
+        ".map(function(e){return e.getBoundingClientRect().height;}).filter(function(h){return h>0;})"
     )
+    assert heights and min(heights) >= 10  # chart text readable at 100 %
+    pdf = base64.b64decode(page.send("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True})["data"])
     (shots / "report.pdf").write_bytes(pdf)
     boxes = {tuple(round(float(v)) for v in m) for m in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\]", pdf)}
     assert boxes == {(842, 595)}  # A4 landscape, every page

@@ -13,8 +13,9 @@ from tests.conftest import ROOT, base_scenario, write_csv, write_scenario
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "planner.cli", *args], capture_output=True, text=True,
-                          cwd=cwd or ROOT, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "planner.cli", *args], capture_output=True, text=True, cwd=cwd or ROOT, timeout=300
+    )
 
 
 def test_run_example_writes_all_outputs(tmp_path: Path) -> None:
@@ -22,12 +23,36 @@ def test_run_example_writes_all_outputs(tmp_path: Path) -> None:
     res = cli("run", str(ROOT / "scenarios" / "example-corridor.toml"), "--out", str(out))
     assert res.returncode == 0, res.stderr
     names = {p.name for p in out.iterdir()}
-    assert {"summary.json", "hubs.csv", "flows.csv", "plan.gpkg", "hubs.geojson", "flows.geojson",
-            "network.geojson", "map.png", "map.svg", "map.html", "report.html"} <= names
+    assert {
+        "summary.json",
+        "hubs.csv",
+        "flows.csv",
+        "plan.gpkg",
+        "hubs.geojson",
+        "flows.geojson",
+        "network.geojson",
+        "map.png",
+        "map.svg",
+        "map.html",
+        "report.html",
+    } <= names
     summary = json.loads((out / "summary.json").read_text())
-    for key in ("scenario", "status", "objective_value", "best_bound", "mip_gap", "solver", "solve_seconds",
-                "hub_count", "total_volume", "covered_volume", "covered_share", "total_cost_eur", "vehicle",
-                "verification"):
+    for key in (
+        "scenario",
+        "status",
+        "objective_value",
+        "best_bound",
+        "mip_gap",
+        "solver",
+        "solve_seconds",
+        "hub_count",
+        "total_volume",
+        "covered_volume",
+        "covered_share",
+        "total_cost_eur",
+        "vehicle",
+        "verification",
+    ):
         assert key in summary
     assert summary["verification"]["passed"] is True
     for key in ("range_start_km", "range_between_hubs_km", "arrival_reserve_km"):
@@ -93,9 +118,12 @@ def test_a_plain_cover_or_lazy_windows_are_not_limited_by_max_model_pairs(tmp_pa
     from tests.conftest import line_network
 
     line_network(tmp_path, 5)
-    data = base_scenario(tmp_path, flows=["A,N0,N4,10", "B,N1,N4,5"],
-                         solver={"max_model_pairs": 1, "coverage_rows": "lazy"},
-                         objective={"type": objective, "max_hubs": 3})
+    data = base_scenario(
+        tmp_path,
+        flows=["A,N0,N4,10", "B,N1,N4,5"],
+        solver={"max_model_pairs": 1, "coverage_rows": "lazy"},
+        objective={"type": objective, "max_hubs": 3},
+    )
     if objective == "min_cost":
         data["objective"].pop("max_hubs")
     res = cli("run", str(write_scenario(tmp_path / "cover.toml", data)), "--out", str(tmp_path / "out"))
@@ -121,8 +149,20 @@ def test_a_plain_cover_or_lazy_windows_are_not_limited_by_max_model_pairs(tmp_pa
         (["A,a,5,45", "B,b,6,45"], ["A,B,90"], ["F,A,B,1", ",B,A,2"], "some flows have an id and some not"),
         (["A,a,5,45", "B,b,6,45"], ["A,B,90"], [], "no flows; add at least one row"),
     ],
-    ids=["disconnected", "flow_unknown_node", "duplicate_id", "negative_length", "bad_lat", "too_short",
-         "edge_unknown_node", "bad_volume", "flow_same_node", "duplicate_flow_id", "mixed_flow_ids", "no_flows"],
+    ids=[
+        "disconnected",
+        "flow_unknown_node",
+        "duplicate_id",
+        "negative_length",
+        "bad_lat",
+        "too_short",
+        "edge_unknown_node",
+        "bad_volume",
+        "flow_same_node",
+        "duplicate_flow_id",
+        "mixed_flow_ids",
+        "no_flows",
+    ],
 )
 def test_data_errors(tmp_path: Path, nodes, edges, flows, expected) -> None:
     write_csv(tmp_path / "nodes.csv", "id,name,lon,lat", nodes)
@@ -223,12 +263,22 @@ def test_a_foresight_rollout_counts_each_pair_once_per_year(mode: str, fits: boo
 
 
 def test_python_dash_m_planner_is_the_same_command_line(tmp_path: Path) -> None:
-    ok = subprocess.run([sys.executable, "-m", "planner", "validate", "scenarios/example-corridor.toml"],
-                        capture_output=True, text=True, cwd=ROOT, timeout=300)
+    ok = subprocess.run(
+        [sys.executable, "-m", "planner", "validate", "scenarios/example-corridor.toml"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout == cli("validate", "scenarios/example-corridor.toml").stdout
-    bad = subprocess.run([sys.executable, "-m", "planner", "validate", str(tmp_path / "missing.toml")],
-                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    bad = subprocess.run(
+        [sys.executable, "-m", "planner", "validate", str(tmp_path / "missing.toml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "not found" in bad.stderr
 
 

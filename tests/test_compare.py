@@ -62,8 +62,10 @@ def test_a_run_says_which_plan_it_replaces(line5: Path) -> None:
     when = json.loads((line5 / "out" / "summary.json").read_text())["provenance"]["started_at"]
     run(write_scenario(line5 / "b.toml", data), out_dir=line5 / "out", log=lines.append)
     said = [line for line in lines if "holds the plan" in line]
-    assert said == [f"{line5 / 'out'} holds the plan of {data['name']} ({line5 / 'a.toml'}, "
-                    f"{when[:16].replace('T', ' ')}); this run replaces it"]
+    assert said == [
+        f"{line5 / 'out'} holds the plan of {data['name']} ({line5 / 'a.toml'}, "
+        f"{when[:16].replace('T', ' ')}); this run replaces it"
+    ]
 
 
 def test_compare_rejects_non_run_folder(tmp_path: Path) -> None:

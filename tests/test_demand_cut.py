@@ -69,7 +69,7 @@ def test_the_cut_is_in_the_summary_the_log_the_report_and_the_comparison(tmp_pat
     rows = (("Share of the demand planned", "40.0", "60.0"), ("Served share of every flow", "80.0", "20.0"))
     for label, cut_share, points in rows:
         row = page[page.index(label) : page.index("</tr>", page.index(label))]
-        assert f"<td class=n>{cut_share} %</td>" in row and f"100.0 % <span class=\"note\">(+{points} pp)" in row
+        assert f"<td class=n>{cut_share} %</td>" in row and f'100.0 % <span class="note">(+{points} pp)' in row
 
 
 def test_validate_and_run_name_the_cut(tmp_path: Path) -> None:

@@ -79,8 +79,9 @@ def test_milp_equals_enumeration(case, range_units: float, p: int) -> None:
     best = 0.0
     for combo in itertools.combinations(sites["site_id"], p):
         s = set(combo)
-        ok = np.array([simulate_legs([h for h in hubs if h[2] in s], tot, vehicle, breaks).completed
-                       for hubs, tot in along])
+        ok = np.array(
+            [simulate_legs([h for h in hubs if h[2] in s], tot, vehicle, breaks).completed for hubs, tot in along]
+        )
         best = max(best, float(vol[ok].sum()))
     inst = build_instance(net, sites, flows, vehicle_ranges(vehicle, breaks), site_cost=np.ones(len(sites)))
     model = build_model(inst, ModelSpec("max_coverage", max_hubs=p))

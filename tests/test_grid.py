@@ -20,19 +20,32 @@ from tests.conftest import base_scenario, line_network, write_csv, write_scenari
 
 def solve(folder: Path, *, capacity_rows: list[str] | None = None, lead: int = 4, capacity: bool = False):
     line_network(folder, 3)
-    grid = {"enabled": True, "default_node_kw": 1000.0, "default_edge_kw": 100.0, "simultaneity": 1.0,
-            "upgrade_step_kw": 500.0, "upgrade_eur_per_mw": 250.0, "max_upgrade_steps": 2,
-            "start_year": 2026, "plan_year": 2030, "upgrade_lead_time_years": lead}
+    grid = {
+        "enabled": True,
+        "default_node_kw": 1000.0,
+        "default_edge_kw": 100.0,
+        "simultaneity": 1.0,
+        "upgrade_step_kw": 500.0,
+        "upgrade_eur_per_mw": 250.0,
+        "max_upgrade_steps": 2,
+        "start_year": 2026,
+        "plan_year": 2030,
+        "upgrade_lead_time_years": lead,
+    }
     if capacity_rows is not None:
         write_csv(folder / "grid.csv", "site_id,available_kw", capacity_rows)
         grid["capacity_file"] = "grid.csv"
     data = base_scenario(
-        folder, flows=["T,N0,N2,4"], candidates={"spacing_km": 50.0},
+        folder,
+        flows=["T,N0,N2,4"],
+        candidates={"spacing_km": 50.0},
         objective={"type": "min_cost", "max_hubs": None},
         costs={"site_fixed_eur": 1000.0},
         chargers={"mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0}, "ccs": {"max_per_hub": 0}},
         capacity={"enabled": capacity, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0},
-        grid=grid, afir={"mode": "off"}, output={"maps": False, "tradeoff_points": 0},
+        grid=grid,
+        afir={"mode": "off"},
+        output={"maps": False, "tradeoff_points": 0},
     )
     return solve_scenario(load_scenario(write_scenario(folder / "s.toml", data)))
 

@@ -160,7 +160,6 @@ def test_the_size_guard_lets_lazy_windows_through_and_records_the_choice(rows: s
         _check_model_size(ctx, assigns=True)
 
 
-
 def test_a_rounds_earlier_improving_plans_refine_its_windows_too(tmp_path: Path, monkeypatch) -> None:
     # HiGHS's plans come as column vectors in problem.variables() order; the round maps each one's
     # open-variables back to sites and refines with every one before the last (the round's own plan).

@@ -51,9 +51,7 @@ def assert_same_layers(a: Path, b: Path) -> None:
 def way_lengths_m(fixture: Path) -> dict[int, float]:
     """Independent geodesic length of every way of a fixture (sum over its segments)."""
     root = ET.parse(fixture).getroot()
-    coords = {
-        int(n.get("id")): (float(n.get("lon")), float(n.get("lat"))) for n in root.iter("node")
-    }
+    coords = {int(n.get("id")): (float(n.get("lon")), float(n.get("lat"))) for n in root.iter("node")}
     lengths = {}
     for way in root.iter("way"):
         refs = [int(nd.get("ref")) for nd in way.iter("nd")]
@@ -265,9 +263,7 @@ def test_cloverleaf_keeps_carriageways_separate(clover: tuple[BuildReport, dict]
     # length = OSM pieces + connectors to the junction centroid
     lengths = way_lengths_m(CLOVER)
     approach = edge(edges, "n1000", "n100")
-    assert approach["length_km"] - approach["connector_km"] == pytest.approx(
-        lengths[1] / 1000, abs=1e-6
-    )
+    assert approach["length_km"] - approach["connector_km"] == pytest.approx(lengths[1] / 1000, abs=1e-6)
     assert approach["length_km"] == pytest.approx(2.0, abs=0.01)
 
 
@@ -408,9 +404,7 @@ def test_online_conversion_offline_matches_file_build(tmp_path: Path) -> None:
     extract = extract_from_osmnx(graph, features, way_filter=WayFilter())
     file_report = build_network(DUAL, tmp_path / "file.gpkg")
     report = BuildReport(source="osmnx", out_path="", parameters=file_report.parameters)
-    build_module.build_from_extract(
-        extract, report, tmp_path / "online.gpkg", build_module.StageProgress(None)
-    )
+    build_module.build_from_extract(extract, report, tmp_path / "online.gpkg", build_module.StageProgress(None))
     assert_same_layers(tmp_path / "file.gpkg", tmp_path / "online.gpkg")
 
 
@@ -443,9 +437,7 @@ def test_errors_are_clear(tmp_path: Path) -> None:
     assert issubclass(OSMBuildError, ValueError)
 
 
-def test_pbf_without_pyosmium_explains_conversion(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_pbf_without_pyosmium_explains_conversion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pbf = tmp_path / "x.osm.pbf"
     pbf.write_bytes(b"\x00\x00\x00\x0d\x0a\x09OSMHeader\x18")
     monkeypatch.setitem(sys.modules, "osmium", None)  # makes `import osmium` fail

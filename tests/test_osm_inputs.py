@@ -58,9 +58,7 @@ def test_bad_node_coordinates_name_the_node(tmp_path: Path, attrs: str, message:
 
 def test_bad_tagged_node_outside_the_roads_is_refused_too(tmp_path: Path) -> None:
     src = tmp_path / "poi.osm"
-    text = osm_xml().replace(
-        "</osm>", '<node id="9" lat="95" lon="10"><tag k="highway" v="services"/></node>\n</osm>'
-    )
+    text = osm_xml().replace("</osm>", '<node id="9" lat="95" lon="10"><tag k="highway" v="services"/></node>\n</osm>')
     src.write_text(text)
     with pytest.raises(OSMInputError, match="node 9 has lat='95'"):
         build_network(src, tmp_path / "out.gpkg")
@@ -80,9 +78,11 @@ def test_bad_coordinates_in_pbf_name_the_node(tmp_path: Path) -> None:
 
 def test_ways_without_any_of_their_nodes_are_refused(tmp_path: Path) -> None:
     src = tmp_path / "ways-only.osm"
-    src.write_text(osm_xml().replace('<node id="1" lat="50.0" lon="10.0"/>\n', "").replace(
-        '<node id="2" lat="50.0" lon="10.1"/>\n', ""
-    ))
+    src.write_text(
+        osm_xml()
+        .replace('<node id="1" lat="50.0" lon="10.0"/>\n', "")
+        .replace('<node id="2" lat="50.0" lon="10.1"/>\n', "")
+    )
     with pytest.raises(OSMInputError, match="way 7 references node 1, which is not in the file"):
         build_network(src, tmp_path / "out.gpkg")
 

@@ -137,9 +137,7 @@ def write_run(
             "u": [e[0] for e in edges],
             "v": [e[1] for e in edges],
             "length_km": [round(_km(pos[e[0]], pos[e[1]]), 1) for e in edges],
-            "corridor": [
-                "North Sea-Baltic" if i % 2 else "Rhine-Alpine" for i in range(len(edges))
-            ],
+            "corridor": ["North Sea-Baltic" if i % 2 else "Rhine-Alpine" for i in range(len(edges))],
             "tier": [e[2] for e in edges],
             "country": [";".join(sorted({country[e[0]], country[e[1]]})) for e in edges],
             "road": [f"E{40 + i}" for i in range(len(edges))],
@@ -199,9 +197,7 @@ def write_run(
                 }
             )
         hub_rows.append(row)
-    hubs_df = pd.DataFrame(
-        hub_rows, columns=HUB_COLUMNS + (OPTIONAL_HUB_COLUMNS if optional else [])
-    )
+    hubs_df = pd.DataFrame(hub_rows, columns=HUB_COLUMNS + (OPTIONAL_HUB_COLUMNS if optional else []))
     hubs_df.to_csv(folder / "hubs.csv", index=False)
 
     served = flows[flows["served"]]
@@ -242,9 +238,7 @@ def write_run(
         "unservable_flows": list(flows.loc[~flows["served"], "flow_id"]),
     }
     if optional:
-        summary["tradeoff"] = [
-            {"hubs": k, "covered_share": round(min(1.0, 0.2 + 0.13 * k), 3)} for k in range(1, 8)
-        ]
+        summary["tradeoff"] = [{"hubs": k, "covered_share": round(min(1.0, 0.2 + 0.13 * k), 3)} for k in range(1, 8)]
         summary["afir"] = {"core_spacing_km": 60, "compliant_share": 0.72}
         summary["totals"] = {
             "capex_eur": 2.1e7,
@@ -308,18 +302,13 @@ def year_rows(hubs: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def write_big_run(
-    folder: Path, *, n_nodes: int = 300, n_hubs: int = 300, n_flows: int = 5000, seed: int = 7
-) -> Path:
+def write_big_run(folder: Path, *, n_nodes: int = 300, n_hubs: int = 300, n_flows: int = 5000, seed: int = 7) -> Path:
     """A European-default-sized run: ~400 edges, hundreds of hubs, thousands of flows."""
     rng = np.random.default_rng(seed)
     lon = rng.uniform(-8.0, 26.0, n_nodes)
     lat = rng.uniform(38.0, 58.0, n_nodes)
     codes = ["DE", "FR", "IT", "ES", "PL", "NL", "BE", "AT", "CZ", "SE"]
-    nodes = [
-        (f"N{i:03d}", f"Node {i}", float(lon[i]), float(lat[i]), codes[i % len(codes)])
-        for i in range(n_nodes)
-    ]
+    nodes = [(f"N{i:03d}", f"Node {i}", float(lon[i]), float(lat[i]), codes[i % len(codes)]) for i in range(n_nodes)]
     xy = np.c_[lon * np.cos(np.radians(48)), lat]
     dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
     complete = nx.Graph()
@@ -356,9 +345,7 @@ def write_big_run(
         )
         for k in range(min(n_hubs, n_nodes))
     ]
-    return write_run(
-        folder, nodes=nodes, edges=edge_list, od=od, hubs=hubs, afir=True, scenario="europe-sized"
-    )
+    return write_run(folder, nodes=nodes, edges=edge_list, od=od, hubs=hubs, afir=True, scenario="europe-sized")
 
 
 # ----------------------------------------------------------------------------- helpers

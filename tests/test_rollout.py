@@ -403,14 +403,18 @@ def test_a_rollout_holding_only_the_empty_plan_at_its_limit_is_an_error(line5: P
     def empty(problem, *args, **kw):
         out = real(problem, *args, **kw)
         calls.append(problem.name)
-        trivial = replace(out.combined, status="feasible", objective=0.0, best_bound=12.5, mip_gap=None,
-                          time_limit_hit=True)
+        trivial = replace(
+            out.combined, status="feasible", objective=0.0, best_bound=12.5, mip_gap=None, time_limit_hit=True
+        )
         return replace(out, combined=trivial)
 
     monkeypatch.setattr(rollout_solve, "solve_lexicographic", empty)
     rollout = {"years": [2026, 2027], "budget_per_year_eur": [1000.0, 1000.0], "mode": mode}
-    with pytest.raises(SolverError, match=r"no plan serving more than opening no hub \(bound 12.5\); raise "
-                       r"solver.time_limit_s or set demand.max_flows lower"):
+    with pytest.raises(
+        SolverError,
+        match=r"no plan serving more than opening no hub \(bound 12.5\); raise "
+        r"solver.time_limit_s or set demand.max_flows lower",
+    ):
         solve(line5, rollout, objective={"type": "max_coverage", "max_hubs": 2})
     # foresight: the backward start's last year, the myopic start's first year, then the foresight model
     assert len(calls) == (3 if mode == "foresight" else 1)

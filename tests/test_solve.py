@@ -87,7 +87,6 @@ def test_optimal_knapsack_both_solvers(solver: str) -> None:
     assert result.mip_gap == pytest.approx(0.0, abs=1e-9)
 
 
-
 def test_cbc_runs_from_the_path_when_pulp_bundles_no_binary(tmp_path, monkeypatch) -> None:
     # PuLP 4 drops its bundled CBC (and PULP_CBC_CMD) for `pip install "pulp[cbc]"`, which puts a `cbc`
     # on the PATH: the same solve then runs on that binary through COIN_CMD.
@@ -111,6 +110,7 @@ def test_no_cbc_anywhere_is_one_clear_error(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(SolverError, match=r'CBC not found: install it with `pip install "pulp\[cbc\]"`'):
         solve_problem(small_knapsack(), SolverConfig(name="cbc", fallback=False))
+
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 def test_infeasible_is_reported(solver: str) -> None:

@@ -30,8 +30,9 @@ TRIPS = [
 FLOWS = ["A,N0,N4,10", "B,N0,N2,7", "C,N2,N4,6", "D,N1,N2,5", "E,N4,N0,1.5"]
 
 
-def _trips_scenario(folder: Path, rows: list[str], header: str = "trip_id,origin,destination,trips_per_day",
-                    **sections: dict) -> Path:
+def _trips_scenario(
+    folder: Path, rows: list[str], header: str = "trip_id,origin,destination,trips_per_day", **sections: dict
+) -> Path:
     write_csv(folder / "trips.csv", header, rows)
     data = base_scenario(folder, flows=FLOWS, **sections)
     data["demand"] = {**data["demand"], "flows": None, "trips": "trips.csv"}
@@ -71,14 +72,14 @@ def test_max_flows_keeps_the_largest_aggregated_flows(line5: Path) -> None:
 def test_plan_from_trips_equals_plan_from_the_aggregated_flows(line5: Path) -> None:
     sections = {"objective": {"type": "max_coverage", "max_hubs": 2}, "demand": {"bev_share": 0.5}}
     by_trips = solve_scenario(load_scenario(_trips_scenario(line5, TRIPS, **sections)))
-    by_flows = solve_scenario(load_scenario(write_scenario(line5 / "flows.toml", base_scenario(
-        line5, flows=FLOWS, **sections))))
+    by_flows = solve_scenario(
+        load_scenario(write_scenario(line5 / "flows.toml", base_scenario(line5, flows=FLOWS, **sections)))
+    )
     assert sorted(by_trips.hubs["site_id"]) == sorted(by_flows.hubs["site_id"]) == ["N1", "N3"]
     for key in ("covered_volume", "total_volume", "objective_value", "covered_truck_km"):
         assert by_trips.summary[key] == pytest.approx(by_flows.summary[key]), key
     served = by_trips.flows.set_index("flow_id")["served"]
-    assert served.to_dict() == {"T-N0-N2": True, "T-N0-N4": False, "T-N1-N2": True, "T-N2-N4": True,
-                                "T-N4-N0": False}
+    assert served.to_dict() == {"T-N0-N2": True, "T-N0-N4": False, "T-N1-N2": True, "T-N2-N4": True, "T-N4-N0": False}
     assert by_trips.summary["demand"] == {"trips": 8, "flows": 5}
     assert "demand" not in by_flows.summary
     assert by_trips.verification.passed
@@ -96,15 +97,33 @@ def test_plan_from_trips_equals_plan_from_the_aggregated_flows(line5: Path) -> N
         ("origin,destination,trips_per_day", ["N0,N4,many"], "trips_per_day = many", "finite number"),
         ("origin,destination,trips_per_day", ["N0,N4,"], "trips_per_day = empty", "row 2"),
         ("origin,destination,trips_per_day", ["N0,N4,inf"], "trips_per_day = inf", "row 2"),
-        ("origin,destination,trips_per_day", ["N0,N4,6e6", "N0,N4,6e6"], "sum to 12,000,000 trips_per_day",
-         "from N0 to N4"),
+        (
+            "origin,destination,trips_per_day",
+            ["N0,N4,6e6", "N0,N4,6e6"],
+            "sum to 12,000,000 trips_per_day",
+            "from N0 to N4",
+        ),
         ("trip_id,origin,destination,trips_per_day", ["a,N0,N4,1", "b,N0,N4,x"], "trips_per_day = x", "'b'"),
         ("trip_id,origin,destination", ["a,N0,N4", "a,N0,N2"], "trip_id 'a'", "appears more than once"),
         ("trip_id,origin,destination", ["a,N0,N4", ",N0,N2"], "trip_id", "some trips have"),
         ("trip_id,origin,destination", ["a,N0,N4", "b,N0,N0"], "origin = destination", "(trip 'b')"),
     ],
-    ids=["header_only", "missing_column", "unknown_nodes", "same_node", "zero", "negative", "text", "empty_cell",
-         "infinite", "pair_sum_too_big", "by_trip_id", "duplicate_trip_id", "some_trip_ids", "same_node_by_id"],
+    ids=[
+        "header_only",
+        "missing_column",
+        "unknown_nodes",
+        "same_node",
+        "zero",
+        "negative",
+        "text",
+        "empty_cell",
+        "infinite",
+        "pair_sum_too_big",
+        "by_trip_id",
+        "duplicate_trip_id",
+        "some_trip_ids",
+        "same_node_by_id",
+    ],
 )
 def test_bad_trips_file_is_one_clear_line(line5: Path, header: str, rows: list[str], field: str, needle: str) -> None:
     sc = load_scenario(_trips_scenario(line5, rows, header=header))
@@ -117,8 +136,11 @@ def test_bad_trips_file_is_one_clear_line(line5: Path, header: str, rows: list[s
 
 def test_unknown_nodes_are_listed(line5: Path) -> None:
     sc = load_scenario(_trips_scenario(line5, ["N0,X9", "Y1,N2", "Y1,N4"], header="origin,destination"))
-    with pytest.raises(DataError, match=r"3 trip\(s\) \(row 2, row 3, row 4\) have an origin or destination that is "
-                                        r"not a network node: X9, Y1; use node ids"):
+    with pytest.raises(
+        DataError,
+        match=r"3 trip\(s\) \(row 2, row 3, row 4\) have an origin or destination that is "
+        r"not a network node: X9, Y1; use node ids",
+    ):
         load_flows(sc.demand, load_network(sc.network))
 
 

@@ -118,7 +118,7 @@ def _network_rules(vmax: float) -> list[Rule]:
         total = '("served_volume" + "unserved_volume")'
         band = f"max({st.BAND_MIN_PT}, {st.BAND_MAX_PT} * sqrt(min({total} / {vmax:g}, 1)))"
         core = (
-            f"CASE WHEN \"served_volume\" <= 0 THEN {band} ELSE min(max({st.CORE_MIN_PT}, {st.BAND_MAX_PT} * "
+            f'CASE WHEN "served_volume" <= 0 THEN {band} ELSE min(max({st.CORE_MIN_PT}, {st.BAND_MAX_PT} * '
             f'sqrt(min("unserved_volume" / {vmax:g}, 1))), max({band} - {st.RIM_PT}, {st.CORE_MIN_PT})) END'
         )
         rules.append((f"{total} > 0", "Trucks/day (band: all, √-scaled)", _line(st.SERVED, 1.0, level=1,

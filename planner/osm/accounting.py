@@ -41,9 +41,7 @@ def _drop_reasons(
     return dropped, reason_km
 
 
-def _account_km(
-    report: BuildReport, extract: OSMExtract, result: NetworkResult, join_ways: set[int]
-) -> None:
+def _account_km(report: BuildReport, extract: OSMExtract, result: NetworkResult, join_ways: set[int]) -> None:
     """Raw km of the selected ways, km joined, absorbed in junctions and added as connectors."""
     pieces = result.pieces
     metres = pieces.length_m
@@ -66,9 +64,7 @@ def _account_km(
     report.connector_km = round(math.fsum(rec["connector_km"] for rec in result.tables.edges), 3)
 
 
-def account_build(
-    report: BuildReport, extract: OSMExtract, result: NetworkResult, sites: SiteResult
-) -> None:
+def account_build(report: BuildReport, extract: OSMExtract, result: NetworkResult, sites: SiteResult) -> None:
     """Fill the report's way, drop and site counts."""
     report.ways_read = extract.ways_read
     report.missing_node_refs = extract.missing_refs
@@ -89,9 +85,7 @@ def account_build(
     reasons, reason_km = _drop_reasons(extract, result, pieces_of_way)
     for why, count in reasons.items():
         dropped[why] = dropped.get(why, 0) + count
-    ways_without_pieces = sum(
-        1 for wi in range(len(extract.ways)) if wi not in pieces_of_way and wi not in join_ways
-    )
+    ways_without_pieces = sum(1 for wi in range(len(extract.ways)) if wi not in pieces_of_way and wi not in join_ways)
     if ways_without_pieces:
         dropped["way_without_nodes"] = ways_without_pieces
     gone = result.spur_pieces | result.fragments.pieces
@@ -99,9 +93,7 @@ def account_build(
     report.ways_kept = len(used)
     report.ferries_kept = sum(1 for w in extract.ways if w.kind == "ferry" and w.id in used)
     report.ways_absorbed = sum(
-        1
-        for wi, ids in pieces_of_way.items()
-        if extract.ways[wi].id not in used and not ids <= gone
+        1 for wi, ids in pieces_of_way.items() if extract.ways[wi].id not in used and not ids <= gone
     )
     if result.self_loops:
         dropped["self_loop_edge"] = result.self_loops

@@ -28,9 +28,7 @@ class NetworkTables:
     via_nodes: int = 0
 
 
-def _node_ids(
-    clusters: Clusters, extract: OSMExtract
-) -> tuple[dict[int, str], dict[int, tuple[float, float]]]:
+def _node_ids(clusters: Clusters, extract: OSMExtract) -> tuple[dict[int, str], dict[int, tuple[float, float]]]:
     """``n<smallest member>`` ids and lon/lat (OSM node, or the cluster centroid)."""
     to_wgs84 = get_transformer(PROJECTED_CRS, "EPSG:4326")
     node_id: dict[int, str] = {}
@@ -70,9 +68,7 @@ def _rank(rec: dict) -> tuple:
     return (rec["length_km"], rec["osm_way_ids"], rec["oneway"])
 
 
-def _resolve_parallels(
-    built: list[tuple[Arc, dict]], rebuild: Callable[[Arc], dict]
-) -> tuple[list[dict], int]:
+def _resolve_parallels(built: list[tuple[Arc, dict]], rebuild: Callable[[Arc], dict]) -> tuple[list[dict], int]:
     """Keep, for each direction between two nodes, its shortest edge.
 
     A two-way edge serves both directions. When it is the shortest both ways it stays one
@@ -106,8 +102,10 @@ def _resolve_parallels(
                 edges.append(rec)
             else:
                 forward = rec["u"] == u
-                one = Arc(arc.u, arc.v, arc.items, True, arc.mode) if forward else Arc(
-                    arc.v, arc.u, reverse_items(arc.items), True, arc.mode
+                one = (
+                    Arc(arc.u, arc.v, arc.items, True, arc.mode)
+                    if forward
+                    else Arc(arc.v, arc.u, reverse_items(arc.items), True, arc.mode)
                 )
                 edges.append(rebuild(one))
         dropped += len(items) - len({id(x[0]) for x in chosen})

@@ -96,10 +96,8 @@ def build_network(
         If ``out_path`` may not or cannot be written.
     """
     started = time.perf_counter()
-    parameters = build_parameters(
-        highway, consolidate_tolerance_m, drive_side, snap_radius_m, include_ferries, join_via,
-        min_fragment_km, BUILD_VERSION,
-    )
+    settings = (highway, consolidate_tolerance_m, drive_side, snap_radius_m, include_ferries, join_via, min_fragment_km)
+    parameters = build_parameters(*settings, BUILD_VERSION)
     out_path = Path(out_path)
     report = BuildReport(source=str(source), out_path=str(out_path), parameters=parameters)
     check_file_target(out_path.absolute())  # refuse before reading a large file
@@ -141,7 +139,10 @@ def _try_cache(
 
 
 def _read_source(
-    kind: str, where: Any, parameters: dict[str, Any], stage: StageProgress  # noqa: ANN401
+    kind: str,
+    where: Any,  # noqa: ANN401
+    parameters: dict[str, Any],
+    stage: StageProgress,
 ) -> tuple[OSMExtract, str]:
     way_filter = WayFilter(
         highway=tuple(parameters["highway"]),
@@ -155,9 +156,7 @@ def _read_source(
     return fetch_extract(kind, where, way_filter=way_filter), "overpass"
 
 
-def build_from_extract(
-    extract: OSMExtract, report: BuildReport, out_path: Path, progress: StageProgress
-) -> None:
+def build_from_extract(extract: OSMExtract, report: BuildReport, out_path: Path, progress: StageProgress) -> None:
     """Build the network of ``extract`` with ``report.parameters`` and write ``out_path``.
 
     Raises

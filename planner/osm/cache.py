@@ -41,9 +41,7 @@ def hash_file(path: Path, progress: Callable[[str, float], None]) -> str:
 
 def cache_key(file_hash: str, parameters: dict[str, Any]) -> str:
     """32 hex digits naming one input file built with one set of parameters."""
-    key_text = json.dumps(
-        {"sha256": file_hash, "osmnx": ox.__version__, **parameters}, sort_keys=True
-    )
+    key_text = json.dumps({"sha256": file_hash, "osmnx": ox.__version__, **parameters}, sort_keys=True)
     return hashlib.sha256(key_text.encode()).hexdigest()[:32]
 
 

@@ -60,9 +60,7 @@ class _Incidence:
     edges: dict[int, list[tuple[int, int, float, bool, bool]]]  # (u, v, main_m, main_end, twoway)
 
 
-def _incidence(
-    graph: nx.MultiDiGraph, projected: nx.MultiDiGraph, main_m: np.ndarray
-) -> _Incidence:
+def _incidence(graph: nx.MultiDiGraph, projected: nx.MultiDiGraph, main_m: np.ndarray) -> _Incidence:
     xy = {n: (float(d["x"]), float(d["y"])) for n, d in projected.nodes(data=True)}
     edges: dict[int, list[tuple[int, int, float, bool, bool]]] = defaultdict(list)
     for u, v, data in graph.edges(data=True):
@@ -119,9 +117,7 @@ def _find_clusters(
     return found
 
 
-def consolidate(
-    graph: nx.MultiDiGraph, *, tolerance_m: float, main_m: np.ndarray
-) -> tuple[list[Arc], Clusters]:
+def consolidate(graph: nx.MultiDiGraph, *, tolerance_m: float, main_m: np.ndarray) -> tuple[list[Arc], Clusters]:
     """Merge the nodes of each interchange and return cluster-to-cluster arcs.
 
     The simplified graph is projected to EPSG:3035 (metres, equal-area Europe) with
@@ -270,9 +266,7 @@ def contract_arcs(arcs: list[Arc]) -> tuple[list[Arc], int]:
                 ins[node].discard(i)
                 outs[node].discard(j)
                 ins[second.v].discard(j)
-                merged = Arc(
-                    first.u, second.v, first.items + second.items, first.oneway, first.mode
-                )
+                merged = Arc(first.u, second.v, first.items + second.items, first.oneway, first.mode)
                 alive[next_id] = merged
                 outs[merged.u].add(next_id)
                 ins[merged.v].add(next_id)

@@ -67,9 +67,7 @@ def _split(rec: dict) -> tuple[dict, dict, dict] | None:
     return parts[0], parts[1], node
 
 
-def split_detours(
-    edges: list[dict], nodes: list[dict], *, max_ratio: float = DEFAULT_MAX_DETOUR_RATIO
-) -> int:
+def split_detours(edges: list[dict], nodes: list[dict], *, max_ratio: float = DEFAULT_MAX_DETOUR_RATIO) -> int:
     """Split, in place, every road edge the loader would find implausibly long.
 
     Returns

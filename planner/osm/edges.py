@@ -103,9 +103,7 @@ def edge_record(
     order = sorted(way_lengths, key=lambda wi: ways[wi].id)
     tags = [ways[wi].tags for wi in order]
     speeds = [(way_lengths[wi], _speed_of(ways[wi].tags, "maxspeed", way_dirs[wi])) for wi in order]
-    hgv_speeds = [
-        (way_lengths[wi], _speed_of(ways[wi].tags, "maxspeed:hgv", way_dirs[wi])) for wi in order
-    ]
+    hgv_speeds = [(way_lengths[wi], _speed_of(ways[wi].tags, "maxspeed:hgv", way_dirs[wi])) for wi in order]
     return {
         "u": node_id[arc.u],
         "v": node_id[arc.v],

@@ -99,15 +99,11 @@ def _coordinate(source: object, node_id: int, name: str, text: str, limit: float
     try:
         value = float(text)
     except (TypeError, ValueError):
-        raise OSMInputError(
-            f"{source}: node {node_id} has {name}={text!r}, which is not a number; {fix}"
-        ) from None
+        raise OSMInputError(f"{source}: node {node_id} has {name}={text!r}, which is not a number; {fix}") from None
     if not math.isfinite(value):
         raise OSMInputError(f"{source}: node {node_id} has {name}={text!r}, not a finite number; {fix}")
     if abs(value) > limit:
-        raise OSMInputError(
-            f"{source}: node {node_id} has {name}={text!r}, outside [-{limit:g}, {limit:g}]; {fix}"
-        )
+        raise OSMInputError(f"{source}: node {node_id} has {name}={text!r}, outside [-{limit:g}, {limit:g}]; {fix}")
     return fix_coordinate(value)
 
 
@@ -123,9 +119,7 @@ def parse_location(
         or out of range (|lon| > 180, |lat| > 90).
     """
     if lon is None or lat is None or lon == "" or lat == "":
-        raise OSMInputError(
-            f"{source}: node {node_id} has no lat/lon; add its coordinates or delete the node"
-        )
+        raise OSMInputError(f"{source}: node {node_id} has no lat/lon; add its coordinates or delete the node")
     return (
         _coordinate(source, node_id, "lon", str(lon), 180.0),
         _coordinate(source, node_id, "lat", str(lat), 90.0),
@@ -151,9 +145,7 @@ def add_way(
         extract.features.append(OSMFeature("w", way_id, select_poi_tags(tags), refs=refs))
 
 
-def add_tagged_node(
-    extract: OSMExtract, node_id: int, lon: float, lat: float, tags: dict[str, str]
-) -> None:
+def add_tagged_node(extract: OSMExtract, node_id: int, lon: float, lat: float, tags: dict[str, str]) -> None:
     """Keep a tagged node if it names a motorway junction or is a candidate site."""
     if tags.get("highway") == "motorway_junction":
         name, ref = tags.get("name", "").strip(), tags.get("ref", "").strip()
@@ -174,9 +166,7 @@ def needed_nodes(extract: OSMExtract) -> set[int]:
     return needed
 
 
-def _feature_location(
-    refs: Iterable[int], coords: dict[int, tuple[float, float]]
-) -> tuple[float, float] | None:
+def _feature_location(refs: Iterable[int], coords: dict[int, tuple[float, float]]) -> tuple[float, float] | None:
     points = [coords[r] for r in refs if r in coords]
     if not points:
         return None

@@ -41,15 +41,10 @@ def _ferry_direction(tags: dict[str, str]) -> int:
 
 def way_directions(extract: OSMExtract) -> list[int]:
     """Direction of travel of each way (1, -1 or 0 for two-way; see ``way_direction``)."""
-    return [
-        _ferry_direction(w.tags) if w.kind == "ferry" else way_direction(w.tags)
-        for w in extract.ways
-    ]
+    return [_ferry_direction(w.tags) if w.kind == "ferry" else way_direction(w.tags) for w in extract.ways]
 
 
-def add_piece(
-    graph: nx.MultiDiGraph, extract: OSMExtract, pieces: PieceTable, i: int, direction: int
-) -> None:
+def add_piece(graph: nx.MultiDiGraph, extract: OSMExtract, pieces: PieceTable, i: int, direction: int) -> None:
     """Add piece ``i`` (0-based) in its direction(s) of travel, with its end nodes."""
     way = extract.ways[int(pieces.way_index[i])]
     s, e = int(pieces.start[i]), int(pieces.end[i])
@@ -103,17 +98,13 @@ def prune_dangling(graph: nx.MultiDiGraph, extract: OSMExtract, pieces: PieceTab
     set of int
         0-based ids of the removed pieces.
     """
-    prunable_way = [
-        w.kind == "ferry" or is_link_highway(w.tags.get("highway", "")) for w in extract.ways
-    ]
+    prunable_way = [w.kind == "ferry" or is_link_highway(w.tags.get("highway", "")) for w in extract.ways]
 
     def prunable(node: int) -> bool:
         neighbours = (set(graph.predecessors(node)) | set(graph.successors(node))) - {node}
         if len(neighbours) > 1:
             return False
-        return all(
-            prunable_way[int(pieces.way_index[abs(p) - 1])] for p in edge_pieces(graph, node)
-        )
+        return all(prunable_way[int(pieces.way_index[abs(p) - 1])] for p in edge_pieces(graph, node))
 
     removed: set[int] = set()
     queue = deque(sorted(graph.nodes))

@@ -55,9 +55,7 @@ class NetworkResult:
 
 def main_road_metres(extract: OSMExtract, pieces: PieceTable) -> np.ndarray:
     """Each piece's length in metres if its way is a main road, 0 for ``*_link`` ramps."""
-    link = np.array(
-        [is_link_highway(w.tags.get("highway", "")) for w in extract.ways], dtype=bool
-    )
+    link = np.array([is_link_highway(w.tags.get("highway", "")) for w in extract.ways], dtype=bool)
     if not len(pieces):
         return np.zeros(0, dtype=np.float64)
     return np.where(link[pieces.way_index], 0.0, pieces.length_m)
@@ -91,21 +89,15 @@ def build_tables(
         spur_pieces -= joined
     fragments = drop_fragments(graph, pieces)
     if graph.number_of_edges() == 0:
-        raise OSMBuildError(
-            f"no connected network left in {source} after removing dangling ramps and fragments"
-        )
+        raise OSMBuildError(f"no connected network left in {source} after removing dangling ramps and fragments")
     progress("simplify", 0.0)
     simplified = graph_steps.simplify(graph)
     del graph
     progress("consolidate", 0.0)
-    arcs, clusters = consolidate(
-        simplified, tolerance_m=tolerance_m, main_m=main_road_metres(extract, pieces)
-    )
+    arcs, clusters = consolidate(simplified, tolerance_m=tolerance_m, main_m=main_road_metres(extract, pieces))
     del simplified
     progress("contract", 0.0)
     arcs, self_loops = contract_arcs(arcs)
     progress("assemble", 0.0)
-    tables = assemble_network(
-        arcs, clusters, extract, pieces, progress=lambda f: progress("assemble", f)
-    )
+    tables = assemble_network(arcs, clusters, extract, pieces, progress=lambda f: progress("assemble", f))
     return NetworkResult(tables, pieces, spur_pieces, fragments, joined, self_loops)

@@ -93,9 +93,7 @@ def _way_sequences(pairs: list[tuple[int, int]]) -> list[list[int]]:
     remaining = sum(len(t) for t in succ.values())
     sequences = []
     while remaining:
-        starts = sorted(n for n in succ if succ[n] and indeg[n] == 0) or sorted(
-            n for n in succ if succ[n]
-        )
+        starts = sorted(n for n in succ if succ[n] and indeg[n] == 0) or sorted(n for n in succ if succ[n])
         node = starts[0]
         seq = [node]
         while succ.get(node):
@@ -146,9 +144,7 @@ def extract_from_osmnx(
         way_id = int(data["osmid"])
         pairs[way_id].append((int(u), int(v)))
         if way_id not in way_tags:
-            way_tags[way_id] = {
-                k: str(data[k]) for k in WAY_TAG_KEYS if k in data and not isinstance(data[k], list)
-            }
+            way_tags[way_id] = {k: str(data[k]) for k in WAY_TAG_KEYS if k in data and not isinstance(data[k], list)}
     for node, data in graph.nodes(data=True):
         extract.coords[int(node)] = parse_location("osmnx graph", int(node), data.get("x"), data.get("y"))
         if data.get("highway") == "motorway_junction":

@@ -22,9 +22,7 @@ def resolve_source(source: str | Path) -> tuple[str, Any]:
         try:
             west, south, east, north = (float(x) for x in text[5:].split(","))
         except ValueError as exc:
-            raise OSMBuildError(
-                f"bbox source must be 'bbox:west,south,east,north' in degrees, got {text!r}"
-            ) from exc
+            raise OSMBuildError(f"bbox source must be 'bbox:west,south,east,north' in degrees, got {text!r}") from exc
         if not (west < east and south < north):
             raise OSMBuildError(f"bbox must have west < east and south < north: {text!r}")
         return "bbox", (west, south, east, north)
@@ -48,13 +46,9 @@ def validate_options(
 ) -> None:
     """Raise :class:`OSMBuildError` naming the first invalid parameter."""
     if isinstance(highway, str) or not highway or not all(isinstance(h, str) for h in highway):
-        raise OSMBuildError(
-            f"highway must be a non-empty tuple of highway=* values, got {highway!r}"
-        )
+        raise OSMBuildError(f"highway must be a non-empty tuple of highway=* values, got {highway!r}")
     if not math.isfinite(consolidate_tolerance_m) or consolidate_tolerance_m < 0:
-        raise OSMBuildError(
-            f"consolidate_tolerance_m must be a finite number >= 0, got {consolidate_tolerance_m}"
-        )
+        raise OSMBuildError(f"consolidate_tolerance_m must be a finite number >= 0, got {consolidate_tolerance_m}")
     if drive_side not in {"auto", "right", "left"}:
         raise OSMBuildError(f"drive_side must be 'auto', 'right' or 'left', got {drive_side!r}")
     if not math.isfinite(snap_radius_m) or snap_radius_m <= 0:
@@ -85,9 +79,7 @@ def build_parameters(
 
     The dict goes into the report, the cache key and the output's marker.
     """
-    validate_options(
-        highway, consolidate_tolerance_m, drive_side, snap_radius_m, min_fragment_km, join_via
-    )
+    validate_options(highway, consolidate_tolerance_m, drive_side, snap_radius_m, min_fragment_km, join_via)
     return {
         "highway": list(highway),
         "consolidate_tolerance_m": float(consolidate_tolerance_m),

@@ -65,9 +65,7 @@ def _legacy_network(db: sqlite3.Connection) -> bool:
     layers = {row[0] for row in db.execute("SELECT table_name FROM gpkg_contents")} - {MARKER_TABLE}
     if layers != {"nodes", "edges", "sites"}:
         return False
-    columns = {
-        table: {row[1] for row in db.execute(f"PRAGMA table_info({table})")} for table in layers
-    }
+    columns = {table: {row[1] for row in db.execute(f"PRAGMA table_info({table})")} for table in layers}
     return "osm_node_ids" in columns["nodes"] and {"osm_way_ids", "connector_km"} <= columns["edges"]
 
 

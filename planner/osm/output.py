@@ -49,16 +49,10 @@ SITE_COLUMNS = [
 ]
 
 
-def to_frames(
-    tables: NetworkTables, sites: list[dict]
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def to_frames(tables: NetworkTables, sites: list[dict]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     nodes = pd.DataFrame(tables.nodes, columns=NODE_COLUMNS)
-    nodes_gdf = gpd.GeoDataFrame(
-        nodes, geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]), crs="EPSG:4326"
-    )
-    edges = pd.DataFrame(
-        [{k: r[k] for k in EDGE_COLUMNS} for r in tables.edges], columns=EDGE_COLUMNS
-    )
+    nodes_gdf = gpd.GeoDataFrame(nodes, geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]), crs="EPSG:4326")
+    edges = pd.DataFrame([{k: r[k] for k in EDGE_COLUMNS} for r in tables.edges], columns=EDGE_COLUMNS)
     edges["oneway"] = edges["oneway"].astype(bool)
     edges_gdf = gpd.GeoDataFrame(
         edges,
@@ -69,10 +63,7 @@ def to_frames(
     site_df["locked"] = site_df["locked"].astype(bool)
     site_df["existing_power_kw"] = site_df["existing_power_kw"].astype("float64")
     site_df["existing_points"] = pd.array(
-        [
-            None if p is None or (isinstance(p, float) and math.isnan(p)) else int(p)
-            for p in site_df["existing_points"]
-        ],
+        [None if p is None or (isinstance(p, float) and math.isnan(p)) else int(p) for p in site_df["existing_points"]],
         dtype="Int64",
     )
     sites_gdf = gpd.GeoDataFrame(
@@ -87,8 +78,10 @@ def _check_finite(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, source: str)
     """Never write a node without finite coordinates or an edge without a positive length."""
     bad = ~(np.isfinite(nodes["lon"].to_numpy(float)) & np.isfinite(nodes["lat"].to_numpy(float)))
     if bad.any():
-        raise OSMBuildError(f"{source}: node {nodes['id'].iloc[int(np.flatnonzero(bad)[0])]} has no "
-                            "finite coordinates; check the input nodes")
+        raise OSMBuildError(
+            f"{source}: node {nodes['id'].iloc[int(np.flatnonzero(bad)[0])]} has no "
+            "finite coordinates; check the input nodes"
+        )
     length = edges["length_km"].to_numpy(float)
     bad = ~(np.isfinite(length) & (length > 0))
     if bad.any():
@@ -123,7 +116,5 @@ def write_gpkg(
             ("edges", edges, "LineString"),
             ("sites", sites, "Point"),
         ):
-            frame.to_file(
-                tmp, layer=name, driver="GPKG", engine="pyogrio", geometry_type=geometry_type
-            )
+            frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", geometry_type=geometry_type)
         mark_gpkg(tmp, "osm-network", source=source, parameters=parameters)

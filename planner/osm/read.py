@@ -58,9 +58,7 @@ def detect_format(path: Path) -> str:
         with path.open("rb") as fh:
             head = fh.read(64)
     except OSError as exc:
-        raise OSMInputError(
-            f"{path}: cannot read the file ({exc.strerror or exc}); check its permissions"
-        ) from None
+        raise OSMInputError(f"{path}: cannot read the file ({exc.strerror or exc}); check its permissions") from None
     if not head:
         raise OSMInputError(f"OSM input file is empty: {path}; download or export it again")
     if head.startswith(b"\x1f\x8b"):
@@ -118,9 +116,7 @@ def read_osm(
     if fmt == "pbf":
         extract = pbf_read(file_path, way_filter, report)
     else:
-        extract, nodes_sorted = xml_pass_one(
-            file_path, fmt, way_filter, lambda f: report("read ways", f)
-        )
+        extract, nodes_sorted = xml_pass_one(file_path, fmt, way_filter, lambda f: report("read ways", f))
         extract.coords = xml_pass_two(
             file_path,
             fmt,

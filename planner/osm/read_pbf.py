@@ -83,9 +83,7 @@ def _read_locations(osmium, path: Path, needed: set[int]) -> dict[int, tuple[flo
     return coords
 
 
-def pbf_read(
-    path: Path, way_filter: WayFilter, progress: Callable[[str, float], None]
-) -> OSMExtract:
+def pbf_read(path: Path, way_filter: WayFilter, progress: Callable[[str, float], None]) -> OSMExtract:
     """Three filtered pyosmium passes: ways, tagged nodes, locations of the needed nodes."""
     osmium = _pbf_reader_module()
     extract = OSMExtract()

@@ -91,9 +91,7 @@ def _run_expat(
         except OSMBuildError:
             raise
         except xml.parsers.expat.ExpatError as exc:
-            raise OSMInputError(
-                f"{path}: malformed OSM XML ({exc}); repair or re-export the file"
-            ) from None
+            raise OSMInputError(f"{path}: malformed OSM XML ({exc}); repair or re-export the file") from None
         except (KeyError, ValueError) as exc:
             raise OSMInputError(
                 f"{path}: invalid OSM element at line {parser.CurrentLineNumber} "
@@ -173,9 +171,7 @@ class _PassOne:
         self._kind, self._tags = 0, None
 
 
-def xml_pass_one(
-    path: Path, fmt: str, way_filter: WayFilter, progress: ProgressFn | None
-) -> tuple[OSMExtract, bool]:
+def xml_pass_one(path: Path, fmt: str, way_filter: WayFilter, progress: ProgressFn | None) -> tuple[OSMExtract, bool]:
     """Keep the selected ways, junction names and sites; say whether nodes precede ways."""
     handlers = _PassOne(path, way_filter)
     _run_expat(path, fmt, handlers.start, handlers.end, progress)

@@ -202,8 +202,10 @@ class BuildReport:
         if self.fragments_dropped:
             largest = ", ".join(f"{km:,.1f}" for km in self.fragment_km[:5])
             more = ", ..." if self.fragments_dropped > 5 else ""
-            hint = "" if self.parameters.get("join_via") else (
-                "; --join-via CLASSES (e.g. primary,secondary) joins them over other roads"
+            hint = (
+                ""
+                if self.parameters.get("join_via")
+                else ("; --join-via CLASSES (e.g. primary,secondary) joins them over other roads")
             )
             lines.append(
                 f"  components dropped: {self.fragments_dropped:,} "

@@ -100,9 +100,7 @@ class _RoadIndex:
         return min(scored) if scored else None
 
 
-def _site_record(
-    feature: OSMFeature, kind: str, rec: dict, fraction: float, dist: float
-) -> dict:
+def _site_record(feature: OSMFeature, kind: str, rec: dict, fraction: float, dist: float) -> dict:
     power, points = parse_points(feature.tags) if kind == "existing_charger" else (None, None)
     tags = feature.tags
     return {

@@ -88,9 +88,7 @@ def table(
     """An HTML table; cells are escaped unless their column is flagged ``raw``."""
     numeric = numeric or [False] * len(headers)
     raw = raw or [False] * len(headers)
-    head = "".join(
-        f"<th{' class=n' if numeric[i] else ''}>{esc(h)}</th>" for i, h in enumerate(headers)
-    )
+    head = "".join(f"<th{' class=n' if numeric[i] else ''}>{esc(h)}</th>" for i, h in enumerate(headers))
     body = []
     for row in rows:
         cells = []
@@ -98,10 +96,7 @@ def table(
             text = str(cell) if raw[i] else esc(cell)
             cells.append(f"<td{' class=n' if numeric[i] else ''}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-    )
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
 def page(title: str, body: str, css: str = BASE_CSS) -> str:

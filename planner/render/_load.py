@@ -217,9 +217,7 @@ def aggregate_edge_flows(network: gpd.GeoDataFrame, flows: pd.DataFrame) -> int:
     served: dict[tuple[str, str], float] = {}
     unserved: dict[tuple[str, str], float] = {}
     if "route_nodes" in flows.columns and len(flows):
-        for route, vol, ok in zip(
-            flows["route_nodes"], flows["volume"], flows["served"], strict=True
-        ):
+        for route, vol, ok in zip(flows["route_nodes"], flows["volume"], flows["served"], strict=True):
             if not isinstance(route, str) or not route:
                 continue
             nodes = route.split(";")

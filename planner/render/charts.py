@@ -53,9 +53,7 @@ def tradeoff_chart(summary: dict[str, Any]) -> Figure | None:
         fig = new_figure(*CHART_SIZE)
         ax = fig.add_subplot()
         if (upper > y + 1e-9).any():
-            ax.fill_between(
-                x, y, np.maximum(upper, y), color=BAR, alpha=0.18, lw=0, label="room up to the bound"
-            )
+            ax.fill_between(x, y, np.maximum(upper, y), color=BAR, alpha=0.18, lw=0, label="room up to the bound")
         ax.plot(x, y, marker="o", color=BAR, lw=1.6, ms=4, label="plan with this many hubs")
         if "hub_count" in summary and "covered_share" in summary:
             ax.scatter(
@@ -106,11 +104,7 @@ def cost_chart(summary: dict[str, Any], hubs: pd.DataFrame) -> tuple[Figure, str
         values = list(comps.values())
         caption = "Cost breakdown (summary.json)"
     elif "cost_eur" in hubs.columns and len(hubs):
-        by = (
-            _num(hubs["cost_eur"])
-            .groupby(hubs.get("country", pd.Series("?", index=hubs.index)).fillna("?"))
-            .sum()
-        )
+        by = _num(hubs["cost_eur"]).groupby(hubs.get("country", pd.Series("?", index=hubs.index)).fillna("?")).sum()
         by = by[by > 0].sort_values(ascending=False).head(MAX_COUNTRIES)
         if by.empty:
             return None
@@ -138,11 +132,7 @@ def country_table(hubs: pd.DataFrame) -> pd.DataFrame:
     """Hubs, chargers, MW and cost per country (from hubs.csv)."""
     if not len(hubs):
         return pd.DataFrame()
-    country = (
-        hubs["country"].fillna("?").astype(str)
-        if "country" in hubs
-        else pd.Series("?", index=hubs.index)
-    )
+    country = hubs["country"].fillna("?").astype(str) if "country" in hubs else pd.Series("?", index=hubs.index)
     df = pd.DataFrame({"country": country, "hubs": 1})
     for col in ("chargers", "chargers_mcs", "chargers_ccs", "power_kw", "cost_eur"):
         if col in hubs.columns:
@@ -167,9 +157,9 @@ def country_chart(hubs: pd.DataFrame) -> Figure | None:
         fig = new_figure(CHART_SIZE[0], max(2.6, 1.1 + 0.3 * len(tab)))
         axes = fig.subplots(1, panels, sharey=True, squeeze=False)[0]
         ax = axes[0]
-        if {"chargers_mcs", "chargers_ccs"} <= set(tab.columns) and (
-            tab["chargers_mcs"] + tab["chargers_ccs"]
-        ).gt(0).any():
+        if {"chargers_mcs", "chargers_ccs"} <= set(tab.columns) and (tab["chargers_mcs"] + tab["chargers_ccs"]).gt(
+            0
+        ).any():
             ax.barh(ypos, tab["chargers_mcs"], color=BAR, height=0.65, label="MCS")
             ax.barh(
                 ypos,

@@ -279,10 +279,7 @@ def _site_table(sites: pd.DataFrame, labels: list[str]) -> str:
         name = "" if pd.isna(r.get("name")) else r.get("name")
         country = "" if pd.isna(r.get("country")) else r.get("country")
         rows.append([r["site_id"], name, country] + ["✓" if r[f"run{i}"] else "" for i in range(n)])
-    note = (
-        f'<p class="note">{min(len(diff), MAX_SITE_ROWS)} of {len(diff)} sites that are '
-        "not open in every run.</p>"
-    )
+    note = f'<p class="note">{min(len(diff), MAX_SITE_ROWS)} of {len(diff)} sites that are not open in every run.</p>'
     return note + table(["site", "name", "country"] + labels, rows, [False] * 3 + [False] * n)
 
 

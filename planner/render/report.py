@@ -150,10 +150,7 @@ def _kpis(data: RunData) -> str:
         cls = ""
         if k == "Verification":
             cls = " ok" if v == "passed" else " bad"
-        html.append(
-            f'<div class="kpi"><div class="k">{esc(k)}</div>'
-            f'<div class="v{cls}">{esc(v)}</div></div>'
-        )
+        html.append(f'<div class="kpi"><div class="k">{esc(k)}</div><div class="v{cls}">{esc(v)}</div></div>')
     return '<div class="kpis">' + "".join(html) + "</div>" if html else ""
 
 
@@ -222,9 +219,7 @@ def _top_hubs(hubs: pd.DataFrame) -> str:
         + ".</p>"
     )
     return (
-        "<h2>Top hubs</h2>"
-        + note
-        + table([c.replace("_", " ") for c in cols], rows, [_numeric_col(c) for c in cols])
+        "<h2>Top hubs</h2>" + note + table([c.replace("_", " ") for c in cols], rows, [_numeric_col(c) for c in cols])
     )
 
 
@@ -235,11 +230,7 @@ def _flows(data: RunData) -> str:
     total = float(f["volume"].sum()) or 1.0
     rows = []
     for label, sub in (("All flows", f), ("Served", f[f["served"]]), ("Unserved", f[~f["served"]])):
-        length = (
-            pd.to_numeric(sub["length_km"], errors="coerce").mean()
-            if "length_km" in sub and len(sub)
-            else None
-        )
+        length = pd.to_numeric(sub["length_km"], errors="coerce").mean() if "length_km" in sub and len(sub) else None
         rows.append(
             [
                 label,
@@ -266,18 +257,10 @@ def _flows(data: RunData) -> str:
     if not len(un) and not extra:
         out.append("<p>None: every flow is served.</p>")
     if len(un):
-        cols = [
-            c
-            for c in ("flow_id", "origin", "destination", "volume", "length_km", "status")
-            if c in un.columns
-        ]
+        cols = [c for c in ("flow_id", "origin", "destination", "volume", "length_km", "status") if c in un.columns]
         rows = [[_cell(r[c], c) for c in cols] for _, r in un.head(TOP_UNSERVED).iterrows()]
-        out.append(
-            f'<p class="note">{min(TOP_UNSERVED, len(un))} largest of {len(un)} unserved flows.</p>'
-        )
-        out.append(
-            table([c.replace("_", " ") for c in cols], rows, [_numeric_col(c) for c in cols])
-        )
+        out.append(f'<p class="note">{min(TOP_UNSERVED, len(un))} largest of {len(un)} unserved flows.</p>')
+        out.append(table([c.replace("_", " ") for c in cols], rows, [_numeric_col(c) for c in cols]))
     if extra:
         out.append(
             '<p class="note">Unservable according to summary.json: '
@@ -297,9 +280,7 @@ def _countries(hubs: pd.DataFrame) -> str:
     for country, r in tab.iterrows():
         cells = [str(country)]
         for c in cols:
-            cells.append(
-                st.fmt_eur(r[c]) if c == "cost_eur" else st.fmt_num(r[c], 1 if c == "MW" else 0)
-            )
+            cells.append(st.fmt_eur(r[c]) if c == "cost_eur" else st.fmt_num(r[c], 1 if c == "MW" else 0))
         rows.append(cells)
     return "<h3>Hubs per country</h3>" + table(
         ["country"] + [c.replace("_", " ") for c in cols], rows, [False] + [True] * len(cols)
@@ -447,9 +428,7 @@ def report_html(data: RunData, map_svg: str | None, *, title: str | None = None)
     return page(title, "\n".join(p for p in parts if p), css=BASE_CSS + REPORT_CSS + (SECTION_CSS if hourly else ""))
 
 
-def write_report(
-    data: RunData, map_svg: str | None, out: Path | None = None, *, title: str | None = None
-) -> Path:
+def write_report(data: RunData, map_svg: str | None, out: Path | None = None, *, title: str | None = None) -> Path:
     """Write ``report.html`` (default into the run folder) and return its path."""
     out = out or data.run_dir / "report.html"
     out.write_text(report_html(data, map_svg, title=title), encoding="utf-8")

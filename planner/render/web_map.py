@@ -286,9 +286,7 @@ def _hub_legend(data: RunData, style: st.HubStyle, cluster: bool) -> list[str]:
     dot = f'<span class="dot" style="width:12px;height:12px;background:{fill}"></span>'
     rows.append(_legend_row(dot, f"New hub ({int((~data.hubs['locked']).sum()):,})"))
     if data.hubs["locked"].any():
-        rows.append(
-            _legend_row(f'<span class="sq" style="background:{fill}"></span>', "Existing hub, kept open")
-        )
+        rows.append(_legend_row(f'<span class="sq" style="background:{fill}"></span>', "Existing hub, kept open"))
     for label, r_pt, k in style.classes:
         r_px = st.class_radius(k, WEB_HUB_R0) * PX_PER_PT if cluster else r_pt * PX_PER_PT * 1.15
         swatch = f'<span class="dot" style="width:{2 * r_px:.1f}px;height:{2 * r_px:.1f}px;background:{fill}"></span>'

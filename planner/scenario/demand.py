@@ -52,8 +52,8 @@ class DemandConfig(_Section):
     )
     max_flows: Annotated[Int, Field(gt=0)] | Literal["all"] | None = Field(
         None,
-        description='Keep only the largest gravity flows, or the largest flows aggregated from \'trips\' (each '
-        'direction on its own, ties by origin and destination; deterministic); not applied to \'flows\'. "all" '
+        description="Keep only the largest gravity flows, or the largest flows aggregated from 'trips' (each "
+        "direction on its own, ties by origin and destination; deterministic); not applied to 'flows'. \"all\" "
         "(the default) keeps every flow, e.g. to undo a cut in a scenario this one extends.",
     )
     bev_share: Num = Field(

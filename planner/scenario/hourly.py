@@ -21,8 +21,30 @@ __all__ = ["DEFAULT_DEPARTURE_SHARES", "DEFAULT_TARIFF_EUR_PER_MWH", "HourlyConf
 #: departure shape; recalled and rounded to 0.5 %, not re-measured offline. Traffic on the road lags
 #: departures, so this shape is flatter than long-haul departures (which cluster in the early morning).
 DEFAULT_DEPARTURE_SHARES: tuple[float, ...] = (
-    2.0, 1.5, 1.5, 2.0, 2.5, 4.0, 5.0, 6.0, 6.0, 6.0, 6.0, 6.0,
-    6.0, 6.0, 6.0, 5.5, 5.0, 4.5, 4.0, 3.5, 3.0, 3.0, 2.5, 2.5,
+    2.0,
+    1.5,
+    1.5,
+    2.0,
+    2.5,
+    4.0,
+    5.0,
+    6.0,
+    6.0,
+    6.0,
+    6.0,
+    6.0,
+    6.0,
+    6.0,
+    6.0,
+    5.5,
+    5.0,
+    4.5,
+    4.0,
+    3.5,
+    3.0,
+    3.0,
+    2.5,
+    2.5,
 )
 
 #: Energy price in each hour 0–23 (EUR/MWh). Assumption: the shape of the 2024 hourly averages of the
@@ -30,8 +52,30 @@ DEFAULT_DEPARTURE_SHARES: tuple[float, ...] = (
 #: dip), at a daily mean of ~85 EUR/MWh (between the 2023 and 2024 annual means of ~95 and ~78);
 #: recalled and rounded to 5 EUR/MWh, not re-measured offline.
 DEFAULT_TARIFF_EUR_PER_MWH: tuple[float, ...] = (
-    80.0, 75.0, 70.0, 70.0, 70.0, 80.0, 90.0, 105.0, 100.0, 90.0, 80.0, 70.0,
-    60.0, 55.0, 60.0, 70.0, 80.0, 100.0, 120.0, 130.0, 115.0, 100.0, 90.0, 85.0,
+    80.0,
+    75.0,
+    70.0,
+    70.0,
+    70.0,
+    80.0,
+    90.0,
+    105.0,
+    100.0,
+    90.0,
+    80.0,
+    70.0,
+    60.0,
+    55.0,
+    60.0,
+    70.0,
+    80.0,
+    100.0,
+    120.0,
+    130.0,
+    115.0,
+    100.0,
+    90.0,
+    85.0,
 )
 
 
@@ -66,8 +110,7 @@ class HourlyConfig(_Section):
     tariff_eur_per_mwh: list[Num] = Field(
         default_factory=lambda: list(DEFAULT_TARIFF_EUR_PER_MWH),
         json_schema_extra=_unit("EUR/MWh, per hour 0–23"),
-        description="Time-of-use energy price (default: DE-LU day-ahead 2024 hourly shape at ~85 EUR/MWh, "
-        "assumption).",
+        description="Time-of-use energy price (default: DE-LU day-ahead 2024 hourly shape at ~85 EUR/MWh, assumption).",
     )
     energy_adder_eur_per_mwh: Num = Field(
         50.0,

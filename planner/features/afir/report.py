@@ -65,7 +65,9 @@ def measured_roads(config: AfirConfig, network: Network) -> dict:
     return {
         "area": config.area,
         "area_countries": sorted(area),
-        "counted": "TEN-T road edges (tiers " + ", ".join(config.tiers) + ") lying entirely in "
+        "counted": "TEN-T road edges (tiers "
+        + ", ".join(config.tiers)
+        + ") lying entirely in "
         + ("EU-27 and EEA states" if config.area == "eu_eea" else "EU-27 member states"),
         "counted_km": float(km[inside & tiered].sum()),
         "not_counted_km_outside_area": float(km[~inside].sum()),

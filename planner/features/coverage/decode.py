@@ -89,9 +89,7 @@ def _flow_table(flows: pd.DataFrame, instance: PlanningInstance, served: np.ndar
     return out
 
 
-def _hub_table(
-    ctx: RunContext, is_open: np.ndarray, served: np.ndarray, share: list[dict[int, float]]
-) -> pd.DataFrame:
+def _hub_table(ctx: RunContext, is_open: np.ndarray, served: np.ndarray, share: list[dict[int, float]]) -> pd.DataFrame:
     """One row per open hub with its minimum pool; ``ctx.data["charging_volume"]`` keeps the
     unrounded trucks/day charging at each (the sessions sizing features work from)."""
     instance, sites = ctx.instance, ctx.sites

@@ -38,8 +38,7 @@ def cost_bound_check(plan: Plan, second: dict, priced: float | None) -> Check:
     return Check(
         "cost_at_coverage_bounded",
         ok,
-        f"no plan serving as much costs less than {lower}; this one costs {capex:,.0f} EUR (second-stage gap "
-        f"{gap_txt})"
+        f"no plan serving as much costs less than {lower}; this one costs {capex:,.0f} EUR (second-stage gap {gap_txt})"
         if ok
         else f"capex {capex:,.0f} EUR inconsistent with the cost stage (priced {priced}, bound {lower})",
     )

@@ -261,8 +261,17 @@ class _Lazy:
         instance, model = self.instance, best.model
         weight = np.where(self.need, self.weight, 0.0).astype(float)
         out = move_hubs(
-            instance.cover, weight, [best.is_open], [1.0], best.value, bound, model.variables.open,
-            instance.site_locked, instance.site_cost, deadline, self.log,
+            instance.cover,
+            weight,
+            [best.is_open],
+            [1.0],
+            best.value,
+            bound,
+            model.variables.open,
+            instance.site_locked,
+            instance.site_cost,
+            deadline,
+            self.log,
         )
         if out.open_sets is not None:
             best.is_open, best.value = out.open_sets[0], out.value

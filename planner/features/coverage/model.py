@@ -38,6 +38,7 @@ __all__ = [
     "start_from_open",
 ]
 
+
 @dataclass(frozen=True)
 class ModelPart:
     """A feature's contribution to the single-year model.
@@ -310,9 +311,11 @@ def _cover_variables(
     cover = instance.cover
     needed = cover.needed_windows()
     ptr = cover.window_ptr
-    members = cover.window_sites[np.concatenate([np.arange(ptr[w], ptr[w + 1]) for w in needed])] if len(
-        needed
-    ) else np.zeros(0, dtype=np.int64)
+    members = (
+        cover.window_sites[np.concatenate([np.arange(ptr[w], ptr[w + 1]) for w in needed])]
+        if len(needed)
+        else np.zeros(0, dtype=np.int64)
+    )
     useful = sorted(set(unique_ints(members).tolist()) | {k for w in extra for k in w})
     locked = instance.site_locked
     # integer in [lb, 1], not LpBinary: PuLP resets a binary's bounds to 0..1, which would let a solve

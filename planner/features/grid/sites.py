@@ -72,7 +72,7 @@ def _snap_points(
     if "available_kw" not in frame.columns:
         raise DataError(f"{path}: missing column 'available_kw' (kW available at the point).")
     kw = pd.to_numeric(frame["available_kw"], errors="coerce")
-    bad = (~np.isfinite(kw.to_numpy(dtype=float)) | (kw < 0).to_numpy() | (kw > MAX_KW).to_numpy())
+    bad = ~np.isfinite(kw.to_numpy(dtype=float)) | (kw < 0).to_numpy() | (kw > MAX_KW).to_numpy()
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise DataError(

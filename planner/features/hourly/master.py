@@ -96,9 +96,7 @@ class MasterVariables:
     hub_sessions: dict[int, pulp.LpAffineExpression]
 
 
-def _levels(
-    problem: pulp.LpProblem, spec: MasterSpec, k: int, x: pulp.LpVariable, level: dict, most: float
-) -> list:
+def _levels(problem: pulp.LpProblem, spec: MasterSpec, k: int, x: pulp.LpVariable, level: dict, most: float) -> list:
     """Level variables of site ``k`` (``Σ_l z = x``); ``most``: the most arrivals in any hour every group
     passing ``k`` could bring, above which no level is needed (:func:`site_levels`)."""
     cat = pulp.LpBinary if spec.integer_levels else pulp.LpContinuous

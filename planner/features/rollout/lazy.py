@@ -250,8 +250,13 @@ class LazyRollout:
         best = out.best
         kept_start = best is not None and best.model is None
         message = rounds_message(
-            self.rounds, self.kept.pairs, self.total_pairs, "discounted served weight", out.status,
-            best is not None, out.gap,
+            self.rounds,
+            self.kept.pairs,
+            self.total_pairs,
+            "discounted served weight",
+            out.status,
+            best is not None,
+            out.gap,
             "; the start plan kept (no round found a better one)" if kept_start else "",
         )
         value = None if best is None else best.value
@@ -272,8 +277,17 @@ class LazyRollout:
         factor = [d * f for d, f in zip(spec.discount, spec.volume_factor, strict=True)]
         bound = math.inf if result.best_bound is None else result.best_bound
         out = move_hubs(
-            self.instance.cover, weight, best.open_sets, factor, best.value, bound, model.sites, locked,
-            self.instance.site_cost, deadline, self.log,
+            self.instance.cover,
+            weight,
+            best.open_sets,
+            factor,
+            best.value,
+            bound,
+            model.sites,
+            locked,
+            self.instance.site_cost,
+            deadline,
+            self.log,
         )
         if out.open_sets is not None:
             best.open_sets, best.value = out.open_sets, out.value
