@@ -125,51 +125,22 @@ def test_move_hubs_moves_only_listed_unlocked_sites_and_keeps_a_plan_it_cannot_b
     start[list(worst)] = True
     best = max(v for p, v in values.items() if set(p) <= set(listed))
     lines: list[str] = []
-    out = pl.move_hubs(
-        inst.cover,
-        weight,
-        [start],
-        [1.0],
-        values[worst],
-        best,
-        listed,
-        inst.site_locked,
-        inst.site_cost,
-        time.perf_counter() + 60,
-        lines.append,
-    )
+
+    def moves(starts: list[np.ndarray], value: float, bound: float, sites: list[int], locked: np.ndarray):
+        deadline = time.perf_counter() + 60
+        return pl.move_hubs(
+            inst.cover, weight, starts, [1.0], value, bound, sites, locked, inst.site_cost, deadline, lines.append
+        )
+
+    out = moves([start], values[worst], best, listed, inst.site_locked)
     assert out.open_sets is not None and out.value > values[worst]
     sites = tuple(np.flatnonzero(out.open_sets[0] & ~inst.site_locked).tolist())
     assert set(sites) <= set(listed) and out.value == values[sites]
     assert out.gap == pytest.approx((best - out.value) / out.value)
     assert len(lines) == 1 and "hub(s) moved" in lines[0] and out.what in lines[0]
-    again = pl.move_hubs(
-        inst.cover,
-        weight,
-        out.open_sets,
-        [1.0],
-        out.value,
-        float("inf"),
-        listed,
-        inst.site_locked,
-        inst.site_cost,
-        time.perf_counter() + 60,
-        lines.append,
-    )
+    again = moves(out.open_sets, out.value, float("inf"), listed, inst.site_locked)
     assert again.open_sets is None and again.value == out.value and again.what.startswith("0 hub(s) moved")
     # with only the start's own sites listed, or both of them locked, no hub may move
     for only, locked in ((list(worst), inst.site_locked), (listed, inst.site_locked | np.isin(np.arange(n), worst))):
-        kept = pl.move_hubs(
-            inst.cover,
-            weight,
-            [start],
-            [1.0],
-            values[worst],
-            best,
-            only,
-            locked,
-            inst.site_cost,
-            time.perf_counter() + 60,
-            lines.append,
-        )
+        kept = moves([start], values[worst], best, only, locked)
         assert kept.open_sets is None and kept.value == values[worst] and kept.what.startswith("0 hub(s) moved")
