@@ -8,6 +8,7 @@ the same way.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +20,15 @@ from planner.outdir import staged_output
 from planner.run_inputs import input_differences
 from planner.runfolder import read_run_csv, read_summary
 
-__all__ = ["KPI_COLUMNS", "compare_runs", "describe_inputs", "format_kpis", "write_comparison", "years_table"]
+__all__ = [
+    "KPI_COLUMNS",
+    "compare_runs",
+    "describe_inputs",
+    "format_kpis",
+    "run_labels",
+    "write_comparison",
+    "years_table",
+]
 
 KPI_COLUMNS = [
     "run",
@@ -57,13 +66,33 @@ def _read_run(run_dir: Path) -> tuple[dict, pd.DataFrame]:
     return summary, hubs if hubs is not None else pd.DataFrame(columns=["site_id"])
 
 
+def run_labels(run_dirs: list[Path]) -> list[str]:
+    """How the runs are labelled: their folder names, or as many trailing parts of their paths as tell
+    them apart (``2030/run``, ``2035/run``).
+
+    Raises
+    ------
+    DataError
+        If a folder is given twice.
+    """
+    paths = [Path(os.path.abspath(d)) for d in run_dirs]
+    twice = sorted({str(d) for d, p in zip(run_dirs, paths, strict=True) if paths.count(p) > 1})
+    if twice:
+        raise DataError(f"{twice[0]}: the same run folder is given twice; give each run once.")
+    for n in range(1, max(len(p.parts) for p in paths) + 1):
+        labels = ["/".join(p.parts[-n:]) for p in paths]
+        if len(set(labels)) == len(labels):
+            return labels
+    return [str(p) for p in paths]  # not reached: distinct absolute paths differ in some trailing parts
+
+
 def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """KPI table (one row per run) and site table (one row per site open in any run).
 
     Parameters
     ----------
     run_dirs
-        Run folders; their folder names label the runs (must be unique).
+        Run folders, labelled by :func:`run_labels`.
 
     Returns
     -------
@@ -73,9 +102,7 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     if not run_dirs:
         raise DataError("compare needs at least one run folder.")
-    labels = [Path(d).name for d in run_dirs]
-    if len(set(labels)) != len(labels):
-        raise DataError(f"run folders must have distinct names to label them (got {', '.join(labels)}).")
+    labels = run_labels(run_dirs)
     rows, site_frames = [], []
     for label, d in zip(labels, run_dirs, strict=True):
         s, hubs = _read_run(Path(d))
@@ -136,7 +163,7 @@ def years_table(run_dirs: list[Path]) -> pd.DataFrame:
     year (points added so far; their power by type from ``summary["chargers"]``).
     """
     rows = []
-    for d in run_dirs:
+    for label, d in zip(run_labels(run_dirs) if run_dirs else [], run_dirs, strict=True):
         summary, _ = _read_run(Path(d))
         power = ((summary.get("chargers") or {}).get("power_kw_by_type")) or {}
         points = mw = 0.0
@@ -150,7 +177,7 @@ def years_table(run_dirs: list[Path]) -> pd.DataFrame:
             added = row.get("chargers_added_by_type") or {}
             points += float(row.get("chargers_added") or 0)
             mw += sum(float(n) * float(power.get(t, 0.0)) for t, n in added.items()) / 1000.0
-            rows.append({"run": Path(d).name, **flat, "points": int(points), "power_mw": round(mw, 3)})
+            rows.append({"run": label, **flat, "points": int(points), "power_mw": round(mw, 3)})
     return pd.DataFrame(rows)
 
 
@@ -173,7 +200,7 @@ def format_kpis(kpis: pd.DataFrame) -> str:
 
 def describe_inputs(run_dirs: list[Path]) -> str:
     """The inputs that differ between the runs as text lines (for the command line)."""
-    labels = [Path(d).name for d in run_dirs]
+    labels = run_labels(run_dirs)
     diff, notes = input_differences([Path(d) for d in run_dirs], labels)
     if not len(diff):
         return "\n".join(["no input differs between the runs", *notes])
@@ -191,7 +218,7 @@ def write_comparison(
     :func:`compare_runs` result. CSVs as the run's: UTF-8, money in whole EUR."""
     kpis, sites = tables if tables is not None else compare_runs([Path(d) for d in run_dirs])
     by_year = years_table([Path(d) for d in run_dirs])
-    inputs, _notes = input_differences([Path(d) for d in run_dirs], [Path(d).name for d in run_dirs])
+    inputs, _notes = input_differences([Path(d) for d in run_dirs], run_labels(run_dirs))
     with staged_output(Path(out_dir), kind="compare") as (tmp, written):
         write_csv(kpis, tmp / "kpis.csv", float_format=None)
         (tmp / "kpis.json").write_text(kpis.to_json(orient="records", indent=2) + "\n", encoding="utf-8")

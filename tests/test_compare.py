@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from planner.api import run
-from planner.compare import compare_runs, describe_inputs, format_kpis, write_comparison, years_table
+from planner.compare import compare_runs, describe_inputs, format_kpis, run_labels, write_comparison, years_table
 from planner.errors import DataError, OutputError
 from planner.render import render_comparison
 from planner.run_inputs import RESOLVED, flatten, input_differences
@@ -66,6 +66,16 @@ def test_a_run_says_which_plan_it_replaces(line5: Path) -> None:
         f"{line5 / 'out'} holds the plan of {data['name']} ({line5 / 'a.toml'}, "
         f"{when[:16].replace('T', ' ')}); this run replaces it"
     ]
+
+
+def test_runs_of_the_same_folder_name_are_labelled_by_their_paths(tmp_path: Path) -> None:
+    # results/2030/run and results/2035/run: until 2026-12-05 refused ("must have distinct names").
+    a, b = write_run(tmp_path / "2030" / "run"), write_run(tmp_path / "2035" / "run")
+    kpis, sites = compare_runs([a, b])
+    assert kpis["run"].tolist() == ["2030/run", "2035/run"] and {"2030/run", "2035/run"} <= set(sites.columns)
+    assert run_labels([a, tmp_path / "x" / "other"]) == ["run", "other"]
+    with pytest.raises(DataError, match="2030/run: the same run folder is given twice; give each run once"):
+        compare_runs([a, b, tmp_path / "2030" / ".." / "2030" / "run"])
 
 
 def test_compare_rejects_non_run_folder(tmp_path: Path) -> None:
