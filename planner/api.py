@@ -92,7 +92,7 @@ def run(
     target = Path(out_dir) if out_dir is not None else default_out_dir(scenario)
     if write:
         check_target(target, force=force, kind="run")  # refuse before solving, not after
-        earlier = earlier_plan(target) if target.is_dir() and folder_kind(target) == "run" else None
+        earlier = earlier_plan(target) if folder_kind(target) == "run" else None
         if earlier is not None:
             log(f"{target} holds the plan of {earlier}; this run replaces it")
     plan = solve_scenario(scenario, log=log, solve_log=solve_log)

@@ -76,6 +76,8 @@ def run_labels(run_dirs: list[Path]) -> list[str]:
         If a folder is given twice.
     """
     paths = [Path(os.path.abspath(d)) for d in run_dirs]
+    if not paths:
+        return []
     twice = sorted({str(d) for d, p in zip(run_dirs, paths, strict=True) if paths.count(p) > 1})
     if twice:
         raise DataError(f"{twice[0]}: the same run folder is given twice; give each run once.")
@@ -163,7 +165,7 @@ def years_table(run_dirs: list[Path]) -> pd.DataFrame:
     year (points added so far; their power by type from ``summary["chargers"]``).
     """
     rows = []
-    for label, d in zip(run_labels(run_dirs) if run_dirs else [], run_dirs, strict=True):
+    for label, d in zip(run_labels(run_dirs), run_dirs, strict=True):
         summary, _ = _read_run(Path(d))
         power = ((summary.get("chargers") or {}).get("power_kw_by_type")) or {}
         points = mw = 0.0

@@ -12,9 +12,9 @@ import pytest
 from tests.conftest import ROOT, base_scenario, write_csv, write_scenario
 
 
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def cli(*args: str, cwd: Path | None = None, module: str = "planner.cli") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "planner.cli", *args], capture_output=True, text=True, cwd=cwd or ROOT, timeout=300
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, cwd=cwd or ROOT, timeout=300
     )
 
 
@@ -249,22 +249,10 @@ def test_a_foresight_rollout_counts_each_pair_once_per_year(mode: str, fits: boo
 
 
 def test_python_dash_m_planner_is_the_same_command_line(tmp_path: Path) -> None:
-    ok = subprocess.run(
-        [sys.executable, "-m", "planner", "validate", "scenarios/example-corridor.toml"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
+    ok = cli("validate", "scenarios/example-corridor.toml", module="planner")
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout == cli("validate", "scenarios/example-corridor.toml").stdout
-    bad = subprocess.run(
-        [sys.executable, "-m", "planner", "validate", str(tmp_path / "missing.toml")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
+    bad = cli("validate", str(tmp_path / "missing.toml"), module="planner")
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "not found" in bad.stderr
 
 

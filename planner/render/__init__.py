@@ -108,7 +108,7 @@ def render_folder(run_dir: Path, *, title: str | None = None, tiles: bool = Fals
         of :data:`RENDERED`, another planner process writes it, or it cannot be written.
     """
     run_dir = Path(run_dir)
-    kind = folder_kind(run_dir) if run_dir.is_dir() else None
+    kind = folder_kind(run_dir)
     if kind != "run":
         what = f"a planner {kind} folder" if kind else f"no {MARKER}, no run summary.json"
         raise OutputError(

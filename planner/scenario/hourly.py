@@ -15,68 +15,28 @@ from planner.scenario.base import MAX_EUR, MAX_KW, Bool, Int, Num, _Section, _un
 
 __all__ = ["DEFAULT_DEPARTURE_SHARES", "DEFAULT_TARIFF_EUR_PER_MWH", "HourlyConfig"]
 
+# fmt: off
 #: Share of a day's departures in each hour 0–23 (percent). Assumption: the weekday hourly shape of
 #: heavy-goods-vehicle (> 3.5 t) traffic at German motorway automatic counting stations (BASt,
 #: "Automatische Zählstellen auf Autobahnen und Bundesstraßen", annual evaluations), used as the
 #: departure shape; recalled and rounded to 0.5 %, not re-measured offline. Traffic on the road lags
 #: departures, so this shape is flatter than long-haul departures (which cluster in the early morning).
 DEFAULT_DEPARTURE_SHARES: tuple[float, ...] = (
-    2.0,
-    1.5,
-    1.5,
-    2.0,
-    2.5,
-    4.0,
-    5.0,
-    6.0,
-    6.0,
-    6.0,
-    6.0,
-    6.0,
-    6.0,
-    6.0,
-    6.0,
-    5.5,
-    5.0,
-    4.5,
-    4.0,
-    3.5,
-    3.0,
-    3.0,
-    2.5,
-    2.5,
+    2.0, 1.5, 1.5, 2.0, 2.5, 4.0, 5.0, 6.0, 6.0, 6.0, 6.0, 6.0,
+    6.0, 6.0, 6.0, 5.5, 5.0, 4.5, 4.0, 3.5, 3.0, 3.0, 2.5, 2.5,
 )
+# fmt: on
 
+# fmt: off
 #: Energy price in each hour 0–23 (EUR/MWh). Assumption: the shape of the 2024 hourly averages of the
 #: EPEX SPOT day-ahead price for the DE-LU bidding zone (morning and evening peaks, a midday solar
 #: dip), at a daily mean of ~85 EUR/MWh (between the 2023 and 2024 annual means of ~95 and ~78);
 #: recalled and rounded to 5 EUR/MWh, not re-measured offline.
 DEFAULT_TARIFF_EUR_PER_MWH: tuple[float, ...] = (
-    80.0,
-    75.0,
-    70.0,
-    70.0,
-    70.0,
-    80.0,
-    90.0,
-    105.0,
-    100.0,
-    90.0,
-    80.0,
-    70.0,
-    60.0,
-    55.0,
-    60.0,
-    70.0,
-    80.0,
-    100.0,
-    120.0,
-    130.0,
-    115.0,
-    100.0,
-    90.0,
-    85.0,
+    80.0, 75.0, 70.0, 70.0, 70.0, 80.0, 90.0, 105.0, 100.0, 90.0, 80.0, 70.0,
+    60.0, 55.0, 60.0, 70.0, 80.0, 100.0, 120.0, 130.0, 115.0, 100.0, 90.0, 85.0,
 )
+# fmt: on
 
 
 class HourlyConfig(_Section):

@@ -43,38 +43,16 @@ __all__ = [
 
 TIERS: tuple[str, ...] = ("core", "comprehensive")
 
+# fmt: off
 #: Member states bound by the regulation (ISO 3166-1 alpha-2; Greece is GR).
 EU27: frozenset[str] = frozenset(
     {
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "HU",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
+        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI",
+        "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
+        "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
     }
 )
+# fmt: on
 #: EEA states that may apply it through the EEA agreement (``afir.area = "eu_eea"``).
 EEA_EFTA: frozenset[str] = frozenset({"IS", "LI", "NO"})
 _TOL = 1e-9
