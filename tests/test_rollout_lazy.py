@@ -238,3 +238,44 @@ def test_a_lazy_rollout_never_lists_every_flow_s_windows(tmp_path: Path, monkeyp
     assert plan.verification.passed
     _run(tmp_path, 1, "foresight", "all")  # every window at once: the model lists them
     assert calls
+
+
+def test_a_start_serving_every_flow_within_the_gap_is_not_solved_again(tmp_path: Path, monkeypatch) -> None:
+    # With hubs enough for every flow in every year the backward plan serves all of them: no foresight
+    # round can prove more than that ceiling, so the foresight model is built, not solved (a root
+    # relaxation that cannot lower the bound), and reports the start with the ceiling as its bound.
+    import planner.features.rollout.lazy as rl
+
+    line_network(tmp_path, 13, step_km=50.0)
+    data = base_scenario(
+        tmp_path,
+        flows=_flows(1, 13, 16),
+        candidates={"include_nodes": True, "spacing_km": 10.0},
+        objective={"type": "max_coverage", "max_hubs": 40},
+        rollout={**ROLLOUT, "budget_per_year_eur": [1e6, 1e6, 1e6], "mode": "foresight"},
+        costs={"site_fixed_eur": 1000.0, "discount_rate": 0.05},
+        solver={"coverage_rows": "lazy", "mip_gap": 0.0},
+        output={"maps": False, "tradeoff_points": 0},
+    )
+    path = write_scenario(tmp_path / "all-served.toml", data)
+    solves: list[tuple[int, bool]] = []  # (years in the model, served weight held: the capex goal)
+    real = rl.solve_problem
+
+    def count(problem, config, **kw):
+        n = len({v.name.rsplit("_", 1)[-1] for v in problem.variables() if v.name.startswith("open_")})
+        solves.append((n, problem.get_constraint_by_name("lazy_keep_served") is not None))
+        return real(problem, config, **kw)
+
+    monkeypatch.setattr(rl, "solve_problem", count)
+    messages: list[str] = []
+    plan = solve_scenario(load_scenario(path), log=messages.append)
+    foresight = [held for n, held in solves if n > 1]
+    served = plan.summary["rollout"]["solves"][-1]
+    assert any("of every flow needing a hub in every year" in m and "not solved" in m for m in messages)
+    assert any("foresight model gets" in m and "only a cheaper plan is sought" in m for m in messages)
+    assert "not solved" in served["message"] and served["mip_gap"] == pytest.approx(0.0, abs=1e-12)
+    assert served["best_bound"] == pytest.approx(served["objective"], rel=1e-12)
+    # the served goal was not solved; only the capex goal's rounds (served weight held) ran on it
+    assert foresight and all(foresight)
+    assert [y["covered_share"] for y in plan.summary["years"]] == pytest.approx([1.0, 1.0, 1.0])
+    assert plan.verification.passed
