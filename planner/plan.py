@@ -133,6 +133,15 @@ def flows_table(flows: pd.DataFrame) -> pd.DataFrame:
     out = flows[FLOW_COLUMNS].copy()
     out["route_nodes"] = [";".join(r) for r in out["route_nodes"]]
     out["stops"] = [";".join(s) for s in out["stops"]]
-    out["stops_km"] = [";".join(f"{k:.1f}" for k in s) for s in out["stops_km"]]
-    out["stops_share"] = [";".join(f"{a:g}" for a in s) for s in out["stops_share"]]
+    km = "{:.1f}".format
+    out["stops_km"] = [";".join(map(km, s)) for s in out["stops_km"]]
+    shares: dict[float, str] = {}  # a few distinct values (all 1.0 without assigned stops)
+
+    def share(a: float) -> str:
+        text = shares.get(a)
+        if text is None:
+            text = shares[a] = f"{a:g}"
+        return text
+
+    out["stops_share"] = [";".join(map(share, s)) for s in out["stops_share"]]
     return out

@@ -61,11 +61,14 @@ def stop_table(
     vehicle: VehicleConfig,
     *,
     every: Sequence[tuple[list[int], list[float], list[float]]] | None = None,
+    all_open: bool = False,
 ) -> StopTable:
     """Simulate every served flow along the stops it charges at (``share[q]``: site → share of its
     trucks). A flow split over several itineraries is simulated on the union of its stops, which
     slightly understates the energy per stop of each itinerary. ``every``: the open stops of every
-    flow (:meth:`planner.instance.PlanningInstance.open_stop_lists`) when already walked.
+    flow (:meth:`planner.instance.PlanningInstance.open_stop_lists`) when already walked; ``all_open``:
+    ``share`` names, for every served flow, each of those stops with all its trucks (no stops assigned),
+    so they are taken as they are (the same table, without matching each stop against ``share``).
 
     A truck charges to ``soc_max`` at each stop and keeps a charge above it, so it reaches a stop with
     ``soc_max`` less the leg since the last one, except while it is still above ``soc_max`` from
@@ -78,7 +81,7 @@ def stop_table(
             used[list(s)] = True
         every = instance.open_stop_lists(used)
     flows = [q for q in np.flatnonzero(served).tolist() if share[q]]
-    flow, site, drive, part = _charged_stops(flows, every, share, len(instance.site_ids))
+    flow, site, drive, part = _charged_stops(flows, every, None if all_open else share, len(instance.site_ids))
     per_km = vehicle.consumption_kwh_per_km / vehicle.battery_kwh
     first = np.ones(len(flow), dtype=bool)
     first[1:] = flow[1:] != flow[:-1]
@@ -96,16 +99,18 @@ def stop_table(
 def _charged_stops(
     flows: list[int],
     every: Sequence[tuple[list[int], list[float], list[float]]],
-    share: Sequence[dict[int, float]],
+    share: Sequence[dict[int, float]] | None,
     n_sites: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Flow, site, driven km and share (rounded to 6 decimals) of each stop a flow charges at: its
-    open stops (``every``, in route order) that ``share`` names."""
+    open stops (``every``, in route order) that ``share`` names (None: all of them, with all trucks)."""
     count = np.fromiter((len(every[q][0]) for q in flows), dtype=np.int64, count=len(flows))
     total = int(count.sum())
     site = np.fromiter(chain.from_iterable(every[q][0] for q in flows), dtype=np.int64, count=total)
     drive = np.fromiter(chain.from_iterable(every[q][1] for q in flows), dtype=float, count=total)
     flow = np.repeat(np.asarray(flows, dtype=np.int64), count)
+    if share is None:
+        return flow, site, drive, np.ones(total)
     named = np.fromiter((len(share[q]) for q in flows), dtype=np.int64, count=len(flows))
     keys = np.repeat(np.asarray(flows, dtype=np.int64), named) * n_sites
     keys += np.fromiter(chain.from_iterable(share[q] for q in flows), dtype=np.int64, count=int(named.sum()))

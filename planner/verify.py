@@ -37,6 +37,7 @@ __all__ = [
     "served_by_simulation",
     "served_by_simulation_sets",
     "simulate_legs",
+    "smallest_claiming",
     "simulate_trip",
     "verify_plan",
 ]
@@ -316,6 +317,16 @@ def served_by_simulation_sets(
         for i in range(k):
             out[i][q] = bool(state[i])
     return out
+
+
+def smallest_claiming(claims: list[np.ndarray], sizes: list[int]) -> np.ndarray | None:
+    """Per flow, the index of the smallest hub set (by ``sizes``) a model claims serves it (``-1``:
+    none): the ``hint`` of :func:`served_by_simulation_sets` (it orders the simulations only)."""
+    if not claims:
+        return None
+    order = sorted(range(len(claims)), key=lambda i: (sizes[i], i))
+    stacked = np.array([claims[i] for i in order])
+    return np.where(stacked.any(axis=0), np.array(order)[stacked.argmax(axis=0)], -1)
 
 
 def check_hub_sets(name: str, what: str, claimed: list[tuple[str, np.ndarray, np.ndarray]]) -> Check:

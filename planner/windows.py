@@ -215,24 +215,36 @@ class CoverSet:
         destination, with driven and route km, in order — every flow at once, each tree node once.
 
         A stop on an arc without driving (a ferry) sits at its end and belongs to the next arc."""
-        n_nodes = len(self.node_parent)
         carried: list[tuple[list[int], list[float]]] = []
         # per tree node: every stop from the root to it (a parent's tuple itself where the node adds none)
         upto: list[tuple[list[int], list[float], list[float]]] = []
-        for n in range(n_nodes):
-            a, p = int(self.node_arc[n]), int(self.node_parent[n])
+        # per arc, once: its open sites with their driven and route km along it
+        open_on = is_open[arcs.site]
+        per_arc = []
+        for a in range(len(arcs.start) - 1):
             sl = slice(arcs.start[a], arcs.start[a + 1])
-            mask = is_open[arcs.site[sl]]
-            sites = arcs.site[sl][mask].tolist()
-            start, rstart = float(self.node_start[n]), float(self.node_start_route[n])
+            mask = open_on[sl]
+            per_arc.append(
+                (arcs.site[sl][mask].tolist(), arcs.drive_off[sl][mask].tolist(), arcs.route_off[sl][mask].tolist())
+            )
+        no_drive = (arcs.drive <= _EPS).tolist()
+        nodes = zip(
+            self.node_arc.tolist(),
+            self.node_parent.tolist(),
+            self.node_start.tolist(),
+            self.node_start_route.tolist(),
+            strict=True,
+        )
+        for a, p, start, rstart in nodes:
+            sites, doff, roff = per_arc[a]
             c_sites, c_route = carried[p] if p >= 0 else ([], [])
             before = upto[p] if p >= 0 else ([], [], [])
-            if arcs.drive[a] <= _EPS:
-                carried.append((c_sites + sites, c_route + [rstart + r for r in arcs.route_off[sl][mask].tolist()]))
+            if no_drive[a]:
+                carried.append((c_sites + sites, c_route + [rstart + r for r in roff]))
                 upto.append(before)
                 continue
-            drive = [start + d for d in arcs.drive_off[sl][mask].tolist()]
-            route = [rstart + r for r in arcs.route_off[sl][mask].tolist()]
+            drive = [start + d for d in doff]
+            route = [rstart + r for r in roff]
             mine = (c_sites + sites, [start] * len(c_sites) + drive, c_route + route)
             carried.append(([], []))
             upto.append(before if not mine[0] else tuple(b + m for b, m in zip(before, mine, strict=True)))

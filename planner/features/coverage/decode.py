@@ -78,14 +78,18 @@ def _assigned(instance: PlanningInstance, assign: dict, g: int, q: int) -> tuple
     return sites, [float(fs.route_km[i]) for i in keep], [share[k] for k in sites]
 
 
-def _flow_table(flows: pd.DataFrame, instance: PlanningInstance, served: np.ndarray, charging: list) -> pd.DataFrame:
+def _flow_table(
+    flows: pd.DataFrame, instance: PlanningInstance, served: np.ndarray, charging: list, rounded: bool = True
+) -> pd.DataFrame:
+    """The flows with their status and charging stops; ``rounded=False``: every share is 1.0 already."""
     status = np.where(served, "served", np.where(instance.servable, "not_selected", "unservable"))
     out = flows[["flow_id", "origin", "destination", "volume", "length_km", "drive_km", "route_nodes"]].copy()
     out["served"] = served
     out["status"] = status
-    out["stops"] = [[instance.site_ids[k] for k in sites] for sites, _, _ in charging]
+    ids = instance.site_ids
+    out["stops"] = [[ids[k] for k in sites] for sites, _, _ in charging]
     out["stops_km"] = [[float(x) for x in rkm] for _, rkm, _ in charging]
-    out["stops_share"] = [[round(a, 6) for a in sh] for _, _, sh in charging]
+    out["stops_share"] = [[round(a, 6) for a in sh] if rounded else sh for _, _, sh in charging]
     return out
 
 
@@ -195,9 +199,10 @@ def decode_plan(ctx: RunContext, solution: Solution) -> Plan:
     served = served_flows(model, is_open)
     charging = _charging_stops(model, served, is_open)
     share = [dict(zip(s, sh, strict=True)) for s, _, sh in charging]
-    flows = _flow_table(ctx.flows, ctx.instance, served, charging)
+    flows = _flow_table(ctx.flows, ctx.instance, served, charging, rounded=model.assign is not None)
+    every = getattr(model, "open_stop_lists", None)
     ctx.data["stops"] = stop_table(
-        ctx.instance, served, share, ctx.scenario.vehicle, every=getattr(model, "open_stop_lists", None)
+        ctx.instance, served, share, ctx.scenario.vehicle, every=every, all_open=every is not None
     )
     hubs = _hub_table(ctx, is_open, served, share)
     summary = _summary(ctx, model, solution.result, is_open, served, hubs)

@@ -33,7 +33,7 @@ from planner.features.tradeoff.curve import (
 from planner.features.tradeoff.pairs import open_windows, pair_count, smallest_windows
 from planner.plan import Plan
 from planner.scenario import Scenario
-from planner.verify import check_hub_sets, served_by_simulation_sets
+from planner.verify import check_hub_sets, served_by_simulation_sets, smallest_claiming
 
 __all__ = ["EXACT_MAX_PAIRS", "TradeoffFeature"]
 
@@ -165,7 +165,7 @@ class TradeoffFeature(Feature):
             sc.vehicle,
             sc.breaks,
             refuel_at_origin=ctx.refuel_at_origin,
-            hint=_smallest_claiming(model, [len(s) for s in open_sets]),
+            hint=smallest_claiming(model, [len(s) for s in open_sets]),
         )
         for p, served, claims in zip(counts, simulated, model, strict=True):
             claimed.append((f"{p} new hubs", claims, served))
@@ -189,15 +189,6 @@ class TradeoffFeature(Feature):
             ctx.log(f"trade-off curve: {len(points)} points in {seconds:.1f} s")
         plan.summary["tradeoff"] = points
         ctx.side_checks.append(check_hub_sets("tradeoff_simulated", "trade-off point(s)", claimed))
-
-
-def _smallest_claiming(model: list[np.ndarray], sizes: list[int]) -> np.ndarray | None:
-    """Per flow, the index of the smallest hub set the model says serves it (``-1``: none)."""
-    if not model:
-        return None
-    order = sorted(range(len(model)), key=lambda i: (sizes[i], i))
-    claims = np.array([model[i] for i in order])
-    return np.where(claims.any(axis=0), np.array(order)[claims.argmax(axis=0)], -1)
 
 
 def _carry_forward(ctx: RunContext, counts: list[int], opened: dict[int, np.ndarray], value: np.ndarray) -> None:
