@@ -36,7 +36,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from planner.errors import OutputError
+from planner.errors import OutputError, RunInterruptedError
 
 __all__ = [
     "MARKER",
@@ -312,7 +312,8 @@ def staged_output(target: Path, *, kind: str, force: bool = False) -> Iterator[t
                 write_marker(tmp, kind, [])
                 yield tmp, files
                 write_marker(tmp, kind, files)
-                with _signals_deferred():  # Ctrl-C or a TERM arrives after the swap, not within it
+                # Ctrl-C or a TERM arrives after the swap, not within it; a Ctrl-C then says the output is in place
+                with _signals_deferred(f"interrupted (Ctrl-C) just as {target} was written; its output is complete."):
                     _swap(tmp, target, force=force)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -321,8 +322,11 @@ def staged_output(target: Path, *, kind: str, force: bool = False) -> Iterator[t
 
 
 @contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back until the block ends, then act on them as their handlers would.
+def _signals_deferred(done: str) -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back until the block ends, then act on them as their handlers would —
+    but for a Ctrl-C (Python's own SIGINT handler) after the block completed: :class:`RunInterruptedError`
+    with the message ``done`` (not a KeyboardInterrupt, which the command line reports as "nothing was
+    written").
 
     Python-level handlers, not a signal mask: with other threads running (the solver's), a masked
     process signal would be taken by one of them and still interrupt the main thread.
@@ -332,13 +336,17 @@ def _signals_deferred() -> Iterator[None]:
         return
     got: list[int] = []
     before = {s: signal.signal(s, lambda signum, _frame: got.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    completed = False
     try:
         yield
+        completed = True
     finally:
         for s, handler in before.items():
             signal.signal(s, handler)
         for s in dict.fromkeys(got):
             handler = before[s]
+            if completed and s == signal.SIGINT and handler is signal.default_int_handler:
+                raise RunInterruptedError(done)
             if callable(handler):
                 handler(s, None)
             elif handler == signal.SIG_DFL:

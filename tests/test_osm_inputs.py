@@ -162,6 +162,21 @@ def test_output_is_marked_and_replaced_only_when_ours(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.gpkg"]  # no temp or lock left
 
 
+def test_a_link_to_our_network_is_written_through_and_kept(tmp_path: Path) -> None:
+    # `-o link.gpkg` naming a network the planner wrote elsewhere replaces that network, not the link
+    (tmp_path / "data").mkdir()
+    real = tmp_path / "data" / "net.gpkg"
+    build_network(DUAL, real)
+    link = tmp_path / "net.gpkg"
+    link.symlink_to(real)
+    before = real.stat().st_mtime_ns
+    build_network(DUAL, link)
+    assert link.is_symlink() and link.resolve() == real
+    assert real.stat().st_mtime_ns != before and read_gpkg_marker(real) is not None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "net.gpkg"]
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["net.gpkg"]  # no temp or lock left
+
+
 @pytest.mark.parametrize("kind", ["csv", "gpkg", "sqlite-like"])
 def test_foreign_file_is_refused_and_kept(tmp_path: Path, kind: str) -> None:
     out = tmp_path / "net.gpkg"

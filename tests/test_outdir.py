@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.errors import OutputError
+from planner.errors import OutputError, RunInterruptedError
 from planner.outdir import MARKER, read_marker, staged_output
 from tests.conftest import listing
 
@@ -229,7 +229,8 @@ def test_ctrl_c_during_the_swap_arrives_after_it(tmp_path: Path, monkeypatch) ->
     monkeypatch.setattr(outdir, "_swap", swap)
     before = signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's own, as in `planner run`
     try:
-        with pytest.raises(KeyboardInterrupt):
+        # it stops the run, saying the output is in place (a KeyboardInterrupt reads "nothing was written")
+        with pytest.raises(RunInterruptedError, match="just as .*out was written; its output is complete"):
             _write(out, content="new")
     finally:
         signal.signal(signal.SIGINT, before)

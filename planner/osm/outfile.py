@@ -178,7 +178,9 @@ def staged_file(target: Path) -> Iterator[Path]:
         If ``target`` may not be written (see the module docstring), is locked, or the file
         system fails.
     """
-    target = Path(os.path.abspath(target))
+    # A link to a file is written through: the file it names is replaced (beside it, so the rename stays
+    # on its file system), the link is kept.
+    target = Path(os.path.realpath(target))
     check_file_target(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
