@@ -57,18 +57,17 @@ class StopTable:
 def stop_table(
     instance: PlanningInstance,
     served: np.ndarray,
-    share: Sequence[dict[int, float]],
+    share: Sequence[dict[int, float]] | None,
     vehicle: VehicleConfig,
     *,
     every: Sequence[tuple[list[int], list[float], list[float]]] | None = None,
-    all_open: bool = False,
 ) -> StopTable:
     """Simulate every served flow along the stops it charges at (``share[q]``: site → share of its
     trucks). A flow split over several itineraries is simulated on the union of its stops, which
     slightly understates the energy per stop of each itinerary. ``every``: the open stops of every
-    flow (:meth:`planner.instance.PlanningInstance.open_stop_lists`) when already walked; ``all_open``:
-    ``share`` names, for every served flow, each of those stops with all its trucks (no stops assigned),
-    so they are taken as they are (the same table, without matching each stop against ``share``).
+    flow (:meth:`planner.instance.PlanningInstance.open_stop_lists`) when already walked. ``share=None``
+    (with ``every``): every served flow charges at each of those stops with all its trucks (no stops
+    assigned), so they are taken as they are (the same table, without matching each stop).
 
     A truck charges to ``soc_max`` at each stop and keeps a charge above it, so it reaches a stop with
     ``soc_max`` less the leg since the last one, except while it is still above ``soc_max`` from
@@ -76,12 +75,15 @@ def stop_table(
     walking each trip stop by stop.
     """
     if every is None:
+        if share is None:
+            raise ValueError("stop_table: share=None needs every (the open stops of every flow)")
         used = np.zeros(len(instance.site_ids), dtype=bool)
         for s in share:
             used[list(s)] = True
         every = instance.open_stop_lists(used)
-    flows = [q for q in np.flatnonzero(served).tolist() if share[q]]
-    flow, site, drive, part = _charged_stops(flows, every, None if all_open else share, len(instance.site_ids))
+    named = share if share is not None else [stops for stops, _, _ in every]
+    flows = [q for q in np.flatnonzero(served).tolist() if named[q]]
+    flow, site, drive, part = _charged_stops(flows, every, share, len(instance.site_ids))
     per_km = vehicle.consumption_kwh_per_km / vehicle.battery_kwh
     first = np.ones(len(flow), dtype=bool)
     first[1:] = flow[1:] != flow[:-1]

@@ -84,3 +84,32 @@ def test_no_served_flow_gives_an_empty_table() -> None:
     table = stop_table(_instance(3, [5.0]), np.array([False]), [{1: 1.0}], TRUCK, every=every)
     assert all(len(getattr(table, c)) == 0 for c in ("flow", "site", "drive_km", "soc_in", "energy_kwh", "trucks"))
     assert table.energy_by_site(3).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_every_open_stop_with_all_trucks_gives_the_same_table_and_hub_sums() -> None:
+    # Without assigned stops (share=None) every open stop a served flow passes is a stop with all its
+    # trucks: the same table as naming each of them at 1.0, and the same per-site flows and trucks/day
+    # (a flow passing a site twice, as a round trip does, counts once there).
+    from planner.features.coverage.decode import _charging_at_every_stop, _charging_by_shares
+
+    rng = np.random.default_rng(7)
+    n_sites, n_flows = 12, 40
+    every = []
+    for _ in range(n_flows):
+        sites = rng.choice(n_sites, size=int(rng.integers(0, 6)), replace=True).tolist()
+        km = np.cumsum(rng.uniform(40.0, 200.0, size=len(sites))).tolist()
+        every.append((sites, km, km))
+    served = rng.random(n_flows) < 0.7
+    instance = _instance(n_sites, rng.uniform(0.01, 9.0, size=n_flows).round(6).tolist())
+    share = [dict.fromkeys(s, 1.0) if served[q] else {} for q, (s, _, _) in enumerate(every)]
+    assert any(len(set(s)) < len(s) for s, _, _ in every)  # some flow passes a site twice
+    fast = stop_table(instance, served, None, TRUCK, every=every)
+    named = stop_table(instance, served, share, TRUCK, every=every)
+    for col in ("flow", "site", "drive_km", "soc_in", "energy_kwh", "trucks"):
+        assert getattr(fast, col).tolist() == getattr(named, col).tolist()
+    count, volume = _charging_at_every_stop(instance, served, every)
+    count_named, volume_named = _charging_by_shares(instance, served, share)
+    assert count.tolist() == count_named.tolist() and count.sum() > 0
+    assert volume.tolist() == volume_named.tolist()  # the same floats, summed in the same order
+    with pytest.raises(ValueError, match="share=None needs every"):
+        stop_table(instance, served, None, TRUCK)

@@ -6,6 +6,7 @@ every hub has its minimum pool and costs its site's capex.
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -93,18 +94,46 @@ def _flow_table(
     return out
 
 
-def _hub_table(ctx: RunContext, is_open: np.ndarray, served: np.ndarray, share: list[dict[int, float]]) -> pd.DataFrame:
-    """One row per open hub with its minimum pool; ``ctx.data["charging_volume"]`` keeps the
-    unrounded trucks/day charging at each (the sessions sizing features work from)."""
-    instance, sites = ctx.instance, ctx.sites
-    open_idx = np.flatnonzero(is_open)
-    charging = {instance.site_ids[k]: [0, 0.0] for k in open_idx}
+def _charging_by_shares(
+    instance: PlanningInstance, served: np.ndarray, share: list[dict[int, float]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per site: the served flows charging there and their trucks/day (``share[q]``: site → share)."""
+    count = np.zeros(len(instance.site_ids), dtype=np.int64)
+    volume = [0.0] * len(instance.site_ids)
     for q in np.flatnonzero(served):
         for k, a in share[q].items():
-            charging[instance.site_ids[k]][0] += 1
-            charging[instance.site_ids[k]][1] += float(instance.volume[q]) * a
+            count[k] += 1
+            volume[k] += float(instance.volume[q]) * a
+    return count, np.array(volume, dtype=float)
+
+
+def _charging_at_every_stop(
+    instance: PlanningInstance, served: np.ndarray, every: list[tuple[list[int], list[float], list[float]]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_charging_by_shares` when every served flow charges at each open stop it passes with all
+    its trucks (``every``): a flow passing a site twice counts once, and each site's trucks are summed
+    in the same order (by flow), so the sums are the same floats."""
+    n = len(instance.site_ids)
+    flows = np.flatnonzero(served)
+    counts = np.fromiter((len(every[q][0]) for q in flows.tolist()), dtype=np.int64, count=len(flows))
+    total = int(counts.sum())
+    site = np.fromiter(chain.from_iterable(every[q][0] for q in flows.tolist()), dtype=np.int64, count=total)
+    flow = np.repeat(flows, counts)
+    first = np.sort(np.unique(flow * n + site, return_index=True)[1])
+    site, flow = site[first], flow[first]
+    weights = instance.volume[flow].astype(float)
+    return np.bincount(site, minlength=n).astype(np.int64), np.bincount(site, weights=weights, minlength=n)
+
+
+def _hub_table(ctx: RunContext, is_open: np.ndarray, charging: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
+    """One row per open hub with its minimum pool (``charging``: per site, the flows charging there and
+    their trucks/day); ``ctx.data["charging_volume"]`` keeps the unrounded trucks/day charging at each
+    (the sessions sizing features work from)."""
+    instance, sites = ctx.instance, ctx.sites
+    open_idx = np.flatnonzero(is_open)
+    flows_at, volume_at = charging[0][open_idx], charging[1][open_idx]
     hub_sites = sites.iloc[open_idx]
-    ctx.data["charging_volume"] = np.array([charging[instance.site_ids[k]][1] for k in open_idx], dtype=float)
+    ctx.data["charging_volume"] = volume_at.astype(float)
     counts = {t: np.full(len(open_idx), n, dtype=int) for t, n in min_counts(ctx.scenario.chargers).items()}
     return pd.DataFrame(
         {
@@ -123,8 +152,8 @@ def _hub_table(ctx: RunContext, is_open: np.ndarray, served: np.ndarray, share: 
             "chargers_mcs": counts["mcs"],
             "chargers_ccs": counts["ccs"],
             "cost_eur": instance.site_cost[open_idx],
-            "flows_charging": [charging[s][0] for s in hub_sites["site_id"]],
-            "volume_charging": [round(charging[s][1], 6) for s in hub_sites["site_id"]],
+            "flows_charging": flows_at,
+            "volume_charging": [round(v, 6) for v in volume_at.tolist()],
         },
         columns=HUB_COLUMNS,
     )
@@ -198,12 +227,15 @@ def decode_plan(ctx: RunContext, solution: Solution) -> Plan:
     is_open = open_sites(model)
     served = served_flows(model, is_open)
     charging = _charging_stops(model, served, is_open)
-    share = [dict(zip(s, sh, strict=True)) for s, _, sh in charging]
     flows = _flow_table(ctx.flows, ctx.instance, served, charging, rounded=model.assign is not None)
-    every = getattr(model, "open_stop_lists", None)
-    ctx.data["stops"] = stop_table(
-        ctx.instance, served, share, ctx.scenario.vehicle, every=every, all_open=every is not None
+    every = getattr(model, "open_stop_lists", None)  # without assigned stops: all trucks at every open stop
+    share = None if every is not None else [dict(zip(s, sh, strict=True)) for s, _, sh in charging]
+    ctx.data["stops"] = stop_table(ctx.instance, served, share, ctx.scenario.vehicle, every=every)
+    at = (
+        _charging_at_every_stop(ctx.instance, served, every)
+        if share is None
+        else _charging_by_shares(ctx.instance, served, share)
     )
-    hubs = _hub_table(ctx, is_open, served, share)
+    hubs = _hub_table(ctx, is_open, at)
     summary = _summary(ctx, model, solution.result, is_open, served, hubs)
     return Plan(scenario=ctx.scenario, hubs=hubs, flows=flows, summary=summary, network=ctx.network)
