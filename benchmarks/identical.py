@@ -34,6 +34,7 @@ REFERENCE = Path(__file__).with_name("identical_reference.json")
 DEFAULT = [
     "example-corridor",
     "example-capacity",
+    "example-hourly",  # since 2026-12-05: its hourly decomposition ends by its gap, not a time limit
     "europe-2030",
     "europe-2030-quick",
     "europe-2030-high-ambition",
