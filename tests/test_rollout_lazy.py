@@ -240,12 +240,8 @@ def test_a_lazy_rollout_never_lists_every_flow_s_windows(tmp_path: Path, monkeyp
     assert calls
 
 
-def test_a_start_serving_every_flow_within_the_gap_is_not_solved_again(tmp_path: Path, monkeypatch) -> None:
-    # With hubs enough for every flow in every year the backward plan serves all of them: no foresight
-    # round can prove more than that ceiling, so the foresight model is built, not solved (a root
-    # relaxation that cannot lower the bound), and reports the start with the ceiling as its bound.
-    import planner.features.rollout.lazy as rl
-
+def _all_served(tmp_path: Path) -> Path:
+    """A rollout with hubs enough for every flow in every year."""
     line_network(tmp_path, 13, step_km=50.0)
     data = base_scenario(
         tmp_path,
@@ -257,7 +253,16 @@ def test_a_start_serving_every_flow_within_the_gap_is_not_solved_again(tmp_path:
         solver={"coverage_rows": "lazy", "mip_gap": 0.0},
         output={"maps": False, "tradeoff_points": 0},
     )
-    path = write_scenario(tmp_path / "all-served.toml", data)
+    return write_scenario(tmp_path / "all-served.toml", data)
+
+
+def test_a_start_serving_every_flow_within_the_gap_is_not_solved_again(tmp_path: Path, monkeypatch) -> None:
+    # The backward plan serves every flow in every year: no foresight round can prove more than that
+    # ceiling, so the foresight model's first goal is not solved (a root relaxation that cannot lower
+    # the bound); it reports the start with the ceiling as its bound, and only the cheaper plan is sought.
+    import planner.features.rollout.lazy as rl
+
+    path = _all_served(tmp_path)
     solves: list[tuple[int, bool]] = []  # (years in the model, served weight held: the capex goal)
     real = rl.solve_problem
 
@@ -277,5 +282,23 @@ def test_a_start_serving_every_flow_within_the_gap_is_not_solved_again(tmp_path:
     assert served["best_bound"] == pytest.approx(served["objective"], rel=1e-12)
     # the served goal was not solved; only the capex goal's rounds (served weight held) ran on it
     assert foresight and all(foresight)
+    assert [y["covered_share"] for y in plan.summary["years"]] == pytest.approx([1.0, 1.0, 1.0])
+    assert plan.verification.passed
+
+
+def test_a_start_left_nothing_to_prove_is_kept_when_no_cheaper_plan_comes(tmp_path: Path, monkeypatch) -> None:
+    # No round runs on the foresight model and the cheaper-plan goal finds nothing: a model is built to
+    # hold the start, and the plan decoded from it is the backward plan, verified.
+    import planner.features.rollout.lazy as rl
+    from planner.solve import SolveResult
+
+    def nothing(self, spec, config, first, adjust, limit_s):
+        return None, SolveResult("no_solution", "highs", None, None, None, 0.0, True, "none within the time")
+
+    monkeypatch.setattr(rl.LazyRollout, "_cost_goal", nothing)
+    messages: list[str] = []
+    plan = solve_scenario(load_scenario(_all_served(tmp_path)), log=messages.append)
+    served = plan.summary["rollout"]["solves"][-1]
+    assert "not solved" in served["message"] and served["status"] == "optimal"
     assert [y["covered_share"] for y in plan.summary["years"]] == pytest.approx([1.0, 1.0, 1.0])
     assert plan.verification.passed

@@ -159,7 +159,8 @@ class LazyRollout:
             cheaper, r2 = self._cost_goal(spec, config, best, adjust, seconds)
             final = cheaper or best
         model = final.model if final.model is not None else last_model
-        assert model is not None
+        if model is None:  # the start kept without a round (it left nothing to prove): a model to hold it
+            model = self._build(spec, adjust, final)
         if final.model is None:  # the start kept: write it into the last round's variables
             _write(model, final.open_sets, self.instance.site_locked)
         return model, combine_goals(r1, r2, final.value)
@@ -228,23 +229,23 @@ class LazyRollout:
 
     def _start_suffices(
         self, spec: RolloutSpec, config: SolverConfig, start: list[np.ndarray], adjust: Adjust | None
-    ) -> tuple[_Plan, SolveResult, RolloutModel] | None:
+    ) -> tuple[_Plan, SolveResult, None] | None:
         """The start and an honest result when it already serves within ``solver.mip_gap`` of every flow
         that needs a hub in every year (the ceiling no plan can pass): no round can prove more than
         that, and a solve would spend its time on a root relaxation that cannot lower this bound
-        (``europe-rollout-afir`` with every flow: 47 s for the same 1.89 %). None otherwise."""
+        (``europe-rollout-afir`` with every flow: 47 s for the same 1.89 %). None otherwise. No model is
+        built (:meth:`solve` builds one to hold the start only if no cheaper plan comes with its own)."""
         t0 = time.perf_counter()
         value, ceiling, gap = self.ceiling_gap(spec, start)
         if not gap <= float(config.mip_gap) + 1e-12:
             return None
-        model = self._build(spec, adjust, _Plan(start, value))
         message = (
             f"the start serves within {gap:.2%} of every flow needing a hub in every year "
             f"(the ceiling {ceiling:,.1f}); not solved"
         )
         result = SolveResult("optimal", config.name, value, ceiling, gap, time.perf_counter() - t0, False, message)
         self.log(f"rollout: {message}")
-        return _Plan(start, value), result, model
+        return _Plan(start, value), result, None
 
     def _served_goal(
         self,
