@@ -296,8 +296,7 @@ def test_a_start_left_nothing_to_prove_is_kept_when_no_cheaper_plan_comes(tmp_pa
         return None, SolveResult("no_solution", "highs", None, None, None, 0.0, True, "none within the time")
 
     monkeypatch.setattr(rl.LazyRollout, "_cost_goal", nothing)
-    messages: list[str] = []
-    plan = solve_scenario(load_scenario(_all_served(tmp_path)), log=messages.append)
+    plan = solve_scenario(load_scenario(_all_served(tmp_path)))
     served = plan.summary["rollout"]["solves"][-1]
     assert "not solved" in served["message"] and served["status"] == "optimal"
     assert [y["covered_share"] for y in plan.summary["years"]] == pytest.approx([1.0, 1.0, 1.0])

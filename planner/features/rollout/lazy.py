@@ -161,7 +161,7 @@ class LazyRollout:
         model = final.model if final.model is not None else last_model
         if model is None:  # the start kept without a round (it left nothing to prove): a model to hold it
             model = self._build(spec, adjust, final)
-        if final.model is None:  # the start kept: write it into the last round's variables
+        if final.model is None:  # the start kept: write it into that model's variables
             _write(model, final.open_sets, self.instance.site_locked)
         return model, combine_goals(r1, r2, final.value)
 
