@@ -262,9 +262,9 @@ def _clean_leftovers(target: Path) -> None:
             p.rename(target)
             continue
         if target.is_dir() and not target.is_symlink():
-            for q in _not_ours(p, {q.name for q in target.iterdir()}):
-                os.replace(q, target / q.name)
-        shutil.rmtree(p, ignore_errors=True)
+            _retire(p, target)
+        else:
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def _os_error(target: Path, exc: OSError) -> OutputError:
@@ -393,19 +393,16 @@ def _swap(tmp: Path, target: Path, *, force: bool) -> None:
             old.rename(target)  # the earlier output back in place
         raise
     if old is not None:
-        for p in _not_ours(old, {p.name for p in target.iterdir()}):
-            os.replace(p, target / p.name)  # no clash: checked above
-        shutil.rmtree(old, ignore_errors=True)
+        _retire(old, target)  # no clash: checked above
 
 
-def _not_ours(old: Path, new: set[str]) -> list[Path]:
-    """The entries of the earlier output folder ``old`` to carry over into the new one: everything its
-    marker does not list and the new output (entry names ``new``) does not replace — the user's files
-    and sub-folders, and other runs written into it (an earlier version's run without a marker owns its
-    files, not its sub-folders)."""
+def _retire(old: Path, target: Path) -> None:
+    """Carry over into ``target`` what the earlier output folder ``old`` holds that is not its own and
+    that ``target`` does not replace — the user's files and sub-folders, and other runs written into it
+    (an earlier version's run without a marker owns its files, not its sub-folders) — then remove ``old``."""
     owned = _owned_names(old)
-    return [
-        p
-        for p in sorted(old.iterdir())
-        if p.name not in new and (p.name not in owned if owned is not None else p.is_dir())
-    ]
+    new = {p.name for p in target.iterdir()}
+    for p in sorted(old.iterdir()):
+        if p.name not in new and (p.name not in owned if owned is not None else p.is_dir()):
+            os.replace(p, target / p.name)
+    shutil.rmtree(old, ignore_errors=True)

@@ -107,7 +107,7 @@ def test_every_open_stop_with_all_trucks_gives_the_same_table_and_hub_sums() -> 
     named = stop_table(instance, served, share, TRUCK, every=every)
     for col in ("flow", "site", "drive_km", "soc_in", "energy_kwh", "trucks"):
         assert getattr(fast, col).tolist() == getattr(named, col).tolist()
-    count, volume = _charging_at_every_stop(instance, served, every)
+    count, volume = _charging_at_every_stop(instance, fast)
     count_named, volume_named = _charging_by_shares(instance, served, share)
     assert count.tolist() == count_named.tolist() and count.sum() > 0
     assert volume.tolist() == volume_named.tolist()  # the same floats, summed in the same order

@@ -6,7 +6,6 @@ every hub has its minimum pool and costs its site's capex.
 
 from __future__ import annotations
 
-from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,7 @@ from planner.plan import HUB_COLUMNS, Plan
 from planner.ranges import Ranges
 from planner.scenario import Scenario
 from planner.solve import SolveResult
-from planner.trips import stop_table
+from planner.trips import StopTable, stop_table
 
 __all__ = ["decode_plan", "served_flows", "stop_shares"]
 
@@ -107,20 +106,13 @@ def _charging_by_shares(
     return count, np.array(volume, dtype=float)
 
 
-def _charging_at_every_stop(
-    instance: PlanningInstance, served: np.ndarray, every: list[tuple[list[int], list[float], list[float]]]
-) -> tuple[np.ndarray, np.ndarray]:
+def _charging_at_every_stop(instance: PlanningInstance, stops: StopTable) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_charging_by_shares` when every served flow charges at each open stop it passes with all
-    its trucks (``every``): a flow passing a site twice counts once, and each site's trucks are summed
-    in the same order (by flow), so the sums are the same floats."""
+    its trucks (the rows of ``stops``, by flow then along the route): a flow passing a site twice counts
+    once, and each site's trucks are summed in the same order (by flow), so the sums are the same floats."""
     n = len(instance.site_ids)
-    flows = np.flatnonzero(served)
-    counts = np.fromiter((len(every[q][0]) for q in flows.tolist()), dtype=np.int64, count=len(flows))
-    total = int(counts.sum())
-    site = np.fromiter(chain.from_iterable(every[q][0] for q in flows.tolist()), dtype=np.int64, count=total)
-    flow = np.repeat(flows, counts)
-    first = np.sort(np.unique(flow * n + site, return_index=True)[1])
-    site, flow = site[first], flow[first]
+    first = np.sort(np.unique(stops.flow * n + stops.site, return_index=True)[1])
+    site, flow = stops.site[first], stops.flow[first]
     weights = instance.volume[flow].astype(float)
     return np.bincount(site, minlength=n).astype(np.int64), np.bincount(site, weights=weights, minlength=n)
 
@@ -232,7 +224,7 @@ def decode_plan(ctx: RunContext, solution: Solution) -> Plan:
     share = None if every is not None else [dict(zip(s, sh, strict=True)) for s, _, sh in charging]
     ctx.data["stops"] = stop_table(ctx.instance, served, share, ctx.scenario.vehicle, every=every)
     at = (
-        _charging_at_every_stop(ctx.instance, served, every)
+        _charging_at_every_stop(ctx.instance, ctx.data["stops"])
         if share is None
         else _charging_by_shares(ctx.instance, served, share)
     )
