@@ -304,6 +304,34 @@ class CoverSet:
         extra = sum(len(w or ()) for q, w in (self.extra or {}).items() if self.servable[q] and not self.free[q])
         return int(leaf_sum.sum() + (keys[:, 1] >= 0).sum()) + extra
 
+    def window_weights(self, weight: np.ndarray) -> np.ndarray:
+        """Per window, the summed ``weight`` of the flows needing a hub whose windows include it: a
+        score for where hubs are wanted (a window on two tree nodes of one route counts that flow
+        twice). Each tree node carries the weight of the flows ending at or below it, summed up the
+        tree one depth at a time."""
+        n = len(self.node_parent)
+        need = self.servable & ~self.free
+        tree = need & (self.flow_leaf >= 0)
+        if self.extra:
+            tree[list(self.extra)] = False
+        below = np.bincount(self.flow_leaf[tree], weights=weight[tree], minlength=n).astype(float)
+        depth = _up_the_tree(np.ones(n, dtype=np.int64), self.node_parent, np.add)
+        order = np.argsort(-depth, kind="stable")
+        bounds = np.flatnonzero(np.diff(depth[order])) + 1
+        for nodes in np.split(order, bounds):
+            if len(nodes) and depth[nodes[0]] > 1:
+                np.add.at(below, self.node_parent[nodes], below[nodes])
+        counts = np.diff(self.node_windows_ptr)
+        out = np.bincount(self.node_windows, weights=np.repeat(below, counts), minlength=self.n_windows)
+        final = need & (self.flow_final >= 0)
+        if self.extra:
+            final[list(self.extra)] = False
+        out += np.bincount(self.flow_final[final], weights=weight[final], minlength=self.n_windows)
+        for q, ids in (self.extra or {}).items():
+            if ids and need[q]:
+                out[sorted(set(ids))] += weight[q]
+        return out
+
     def covered(self, is_open: np.ndarray) -> np.ndarray:
         """Per window: one of its sites is open."""
         hits = (

@@ -8,6 +8,7 @@ improve a poor start and end where no move it may try helps.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import time
 from dataclasses import replace
@@ -144,3 +145,17 @@ def test_move_hubs_moves_only_listed_unlocked_sites_and_keeps_a_plan_it_cannot_b
     for only, locked in ((list(worst), inst.site_locked), (listed, inst.site_locked | np.isin(np.arange(n), worst))):
         kept = moves([start], values[worst], best, only, locked)
         assert kept.open_sets is None and kept.value == values[worst] and kept.what.startswith("0 hub(s) moved")
+
+
+def test_a_cap_on_scored_plans_stops_the_moves_like_a_deadline(tmp_path: Path) -> None:
+    inst, weight = _instance(tmp_path)
+    n = len(inst.site_ids)
+    values = {pair: _value(inst, weight, pair) for pair in itertools.combinations(range(n), 2)}
+    worst = min(values, key=lambda p: (values[p], p))
+    start = inst.site_locked.copy()
+    start[list(worst)] = True
+    free = pl.polish(inst.cover, weight, start, ~inst.site_locked, inst.site_cost, time.perf_counter() + 60)
+    assert free.converged and free.evaluations > 3
+    capped = pl.polish(inst.cover, weight, start, ~inst.site_locked, inst.site_cost, math.inf, max_evaluations=3)
+    assert capped.evaluations == 3 and not capped.converged
+    assert capped.value == _value(inst, weight, tuple(np.flatnonzero(capped.is_open).tolist()))

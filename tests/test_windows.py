@@ -183,3 +183,21 @@ def test_group_window_pairs_counts_the_windows_of_each_distinct_path(seed: int) 
     assert cover.group_window_pairs() == walked
     groups = {tuple(cover.flow_window_ids(int(q))) for q in need}
     assert sum(len(g) for g in groups) <= walked
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_window_weights_sum_each_flow_over_the_windows_of_its_path(seed: int) -> None:
+    # Per window, the weight of the flows needing a hub whose path (walked here node by node) or final
+    # window holds it; flows needing no hub and unservable ones add nothing.
+    *_, cover, rng = _random_cover(seed)
+    weight = rng.uniform(0.5, 3.0, len(cover.servable))
+    expect = np.zeros(cover.n_windows)
+    for q in np.flatnonzero(cover.servable & ~cover.free).tolist():
+        n = int(cover.flow_leaf[q])
+        while n >= 0:
+            expect[cover.node_windows[cover.node_windows_ptr[n] : cover.node_windows_ptr[n + 1]]] += weight[q]
+            n = int(cover.node_parent[n])
+        if cover.flow_final[q] >= 0:
+            expect[cover.flow_final[q]] += weight[q]
+    assert not cover.extra and expect.sum() > 0
+    assert np.allclose(cover.window_weights(weight), expect)

@@ -33,10 +33,10 @@ from planner.features.coverage.model import PlanningModel, build_model, open_sit
 from planner.scenario import SolverConfig
 from planner.solve import solve_problem
 
-__all__ = ["share_extras", "share_start", "start_share_model"]
+__all__ = ["share_extras", "share_start", "sites_for", "start_share_model"]
 
 
-def _sites_for(missing: list[tuple[int, ...]], cost: np.ndarray) -> list[int]:
+def sites_for(missing: list[tuple[int, ...]], cost: np.ndarray) -> list[int]:
     """Sites meeting every window in ``missing``: greedily the one in the most of them (cheaper, then
     lower index, first)."""
     picked: list[int] = []
@@ -80,7 +80,7 @@ def share_start(share: AfirShare, is_open: np.ndarray, cost: np.ndarray) -> tupl
             if not share.coverable[e] or share.group[e] not in short:
                 continue
             if e not in offer:
-                sites = _sites_for(missing_windows(share.windows[e], state.opened), cost)
+                sites = sites_for(missing_windows(share.windows[e], state.opened), cost)
                 offer[e] = sites, (-share.length_km[e] / max(float(cost[sites].sum()), 1e-9), e)
             if best is None or offer[e][1] < offer[best][1]:
                 best = e

@@ -75,6 +75,7 @@ def polish(
     movable: np.ndarray,
     cost: np.ndarray,
     deadline: float,
+    max_evaluations: int | None = None,
 ) -> Polished:
     """Move hubs one at a time while the true served weight rises (best move per hub, hubs in index order).
 
@@ -92,8 +93,10 @@ def polish(
         Per site, its capex: a hub moves only to a site costing no more.
     deadline
         ``time.perf_counter()`` value after which no further plan is scored.
+    max_evaluations
+        At most this many plans scored (None: no limit); unlike the deadline, the same on any machine.
     """
-    out = polish_years(cover, weight, [is_open], [1.0], movable, cost, deadline)
+    out = polish_years(cover, weight, [is_open], [1.0], movable, cost, deadline, max_evaluations)
     return Polished(out.open_sets[0], out.value, out.moves, out.evaluations, out.converged)
 
 
@@ -117,6 +120,7 @@ def polish_years(
     movable: np.ndarray,
     cost: np.ndarray,
     deadline: float,
+    max_evaluations: int | None = None,
 ) -> PolishedYears:
     """:func:`polish` for a plan over years in which a hub stays open once opened.
 
@@ -131,7 +135,7 @@ def polish_years(
         Per year, the open sites (nested: each year's within the next); not modified.
     factor
         Per year, the weight of its served weight (discount × volume factor).
-    cover, weight, movable, cost, deadline
+    cover, weight, movable, cost, deadline, max_evaluations
         As for :func:`polish`.
     """
     plans = [p.copy() for p in open_sets]
@@ -150,7 +154,7 @@ def polish_years(
             best: tuple[float, int, list[float]] | None = None
             allowed = movable & ~plans[-1] & (cost <= cost[hub] + 1e-9)
             for site in _neighbours(cover, index, hub, allowed, NEIGHBOURS).tolist():
-                if time.perf_counter() >= deadline:
+                if time.perf_counter() >= deadline or (max_evaluations is not None and evaluations >= max_evaluations):
                     return PolishedYears(plans, total, moves, evaluations, False)
                 scores = []
                 for t in range(first, n):

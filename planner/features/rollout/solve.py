@@ -22,8 +22,10 @@ from planner.features.capacity.model import CapacitySpec
 from planner.features.coverage.model import flow_weight
 from planner.features.coverage.variables import group_flows, group_weight, served_mask
 from planner.features.grid.model import GridSpec
+from planner.features.rollout.keep import keep_earlier_hubs
 from planner.features.rollout.lazy import Adjust, LazyRollout
 from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model, open_in_year, set_start
+from planner.features.rollout.year_start import backward_year_start
 from planner.instance import PlanningInstance
 from planner.scenario import Scenario
 from planner.scenario.solver import SolverConfig
@@ -150,15 +152,22 @@ class _Rollout:
         *,
         soft: float | None = None,
         adjust: Adjust | None = None,
+        start: np.ndarray | None = None,
     ) -> tuple[RolloutModel, SolveResult]:
         """Build and solve one start-year model (both goals): with every window, or by lazily refined
-        windows (:mod:`planner.features.rollout.lazy`). ``adjust`` adds rows or bounds to the built model."""
+        windows (:mod:`planner.features.rollout.lazy`). ``adjust`` adds rows or bounds to the built model;
+        ``start``: open sites meeting every limit of both, the solver's first plan."""
         if self.lazy is not None:
-            return self.lazy.solve(spec, solver, adjust=adjust, soft_limit_s=soft)
+            starts = None if start is None else [start]
+            return self.lazy.solve(spec, solver, start=starts, adjust=adjust, soft_limit_s=soft)
         model = build_rollout_model(self.instance, spec)
         if adjust is not None:
             adjust(model)
-        lex = solve_lexicographic(model.problem, *model.goals(), solver, log=self.solve_log, soft_limit_s=soft)
+        if start is not None:
+            set_start(model, [start], spec.required_shares, [spec.fixed_upgrade])
+        lex = solve_lexicographic(
+            model.problem, *model.goals(), solver, warm_start=start is not None, log=self.solve_log, soft_limit_s=soft
+        )
         return model, lex.combined
 
     def remaining(self, fixed: frozenset[int], points: dict[tuple[int, int], int]) -> float | None:
@@ -472,13 +481,61 @@ def _backward_start(ro: _Rollout) -> list[np.ndarray] | None:
         # lazily refined, the last year (the whole network at once) runs to its hard limit: the years
         # within it then take seconds (europe-rollout-2026-2035, 20,000 flows: 2-3 s each)
         own_soft = None if ro.lazy is not None and later is None else soft
-        model, result = ro.solve_model(replace(base, budget_eur=(cum,)), solver, soft=own_soft, adjust=adjust)
+        spec = replace(base, budget_eur=(cum,))
+        t0 = time.perf_counter()
+        start = _year_start(ro, i, spec, later, floor)
+        own = solver  # a start's time counts in the year's hard limit; the soft one is the search's
+        if start is not None:
+            own = solver.model_copy(update={"time_limit_s": max(solver.time_limit_s - (time.perf_counter() - t0), 1.0)})
+        model, result = ro.solve_model(spec, own, soft=own_soft, adjust=adjust, start=start)
         ro.log(f"rollout {ro.years[i]} (backward start): {result.describe()}")
         if not result.holds_a_plan:
             return None
         sets[i] = ro.opened(model, 0)
         later = sets[i]
-    return sets
+    return _keep_earlier(ro, sets)
+
+
+def _keep_earlier(ro: _Rollout, sets: list[np.ndarray]) -> list[np.ndarray]:
+    """The backward plan with later years holding an earlier year's hubs where they serve no more
+    (:mod:`planner.features.rollout.keep`), logged."""
+    inst = ro.instance
+    shares = list(ro.shares) if ro.shares else [None] * len(sets)
+    out, kept = keep_earlier_hubs(inst.cover, sets, inst.site_cost, inst.site_locked, ro.budgets, ro.required, shares)
+    if kept:
+        new = ~inst.site_locked
+        before, after = (float(inst.site_cost[p[-1] & new].sum()) for p in (sets, out))
+        years = ", ".join(str(ro.years[t]) for t in kept)
+        ro.log(
+            f"rollout: in the backward plan {years} keep the hubs of the year before, which serve every flow "
+            f"theirs serve and meet their requirements: {int((sets[-1] & new).sum())} → {int((out[-1] & new).sum())} "
+            f"hubs by {ro.years[-1]}, capex {before:,.0f} → {after:,.0f} EUR"
+        )
+    return out
+
+
+def _year_start(
+    ro: _Rollout, i: int, spec: RolloutSpec, later: np.ndarray | None, floor: float | None
+) -> np.ndarray | None:
+    """For a backward year with an AFIR share milestone, a greedy plan to start it from
+    (:mod:`planner.features.rollout.year_start`: HiGHS finds a first plan for such a year late),
+    logged; None for other years and when the greedy plan misses a limit."""
+    instance = ro.instance
+    if later is None or not any(share is not None for share in spec.required_shares):
+        return None
+    t0 = time.perf_counter()
+    gap = float(ro.scenario.solver.mip_gap)
+    start = backward_year_start(
+        instance.cover, ro.weight, instance.site_cost, instance.site_locked, spec, later, floor, gap
+    )
+    if start is not None:
+        new = start & ~instance.site_locked
+        spent = float(instance.site_cost[new].sum())
+        ro.log(
+            f"rollout {ro.years[i]} (backward start): from a greedy plan of {int(new.sum())} hubs, {spent:,.0f} EUR "
+            f"({time.perf_counter() - t0:.1f} s)"
+        )
+    return start
 
 
 def _within_later(instance: PlanningInstance, later: np.ndarray, floor: float | None, model: RolloutModel) -> None:
