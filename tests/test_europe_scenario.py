@@ -32,12 +32,13 @@ def europe():
 
 
 def test_the_default_plans_every_flow_and_only_models_that_do_not_scale_cut_it() -> None:
-    """europe-2030, its plain-cover variants and AFIR 2030 keep every gravity flow; the quick look and
-    the variants whose model gives flows served-variables cut: to 20,000 where max coverage is refined
-    lazily (budget, the rollouts), to 4,000 elsewhere (capacity, hourly)."""
+    """europe-2030, its plain-cover variants, AFIR 2030 and the AFIR rollout keep every gravity flow; the
+    quick look and the variants whose model gives flows served-variables cut: to 20,000 where max
+    coverage is refined lazily (budget, the other rollouts), to 4,000 elsewhere (capacity, hourly)."""
     every = ["europe-2030", "europe-2030-eu", "europe-2030-gb", "europe-2030-high-ambition", "europe-2030-afir"]
+    every.append("europe-rollout-afir")
     cut = ["europe-2030-quick", "europe-2030-capacity", "europe-2030-hourly"]
-    lazy = ["europe-2030-low-budget", "europe-rollout-2026-2035", "europe-rollout-myopic", "europe-rollout-afir"]
+    lazy = ["europe-2030-low-budget", "europe-rollout-2026-2035", "europe-rollout-myopic"]
     shipped = {p.stem for p in (ROOT / "scenarios").glob("europe-*.toml")}
     assert shipped == set(every) | set(cut) | set(lazy)
     # max coverage refined lazily (one year or a rollout): the 20,000 largest flows (92 % of the volume)
