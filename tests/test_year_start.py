@@ -134,9 +134,9 @@ def test_the_fill_opens_the_site_whose_windows_carry_the_most_weight_per_euro() 
     assert np.flatnonzero(out & ~locked).tolist() == [best]
 
 
-def _afir_rollout(folder: Path) -> Path:
+def _afir_rollout(folder: Path, rows: str = "lazy") -> Path:
     # A 5-node core line, hubs for AFIR (15 % by 2025, 50 % by 2027) and for flows of 200–400 km, rows
-    # refined lazily: the 2026 backward year carries the 2025 share milestone.
+    # refined lazily or all at once: the 2026 backward year carries the 2025 share milestone.
     line_network(folder, 5)
     data = base_scenario(
         folder,
@@ -147,14 +147,15 @@ def _afir_rollout(folder: Path) -> Path:
         afir={"mode": "enforce", "year": 2030, "tiers": ["core"]},
         rollout={"years": [2026, 2028, 2030], "budget_per_year_eur": [3000.0, 3000.0, 6000.0]},
         costs={"site_fixed_eur": 1000.0, "discount_rate": 0.05},
-        solver={"coverage_rows": "lazy", "mip_gap": 0.0, "time_limit_s": 60.0},
+        solver={"coverage_rows": rows, "mip_gap": 0.0, "time_limit_s": 60.0},
         output={"maps": False, "tradeoff_points": 0},
     )
     return write_scenario(folder / "afir-rollout.toml", data)
 
 
+@pytest.mark.parametrize("rows", ["lazy", "all"])
 def test_a_share_year_starts_from_the_greedy_plan_and_reaches_the_same_optimum(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: str
 ) -> None:
     import planner.features.rollout.solve as rs
 
@@ -167,7 +168,7 @@ def test_a_share_year_starts_from_the_greedy_plan_and_reaches_the_same_optimum(
 
     monkeypatch.setattr(rs._Rollout, "solve_model", spy)
     messages: list[str] = []
-    with_start = solve_scenario(load_scenario(_afir_rollout(tmp_path)), log=messages.append)
+    with_start = solve_scenario(load_scenario(_afir_rollout(tmp_path, rows)), log=messages.append)
     assert any("(backward start): from a greedy plan of" in m for m in messages)
     # the start's time counts in its year's hard limit (a quarter of the limit), not in its soft one
     quarter, soft = 0.25 * 60.0, 0.15 * 60.0
@@ -176,7 +177,7 @@ def test_a_share_year_starts_from_the_greedy_plan_and_reaches_the_same_optimum(
     assert all(hard == quarter for started, hard, _ in limits if not started)
     monkeypatch.setattr(rs, "backward_year_start", lambda *a, **k: None)
     without: list[str] = []
-    plain = solve_scenario(load_scenario(_afir_rollout(tmp_path)), log=without.append)
+    plain = solve_scenario(load_scenario(_afir_rollout(tmp_path, rows)), log=without.append)
     assert not any("greedy plan" in m for m in without)
     key = "discounted_covered_truck_km"
     assert with_start.summary["rollout"][key] == pytest.approx(plain.summary["rollout"][key], rel=1e-9)
