@@ -24,7 +24,9 @@ from tests.test_afir_milestones import POOL, random_share
 from tests.test_windows import _random_cover
 
 
-def _spec(share, budget, *, max_hubs=None, required=(), objective="max_coverage", target=None) -> RolloutSpec:
+def _spec(
+    share, budget, *, max_hubs=None, required=(), objective="max_coverage", target=None, total=None
+) -> RolloutSpec:
     return RolloutSpec(
         years=(2026,),
         volume_factor=(1.0,),
@@ -36,6 +38,7 @@ def _spec(share, budget, *, max_hubs=None, required=(), objective="max_coverage"
         max_hubs=max_hubs,
         required_windows=(required,),
         required_shares=(share,),
+        budget_total_eur=total,
     )
 
 
@@ -183,3 +186,16 @@ def test_a_share_year_starts_from_the_greedy_plan_and_reaches_the_same_optimum(
     assert with_start.summary["rollout"][key] == pytest.approx(plain.summary["rollout"][key], rel=1e-9)
     assert with_start.summary["status"] == plain.summary["status"] == "optimal"
     assert with_start.verification.passed and plain.verification.passed
+
+
+def test_the_rollout_s_total_budget_caps_the_fill_too() -> None:
+    locked, cover, _, weight, cost, allowed, share = _case(1)
+    everything = np.ones(len(locked), dtype=bool)
+    price = np.where(locked, 0.0, cost)
+    needs = ys._requirements(_spec(share, None), everything, locked, price)
+    assert needs is not None
+    total = float(price[needs].sum()) + 2.0
+    roomy = ys.backward_year_start(cover, weight, cost, locked, _spec(share, 1e9), everything, None)
+    assert roomy is not None and float(price[roomy].sum()) > total  # the year's own budget alone lets it spend more
+    out = ys.backward_year_start(cover, weight, cost, locked, _spec(share, 1e9, total=total), everything, None)
+    assert out is not None and float(price[needs].sum()) < float(price[out].sum()) <= total

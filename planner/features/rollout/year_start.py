@@ -72,9 +72,9 @@ def backward_year_start(
     cost, locked
         Per site, the cost of opening it and whether it is open already (paid for: costs nothing).
     spec
-        The year's one-year model spec: its budget (all years up to it together), hub limit, AFIR
-        spacing windows and share milestone. Only ``max_coverage`` without a coverage target (no
-        greedy plan can promise to serve a given share); None otherwise.
+        The year's one-year model spec: its budget (all years up to it together) and the rollout's
+        total budget, hub limit, AFIR spacing windows and share milestone. Only ``max_coverage``
+        without a coverage target (no greedy plan can promise to serve a given share); None otherwise.
     allowed
         Per site, whether it may open (the sites open the year after).
     floor
@@ -94,7 +94,8 @@ def backward_year_start(
     price = np.where(locked, 0.0, cost).astype(float)
     allowed = allowed | locked
     is_open = _requirements(spec, allowed, locked, price)
-    budget, limit = spec.budget_eur[0], spec.max_hubs
+    caps = [b for b in (spec.budget_eur[0], spec.budget_total_eur) if b is not None]
+    budget, limit = (min(caps) if caps else None), spec.max_hubs
     if is_open is None or (
         (budget is not None and price[is_open].sum() > budget + 1e-6)
         or (limit is not None and int((is_open & ~locked).sum()) > limit)
