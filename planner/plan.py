@@ -5,6 +5,7 @@ Decoding lives with the features (:mod:`planner.features.coverage.decode` for th
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -135,13 +136,6 @@ def flows_table(flows: pd.DataFrame) -> pd.DataFrame:
     out["stops"] = [";".join(s) for s in out["stops"]]
     km = "{:.1f}".format
     out["stops_km"] = [";".join(map(km, s)) for s in out["stops_km"]]
-    shares: dict[float, str] = {}  # a few distinct values (all 1.0 without assigned stops)
-
-    def share(a: float) -> str:
-        text = shares.get(a)
-        if text is None:
-            text = shares[a] = f"{a:g}"
-        return text
-
+    share = functools.cache("{:g}".format)  # a few distinct values (all 1.0 without assigned stops)
     out["stops_share"] = [";".join(map(share, s)) for s in out["stops_share"]]
     return out

@@ -132,8 +132,7 @@ def test_the_fill_opens_the_site_whose_windows_carry_the_most_weight_per_euro() 
                 score[k] += windows[win] if allowed[k] and not locked[k] else 0.0
     best = int(np.argmax(np.where(allowed & ~locked, score, -1.0)))
     assert score[best] > 0
-    out = ys._fill(cover, np.where(need, weight, 0.0), np.where(locked, 0.0, cost), locked.copy(),
-                   allowed | locked, 1.0, None, locked, 0.0)  # fmt: skip
+    out = ys._fill(cover, w, np.where(locked, 0.0, cost), locked.copy(), allowed | locked, (1.0, None, 0.0), locked)
     assert np.flatnonzero(out & ~locked).tolist() == [best]
 
 

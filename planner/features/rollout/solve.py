@@ -482,11 +482,10 @@ def _backward_start(ro: _Rollout) -> list[np.ndarray] | None:
         # within it then take seconds (europe-rollout-2026-2035, 20,000 flows: 2-3 s each)
         own_soft = None if ro.lazy is not None and later is None else soft
         spec = replace(base, budget_eur=(cum,))
-        t0 = time.perf_counter()
-        start = _year_start(ro, i, spec, later, floor)
+        start, took = _year_start(ro, i, spec, later, floor)
         own = solver  # a start's time counts in the year's hard limit; the soft one is the search's
         if start is not None:
-            own = solver.model_copy(update={"time_limit_s": max(solver.time_limit_s - (time.perf_counter() - t0), 1.0)})
+            own = solver.model_copy(update={"time_limit_s": max(solver.time_limit_s - took, 1.0)})
         model, result = ro.solve_model(spec, own, soft=own_soft, adjust=adjust, start=start)
         ro.log(f"rollout {ro.years[i]} (backward start): {result.describe()}")
         if not result.holds_a_plan:
@@ -516,26 +515,27 @@ def _keep_earlier(ro: _Rollout, sets: list[np.ndarray]) -> list[np.ndarray]:
 
 def _year_start(
     ro: _Rollout, i: int, spec: RolloutSpec, later: np.ndarray | None, floor: float | None
-) -> np.ndarray | None:
+) -> tuple[np.ndarray | None, float]:
     """For a backward year with an AFIR share milestone, a greedy plan to start it from
     (:mod:`planner.features.rollout.year_start`: HiGHS finds a first plan for such a year late),
-    logged; None for other years and when the greedy plan misses a limit."""
+    logged, and the seconds it took; None for other years and when the greedy plan misses a limit."""
     instance = ro.instance
     if later is None or not any(share is not None for share in spec.required_shares):
-        return None
+        return None, 0.0
     t0 = time.perf_counter()
     gap = float(ro.scenario.solver.mip_gap)
     start = backward_year_start(
         instance.cover, ro.weight, instance.site_cost, instance.site_locked, spec, later, floor, gap
     )
+    took = time.perf_counter() - t0
     if start is not None:
         new = start & ~instance.site_locked
         spent = float(instance.site_cost[new].sum())
         ro.log(
             f"rollout {ro.years[i]} (backward start): from a greedy plan of {int(new.sum())} hubs, {spent:,.0f} EUR "
-            f"({time.perf_counter() - t0:.1f} s)"
+            f"({took:.1f} s)"
         )
-    return start
+    return start, took
 
 
 def _within_later(instance: PlanningInstance, later: np.ndarray, floor: float | None, model: RolloutModel) -> None:

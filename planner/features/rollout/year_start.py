@@ -42,6 +42,7 @@ from planner.features.afir.shares import Shares, missing_windows
 from planner.features.afir.start import share_start, sites_for
 from planner.features.coverage.polish import polish
 from planner.features.rollout.model import RolloutSpec
+from planner.highs import site_incidence
 from planner.windows import CoverSet
 
 __all__ = ["backward_year_start"]
@@ -103,11 +104,12 @@ def backward_year_start(
         return None
     need = cover.servable & ~cover.free
     weight = np.where(need, weight, 0.0).astype(float)
-    out = _fill(cover, weight, price, is_open, allowed, budget, limit, locked, floor or 0.0)
+    ceiling = cover.served(allowed)  # what every allowed site serves: no plan of the year serves more
+    out = _fill(cover, np.where(ceiling, weight, 0.0), price, is_open, allowed, (budget, limit, floor or 0.0), locked)
     least = -np.inf if floor is None else floor - 1e-6
     if price[out].sum() < least:
         return None
-    if float(weight[cover.served(out)].sum()) >= (1.0 - gap) * float(weight[cover.served(allowed)].sum()):
+    if float(weight[cover.served(out)].sum()) >= (1.0 - gap) * float(weight[ceiling].sum()):
         return out
     moved = polish(cover, weight, out, allowed & ~is_open, price, np.inf, MOVES).is_open
     return moved if price[moved].sum() >= least else out
@@ -145,22 +147,22 @@ def _fill(
     price: np.ndarray,
     is_open: np.ndarray,
     allowed: np.ndarray,
-    budget: float | None,
-    limit: int | None,
+    limits: tuple[float | None, int | None, float],
     locked: np.ndarray,
-    floor: float,
 ) -> np.ndarray:
-    """Open allowed sites by the weight of their windows without an open site, per euro, while the
-    budget and the hub limit allow and a site adds weight or ``floor`` is not yet spent (every
+    """Open allowed sites by the ``weight`` (per flow: of those the allowed sites serve) of their
+    windows without an open site, per euro, while the budget and the hub limit (``limits``: budget,
+    hub limit, least spend) allow and a site adds weight or the least spend is not yet reached (every
     allowed site when neither budget nor hub limit binds: the most any plan serves)."""
+    budget, limit, floor = limits
     out = is_open.copy()
     if budget is None and limit is None:
         return out | allowed
-    served_after = cover.served(allowed)
-    window_weight = cover.window_weights(np.where(served_after, weight, 0.0))
-    owner = np.repeat(np.arange(cover.n_windows), np.diff(cover.window_ptr))
-    keep = allowed[cover.window_sites]
-    site, window = cover.window_sites[keep], owner[keep]
+    window_weight = cover.window_weights(weight)
+    ptr, windows_of = site_incidence(cover, np.arange(cover.n_windows), len(out))  # per site, its windows
+    site = np.repeat(np.arange(len(out)), np.diff(ptr))
+    keep = allowed[site]
+    site, window = site[keep], windows_of[keep]
     covered = cover.covered(out)
     spent = float(price[out].sum())
     hubs = int((out & ~locked).sum())
@@ -177,5 +179,5 @@ def _fill(
         out[k] = True
         spent += float(price[k])
         hubs += 1
-        covered[window[site == k]] = True
+        covered[windows_of[ptr[k] : ptr[k + 1]]] = True
     return out
