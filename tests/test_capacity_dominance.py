@@ -17,7 +17,7 @@ import pytest
 
 from planner.context import RunContext
 from planner.features import enabled_features
-from planner.features.capacity.dominance import dominated_sites, superadditive
+from planner.features.capacity.dominance import dominated, dominated_sites, superadditive
 from planner.features.capacity.model import CapacitySpec, TypeLevels, capacity_part
 from planner.features.capacity.queueing import size_levels
 from planner.features.coverage.feature import core_spec
@@ -79,6 +79,17 @@ def test_sites_with_the_same_windows_keep_the_lowest_index() -> None:
     cheaper_twin = cost.copy()
     cheaper_twin[5] = 999.0
     assert dominated_sites(windows, np.array([5.0, 5.0]), _spec(), cheaper_twin, free) == [0, 1, 2, 4]
+
+
+def test_the_order_keeps_one_of_equal_sites_and_prefers_more_rows_then_lower_cost() -> None:
+    rows = {0: {"a"}, 1: {"a", "b"}, 2: {"a", "b"}, 3: {"b", "c"}, 4: set()}
+    free = np.zeros(5, dtype=bool)
+    assert dominated(rows, np.full(5, 1.0), free) == [0, 2]  # 0 ⊂ 1; 2 = 1, the lower index stays
+    assert dominated(rows, np.array([1.0, 2.0, 1.0, 1.0, 1.0]), free) == [0, 1]  # 1 = 2 but dearer; 0 ⊂ 2 too
+    # 1 may not stand in for another: 0 still goes for 2, and 2 stays (only 1, ahead of it, could take its place)
+    assert dominated(rows, np.full(5, 1.0), free, can_dominate=np.array([1, 0, 1, 1, 1], dtype=bool)) == [0]
+    # an existing hub (1) is neither closed nor a stand-in: 0 goes for 2, and 2 stays
+    assert dominated(rows, np.full(5, 1.0), np.array([0, 1, 0, 0, 0], dtype=bool)) == [0]
 
 
 def _model(folder: Path, seed: int):

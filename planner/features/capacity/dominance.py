@@ -15,20 +15,20 @@ and a bound on the reduced model holds for the whole one.
 
 Following dominators from a dominated site ends at one that is not dominated, and the conditions
 (inclusion, cost, ``D ≤`` capacity of the dominator) carry along the chain, so all dominated sites
-can be closed at once. Among sites with the same windows and cost the lowest index is kept.
-Measured on ``europe-2030-capacity`` (4,000 flows): 1,238 of the 2,054 sites in a window are
-dominated.
+can be closed at once (:func:`dominated`; the order: more windows, then a lower cost, then a lower
+index, so among sites with the same windows and cost the lowest index is kept). Measured on
+``europe-2030-capacity`` (4,000 flows): 1,238 of the 2,054 sites in a window are dominated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 
 from planner.features.capacity.model import CapacitySpec, TypeLevels
 
-__all__ = ["dominated_sites", "superadditive"]
+__all__ = ["dominated", "dominated_sites", "superadditive"]
 
 
 def superadditive(levels: TypeLevels) -> bool:
@@ -75,33 +75,55 @@ def dominated_sites(
     if not all(superadditive(t) for t in spec.types):
         return []
     top = min(t.capacity[-1] for t in spec.types)  # any one type's largest level takes all of D_k
-    rows: dict[int, set[int]] = {}
-    reach: dict[int, float] = {}
+    rows: dict[int, set[Hashable]] = {}
+    reach = np.zeros(len(locked))
     r = 0
     for g, wins in enumerate(group_windows):
         for k in {k for w in wins for k in w}:
-            reach[k] = reach.get(k, 0.0) + float(group_volume[g])
+            reach[k] += float(group_volume[g])
         for w in wins:
             for k in w:
                 rows.setdefault(k, set()).add(r)
             r += 1
-    holders: dict[int, list[int]] = {}
+    return dominated(rows, site_cost, locked, can_dominate=reach <= top)
+
+
+def dominated(
+    rows: Mapping[int, set[Hashable]],
+    cost: np.ndarray,
+    locked: np.ndarray,
+    can_dominate: np.ndarray | None = None,
+) -> list[int]:
+    """Sites some other site dominates, in increasing order.
+
+    Parameters
+    ----------
+    rows
+        Site → the rows holding it (sites in no row are never dominated).
+    cost
+        Cost of opening each site.
+    locked
+        Sites that must stay open: never dominated, never a dominator.
+    can_dominate
+        Sites allowed to stand in for another (all unlocked ones when ``None``).
+    """
+    holders: dict[Hashable, list[int]] = {}
     for k in sorted(rows):
-        for row in rows[k]:
-            holders.setdefault(row, []).append(k)
+        for r in rows[k]:
+            holders.setdefault(r, []).append(k)
     out = []
     for j in sorted(rows):
-        if locked[j]:
-            continue
         mine = rows[j]
-        rarest = min(mine, key=lambda row: len(holders[row]))
+        if locked[j] or not mine:
+            continue
+        rarest = min(mine, key=lambda r: len(holders[r]))
         for k in holders[rarest]:
             if (
                 k != j
                 and not locked[k]
-                and reach[k] <= top
-                and site_cost[k] <= site_cost[j]
-                and (len(rows[k]) > len(mine) or site_cost[k] < site_cost[j] or k < j)
+                and (can_dominate is None or can_dominate[k])
+                and cost[k] <= cost[j]
+                and (len(rows[k]) > len(mine) or cost[k] < cost[j] or k < j)
                 and mine <= rows[k]
             ):
                 out.append(j)
