@@ -87,3 +87,20 @@ def line5(tmp_path: Path) -> Path:
 def listing(folder: Path) -> dict[str, bytes | None]:
     """Every entry below ``folder``: a file's bytes, ``None`` for a folder (to show a folder is unchanged)."""
     return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None) for p in sorted(folder.rglob("*"))}
+
+
+def prepared(path: Path):
+    """The run context of the scenario at ``path`` up to the model: inputs loaded, the plain-array
+    instance made and every enabled feature prepared (its model part in ``ctx.parts``)."""
+    from planner.context import RunContext
+    from planner.features import enabled_features
+    from planner.scenario import load_scenario
+    from planner.stages import load_inputs, make_instance
+
+    sc = load_scenario(path)
+    ctx = RunContext(sc, lambda _m: None, features=enabled_features(sc))
+    load_inputs(ctx)
+    make_instance(ctx)
+    for feature in ctx.features:
+        feature.prepare(ctx)
+    return ctx

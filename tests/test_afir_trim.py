@@ -8,16 +8,12 @@ import numpy as np
 import pulp
 import pytest
 
-from planner.context import RunContext
-from planner.features import enabled_features
 from planner.features.afir.model import AfirShare
 from planner.features.afir.trim import finish_share_model, trim_share_plan
 from planner.features.coverage.feature import core_spec, solve_core
 from planner.features.coverage.model import build_model, open_sites
-from planner.scenario import load_scenario
 from planner.solve import SolveResult, solve_problem
-from planner.stages import load_inputs, make_instance
-from tests.conftest import base_scenario, line_network, write_scenario
+from tests.conftest import base_scenario, line_network, prepared, write_scenario
 from tests.test_afir_milestones import POOL, random_share
 
 # Cover windows of the flows: (0, 1), (1, 2), (3, 4). Segments A (100 dkm, needs site 3) and
@@ -111,13 +107,8 @@ def _share_context(tmp_path):
         tmp_path, flows=["D,N0,N4,5"], objective={"type": "min_cost", "max_hubs": None}, chargers=POOL,
         candidates={"spacing_km": 50.0}, afir={"mode": "enforce", "year": 2027, "tiers": ["core"]},
     )  # fmt: skip
-    sc = load_scenario(write_scenario(tmp_path / "s.toml", data))
-    ctx = RunContext(sc, lambda _m: None, features=enabled_features(sc))
-    load_inputs(ctx)
-    make_instance(ctx)
-    for feature in ctx.features:
-        feature.prepare(ctx)
-    return sc, ctx
+    ctx = prepared(write_scenario(tmp_path / "s.toml", data))
+    return ctx.scenario, ctx
 
 
 def test_finish_writes_the_cheaper_plan_into_the_model(tmp_path):

@@ -15,18 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.context import RunContext
-from planner.features import enabled_features
 from planner.features.capacity.dominance import dominated, dominated_sites, superadditive
 from planner.features.capacity.model import CapacitySpec, TypeLevels, capacity_part
 from planner.features.capacity.queueing import size_levels
 from planner.features.coverage.feature import core_spec
 from planner.features.coverage.model import build_model
 from planner.features.coverage.variables import group_weight
-from planner.scenario import load_scenario
 from planner.solve import solve_problem
-from planner.stages import load_inputs, make_instance
-from tests.conftest import base_scenario, line_network, write_scenario
+from tests.conftest import base_scenario, line_network, prepared, write_scenario
 
 # Pooling: 1, 2, 3 and 4 points take 5, 20, 37.2 and 55 sessions a day.
 POOLED = TypeLevels("mcs", (1, 2, 3, 4), (5.0, 20.0, 37.2, 55.0), 100.0, 300.0)
@@ -114,12 +110,7 @@ def _model(folder: Path, seed: int):
         afir={"mode": "off"},
         output={"maps": False, "tradeoff_points": 0},
     )
-    sc = load_scenario(write_scenario(folder / "s.toml", data))
-    ctx = RunContext(sc, lambda _m: None, features=enabled_features(sc))
-    load_inputs(ctx)
-    make_instance(ctx)
-    for feature in ctx.features:
-        feature.prepare(ctx)
+    ctx = prepared(write_scenario(folder / "s.toml", data))
     spec = core_spec(ctx)
     exact = replace(spec.part("capacity").data, integer_levels=True)
     return ctx, build_model(ctx.instance, spec.with_part(capacity_part(exact))), exact
