@@ -44,7 +44,7 @@ import pulp
 
 from planner.features.capacity.dominance import dominated_sites
 from planner.features.capacity.model import CapacitySpec, capacity_part
-from planner.features.coverage.model import ModelSpec, PlanningModel, build_model
+from planner.features.coverage.model import ModelSpec, PlanningModel, build_model, open_sites
 from planner.features.coverage.variables import group_weight
 from planner.highs import relative_gap
 from planner.instance import PlanningInstance
@@ -123,7 +123,8 @@ def solve_two_stage(
         return TwoStage(m1, r1, r1, r1, 0)
     support = {k: (v.value() or 0.0) > _SUPPORT_EPS for k, v in m1.variables.open.items()}
     m2 = build_model(instance, spec)
-    reopen = _start_from(m2, m1, exact, support, group_weight(instance, m2.variables.groups, instance.volume))
+    volume = group_weight(instance, m2.variables.groups, instance.volume)  # trucks/day per group of flows
+    reopen = _start_from(m2, m1, exact, support, volume)
     left = max(config.time_limit_s - (time.perf_counter() - t0), 0.1 * config.time_limit_s)
     log(f"stage 2 (exact levels on the {sum(support.values())} sites the relaxation opens): {left:.0f} s left")
     # Stage 2 is small: solve it tighter than the overall target, whose gap is measured against
@@ -137,7 +138,7 @@ def solve_two_stage(
     left = config.time_limit_s - (time.perf_counter() - t0)
     r3 = None
     if _gap(r2.objective, _stage1_bound(r1)) > config.mip_gap and left >= _STAGE3_MIN_S and m2.goals()[1] is None:
-        closed = _dominated(instance, spec, m2)
+        closed = _dominated(instance, spec, m2, volume)
         log(
             f"stage 3 (exact levels on every site but {len(closed):,} dominated ones, started from stage 2's "
             f"plan): {left:.0f} s left"
@@ -147,9 +148,10 @@ def solve_two_stage(
     return TwoStage(m2, combine_stages(r1, r2, r3, config.mip_gap), r1, r2, n_support, r3)
 
 
-def _dominated(instance: PlanningInstance, spec: ModelSpec, m2: PlanningModel) -> list[int]:
+def _dominated(instance: PlanningInstance, spec: ModelSpec, m2: PlanningModel, volume: np.ndarray) -> list[int]:
     """The sites stage 3 may leave closed: those another site dominates
-    (:func:`~planner.features.capacity.dominance.dominated_sites`) and stage 2's plan does not open.
+    (:func:`~planner.features.capacity.dominance.dominated_sites`; ``volume`` per group of flows) and
+    stage 2's plan does not open.
 
     Some optimal plan opens no dominated site, so stage 3's bound still holds for the whole problem,
     and keeping stage 2's sites keeps its plan as the start. Only when the capacity part is the only
@@ -157,12 +159,12 @@ def _dominated(instance: PlanningInstance, spec: ModelSpec, m2: PlanningModel) -
     """
     if [p.name for p in spec.parts] != ["capacity"]:
         return []
-    v = m2.variables
     sizing: CapacitySpec = spec.part("capacity").data
-    cost = np.where(instance.site_locked, 0.0, sizing.site_fixed_eur)
-    volume = group_weight(instance, v.groups, instance.volume)
-    found = dominated_sites(v.group_windows, volume, sizing, cost, instance.site_locked)
-    return [k for k in found if k in v.open and (v.open[k].varValue or 0.0) < 0.5]
+    locked = instance.site_locked
+    cost = np.full(len(locked), sizing.site_fixed_eur)  # every new site's (locked ones are never dominated)
+    found = dominated_sites(m2.variables.group_windows, volume, sizing, cost, locked)
+    is_open = open_sites(m2)
+    return [k for k in found if k in m2.variables.open and not is_open[k]]
 
 
 def _stage1_bound(r1: SolveResult) -> float | None:
