@@ -216,15 +216,25 @@ def test_stage3_finds_the_plan_a_narrow_support_misses(tmp_path: Path, monkeypat
     # Line N0..N3, candidates every 50 km: T1 (N0→N2) and T2 (N1→N3) can share one hub at km 150
     # (site 3; 16 sessions, 2 points: 1200 EUR). Stage 2 is made to see every site but that one, so
     # its best plan is two hubs (2400 EUR); stage 3, on every site from that plan, finds the shared
-    # hub and proves it optimal, and the plan decoded is stage 3's.
+    # hub and proves it optimal, and the plan decoded is stage 3's. Stage 3 finds it without HiGHS's
+    # primal heuristics (off in stage 3, which is there for the bound).
     import planner.features.capacity.two_stage as two_stage
 
     start_from = two_stage._start_from
     monkeypatch.setattr(
         two_stage, "_start_from", lambda m2, m1, exact, x1, vol: start_from(m2, m1, exact, {k: k != 3 for k in x1}, vol)
     )
+    options = []
+    solve_problem = two_stage.solve_problem
+
+    def spy(problem, config, **kwargs):
+        options.append(kwargs.get("highs_options"))
+        return solve_problem(problem, config, **kwargs)
+
+    monkeypatch.setattr(two_stage, "solve_problem", spy)
     line_network(tmp_path, 4)
     plan = relaxed(tmp_path, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0)
+    assert options == [None, two_stage.STAGE3_HIGHS_OPTIONS]  # stage 1, stage 3 (stage 2 is lexicographic)
     s = plan.summary
     assert s["two_stage"]["stage2_exact_levels"]["objective"] == pytest.approx(2400.0, abs=0.01)  # + tie-break
     assert s["two_stage"]["stage3_every_site"]["objective"] == pytest.approx(1200.0, abs=0.01)
@@ -247,7 +257,7 @@ def test_stage3_keeps_stage2s_plan_unless_it_finds_a_cheaper_one(
 
     seen = {}
 
-    def tie(problem, config, *, warm_start=False, log=None):
+    def tie(problem, config, *, warm_start=False, log=None, highs_options=None):
         if not warm_start:  # stage 1, the linear relaxation
             return solve_problem(problem, config, log=log)
         seen["closed"] = [v.name for v in problem.variables() if v.name.startswith("open_") and v.upBound == 0]
@@ -293,3 +303,17 @@ def test_combine_stages_takes_the_cheaper_plan_and_the_higher_valid_bound() -> N
     assert (r.objective, r.best_bound) == (100.0, 90.0)
     r = combine_stages(result("time_limit", None, None), support, None, 0.01)  # an unfinished LP proves nothing
     assert (r.status, r.best_bound, r.mip_gap) == ("feasible", None, None)
+
+
+def test_highs_knows_every_stage3_option() -> None:
+    # HiGHS only warns about an option it does not know, so a misspelt name would silently leave the
+    # heuristics on: each one must be accepted and read back.
+    import highspy
+
+    from planner.features.capacity.two_stage import STAGE3_HIGHS_OPTIONS
+
+    h = highspy.Highs()
+    h.silent()
+    for key, value in STAGE3_HIGHS_OPTIONS.items():
+        assert h.setOptionValue(key, value) == highspy.HighsStatus.kOk
+        assert h.getOptionValue(key) == (highspy.HighsStatus.kOk, value)

@@ -15,7 +15,8 @@ its sessions (a feasible plan, since a support site opened fully can take what t
 sends it). Stage 2 may close support sites and re-balance flows so hubs fill whole levels.
 
 Stage 3, while the gap to stage 1's bound is above ``solver.mip_gap``, solves the same exact model
-on every site, started from stage 2's plan, for the rest of the time limit. Its dual bound holds for
+on every site, started from stage 2's plan, for the rest of the time limit, with HiGHS's primal
+heuristics off (:data:`STAGE3_HIGHS_OPTIONS`: it is there for the bound). Its dual bound holds for
 the whole problem (stage 2's does not: it sees only the support), and HiGHS's cuts at its root
 raise it above the relaxation's; a strictly cheaper plan it finds replaces stage 2's. The reported
 gap is between the cheaper plan and the higher of the two valid bounds (:func:`combine_stages`).
@@ -51,7 +52,7 @@ from planner.instance import PlanningInstance
 from planner.scenario import SolverConfig
 from planner.solve import SolveLog, SolveResult, solve_lexicographic, solve_problem
 
-__all__ = ["STAGE2_GAP_SHARE", "TwoStage", "combine_stages", "solve_two_stage"]
+__all__ = ["STAGE2_GAP_SHARE", "STAGE3_HIGHS_OPTIONS", "TwoStage", "combine_stages", "solve_two_stage"]
 
 _STAGE1_SHARE = 0.5  # share of the time limit for stage 1; stage 2 gets the rest
 
@@ -70,6 +71,22 @@ _SUPPORT_EPS = 1e-6  # sites the relaxation opens by more than this form stage 2
 
 
 _STAGE3_MIN_S = 5.0  # stage 3 runs only if at least this much of the time limit is left
+
+
+# Stage 3 is there for its bound: its plan is stage 2's (it has found no cheaper one on europe-2030-capacity
+# in any run measured), so HiGHS runs it without primal heuristics. Measured on that scenario as shipped
+# (300 s, 2 cores, one run each, alone on the machine, 2026-12-05, stop 46; stage 2 took 53-55 s): with
+# them, sub-MIP heuristics took 93 s of stage 3's 217 s after its first root cut loop (with RINS and RENS
+# off, still 82 s), HiGHS restarted its root only at 182 s and the run ended feasible at 1.03 % (bound
+# 954.07 M EUR); without them the restart came at 84 s, the bound reached 954.07 M at 122 s and 954.38 M
+# at 198 s: optimal at 0.999 % after a 276 s solve. The plan is the same (964.0 M EUR).
+STAGE3_HIGHS_OPTIONS = {
+    "mip_heuristic_effort": 0.0,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+    "mip_heuristic_run_feasibility_jump": False,
+}
 
 
 @dataclass
@@ -228,7 +245,8 @@ def _every_site(
     solve_log: SolveLog | None,
 ) -> SolveResult:
     """Stage 3: the exact model on every site but ``closed``, started from stage 2's plan, for its bound
-    (and a cheaper plan).
+    (and a cheaper plan, which HiGHS's search may still find with its primal heuristics off,
+    :data:`STAGE3_HIGHS_OPTIONS`).
 
     Stage 2's values are kept (restored after the solve) unless stage 3 finds a strictly cheaper
     plan, so the decoded plan never gets worse and does not change on a tie.
@@ -248,7 +266,7 @@ def _every_site(
         m2.variables.open[k].upBound = up
     for k in closed:
         m2.variables.open[k].upBound = 0
-    r3 = solve_problem(m2.problem, config, warm_start=True, log=solve_log)
+    r3 = solve_problem(m2.problem, config, warm_start=True, log=solve_log, highs_options=STAGE3_HIGHS_OPTIONS)
     if not _better(r3, r2):
         for v in m2.problem.variables():
             v.varValue = kept[v.name]
