@@ -79,7 +79,7 @@ _STAGE3_MIN_S = 5.0  # stage 3 runs only if at least this much of the time limit
 # them, sub-MIP heuristics took 93 s of stage 3's 217 s after its first root cut loop (with RINS and RENS
 # off, still 82 s), HiGHS restarted its root only at 182 s and the run ended feasible at 1.03 % (bound
 # 954.07 M EUR); without them the restart came at 84 s, the bound reached 954.07 M at 122 s and 954.38 M
-# at 198 s: optimal at 0.999 % after a 276 s solve. The plan is the same (964.0 M EUR).
+# at 198 s: optimal at 0.999 % after a 276-278 s solve (two runs). The plan is the same (964.0 M EUR).
 STAGE3_HIGHS_OPTIONS = {
     "mip_heuristic_effort": 0.0,
     "mip_heuristic_run_rins": False,
