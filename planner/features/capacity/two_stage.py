@@ -16,8 +16,8 @@ sends it). Stage 2 may close support sites and re-balance flows so hubs fill who
 
 Stage 3, while the gap to stage 1's bound is above ``solver.mip_gap``, solves the same exact model
 on every site, started from stage 2's plan, for the rest of the time limit, with HiGHS's primal
-heuristics and strong branching off (:data:`STAGE3_HIGHS_OPTIONS`: it is there for the bound). Its dual bound holds for
-the whole problem (stage 2's does not: it sees only the support), and HiGHS's cuts at its root
+heuristics and strong branching off (:data:`STAGE3_HIGHS_OPTIONS`: it is there for the bound). Its
+dual bound holds for the whole problem (stage 2's does not: it sees only the support), and HiGHS's cuts at its root
 raise it above the relaxation's; a strictly cheaper plan it finds replaces stage 2's. The reported
 gap is between the cheaper plan and the higher of the two valid bounds (:func:`combine_stages`).
 Stage 3 leaves closed the sites another site dominates (:mod:`~planner.features.capacity.dominance`)
@@ -249,8 +249,8 @@ def _every_site(
     solve_log: SolveLog | None,
 ) -> SolveResult:
     """Stage 3: the exact model on every site but ``closed``, started from stage 2's plan, for its bound
-    (and a cheaper plan, which HiGHS's search may still find with its primal heuristics off,
-    :data:`STAGE3_HIGHS_OPTIONS`).
+    (and a cheaper plan, which HiGHS's branching may still find with its primal heuristics and strong
+    branching off, :data:`STAGE3_HIGHS_OPTIONS`).
 
     Stage 2's values are kept (restored after the solve) unless stage 3 finds a strictly cheaper
     plan, so the decoded plan never gets worse and does not change on a tie.
