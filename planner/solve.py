@@ -249,9 +249,9 @@ def _solve_highs(
     with quiet_stdout():
         direct = build_direct(problem, bulk)
     h = direct.highs
-    _set_options(h, config, options)
     start = np.array([v.varValue or 0.0 for v in direct.variables]) if warm_start else None
     close = _attach_log(h, log, problem.name)
+    refused = _refused(_set_options(h, config, options), problem.name, log)
     soft = _SoftStop(t0, soft_limit_s, h) if soft_limit_s is not None else None
     stop = _lattice_stop(direct, float(config.mip_gap))  # a lazy cover's rounds are stopped by solve_direct
     if plans is not None and bulk is None:
@@ -307,17 +307,31 @@ def _solve_highs(
         mip_gap=gap if status in ("optimal", "feasible") else None,
         seconds=seconds,
         time_limit_hit=time_hit,
-        message=head + lazy,
+        message=head + lazy + refused,
     )
 
 
-def _set_options(h: object, config: SolverConfig, options: dict | None) -> None:
-    """The configured gap and threads, then any further HiGHS ``options``."""
-    h.setOptionValue("mip_rel_gap", float(config.mip_gap))
+def _refused(names: list[str], label: str, log: SolveLog | None) -> str:
+    """Say in the run's log which HiGHS options were refused; returns the phrase for the solver message."""
+    if not names:
+        return ""
+    text = f"HiGHS refused option(s) {', '.join(names)} and solved without them"
+    if log is not None and log.progress is not None:
+        log.progress(f"{label}: {text}")
+    return f"; {text}"
+
+
+def _set_options(h: object, config: SolverConfig, options: dict | None) -> list[str]:
+    """The configured gap and threads, then any further HiGHS ``options``; returns the names HiGHS
+    refused (an option this HiGHS version does not know, or a value out of its range). HiGHS only warns
+    in its own log about those, and a run goes on without them: the caller says so in the run's log."""
+    import highspy
+
+    wanted: dict[str, object] = {"mip_rel_gap": float(config.mip_gap)}
     if config.threads:
-        h.setOptionValue("threads", int(config.threads))
-    for key, value in (options or {}).items():
-        h.setOptionValue(key, value)
+        wanted["threads"] = int(config.threads)
+    wanted.update(options or {})
+    return [key for key, value in wanted.items() if h.setOptionValue(key, value) != highspy.HighsStatus.kOk]
 
 
 def _lattice_stop(direct: Direct, tolerance: float) -> LatticeStop | None:

@@ -87,6 +87,25 @@ def test_optimal_knapsack_both_solvers(solver: str) -> None:
     assert result.mip_gap == pytest.approx(0.0, abs=1e-9)
 
 
+def test_an_option_highs_refuses_is_named_in_the_log_and_the_message() -> None:
+    # HiGHS only warns in its own log about an option it does not know (or a value out of range) and
+    # solves without it: the run's log and the solver message say which, and the solve is unchanged.
+    from planner.solve import SolveLog
+
+    lines: list[str] = []
+    options = {"mip_no_such_option": 1, "mip_heuristic_effort": -1.0, "mip_pscost_minreliable": 0}
+    result = solve_problem(
+        small_knapsack(), SolverConfig(mip_gap=0.0), log=SolveLog(progress=lines.append), highs_options=options
+    )
+    assert result.status == "optimal" and result.objective == pytest.approx(25.0)
+    assert result.message.endswith(
+        "; HiGHS refused option(s) mip_no_such_option, mip_heuristic_effort and solved without them"
+    )
+    assert lines == ["knap: HiGHS refused option(s) mip_no_such_option, mip_heuristic_effort and solved without them"]
+    quiet = solve_problem(small_knapsack(), SolverConfig(mip_gap=0.0), highs_options={"mip_pscost_minreliable": 0})
+    assert "refused" not in quiet.message and quiet.objective == pytest.approx(25.0)
+
+
 def test_cbc_runs_from_the_path_when_pulp_bundles_no_binary(tmp_path, monkeypatch) -> None:
     # PuLP 4 drops its bundled CBC (and PULP_CBC_CMD) for `pip install "pulp[cbc]"`, which puts a `cbc`
     # on the PATH: the same solve then runs on that binary through COIN_CMD.
