@@ -343,7 +343,8 @@ def _signals_deferred(done: str) -> Iterator[None]:
     finally:
         for s, handler in before.items():
             signal.signal(s, handler)
-        for s in dict.fromkeys(got):
+        # SIGTERM first: a Ctrl-C after the block raises, which would drop a TERM that came with it
+        for s in sorted(set(got), key=lambda sig: sig != signal.SIGTERM):
             handler = before[s]
             if completed and s == signal.SIGINT and handler is signal.default_int_handler:
                 raise RunInterruptedError(done)

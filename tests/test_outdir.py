@@ -235,3 +235,36 @@ def test_ctrl_c_during_the_swap_arrives_after_it(tmp_path: Path, monkeypatch) ->
     finally:
         signal.signal(signal.SIGINT, before)
     assert (out / "hubs.csv").read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_term_that_comes_with_a_ctrl_c_during_the_swap_is_not_dropped(tmp_path: Path, monkeypatch) -> None:
+    # Both signals held back during the swap: the TERM's handler runs (a service manager stopping the
+    # run is obeyed), then the Ctrl-C says the output is in place.
+    import os
+    import signal
+
+    from planner import outdir
+
+    out = tmp_path / "out"
+    _write(out, content="old")
+    real = outdir._swap
+    terms: list[int] = []
+
+    def swap(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGTERM)
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(outdir, "_swap", swap)
+    before = {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, lambda signum, _frame: terms.append(signum)),
+    }
+    try:
+        with pytest.raises(RunInterruptedError, match="its output is complete"):
+            _write(out, content="new")
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+    assert terms == [signal.SIGTERM]
+    assert (out / "hubs.csv").read_text() == "new"
