@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from _child import machine_line  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
+
 from planner.api import solve_scenario
 from planner.scenario import load_scenario
 
@@ -17,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     paths = [Path(p) for p in sys.argv[1:]] or sorted((ROOT / "scenarios").glob("europe-*.toml"))
+    print(machine_line())
     print(
         "| scenario | candidates | flows | rows | columns | nonzeros | binaries | build s | solve s | status | gap "
         "| hubs | MCS + CCS points | MW | served share | capex M EUR | verified |"

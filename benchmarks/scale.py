@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from _child import fmt, run_child  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
+from _child import fmt, machine_line, run_child  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 SINGLE_YEAR = [
@@ -130,6 +130,7 @@ def main() -> None:
     args = ap.parse_args()
     if not (args.flows or args.spacing or args.scenarios is not None):
         args.flows, args.scenarios = "4000,10000,20000,50000,all", []
+    print(machine_line())
     print(HEADER, flush=True)
     if args.scenarios is not None:
         for name in [n if n.endswith(".toml") else f"{n}.toml" for n in args.scenarios] or SINGLE_YEAR:

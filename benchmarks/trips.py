@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _child import fmt, run_child  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
+from _child import fmt, machine_line, run_child  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "europe-2030.toml"
@@ -158,6 +158,7 @@ def main() -> None:
     args = ap.parse_args()
     flows = gravity_distribution()
     print(f"gravity: {len(flows):,} O-D flows, {flows['volume'].sum():,.0f} trucks/day; seed {SEED}", flush=True)
+    print(machine_line())
     print(HEADER, flush=True)
     with tempfile.TemporaryDirectory(prefix="planner-trips-") as tmp:
         for n in [int(x) for x in args.trips.split(",") if x]:
