@@ -75,11 +75,23 @@ def test_default_plan_is_verified_and_plausible(europe) -> None:
 
 
 def test_low_budget_variant_respects_budget() -> None:
-    plan = solve_scenario(load("europe-2030-low-budget.toml"))
+    # The shipped budget scenario's model (most trucks/day served for 150 M EUR, windows refined lazily as
+    # `auto` does for its 20,000 flows) on its 4,000 largest flows: its own 20,000 took 110 s of this suite
+    # (its time and gap are measured by benchmarks/scale.py --scenarios, not here).
+    sc = load("europe-2030-low-budget.toml")
+    assert sc.demand.max_flows == 20_000 and sc.solver.mip_gap == 0.005
+    sc = sc.model_copy(
+        update={
+            "demand": sc.demand.model_copy(update={"max_flows": 4000}),
+            "solver": sc.solver.model_copy(update={"coverage_rows": "lazy"}),
+        }
+    )
+    plan = solve_scenario(sc)
     assert plan.verification.passed
     assert plan.summary["total_cost_eur"] <= 150_000_000
-    assert plan.summary["covered_share"] < 1.0
-    assert plan.summary["flows"] == 20_000 and "lazy windows" in plan.summary["solver_message"]
+    assert plan.summary["hub_count"] == 37  # 150 M EUR buys 37 new hubs at 4 M EUR; a coverage optimum uses them all
+    assert 0.9 < plan.summary["covered_share"] < 1.0
+    assert plan.summary["flows"] == 4000 and "lazy windows" in plan.summary["solver_message"]
     assert plan.summary["status"] == "optimal" and plan.summary["mip_gap"] <= 0.005  # the scenario's own target
 
 
