@@ -8,8 +8,9 @@ import os
 import platform
 import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
+
+from planner.provenance import package_version
 
 
 def run_child(script: str, *args: str) -> dict:
@@ -43,15 +44,9 @@ def machine_line() -> str:
     except (AttributeError, ValueError, OSError):
         ram = "RAM unknown"
 
-    def version(package: str) -> str:
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return "not installed"
-
     now = dt.datetime.now(dt.UTC)
     return (
         f"<!-- measured {now:%Y-%m-%d %H:%M} UTC on {cpu}, {cpus} CPUs, {ram}, {platform.system()} "
-        f"{platform.release()}, Python {platform.python_version()}, highspy {version('highspy')}, "
-        f"planner {version('planner')} -->"
+        f"{platform.release()}, Python {platform.python_version()}, highspy {package_version('highspy')}, "
+        f"planner {package_version('planner')} -->"
     )

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from planner.scenario import Scenario
 
-__all__ = ["input_files", "provenance", "resolved_toml", "sha256_of"]
+__all__ = ["input_files", "package_version", "provenance", "resolved_toml", "sha256_of"]
 
 _CHUNK = 1 << 20
 
@@ -58,7 +58,8 @@ def _relative(path: Path, base: Path | None) -> str:
         return str(path)
 
 
-def _version(package: str) -> str | None:
+def package_version(package: str) -> str | None:
+    """The installed version of ``package`` (None if it is not installed)."""
     try:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
@@ -81,9 +82,10 @@ def provenance(scenario: Scenario, *, solver: str, started: dt.datetime | None =
         except OSError:
             digest = None
         inputs.append({"role": role, "path": _relative(Path(path), base), "sha256": digest})
+    highs = package_version("highspy")
     solvers = {
-        "highs": {"name": "HiGHS", "version": _version("highspy"), "interface": f"highspy {_version('highspy')}"},
-        "cbc": {"name": "CBC", "version": None, "interface": f"PuLP {_version('pulp')} COIN_CMD"},
+        "highs": {"name": "HiGHS", "version": highs, "interface": f"highspy {highs}"},
+        "cbc": {"name": "CBC", "version": None, "interface": f"PuLP {package_version('pulp')} COIN_CMD"},
     }
     started = started or dt.datetime.now(dt.UTC)
     return {
