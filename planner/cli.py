@@ -166,7 +166,7 @@ def run(
     if "all_flows_served_share" in demand:
         kept += f" ({demand['all_flows_served_share']:.1%} of all flows' trucks/day)"
     print(
-        f"{s['scenario']}: {s['status']} (gap {gap}), {s['hub_count']} hubs{pts}, "
+        f"{s['scenario']}: {s['status']} (gap {gap}), {s['hub_count']} hub{'' if s['hub_count'] == 1 else 's'}{pts}, "
         f"served {s['covered_share']:.1%} of {s['total_volume']:,.1f} trucks/day{kept}"
         f"{' in ' + str(s['kpi_year']) if s.get('kpi_year') else ''}, "
         f"capex {s['total_cost_eur']:,.0f} EUR, verification "
@@ -181,6 +181,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
     from planner.demand import describe_demand, load_flows, route_flows
     from planner.network import load_network
     from planner.scenario import load_scenario
+    from planner.stages import check_budget
 
     try:
         sc = load_scenario(scenario)
@@ -192,6 +193,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
             round_trip=sc.demand.round_trip,
             source=str(sc.demand.source),
         )
+        check_budget(sc, sites["locked"].to_numpy(dtype=bool))
     except PlannerError as exc:
         _fail(exc)
         return

@@ -14,13 +14,14 @@ from planner.chargers import min_pool_capex
 from planner.context import RunContext
 from planner.demand import describe_demand, load_flows, route_flows
 from planner.demand_cut import served_on_every_flow
-from planner.errors import ScenarioError, VerificationError
+from planner.errors import InfeasibleError, ScenarioError, VerificationError
 from planner.features.coverage.lazy import lazy_applies, refines_lazily
 from planner.features.coverage.model import full_cover
 from planner.instance import build_instance
 from planner.network import load_network
 from planner.plan import Plan
 from planner.ranges import vehicle_ranges
+from planner.scenario import Scenario
 from planner.verify import Verification, verify_plan
 
 __all__ = ["load_inputs", "make_instance", "record_verification", "summarise_areas", "verify"]
@@ -53,6 +54,7 @@ def make_instance(ctx: RunContext) -> None:
     sc = ctx.scenario
     locked = ctx.sites["locked"].to_numpy(dtype=bool)
     ctx.site_cost = np.where(locked, 0.0, sc.costs.site_fixed_eur + min_pool_capex(sc.chargers))
+    check_budget(sc, locked)
     assigns = any(f.assigns_stops for f in ctx.features)
     ctx.instance = build_instance(
         ctx.network,
@@ -68,6 +70,31 @@ def make_instance(ctx: RunContext) -> None:
     n_unserv = int((~ctx.instance.servable).sum())
     if n_unserv:
         ctx.log(f"{n_unserv} flow(s) can never be served with this vehicle (listed in summary.json)")
+
+
+def check_budget(scenario: Scenario, locked: np.ndarray) -> None:
+    """Refuse a single-year budget that buys no hub where there is no existing hub.
+
+    Every plan would then be empty: max coverage would report serving nothing as its optimum, and
+    a cost objective with coverage would only fail after the solve. A budget of 0 beside existing
+    hubs stays valid (what the hubs already built serve). Rollouts have yearly budgets and are not
+    checked here.
+
+    Raises
+    ------
+    InfeasibleError
+        Naming ``objective.budget_eur``, the cheapest new hub and the fix.
+    """
+    budget = scenario.objective.budget_eur
+    if budget is None or scenario.rollout.years or locked.any() or not len(locked):
+        return
+    cheapest = scenario.costs.site_fixed_eur + min_pool_capex(scenario.chargers)
+    if budget < cheapest * (1 - 1e-9):
+        raise InfeasibleError(
+            f"{scenario.name}: objective.budget_eur = {budget:,.0f} EUR buys no hub: a new hub costs at least "
+            f"{cheapest:,.0f} EUR (costs.site_fixed_eur plus its minimum pool of points) and there is no "
+            f"existing hub; raise objective.budget_eur to at least {cheapest:,.0f}."
+        )
 
 
 #: Memory per (flow group, window) pair, measured on europe-2030 variants with 50,000 flows: 1.06 M

@@ -74,11 +74,15 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[dict, str]]:
     cases["infeasible_target"] = (d, "cannot be met")
     d = base_scenario(tmp, flows=["A,N0,N4,10", "B,N1,N4,5"], solver={"max_model_pairs": 1, "coverage_rows": "all"})
     cases["model_too_large"] = (d, "over solver.max_model_pairs = 1: set demand.max_flows")
+    d = base_scenario(tmp, flows=flows, objective={"budget_eur": 999.0})
+    d["objective"].pop("max_hubs")
+    cases["budget_buys_no_hub"] = (d, "objective.budget_eur = 999 EUR buys no hub: a new hub costs at least 1,000 EUR")
     return cases
 
 
 @pytest.mark.parametrize(
-    "case", ["unknown_key", "out_of_range", "missing_file", "infeasible_target", "model_too_large"]
+    "case",
+    ["unknown_key", "out_of_range", "missing_file", "infeasible_target", "model_too_large", "budget_buys_no_hub"],
 )
 def test_user_errors_are_one_line_without_output(tmp_path: Path, case: str) -> None:
     from tests.conftest import line_network
@@ -246,6 +250,16 @@ def test_a_foresight_rollout_counts_each_pair_once_per_year(mode: str, fits: boo
     once = r"\(flow group, window\) pairs once for each of its 5 years \(~0 GB\), over solver.max_model_pairs = 4,000"
     with pytest.raises(ScenarioError, match=once):
         _check_model_size(ctx, assigns=False)
+
+
+def test_validate_refuses_a_budget_that_buys_no_hub(tmp_path: Path) -> None:
+    from tests.conftest import line_network
+
+    line_network(tmp_path, 5)
+    data, expected = _bad_cases(tmp_path)["budget_buys_no_hub"]
+    res = cli("validate", str(write_scenario(tmp_path / "bad.toml", data)))
+    assert res.returncode == 4
+    assert res.stderr.count("\n") == 1 and expected in res.stderr and "raise objective.budget_eur" in res.stderr
 
 
 def test_python_dash_m_planner_is_the_same_command_line(tmp_path: Path) -> None:

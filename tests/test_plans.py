@@ -78,6 +78,16 @@ def test_existing_hub_is_locked_free_and_used(line5: Path) -> None:
     assert plan.summary["covered_share"] == pytest.approx(1.0)
 
 
+def test_a_budget_of_nothing_beside_an_existing_hub_plans_what_it_serves(line5: Path) -> None:
+    # No new hub fits in 0 EUR, but the existing hub at N2 serves D (N1→N2) and C (N2→N4): the status quo.
+    write_csv(line5 / "sites.csv", "site_id,name,node,locked", ["EX1,Existing N2,N2,true"])
+    objective = {"type": "max_coverage", "max_hubs": None, "budget_eur": 0.0}
+    plan = plan_for(line5, candidates={"sites": "sites.csv"}, objective=objective)
+    assert list(plan.hubs["site_id"]) == ["EX1"]
+    assert plan.summary["total_cost_eur"] == 0
+    assert plan.summary["covered_volume"] > 0
+
+
 def test_origin_hub_recharges(line5: Path) -> None:
     # soc_start 0.3 → start range (0.3 − 0.05) × 200 = 50 km: N0→N1 (100 km) needs a hub at N0.
     plan = plan_for(line5, vehicle={"soc_start": 0.3}, objective={"type": "min_cost", "max_hubs": None})
