@@ -73,28 +73,33 @@ def make_instance(ctx: RunContext) -> None:
 
 
 def check_budget(scenario: Scenario, locked: np.ndarray) -> None:
-    """Refuse a single-year budget that buys no hub where there is no existing hub.
+    """Refuse single-year limits that allow no hub where there is no existing hub.
 
-    Every plan would then be empty: max coverage would report serving nothing as its optimum, and
-    a cost objective with coverage would only fail after the solve. A budget of 0 beside existing
-    hubs stays valid (what the hubs already built serve). Rollouts have yearly budgets and are not
-    checked here.
+    A ``budget_eur`` below a new hub's price (site and minimum pool; most often a unit slip, ``150`` for
+    150 M EUR) or ``max_hubs = 0``: every plan would be empty, reported as max coverage's optimum or
+    found infeasible only after the solve. The same limits beside existing hubs stay valid (what the
+    hubs already built serve). Rollouts have yearly budgets and are not checked here.
 
     Raises
     ------
     InfeasibleError
-        Naming ``objective.budget_eur``, the cheapest new hub and the fix.
+        Naming the field, the price of the cheapest new hub and the fix.
     """
-    budget = scenario.objective.budget_eur
-    if budget is None or scenario.rollout.years or locked.any() or not len(locked):
+    obj = scenario.objective
+    if scenario.rollout.years or locked.any() or not len(locked):
         return
     cheapest = scenario.costs.site_fixed_eur + min_pool_capex(scenario.chargers)
-    if budget < cheapest * (1 - 1e-9):
-        raise InfeasibleError(
-            f"{scenario.name}: objective.budget_eur = {budget:,.0f} EUR buys no hub: a new hub costs at least "
-            f"{cheapest:,.0f} EUR (costs.site_fixed_eur plus its minimum pool of points) and there is no "
-            f"existing hub; raise objective.budget_eur to at least {cheapest:,.0f}."
+    why = None
+    if obj.max_hubs == 0:
+        why = "objective.max_hubs = 0 allows no hub and there is no existing hub; raise objective.max_hubs"
+    elif obj.budget_eur is not None and obj.budget_eur < cheapest * (1 - 1e-9):
+        why = (
+            f"objective.budget_eur = {obj.budget_eur:,.0f} EUR buys no hub: a new hub costs at least {cheapest:,.0f} "
+            "EUR (costs.site_fixed_eur plus its minimum pool of points) and there is no existing hub; raise "
+            f"objective.budget_eur to at least {cheapest:,.0f}"
         )
+    if why is not None:
+        raise InfeasibleError(f"{scenario.name}: {why}.")
 
 
 #: Memory per (flow group, window) pair, measured on europe-2030 variants with 50,000 flows: 1.06 M

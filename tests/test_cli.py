@@ -77,12 +77,22 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[dict, str]]:
     d = base_scenario(tmp, flows=flows, objective={"budget_eur": 999.0})
     d["objective"].pop("max_hubs")
     cases["budget_buys_no_hub"] = (d, "objective.budget_eur = 999 EUR buys no hub: a new hub costs at least 1,000 EUR")
+    d = base_scenario(tmp, flows=flows, objective={"max_hubs": 0})
+    cases["no_hub_allowed"] = (d, "objective.max_hubs = 0 allows no hub and there is no existing hub")
     return cases
 
 
 @pytest.mark.parametrize(
     "case",
-    ["unknown_key", "out_of_range", "missing_file", "infeasible_target", "model_too_large", "budget_buys_no_hub"],
+    [
+        "unknown_key",
+        "out_of_range",
+        "missing_file",
+        "infeasible_target",
+        "model_too_large",
+        "budget_buys_no_hub",
+        "no_hub_allowed",
+    ],
 )
 def test_user_errors_are_one_line_without_output(tmp_path: Path, case: str) -> None:
     from tests.conftest import line_network
