@@ -26,7 +26,7 @@ from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 
-from planner.features.capacity.model import CapacitySpec, TypeLevels
+from planner.features.capacity.model import CapacitySpec, TypeLevels, site_reach
 
 __all__ = ["dominated", "dominated_sites", "superadditive"]
 
@@ -76,11 +76,9 @@ def dominated_sites(
         return []
     top = min(t.capacity[-1] for t in spec.types)  # any one type's largest level takes all of D_k
     rows: dict[int, set[Hashable]] = {}
-    reach = np.zeros(len(locked))
+    reach = site_reach(group_windows, group_volume, len(locked))
     r = 0
-    for g, wins in enumerate(group_windows):
-        for k in {k for w in wins for k in w}:
-            reach[k] += float(group_volume[g])
+    for wins in group_windows:
         for w in wins:
             for k in w:
                 rows.setdefault(k, set()).add(r)

@@ -38,6 +38,7 @@ __all__ = [
     "hub_power",
     "hull_indices",
     "site_levels",
+    "site_reach",
 ]
 
 
@@ -144,6 +145,18 @@ def site_levels(levels: TypeLevels, most: float | None, *, hull: bool) -> list[i
     return hull_indices(levels.capacity[:n], levels.servers[:n])
 
 
+def site_reach(
+    group_windows: Sequence[Sequence[tuple[int, ...]]], group_volume: np.ndarray, n_sites: int
+) -> np.ndarray:
+    """Per site, the trucks/day of every group with a window holding it: the most sessions it could get
+    (``D_k``; a group counts once however many of its windows hold the site)."""
+    reach = np.zeros(n_sites)
+    for g, wins in enumerate(group_windows):
+        for k in sorted({k for w in wins for k in w}):
+            reach[k] += float(group_volume[g])
+    return reach
+
+
 def add_assignments(
     problem: pulp.LpProblem,
     group_windows: Sequence[Sequence[tuple[int, ...]]],
@@ -218,13 +231,11 @@ def add_capacity(
     """Add assignment, level and capacity constraints; return the new variables."""
     x = variables.open
     assign, hub_sessions = add_assignments(problem, variables.group_windows, x, variables.served, group_volume)
-    reach = dict.fromkeys(x, 0.0)  # the most sessions each site could get: every group passing it
-    for g, k in assign:
-        reach[k] += float(group_volume[g])
+    reach = site_reach(variables.group_windows, group_volume, max(x, default=-1) + 1)
     level: dict[tuple[int, int, int], pulp.LpVariable] = {}
     split: dict[tuple[int, int], pulp.LpVariable] = {}
     for k in sorted(x):
-        lv, sp = add_hub_sizing(problem, spec, k, x[k], hub_sessions.get(k), most=reach[k])
+        lv, sp = add_hub_sizing(problem, spec, k, x[k], hub_sessions.get(k), most=float(reach[k]))
         level.update({(k, ti, li): v for (ti, li), v in lv.items()})
         split.update({(k, ti): v for ti, v in sp.items()})
     total = pulp.lpSum(float(group_volume[g]) * a for (g, _), a in assign.items())
