@@ -17,6 +17,7 @@ from pathlib import Path
 import pulp
 
 from planner.errors import SolverError
+from planner.highs import relative_gap
 from planner.scenario import SolverConfig
 from planner.solve import SolveLog, SolveResult, quiet_stdout
 
@@ -84,11 +85,15 @@ def solve_cbc(problem: pulp.LpProblem, config: SolverConfig, *, log: SolveLog | 
             fh.write(f"--- solve: {problem.name} (CBC) ---\n{text}")
     found = {k: p.search(text) for k, p in _CBC_PATTERNS.items()}
     result = found["result"].group(1).strip() if found["result"] else pulp.LpStatus[problem.status]
-    # CBC logs objective and bound in the problem's own sense ("Upper bound" when maximising);
-    # its gap carries a sign by convention: report the magnitude.
+    # CBC logs objective and bound in the problem's own sense ("Upper bound" when maximising), both in
+    # full; its "Gap:" line is rounded to two decimals (a 1.5 % gap prints 0.02, a 0.4 % one 0.00), so
+    # the gap is taken from the two, as HiGHS's is, and the printed one (its magnitude: it carries a
+    # sign by convention) only when one of them is missing.
     obj_log = float(found["objective"].group(1)) if found["objective"] else None
     bound_log = float(found["bound"].group(1)) if found["bound"] else None
     gap = abs(float(found["gap"].group(1))) if found["gap"] else None
+    if obj_log is not None and bound_log is not None and max(abs(obj_log), abs(bound_log)) < 1e30:
+        gap = relative_gap(obj_log, bound_log)
     time_hit = "time" in result.lower() or "stopped" in result.lower()
     sol = problem.sol_status
     if sol == pulp.LpSolutionOptimal and not time_hit:
