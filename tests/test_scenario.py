@@ -49,6 +49,30 @@ def test_shipped_scenarios_validate(path: Path) -> None:
         assert p is None or p.is_file(), p
 
 
+def test_shipped_sweeps_load_with_every_point_validated() -> None:
+    import tomllib
+
+    from planner.sweep import load_sweep
+
+    paths = sorted((ROOT / "scenarios" / "sweeps").glob("*.toml"))
+    sweeps = [p for p in paths if "base" in tomllib.loads(p.read_text(encoding="utf-8"))]
+    assert [p.name for p in sweeps] == ["battery-x-hubs.toml"]
+    assert load_scenario(ROOT / "scenarios" / "sweeps" / "first-network.toml").name == "first-network"
+    sweep = load_sweep(sweeps[0])
+    assert sweep.base == ROOT / "scenarios" / "sweeps" / "first-network.toml"
+    grid = [p for p in sweep.points if p.kind == "grid"]
+    assert len(grid) == 9 and len(sweep.points) == 13
+    for point in grid:
+        sc = point.scenario
+        assert sc.objective.type == "max_coverage" and sc.solver.mip_gap == 0.001
+        assert sc.demand.max_flows == 4000
+    assert {(p.scenario.objective.max_hubs, p.scenario.vehicle.battery_kwh) for p in grid} == {
+        (h, b) for h in (25, 50, 100) for b in (400.0, 600.0, 800.0)
+    }
+    for point in sweep.points[9:]:
+        assert point.kind == "tradeoff" and point.scenario.objective.type == "min_cost"
+
+
 def test_extends_overrides_and_keeps_base_paths(tmp_path: Path) -> None:
     base_dir = tmp_path / "base"
     base_dir.mkdir()
