@@ -220,7 +220,7 @@ def compare(
     no_html: Annotated[bool, typer.Option("--no-html", help="Skip compare.html.")] = False,
 ) -> None:
     """Compare plans side by side: KPI table, shared and distinct sites, comparison report."""
-    from planner.compare import compare_runs, describe_inputs, format_kpis, write_comparison
+    from planner.compare import compare_runs, describe_inputs, format_kpis, gap_note, write_comparison
 
     try:
         kpis, sites = compare_runs(run_dirs)
@@ -230,6 +230,9 @@ def compare(
         _fail(exc)
         return
     print(format_kpis(kpis))
+    note = gap_note(kpis["mip_gap"])
+    if note is not None:
+        print(note)
     print(inputs)
     common = int(sites["in_all"].sum())
     print(f"{common} site(s) open in all runs, {len(sites)} in any; wrote {len(files)} files to {out}")
@@ -260,6 +263,7 @@ def sweep(
     """
     import signal
 
+    from planner.compare import format_gaps, gap_note
     from planner.sweep import load_sweep, run_sweep
 
     if workers is not None and scheduler is not None:
@@ -284,8 +288,11 @@ def sweep(
         )
         raise typer.Exit(128 + signum) from None
     table = result.table()
-    cols = ["point", "status", "hub_count", "covered_share", "total_cost_eur"]
-    print(table[cols].to_string(index=False))
+    cols = ["point", "status", "gap", "hub_count", "covered_share", "total_cost_eur"]
+    print(table.assign(gap=format_gaps(table["mip_gap"]))[cols].to_string(index=False))
+    note = gap_note(table["mip_gap"])
+    if note is not None:
+        print(note)
     counts = {s: len(result.by_status(s)) for s in ("ok", "skipped", "failed")}
     print(
         f"{len(result.points)} points: {counts['ok']} ran, {counts['skipped']} resumed, {counts['failed']} failed "

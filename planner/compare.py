@@ -24,7 +24,9 @@ __all__ = [
     "KPI_COLUMNS",
     "compare_runs",
     "describe_inputs",
+    "format_gaps",
     "format_kpis",
+    "gap_note",
     "run_labels",
     "write_comparison",
     "years_table",
@@ -188,9 +190,27 @@ def _percent(shares: pd.Series) -> list[str]:
     return [f"{100 * float(v):.1f} %" if pd.notna(v) else "–" for v in shares]
 
 
+def format_gaps(gaps: pd.Series) -> list[str]:
+    """Relative MIP gaps 0–1 as "0.81 %" ("–" where missing)."""
+    return [f"{100 * float(v):.2f} %" if pd.notna(v) else "–" for v in gaps]
+
+
+def gap_note(gaps: pd.Series) -> str | None:
+    """A line for under a table of runs or sweep points, when some was not solved exactly: a difference
+    between two of them smaller than their gaps may be the solver's tolerance, not their inputs (at
+    ``solver.mip_gap = 0.01`` a larger battery can be reported serving less than a smaller one)."""
+    known = pd.to_numeric(gaps, errors="coerce").dropna()
+    if known.empty or float(known.max()) <= 0:
+        return None
+    return (
+        f"gap: up to {100 * float(known.max()):.2f} %; a difference smaller than the gaps of the plans compared "
+        "may be the solver's tolerance, not their inputs (a tighter solver.mip_gap tells them apart)"
+    )
+
+
 def format_kpis(kpis: pd.DataFrame) -> str:
     """The headline KPIs as a text table: counts as integers, shares in %, money in whole EUR."""
-    out = pd.DataFrame({"run": kpis["run"], "status": kpis["status"]})
+    out = pd.DataFrame({"run": kpis["run"], "status": kpis["status"], "gap": format_gaps(kpis["mip_gap"])})
     out["hubs"] = [f"{int(v):,}" if pd.notna(v) else "–" for v in kpis["hub_count"]]
     out["served"] = _percent(kpis["covered_share"])
     out["of demand planned"] = _percent(kpis["demand_planned_share"])

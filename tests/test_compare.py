@@ -9,7 +9,15 @@ import pandas as pd
 import pytest
 
 from planner.api import run
-from planner.compare import compare_runs, describe_inputs, format_kpis, run_labels, write_comparison, years_table
+from planner.compare import (
+    compare_runs,
+    describe_inputs,
+    format_kpis,
+    gap_note,
+    run_labels,
+    write_comparison,
+    years_table,
+)
 from planner.errors import DataError, OutputError
 from planner.render import render_comparison
 from planner.run_inputs import RESOLVED, flatten, input_differences
@@ -44,6 +52,9 @@ def test_compare_two_runs(line5: Path) -> None:
     assert json.loads(files[1].read_text())[1]["verified"] is True
     text = format_kpis(kpis)
     assert "42.9 %" in text and "100.0 %" in text and "2030" in text and "2,030" not in text
+    header, first = text.splitlines()[:2]
+    assert header.split()[:3] == ["run", "status", "gap"] and first.split()[:4] == ["hubs1", "optimal", "0.00", "%"]
+    assert gap_note(kpis["mip_gap"]) is None  # both solved exactly
     # A comparison written into one of its own runs would replace that run (until 2026-12-05 it did).
     before = sorted(p.name for p in dirs[0].iterdir())
     with pytest.raises(OutputError, match="is a planner run folder, not a compare folder; choose another --out"):
@@ -185,3 +196,10 @@ def test_years_in_comparison(tmp_path: Path) -> None:
     assert "<td class=n>33.0</td>" in section and "<td>2028</td>" in section
     plain = render_comparison([b, b], tmp_path / "cmp2")[0].read_text(encoding="utf-8")
     assert '<section class="years">' not in plain
+
+
+def test_a_gap_note_says_differences_within_the_gaps_may_be_the_solver_tolerance() -> None:
+    assert gap_note(pd.Series([0.0, None])) is None and gap_note(pd.Series([None, None])) is None
+    note = gap_note(pd.Series([0.0, 0.0081, None]))
+    assert note is not None and note.startswith("gap: up to 0.81 %; a difference smaller than the gaps")
+    assert "solver.mip_gap" in note
