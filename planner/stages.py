@@ -73,31 +73,40 @@ def make_instance(ctx: RunContext) -> None:
 
 
 def check_budget(scenario: Scenario, locked: np.ndarray) -> None:
-    """Refuse single-year limits that allow no hub where there is no existing hub.
+    """Refuse limits that allow no hub where there is no existing hub.
 
-    A ``budget_eur`` below a new hub's price (site and minimum pool; most often a unit slip, ``150`` for
-    150 M EUR) or ``max_hubs = 0``: every plan would be empty, reported as max coverage's optimum or
-    found infeasible only after the solve. The same limits beside existing hubs stay valid (what the
-    hubs already built serve). Rollouts have yearly budgets and are not checked here.
+    ``objective.max_hubs = 0``, or a budget below a new hub's price (site and minimum pool; most often a
+    unit slip, ``150`` for 150 M EUR): ``objective.budget_eur``, a rollout's ``budget_total_eur``, or
+    ``budget_per_year_eur`` when no year's budget buys a hub (a year spends only its own). Every plan
+    would then be empty, reported as max coverage's optimum or found infeasible only after the solve.
+    The same limits beside existing hubs stay valid (what the hubs already built serve).
 
     Raises
     ------
     InfeasibleError
         Naming the field, the price of the cheapest new hub and the fix.
     """
-    obj = scenario.objective
-    if scenario.rollout.years or locked.any() or not len(locked):
+    if locked.any() or not len(locked):
         return
     cheapest = scenario.costs.site_fixed_eur + min_pool_capex(scenario.chargers)
+    price = f"a new hub costs at least {cheapest:,.0f} EUR (costs.site_fixed_eur plus its minimum pool of points)"
+    ro, obj = scenario.rollout, scenario.objective
+    budgets = {"objective.budget_eur": obj.budget_eur}  # field → its largest budget for one hub
+    if ro.years:
+        budgets = {"rollout.budget_total_eur": ro.budget_total_eur}
+        if ro.budget_per_year_eur:
+            budgets["rollout.budget_per_year_eur"] = max(ro.budget_per_year_eur)
     why = None
     if obj.max_hubs == 0:
         why = "objective.max_hubs = 0 allows no hub and there is no existing hub; raise objective.max_hubs"
-    elif obj.budget_eur is not None and obj.budget_eur < cheapest * (1 - 1e-9):
-        why = (
-            f"objective.budget_eur = {obj.budget_eur:,.0f} EUR buys no hub: a new hub costs at least {cheapest:,.0f} "
-            "EUR (costs.site_fixed_eur plus its minimum pool of points) and there is no existing hub; raise "
-            f"objective.budget_eur to at least {cheapest:,.0f}"
-        )
+    for key, budget in budgets.items():
+        if why is None and budget is not None and budget < cheapest * (1 - 1e-9):
+            said = (
+                f"{key}: no year's budget buys a hub (the largest is {budget:,.0f} EUR)"
+                if key.endswith("per_year_eur")
+                else f"{key} = {budget:,.0f} EUR buys no hub"
+            )
+            why = f"{said}: {price} and there is no existing hub; raise {key} to at least {cheapest:,.0f}"
     if why is not None:
         raise InfeasibleError(f"{scenario.name}: {why}.")
 

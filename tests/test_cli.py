@@ -77,6 +77,13 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[dict, str]]:
     d = base_scenario(tmp, flows=flows, objective={"budget_eur": 999.0})
     d["objective"].pop("max_hubs")
     cases["budget_buys_no_hub"] = (d, "objective.budget_eur = 999 EUR buys no hub: a new hub costs at least 1,000 EUR")
+    d = base_scenario(tmp, flows=flows)
+    d["rollout"] = {"years": [2026, 2030], "budget_per_year_eur": [0.0, 150.0]}
+    cases["rollout_budgets_buy_no_hub"] = (
+        d,
+        "rollout.budget_per_year_eur: no year's budget buys a hub (the largest is 150 EUR): a new hub costs at least "
+        "1,000 EUR",
+    )
     d = base_scenario(tmp, flows=flows, objective={"max_hubs": 0})
     cases["no_hub_allowed"] = (d, "objective.max_hubs = 0 allows no hub and there is no existing hub")
     return cases
@@ -91,6 +98,7 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[dict, str]]:
         "infeasible_target",
         "model_too_large",
         "budget_buys_no_hub",
+        "rollout_budgets_buy_no_hub",
         "no_hub_allowed",
     ],
 )

@@ -136,6 +136,36 @@ def test_bad_rollout_years_name_file_field_and_fix(tmp_path: Path, rollout: dict
     assert str(path) in text and "'rollout'" in text and message in text and "\n" not in text
 
 
+@pytest.mark.parametrize(
+    ("objective", "instead"),
+    [
+        ({"budget_eur": 5000.0}, "rollout.budget_per_year_eur (one value per year) or rollout.budget_total_eur"),
+        (
+            {"type": "min_cost", "max_hubs": None, "coverage_target": 0.5},
+            "rollout.coverage_target (one value per year)",
+        ),
+    ],
+    ids=["budget", "coverage_target"],
+)
+def test_a_rollout_refuses_the_single_year_limits_it_does_not_read(
+    tmp_path: Path, objective: dict, instead: str
+) -> None:
+    # Until 2026-12-06 objective.budget_eur was ignored by the rollout's solve and failed verification after it.
+    line_network(tmp_path, 3)
+    data = base_scenario(tmp_path, flows=["A,N0,N2,10"], objective=objective)
+    data["rollout"] = {"years": [2026, 2030]}
+    path = write_scenario(tmp_path / "s.toml", data)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    key = next(k for k in ("budget_eur", "coverage_target") if k in objective)
+    assert str(err.value) == (
+        f"{path}: 'objective.{key}' applies to single-year plans and a rollout (rollout.years) does not read it; "
+        f"set {instead} instead."
+    )
+    data.pop("rollout")
+    assert load_scenario(write_scenario(tmp_path / "one.toml", data)).objective is not None  # one year: valid
+
+
 def test_invalid_toml_syntax(tmp_path: Path) -> None:
     path = tmp_path / "broken.toml"
     path.write_text("name = \n")

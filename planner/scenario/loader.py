@@ -161,13 +161,36 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "<scenario>") -> Sc
         With one line naming the file, the field and the fix.
     """
     try:
-        return Scenario.model_validate(raw)
+        scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         errors = exc.errors()
         head, counted = _merge_union(errors)
         first = _format_error(head, source)
         more = f" (and {len(errors) - counted} more problem(s))" if len(errors) > counted else ""
         raise ScenarioError(first + more) from None
+    _check_rollout_limits(scenario, source)
+    return scenario
+
+
+#: Single-year limits a rollout does not read, with the rollout's own keys to use instead.
+_ROLLOUT_INSTEAD = {
+    "budget_eur": "rollout.budget_per_year_eur (one value per year) or rollout.budget_total_eur",
+    "coverage_target": "rollout.coverage_target (one value per year)",
+}
+
+
+def _check_rollout_limits(scenario: Scenario, source: str) -> None:
+    """Refuse ``objective.budget_eur`` / ``coverage_target`` with ``rollout.years``: a rollout reads its
+    own per-year limits, so these would be ignored (until 2026-12-06 a budget given there was ignored by
+    the solve and then failed the verifier's budget check, after the whole solve)."""
+    if not scenario.rollout.years:
+        return
+    for key, instead in _ROLLOUT_INSTEAD.items():
+        if getattr(scenario.objective, key) is not None:
+            raise ScenarioError(
+                f"{source}: 'objective.{key}' applies to single-year plans and a rollout (rollout.years) does not "
+                f"read it; set {instead} instead."
+            )
 
 
 def load_scenario(path: str | Path) -> Scenario:
