@@ -317,3 +317,30 @@ def test_highs_knows_every_stage3_option() -> None:
     for key, value in STAGE3_HIGHS_OPTIONS.items():
         assert h.setOptionValue(key, value) == highspy.HighsStatus.kOk
         assert h.getOptionValue(key) == (highspy.HighsStatus.kOk, value)
+
+
+def test_max_coverage_with_sizing_passes_its_cost_stage_check(tmp_path: Path) -> None:
+    # The cost stage minimises capex plus the tie-breaking charge per assigned session (10⁻⁶ of a point's
+    # 100 EUR): its bound holds for that sum, not for the capex alone. Until 2026-12-06 the verifier compared
+    # it with the capex alone and every capacity plan with max coverage failed verification.
+    line_network(tmp_path, 3)
+    data = base_scenario(
+        tmp_path,
+        flows=["T,N0,N2,8", "U,N2,N0,4"],
+        objective={"type": "max_coverage", "max_hubs": 1},
+        costs={"site_fixed_eur": 1000.0},
+        chargers={
+            "mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0, "max_per_hub": 10},
+            "ccs": {"max_per_hub": 0},
+        },
+        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0},
+        afir={"mode": "off"},
+        output={"maps": False, "tradeoff_points": 0},
+    )
+    plan = solve_scenario(load_scenario(write_scenario(tmp_path / "s.toml", data)))
+    assert plan.summary["verification"]["passed"] is True
+    assert plan.summary["covered_share"] == pytest.approx(1.0) and len(plan.hubs) == 1
+    check = next(c for c in plan.summary["verification"]["checks"] if c["name"] == "cost_at_coverage_bounded")
+    charge = plan.summary["lexicographic"]["charge_priced_eur"]
+    assert charge == pytest.approx(1e-4 * 12) and "EUR of tie-breaking charge" in check["detail"]
+    assert plan.summary["lexicographic"]["second"]["best_bound"] > plan.summary["total_cost_eur"]
