@@ -45,6 +45,22 @@ def test_enforce_forces_hubs_every_60_km(line5: Path) -> None:
     assert {"afir_spacing", "afir_pools", "afir_reference_simulated"} <= names and plan.verification.passed
 
 
+def test_enforce_beyond_the_hub_limit_names_afir_among_the_limits(line5: Path) -> None:
+    # The spacing needs the 7 hubs above; at most 3 is infeasible, and the message says AFIR is a limit.
+    data = base_scenario(
+        line5,
+        flows=FLOWS,
+        objective={"type": "max_coverage", "max_hubs": 3},
+        candidates={"spacing_km": 50.0},
+        afir={"mode": "enforce", "tiers": ["core"]},
+        chargers={"mcs": {"capex_eur": 0.0, "min_per_hub": 4, "power_kw": 1000.0}},
+    )
+    with pytest.raises(InfeasibleError) as err:
+        solve_scenario(load_scenario(write_scenario(line5 / "s.toml", data)))
+    assert "no plan meets the limits, afir.mode='enforce' (the 2030 milestone: its spacing)" in str(err.value)
+    assert "objective.max_hubs=3" in str(err.value)
+
+
 def test_enforce_with_weak_pools_is_a_scenario_error(line5: Path) -> None:
     with pytest.raises(ScenarioError, match="chargers.mcs.min_per_hub"):
         solve(

@@ -57,6 +57,8 @@ class AfirFeature(Feature):
                 f"{len(req.share.length_km):,} segments"
             )
         part = afir_part(req, ctx.instance.site_locked)
+        what = "its spacing" if req.share is None else f"{req.share.share:.0%} of the network"
+        ctx.data.setdefault("limits", []).append(f"afir.mode='enforce' (the {sc.afir.year} milestone: {what})")
         if req.share is not None:
             # A share milestone makes the MIP hard: HiGHS starts from a plan (see .start). After the
             # solve, .trim closes and exchanges sites while the plan stays feasible, and reports the
