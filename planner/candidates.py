@@ -245,24 +245,33 @@ def build_candidates(network: Network, config: CandidatesConfig, network_config:
         Columns :data:`SITE_COLUMNS`, sorted by ``site_id``; ids are unique.
     """
     rows: list[dict] = []
+    where: list[str] = []  # per row, where it came from (for a clash of ids)
+
+    def add(new: list[dict], source: str) -> None:
+        rows.extend(new)
+        where.extend([source] * len(new))
+
     if config.include_nodes:
-        rows += _node_sites(network)
+        add(_node_sites(network), "the network's nodes (candidates.include_nodes)")
     if config.spacing_km is not None:
-        rows += _spacing_sites(network, config.spacing_km)
+        add(_spacing_sites(network, config.spacing_km), "the points along edges (candidates.spacing_km)")
     if network_config.gpkg is not None and config.use_gpkg_sites:
         layer = read_gpkg_sites(network_config.gpkg)
         if layer is not None:
-            rows += _user_sites(network, layer, f"{network_config.gpkg} (sites)", config.snap_radius_km)
+            source = f"{network_config.gpkg} (sites)"
+            add(_user_sites(network, layer, source, config.snap_radius_km), source)
     if config.sites is not None:
         path: Path = config.sites
         frame = read_csv_table(path, "sites", setting="candidates.sites")
-        rows += _user_sites(network, frame, str(path), config.snap_radius_km)
+        add(_user_sites(network, frame, str(path), config.snap_radius_km), str(path))
     if not rows:
         raise DataError("no candidate sites: enable candidates.include_nodes, set spacing_km or list sites.")
     sites = pd.DataFrame(rows, columns=SITE_COLUMNS)
-    dup = sites["site_id"][sites["site_id"].duplicated()]
+    dup = np.flatnonzero(sites["site_id"].duplicated().to_numpy())
     if len(dup):
-        raise DataError(
-            f"site id {dup.iloc[0]!r} is used twice (a node id and a listed site, or two listed sites); rename one."
-        )
+        i = int(dup[0])
+        first = int(np.flatnonzero((sites["site_id"] == sites["site_id"].iloc[i]).to_numpy())[0])
+        name = sites["site_id"].iloc[i]
+        clash = "is listed twice" if where[first] == where[i] else f"is also the id of a site from {where[first]}"
+        raise DataError(f"{where[i]}: site id {name!r} {clash}; rename one.")
     return sites.sort_values("site_id", kind="stable").reset_index(drop=True)

@@ -292,3 +292,25 @@ def test_a_folder_given_as_the_scenario_is_named_as_such(tmp_path: Path) -> None
     out = cli("validate", str(tmp_path))
     assert out.returncode == 2
     assert out.stderr == f"error: {tmp_path}: is a folder, not a scenario file; give the path of a .toml file.\n"
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (["X1,a,N1,false", "X1,b,N2,false"], "sites.csv: site id 'X1' is listed twice; rename one."),
+        (
+            ["N1,a,N2,false"],
+            "sites.csv: site id 'N1' is also the id of a site from the network's nodes (candidates.include_nodes); "
+            "rename one.",
+        ),
+    ],
+    ids=["twice_in_the_file", "a_node_id"],
+)
+def test_a_clash_of_site_ids_names_the_file(tmp_path: Path, rows: list[str], expected: str) -> None:
+    from tests.conftest import line_network
+
+    line_network(tmp_path, 3)
+    write_csv(tmp_path / "sites.csv", "site_id,name,node,locked", rows)
+    data = base_scenario(tmp_path, flows=["A,N0,N2,10"], candidates={"sites": "sites.csv"})
+    res = cli("validate", str(write_scenario(tmp_path / "s.toml", data)))
+    assert res.returncode == 3 and res.stderr == f"error: {tmp_path / expected}\n"
