@@ -19,7 +19,7 @@ from typing import Annotated, TextIO
 import typer
 from rich.console import Console
 
-from planner.errors import PlannerError, ScenarioError
+from planner.errors import OutputError, PlannerError, ScenarioError
 
 _FORCE_HELP = (
     "Write into an existing folder the planner did not write: files there named like the planner's output are "
@@ -114,6 +114,20 @@ class _RunLog:
             self.fh.close()
 
 
+def _log_outside(log_file: Path | None, out: Path) -> None:
+    """Refuse a ``--log-file`` inside the output folder, before the log is created: a run replaces that
+    folder as a whole, and the log, written there first, would be a file the planner did not write beside
+    the plan (refused then, and by every later run into the folder)."""
+    if log_file is None:
+        return
+    folder, path = out.resolve(), log_file.resolve()
+    if path == folder or folder in path.parents:
+        raise OutputError(
+            f"--log-file {log_file}: is inside the output folder {out}, which a run replaces as a whole; "
+            f"give a path outside it (e.g. {out.parent / (out.name + '.log')})."
+        )
+
+
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
@@ -133,14 +147,16 @@ def run(
     ] = False,
 ) -> None:
     """Solve a scenario and write its plan (hubs, flows, summary, GeoPackage, maps)."""
+    from planner.api import default_out_dir
     from planner.api import run as run_plan
     from planner.scenario import load_scenario
     from planner.solve import SolveLog
 
     try:
+        sc = load_scenario(scenario)
+        _log_outside(log_file, out if out is not None else default_out_dir(sc))
         log = _RunLog(quiet, log_file)
         solve_log = SolveLog(progress=log, log_file=log_file, echo=verbose)
-        sc = load_scenario(scenario)
         if no_maps:
             sc = sc.model_copy(update={"output": sc.output.model_copy(update={"maps": False})})
         if log.console.is_terminal and not quiet:

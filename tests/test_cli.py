@@ -314,3 +314,18 @@ def test_a_clash_of_site_ids_names_the_file(tmp_path: Path, rows: list[str], exp
     data = base_scenario(tmp_path, flows=["A,N0,N2,10"], candidates={"sites": "sites.csv"})
     res = cli("validate", str(write_scenario(tmp_path / "s.toml", data)))
     assert res.returncode == 3 and res.stderr == f"error: {tmp_path / expected}\n"
+
+
+def test_a_log_file_inside_the_output_folder_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    # It was created there first, then refused as a file the planner did not write beside the plan, and
+    # stayed to block every later run into the folder.
+    out = tmp_path / "out"
+    scenario = str(ROOT / "scenarios" / "example-corridor.toml")
+    res = cli("run", scenario, "--out", str(out), "--log-file", str(out / "run.log"), "--no-maps")
+    assert res.returncode == 7 and not out.exists() and "Traceback" not in res.stderr
+    assert res.stderr == (
+        f"error: --log-file {out / 'run.log'}: is inside the output folder {out}, which a run replaces as a whole; "
+        f"give a path outside it (e.g. {tmp_path / 'out.log'}).\n"
+    )
+    res = cli("run", scenario, "--out", str(out), "--log-file", str(tmp_path / "out.log"), "--no-maps")
+    assert res.returncode == 0 and (tmp_path / "out.log").read_text().count("\n") > 10
