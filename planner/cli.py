@@ -12,6 +12,7 @@ error; 4 infeasible; 5 solver; 6 verification; 7 output folder; 70 internal erro
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, TextIO
@@ -374,6 +375,13 @@ def network_build(
     if drive_side not in ("auto", "right", "left"):
         _err.print(f"error: --drive-side {drive_side!r}: use 'auto', 'right' or 'left'.", markup=False)
         raise typer.Exit(2)
+    for option, value, least in (
+        ("--tolerance-m", tolerance_m, "≥ 0 (0 disables)"),
+        ("--snap-radius-m", snap_radius_m, "> 0"),
+    ):
+        if not math.isfinite(value) or value < 0 or (value == 0 and option == "--snap-radius-m"):
+            _err.print(f"error: {option} {value:g}: give a number of metres {least}.", markup=False)
+            raise typer.Exit(2)
     log = _logger(quiet)
     last = {"stage": ""}
 

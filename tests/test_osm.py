@@ -574,6 +574,13 @@ def test_cli_drive_side_and_join_via_options(tmp_path: Path) -> None:
     assert (sites.loc["osm-n200", "u"], sites.loc["osm-n200", "v"]) == ("n3", "n2")
     result = CliRunner().invoke(app, [*args, "--drive-side", "centre"])
     assert result.exit_code == 2 and "use 'auto', 'right' or 'left'" in result.output
+    # Out-of-range numbers are named by their option (they were by the API's parameter names).
+    for option, value, said in (
+        ("--tolerance-m", "-5", "error: --tolerance-m -5: give a number of metres ≥ 0 (0 disables)."),
+        ("--snap-radius-m", "0", "error: --snap-radius-m 0: give a number of metres > 0."),
+    ):
+        result = CliRunner().invoke(app, [*args, option, value])
+        assert result.exit_code == 2 and result.output.strip() == said
 
 
 def test_long_detour_edge_is_split_so_the_loader_accepts_it(tmp_path: Path) -> None:
