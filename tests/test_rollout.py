@@ -600,3 +600,39 @@ def test_myopic_years_split_what_is_left_with_weights_halving_a_year() -> None:
     assert myopic_share(150.0, 3, 5, 300.0) == pytest.approx(100.0)  # 150 · 1/(1 + 1/2)
     assert myopic_share(150.0, 4, 5, 300.0) == pytest.approx(150.0)  # the last year gets all that is left
     assert myopic_share(4.0, 4, 5, 300.0) == pytest.approx(15.0)  # never under a quarter of 300/5
+
+
+def test_a_sized_rollout_of_the_example_starts_foresight_from_its_years(tmp_path: Path) -> None:
+    # Its 2026 year's solve returned an assignment of -6.6e-08, which PuLP refused as the foresight model's
+    # start: an internal error until 2026-12-06. Every start value is now brought within its bounds.
+    from tests.conftest import ROOT
+
+    path = tmp_path / "s.toml"
+    path.write_text(
+        f'extends = "{ROOT / "scenarios" / "example-corridor.toml"}"\nname = "ro-cap"\n'
+        "[rollout]\nyears = [2026, 2030]\nbev_share = [0.1, 0.3]\n"
+        '[capacity]\nenabled = true\nsize_levels = "integer"\n[objective]\nmax_hubs = 6\n[output]\nmaps = false\n'
+    )
+    plan = solve_scenario(load_scenario(path))
+    assert plan.summary["verification"]["passed"] is True and plan.summary["hub_count"] == 6
+    assert plan.summary["status"] == "optimal"
+
+
+def test_a_start_value_is_brought_within_its_bounds() -> None:
+    import pulp
+
+    from planner.features.rollout.solve import _start_within
+
+    problem = pulp.LpProblem("p", pulp.LpMinimize)
+    a = problem.add_variable("a", 0, 1)
+    z = problem.add_variable("z", 0, 1, cat=pulp.LpBinary)
+    s = problem.add_variable("s", 0, None)
+    for v, given, kept in (
+        (a, -6.6e-08, 0.0),
+        (a, 1.0000002, 1.0),
+        (z, 0.9999997, 1.0),
+        (s, -1e-9, 0.0),
+        (s, 7.5, 7.5),
+    ):
+        _start_within(v, given)
+        assert v.varValue == kept

@@ -311,17 +311,31 @@ class _Rollout:
                 self._start_sized(full, years[t], t, is_open)
 
     def _start_sized(self, full: RolloutModel, year: _Year, t: int, is_open: np.ndarray) -> None:
+        """Year ``t``'s sizing from its own solve as the start; the solver's values brought within each
+        variable's bounds (HiGHS may return -6.6e-08 for a 0, which PuLP refuses as a start)."""
         for g in range(len(full.groups)):
             full.served[g, t].setInitialValue(float(year.served[full.groups[g]].all()))
         for (g, k, te), v in full.assign.items():
             if te == t:
-                v.setInitialValue(year.start["assign"].get((g, k), 0.0))
+                _start_within(v, year.start["assign"].get((g, k), 0.0))
         for (k, te, ti, li), v in full.level.items():
             if te == t:
-                v.setInitialValue(year.start["level"].get((k, ti, li), 1.0 if li == 0 and is_open[k] else 0.0))
+                _start_within(v, year.start["level"].get((k, ti, li), 1.0 if li == 0 and is_open[k] else 0.0))
         for (k, te, ti), v in full.split.items():
             if te == t:
-                v.setInitialValue(year.start["split"].get((k, ti), 0.0))
+                _start_within(v, year.start["split"].get((k, ti), 0.0))
+
+
+def _start_within(v: pulp.LpVariable, value: float) -> None:
+    """``v``'s MIP start ``value`` clipped to its bounds (and rounded if it is integer)."""
+    value = float(value)
+    if v.cat == pulp.LpInteger:
+        value = float(round(value))
+    if v.lowBound is not None:
+        value = max(value, v.lowBound)
+    if v.upBound is not None:
+        value = min(value, v.upBound)
+    v.setInitialValue(value)
 
 
 def solve_rollout(
