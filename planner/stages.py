@@ -21,7 +21,7 @@ from planner.instance import build_instance
 from planner.network import load_network
 from planner.plan import Plan
 from planner.ranges import vehicle_ranges
-from planner.scenario import Scenario
+from planner.scenario import ObjectiveConfig, Scenario
 from planner.verify import Verification, verify_plan
 
 __all__ = ["load_inputs", "make_instance", "record_verification", "summarise_areas", "verify"]
@@ -153,6 +153,17 @@ def _check_model_size(ctx: RunContext, assigns: bool) -> None:
     )
 
 
+def _final_objective(scenario: Scenario) -> ObjectiveConfig:
+    """The objective the plan (a rollout's: its last year) is verified against: a rollout's coverage
+    targets are per year (``rollout.coverage_target``), so its last year's stands in for
+    ``objective.coverage_target`` (a rollout refuses that key); without one a cost objective must serve
+    every servable flow."""
+    targets = scenario.rollout.coverage_target
+    if not scenario.rollout.years or not targets:
+        return scenario.objective
+    return scenario.objective.model_copy(update={"coverage_target": targets[-1]})
+
+
 def verify(plan: Plan, ctx: RunContext | None = None) -> Verification:
     """All checks of a plan: the verifier's core checks, every enabled feature's checks, and the
     re-simulation checks of plans solved on the side. ``ctx`` defaults to the plan's own run."""
@@ -165,7 +176,7 @@ def verify(plan: Plan, ctx: RunContext | None = None) -> Verification:
         flows=plan.flows,
         vehicle=sc.vehicle,
         breaks=sc.breaks,
-        objective=sc.objective,
+        objective=_final_objective(sc),
         site_cost=dict(zip(ctx.sites["site_id"], ctx.site_cost.tolist(), strict=True)),
         costs=sc.costs,
         chargers=sc.chargers,

@@ -636,3 +636,30 @@ def test_a_start_value_is_brought_within_its_bounds() -> None:
     ):
         _start_within(v, given)
         assert v.varValue == kept
+
+
+def test_a_rollout_below_full_coverage_is_verified_against_its_yearly_targets(line5: Path) -> None:
+    # min_cost with rollout.coverage_target = [0.3, 0.5]: the plan serves half, not every servable flow.
+    # Until 2026-12-06 the verifier checked it as a plan that must serve every servable flow and failed it.
+    rollout = {"years": [2026, 2027], "coverage_target": [0.3, 0.5], "mode": "myopic"}
+    plan = solve(line5, rollout, objective={"type": "min_cost", "max_hubs": None})
+    checks = {c.name: c for c in plan.verification.checks}
+    assert plan.verification.passed and "every_servable_flow_served" not in checks
+    assert checks["coverage_target"].passed and "target 0.5" in checks["coverage_target"].detail
+    assert checks["rollout_coverage_per_year"].passed
+    shares = [r["covered_share"] for r in plan.summary["years"]]
+    assert shares[0] >= 0.3 - 1e-9 and shares[1] >= 0.5 - 1e-9 and min(shares) < 1.0
+
+
+def test_a_year_below_its_coverage_target_fails_the_check() -> None:
+    from planner.features.rollout.report import rollout_target_check
+
+    years = [
+        {"year": 2026, "covered_share": 0.31, "covered_truck_km": 10.0, "total_truck_km": 40.0},
+        {"year": 2030, "covered_share": 0.49, "covered_truck_km": 30.0, "total_truck_km": 50.0},
+    ]
+    volume = rollout_target_check(years, [0.3, 0.5], "volume")
+    assert not volume.passed and volume.detail == "coverage target missed in 2030 (0.4900 < 0.5)"
+    truck_km = rollout_target_check(years, [0.3, 0.5], "truck_km")
+    assert not truck_km.passed and truck_km.detail == "coverage target missed in 2026 (0.2500 < 0.3)"
+    assert rollout_target_check(years, [0.25, 0.6], "truck_km").passed

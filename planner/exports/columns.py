@@ -140,6 +140,7 @@ YEAR_UNITS: dict[str, tuple[str, str]] = {
     "total_volume": ("trucks/day", "the year's volume"),
     "covered_volume": ("trucks/day", "the year's served volume"),
     "covered_share": ("share 0–1", "served share of volume"),
+    "total_truck_km": ("truck-km/day", "the year's truck-km"),
     "covered_truck_km": ("truck-km/day", "served truck-km"),
     "discounted_capex_cumulative_eur": ("EUR", "discounted capex up to the year"),
     "afir_milestone": ("year", "AFIR milestone due by the end of the year"),

@@ -61,5 +61,9 @@ class RolloutFeature(Feature):
     def checks(self, plan: Plan, ctx: RunContext) -> list[Check]:
         sc = ctx.scenario
         return rollout_checks(
-            plan.summary["years"], sc.rollout.budget_total_eur, afir_enforced=sc.afir.mode == "enforce"
+            plan.summary["years"],
+            sc.rollout.budget_total_eur,
+            afir_enforced=sc.afir.mode == "enforce",
+            targets=sc.rollout.coverage_target,
+            metric=sc.objective.metric,
         )

@@ -51,8 +51,16 @@ def _final_year_headline(plan: Plan, rollout: RolloutResult) -> None:
     s["covered_truck_km"] = last["covered_truck_km"]
 
 
-def rollout_checks(years: list[dict], total_budget: float | None = None, *, afir_enforced: bool = False) -> list[Check]:
-    """Yearly budgets, hubs staying open and (AFIR enforced) each year's milestone, from the per-year table."""
+def rollout_checks(
+    years: list[dict],
+    total_budget: float | None = None,
+    *,
+    afir_enforced: bool = False,
+    targets: list[float] | None = None,
+    metric: str = "volume",
+) -> list[Check]:
+    """Yearly budgets, hubs staying open, (AFIR enforced) each year's milestone and (``targets``, one per
+    year) each year's coverage target, from the per-year table."""
     over = [
         f"{r['year']} ({r['capex_eur']:,.0f} > {r['budget_eur']:,.0f})"
         for r in years
@@ -79,7 +87,28 @@ def rollout_checks(years: list[dict], total_budget: float | None = None, *, afir
             "hub count never falls" if not shrink else f"hubs closed in {', '.join(shrink)}",
         ),
         *([rollout_afir_check(years)] if afir_enforced else []),
+        *([rollout_target_check(years, targets, metric)] if targets else []),
     ]
+
+
+def rollout_target_check(years: list[dict], targets: list[float], metric: str) -> Check:
+    """Each year serves at least its ``rollout.coverage_target`` of its trucks/day (or truck-km), as the
+    year table measures it (each flow simulated against that year's hubs)."""
+    missed = []
+    for row, target in zip(years, targets, strict=True):
+        if metric == "truck_km":
+            share = row["covered_truck_km"] / row["total_truck_km"] if row["total_truck_km"] else 0.0
+        else:
+            share = row["covered_share"]
+        if share < target - 1e-6:
+            missed.append(f"{row['year']} ({share:.4f} < {target:g})")
+    return Check(
+        "rollout_coverage_per_year",
+        not missed,
+        f"every year serves its rollout.coverage_target of the {metric}"
+        if not missed
+        else f"coverage target missed in {', '.join(missed)}",
+    )
 
 
 def rollout_afir_check(years: list[dict]) -> Check:

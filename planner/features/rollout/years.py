@@ -86,6 +86,7 @@ def year_table(
                 "total_volume": float(volume.sum() * f),
                 "covered_volume": float(volume[served].sum() * f),
                 "covered_share": float(volume[served].sum() / volume.sum()) if volume.sum() else 0.0,
+                "total_truck_km": float(tkm.sum() * f),
                 "covered_truck_km": float(tkm[served].sum() * f),
                 "discounted_capex_cumulative_eur": discounted,
                 **_afir_year(scenario, network, sites, ids, year),
