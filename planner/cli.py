@@ -193,32 +193,22 @@ def run(
 
 @app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")]) -> None:
-    """Check a scenario file and its data without solving."""
-    from planner.candidates import build_candidates
-    from planner.demand import describe_demand, load_flows, route_flows
-    from planner.network import load_network
+    """Check a scenario file and its data without solving (what a run refuses before its solve)."""
+    from planner.demand import describe_demand
+    from planner.pipeline import prepare_run
     from planner.scenario import load_scenario
-    from planner.stages import check_budget
 
     try:
-        sc = load_scenario(scenario)
-        net = load_network(sc.network)
-        sites = build_candidates(net, sc.candidates, sc.network)
-        flows = route_flows(
-            load_flows(sc.demand, net),
-            net,
-            round_trip=sc.demand.round_trip,
-            source=str(sc.demand.source),
-        )
-        check_budget(sc, sites["locked"].to_numpy(dtype=bool))
+        ctx = prepare_run(load_scenario(scenario))
     except PlannerError as exc:
         _fail(exc)
         return
-    how = describe_demand(flows.attrs.get("demand", {}))
+    how = describe_demand(ctx.demand)
     trips = f": {how}" if how else ""
+    net = ctx.network
     print(
         f"{scenario}: valid — {net.graph.number_of_nodes()} nodes, {len(net.edges)} edges, "
-        f"{len(sites)} candidate sites, {len(flows)} flows{trips}"
+        f"{len(ctx.sites)} candidate sites, {len(ctx.flows)} flows{trips}"
     )
 
 

@@ -9,7 +9,7 @@ from planner.features.capacity.levels import capacity_levels
 from planner.features.capacity.model import capacity_part
 from planner.features.coverage.model import Solution
 from planner.features.rollout.report import final_year_model, rollout_checks, rollout_outputs
-from planner.features.rollout.solve import rollout_headline, solve_rollout, year_factors
+from planner.features.rollout.solve import refuse_contradictions, rollout_headline, solve_rollout, year_factors
 from planner.plan import Plan
 from planner.scenario import Scenario
 from planner.verify import Check
@@ -28,6 +28,7 @@ class RolloutFeature(Feature):
 
     def prepare(self, ctx: RunContext) -> None:
         sc = ctx.scenario
+        refuse_contradictions(sc)
         # Each year meets the AFIR milestone due by its end (15 % / 50 % share, then full spacing).
         ctx.data[self.name] = rollout_requirements(
             sc.afir, sc.chargers, ctx.network, ctx.sites, sc.rollout.years, where=sc.name

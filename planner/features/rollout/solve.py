@@ -31,7 +31,7 @@ from planner.scenario import Scenario
 from planner.scenario.solver import SolverConfig
 from planner.solve import SolveLog, SolveResult, solve_lexicographic
 
-__all__ = ["RolloutResult", "rollout_headline", "solve_rollout", "year_factors"]
+__all__ = ["RolloutResult", "refuse_contradictions", "rollout_headline", "solve_rollout", "year_factors"]
 
 Log = Callable[[str], None]
 
@@ -338,6 +338,31 @@ def _start_within(v: pulp.LpVariable, value: float) -> None:
     v.setInitialValue(value)
 
 
+def refuse_contradictions(scenario: Scenario, *, relaxed_levels: bool | None = None) -> None:
+    """One clear line for settings a rollout cannot honour (checked before anything is solved).
+
+    ``relaxed_levels``: whether the capacity sizing has continuous levels (default: from the scenario,
+    ``[capacity]`` on with ``size_levels = "relaxed"``).
+
+    Raises
+    ------
+    ScenarioError
+        Relaxed size levels, or ``[grid]``'s on-site battery buffers.
+    """
+    if relaxed_levels is None:
+        relaxed_levels = scenario.capacity.enabled and scenario.capacity.size_levels == "relaxed"
+    if relaxed_levels:
+        raise ScenarioError(
+            f"{scenario.name}: capacity.size_levels = 'relaxed' is for single-year plans; use 'integer' with "
+            "rollout.years."
+        )
+    if scenario.grid.enabled and scenario.grid.max_batteries_per_hub > 0:
+        raise ScenarioError(
+            f"{scenario.name}: rollout.years with on-site battery buffers is not supported yet; "
+            "set grid.max_batteries_per_hub = 0 or plan one year."
+        )
+
+
 def solve_rollout(
     scenario: Scenario,
     instance: PlanningInstance,
@@ -364,16 +389,7 @@ def solve_rollout(
     ``required_by_year`` / ``shares_by_year``: per year, the AFIR spacing windows or segment share
     of the milestone due by its end (:func:`planner.features.afir.requirements.rollout_requirements`).
     """
-    if capacity is not None and not capacity.integer_levels:
-        raise ScenarioError(
-            f"{scenario.name}: capacity.size_levels = 'relaxed' is for single-year plans; use 'integer' with "
-            "rollout.years."
-        )
-    if scenario.grid.enabled and scenario.grid.max_batteries_per_hub > 0:
-        raise ScenarioError(
-            f"{scenario.name}: rollout.years with on-site battery buffers is not supported yet; "
-            "set grid.max_batteries_per_hub = 0 or plan one year."
-        )
+    refuse_contradictions(scenario, relaxed_levels=capacity is not None and not capacity.integer_levels)
     started = time.perf_counter()
     lazy = lazy and capacity is None and scenario.objective.type == "max_coverage"
     ro = _Rollout(scenario, instance, required_by_year, shares_by_year, grid, capacity, log, solve_log, lazy=lazy)
