@@ -159,7 +159,7 @@ def _final_objective(scenario: Scenario) -> ObjectiveConfig:
     ``objective.coverage_target`` (a rollout refuses that key); without one a cost objective must serve
     every servable flow."""
     targets = scenario.rollout.coverage_target
-    if not scenario.rollout.years or not targets:
+    if not scenario.rollout.years or not targets or scenario.objective.type != "min_cost":
         return scenario.objective
     return scenario.objective.model_copy(update={"coverage_target": targets[-1]})
 

@@ -166,6 +166,21 @@ def test_a_rollout_refuses_the_single_year_limits_it_does_not_read(
     assert load_scenario(write_scenario(tmp_path / "one.toml", data)).objective is not None  # one year: valid
 
 
+def test_rollout_coverage_targets_need_a_cost_objective(tmp_path: Path) -> None:
+    # Max coverage never read them (the plan was then failed by the yearly target check).
+    line_network(tmp_path, 3)
+    data = base_scenario(tmp_path, flows=["A,N0,N2,10"], objective={"type": "max_coverage", "max_hubs": 1})
+    data["rollout"] = {"years": [2026, 2030], "coverage_target": [0.4, 0.5]}
+    path = write_scenario(tmp_path / "s.toml", data)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert str(err.value) == (
+        f"{path}: 'rollout.coverage_target' is the share each year of a cost objective must serve, and "
+        "objective.type = 'max_coverage' does not read it; set objective.type = 'min_cost' or remove "
+        "rollout.coverage_target."
+    )
+
+
 def test_invalid_toml_syntax(tmp_path: Path) -> None:
     path = tmp_path / "broken.toml"
     path.write_text("name = \n")

@@ -182,9 +182,16 @@ _ROLLOUT_INSTEAD = {
 def _check_rollout_limits(scenario: Scenario, source: str) -> None:
     """Refuse ``objective.budget_eur`` / ``coverage_target`` with ``rollout.years``: a rollout reads its
     own per-year limits, so these would be ignored (until 2026-12-06 a budget given there was ignored by
-    the solve and then failed the verifier's budget check, after the whole solve)."""
+    the solve and then failed the verifier's budget check, after the whole solve); and
+    ``rollout.coverage_target`` with max coverage, which reads none."""
     if not scenario.rollout.years:
         return
+    if scenario.rollout.coverage_target is not None and scenario.objective.type != "min_cost":
+        raise ScenarioError(
+            f"{source}: 'rollout.coverage_target' is the share each year of a cost objective must serve, and "
+            f"objective.type = '{scenario.objective.type}' does not read it; set objective.type = 'min_cost' or "
+            "remove rollout.coverage_target."
+        )
     for key, instead in _ROLLOUT_INSTEAD.items():
         if getattr(scenario.objective, key) is not None:
             raise ScenarioError(

@@ -65,6 +65,6 @@ class RolloutFeature(Feature):
             plan.summary["years"],
             sc.rollout.budget_total_eur,
             afir_enforced=sc.afir.mode == "enforce",
-            targets=sc.rollout.coverage_target,
+            targets=sc.rollout.coverage_target if sc.objective.type == "min_cost" else None,
             metric=sc.objective.metric,
         )
