@@ -122,8 +122,18 @@ def test_bad_values_name_file_field_and_fix(tmp_path: Path, section, key, value,
         ({"years": [2026, 2030], "bev_share": [0.1, 1.5]}, "bev_share values must lie in (0, 1]"),
         ({"years": [2026, 2030], "coverage_target": [0.5, 0.0]}, "coverage_target values must lie in (0, 1]"),
         ({"years": [2026, 2030], "budget_per_year_eur": [1e6, -1.0]}, "budget_per_year_eur values must lie in [0,"),
+        ({"budget_total_eur": 5e6}, "budget_total_eur applies to rollouts (set years); for one year set objective."),
+        ({"demand_growth_per_year": 0.05}, "demand_growth_per_year applies to rollouts (set years)"),
     ],
-    ids=["years_order", "bev_share_length", "bev_share_range", "coverage_target_range", "budget_range"],
+    ids=[
+        "years_order",
+        "bev_share_length",
+        "bev_share_range",
+        "coverage_target_range",
+        "budget_range",
+        "total_budget_without_years",
+        "growth_without_years",
+    ],
 )
 def test_bad_rollout_years_name_file_field_and_fix(tmp_path: Path, rollout: dict, message: str) -> None:
     line_network(tmp_path, 3)

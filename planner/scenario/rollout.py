@@ -54,6 +54,11 @@ class RolloutConfig(_Section):
     def _lengths(self) -> RolloutConfig:
         if self.years != sorted(set(self.years)):
             raise ValueError("years must be strictly increasing")
+        if not self.years and self.budget_total_eur is not None:
+            # a one-year plan would ignore it (and its verifier would not check it)
+            raise ValueError("budget_total_eur applies to rollouts (set years); for one year set objective.budget_eur")
+        if not self.years and self.demand_growth_per_year != 0:
+            raise ValueError("demand_growth_per_year applies to rollouts (set years); a one-year plan would ignore it")
         for name in ("bev_share", "budget_per_year_eur", "coverage_target"):
             values = getattr(self, name)
             if values is not None and len(values) != len(self.years):
