@@ -195,8 +195,8 @@ def run(
 def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")]) -> None:
     """Check a scenario file and its data without solving (what a run refuses before its solve)."""
     from planner.demand import describe_demand
-    from planner.pipeline import prepare_run
     from planner.scenario import load_scenario
+    from planner.stages import prepare_run
 
     try:
         ctx = prepare_run(load_scenario(scenario))

@@ -6,44 +6,20 @@ feature (:data:`planner.features.FEATURES`) for its part (see :class:`planner.fe
 
 from __future__ import annotations
 
-import time
-
-from planner.context import Log, RunContext
-from planner.features import enabled_features
+from planner.context import Log
 from planner.features.coverage.decode import decode_plan
-from planner.features.coverage.feature import core_spec, ensure_solution, solve_core
+from planner.features.coverage.feature import ensure_solution, solve_core
 from planner.plan import Plan
 from planner.provenance import provenance
 from planner.scenario import Scenario
 from planner.solve import SolveLog
-from planner.stages import load_inputs, make_instance, record_verification, summarise_areas
+from planner.stages import prepare_run, record_verification, summarise_areas
 
-__all__ = ["prepare_run", "run_pipeline"]
+__all__ = ["run_pipeline"]
 
 
 def _quiet(_: str) -> None:
     return None
-
-
-def prepare_run(scenario: Scenario, *, log: Log = _quiet, solve_log: SolveLog | None = None) -> RunContext:
-    """Everything before the solve: inputs, the instance, each feature's requirements and model part.
-
-    ``planner validate`` stops here, so it refuses what a run would refuse before solving (settings
-    a feature cannot honour, a model over ``solver.max_model_pairs``, limits allowing no hub).
-
-    Raises
-    ------
-    PlannerError
-        Any input error, or settings the run would refuse.
-    """
-    ctx = RunContext(scenario, log, features=enabled_features(scenario), solve_log=solve_log)
-    load_inputs(ctx)  # network, candidate sites, routed flows, ranges
-    make_instance(ctx)  # the plain-array boundary: no geometry past here
-    for feature in ctx.features:
-        feature.prepare(ctx)  # requirements from data, model parts
-    ctx.data["spec"] = core_spec(ctx)
-    ctx.build_seconds = time.perf_counter() - ctx.started  # the core solve adds its model build
-    return ctx
 
 
 def run_pipeline(scenario: Scenario, *, log: Log = _quiet, solve_log: SolveLog | None = None) -> Plan:
@@ -54,6 +30,8 @@ def run_pipeline(scenario: Scenario, *, log: Log = _quiet, solve_log: SolveLog |
     PlannerError
         Any input, infeasibility, solver or verification failure.
     """
+    # network, candidate sites, routed flows, the plain-array instance, each feature's model part
+    # (:func:`planner.stages.prepare_run`, where ``planner validate`` stops)
     ctx = prepare_run(scenario, log=log, solve_log=solve_log)
     for feature in ctx.features:
         ctx.solution = feature.solve(ctx)  # a feature may take over (two-stage, rollout)

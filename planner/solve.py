@@ -33,6 +33,7 @@ __all__ = [
     "second_stage_seconds",
     "solve_lexicographic",
     "solve_problem",
+    "start_value",
 ]
 
 
@@ -456,6 +457,19 @@ class LexResult:
             "first": {"goal": self.first_goal, **self.first.to_dict()},
             "second": None if self.second is None else {"goal": self.second_goal, **self.second.to_dict()},
         }
+
+
+def start_value(v: pulp.LpVariable, value: float) -> float:
+    """``value`` as a MIP start of ``v``: rounded if ``v`` is integer, clipped to its bounds (a solver may
+    return -6.6e-08 for a 0, which PuLP refuses as a start and HiGHS would take as infeasible)."""
+    value = float(value)
+    if v.cat == pulp.LpInteger:
+        value = float(round(value))
+    if v.lowBound is not None:
+        value = max(value, v.lowBound)
+    if v.upBound is not None:
+        value = min(value, v.upBound)
+    return value
 
 
 def _values(problem: pulp.LpProblem) -> dict[str, float | None]:

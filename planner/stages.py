@@ -6,15 +6,19 @@ its own result; :mod:`planner.pipeline` runs them in order.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from planner.by_country import coverage_by_area
 from planner.candidates import build_candidates
 from planner.chargers import min_pool_capex
-from planner.context import RunContext
+from planner.context import Log, RunContext
 from planner.demand import describe_demand, load_flows, route_flows
 from planner.demand_cut import served_on_every_flow
 from planner.errors import InfeasibleError, ScenarioError, VerificationError
+from planner.features import enabled_features
+from planner.features.coverage.feature import core_spec
 from planner.features.coverage.lazy import lazy_applies, refines_lazily
 from planner.features.coverage.model import full_cover
 from planner.instance import build_instance
@@ -22,6 +26,7 @@ from planner.network import load_network
 from planner.plan import Plan
 from planner.ranges import vehicle_ranges
 from planner.scenario import ObjectiveConfig, Scenario
+from planner.solve import SolveLog
 from planner.verify import Verification, verify_plan
 
 __all__ = ["load_inputs", "make_instance", "record_verification", "summarise_areas", "verify"]
@@ -70,6 +75,28 @@ def make_instance(ctx: RunContext) -> None:
     n_unserv = int((~ctx.instance.servable).sum())
     if n_unserv:
         ctx.log(f"{n_unserv} flow(s) can never be served with this vehicle (listed in summary.json)")
+
+
+def prepare_run(scenario: Scenario, *, log: Log = lambda _m: None, solve_log: SolveLog | None = None) -> RunContext:
+    """Everything before the solve: inputs, the instance, each feature's requirements and model part.
+
+    ``planner validate`` stops here (:func:`planner.pipeline.run_pipeline` goes on to the solve), so it
+    refuses what a run would refuse before solving (settings a feature cannot honour, a model over
+    ``solver.max_model_pairs``, limits allowing no hub).
+
+    Raises
+    ------
+    PlannerError
+        Any input error, or settings the run would refuse.
+    """
+    ctx = RunContext(scenario, log, features=enabled_features(scenario), solve_log=solve_log)
+    load_inputs(ctx)  # network, candidate sites, routed flows, ranges
+    make_instance(ctx)  # the plain-array boundary: no geometry past here
+    for feature in ctx.features:
+        feature.prepare(ctx)  # requirements from data, model parts
+    ctx.data["spec"] = core_spec(ctx)
+    ctx.build_seconds = time.perf_counter() - ctx.started  # the core solve adds its model build
+    return ctx
 
 
 def check_budget(scenario: Scenario, locked: np.ndarray) -> None:

@@ -50,7 +50,7 @@ from planner.features.coverage.variables import group_weight
 from planner.highs import relative_gap
 from planner.instance import PlanningInstance
 from planner.scenario import SolverConfig
-from planner.solve import SolveLog, SolveResult, solve_lexicographic, solve_problem
+from planner.solve import SolveLog, SolveResult, solve_lexicographic, solve_problem, start_value
 
 __all__ = ["STAGE2_GAP_SHARE", "STAGE3_HIGHS_OPTIONS", "TwoStage", "combine_stages", "solve_two_stage"]
 
@@ -257,13 +257,7 @@ def _every_site(
     """
     kept = {}
     for v in m2.problem.variables():
-        value = float(v.varValue or 0.0)
-        if v.cat == pulp.LpInteger:
-            value = float(round(value))
-        if v.upBound is not None:
-            value = min(value, v.upBound)
-        if v.lowBound is not None:
-            value = max(value, v.lowBound)
+        value = start_value(v, v.varValue or 0.0)
         v.varValue = value  # a start inside the bounds, which HiGHS accepts as is
         kept[v.name] = value
     for k, up in reopen.items():

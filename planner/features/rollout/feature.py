@@ -3,18 +3,39 @@
 from __future__ import annotations
 
 from planner.context import RunContext
+from planner.errors import ScenarioError
 from planner.features.afir.requirements import rollout_requirements
 from planner.features.base import Feature
 from planner.features.capacity.levels import capacity_levels
 from planner.features.capacity.model import capacity_part
 from planner.features.coverage.model import Solution
 from planner.features.rollout.report import final_year_model, rollout_checks, rollout_outputs
-from planner.features.rollout.solve import refuse_contradictions, rollout_headline, solve_rollout, year_factors
+from planner.features.rollout.solve import rollout_headline, solve_rollout, year_factors
 from planner.plan import Plan
 from planner.scenario import Scenario
 from planner.verify import Check
 
 __all__ = ["RolloutFeature"]
+
+
+def refuse_contradictions(scenario: Scenario) -> None:
+    """One clear line for settings a rollout cannot honour (checked before anything is solved).
+
+    Raises
+    ------
+    ScenarioError
+        Relaxed size levels (``[capacity] size_levels = "relaxed"``), or ``[grid]``'s on-site battery buffers.
+    """
+    if scenario.capacity.enabled and scenario.capacity.size_levels == "relaxed":
+        raise ScenarioError(
+            f"{scenario.name}: capacity.size_levels = 'relaxed' is for single-year plans; use 'integer' with "
+            "rollout.years."
+        )
+    if scenario.grid.enabled and scenario.grid.max_batteries_per_hub > 0:
+        raise ScenarioError(
+            f"{scenario.name}: rollout.years with on-site battery buffers is not supported yet; "
+            "set grid.max_batteries_per_hub = 0 or plan one year."
+        )
 
 
 class RolloutFeature(Feature):

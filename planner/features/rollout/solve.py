@@ -16,7 +16,7 @@ from functools import partial
 import numpy as np
 import pulp
 
-from planner.errors import InfeasibleError, ScenarioError, SolverError
+from planner.errors import InfeasibleError, SolverError
 from planner.features.afir.model import AfirShare
 from planner.features.capacity.model import CapacitySpec
 from planner.features.coverage.model import flow_weight
@@ -29,9 +29,9 @@ from planner.features.rollout.year_start import backward_year_start
 from planner.instance import PlanningInstance
 from planner.scenario import Scenario
 from planner.scenario.solver import SolverConfig
-from planner.solve import SolveLog, SolveResult, solve_lexicographic
+from planner.solve import SolveLog, SolveResult, solve_lexicographic, start_value
 
-__all__ = ["RolloutResult", "refuse_contradictions", "rollout_headline", "solve_rollout", "year_factors"]
+__all__ = ["RolloutResult", "rollout_headline", "solve_rollout", "year_factors"]
 
 Log = Callable[[str], None]
 
@@ -327,40 +327,8 @@ class _Rollout:
 
 
 def _start_within(v: pulp.LpVariable, value: float) -> None:
-    """``v``'s MIP start ``value`` clipped to its bounds (and rounded if it is integer)."""
-    value = float(value)
-    if v.cat == pulp.LpInteger:
-        value = float(round(value))
-    if v.lowBound is not None:
-        value = max(value, v.lowBound)
-    if v.upBound is not None:
-        value = min(value, v.upBound)
-    v.setInitialValue(value)
-
-
-def refuse_contradictions(scenario: Scenario, *, relaxed_levels: bool | None = None) -> None:
-    """One clear line for settings a rollout cannot honour (checked before anything is solved).
-
-    ``relaxed_levels``: whether the capacity sizing has continuous levels (default: from the scenario,
-    ``[capacity]`` on with ``size_levels = "relaxed"``).
-
-    Raises
-    ------
-    ScenarioError
-        Relaxed size levels, or ``[grid]``'s on-site battery buffers.
-    """
-    if relaxed_levels is None:
-        relaxed_levels = scenario.capacity.enabled and scenario.capacity.size_levels == "relaxed"
-    if relaxed_levels:
-        raise ScenarioError(
-            f"{scenario.name}: capacity.size_levels = 'relaxed' is for single-year plans; use 'integer' with "
-            "rollout.years."
-        )
-    if scenario.grid.enabled and scenario.grid.max_batteries_per_hub > 0:
-        raise ScenarioError(
-            f"{scenario.name}: rollout.years with on-site battery buffers is not supported yet; "
-            "set grid.max_batteries_per_hub = 0 or plan one year."
-        )
+    """Set ``v``'s MIP start to ``value`` within its bounds (:func:`planner.solve.start_value`)."""
+    v.setInitialValue(start_value(v, value))
 
 
 def solve_rollout(
@@ -389,7 +357,6 @@ def solve_rollout(
     ``required_by_year`` / ``shares_by_year``: per year, the AFIR spacing windows or segment share
     of the milestone due by its end (:func:`planner.features.afir.requirements.rollout_requirements`).
     """
-    refuse_contradictions(scenario, relaxed_levels=capacity is not None and not capacity.integer_levels)
     started = time.perf_counter()
     lazy = lazy and capacity is None and scenario.objective.type == "max_coverage"
     ro = _Rollout(scenario, instance, required_by_year, shares_by_year, grid, capacity, log, solve_log, lazy=lazy)
