@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import DataError
+from planner.outdir import folder_kind
 
 __all__ = ["earlier_plan", "read_run_csv", "read_summary"]
 
@@ -34,7 +35,10 @@ def read_summary(run_dir: Path, *, complete: bool = True) -> dict[str, Any]:
     """
     path = Path(run_dir) / "summary.json"
     if not path.is_file():
-        raise DataError(f"{run_dir}: not a run folder (no summary.json); give a folder written by `planner run`.")
+        kind = folder_kind(Path(run_dir)) if Path(run_dir).is_dir() else None
+        what = f"a planner {kind} folder" if kind else "no summary.json"
+        where = "; its runs are in runs/" if kind == "sweep" else ""
+        raise DataError(f"{run_dir}: not a run folder ({what}{where}); give a folder written by `planner run`.")
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -92,6 +92,18 @@ def test_runs_of_the_same_folder_name_are_labelled_by_their_paths(tmp_path: Path
 def test_compare_rejects_non_run_folder(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="not a run folder"):
         compare_runs([tmp_path])
+    # A sweep folder given for a run says where its runs are.
+    from planner.outdir import write_marker
+
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    write_marker(sweep, "sweep", [])
+    with pytest.raises(DataError) as err:
+        compare_runs([sweep])
+    assert str(err.value) == (
+        f"{sweep}: not a run folder (a planner sweep folder; its runs are in runs/); give a folder written by "
+        "`planner run`."
+    )
 
 
 RESOLVED_BASE = """
