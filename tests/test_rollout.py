@@ -649,6 +649,10 @@ def test_a_rollout_below_full_coverage_is_verified_against_its_yearly_targets(li
     assert checks["rollout_coverage_per_year"].passed
     shares = [r["covered_share"] for r in plan.summary["years"]]
     assert shares[0] >= 0.3 - 1e-9 and shares[1] >= 0.5 - 1e-9 and min(shares) < 1.0
+    from planner.exports.columns import YEAR_UNITS
+
+    # every column of the year table has a unit in plan.xlsx and docs/formats.md (total_truck_km had none)
+    assert set(plan.summary["years"][0]) - {"chargers_added_by_type"} <= set(YEAR_UNITS)
 
 
 def test_a_year_below_its_coverage_target_fails_the_check() -> None:
