@@ -182,9 +182,12 @@ def run(
     kept = f" of the {demand['flows_kept']:,} largest flows" if "flows_kept" in demand else ""
     if "all_flows_served_share" in demand:
         kept += f" ({demand['all_flows_served_share']:.1%} of all flows' trucks/day)"
+    tkm = ""
+    if s.get("metric") == "truck_km" and s.get("total_truck_km"):  # what the objective counts
+        tkm = f" ({s['covered_truck_km'] / s['total_truck_km']:.1%} of their truck-km)"
     print(
         f"{s['scenario']}: {s['status']} (gap {gap}), {s['hub_count']} hub{'' if s['hub_count'] == 1 else 's'}{pts}, "
-        f"served {s['covered_share']:.1%} of {s['total_volume']:,.1f} trucks/day{kept}"
+        f"served {s['covered_share']:.1%} of {s['total_volume']:,.1f} trucks/day{tkm}{kept}"
         f"{' in ' + str(s['kpi_year']) if s.get('kpi_year') else ''}, "
         f"capex {s['total_cost_eur']:,.0f} EUR, verification "
         f"{'passed' if s['verification']['passed'] else 'FAILED'} → {plan.extras['out_dir']}"

@@ -336,3 +336,21 @@ def test_a_log_file_inside_the_output_folder_is_refused_before_anything_is_writt
     )
     res = cli("run", scenario, "--out", str(out), "--log-file", str(tmp_path / "out.log"), "--no-maps")
     assert res.returncode == 0 and (tmp_path / "out.log").read_text().count("\n") > 10
+
+
+def test_the_last_line_gives_the_truck_km_share_when_the_objective_counts_truck_km(tmp_path: Path) -> None:
+    from tests.conftest import line_network
+
+    line_network(tmp_path, 5)
+    # One hub: A (N0→N2, 200 km) gets it at N1, B (100 km) needs none, C (N0→N4, 400 km) needs two. Served:
+    # 40 of 45 trucks/day (88.9 %) but 5,000 of 7,000 truck-km (71.4 %), what the objective counts.
+    data = base_scenario(
+        tmp_path,
+        flows=["A,N0,N2,10", "B,N0,N1,30", "C,N0,N4,5"],
+        objective={"type": "max_coverage", "max_hubs": 1, "metric": "truck_km"},
+    )
+    res = cli("run", str(write_scenario(tmp_path / "s.toml", data)), "--out", str(tmp_path / "out"))
+    assert res.returncode == 0, res.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    share = summary["covered_truck_km"] / summary["total_truck_km"]
+    assert share == pytest.approx(5 / 7) and "served 88.9% of 45.0 trucks/day (71.4% of their truck-km)," in res.stdout
