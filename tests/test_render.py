@@ -459,6 +459,19 @@ def test_the_curve_says_its_smaller_plans_break_an_enforced_afir(
     assert "Served share vs number of hubs" in report and note in report
 
 
+def test_a_truck_km_objective_shows_its_served_share_of_truck_km(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "run")
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary.get("metric") != "truck_km"
+    render_run(run)
+    assert "Served share of truck-km" not in (run / "report.html").read_text(encoding="utf-8")
+    summary.update(metric="truck_km", total_truck_km=8000.0, covered_truck_km=5000.0)
+    (run / "summary.json").write_text(json.dumps(summary))
+    render_run(run)
+    report = (run / "report.html").read_text(encoding="utf-8")
+    assert re.search(r"Served share of truck-km</[^>]+>\s*<[^>]+>62\.5\s*%", report), report[:3000]
+
+
 def test_deterministic(tmp_path: Path) -> None:
     a = render_run(write_run(tmp_path / "a"))
     b = render_run(write_run(tmp_path / ".b.tmp-x1y2"))

@@ -118,6 +118,9 @@ def _kpis(data: RunData) -> str:
         cards.append(("Served share", st.fmt_pct(s["covered_share"])))
         if isinstance(s["covered_share"], int | float) and s["covered_share"] < 1:
             cards.append(("Unserved share", st.fmt_pct(1 - s["covered_share"])))
+    if s.get("metric") == "truck_km" and s.get("total_truck_km") and "covered_truck_km" in s:
+        # what the objective counts (and a coverage target is set on)
+        cards.append(("Served share of truck-km", st.fmt_pct(s["covered_truck_km"] / s["total_truck_km"])))
     if "covered_volume" in s:
         tail = f" / {st.fmt_num(s['total_volume'])}" if "total_volume" in s else ""
         cards.append(("Covered volume (trucks/day)", st.fmt_num(s["covered_volume"]) + tail))
