@@ -58,8 +58,9 @@ def make_instance(ctx: RunContext) -> None:
     """The plain-array instance: each site's capex with its minimum pool, each flow's windows."""
     sc = ctx.scenario
     locked = ctx.sites["locked"].to_numpy(dtype=bool)
-    ctx.site_cost = np.where(locked, 0.0, sc.costs.site_fixed_eur + min_pool_capex(sc.chargers))
-    check_budget(sc, locked)
+    new_hub = sc.costs.site_fixed_eur + min_pool_capex(sc.chargers)  # site and minimum pool
+    ctx.site_cost = np.where(locked, 0.0, new_hub)
+    check_budget(sc, locked, new_hub)
     assigns = any(f.assigns_stops for f in ctx.features)
     ctx.instance = build_instance(
         ctx.network,
@@ -99,14 +100,14 @@ def prepare_run(scenario: Scenario, *, log: Log = lambda _m: None, solve_log: So
     return ctx
 
 
-def check_budget(scenario: Scenario, locked: np.ndarray) -> None:
+def check_budget(scenario: Scenario, locked: np.ndarray, new_hub_eur: float) -> None:
     """Refuse limits that allow no hub where there is no existing hub.
 
-    ``objective.max_hubs = 0``, or a budget below a new hub's price (site and minimum pool; most often a
-    unit slip, ``150`` for 150 M EUR): ``objective.budget_eur``, a rollout's ``budget_total_eur``, or
-    ``budget_per_year_eur`` when no year's budget buys a hub (a year spends only its own). Every plan
-    would then be empty, reported as max coverage's optimum or found infeasible only after the solve.
-    The same limits beside existing hubs stay valid (what the hubs already built serve).
+    ``objective.max_hubs = 0``, or a budget below ``new_hub_eur``, a new hub's price (site and minimum
+    pool; most often a unit slip, ``150`` for 150 M EUR): ``objective.budget_eur``, a rollout's
+    ``budget_total_eur``, or ``budget_per_year_eur`` when no year's budget buys a hub (a year spends only
+    its own). Every plan would then be empty, reported as max coverage's optimum or found infeasible only
+    after the solve. The same limits beside existing hubs stay valid (what the hubs already built serve).
 
     Raises
     ------
@@ -115,27 +116,29 @@ def check_budget(scenario: Scenario, locked: np.ndarray) -> None:
     """
     if locked.any() or not len(locked):
         return
-    cheapest = scenario.costs.site_fixed_eur + min_pool_capex(scenario.chargers)
-    price = f"a new hub costs at least {cheapest:,.0f} EUR (costs.site_fixed_eur plus its minimum pool of points)"
     ro, obj = scenario.rollout, scenario.objective
-    budgets = {"objective.budget_eur": obj.budget_eur}  # field → its largest budget for one hub
+    if obj.max_hubs == 0:
+        raise InfeasibleError(
+            f"{scenario.name}: objective.max_hubs = 0 allows no hub and there is no existing hub; "
+            "raise objective.max_hubs."
+        )
+    budgets = {"objective.budget_eur": obj.budget_eur}  # field → the largest budget one hub could come from
     if ro.years:
         budgets = {"rollout.budget_total_eur": ro.budget_total_eur}
         if ro.budget_per_year_eur:
             budgets["rollout.budget_per_year_eur"] = max(ro.budget_per_year_eur)
-    why = None
-    if obj.max_hubs == 0:
-        why = "objective.max_hubs = 0 allows no hub and there is no existing hub; raise objective.max_hubs"
     for key, budget in budgets.items():
-        if why is None and budget is not None and budget < cheapest * (1 - 1e-9):
-            said = (
-                f"{key}: no year's budget buys a hub (the largest is {budget:,.0f} EUR)"
-                if key.endswith("per_year_eur")
-                else f"{key} = {budget:,.0f} EUR buys no hub"
-            )
-            why = f"{said}: {price} and there is no existing hub; raise {key} to at least {cheapest:,.0f}"
-    if why is not None:
-        raise InfeasibleError(f"{scenario.name}: {why}.")
+        if budget is None or budget >= new_hub_eur * (1 - 1e-9):
+            continue
+        said = (
+            f"{key}: no year's budget buys a hub (the largest is {budget:,.0f} EUR)"
+            if key.endswith("per_year_eur")
+            else f"{key} = {budget:,.0f} EUR buys no hub"
+        )
+        raise InfeasibleError(
+            f"{scenario.name}: {said}: a new hub costs at least {new_hub_eur:,.0f} EUR (costs.site_fixed_eur plus "
+            f"its minimum pool of points) and there is no existing hub; raise {key} to at least {new_hub_eur:,.0f}."
+        )
 
 
 #: Memory per (flow group, window) pair, measured on europe-2030 variants with 50,000 flows: 1.06 M
