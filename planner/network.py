@@ -356,6 +356,7 @@ def network_from_frames(
     edges: pd.DataFrame,
     *,
     source: str,
+    parts: tuple[str, str] | None = None,
     tiers: tuple[str, ...] = SCOPE_TIERS,
     countries: tuple[str, ...] | None = None,
     route_penalties: bool = True,
@@ -369,6 +370,9 @@ def network_from_frames(
         Tables as read from CSV/GeoPackage (string columns).
     source
         Name used in error messages.
+    parts
+        Names of the node and the edge table in error messages (their files); default
+        ``"<source> (nodes)"`` and ``"<source> (edges)"``.
     tiers
         TEN-T statuses kept: ``core``, ``comprehensive``, ``non_ten_t`` (empty tier in the file).
     countries
@@ -384,7 +388,7 @@ def network_from_frames(
         On duplicate ids, unknown node references, non-positive lengths, implausible
         coordinates, an empty scope or a disconnected planned network.
     """
-    nodes_where, edges_where = f"{source} (nodes)", f"{source} (edges)"
+    nodes_where, edges_where = parts or (f"{source} (nodes)", f"{source} (edges)")
     _require(nodes, ("id", "name", "lon", "lat"), nodes_where)
     _require(edges, ("u", "v", "length_km"), edges_where)
     nodes = _nodes_table(nodes, nodes_where)
@@ -431,6 +435,7 @@ def load_network(config: NetworkConfig) -> Network:
         nodes,
         edges,
         source=source,
+        parts=None if config.gpkg is not None else (str(config.nodes), str(config.edges)),
         tiers=tuple(config.tiers),
         countries=None if config.countries is None else tuple(config.countries),
         route_penalties=config.route_penalties,

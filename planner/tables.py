@@ -77,10 +77,23 @@ def read_csv_table(path: Path | str, what: str, *, setting: str = "") -> pd.Data
             "remove the extra fields or name every column."
         )
     frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame.columns) == 1 and (sep := _other_separator(frame.columns[0])):
+        raise DataError(
+            f"{path}: the {what} file separates its columns with {sep}; save it as comma-separated CSV "
+            "with '.' as the decimal point."
+        )
     bad = [c for c in frame.columns if c.startswith("Unnamed:") or not c]
     if bad:
         raise DataError(f"{path}: the {what} file has an empty column name in its header; name every column.")
     return frame.apply(lambda col: col.str.strip())
+
+
+def _other_separator(header: str) -> str | None:
+    """The separator a one-column header suggests (``';'`` or a tab), or None."""
+    for sep, name in ((";", "';' (as spreadsheets save CSV in many European locales)"), ("\t", "tabs")):
+        if sep in header:
+            return name
+    return None
 
 
 def _parser_message(exc: Exception) -> str:

@@ -185,6 +185,20 @@ def test_data_errors(tmp_path: Path, nodes, edges, flows, expected) -> None:
     assert len(res.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("bad_nodes", "expected"), [(False, "roads/links.csv: edge A–B"), (True, "places/nodes.csv: node 'B'")]
+)
+def test_data_errors_name_the_file_when_nodes_and_edges_live_apart(tmp_path: Path, bad_nodes, expected) -> None:
+    (tmp_path / "places").mkdir()
+    (tmp_path / "roads").mkdir()
+    write_csv(tmp_path / "places" / "nodes.csv", "id,name,lon,lat", ["A,a,5,45", f"B,b,6,{95 if bad_nodes else 45}"])
+    write_csv(tmp_path / "roads" / "links.csv", "u,v,length_km", ["A,B,90" if bad_nodes else "A,B,-3"])
+    data = base_scenario(tmp_path, flows=["F,A,B,1"], network={"nodes": "places/nodes.csv", "edges": "roads/links.csv"})
+    res = cli("validate", str(write_scenario(tmp_path / "s.toml", data)))
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert f"{tmp_path}/{expected}" in res.stderr, res.stderr
+
+
 def test_unreachable_flow_on_oneway_network(tmp_path: Path) -> None:
     write_csv(tmp_path / "nodes.csv", "id,name,lon,lat", ["A,a,5,45", "B,b,6,45"])
     write_csv(tmp_path / "edges.csv", "u,v,length_km,oneway", ["A,B,90,true"])

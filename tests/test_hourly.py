@@ -224,6 +224,18 @@ def test_flow_classes_shift_their_arrivals(tmp_path: Path) -> None:
     )
     with pytest.raises(DataError, match="class 'night' column h0 is not a share ≥ 0 \\(row 2\\)"):
         run(tmp_path, flows=["T1,N0,N2,4"], hourly=files)
+    (tmp_path / "profiles.csv").write_text("class;h0;h1\nnight;1;0\n")
+    with pytest.raises(DataError, match="profiles.csv: the hourly profiles file separates its columns with ';'"):
+        run(tmp_path, flows=["T1,N0,N2,4"], hourly=files)
+    write_csv(tmp_path / "profiles.csv", "class," + ",".join(f"h{h}" for h in range(24)), ["night," + "1," * 23 + "1"])
+    (tmp_path / "classes.csv").write_bytes(b"flow_id,class\nT1,n\xe4cht\n")
+    with pytest.raises(DataError, match="classes.csv: flow classes file is not UTF-8 text \\(line 2"):
+        run(tmp_path, flows=["T1,N0,N2,4"], hourly=files)
+    (tmp_path / "classes.csv").unlink()
+    with pytest.raises(
+        DataError, match="flow classes file not found; check the path \\(check hourly.flow_classes_file"
+    ):
+        run(tmp_path, flows=["T1,N0,N2,4"], hourly=files)
 
 
 def test_a_grid_cap_no_battery_can_lift_is_an_error(tmp_path: Path) -> None:

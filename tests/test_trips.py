@@ -152,8 +152,10 @@ def test_unknown_nodes_are_listed(line5: Path) -> None:
         ("origin,destination\nN0,N4,\nN0,N2,\n", "its first row has more fields than the header"),
         ('origin,destination\n"N0,N4\n', "a quote opened on line 2 is never closed"),
         (b"origin,destination\nN0,N\xf64\n", "is not UTF-8 text (line 2"),
+        ("origin;destination\nN0;N4\n", "separates its columns with ';' (as spreadsheets"),
+        ("origin\tdestination\nN0\tN4\n", "separates its columns with tabs; save it as comma-separated"),
     ],
-    ids=["empty", "ragged", "trailing_comma", "quote", "latin1"],
+    ids=["empty", "ragged", "trailing_comma", "quote", "latin1", "semicolons", "tabs"],
 )
 def test_unreadable_trips_file_is_one_clear_line(line5: Path, content: str | bytes, needle: str) -> None:
     sc = load_scenario(_trips_scenario(line5, ["N0,N4"], header="origin,destination"))

@@ -13,6 +13,7 @@ import pandas as pd
 
 from planner.errors import DataError
 from planner.scenario import HourlyConfig
+from planner.tables import read_csv_table
 
 __all__ = ["HOURS", "flow_profiles", "normalised"]
 
@@ -26,18 +27,8 @@ def normalised(values) -> np.ndarray:
     return arr / arr.sum()
 
 
-def _read(path: Path, what: str) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(f"{path}: {what} file not found; check hourly.{what} in the scenario.")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"{path}: cannot read {what} CSV ({exc}); fix the file.") from None
-    return frame.apply(lambda c: c.str.strip())
-
-
 def _class_shapes(path: Path) -> dict[str, np.ndarray]:
-    frame = _read(path, "profiles_file")
+    frame = read_csv_table(path, "hourly profiles", setting="hourly.profiles_file")
     missing = [c for c in ["class", *_HOUR_COLUMNS] if c not in frame.columns]
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing)}; give class, h0 … h23.")
@@ -85,7 +76,7 @@ def flow_profiles(config: HourlyConfig, flow_ids: list[str]) -> tuple[np.ndarray
     if config.flow_classes_file is None:
         return np.array(shapes), names, index
     path = config.flow_classes_file
-    frame = _read(path, "flow_classes_file")
+    frame = read_csv_table(path, "flow classes", setting="hourly.flow_classes_file")
     missing = [c for c in ("flow_id", "class") if c not in frame.columns]
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing)}; give flow_id, class.")
