@@ -9,7 +9,7 @@ import pandas as pd
 from planner.errors import DataError
 from planner.network import Network
 from planner.scenario import DemandConfig
-from planner.tables import read_csv_table
+from planner.tables import decimal_comma_hint, read_csv_table
 
 __all__ = ["demand_shares", "describe_demand", "load_flows", "route_flows"]
 
@@ -41,7 +41,7 @@ def _read_flows_csv(config: DemandConfig, network: Network) -> pd.DataFrame:
         row = frame[bad].iloc[0]
         raise DataError(
             f"{path}: flow {row['id']!r} has volume {row['volume']!r}; give a positive number of trucks/day "
-            f"(at most {MAX_FLOW_VOLUME:,.0f})."
+            f"(at most {MAX_FLOW_VOLUME:,.0f}){decimal_comma_hint(row['volume'])}."
         )
     unknown = frame[~frame["origin"].isin(network.graph.nodes) | ~frame["destination"].isin(network.graph.nodes)]
     if len(unknown):

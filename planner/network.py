@@ -26,7 +26,7 @@ import pandas as pd
 
 from planner.errors import DataError
 from planner.scenario import NetworkConfig
-from planner.tables import read_csv_table
+from planner.tables import decimal_comma_hint, read_csv_table
 
 __all__ = [
     "NON_TEN_T",
@@ -129,7 +129,7 @@ def _to_float(frame: pd.DataFrame, column: str, where: str, ids: pd.Series) -> n
         i = int(np.flatnonzero(bad)[0])
         raise DataError(
             f"{where}: column '{column}' has a non-numeric value {frame[column].iloc[i]!r} "
-            f"at {ids.iloc[i]}; give a number."
+            f"at {ids.iloc[i]}; give a number{decimal_comma_hint(frame[column].iloc[i])}."
         )
     return values
 

@@ -20,9 +20,15 @@ import pandas as pd
 
 from planner.errors import DataError
 
-__all__ = ["finite_column", "read_csv_table"]
+__all__ = ["decimal_comma_hint", "finite_column", "read_csv_table"]
 
 _LINE = re.compile(r"line (\d+)|row (\d+)")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+
+
+def decimal_comma_hint(value: object) -> str:
+    """``" (use '.' as the decimal point)"`` for a value like ``1,5``, else ``""`` (for number errors)."""
+    return " (use '.' as the decimal point)" if _DECIMAL_COMMA.fullmatch(str(value).strip()) else ""
 
 
 def _decode(path: Path, data: bytes, what: str) -> str:
@@ -144,4 +150,4 @@ def finite_column(
         need = f"a value {'>' if lo_open else '≥'} {lo:g}{suffix}"
     else:
         need = f"at most {hi:g}{suffix}"
-    raise DataError(f"{where}: {label}: {column} = {got} is not valid; give {need}.")
+    raise DataError(f"{where}: {label}: {column} = {got} is not valid; give {need}{decimal_comma_hint(got)}.")

@@ -156,6 +156,8 @@ def test_a_plain_cover_or_lazy_windows_are_not_limited_by_max_model_pairs(tmp_pa
         (["A,a,5,45", "B,b,6,45"], ["A,B,90"], ["F,A,B,1", "F,B,A,2"], "flow id 'F' appears more than once"),
         (["A,a,5,45", "B,b,6,45"], ["A,B,90"], ["F,A,B,1", ",B,A,2"], "some flows have an id and some not"),
         (["A,a,5,45", "B,b,6,45"], ["A,B,90"], [], "no flows; add at least one row"),
+        (["A,a,5,45", "B,b,6,45"], ["A,B,90"], ['F,A,B,"1,5"'], "(at most 10,000,000) (use '.' as the decimal point)"),
+        (['A,a,"5,5",45', "B,b,6,45"], ["A,B,90"], ["F,A,B,1"], "'5,5' at A; give a number (use '.' as the decimal"),
     ],
     ids=[
         "disconnected",
@@ -170,6 +172,8 @@ def test_a_plain_cover_or_lazy_windows_are_not_limited_by_max_model_pairs(tmp_pa
         "duplicate_flow_id",
         "mixed_flow_ids",
         "no_flows",
+        "decimal_comma_volume",
+        "decimal_comma_lon",
     ],
 )
 def test_data_errors(tmp_path: Path, nodes, edges, flows, expected) -> None:

@@ -95,6 +95,7 @@ def test_plan_from_trips_equals_plan_from_the_aggregated_flows(line5: Path) -> N
         ("origin,destination,trips_per_day", ["N0,N4,1", "N0,N2,0"], "trips_per_day = 0", "row 3"),
         ("origin,destination,trips_per_day", ["N0,N4,-2"], "trips_per_day = -2", "row 2"),
         ("origin,destination,trips_per_day", ["N0,N4,many"], "trips_per_day = many", "finite number"),
+        ("origin,destination,trips_per_day", ['N0,N4,"0,5"'], "trips_per_day = 0,5", "(use '.' as the decimal point)"),
         ("origin,destination,trips_per_day", ["N0,N4,"], "trips_per_day = empty", "row 2"),
         ("origin,destination,trips_per_day", ["N0,N4,inf"], "trips_per_day = inf", "row 2"),
         (
@@ -116,6 +117,7 @@ def test_plan_from_trips_equals_plan_from_the_aggregated_flows(line5: Path) -> N
         "zero",
         "negative",
         "text",
+        "decimal_comma",
         "empty_cell",
         "infinite",
         "pair_sum_too_big",
