@@ -35,6 +35,8 @@ def read_summary(run_dir: Path, *, complete: bool = True) -> dict[str, Any]:
     """
     path = Path(run_dir) / "summary.json"
     if not path.is_file():
+        if not Path(run_dir).exists():
+            raise DataError(f"{run_dir}: no such folder; give a folder written by `planner run`.")
         kind = folder_kind(Path(run_dir)) if Path(run_dir).is_dir() else None
         what = f"a planner {kind} folder" if kind else "no summary.json"
         where = "; its runs are in runs/" if kind == "sweep" else ""

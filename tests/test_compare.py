@@ -92,6 +92,8 @@ def test_runs_of_the_same_folder_name_are_labelled_by_their_paths(tmp_path: Path
 def test_compare_rejects_non_run_folder(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="not a run folder"):
         compare_runs([tmp_path])
+    with pytest.raises(DataError, match=f"^{tmp_path / 'typo'}: no such folder; give a folder written by"):
+        compare_runs([tmp_path / "typo"])
     # A sweep folder given for a run says where its runs are.
     from planner.outdir import write_marker
 

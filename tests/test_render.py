@@ -778,6 +778,10 @@ def test_render_folder_refuses_foreign_folders_and_registers_files(tmp_path: Pat
     (foreign / "summary.json").write_text("{}")
     with pytest.raises(OutputError, match=r"photos: not a run folder written by `planner run`"):
         render_folder(foreign)
+    with pytest.raises(OutputError, match=r"phtos: no such folder; give the folder `planner run` wrote"):
+        render_folder(tmp_path / "phtos")
+    with pytest.raises(OutputError, match=r"summary.json: a file, not a folder; give the folder"):
+        render_folder(foreign / "summary.json")
     result = CliRunner().invoke(app, ["render", str(foreign)])
     assert result.exit_code == 7 and "Traceback" not in result.output
     assert not (foreign / "map.png").exists()

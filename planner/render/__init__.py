@@ -108,6 +108,9 @@ def render_folder(run_dir: Path, *, title: str | None = None, tiles: bool = Fals
         of :data:`RENDERED`, another planner process writes it, or it cannot be written.
     """
     run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        what = "a file, not a folder" if run_dir.exists() else "no such folder"
+        raise OutputError(f"{run_dir}: {what}; give the folder `planner run` wrote.")
     kind = folder_kind(run_dir)
     if kind != "run":
         what = f"a planner {kind} folder" if kind else f"no {MARKER}, no run summary.json"
