@@ -202,7 +202,8 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
     from planner.stages import prepare_run
 
     try:
-        ctx = prepare_run(load_scenario(scenario))
+        sc = load_scenario(scenario)
+        ctx = prepare_run(sc)
     except PlannerError as exc:
         _fail(exc)
         return
@@ -213,6 +214,8 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file."
         f"{scenario}: valid — {net.graph.number_of_nodes()} nodes, {len(net.edges)} edges, "
         f"{len(ctx.sites)} candidate sites, {len(ctx.flows)} flows{trips}"
     )
+    for note in sc.inert_settings():
+        print(f"note: {note}")
 
 
 @app.command()

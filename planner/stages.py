@@ -35,6 +35,8 @@ __all__ = ["load_inputs", "make_instance", "record_verification", "summarise_are
 def load_inputs(ctx: RunContext) -> None:
     """Network, candidate sites, flows routed on the network, leg ranges."""
     sc, log = ctx.scenario, ctx.log
+    for note in sc.inert_settings():
+        log(f"note: {note}")
     ctx.network = network = load_network(sc.network)
     log(
         f"network: {network.graph.number_of_nodes()} nodes, {len(network.edges)} edges "

@@ -87,6 +87,38 @@ def test_extends_overrides_and_keeps_base_paths(tmp_path: Path) -> None:
     assert sc.network.nodes == (base_dir / "nodes.csv").resolve()
 
 
+def test_settings_of_a_switched_off_section_are_named_as_unused(tmp_path: Path) -> None:
+    line_network(tmp_path, 5)
+    data = base_scenario(tmp_path, flows=["A,N0,N4,10"], capacity={"max_wait_min": 5.0, "peak_hour_share": 0.2})
+    data["grid"] = {"enabled": False, "default_node_kw": 100.0}
+    sc = load_scenario(write_scenario(tmp_path / "s.toml", data))
+    assert sc.inert_settings() == [
+        "capacity.max_wait_min and capacity.peak_hour_share are set but [capacity] is not enabled, so unused "
+        "(set [capacity] enabled = true to use them)",
+        "grid.default_node_kw is set but [grid] is not enabled, so unused (set [grid] enabled = true to use it)",
+    ]
+    # breaks are off in the base scenario; switched on, the same keys are used and nothing is named
+    data["capacity"]["enabled"] = True
+    data["grid"] = {"enabled": True, "default_node_kw": 100.0}
+    data["breaks"] = {"enabled": False, "max_driving_h": 4.0}
+    sc = load_scenario(write_scenario(tmp_path / "s.toml", data))
+    assert sc.inert_settings() == [
+        "breaks.max_driving_h is set but [breaks] is not enabled, so unused (set [breaks] enabled = true to use it)"
+    ]
+    # the run's log and planner validate say so
+    from planner.stages import prepare_run
+
+    lines: list[str] = []
+    prepare_run(sc, log=lines.append)
+    assert lines[0] == "note: " + sc.inert_settings()[0]
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    result = CliRunner().invoke(app, ["validate", str(tmp_path / "s.toml")])
+    assert result.exit_code == 0 and result.output.splitlines()[1] == "note: " + sc.inert_settings()[0]
+
+
 def test_extends_cycle_is_reported(tmp_path: Path) -> None:
     (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
     (tmp_path / "b.toml").write_text('extends = "a.toml"\n')

@@ -63,3 +63,20 @@ class Scenario(_Section):
         if value.startswith(".") or value.split(".")[0].lower() in _RESERVED:
             raise ValueError("must be a plain folder name: start with a letter or digit, not a reserved device name")
         return value
+
+    def inert_settings(self) -> list[str]:
+        """Settings given in a section whose switch is off (``[capacity]``, ``[grid]``, ``[hourly]``,
+        ``[breaks]`` with ``enabled = false``), which therefore change nothing: one line per section.
+        """
+        notes = []
+        for name in ("breaks", "capacity", "grid", "hourly"):
+            section = getattr(self, name)
+            keys = sorted(section.model_fields_set - {"enabled"})
+            if keys and not section.enabled:
+                listed = [f"{name}.{key}" for key in keys]
+                what = listed[0] + " is" if len(listed) == 1 else ", ".join(listed[:-1]) + f" and {listed[-1]} are"
+                it = "it" if len(listed) == 1 else "them"
+                notes.append(
+                    f"{what} set but [{name}] is not enabled, so unused (set [{name}] enabled = true to use {it})"
+                )
+        return notes
