@@ -183,7 +183,7 @@ def offered_types(scenario: Scenario) -> list[OfferedType]:
         too_long = cat.max_session_min is not None and hours * 60 > cat.max_session_min + 1e-9
         if too_long and spec.min_per_hub > 0:
             raise ScenarioError(
-                f"{scenario.name}: chargers.{name}.min_per_hub={spec.min_per_hub} but a {name} session takes "
+                f"{scenario.where}: chargers.{name}.min_per_hub={spec.min_per_hub} but a {name} session takes "
                 f"{hours * 60:.0f} min, over chargers.max_session_min={cat.max_session_min:g}; set min_per_hub = 0 "
                 "or raise max_session_min."
             )
@@ -191,7 +191,7 @@ def offered_types(scenario: Scenario) -> list[OfferedType]:
             out.append(OfferedType(name, spec, hours))
     if not out:
         raise ScenarioError(
-            f"{scenario.name}: no charger type can be used: every session is longer than chargers.max_session_min="
+            f"{scenario.where}: no charger type can be used: every session is longer than chargers.max_session_min="
             f"{cat.max_session_min:g} or max_per_hub = 0; raise max_session_min or a type's power."
         )
     return out

@@ -121,7 +121,7 @@ def check_budget(scenario: Scenario, locked: np.ndarray, new_hub_eur: float) -> 
     ro, obj = scenario.rollout, scenario.objective
     if obj.max_hubs == 0:
         raise InfeasibleError(
-            f"{scenario.name}: objective.max_hubs = 0 allows no hub and there is no existing hub; "
+            f"{scenario.where}: objective.max_hubs = 0 allows no hub and there is no existing hub; "
             "raise objective.max_hubs."
         )
     budgets = {"objective.budget_eur": obj.budget_eur}  # field → the largest budget one hub could come from
@@ -138,7 +138,7 @@ def check_budget(scenario: Scenario, locked: np.ndarray, new_hub_eur: float) -> 
             else f"{key} = {budget:,.0f} EUR buys no hub"
         )
         raise InfeasibleError(
-            f"{scenario.name}: {said}: a new hub costs at least {new_hub_eur:,.0f} EUR (costs.site_fixed_eur plus "
+            f"{scenario.where}: {said}: a new hub costs at least {new_hub_eur:,.0f} EUR (costs.site_fixed_eur plus "
             f"its minimum pool of points) and there is no existing hub; raise {key} to at least {new_hub_eur:,.0f}."
         )
 
@@ -178,7 +178,7 @@ def _check_model_size(ctx: RunContext, assigns: bool) -> None:
     )
     counted = f" {' and '.join(weights)}" if weights else ""
     raise ScenarioError(
-        f"{sc.name}: with {len(ctx.instance.flow_ids):,} flows the model ({kind}) needs about {pairs / 1e6:.1f} M "
+        f"{sc.where}: with {len(ctx.instance.flow_ids):,} flows the model ({kind}) needs about {pairs / 1e6:.1f} M "
         f"(flow group, window) pairs{counted} (~{gb:.0f} GB), over solver.max_model_pairs = {limit:,}: set "
         "demand.max_flows lower (the shipped variants plan the 4000 largest flows), or raise "
         "solver.max_model_pairs on a machine with more memory."
@@ -250,4 +250,4 @@ def record_verification(plan: Plan, ctx: RunContext) -> None:
     ctx.log(f"verification: {'passed' if verification.passed else 'FAILED'} ({len(verification.checks)} checks)")
     if not verification.passed:
         fail = verification.failures()[0]
-        raise VerificationError(f"{ctx.scenario.name}: plan failed verification: {fail.name}: {fail.detail}")
+        raise VerificationError(f"{ctx.scenario.where}: plan failed verification: {fail.name}: {fail.detail}")

@@ -115,6 +115,8 @@ def test_user_errors_are_one_line_without_output(tmp_path: Path, case: str) -> N
     lines = [ln for ln in res.stderr.splitlines() if ln.strip() and not ln.startswith("planner:")]
     assert len(lines) == 1, res.stderr
     assert expected in lines[0]
+    if case not in ("missing_file", "infeasible_target"):  # those name the data file / the target
+        assert lines[0].startswith(f"error: {sc}: "), lines[0]
     assert "Traceback" not in res.stderr
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".results")]
@@ -235,6 +237,7 @@ def _size_context(limit: int, coverage_rows: str, rollout: object) -> object:
     return SimpleNamespace(
         scenario=SimpleNamespace(
             name="s",
+            where="s.toml",
             solver=SimpleNamespace(max_model_pairs=limit, coverage_rows=coverage_rows),
             objective=SimpleNamespace(type="max_coverage"),
             rollout=rollout,

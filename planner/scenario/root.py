@@ -64,6 +64,11 @@ class Scenario(_Section):
             raise ValueError("must be a plain folder name: start with a letter or digit, not a reserved device name")
         return value
 
+    @property
+    def where(self) -> str:
+        """How messages name this scenario: its file when loaded from one, else its name."""
+        return str(self._files[0]) if self._files else self.name
+
     def inert_settings(self) -> list[str]:
         """Settings given in a section whose switch is off (``[capacity]``, ``[grid]``, ``[hourly]``,
         ``[breaks]`` with ``enabled = false``), which therefore change nothing: one line per section.

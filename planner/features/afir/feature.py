@@ -48,7 +48,7 @@ class AfirFeature(Feature):
         sc = ctx.scenario
         if sc.afir.mode != "enforce" or sc.rollout.years:
             return
-        req = afir_requirement(sc.afir, sc.chargers, ctx.network, ctx.sites, where=sc.name)
+        req = afir_requirement(sc.afir, sc.chargers, ctx.network, ctx.sites, where=sc.where)
         if req.share is None:
             ctx.log(f"AFIR {sc.afir.year}: {len(req.windows):,} spacing windows enforced")
         else:

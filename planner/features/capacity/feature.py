@@ -38,7 +38,7 @@ class CapacityFeature(Feature):
             obj.type != "min_cost" or obj.budget_eur is not None or obj.max_hubs is not None or sc.grid.enabled
         ):
             raise ScenarioError(
-                f"{sc.name}: capacity.size_levels = 'relaxed' sizes hubs exactly only on the sites its linear "
+                f"{sc.where}: capacity.size_levels = 'relaxed' sizes hubs exactly only on the sites its linear "
                 "relaxation opens, which a budget, a hub limit, a coverage objective or a grid limit could make "
                 "infeasible; use it with objective.type = 'min_cost', no budget_eur or max_hubs and grid.enabled = "
                 "false, or set size_levels = 'integer'."

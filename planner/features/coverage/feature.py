@@ -114,12 +114,12 @@ def ensure_solution(ctx: RunContext) -> None:
         obj = sc.objective
         limits = "".join(f", {hint}" for hint in ctx.data.get("limits", []))
         raise InfeasibleError(
-            f"{sc.name}: no plan meets the limits{limits} (objective.max_hubs={obj.max_hubs}, "
+            f"{sc.where}: no plan meets the limits{limits} (objective.max_hubs={obj.max_hubs}, "
             f"budget_eur={obj.budget_eur}, coverage_target={obj.coverage_target}); relax one of them."
         )
     if not result.has_solution:
         raise SolverError(
-            f"{sc.name}: {result.solver} found no solution ({result.message}); "
+            f"{sc.where}: {result.solver} found no solution ({result.message}); "
             "raise solver.time_limit_s or simplify the scenario."
         )
     result.refuse_empty_plan(sc.name)

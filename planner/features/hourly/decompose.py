@@ -154,7 +154,7 @@ def _no_design(inputs: Inputs, plan: HubPlan) -> InfeasibleError:
     why, fix = infeasible_reason(
         plan.arrivals[i], plan.load[i], _available(inputs, k), inputs.costs, energy_sd_kwh=float(plan.energy_sd[i])
     )
-    return InfeasibleError(f"{inputs.scenario.name}: hub {inputs.site_ids[k]} has no design: {why}; {fix}.")
+    return InfeasibleError(f"{inputs.scenario.where}: hub {inputs.site_ids[k]} has no design: {why}; {fix}.")
 
 
 def _last_stops(inputs: Inputs, plan: HubPlan) -> dict[int, float]:

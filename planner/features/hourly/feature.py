@@ -52,7 +52,7 @@ def refuse_contradictions(sc: Scenario) -> None:
         ``[capacity]`` off, a rollout, an objective other than the cheapest plan serving every servable
         flow, round trips, or the old peak-kW battery buffers of ``[grid]``.
     """
-    obj, where = sc.objective, f"{sc.name}: hourly.enabled"
+    obj, where = sc.objective, f"{sc.where}: hourly.enabled"
     if not sc.capacity.enabled:
         raise ScenarioError(
             f"{where} sizes the hubs of the plan's stop assignment: set [capacity] enabled = true (its "

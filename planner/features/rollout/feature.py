@@ -28,12 +28,12 @@ def refuse_contradictions(scenario: Scenario) -> None:
     """
     if scenario.capacity.enabled and scenario.capacity.size_levels == "relaxed":
         raise ScenarioError(
-            f"{scenario.name}: capacity.size_levels = 'relaxed' is for single-year plans; use 'integer' with "
+            f"{scenario.where}: capacity.size_levels = 'relaxed' is for single-year plans; use 'integer' with "
             "rollout.years."
         )
     if scenario.grid.enabled and scenario.grid.max_batteries_per_hub > 0:
         raise ScenarioError(
-            f"{scenario.name}: rollout.years with on-site battery buffers is not supported yet; "
+            f"{scenario.where}: rollout.years with on-site battery buffers is not supported yet; "
             "set grid.max_batteries_per_hub = 0 or plan one year."
         )
 
@@ -52,7 +52,7 @@ class RolloutFeature(Feature):
         refuse_contradictions(sc)
         # Each year meets the AFIR milestone due by its end (15 % / 50 % share, then full spacing).
         ctx.data[self.name] = rollout_requirements(
-            sc.afir, sc.chargers, ctx.network, ctx.sites, sc.rollout.years, where=sc.name
+            sc.afir, sc.chargers, ctx.network, ctx.sites, sc.rollout.years, where=sc.where
         )
         if "capacity" in ctx.parts:  # hubs are sized for the busiest year
             peak = max(year_factors(sc)[0])

@@ -220,12 +220,12 @@ class _Rollout:
         sc = self.scenario
         if result.status == "infeasible":
             raise InfeasibleError(
-                f"{sc.name}: {what} has no plan within rollout.budget_per_year_eur / coverage_target / "
+                f"{sc.where}: {what} has no plan within rollout.budget_per_year_eur / coverage_target / "
                 f"max_hubs{' / AFIR spacing' if sc.afir.mode == 'enforce' else ''}; relax one of them."
             )
         if not result.has_solution:
-            raise SolverError(f"{sc.name}: {what}: {result.solver} found no solution ({result.message}).")
-        result.refuse_empty_plan(f"{sc.name}: {what}")
+            raise SolverError(f"{sc.where}: {what}: {result.solver} found no solution ({result.message}).")
+        result.refuse_empty_plan(f"{sc.where}: {what}")
 
     def points_of(self, model: RolloutModel, t: int) -> dict[tuple[int, int], int]:
         if self.capacity is None:
