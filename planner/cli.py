@@ -12,7 +12,6 @@ error; 4 infeasible; 5 solver; 6 verification; 7 output folder; 70 internal erro
 from __future__ import annotations
 
 import datetime as dt
-import math
 import sys
 from pathlib import Path
 from typing import Annotated, TextIO
@@ -335,6 +334,16 @@ def render(run_dir: Annotated[Path, typer.Argument(help="A run folder written by
         print(path)
 
 
+#: ``planner network build``'s options by the build parameters they set, for messages.
+_OSM = {
+    "highway": "--highway",
+    "consolidate_tolerance_m": "--tolerance-m",
+    "drive_side": "--drive-side",
+    "snap_radius_m": "--snap-radius-m",
+    "join_via": "--join-via",
+}
+
+
 @network_app.command("build")
 def network_build(
     source: Annotated[
@@ -367,17 +376,16 @@ def network_build(
 ) -> None:
     """Build a planner network GeoPackage from OpenStreetMap data."""
     from planner.osm import build_network
+    from planner.osm.options import validate_options
 
-    if drive_side not in ("auto", "right", "left"):
-        _err.print(f"error: --drive-side {drive_side!r}: use 'auto', 'right' or 'left'.", markup=False)
-        raise typer.Exit(2)
-    for option, value, least in (
-        ("--tolerance-m", tolerance_m, "≥ 0 (0 disables)"),
-        ("--snap-radius-m", snap_radius_m, "> 0"),
-    ):
-        if not math.isfinite(value) or value < 0 or (value == 0 and option == "--snap-radius-m"):
-            _err.print(f"error: {option} {value:g}: give a number of metres {least}.", markup=False)
-            raise typer.Exit(2)
+    def classes(text: str) -> tuple[str, ...]:
+        return tuple(h.strip() for h in text.split(",") if h.strip())
+
+    try:  # named by the options here; build_network checks the same under the API's parameter names
+        validate_options(classes(highway), tolerance_m, drive_side, snap_radius_m, None, classes(join_via), names=_OSM)
+    except PlannerError as exc:
+        _err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
     log = _logger(quiet)
     last = {"stage": ""}
 
@@ -385,9 +393,6 @@ def network_build(
         if stage != last["stage"]:
             last["stage"] = stage
             log(f"{stage} ({fraction:.0%})")
-
-    def classes(text: str) -> tuple[str, ...]:
-        return tuple(h.strip() for h in text.split(",") if h.strip())
 
     try:
         report = build_network(

@@ -428,7 +428,7 @@ def test_errors_are_clear(tmp_path: Path) -> None:
         build_network(DUAL, tmp_path / "x.gpkg", highway=("primary",))
     with pytest.raises(OSMBuildError, match="drive_side"):
         build_network(DUAL, tmp_path / "x.gpkg", drive_side="centre")  # type: ignore[arg-type]
-    with pytest.raises(OSMBuildError, match="highway must be"):
+    with pytest.raises(OSMBuildError, match="highway: give at least one highway=\\* value"):
         build_network(DUAL, tmp_path / "x.gpkg", highway="motorway")  # type: ignore[arg-type]
     with pytest.raises(OSMBuildError, match="consolidate_tolerance_m"):
         build_network(DUAL, tmp_path / "x.gpkg", consolidate_tolerance_m=-1)
@@ -578,6 +578,7 @@ def test_cli_drive_side_and_join_via_options(tmp_path: Path) -> None:
     for option, value, said in (
         ("--tolerance-m", "-5", "error: --tolerance-m -5: give a number of metres ≥ 0 (0 disables)."),
         ("--snap-radius-m", "0", "error: --snap-radius-m 0: give a number of metres > 0."),
+        ("--highway", " , ", "error: --highway: give at least one highway=* value (e.g. motorway,trunk)."),
     ):
         result = CliRunner().invoke(app, [*args, option, value])
         assert result.exit_code == 2 and result.output.strip() == said

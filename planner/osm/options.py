@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,20 +44,32 @@ def validate_options(
     snap_radius_m: float,
     min_fragment_km: float | None,
     join_via: tuple[str, ...] = (),
+    *,
+    names: Mapping[str, str] | None = None,
 ) -> None:
-    """Raise :class:`OSMBuildError` naming the first invalid parameter."""
+    """Raise :class:`OSMBuildError` naming the first invalid parameter.
+
+    ``names`` maps parameter names to the caller's (``planner network build`` passes its options,
+    e.g. ``{"consolidate_tolerance_m": "--tolerance-m"}``); unmapped parameters keep their own name.
+    """
+
+    def name(parameter: str) -> str:
+        return (names or {}).get(parameter, parameter)
+
     if isinstance(highway, str) or not highway or not all(isinstance(h, str) for h in highway):
-        raise OSMBuildError(f"highway must be a non-empty tuple of highway=* values, got {highway!r}")
+        raise OSMBuildError(f"{name('highway')}: give at least one highway=* value (e.g. motorway,trunk).")
     if not math.isfinite(consolidate_tolerance_m) or consolidate_tolerance_m < 0:
-        raise OSMBuildError(f"consolidate_tolerance_m must be a finite number >= 0, got {consolidate_tolerance_m}")
+        raise OSMBuildError(
+            f"{name('consolidate_tolerance_m')} {consolidate_tolerance_m:g}: give a number of metres ≥ 0 (0 disables)."
+        )
     if drive_side not in {"auto", "right", "left"}:
-        raise OSMBuildError(f"drive_side must be 'auto', 'right' or 'left', got {drive_side!r}")
+        raise OSMBuildError(f"{name('drive_side')} {drive_side!r}: use 'auto', 'right' or 'left'.")
     if not math.isfinite(snap_radius_m) or snap_radius_m <= 0:
-        raise OSMBuildError(f"snap_radius_m must be a positive number, got {snap_radius_m}")
+        raise OSMBuildError(f"{name('snap_radius_m')} {snap_radius_m:g}: give a number of metres > 0.")
     if min_fragment_km is not None and (not math.isfinite(min_fragment_km) or min_fragment_km < 0):
         raise OSMBuildError(f"min_fragment_km must be None or >= 0, got {min_fragment_km}")
     if isinstance(join_via, str) or not all(isinstance(h, str) and h for h in join_via):
-        raise OSMBuildError(f"join_via must be a tuple of highway=* values, got {join_via!r}")
+        raise OSMBuildError(f"{name('join_via')} must be a list of highway=* values, got {join_via!r}")
     if min_fragment_km is not None and not join_via:
         raise OSMBuildError(
             "min_fragment_km only applies with join_via: the planner's loader needs one "
