@@ -20,7 +20,7 @@ from planner.errors import InfeasibleError, ScenarioError, VerificationError
 from planner.features import enabled_features
 from planner.features.coverage.feature import core_spec
 from planner.features.coverage.lazy import lazy_applies, refines_lazily
-from planner.features.coverage.model import full_cover
+from planner.features.coverage.model import full_cover, target_shortfall
 from planner.instance import build_instance
 from planner.network import load_network
 from planner.plan import Plan
@@ -98,6 +98,9 @@ def prepare_run(scenario: Scenario, *, log: Log = lambda _m: None, solve_log: So
     for feature in ctx.features:
         feature.prepare(ctx)  # requirements from data, model parts
     ctx.data["spec"] = core_spec(ctx)
+    why = target_shortfall(ctx.instance, ctx.data["spec"])
+    if why is not None:
+        raise InfeasibleError(f"{scenario.where}: {why}")
     ctx.build_seconds = time.perf_counter() - ctx.started  # the core solve adds its model build
     return ctx
 

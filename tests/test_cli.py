@@ -115,7 +115,7 @@ def test_user_errors_are_one_line_without_output(tmp_path: Path, case: str) -> N
     lines = [ln for ln in res.stderr.splitlines() if ln.strip() and not ln.startswith("planner:")]
     assert len(lines) == 1, res.stderr
     assert expected in lines[0]
-    if case not in ("missing_file", "infeasible_target"):  # those name the data file / the target
+    if case != "missing_file":  # that one names the data file
         assert lines[0].startswith(f"error: {sc}: "), lines[0]
     assert "Traceback" not in res.stderr
     assert not out.exists()
@@ -293,7 +293,15 @@ def test_a_foresight_rollout_counts_each_pair_once_per_year(mode: str, fits: boo
 
 
 @pytest.mark.parametrize(
-    "case", ["model_too_large", "budget_buys_no_hub", "rollout_budgets_buy_no_hub", "no_hub_allowed", "hourly_alone"]
+    "case",
+    [
+        "model_too_large",
+        "budget_buys_no_hub",
+        "rollout_budgets_buy_no_hub",
+        "no_hub_allowed",
+        "hourly_alone",
+        "infeasible_target",
+    ],
 )
 def test_validate_refuses_what_a_run_refuses_before_its_solve(tmp_path: Path, case: str) -> None:
     # Until 2026-12-06 validate read the files only: these passed as "valid" and failed a run at once.

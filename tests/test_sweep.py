@@ -172,8 +172,9 @@ def test_failed_points_are_recorded_and_the_others_finish(tmp_path: Path) -> Non
     result = run_sweep(load_sweep(path), out)
     assert [p.status for p in result.points] == ["failed", "failed", "ok", "ok"]
     assert not result.ok
-    for p in result.failed:
+    for p, battery in zip(result.failed, ("100", "100"), strict=True):
         assert "coverage_target=0.5 cannot be met" in p.error and "\n" not in p.error
+        assert p.error.startswith(f"{path} [grid point vehicle.battery_kwh={battery}, costs.site_fixed_eur="), p.error
         assert p.run_dir is None and not (out / "runs" / p.name).exists()
     failures = json.loads((out / "failures.json").read_text())
     assert [f["point"] for f in failures] == [p.name for p in result.failed]

@@ -169,6 +169,8 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "<scenario>") -> Sc
         more = f" (and {len(errors) - counted} more problem(s))" if len(errors) > counted else ""
         raise ScenarioError(first + more) from None
     _check_rollout_limits(scenario, source)
+    if source != "<scenario>":
+        scenario._source = source
     return scenario
 
 

@@ -55,6 +55,7 @@ class Scenario(_Section):
     solver: SolverConfig = Field(default_factory=SolverConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     _files: tuple[Path, ...] = PrivateAttr(default=())  # scenario file and its extends chain (when loaded)
+    _source: str = PrivateAttr(default="")  # how errors name it: its file, or a sweep point of a file
 
     @field_validator("name")
     @classmethod
@@ -66,8 +67,9 @@ class Scenario(_Section):
 
     @property
     def where(self) -> str:
-        """How messages name this scenario: its file when loaded from one, else its name."""
-        return str(self._files[0]) if self._files else self.name
+        """How messages name this scenario: its file (``sweep.toml [grid point …]`` for a sweep's point)
+        when it came from one, else its name."""
+        return self._source or self.name
 
     def inert_settings(self) -> list[str]:
         """Settings given in a section whose switch is off (``[capacity]``, ``[grid]``, ``[hourly]``,

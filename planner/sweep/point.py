@@ -43,6 +43,7 @@ class PointTask:
     run_dir: str
     marker_json: str
     force: bool = False
+    source: str = ""  # how errors name the point: '<sweep file> [grid point …]'
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def run_point(task: PointTask, log: Log = _noop) -> dict[str, Any]:
         from planner.api import run
 
         scenario = Scenario.model_validate_json(task.scenario_json)
+        scenario._source = task.source
         plan = run(scenario, out_dir=task.run_dir, log=lambda msg: log(f"{task.name}: {msg}"), force=task.force)
         seconds = round(time.perf_counter() - t0, 3)
         marker = json.loads(task.marker_json)
@@ -157,7 +159,9 @@ def point_task(sweep: Sweep, point: SweepPoint, run_dir: Path, *, force: bool = 
         "scenario": point.scenario.model_dump(mode="json"),
     }
     marker_json = json.dumps(marker, ensure_ascii=False)
-    return PointTask(point.name, point.scenario.model_dump_json(), str(run_dir), marker_json, force)
+    return PointTask(
+        point.name, point.scenario.model_dump_json(), str(run_dir), marker_json, force, point.scenario._source
+    )
 
 
 _TEMP = re.compile(rf"^(?:\.{re.escape(MARKER)}|{re.escape(OUTPUT_MARKER)})\.tmp-[A-Za-z0-9_]+$")

@@ -263,18 +263,27 @@ def flow_weight(instance: PlanningInstance, metric: str) -> np.ndarray:
     return instance.volume * (instance.length_km if metric == "truck_km" else 1.0)
 
 
-def _check_target(instance: PlanningInstance, spec: ModelSpec, weight: np.ndarray) -> float:
+def target_shortfall(instance: PlanningInstance, spec: ModelSpec) -> str | None:
+    """Why ``spec.coverage_target`` cannot be met with this vehicle (the servable flows weigh less), or None."""
+    weight = flow_weight(instance, spec.metric)
     total = float(weight.sum())
     servable = float(weight[instance.servable].sum())
     target = spec.coverage_target
-    if target is not None and target * total > servable * (1 + 1e-9):
-        unserv = [instance.flow_ids[q] for q in np.flatnonzero(~instance.servable)]
-        raise InfeasibleError(
-            f"objective.coverage_target={target:g} cannot be met: at most {servable / total:.1%} of the "
-            f"{spec.metric} is servable ({len(unserv)} flow(s) can never be served with this vehicle, e.g. "
-            f"{', '.join(unserv[:5])}); lower the target, add candidate sites or raise the range."
-        )
-    return (target if target is not None else 0.0) * total
+    if target is None or target * total <= servable * (1 + 1e-9):
+        return None
+    unserv = [instance.flow_ids[q] for q in np.flatnonzero(~instance.servable)]
+    return (
+        f"objective.coverage_target={target:g} cannot be met: at most {servable / total:.1%} of the "
+        f"{spec.metric} is servable ({len(unserv)} flow(s) can never be served with this vehicle, e.g. "
+        f"{', '.join(unserv[:5])}); lower the target, add candidate sites or raise the range."
+    )
+
+
+def _check_target(instance: PlanningInstance, spec: ModelSpec, weight: np.ndarray) -> float:
+    why = target_shortfall(instance, spec)
+    if why is not None:
+        raise InfeasibleError(why)
+    return (spec.coverage_target if spec.coverage_target is not None else 0.0) * float(weight.sum())
 
 
 def _objective(model: PlanningModel, gweight: np.ndarray) -> None:
