@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.exports import output_layers, write_csv, write_exports
+from planner.exports.xlsx import year_frame
 from planner.outdir import staged_output
 from planner.plan import Plan, flows_table
 from planner.provenance import resolved_toml
@@ -59,6 +60,9 @@ def write_files(plan: Plan, folder: Path) -> list[Path]:
     written.append(write_csv(flows, folder / "flows.csv"))
     for name, table in plan.extras.get("tables", {}).items():
         written.append(write_csv(table, folder / name))
+    years = year_frame(plan.summary)  # rollouts: the year table, as in plan.xlsx's years sheet
+    if len(years):
+        written.append(write_csv(years, folder / "years.csv"))
     layers = output_layers(plan, flows)
     gpkg = folder / "plan.gpkg"
     for name, gdf in layers.items():

@@ -136,7 +136,16 @@ def test_compare_writes_per_year_kpis(line5: Path) -> None:
         run(write_scenario(line5 / f"{mode}.toml", data), out_dir=line5 / mode)
         dirs.append(line5 / mode)
     files = write_comparison(dirs, line5 / "cmp", html=False)
+    import json
+
     import pandas as pd
+
+    # each run's years.csv is its summary's year table
+    years = pd.read_csv(line5 / "foresight" / "years.csv")
+    summary_years = json.loads((line5 / "foresight" / "summary.json").read_text())["years"]
+    assert years["year"].tolist() == [2026, 2027]
+    assert years["covered_share"].tolist() == pytest.approx([y["covered_share"] for y in summary_years], abs=1e-6)
+    assert years["chargers_added_by_type_mcs"].tolist() == [y["chargers_added_by_type"]["mcs"] for y in summary_years]
 
     by_year = pd.read_csv(line5 / "cmp" / "kpis_by_year.csv")
     assert (line5 / "cmp" / "kpis_by_year.csv") in files
