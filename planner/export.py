@@ -41,6 +41,10 @@ def _clean(value: Any) -> Any:
 GEOJSON_MAX_FEATURES = 50_000
 
 
+#: Geometry type of each output layer (the others hold lines), for writing an empty layer.
+_LAYER_GEOMETRY = {"hubs": "Point"}
+
+
 def write_files(plan: Plan, folder: Path) -> list[Path]:
     """Write the data files of a plan into an existing folder; return their paths."""
     import pyogrio
@@ -66,7 +70,10 @@ def write_files(plan: Plan, folder: Path) -> list[Path]:
     layers = output_layers(plan, flows)
     gpkg = folder / "plan.gpkg"
     for name, gdf in layers.items():
-        gdf.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
+        # An empty layer (a plan without hubs, no AFIR gap) keeps its geometry type: GDAL would write
+        # "Unknown" and QGIS would not draw the layer as points or lines.
+        kind = {"geometry_type": _LAYER_GEOMETRY.get(name, "LineString")} if gdf.empty else {}
+        gdf.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio", **kind)
         if len(gdf) > GEOJSON_MAX_FEATURES:  # a layer this large belongs in the GeoPackage only
             continue
         geojson = folder / f"{name}.geojson"

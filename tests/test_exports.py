@@ -166,6 +166,20 @@ def test_gpkg_layer_styles(run_dir: Path) -> None:
     assert layer_qml("afir_gaps").count("<rule ") == 1
 
 
+def test_a_plan_without_hubs_keeps_its_layers_geometry_types(line5: Path) -> None:
+    # 100 km within the 150 km range: served without a hub, so the hubs layer is empty; GDAL would
+    # type an empty layer "Unknown" and QGIS would not draw it as points.
+    data = base_scenario(line5, flows=["A,N0,N1,10"], objective={"type": "min_cost", "max_hubs": None})
+    data["objective"].pop("max_hubs")
+    plan = run(write_scenario(line5 / "s.toml", data), out_dir=line5 / "out")
+    assert plan.summary["hub_count"] == 0 and plan.summary["covered_share"] == 1.0
+    types = {str(n): str(t) for n, t in pyogrio.list_layers(line5 / "out" / "plan.gpkg")}
+    assert types["hubs"] == "Point" and types["network"] == types["flows"] == "LineString"
+    assert all(t != "Unknown" for n, t in types.items() if n != STYLE_TABLE), types
+    hubs = gpd.read_file(line5 / "out" / "plan.gpkg", layer="hubs")
+    assert len(hubs) == 0 and hubs.crs == "EPSG:4326" and "site_id" in hubs.columns
+
+
 def test_units_table_covers_every_output_column() -> None:
     feature_cols = set()
     for path in (ROOT / "planner").rglob("*.py"):
