@@ -275,7 +275,7 @@ def sweep(
     """
     import signal
 
-    from planner.compare import format_gaps, gap_note
+    from planner.compare import format_points, gap_note
     from planner.sweep import load_sweep, run_sweep
 
     if workers is not None and scheduler is not None:
@@ -300,8 +300,7 @@ def sweep(
         )
         raise typer.Exit(128 + signum) from None
     table = result.table()
-    cols = ["point", "status", "gap", "hub_count", "covered_share", "total_cost_eur"]
-    print(table.assign(gap=format_gaps(table["mip_gap"]))[cols].to_string(index=False))
+    print(format_points(table))
     note = gap_note(table["mip_gap"])
     if note is not None:
         print(note)

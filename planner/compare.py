@@ -208,15 +208,34 @@ def gap_note(gaps: pd.Series) -> str | None:
     )
 
 
+def _headline(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Label, status, gap, hubs and served share of plans as text (counts as integers, shares in %)."""
+    out = pd.DataFrame({label: frame[label], "status": frame["status"], "gap": format_gaps(frame["mip_gap"])})
+    out["hubs"] = [f"{int(v):,}" if pd.notna(v) else "–" for v in frame["hub_count"]]
+    out["served"] = _percent(frame["covered_share"])
+    return out
+
+
+def _money(values: pd.Series) -> list[str]:
+    """EUR as whole numbers with thousands separators ("–" where missing)."""
+    return [f"{float(v):,.0f}" if pd.notna(v) else "–" for v in values]
+
+
 def format_kpis(kpis: pd.DataFrame) -> str:
     """The headline KPIs as a text table: counts as integers, shares in %, money in whole EUR."""
-    out = pd.DataFrame({"run": kpis["run"], "status": kpis["status"], "gap": format_gaps(kpis["mip_gap"])})
-    out["hubs"] = [f"{int(v):,}" if pd.notna(v) else "–" for v in kpis["hub_count"]]
-    out["served"] = _percent(kpis["covered_share"])
+    out = _headline(kpis, "run")
     out["of demand planned"] = _percent(kpis["demand_planned_share"])
     out["served of every flow"] = _percent(kpis["all_flows_served_share"])
-    out["capex EUR"] = [f"{float(v):,.0f}" if pd.notna(v) else "–" for v in kpis["total_cost_eur"]]
+    out["capex EUR"] = _money(kpis["total_cost_eur"])
     out["AFIR year"] = [str(int(v)) if pd.notna(v) else "–" for v in kpis["afir_year"]]
+    return out.to_string(index=False)
+
+
+def format_points(table: pd.DataFrame) -> str:
+    """A sweep's points (:meth:`planner.sweep.SweepResult.table`) as the text table ``planner sweep`` prints,
+    formatted as :func:`format_kpis`."""
+    out = _headline(table, "point")
+    out["capex EUR"] = _money(table["total_cost_eur"])
     return out.to_string(index=False)
 
 
