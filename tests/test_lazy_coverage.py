@@ -143,6 +143,7 @@ def test_the_size_guard_lets_lazy_windows_through_and_records_the_choice(rows: s
     ctx = SimpleNamespace(
         scenario=SimpleNamespace(
             name="s",
+            where="s.toml",
             solver=SimpleNamespace(max_model_pairs=2_500_000, coverage_rows=rows),
             objective=SimpleNamespace(type="max_coverage"),
             rollout=SimpleNamespace(years=None),
