@@ -21,7 +21,7 @@ from planner.verify import Verification
 if TYPE_CHECKING:
     from planner.context import RunContext
 
-__all__ = ["Plan", "flows_table", "HUB_COLUMNS", "FLOW_COLUMNS"]
+__all__ = ["Plan", "flows_table", "kpi_year_factor", "HUB_COLUMNS", "FLOW_COLUMNS"]
 
 HUB_COLUMNS = [
     "site_id",
@@ -127,6 +127,15 @@ class Plan:
         ]
         cols = ["edge_id", "u", "v", "length_km", "corridor", "tier", "country", "road", "mode", "oneway"]
         return gpd.GeoDataFrame(e[cols].copy(), geometry=geoms, crs="EPSG:4326")
+
+
+def kpi_year_factor(summary: dict) -> float:
+    """The trucks/day of the year a plan's KPIs are (a rollout's last year) over the flows' ``volume``
+    (a rollout's flows before its growth and BEV shares); 1 for a single-year plan."""
+    base = summary.get("base_year_volume")
+    if not summary.get("kpi_year") or not base:
+        return 1.0
+    return float(summary["total_volume"]) / float(base)
 
 
 def flows_table(flows: pd.DataFrame) -> pd.DataFrame:

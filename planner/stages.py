@@ -230,9 +230,8 @@ def summarise_areas(plan: Plan, ctx: RunContext) -> None:
     """``by_country`` (and ``by_region``) in the summary, from the final flows and hubs tables; after a
     ``demand.max_flows`` cut, the plan's hubs on every flow (:func:`planner.demand_cut.served_on_every_flow`)."""
     f = plan.flows
-    by_country, by_region = coverage_by_area(
-        ctx.network, f, f["volume"].to_numpy(dtype=float), f["served"].to_numpy(dtype=bool), plan.hubs
-    )
+    volume = f["volume"].to_numpy(dtype=float) * ctx.session_factor  # a rollout's last year, as its headline
+    by_country, by_region = coverage_by_area(ctx.network, f, volume, f["served"].to_numpy(dtype=bool), plan.hubs)
     plan.summary["by_country"] = by_country
     if by_region:
         plan.summary["by_region"] = by_region

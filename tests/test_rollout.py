@@ -676,3 +676,48 @@ def test_a_year_below_its_coverage_target_fails_the_check() -> None:
     truck_km = rollout_target_check(years, [0.3, 0.5], "truck_km")
     assert not truck_km.passed and truck_km.detail == "coverage target missed in 2026 (0.2500 < 0.3)"
     assert rollout_target_check(years, [0.25, 0.6], "truck_km").passed
+
+
+def test_a_rollouts_tables_count_the_trucks_of_its_last_year(line5: Path) -> None:
+    # Demand grows by half from 2026 to 2027. The headline is 2027's; the hubs' trucks/day, the countries'
+    # volumes and the network layer's bands must be too (they were the base year's beside 2027's energy
+    # and shares). flows.csv keeps the volumes before growth, and the report says by how much they grow.
+    import geopandas as gpd
+    import pandas as pd
+
+    from planner.api import run
+
+    (line5 / "nodes.csv").write_text(
+        (line5 / "nodes.csv").read_text().replace("id,name,lon,lat", "id,name,lon,lat,country")
+    )
+    rows = (line5 / "nodes.csv").read_text().splitlines()
+    (line5 / "nodes.csv").write_text("\n".join([rows[0], *(r + ",DE" for r in rows[1:])]) + "\n")
+    data = base_scenario(
+        line5,
+        flows=FLOWS,
+        objective={"type": "max_coverage", "max_hubs": 3},
+        rollout={"years": [2026, 2027], "demand_growth_per_year": 0.5},
+        costs={"site_fixed_eur": 1000.0},
+        output={"maps": True, "tradeoff_points": 0},
+    )
+    out = line5 / "out"
+    plan = run(write_scenario(line5 / "s.toml", data), out_dir=out)
+    s = plan.summary
+    assert s["kpi_year"] == 2027 and s["total_volume"] == pytest.approx(1.5 * 28) and s["base_year_volume"] == 28
+    flows = pd.read_csv(out / "flows.csv")
+    assert flows["volume"].sum() == pytest.approx(28)  # before growth, as documented
+    hubs = pd.read_csv(out / "hubs.csv").set_index("site_id")
+    for site, row in hubs.iterrows():  # the trucks/day of the flows charging there, in 2027
+        charging = flows[flows["stops"].fillna("").str.split(";").map(lambda stops, s=site: s in stops)]
+        assert row["volume_charging"] == pytest.approx(1.5 * charging["volume"].sum()), site
+    assert s["by_country"]["DE"]["volume"] == pytest.approx(42) and s["by_country"]["DE"]["served_volume"] == (
+        pytest.approx(s["covered_volume"])
+    )
+    network = gpd.read_file(out / "plan.gpkg", layer="network").set_index("u")
+    assert network.loc["N0", "served_volume"] + network.loc["N0", "unserved_volume"] == pytest.approx(1.5 * 17)
+    report = (out / "report.html").read_text()
+    assert "Trucks/day of 2027, as the headline" in report and "× 1.500 here" in report
+    from planner.render._load import load_run  # the maps redrawn from the files: the same bands
+
+    drawn = load_run(out).network.set_index("u")
+    assert drawn.loc["N0", "served_volume"] + drawn.loc["N0", "unserved_volume"] == pytest.approx(1.5 * 17)

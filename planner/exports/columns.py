@@ -23,7 +23,7 @@ HUB_UNITS: dict[str, tuple[str, str]] = {
     "chargers_ccs": ("points", "CCS charging points"),
     "cost_eur": ("EUR", "capex of the hub (site, points, grid upgrade, battery); whole EUR"),
     "flows_charging": ("flows", "served flows that charge here"),
-    "volume_charging": ("trucks/day", "trucks per day that charge here"),
+    "volume_charging": ("trucks/day", "trucks per day that charge here (a rollout: in its last year)"),
     "power_kw": ("kW", "installed charging power"),
     "energy_mwh_per_year": ("MWh/year", "energy charged per year"),
     "capex_eur": ("EUR", "capex (as cost_eur); whole EUR"),
@@ -58,7 +58,11 @@ FLOW_UNITS: dict[str, tuple[str, str]] = {
     "flow_id": ("", "flow id"),
     "origin": ("", "origin node id"),
     "destination": ("", "destination node id"),
-    "volume": ("trucks/day", "battery-electric trucks per day"),
+    "volume": (
+        "trucks/day",
+        "battery-electric trucks per day (a rollout: before its growth and BEV shares; a year's is this × its "
+        "volume_factor)",
+    ),
     "length_km": ("km", "route length"),
     "drive_km": ("km", "route length driven (without ferry / rail shuttle)"),
     "served": ("true/false", "the flow completes its trip with the plan's hubs"),

@@ -22,7 +22,7 @@ import pyogrio
 from shapely.geometry import LineString, MultiLineString
 from shapely.ops import linemerge, substring
 
-from planner.plan import Plan
+from planner.plan import Plan, kpi_year_factor
 
 __all__ = ["edge_lines", "gap_layer", "network_layer"]
 
@@ -104,8 +104,9 @@ def network_layer(plan: Plan) -> gpd.GeoDataFrame:
             geoms.append(_oriented(line, start, end))
         gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
     served, unserved = _edge_volumes(plan, list(zip(gdf["u"], gdf["v"], strict=True)))
-    gdf["served_volume"] = served.round(6)
-    gdf["unserved_volume"] = unserved.round(6)
+    factor = kpi_year_factor(plan.summary)  # a rollout's last year, as its headline and hubs
+    gdf["served_volume"] = (served * factor).round(6)
+    gdf["unserved_volume"] = (unserved * factor).round(6)
     return gdf
 
 

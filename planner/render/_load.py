@@ -17,6 +17,7 @@ import pandas as pd
 import pyogrio
 from shapely.geometry import LineString, MultiLineString
 
+from planner.plan import kpi_year_factor
 from planner.runfolder import read_run_csv, read_summary
 
 WGS84 = "EPSG:4326"
@@ -203,11 +204,12 @@ def edge_key(u: str, v: str) -> tuple[str, str]:
     return (u, v) if u <= v else (v, u)
 
 
-def aggregate_edge_flows(network: gpd.GeoDataFrame, flows: pd.DataFrame) -> int:
+def aggregate_edge_flows(network: gpd.GeoDataFrame, flows: pd.DataFrame, factor: float = 1.0) -> int:
     """Add ``served_volume`` and ``unserved_volume`` (trucks/day) per network edge.
 
-    Each flow's ``route_nodes`` is walked pair by pair; its volume is added to the
-    edge joining the pair (direction ignored). Works in place on ``network``.
+    Each flow's ``route_nodes`` is walked pair by pair; its volume (times ``factor``: a rollout's
+    :func:`~planner.plan.kpi_year_factor`) is added to the edge joining the pair (direction ignored).
+    Works in place on ``network``.
 
     Returns
     -------
@@ -224,7 +226,7 @@ def aggregate_edge_flows(network: gpd.GeoDataFrame, flows: pd.DataFrame) -> int:
             target = served if ok else unserved
             for a, b in zip(nodes[:-1], nodes[1:], strict=True):
                 k = edge_key(a, b)
-                target[k] = target.get(k, 0.0) + float(vol)
+                target[k] = target.get(k, 0.0) + float(vol) * factor
     keys = [edge_key(str(u), str(v)) for u, v in zip(network["u"], network["v"], strict=True)]
     seen: set[tuple[str, str]] = set()
     s_col, u_col = [], []
@@ -283,7 +285,7 @@ def load_run(run_dir: Path, *, need_flow_lines: bool = True) -> RunData:
     data.hourly = _load_hourly(run_dir)
     matched = 0
     if data.network is not None:
-        matched = aggregate_edge_flows(data.network, data.flows)
+        matched = aggregate_edge_flows(data.network, data.flows, kpi_year_factor(data.summary))
     if need_flow_lines and matched == 0 and len(data.flows):
         lines = _read_layer(run_dir, "flows", layers)
         if lines is not None and len(lines):

@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from planner.demand import describe_demand
+from planner.plan import kpi_year_factor
 
 from . import _style as st
 from . import charts
@@ -230,6 +231,9 @@ def _flows(data: RunData) -> str:
     f = data.flows
     if not len(f):
         return ""
+    factor = kpi_year_factor(data.summary)
+    if factor != 1.0:  # a rollout: its last year's trucks/day, as the headline
+        f = f.assign(volume=pd.to_numeric(f["volume"], errors="coerce") * factor)
     total = float(f["volume"].sum()) or 1.0
     rows = []
     for label, sub in (("All flows", f), ("Served", f[f["served"]]), ("Unserved", f[~f["served"]])):
@@ -244,9 +248,16 @@ def _flows(data: RunData) -> str:
             ]
         )
     how = describe_demand(data.summary.get("demand") or {})
+    year = (
+        f'<p class="note">Trucks/day of {int(data.summary["kpi_year"])}, as the headline: flows.csv lists them '
+        f"before the rollout's growth and BEV shares (× {factor:.3f} here; years.csv has each year's factor).</p>"
+        if factor != 1.0
+        else ""
+    )
     out = [
         "<h2>Flows</h2>",
         f'<p class="note">Demand: {esc(how)}.</p>' if how else "",
+        year,
         table(
             ["", "Flows", "Volume (trucks/day)", "Share of volume", "Mean length (km)"],
             rows,

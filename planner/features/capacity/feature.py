@@ -75,7 +75,7 @@ class CapacityFeature(Feature):
             }
 
     def outputs(self, plan: Plan, ctx: RunContext) -> None:
-        hub_queueing(plan, ctx.scenario, ctx.session_factor)
+        hub_queueing(plan, ctx.scenario)
 
     def checks(self, plan: Plan, ctx: RunContext) -> list[Check]:
         sessions = {sid: n * ctx.session_factor for sid, n in hub_sessions(plan.flows).items()}

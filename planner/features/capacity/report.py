@@ -13,11 +13,12 @@ from planner.scenario import Scenario
 __all__ = ["hub_queueing"]
 
 
-def hub_queueing(plan: Plan, scenario: Scenario, session_factor: float = 1.0) -> None:
-    """Sessions, peak arrivals, utilisation and expected wait per hub and charger type."""
+def hub_queueing(plan: Plan, scenario: Scenario) -> None:
+    """Sessions, peak arrivals, utilisation and expected wait per hub and charger type (a session per
+    truck charging: ``volume_charging``, a rollout's of its last year)."""
     hubs, cap = plan.hubs, scenario.capacity
     service = session_hours(scenario)
-    sessions = hubs["volume_charging"].to_numpy(dtype=float) * session_factor
+    sessions = hubs["volume_charging"].to_numpy(dtype=float)
     hubs["sessions_per_day"] = sessions.round(3)
     hubs["peak_arrivals_per_hour"] = (sessions * cap.peak_hour_share).round(3)
     busy = np.zeros(len(hubs))

@@ -145,7 +145,8 @@ def _hub_table(ctx: RunContext, is_open: np.ndarray, charging: tuple[np.ndarray,
             "chargers_ccs": counts["ccs"],
             "cost_eur": instance.site_cost[open_idx],
             "flows_charging": flows_at,
-            "volume_charging": [round(v, 6) for v in volume_at.tolist()],
+            # trucks/day of the year the plan's KPIs are (a rollout's last year), as its sessions and energy
+            "volume_charging": [round(v * ctx.session_factor, 6) for v in volume_at.tolist()],
         },
         columns=HUB_COLUMNS,
     )
