@@ -266,6 +266,17 @@ def test_sweep_file_errors_are_one_line(tmp_path: Path, grid: str, extra: str, e
     assert not (tmp_path / "out").exists()  # nothing ran
 
 
+def test_a_sweep_file_given_to_run_or_validate_says_so(tmp_path: Path) -> None:
+    path = make_sweep_file(tmp_path, '"vehicle.battery_kwh" = [600]\n')
+    for command in ("run", "validate"):
+        res = CliRunner().invoke(app, [command, str(path)])
+        assert res.exit_code == 2 and "Traceback" not in res.output
+        assert res.stderr.strip() == (
+            f"error: {path}: a sweep file (base, [grid], [tradeoff]), not a scenario; run it with "
+            f"`planner sweep {path}`, or give a scenario file."
+        )
+
+
 def test_missing_base_is_named(tmp_path: Path) -> None:
     path = tmp_path / "sweep.toml"
     path.write_text('base = "nope.toml"\n[grid]\n"vehicle.battery_kwh" = [600]\n')
@@ -284,8 +295,19 @@ def test_missing_base_is_named(tmp_path: Path) -> None:
         (b'base = "base.toml"\nname = "a b"\n[grid]\n"vehicle.battery_kwh" = [600]\n', "'name' = 'a b': use up to"),
         (b'base = "base.toml"\n[grid\n', "not valid TOML"),
         (b'base = "b\xe4se.toml"\n', "not UTF-8 text (byte 9); save the file as UTF-8."),
+        (b'extends = "base.toml"\nname = "s"\n', "a scenario file, not a sweep file; run it with `planner run "),
     ],
-    ids=["base_not_text", "base_folder", "no_base", "grid_not_table", "tradeoff_key", "bad_name", "toml", "utf8"],
+    ids=[
+        "base_not_text",
+        "base_folder",
+        "no_base",
+        "grid_not_table",
+        "tradeoff_key",
+        "bad_name",
+        "toml",
+        "utf8",
+        "scenario",
+    ],
 )
 def test_sweep_file_content_errors_are_one_line(tmp_path: Path, content: bytes, expected: str) -> None:
     make_sweep_file(tmp_path)

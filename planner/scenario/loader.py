@@ -160,6 +160,11 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "<scenario>") -> Sc
     ScenarioError
         With one line naming the file, the field and the fix.
     """
+    if "base" in raw and ({"grid", "tradeoff"} & set(raw)) and "network" not in raw:
+        raise ScenarioError(
+            f"{source}: a sweep file (base, [grid], [tradeoff]), not a scenario; run it with "
+            f"`planner sweep {source}`, or give a scenario file."
+        )
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:

@@ -310,6 +310,11 @@ def _read_sweep_file(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"{path}: cannot be read ({exc.strerror}); check the file's permissions.") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML ({exc}); fix the syntax.") from None
+    if "base" not in raw and ({"extends", "network", "objective"} & set(raw)):
+        raise ScenarioError(
+            f"{path}: a scenario file, not a sweep file; run it with `planner run {path}`, or give a sweep file "
+            "(base, name, [grid], [tradeoff]; README, *Sweeps and trade-off curves*)."
+        )
     for key in raw:
         if key not in _SWEEP_KEYS:
             close = difflib.get_close_matches(key, _SWEEP_KEYS, n=1, cutoff=0.5)
