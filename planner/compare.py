@@ -16,6 +16,7 @@ import pandas as pd
 from planner.demand import demand_shares
 from planner.errors import DataError
 from planner.exports import write_csv
+from planner.exports.xlsx import year_frame
 from planner.outdir import staged_output
 from planner.run_inputs import input_differences
 from planner.runfolder import read_run_csv, read_summary
@@ -160,29 +161,16 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def years_table(run_dirs: list[Path]) -> pd.DataFrame:
-    """Per-year KPIs of rollout runs (one row per run and year; empty if no run has years).
-
-    Besides the rows of ``summary.json["years"]`` (per-type dicts flattened to
-    ``chargers_added_by_type_mcs``, …): ``points`` and ``power_mw``, cumulative at the end of the
-    year (points added so far; their power by type from ``summary["chargers"]``).
-    """
-    rows = []
+    """Per-year KPIs of rollout runs (one row per run and year; empty if no run has years): each run's
+    year table (:func:`planner.exports.xlsx.year_frame`, with the cumulative ``points`` and ``power_mw``)
+    behind a ``run`` column."""
+    frames = []
     for label, d in zip(run_labels(run_dirs), run_dirs, strict=True):
         summary, _ = _read_run(Path(d))
-        power = ((summary.get("chargers") or {}).get("power_kw_by_type")) or {}
-        points = mw = 0.0
-        for row in summary.get("years") or []:
-            flat = {}
-            for key, value in row.items():  # e.g. chargers_added_by_type → chargers_added_by_type_mcs, ..._ccs
-                if isinstance(value, dict):
-                    flat.update({f"{key}_{k}": v for k, v in value.items()})
-                else:
-                    flat[key] = value
-            added = row.get("chargers_added_by_type") or {}
-            points += float(row.get("chargers_added") or 0)
-            mw += sum(float(n) * float(power.get(t, 0.0)) for t, n in added.items()) / 1000.0
-            rows.append({"run": label, **flat, "points": int(points), "power_mw": round(mw, 3)})
-    return pd.DataFrame(rows)
+        years = year_frame(summary)
+        if len(years):
+            frames.append(years.assign(run=label)[["run", *years.columns]])
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _percent(shares: pd.Series) -> list[str]:

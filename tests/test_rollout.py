@@ -152,6 +152,11 @@ def test_compare_writes_per_year_kpis(line5: Path) -> None:
     assert list(by_year["run"]) == ["foresight", "foresight", "myopic", "myopic"]
     assert list(by_year["year"]) == [2026, 2027, 2026, 2027]
     assert {"chargers_added_by_type_mcs", "chargers_added_by_type_ccs"} <= set(by_year.columns)
+    # one year table: the run's years.csv and its rows in the comparison agree, points and MW cumulative
+    mine = by_year[by_year["run"] == "foresight"].reset_index(drop=True)
+    assert years["points"].tolist() == mine["points"].tolist() == years["chargers_added"].cumsum().tolist()
+    assert years["power_mw"].tolist() == pytest.approx(mine["power_mw"].tolist())
+    assert years["power_mw"].tolist() == pytest.approx((years["points"] * 1.0).tolist())  # 1,000 kW MCS points
 
 
 def test_foresight_beats_myopic_when_the_best_first_hub_is_a_dead_end(tmp_path: Path) -> None:

@@ -137,6 +137,8 @@ YEAR_UNITS: dict[str, tuple[str, str]] = {
     "hubs": ("hubs", "hubs open at the end of the year"),
     "new_hubs": ("hubs", "hubs opened in the year"),
     "chargers_added": ("points", "charging points added in the year"),
+    "points": ("points", "charging points open at the end of the year"),
+    "power_mw": ("MW", "power of the charging points open at the end of the year"),
     "grid_upgrade_mw": ("MW", "grid upgrades built by then"),
     "capex_eur": ("EUR", "capex spent in the year; whole EUR"),
     "budget_eur": ("EUR", "the year's budget"),

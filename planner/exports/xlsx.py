@@ -252,11 +252,19 @@ def _summary_sheet(ws: Worksheet, styles: _Styles, summary: dict) -> None:
 
 
 def year_frame(summary: dict) -> pd.DataFrame:
-    """``summary["years"]`` as a table, per-type dicts as ``<key>_by_type_<type>`` columns."""
+    """``summary["years"]`` as a table, per-type dicts as ``<key>_<type>`` columns, plus the charging
+    ``points`` open at the end of each year (the points added so far) and their ``power_mw`` (the points
+    added by type times each type's power, ``summary["chargers"]["power_kw_by_type"]``), when known.
+
+    The one year table of a rollout: ``years.csv``, the ``years`` sheet of ``plan.xlsx``, the report's
+    year table and ``planner compare``'s ``kpis_by_year.csv``.
+    """
     rows = summary.get("years")
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         return pd.DataFrame()
+    power = (summary.get("chargers") or {}).get("power_kw_by_type") or {}
     flat = []
+    points = mw = 0.0
     for r in rows:
         out: dict[str, Any] = {}
         for k, v in r.items():
@@ -264,6 +272,13 @@ def year_frame(summary: dict) -> pd.DataFrame:
                 out.update({f"{k}_{t}": n for t, n in v.items()})
             else:
                 out[k] = v
+        if "chargers_added" in r:
+            points += float(r["chargers_added"] or 0)
+            out["points"] = int(points)
+        added = r.get("chargers_added_by_type")
+        if isinstance(added, dict) and power:
+            mw += sum(float(n) * float(power.get(t, 0.0)) for t, n in added.items()) / 1000.0
+            out["power_mw"] = round(mw, 3)
         flat.append(out)
     return pd.DataFrame(flat)
 

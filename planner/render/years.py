@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.exports.xlsx import year_frame
+
 from . import _style as st
 
 # column, label, kind (count, mw, eur, share, year, bool)
@@ -38,17 +40,6 @@ def _num(value: Any) -> float:
     return f
 
 
-def _mw_from_types(rows: list[dict], summary: dict) -> np.ndarray | None:
-    chargers = summary.get("chargers")
-    power = chargers.get("power_kw_by_type") if isinstance(chargers, dict) else None
-    if not isinstance(power, dict) or not all(isinstance(r.get("chargers_added_by_type"), dict) for r in rows):
-        return None
-    added = np.array(
-        [sum(_num(n) * _num(power.get(t, 0.0)) for t, n in r["chargers_added_by_type"].items()) for r in rows]
-    )
-    return np.cumsum(added) / 1000.0
-
-
 def _mw_from_hubs(years: list[int], hubs: pd.DataFrame) -> np.ndarray | None:
     if not {"opened_year", "power_kw"} <= set(hubs.columns):
         return None
@@ -60,9 +51,9 @@ def _mw_from_hubs(years: list[int], hubs: pd.DataFrame) -> np.ndarray | None:
 def year_table(summary: dict, hubs: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per planning year (columns of :data:`YEAR_COLUMNS` that are known); empty if none.
 
-    ``points`` and ``mw`` are cumulative: points from ``chargers_added``, MW from the points added
-    by type times each type's power (``summary["chargers"]["power_kw_by_type"]``), else from the
-    hubs open by the end of the year (``hubs.csv`` ``opened_year`` and ``power_kw``).
+    ``points`` and ``mw`` are cumulative: points from ``chargers_added``, MW the year table's
+    ``power_mw`` (:func:`planner.exports.xlsx.year_frame`), else from the hubs open by the end of the
+    year (``hubs.csv`` ``opened_year`` and ``power_kw``).
     """
     rows = summary.get("years") if isinstance(summary, dict) else None
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) and "year" in r for r in rows):
@@ -73,7 +64,8 @@ def year_table(summary: dict, hubs: pd.DataFrame | None = None) -> pd.DataFrame:
     if any("chargers_added" in r for r in rows):
         df["points_added"] = [int(_num(r.get("chargers_added", 0)) or 0) for r in rows]
         df["points"] = df["points_added"].cumsum()
-    mw = _mw_from_types(rows, summary)
+    flat = year_frame({**summary, "years": rows})  # the run's year table: its cumulative power_mw
+    mw = flat["power_mw"].to_numpy(dtype=float) if "power_mw" in flat and flat["power_mw"].notna().all() else None
     if mw is None and hubs is not None:
         mw = _mw_from_hubs(df["year"].tolist(), hubs)
     if mw is not None:
