@@ -87,6 +87,12 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[dict, str]]:
     )
     d = base_scenario(tmp, flows=flows, objective={"max_hubs": 0})
     cases["no_hub_allowed"] = (d, "objective.max_hubs = 0 allows no hub and there is no existing hub")
+    d = base_scenario(tmp, flows=flows, objective={"type": "min_cost", "max_hubs": 1})  # A needs N1, N2, N3
+    cases["limits_below_every_flow"] = (
+        d,
+        "no plan meets the limits (objective.max_hubs = 1) while serving every servable flow (min_cost); relax one "
+        "of them or set objective.coverage_target.",
+    )
     return cases
 
 
@@ -101,6 +107,7 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[dict, str]]:
         "budget_buys_no_hub",
         "rollout_budgets_buy_no_hub",
         "no_hub_allowed",
+        "limits_below_every_flow",
     ],
 )
 def test_user_errors_are_one_line_without_output(tmp_path: Path, case: str) -> None:

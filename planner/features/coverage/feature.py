@@ -111,18 +111,29 @@ def ensure_solution(ctx: RunContext) -> None:
         return
     ctx.log(result.describe())
     if result.status == "infeasible":
-        obj = sc.objective
         limits = "".join(f", {hint}" for hint in ctx.data.get("limits", []))
-        raise InfeasibleError(
-            f"{sc.where}: no plan meets the limits{limits} (objective.max_hubs={obj.max_hubs}, "
-            f"budget_eur={obj.budget_eur}, coverage_target={obj.coverage_target}); relax one of them."
-        )
+        raise InfeasibleError(f"{sc.where}: no plan meets the limits{limits}{_objective_limits(sc)}.")
     if not result.has_solution:
         raise SolverError(
             f"{sc.where}: {result.solver} found no solution ({result.message}); "
             "raise solver.time_limit_s or simplify the scenario."
         )
     result.refuse_empty_plan(sc.name)
+
+
+def _objective_limits(sc: Scenario) -> str:
+    """The objective's limits as the infeasibility message names them, with what to relax."""
+    obj = sc.objective
+    said = [f"objective.max_hubs = {obj.max_hubs}"] if obj.max_hubs is not None else []
+    if obj.budget_eur is not None:
+        said.append(f"objective.budget_eur = {obj.budget_eur:,.0f} EUR")
+    text = f" ({', '.join(said)})" if said else ""
+    if obj.type == "min_cost" and obj.coverage_target is None:
+        fix = "relax one of them or set objective.coverage_target"
+        return f"{text} while serving every servable flow (min_cost); {fix}"
+    if obj.type == "min_cost":
+        return f"{text} while serving {obj.coverage_target:.1%} of the {obj.metric}; relax one of them or the target"
+    return f"{text}; relax one of them"
 
 
 class CoverageFeature(Feature):
