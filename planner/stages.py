@@ -101,8 +101,22 @@ def prepare_run(scenario: Scenario, *, log: Log = lambda _m: None, solve_log: So
     why = target_shortfall(ctx.instance, ctx.data["spec"])
     if why is not None:
         raise InfeasibleError(f"{scenario.where}: {why}")
+    if not ctx.instance.servable.any():
+        raise InfeasibleError(f"{scenario.where}: {_nothing_servable(ctx)}")
     ctx.build_seconds = time.perf_counter() - ctx.started  # the core solve adds its model build
     return ctx
+
+
+def _nothing_servable(ctx: RunContext) -> str:
+    """Why a plan would serve nothing: every flow is out of reach, even with every candidate site open."""
+    r, veh = ctx.ranges, ctx.scenario.vehicle
+    shortest = float(ctx.flows["length_km"].min()) if "length_km" in ctx.flows else float("nan")
+    return (
+        f"no flow can be served, even with every candidate site open: this vehicle drives {r.start_km:,.0f} km from "
+        f"its origin and {r.between_km:,.0f} km between charges (vehicle.battery_kwh = {veh.battery_kwh:g} kWh, "
+        f"consumption_kwh_per_km = {veh.consumption_kwh_per_km:g}), the shortest flow is {shortest:,.0f} km; check "
+        "the vehicle's units or add candidate sites (candidates.spacing_km)"
+    )
 
 
 def check_budget(scenario: Scenario, locked: np.ndarray, new_hub_eur: float) -> None:

@@ -87,11 +87,18 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[dict, str]]:
     )
     d = base_scenario(tmp, flows=flows, objective={"max_hubs": 0})
     cases["no_hub_allowed"] = (d, "objective.max_hubs = 0 allows no hub and there is no existing hub")
+    d = base_scenario(tmp, flows=flows)
+    d["vehicle"]["battery_kwh"] = 0.2  # MWh written where kWh are meant
+    cases["nothing_servable"] = (
+        d,
+        "no flow can be served, even with every candidate site open: this vehicle drives 0 km from its origin and "
+        "0 km between charges (vehicle.battery_kwh = 0.2 kWh, consumption_kwh_per_km = 1), the shortest flow is 400 km",
+    )
     d = base_scenario(tmp, flows=flows, objective={"type": "min_cost", "max_hubs": 1})  # A needs N1, N2, N3
     cases["limits_below_every_flow"] = (
         d,
-        "no plan meets the limits (objective.max_hubs = 1) while serving every servable flow (min_cost); relax one "
-        "of them or set objective.coverage_target.",
+        "no plan meets the limit objective.max_hubs = 1 while serving every servable flow (min_cost); relax it or "
+        "set objective.coverage_target.",
     )
     return cases
 
@@ -108,6 +115,7 @@ def _bad_cases(tmp: Path) -> dict[str, tuple[dict, str]]:
         "rollout_budgets_buy_no_hub",
         "no_hub_allowed",
         "limits_below_every_flow",
+        "nothing_servable",
     ],
 )
 def test_user_errors_are_one_line_without_output(tmp_path: Path, case: str) -> None:
@@ -308,6 +316,7 @@ def test_a_foresight_rollout_counts_each_pair_once_per_year(mode: str, fits: boo
         "no_hub_allowed",
         "hourly_alone",
         "infeasible_target",
+        "nothing_servable",
     ],
 )
 def test_validate_refuses_what_a_run_refuses_before_its_solve(tmp_path: Path, case: str) -> None:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from planner.api import run, solve_scenario
-from planner.errors import VerificationError
+from planner.errors import InfeasibleError, VerificationError
 from planner.scenario import load_scenario
 from planner.verify import verify_plan
 from tests.conftest import base_scenario, write_csv, write_scenario
@@ -97,14 +97,14 @@ def test_origin_hub_recharges(line5: Path) -> None:
 
 
 def test_driver_breaks_shorten_the_gap(line5: Path) -> None:
-    # Breaks: 1.5 h × 80 km/h = 120 km ≥ 100 km legs; at 60 km/h (90 km) nothing beyond 90 km is servable.
-    plan = plan_for(
-        line5,
-        breaks={"enabled": True, "max_driving_h": 1.5, "speed_kmh": 60.0},
-        objective={"type": "max_coverage", "max_hubs": 3},
-    )
-    assert plan.summary["covered_volume"] == 0
-    assert set(plan.summary["unservable_flows"]) == {"A", "B", "C", "D"}
+    # Breaks: 1.5 h × 80 km/h = 120 km ≥ 100 km legs; at 60 km/h (90 km) nothing beyond 90 km is servable,
+    # so no flow is: a plan serving nothing is refused, saying how far the truck may drive.
+    with pytest.raises(InfeasibleError, match="no flow can be served.* drives 90 km from its origin and 90 km between"):
+        plan_for(
+            line5,
+            breaks={"enabled": True, "max_driving_h": 1.5, "speed_kmh": 60.0},
+            objective={"type": "max_coverage", "max_hubs": 3},
+        )
 
 
 def test_tampered_plan_fails_verification(line5: Path) -> None:

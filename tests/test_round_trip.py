@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from planner.api import solve_scenario
+from planner.errors import InfeasibleError
 from planner.scenario import load_scenario
 from tests.conftest import base_scenario, write_csv, write_scenario
 
@@ -42,9 +43,10 @@ def test_hub_at_origin_serves_the_round_trip(line5: Path) -> None:
 
 
 def test_reserve_on_return_wants_half_a_tank_back(line5: Path) -> None:
-    plan = plan_for(line5, "reserve_on_return", ["H0,N0"])
-    assert plan.summary["covered_share"] == 0.0
-    assert plan.summary["unservable_flows"] == ["RT"]  # 100 km back < the 150 km reserve, whatever is open
+    # 100 km back < the 150 km reserve, whatever is open: RT, the only flow, is unservable, and a plan
+    # serving nothing is refused
+    with pytest.raises(InfeasibleError, match="no flow can be served, even with every candidate site open"):
+        plan_for(line5, "reserve_on_return", ["H0,N0"])
 
 
 @pytest.mark.parametrize("rule", ["refuel_at_origin", "reserve_on_return"])

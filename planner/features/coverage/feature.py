@@ -111,8 +111,7 @@ def ensure_solution(ctx: RunContext) -> None:
         return
     ctx.log(result.describe())
     if result.status == "infeasible":
-        limits = "".join(f", {hint}" for hint in ctx.data.get("limits", []))
-        raise InfeasibleError(f"{sc.where}: no plan meets the limits{limits}{_objective_limits(sc)}.")
+        raise InfeasibleError(f"{sc.where}: {_infeasible(sc, ctx.data.get('limits', []))}.")
     if not result.has_solution:
         raise SolverError(
             f"{sc.where}: {result.solver} found no solution ({result.message}); "
@@ -121,19 +120,28 @@ def ensure_solution(ctx: RunContext) -> None:
     result.refuse_empty_plan(sc.name)
 
 
-def _objective_limits(sc: Scenario) -> str:
-    """The objective's limits as the infeasibility message names them, with what to relax."""
+def _infeasible(sc: Scenario, features: list[str]) -> str:
+    """Why no plan exists, as the message says it: the features' limits and the objective's that are set (in
+    the scenario's units), what min_cost must serve, and what to relax."""
     obj = sc.objective
-    said = [f"objective.max_hubs = {obj.max_hubs}"] if obj.max_hubs is not None else []
+    limits = list(features)
+    if obj.max_hubs is not None:
+        limits.append(f"objective.max_hubs = {obj.max_hubs}")
     if obj.budget_eur is not None:
-        said.append(f"objective.budget_eur = {obj.budget_eur:,.0f} EUR")
-    text = f" ({', '.join(said)})" if said else ""
+        limits.append(f"objective.budget_eur = {obj.budget_eur:,.0f} EUR")
+    them = "it" if len(limits) == 1 else "one of them"
+    if not limits:
+        said = "no plan exists"
+    elif len(limits) == 1:
+        said = f"no plan meets the limit {limits[0]}"
+    else:
+        said = f"no plan meets the limits {', '.join(limits[:-1])} and {limits[-1]}"
     if obj.type == "min_cost" and obj.coverage_target is None:
-        fix = "relax one of them or set objective.coverage_target"
-        return f"{text} while serving every servable flow (min_cost); {fix}"
+        fix = f"relax {them} or set objective.coverage_target"
+        return f"{said} while serving every servable flow (min_cost); {fix}"
     if obj.type == "min_cost":
-        return f"{text} while serving {obj.coverage_target:.1%} of the {obj.metric}; relax one of them or the target"
-    return f"{text}; relax one of them"
+        return f"{said} while serving {obj.coverage_target:.1%} of the {obj.metric}; relax {them} or the target"
+    return f"{said}; relax {them}"
 
 
 class CoverageFeature(Feature):
