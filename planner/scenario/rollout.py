@@ -54,6 +54,9 @@ class RolloutConfig(_Section):
     def _lengths(self) -> RolloutConfig:
         if self.years != sorted(set(self.years)):
             raise ValueError("years must be strictly increasing")
+        if self.years and not 2020 <= self.years[0] <= self.years[-1] <= 2100:
+            # planning years of a network still to be built (a typo like 1026 would discount over 1,000 years)
+            raise ValueError(f"years must lie in 2020–2100 (got {self.years[0]}–{self.years[-1]})")
         if not self.years and self.budget_total_eur is not None:
             # a one-year plan would ignore it (and its verifier would not check it)
             raise ValueError("budget_total_eur applies to rollouts (set years); for one year set objective.budget_eur")
