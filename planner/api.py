@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from planner.export import write_plan
+from planner.export import RUN_FILES, write_plan
 from planner.outdir import check_target, folder_kind
 from planner.pipeline import run_pipeline
 from planner.plan import Plan
@@ -91,7 +91,7 @@ def run(
         scenario = load_scenario(scenario)
     target = Path(out_dir) if out_dir is not None else default_out_dir(scenario)
     if write:
-        check_target(target, force=force, kind="run")  # refuse before solving, not after
+        check_target(target, force=force, kind="run", names=RUN_FILES)  # refuse before solving, not after
         earlier = earlier_plan(target) if folder_kind(target) == "run" else None
         if earlier is not None:
             log(f"{target} holds the plan of {earlier}; this run replaces it")

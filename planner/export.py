@@ -18,6 +18,7 @@ from planner.exports.xlsx import year_frame
 from planner.outdir import staged_output
 from planner.plan import Plan, flows_table
 from planner.provenance import resolved_toml
+from planner.render import RENDERED
 
 __all__ = ["write_plan", "write_files"]
 
@@ -40,6 +41,26 @@ def _clean(value: Any) -> Any:
 #: 235,000 route lines make a 300 MB GeoJSON file that GIS tools load far slower than the GeoPackage).
 GEOJSON_MAX_FEATURES = 50_000
 
+
+#: Every file a run folder may hold (features add theirs; tests check a run writes no other), so that a
+#: folder of one of these names in the output folder is refused before the solve (planner.outdir.check_target).
+RUN_FILES = (
+    "summary.json",
+    "scenario.resolved.toml",
+    "hubs.csv",
+    "flows.csv",
+    "afir.csv",
+    "hub_hourly.csv",
+    "hub_simulation.csv",
+    "years.csv",
+    "plan.gpkg",
+    "hubs.geojson",
+    "network.geojson",
+    "flows.geojson",
+    "afir_gaps.geojson",
+    "plan.xlsx",
+    *RENDERED,
+)
 
 #: Geometry type of each output layer (the others hold lines), for writing an empty layer.
 _LAYER_GEOMETRY = {"hubs": "Point"}

@@ -33,7 +33,7 @@ import re
 import shutil
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from planner.errors import OutputError, RunInterruptedError
@@ -131,11 +131,13 @@ def folder_kind(folder: Path) -> str | None:
     return "run" if _legacy_run(folder) else None
 
 
-def check_target(target: Path, *, force: bool = False, kind: str | None = None) -> None:
+def check_target(target: Path, *, force: bool = False, kind: str | None = None, names: Iterable[str] = ()) -> None:
     """Raise :class:`~planner.errors.OutputError` unless the planner may write ``target``.
 
     A planner folder of another ``kind`` than the one to be written (a run where a comparison is to go,
-    e.g. one of the compared runs) is refused even with ``force``.
+    e.g. one of the compared runs) is refused even with ``force``, and so is a folder inside it named like
+    one of the files the output may hold (``names``), which the output could not replace: found now, not
+    after the work.
     """
     target = Path(target)
     if target.exists() and not target.is_dir():
@@ -152,6 +154,9 @@ def check_target(target: Path, *, force: bool = False, kind: str | None = None) 
     there = folder_kind(target) if kind is not None else None
     if there is not None and there != kind:
         raise _fail(target, f"is a planner {there} folder, not a {kind} folder", "choose another --out folder")
+    clash = next((n for n in sorted(names) if (target / n).is_dir()), None)
+    if clash is not None:
+        raise _fail(target, f"holds a folder {clash!r}, where the output has a file of that name")
     if force:
         return
     entries = sorted(p.name for p in target.iterdir())

@@ -32,6 +32,40 @@ def test_force_into_a_folder_whose_entry_has_a_plan_files_name_changes_nothing(t
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]  # no temporary folder left behind
 
 
+def test_a_run_refuses_a_folder_named_like_its_files_before_it_solves(tmp_path: Path) -> None:
+    # The same with `planner run --force`: refused at once, not after the solve (until 2026-12-06 the
+    # clash was found when the finished output was to be moved in, a five-minute solve later).
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+    from tests.conftest import ROOT
+
+    user = tmp_path / "mine"
+    (user / "years.csv").mkdir(parents=True)
+    before = listing(user)
+    res = CliRunner().invoke(
+        app, ["run", str(ROOT / "scenarios" / "example-corridor.toml"), "-o", str(user), "--force"]
+    )
+    assert res.exit_code == 7 and "planner: network" not in res.output  # before loading anything
+    assert f"{user}: holds a folder 'years.csv', where the output has a file of that name" in res.stderr
+    assert listing(user) == before
+
+
+def test_run_files_names_every_file_a_run_writes(tmp_path: Path) -> None:
+    from planner.api import run
+    from planner.export import RUN_FILES
+    from tests.conftest import ROOT
+
+    rollout = tmp_path / "rollout.toml"
+    rollout.write_text(f'extends = "{ROOT / "scenarios" / "example-corridor.toml"}"\n[rollout]\nyears = [2026, 2030]\n')
+    written = set()
+    for path in (ROOT / "scenarios" / "example-hourly.toml", rollout):
+        run(path, out_dir=tmp_path / path.stem)
+        written |= {p.name for p in (tmp_path / path.stem).iterdir()} - {MARKER}
+    assert {"hub_hourly.csv", "hub_simulation.csv", "report.html", "afir.csv", "years.csv"} <= written
+    assert written <= set(RUN_FILES), written - set(RUN_FILES)
+
+
 def test_a_plan_folder_holding_a_users_folder_with_a_plan_files_name_is_refused(tmp_path: Path) -> None:
     run = tmp_path / "run"
     _write(run, content="old")

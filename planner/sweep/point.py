@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from planner.errors import OutputError, PlannerError
+from planner.export import RUN_FILES
 from planner.outdir import MARKER as OUTPUT_MARKER
 from planner.outdir import check_target, register_files
 from planner.scenario import Scenario
@@ -211,7 +212,7 @@ def resumable(point: SweepPoint, run_dir: Path, *, force: bool = False) -> Point
     for p in sorted(run_dir.iterdir()):  # what a worker killed mid-write left
         if _TEMP.match(p.name) and p.is_file():
             p.unlink()
-    check_target(run_dir, force=force, kind="run")
+    check_target(run_dir, force=force, kind="run", names=RUN_FILES)
     marker_path = run_dir / MARKER
     if not marker_path.exists():
         return None
