@@ -8,6 +8,7 @@ otherwise; an upgrade step adds 500 kW for 125 EUR (250,000 EUR/MW).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -75,5 +76,16 @@ def test_upgrade_is_bought_when_every_site_is_short(tmp_path: Path) -> None:
 
 
 def test_upgrade_lead_time_makes_it_infeasible(tmp_path: Path) -> None:
-    with pytest.raises(InfeasibleError):
-        solve(tmp_path, capacity_rows=["N1,100"], lead=5)  # 2026 + 5 > 2030: no upgrade possible
+    # 2026 + 5 > 2030: no upgrade possible, and the message names the grid among the limits
+    limit = "the sites' grid capacity (grid.capacity_file grid.csv, no upgrade ready by grid.plan_year = 2030"
+    with pytest.raises(InfeasibleError, match=f"no plan meets the limit {re.escape(limit)}.* while serving every"):
+        solve(tmp_path, capacity_rows=["N1,100"], lead=5)
+
+
+def test_a_grid_no_site_can_power_a_hub_on_is_refused_before_the_solve(tmp_path: Path) -> None:
+    # Every site 100 kW, no upgrade: the 300 kW minimum pool fits nowhere, so every plan would be empty
+    # (refused in the grid feature's prepare, which planner validate runs too).
+    with pytest.raises(InfeasibleError) as err:
+        solve(tmp_path, capacity_rows=["N0,100", "N1,100", "N2,100", "N0~N1@50.0,100", "N1~N2@50.0,100"], lead=5)
+    assert "no candidate site can power a new hub: its minimum pool draws 300 kW" in str(err.value)
+    assert "give a site at most 100 kW with every upgrade and buffer" in str(err.value)

@@ -52,7 +52,7 @@ class CapacityFeature(Feature):
         ctx.parts[self.name] = capacity_part(spec)
         ch = sc.chargers
         ctx.data.setdefault("limits", []).append(
-            f"chargers.mcs.max_per_hub={ch.mcs.max_per_hub}, chargers.ccs.max_per_hub={ch.ccs.max_per_hub}"
+            f"chargers.mcs.max_per_hub = {ch.mcs.max_per_hub}, chargers.ccs.max_per_hub = {ch.ccs.max_per_hub}"
         )
 
     def solve(self, ctx: RunContext) -> Solution | None:
