@@ -635,7 +635,7 @@ def test_a_sized_rollout_of_the_example_starts_foresight_from_its_years(tmp_path
 def test_a_start_value_is_brought_within_its_bounds() -> None:
     import pulp
 
-    from planner.features.rollout.solve import _start_within
+    from planner.solve import start_value
 
     problem = pulp.LpProblem("p", pulp.LpMinimize)
     a = problem.add_variable("a", 0, 1)
@@ -648,7 +648,7 @@ def test_a_start_value_is_brought_within_its_bounds() -> None:
         (s, -1e-9, 0.0),
         (s, 7.5, 7.5),
     ):
-        _start_within(v, given)
+        v.setInitialValue(start_value(v, given))
         assert v.varValue == kept
 
 

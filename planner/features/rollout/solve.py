@@ -317,18 +317,15 @@ class _Rollout:
             full.served[g, t].setInitialValue(float(year.served[full.groups[g]].all()))
         for (g, k, te), v in full.assign.items():
             if te == t:
-                _start_within(v, year.start["assign"].get((g, k), 0.0))
+                v.setInitialValue(start_value(v, year.start["assign"].get((g, k), 0.0)))
         for (k, te, ti, li), v in full.level.items():
             if te == t:
-                _start_within(v, year.start["level"].get((k, ti, li), 1.0 if li == 0 and is_open[k] else 0.0))
+                v.setInitialValue(
+                    start_value(v, year.start["level"].get((k, ti, li), 1.0 if li == 0 and is_open[k] else 0.0))
+                )
         for (k, te, ti), v in full.split.items():
             if te == t:
-                _start_within(v, year.start["split"].get((k, ti), 0.0))
-
-
-def _start_within(v: pulp.LpVariable, value: float) -> None:
-    """Set ``v``'s MIP start to ``value`` within its bounds (:func:`planner.solve.start_value`)."""
-    v.setInitialValue(start_value(v, value))
+                v.setInitialValue(start_value(v, year.start["split"].get((k, ti), 0.0)))
 
 
 def solve_rollout(
