@@ -722,6 +722,7 @@ def test_a_rollouts_tables_count_the_trucks_of_its_last_year(line5: Path) -> Non
     assert network.loc["N0", "served_volume"] + network.loc["N0", "unserved_volume"] == pytest.approx(1.5 * 17)
     report = (out / "report.html").read_text()
     assert "Trucks/day of 2027, as the headline" in report and "× 1.500 here" in report
+    assert "Served share in 2027<" in report and "Covered volume (trucks/day) in 2027<" in report
     from planner.render._load import load_run  # the maps redrawn from the files: the same bands
 
     drawn = load_run(out).network.set_index("u")

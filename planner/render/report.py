@@ -115,16 +115,17 @@ def _kpis(data: RunData) -> str:
     hub_count = s.get("hub_count", len(data.hubs) if len(data.hubs) else None)
     if hub_count is not None:
         cards.append(("Hubs", st.fmt_num(hub_count)))
+    year = f" in {int(s['kpi_year'])}" if s.get("kpi_year") else ""  # a rollout's headline is its last year's
     if "covered_share" in s:
-        cards.append(("Served share", st.fmt_pct(s["covered_share"])))
+        cards.append((f"Served share{year}", st.fmt_pct(s["covered_share"])))
         if isinstance(s["covered_share"], int | float) and s["covered_share"] < 1:
-            cards.append(("Unserved share", st.fmt_pct(1 - s["covered_share"])))
+            cards.append((f"Unserved share{year}", st.fmt_pct(1 - s["covered_share"])))
     if s.get("metric") == "truck_km" and s.get("total_truck_km") and "covered_truck_km" in s:
         # what the objective counts (and a coverage target is set on)
-        cards.append(("Served share of truck-km", st.fmt_pct(s["covered_truck_km"] / s["total_truck_km"])))
+        cards.append((f"Served share of truck-km{year}", st.fmt_pct(s["covered_truck_km"] / s["total_truck_km"])))
     if "covered_volume" in s:
         tail = f" / {st.fmt_num(s['total_volume'])}" if "total_volume" in s else ""
-        cards.append(("Covered volume (trucks/day)", st.fmt_num(s["covered_volume"]) + tail))
+        cards.append((f"Covered volume (trucks/day){year}", st.fmt_num(s["covered_volume"]) + tail))
     if "total_cost_eur" in s:
         cards.append(("Capex", st.fmt_eur(s["total_cost_eur"])))
     if "chargers" in data.hubs.columns and len(data.hubs):
