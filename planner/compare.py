@@ -37,6 +37,7 @@ KPI_COLUMNS = [
     "run",
     "scenario",
     "objective",
+    "kpi_year",
     "status",
     "mip_gap",
     "hub_count",
@@ -120,6 +121,7 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "run": label,
                 "scenario": s.get("scenario"),
                 "objective": s.get("objective"),
+                "kpi_year": s.get("kpi_year"),
                 "status": s.get("status"),
                 "mip_gap": s.get("mip_gap"),
                 "hub_count": s.get("hub_count"),
@@ -212,6 +214,8 @@ def _money(values: pd.Series) -> list[str]:
 def format_kpis(kpis: pd.DataFrame) -> str:
     """The headline KPIs as a text table: counts as integers, shares in %, money in whole EUR."""
     out = _headline(kpis, "run")
+    if kpis["kpi_year"].notna().any():  # a rollout's KPIs are of its last year
+        out.insert(1, "year", [str(int(v)) if pd.notna(v) else "–" for v in kpis["kpi_year"]])
     out["of demand planned"] = _percent(kpis["demand_planned_share"])
     out["served of every flow"] = _percent(kpis["all_flows_served_share"])
     out["capex EUR"] = _money(kpis["total_cost_eur"])

@@ -3,6 +3,7 @@ N1, N2 and N3; D N1→N2 none). Every hub costs 1,000 EUR."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -152,6 +153,15 @@ def test_compare_writes_per_year_kpis(line5: Path) -> None:
     assert list(by_year["run"]) == ["foresight", "foresight", "myopic", "myopic"]
     assert list(by_year["year"]) == [2026, 2027, 2026, 2027]
     assert {"chargers_added_by_type_mcs", "chargers_added_by_type_ccs"} <= set(by_year.columns)
+    from planner.compare import compare_runs, format_kpis
+
+    kpis = pd.read_csv(line5 / "cmp" / "kpis.csv")
+    assert kpis["kpi_year"].tolist() == [2027, 2027]  # the year the rollouts' KPIs are of
+    text = format_kpis(compare_runs(dirs)[0]).splitlines()
+    assert text[0].split()[:3] == ["run", "year", "status"] and text[1].split()[:2] == ["foresight", "2027"]
+    files_html = write_comparison(dirs, line5 / "cmp-html")
+    page = next(f for f in files_html if f.name == "compare.html").read_text(encoding="utf-8")
+    assert re.search(r"Rollout: figures of the year</span></td><td[^>]*>2027</td><td[^>]*>2027<", page)
     # one year table: the run's years.csv and its rows in the comparison agree, points and MW cumulative
     mine = by_year[by_year["run"] == "foresight"].reset_index(drop=True)
     assert years["points"].tolist() == mine["points"].tolist() == years["chargers_added"].cumsum().tolist()

@@ -108,6 +108,7 @@ KPI_UNITS: dict[str, tuple[str, str]] = {
     "run": ("", "run folder name"),
     "scenario": ("", "scenario name"),
     "objective": ("", "`max_coverage` / `min_cost`"),
+    "kpi_year": ("year", "rollouts: the planning year the KPIs are of (the last); empty for a one-year plan"),
     "status": ("", "solver status"),
     "mip_gap": ("share 0–1", "relative MIP gap"),
     "hub_count": ("hubs", "open hubs"),

@@ -92,6 +92,7 @@ Kpi = tuple[str, Getter, str]
 KPIS: list[Kpi] = [
     ("Scenario", _get("scenario"), "text"),
     ("Objective", _get("objective"), "text"),
+    ("Rollout: figures of the year", _get("kpi_year"), "year"),
     ("Solver status", _get("status"), "text"),
     ("Objective value", _get("objective_value"), "objective"),
     ("Hubs", _get("hub_count"), "count"),
