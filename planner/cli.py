@@ -285,9 +285,10 @@ def sweep(
     try:
         sw = load_sweep(sweep_file)
         target = out if out is not None else Path("results") / sw.name
-        result = run_sweep(
-            sw, target, workers=workers or 1, scheduler=scheduler, isolate=True, force=force, log=_logger(quiet)
-        )
+        log = _logger(quiet)
+        for note in sw.notes():
+            log(f"note: {note}")
+        result = run_sweep(sw, target, workers=workers or 1, scheduler=scheduler, isolate=True, force=force, log=log)
     except PlannerError as exc:
         _fail(exc)
         return

@@ -97,6 +97,11 @@ def test_settings_of_a_switched_off_section_are_named_as_unused(tmp_path: Path) 
         "(set [capacity] enabled = true to use them)",
         "grid.default_node_kw is set but [grid] is not enabled, so unused (set [grid] enabled = true to use it)",
     ]
+    # the resolved scenario a run writes holds every field (defaults too): it names the same settings, no more
+    from planner.provenance import resolved_toml
+
+    (tmp_path / "resolved.toml").write_text(resolved_toml(sc), encoding="utf-8")
+    assert load_scenario(tmp_path / "resolved.toml").inert_settings() == sc.inert_settings()
     # breaks are off in the base scenario; switched on, the same keys are used and nothing is named
     data["capacity"]["enabled"] = True
     data["grid"] = {"enabled": True, "default_node_kw": 100.0}

@@ -277,6 +277,25 @@ def test_a_sweep_file_given_to_run_or_validate_says_so(tmp_path: Path) -> None:
         )
 
 
+def test_axes_that_cannot_change_a_plan_are_named(tmp_path: Path) -> None:
+    grid = (
+        '"demand.bev_share" = [0.5, 1.0]\n"capacity.max_wait_min" = [5.0, 10.0]\n"vehicle.battery_kwh" = [200, 300]\n'
+    )
+    notes = load_sweep(make_sweep_file(tmp_path, grid)).notes()
+    assert notes == [
+        "[grid] 'demand.bev_share' scales every flow alike: without [capacity] sizing the points get the same hubs "
+        "and served share, only other trucks/day (vary the battery, budget or hub limit instead, or enable [capacity])",
+        "[grid] 'capacity.max_wait_min' varies a setting of [capacity], which is not enabled: no plan changes",
+    ]
+    # with [capacity] the BEV share sizes the hubs and the wait target sets their points: both axes count
+    sized = make_sweep_file(
+        tmp_path, grid, capacity={"enabled": True}, objective={"type": "min_cost", "max_hubs": None}
+    )
+    assert load_sweep(sized).notes() == []
+    res = CliRunner().invoke(app, ["sweep", str(make_sweep_file(tmp_path, grid)), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 0 and res.stderr.count("planner: note: [grid]") == 2
+
+
 def test_missing_base_is_named(tmp_path: Path) -> None:
     path = tmp_path / "sweep.toml"
     path.write_text('base = "nope.toml"\n[grid]\n"vehicle.battery_kwh" = [600]\n')

@@ -71,19 +71,37 @@ class Scenario(_Section):
         when it came from one, else its name."""
         return self._source or self.name
 
+    def switched_off(self, key: str) -> bool:
+        """Whether the dotted ``key`` (``capacity.max_wait_min``) is in a section switched off here
+        (``[capacity]``, ``[grid]``, ``[hourly]``, ``[breaks]`` with ``enabled = false``): it changes nothing."""
+        name, _, field = key.partition(".")
+        return name in _SWITCHED and field != "enabled" and not getattr(self, name).enabled
+
     def inert_settings(self) -> list[str]:
-        """Settings given in a section whose switch is off (``[capacity]``, ``[grid]``, ``[hourly]``,
-        ``[breaks]`` with ``enabled = false``), which therefore change nothing: one line per section.
+        """Settings given in a section whose switch is off (:meth:`switched_off`) with a value other than
+        the default, which therefore change nothing: one line per section.
         """
         notes = []
-        for name in ("breaks", "capacity", "grid", "hourly"):
+        for name in _SWITCHED:
             section = getattr(self, name)
-            keys = sorted(section.model_fields_set - {"enabled"})
-            if keys and not section.enabled:
-                listed = [f"{name}.{key}" for key in keys]
+            listed = [
+                f"{name}.{key}"
+                for key in sorted(section.model_fields_set)
+                if self.switched_off(f"{name}.{key}") and _not_default(section, key)
+            ]
+            if listed:
                 what = listed[0] + " is" if len(listed) == 1 else ", ".join(listed[:-1]) + f" and {listed[-1]} are"
                 it = "it" if len(listed) == 1 else "them"
                 notes.append(
                     f"{what} set but [{name}] is not enabled, so unused (set [{name}] enabled = true to use {it})"
                 )
         return notes
+
+
+def _not_default(section: _Section, key: str) -> bool:
+    """Whether ``key`` differs from its default (a resolved scenario writes every field, defaults too)."""
+    return getattr(section, key) != type(section).model_fields[key].get_default(call_default_factory=True)
+
+
+#: Sections with an ``enabled`` switch: their other settings change nothing while it is off.
+_SWITCHED = ("breaks", "capacity", "grid", "hourly")

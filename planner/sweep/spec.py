@@ -94,6 +94,25 @@ class Sweep:
     points: tuple[SweepPoint, ...]
     source: str = "<sweep>"
 
+    def notes(self) -> list[str]:
+        """Grid axes that cannot change a plan, one line each: a key in a section switched off in every
+        point (``capacity.max_wait_min`` without ``[capacity]``), and ``demand.bev_share`` without hub sizing
+        (it scales every flow alike, so the same hubs serve the same share; in a rollout with
+        ``rollout.bev_share`` it changes nothing at all)."""
+        notes = []
+        for key, _values in self.grid:
+            scenarios = [p.scenario for p in self.points if any(k == key for k, _ in p.overrides)]
+            if scenarios and all(sc.switched_off(key) for sc in scenarios):
+                section = key.partition(".")[0]
+                notes.append(f"[grid] {key!r} varies a setting of [{section}], which is not enabled: no plan changes")
+            elif key == "demand.bev_share" and scenarios and not any(sc.capacity.enabled for sc in scenarios):
+                notes.append(
+                    "[grid] 'demand.bev_share' scales every flow alike: without [capacity] sizing the points get the "
+                    "same hubs and served share, only other trucks/day (vary the battery, budget or hub limit "
+                    "instead, or enable [capacity])"
+                )
+        return notes
+
 
 # --------------------------------------------------------------------------- helpers
 
