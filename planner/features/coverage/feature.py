@@ -117,7 +117,7 @@ def ensure_solution(ctx: RunContext) -> None:
             f"{sc.where}: {result.solver} found no solution ({result.message}); "
             "raise solver.time_limit_s or simplify the scenario."
         )
-    result.refuse_empty_plan(sc.name)
+    result.refuse_empty_plan(sc.where)
 
 
 def _infeasible(sc: Scenario, features: list[str]) -> str:
