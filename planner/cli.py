@@ -14,12 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 from rich.console import Console
 
 from planner.errors import OutputError, PlannerError, ScenarioError
+
+if TYPE_CHECKING:
+    from planner.sweep import Sweep
 
 _FORCE_HELP = (
     "Write into an existing folder the planner did not write: files there named like the planner's output are "
@@ -267,6 +270,12 @@ def sweep(
         bool,
         typer.Option("--force", help=_FORCE_HELP),
     ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Check the sweep file and list its points (each scenario validated); run nothing."
+        ),
+    ] = False,
 ) -> None:
     """Run a parameter sweep: every grid combination (and trade-off target) as a run; resumes finished runs.
 
@@ -284,6 +293,9 @@ def sweep(
     target: Path | None = out
     try:
         sw = load_sweep(sweep_file)
+        if dry_run:
+            _list_points(sw)
+            return
         target = out if out is not None else Path("results") / sw.name
         log = _logger(quiet)
         for note in sw.notes():
@@ -318,6 +330,18 @@ def sweep(
             markup=False,
         )
         raise typer.Exit(1)
+
+
+def _list_points(sw: Sweep) -> None:
+    """``planner sweep --dry-run``: the points a sweep would run, and its notes."""
+    from planner.sweep.naming import fmt_value
+
+    for point in sw.points:
+        changes = ", ".join(f"{k} = {fmt_value(v)}" for k, v in point.overrides if v is not None)
+        print(f"{point.name}  ({point.kind}: {changes})")
+    for note in sw.notes():
+        print(f"note: {note}")
+    print(f"{sw.source}: valid — {len(sw.points)} point(s), each scenario validated; nothing was run")
 
 
 @app.command()

@@ -294,6 +294,16 @@ def test_axes_that_cannot_change_a_plan_are_named(tmp_path: Path) -> None:
     assert load_sweep(sized).notes() == []
     res = CliRunner().invoke(app, ["sweep", str(make_sweep_file(tmp_path, grid)), "-o", str(tmp_path / "o")])
     assert res.exit_code == 0 and res.stderr.count("planner: note: [grid]") == 2
+    # --dry-run lists the points and the notes, and runs nothing
+    path = make_sweep_file(tmp_path, '"vehicle.battery_kwh" = [200, 300]\n"demand.bev_share" = [0.5]\n')
+    res = CliRunner().invoke(app, ["sweep", str(path), "-o", str(tmp_path / "dry"), "--dry-run"])
+    assert res.exit_code == 0 and not (tmp_path / "dry").exists()
+    assert res.stdout.splitlines() == [
+        "bx-vehicle.battery_kwh_200-demand.bev_share_0.5  (grid: vehicle.battery_kwh = 200, demand.bev_share = 0.5)",
+        "bx-vehicle.battery_kwh_300-demand.bev_share_0.5  (grid: vehicle.battery_kwh = 300, demand.bev_share = 0.5)",
+        "note: " + notes[0],
+        f"{path}: valid — 2 point(s), each scenario validated; nothing was run",
+    ]
 
 
 def test_missing_base_is_named(tmp_path: Path) -> None:
