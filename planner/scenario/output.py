@@ -13,7 +13,9 @@ class OutputConfig(_Section):
     """What `planner run` writes."""
 
     dir: Path | None = Field(
-        None, description="Output folder (default results/<scenario name>/ in the working folder)."
+        None,
+        description="Output folder (default results/<scenario name>/); a relative path is taken from the working "
+        "folder `planner run` is started in, like the default, not from the scenario file; --out overrides it.",
     )
     maps: Bool = Field(True, description="Write map.png, map.svg, map.html and report.html.")
     tradeoff_points: Int = Field(
