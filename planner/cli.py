@@ -197,13 +197,19 @@ def run(
 
 
 @app.command()
-def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")]) -> None:
-    """Check a scenario file and its data without solving (what a run refuses before its solve)."""
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario (or sweep) TOML file.")]) -> None:
+    """Check a scenario file and its data without solving (what a run refuses before its solve); a sweep
+    file: list its points, each scenario validated."""
     from planner.demand import describe_demand
     from planner.scenario import load_scenario
     from planner.stages import prepare_run
 
     try:
+        if _is_sweep_file(scenario):  # a sweep: its points listed, each scenario validated (sweep --dry-run)
+            from planner.sweep import load_sweep
+
+            _list_points(load_sweep(scenario))
+            return
         sc = load_scenario(scenario)
         ctx = prepare_run(sc)
     except PlannerError as exc:
@@ -330,6 +336,18 @@ def sweep(
             markup=False,
         )
         raise typer.Exit(1)
+
+
+def _is_sweep_file(path: Path) -> bool:
+    """Whether ``path`` is a readable TOML file holding a sweep (anything else is left to the scenario loader)."""
+    import tomllib
+
+    from planner.scenario.loader import is_sweep_table
+
+    try:
+        return is_sweep_table(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
 
 
 def _list_points(sw: Sweep) -> None:

@@ -266,15 +266,22 @@ def test_sweep_file_errors_are_one_line(tmp_path: Path, grid: str, extra: str, e
     assert not (tmp_path / "out").exists()  # nothing ran
 
 
-def test_a_sweep_file_given_to_run_or_validate_says_so(tmp_path: Path) -> None:
+def test_a_sweep_file_given_to_run_says_so_and_validate_checks_it(tmp_path: Path) -> None:
     path = make_sweep_file(tmp_path, '"vehicle.battery_kwh" = [600]\n')
-    for command in ("run", "validate"):
-        res = CliRunner().invoke(app, [command, str(path)])
-        assert res.exit_code == 2 and "Traceback" not in res.output
-        assert res.stderr.strip() == (
-            f"error: {path}: a sweep file (base, [grid], [tradeoff]), not a scenario; run it with "
-            f"`planner sweep {path}`, or give a scenario file."
-        )
+    res = CliRunner().invoke(app, ["run", str(path)])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert res.stderr.strip() == (
+        f"error: {path}: a sweep file (base, [grid], [tradeoff]), not a scenario; run it with "
+        f"`planner sweep {path}`, or give a scenario file."
+    )
+    res = CliRunner().invoke(app, ["validate", str(path)])  # as planner sweep --dry-run
+    assert res.exit_code == 0 and res.stdout.splitlines() == [
+        "bx-vehicle.battery_kwh_600  (grid: vehicle.battery_kwh = 600)",
+        f"{path}: valid — 1 point(s), each scenario validated; nothing was run",
+    ]
+    path.write_text(path.read_text().replace("[600]", "[-600]"))
+    res = CliRunner().invoke(app, ["validate", str(path)])
+    assert res.exit_code == 2 and "[grid point vehicle.battery_kwh=-600]: 'vehicle.battery_kwh'" in res.stderr
 
 
 def test_axes_that_cannot_change_a_plan_are_named(tmp_path: Path) -> None:

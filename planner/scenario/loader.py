@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from planner.errors import ScenarioError
 from planner.scenario.root import Scenario
 
-__all__ = ["load_scenario", "scenario_from_dict", "load_raw", "PATH_KEYS", "MAX_EXTENDS"]
+__all__ = ["load_scenario", "scenario_from_dict", "load_raw", "is_sweep_table", "PATH_KEYS", "MAX_EXTENDS"]
 
 #: Longest chain of ``extends`` followed (a guard against runaway chains, not a design limit).
 MAX_EXTENDS = 32
@@ -145,6 +145,11 @@ def _format_error(err: dict[str, Any], source: str) -> str:
     return f"{source}: '{field}': {msg}{got_txt}; fix the value (see `planner schema`)."
 
 
+def is_sweep_table(raw: dict[str, Any]) -> bool:
+    """Whether a TOML table is a sweep file's (``base`` with ``[grid]`` or ``[tradeoff]``), not a scenario's."""
+    return "base" in raw and bool({"grid", "tradeoff"} & set(raw)) and "network" not in raw
+
+
 def scenario_from_dict(raw: dict[str, Any], *, source: str = "<scenario>") -> Scenario:
     """Validate a raw scenario mapping.
 
@@ -160,7 +165,7 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "<scenario>") -> Sc
     ScenarioError
         With one line naming the file, the field and the fix.
     """
-    if "base" in raw and ({"grid", "tradeoff"} & set(raw)) and "network" not in raw:
+    if is_sweep_table(raw):
         raise ScenarioError(
             f"{source}: a sweep file (base, [grid], [tradeoff]), not a scenario; run it with "
             f"`planner sweep {source}`, or give a scenario file."
