@@ -375,3 +375,20 @@ def test_the_staged_masters_start_gives_every_site_a_level(tmp_path: Path, monke
     with pytest.raises(StopError):
         solve_scenario(load_scenario(path))
     assert len(starts) >= 10 and all(v == pytest.approx(1.0) for v in starts.values())
+
+
+def test_a_round_that_adds_nothing_ends_the_rounds(tmp_path: Path) -> None:
+    # Without batteries the master misses no hour and the plan's prices equal those it was solved with:
+    # another round would solve the same master to the same plan and proof (until 2026-12-06 all three ran).
+    messages: list[str] = []
+    path = scenario(
+        tmp_path,
+        flows=["T,N0,N2,4", "U,N2,N0,3"],
+        hourly={"max_rounds": 3, "max_battery_units": 0},
+        solver={"mip_gap": 0.0},
+    )
+    plan = solve_scenario(load_scenario(path), log=messages.append)
+    hourly = plan.summary["hourly"]
+    assert len(hourly["rounds"]) == 1 and hourly["bound"]["gap"] > 0  # above the target, yet nothing to add
+    assert "hourly: round 1 added no hour, cap or price; another round would repeat it" in messages
+    assert plan.verification.passed

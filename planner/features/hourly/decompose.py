@@ -254,7 +254,10 @@ def decompose(inputs: Inputs, *, log: Callable[[str], None]) -> Solution:
         if not missed and not caps and _gap(inputs, search) <= sc.solver.mip_gap:
             break
         tight = site_prices(_plan_points(inputs, plan), inputs.costs, solver)
-        prices = SitePrices({**prices.energy, **tight.energy}, {**prices.power, **tight.power})
+        used, prices = prices, SitePrices({**prices.energy, **tight.energy}, {**prices.power, **tight.power})
+        if not missed and not caps and _same_prices(used, prices):
+            log(f"hourly: round {r + 1} added no hour, cap or price; another round would repeat it")
+            break
         spec = replace(spec.with_hours(missed), caps={**spec.caps, **caps}, power_price=prices.power)
     best = search.best
     if not np.isfinite(best.upper):
@@ -269,6 +272,15 @@ def decompose(inputs: Inputs, *, log: Callable[[str], None]) -> Solution:
     result = _result(search.best_master.result, bound, seconds["total"], len(search.rounds), sc.solver.mip_gap)
     decomposition = Decomposition(best, search.best_master, bound, search.rounds, seconds)
     return Solution(best.model, result, extra={"hourly": decomposition})
+
+
+def _same_prices(a: SitePrices, b: SitePrices) -> bool:
+    """Whether two sets of site prices are equal (then the next master, its plan and its proof repeat this round's)."""
+    return (
+        a.power == b.power
+        and a.energy.keys() == b.energy.keys()
+        and all(np.array_equal(a.energy[k], b.energy[k]) for k in a.energy)
+    )
 
 
 def _bound_block(inputs: Inputs, search: _Search) -> dict:
