@@ -155,6 +155,9 @@ def run(
     from planner.scenario import load_scenario
     from planner.solve import SolveLog
 
+    if quiet and verbose:
+        _err.print("error: give -q (no progress output) or -v (the solver's log too), not both.", markup=False)
+        raise typer.Exit(2)
     try:
         sc = load_scenario(scenario)
         _log_outside(log_file, out if out is not None else default_out_dir(sc))

@@ -47,6 +47,18 @@ def test_run_example_writes_all_outputs(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no temp folders left
 
 
+def test_quiet_and_verbose_together_are_refused(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    res = CliRunner().invoke(
+        app, ["run", str(ROOT / "scenarios" / "example-corridor.toml"), "-o", str(tmp_path / "o"), "-q", "-v"]
+    )
+    assert res.exit_code == 2 and not (tmp_path / "o").exists()
+    assert res.stderr.strip() == "error: give -q (no progress output) or -v (the solver's log too), not both."
+
+
 def test_validate_and_schema() -> None:
     res = cli("validate", str(ROOT / "scenarios" / "example-corridor.toml"))
     assert res.returncode == 0 and "valid" in res.stdout
