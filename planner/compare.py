@@ -227,6 +227,7 @@ def format_points(table: pd.DataFrame) -> str:
     """A sweep's points (:meth:`planner.sweep.SweepResult.table`) as the text table ``planner sweep`` prints,
     formatted as :func:`format_kpis`."""
     out = _headline(table, "point")
+    out["status"] = out["status"].replace({"skipped": "resumed"})  # sweep.csv's "skipped": a finished run kept
     out["capex EUR"] = _money(table["total_cost_eur"])
     return out.to_string(index=False)
 

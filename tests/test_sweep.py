@@ -189,7 +189,7 @@ def test_failed_points_are_recorded_and_the_others_finish(tmp_path: Path) -> Non
     # the table as planner compare prints its KPIs: shares in %, money in whole EUR, "–" where a point failed
     rows = [line.split() for line in res.stdout.splitlines()[1:5]]
     assert [r[1:] for r in rows] == [["failed", "–", "–", "–", "–"]] * 2 + [
-        ["skipped", "0.00", "%", "0", "64.3", "%", "0"]
+        ["resumed", "0.00", "%", "0", "64.3", "%", "0"]
     ] * 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "2 of 4 point(s) failed" in lines[0] and "cannot be met" in lines[0]
