@@ -294,6 +294,14 @@ def test_axes_that_cannot_change_a_plan_are_named(tmp_path: Path) -> None:
         "and served share, only other trucks/day (vary the battery, budget or hub limit instead, or enable [capacity])",
         "[grid] 'capacity.max_wait_min' varies a setting of [capacity], which is not enabled: no plan changes",
     ]
+    # in a rollout with its own yearly shares the demand's share cancels out of every year's volume
+    rollout = make_sweep_file(
+        tmp_path, '"demand.bev_share" = [0.5, 1.0]\n', rollout={"years": [2026, 2027], "bev_share": [0.5, 1.0]}
+    )
+    assert load_sweep(rollout).notes() == [
+        "[grid] 'demand.bev_share' changes nothing in a rollout with rollout.bev_share, which sets each year's share: "
+        "vary rollout.bev_share instead"
+    ]
     # with [capacity] the BEV share sizes the hubs and the wait target sets their points: both axes count
     sized = make_sweep_file(
         tmp_path, grid, capacity={"enabled": True}, objective={"type": "min_cost", "max_hubs": None}

@@ -97,14 +97,19 @@ class Sweep:
     def notes(self) -> list[str]:
         """Grid axes that cannot change a plan, one line each: a key in a section switched off in every
         point (``capacity.max_wait_min`` without ``[capacity]``), and ``demand.bev_share`` without hub sizing
-        (it scales every flow alike, so the same hubs serve the same share; in a rollout with
-        ``rollout.bev_share`` it changes nothing at all)."""
+        (it scales every flow alike, so the same hubs serve the same share), or in a rollout with
+        ``rollout.bev_share`` (each year's volume is the flows' × that share / ``demand.bev_share``: it cancels)."""
         notes = []
         for key, _values in self.grid:
             scenarios = [p.scenario for p in self.points if any(k == key for k, _ in p.overrides)]
             if scenarios and all(sc.switched_off(key) for sc in scenarios):
                 section = key.partition(".")[0]
                 notes.append(f"[grid] {key!r} varies a setting of [{section}], which is not enabled: no plan changes")
+            elif key == "demand.bev_share" and scenarios and all(sc.rollout.bev_share for sc in scenarios):
+                notes.append(
+                    "[grid] 'demand.bev_share' changes nothing in a rollout with rollout.bev_share, which sets each "
+                    "year's share: vary rollout.bev_share instead"
+                )
             elif key == "demand.bev_share" and scenarios and not any(sc.capacity.enabled for sc in scenarios):
                 notes.append(
                     "[grid] 'demand.bev_share' scales every flow alike: without [capacity] sizing the points get the "
