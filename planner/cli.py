@@ -152,6 +152,7 @@ def run(
     """Solve a scenario and write its plan (hubs, flows, summary, GeoPackage, maps)."""
     from planner.api import default_out_dir
     from planner.api import run as run_plan
+    from planner.plan import truck_km_share
     from planner.scenario import load_scenario
     from planner.solve import SolveLog
 
@@ -188,8 +189,8 @@ def run(
     if "all_flows_served_share" in demand:
         kept += f" ({demand['all_flows_served_share']:.1%} of all flows' trucks/day)"
     tkm = ""
-    if s.get("metric") == "truck_km" and s.get("total_truck_km"):  # what the objective counts
-        tkm = f" ({s['covered_truck_km'] / s['total_truck_km']:.1%} of their truck-km)"
+    if s.get("metric") == "truck_km" and (share := truck_km_share(s)) is not None:  # what the objective counts
+        tkm = f" ({share:.1%} of their truck-km)"
     print(
         f"{s['scenario']}: {s['status']} (gap {gap}), {s['hub_count']} hub{'' if s['hub_count'] == 1 else 's'}{pts}, "
         f"served {s['covered_share']:.1%} of {s['total_volume']:,.1f} trucks/day{tkm}{kept}"

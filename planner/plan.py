@@ -21,7 +21,7 @@ from planner.verify import Verification
 if TYPE_CHECKING:
     from planner.context import RunContext
 
-__all__ = ["Plan", "flows_table", "kpi_year_factor", "HUB_COLUMNS", "FLOW_COLUMNS"]
+__all__ = ["Plan", "flows_table", "kpi_year_factor", "truck_km_share", "HUB_COLUMNS", "FLOW_COLUMNS"]
 
 HUB_COLUMNS = [
     "site_id",
@@ -127,6 +127,13 @@ class Plan:
         ]
         cols = ["edge_id", "u", "v", "length_km", "corridor", "tier", "country", "road", "mode", "oneway"]
         return gpd.GeoDataFrame(e[cols].copy(), geometry=geoms, crs="EPSG:4326")
+
+
+def truck_km_share(figures: dict) -> float | None:
+    """The served share of truck-km of a summary or a year table row (``covered_truck_km`` over
+    ``total_truck_km``); None when it has no truck-km."""
+    total = figures.get("total_truck_km")
+    return float(figures["covered_truck_km"]) / float(total) if total and "covered_truck_km" in figures else None
 
 
 def kpi_year_factor(summary: dict) -> float:

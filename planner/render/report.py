@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from planner.demand import describe_demand
-from planner.plan import kpi_year_factor
+from planner.plan import kpi_year_factor, truck_km_share
 
 from . import _style as st
 from . import charts
@@ -120,9 +120,9 @@ def _kpis(data: RunData) -> str:
         cards.append((f"Served share{year}", st.fmt_pct(s["covered_share"])))
         if isinstance(s["covered_share"], int | float) and s["covered_share"] < 1:
             cards.append((f"Unserved share{year}", st.fmt_pct(1 - s["covered_share"])))
-    if s.get("metric") == "truck_km" and s.get("total_truck_km") and "covered_truck_km" in s:
+    if s.get("metric") == "truck_km" and (share := truck_km_share(s)) is not None:
         # what the objective counts (and a coverage target is set on)
-        cards.append((f"Served share of truck-km{year}", st.fmt_pct(s["covered_truck_km"] / s["total_truck_km"])))
+        cards.append((f"Served share of truck-km{year}", st.fmt_pct(share)))
     if "covered_volume" in s:
         tail = f" / {st.fmt_num(s['total_volume'])}" if "total_volume" in s else ""
         cards.append((f"Covered volume (trucks/day){year}", st.fmt_num(s["covered_volume"]) + tail))

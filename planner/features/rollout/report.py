@@ -11,7 +11,7 @@ from planner.features.grid.model import GridVariables
 from planner.features.rollout.solve import RolloutResult
 from planner.features.rollout.years import year_table
 from planner.instance import PlanningInstance
-from planner.plan import Plan
+from planner.plan import Plan, truck_km_share
 from planner.scenario import Scenario
 from planner.verify import Check
 
@@ -96,10 +96,7 @@ def rollout_target_check(years: list[dict], targets: list[float], metric: str) -
     year table measures it (each flow simulated against that year's hubs)."""
     missed = []
     for row, target in zip(years, targets, strict=True):
-        if metric == "truck_km":
-            share = row["covered_truck_km"] / row["total_truck_km"] if row["total_truck_km"] else 0.0
-        else:
-            share = row["covered_share"]
+        share = (truck_km_share(row) or 0.0) if metric == "truck_km" else row["covered_share"]
         if share < target - 1e-6:
             missed.append(f"{row['year']} ({share:.4f} < {target:g})")
     return Check(
