@@ -13,6 +13,7 @@ the GeoPackage draws as flow bands like the static map.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -66,24 +67,29 @@ def _oriented(line: LineString, start: tuple[float, float], end: tuple[float, fl
     return line if forward <= backward else LineString(line.coords[::-1])
 
 
-def _edge_volumes(plan: Plan, keys: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
-    """Served and unserved trucks/day on each (undirected) edge, from the flows' routes."""
-    served: dict[frozenset, float] = {}
-    unserved: dict[frozenset, float] = {}
-    for route, volume, ok in zip(plan.flows["route_nodes"], plan.flows["volume"], plan.flows["served"], strict=True):
-        target = served if ok else unserved
+def edge_volumes(
+    routes: Iterable[Sequence[str]], volumes: Iterable[float], served: Iterable[bool], keys: list[tuple[str, str]]
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Served and unserved trucks/day on each (undirected) edge ``keys[i]``, from the flows' routes (node
+    sequences), and how many of the edges some route uses; a parallel edge (a key seen before) gets 0, so
+    its volume counts once. Used for ``plan.gpkg``'s network layer and for maps redrawn from a run folder."""
+    on: dict[bool, dict[frozenset, float]] = {True: {}, False: {}}
+    for route, volume, ok in zip(routes, volumes, served, strict=True):
+        target = on[bool(ok)]
         for a, b in zip(route[:-1], route[1:], strict=True):
             k = frozenset((a, b))
             target[k] = target.get(k, 0.0) + float(volume)
     seen: set[frozenset] = set()
     s_out, u_out = np.zeros(len(keys)), np.zeros(len(keys))
+    matched = 0
     for i, (u, v) in enumerate(keys):
         k = frozenset((u, v))
         if k in seen:  # a parallel edge: count the volume once
             continue
         seen.add(k)
-        s_out[i], u_out[i] = served.get(k, 0.0), unserved.get(k, 0.0)
-    return s_out, u_out
+        s_out[i], u_out[i] = on[True].get(k, 0.0), on[False].get(k, 0.0)
+        matched += int(k in on[True]) + int(k in on[False])
+    return s_out, u_out, matched
 
 
 def network_layer(plan: Plan) -> gpd.GeoDataFrame:
@@ -103,7 +109,9 @@ def network_layer(plan: Plan) -> gpd.GeoDataFrame:
             end = (float(nodes.at[v, "lon"]), float(nodes.at[v, "lat"]))
             geoms.append(_oriented(line, start, end))
         gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
-    served, unserved = _edge_volumes(plan, list(zip(gdf["u"], gdf["v"], strict=True)))
+    f = plan.flows
+    keys = list(zip(gdf["u"], gdf["v"], strict=True))
+    served, unserved, _ = edge_volumes(f["route_nodes"], f["volume"], f["served"], keys)
     factor = kpi_year_factor(plan.summary)  # a rollout's last year, as its headline and hubs
     gdf["served_volume"] = (served * factor).round(6)
     gdf["unserved_volume"] = (unserved * factor).round(6)

@@ -17,6 +17,7 @@ import pandas as pd
 import pyogrio
 from shapely.geometry import LineString, MultiLineString
 
+from planner.exports.geometry import edge_volumes
 from planner.plan import kpi_year_factor
 from planner.runfolder import read_run_csv, read_summary
 
@@ -199,49 +200,27 @@ def _load_hourly(run_dir: Path) -> pd.DataFrame | None:
     return df.sort_values(["site_id", "hour"], kind="stable").reset_index(drop=True)
 
 
-def edge_key(u: str, v: str) -> tuple[str, str]:
-    """Undirected key of a network edge."""
-    return (u, v) if u <= v else (v, u)
-
-
 def aggregate_edge_flows(network: gpd.GeoDataFrame, flows: pd.DataFrame, factor: float = 1.0) -> int:
-    """Add ``served_volume`` and ``unserved_volume`` (trucks/day) per network edge.
+    """Add ``served_volume`` and ``unserved_volume`` (trucks/day) per network edge
+    (:func:`planner.exports.geometry.edge_volumes` on the flows' ``route_nodes``).
 
-    Each flow's ``route_nodes`` is walked pair by pair; its volume (times ``factor``: a rollout's
-    :func:`~planner.plan.kpi_year_factor`) is added to the edge joining the pair (direction ignored).
-    Works in place on ``network``.
+    Each flow's volume (times ``factor``: a rollout's :func:`~planner.plan.kpi_year_factor`) counts on
+    every edge its route uses (direction ignored). Works in place on ``network``.
 
     Returns
     -------
     int
         Number of route steps that matched a network edge.
     """
-    served: dict[tuple[str, str], float] = {}
-    unserved: dict[tuple[str, str], float] = {}
     if "route_nodes" in flows.columns and len(flows):
-        for route, vol, ok in zip(flows["route_nodes"], flows["volume"], flows["served"], strict=True):
-            if not isinstance(route, str) or not route:
-                continue
-            nodes = route.split(";")
-            target = served if ok else unserved
-            for a, b in zip(nodes[:-1], nodes[1:], strict=True):
-                k = edge_key(a, b)
-                target[k] = target.get(k, 0.0) + float(vol) * factor
-    keys = [edge_key(str(u), str(v)) for u, v in zip(network["u"], network["v"], strict=True)]
-    seen: set[tuple[str, str]] = set()
-    s_col, u_col = [], []
-    matched = 0
-    for k in keys:
-        if k in seen:  # parallel edges: count the volume once
-            s_col.append(0.0)
-            u_col.append(0.0)
-            continue
-        seen.add(k)
-        s_col.append(served.get(k, 0.0))
-        u_col.append(unserved.get(k, 0.0))
-        matched += int(k in served) + int(k in unserved)
-    network["served_volume"] = s_col
-    network["unserved_volume"] = u_col
+        routes = [r.split(";") if isinstance(r, str) and r else [] for r in flows["route_nodes"]]
+        volumes, served = [float(v) * factor for v in flows["volume"]], flows["served"]
+    else:
+        routes, volumes, served = [], [], []
+    keys = [(str(u), str(v)) for u, v in zip(network["u"], network["v"], strict=True)]
+    s_col, u_col, matched = edge_volumes(routes, volumes, served, keys)
+    network["served_volume"] = s_col.tolist()
+    network["unserved_volume"] = u_col.tolist()
     return matched
 
 
