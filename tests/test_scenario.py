@@ -87,6 +87,40 @@ def test_extends_overrides_and_keeps_base_paths(tmp_path: Path) -> None:
     assert sc.network.nodes == (base_dir / "nodes.csv").resolve()
 
 
+def test_none_removes_an_inherited_optional_setting(tmp_path: Path) -> None:
+    """A variant can switch its demand, network or candidate source away from what the scenario it
+    extends gives: "none" removes an optional setting (TOML has no null); before, "give either 'flows'
+    or 'trips', not both" left no way out."""
+    line_network(tmp_path, 5)
+    data = base_scenario(tmp_path, flows=["A,N0,N4,10"], candidates={"include_nodes": True, "spacing_km": 50.0})
+    data["objective"] = {"type": "max_coverage", "max_hubs": 2}
+    write_scenario(tmp_path / "base.toml", data)
+    (tmp_path / "trips.csv").write_text("origin,destination\nN0,N3\nN0,N3\n")
+    child = tmp_path / "child.toml"
+    child.write_text(
+        'extends = "base.toml"\n[demand]\nflows = "none"\ntrips = "trips.csv"\n'
+        '[candidates]\nspacing_km = "none"\n[objective]\ntype = "min_cost"\nmax_hubs = "none"\n'
+    )
+    sc = load_scenario(child)
+    assert sc.demand.flows is None and sc.demand.trips == (tmp_path / "trips.csv").resolve()
+    assert sc.candidates.spacing_km is None and sc.objective.max_hubs is None
+    child.write_text('extends = "base.toml"\n[demand]\ntrips = "trips.csv"\n')
+    with pytest.raises(ScenarioError, match="not both \\(set the one a scenario this extends gives to \"none\""):
+        load_scenario(child)
+    # a setting with a default cannot be removed; "none" is refused with the default, never read as a value
+    child.write_text('extends = "base.toml"\n[candidates]\ninclude_nodes = "none"\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(child)
+    assert str(err.value) == (
+        f"{child}: 'candidates.include_nodes' = \"none\": only a setting without a default can be removed, and "
+        "this one defaults to true; give a value."
+    )
+    # the JSON Schema accepts it where it applies
+    schema = json.loads(scenario_json_schema())
+    assert {"const": "none"} in schema["$defs"]["CandidatesConfig"]["properties"]["spacing_km"]["anyOf"]
+    assert "anyOf" not in schema["$defs"]["CandidatesConfig"]["properties"]["include_nodes"]
+
+
 def test_settings_of_a_switched_off_section_are_named_as_unused(tmp_path: Path) -> None:
     line_network(tmp_path, 5)
     data = base_scenario(tmp_path, flows=["A,N0,N4,10"], capacity={"max_wait_min": 5.0, "peak_hour_share": 0.2})

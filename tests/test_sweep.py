@@ -381,3 +381,15 @@ def test_grid_paths_are_relative_to_the_sweep_file_and_name_points_as_written(tm
     assert sweep.grid == (("demand.flows", (str(tmp_path / "flows.csv"), str(tmp_path / "more" / "flows-2.csv"))),)
     assert sweep.points[1].scenario.demand.flows == tmp_path / "more" / "flows-2.csv"
     assert sweep.points[0].scenario_hash != sweep.points[1].scenario_hash  # same data, other file name
+
+
+def test_a_grid_axis_can_remove_an_optional_setting(tmp_path: Path) -> None:
+    """"none" removes a setting in a sweep point as in a scenario file, also for a path setting."""
+    path = make_sweep_file(tmp_path, '"candidates.spacing_km" = [50.0, "none"]\n"candidates.sites" = ["none"]\n')
+    sweep = load_sweep(path)
+    assert [p.name for p in sweep.points] == [
+        "bx-candidates.spacing_km_50.0-candidates.sites_none",
+        "bx-candidates.spacing_km_none-candidates.sites_none",
+    ]
+    assert [p.scenario.candidates.spacing_km for p in sweep.points] == [50.0, None]
+    assert {p.scenario.candidates.sites for p in sweep.points} == {None}

@@ -14,7 +14,7 @@ from planner.scenario.costs import CostsConfig
 from planner.scenario.demand import DemandConfig
 from planner.scenario.grid import GridConfig
 from planner.scenario.hourly import HourlyConfig
-from planner.scenario.loader import PATH_KEYS, load_raw, load_scenario, scenario_from_dict
+from planner.scenario.loader import PATH_KEYS, UNSET, load_raw, load_scenario, scenario_from_dict
 from planner.scenario.network import NetworkConfig
 from planner.scenario.objective import ObjectiveConfig
 from planner.scenario.output import OutputConfig
@@ -42,6 +42,7 @@ __all__ = [
     "RolloutConfig",
     "Scenario",
     "SolverConfig",
+    "UNSET",
     "VehicleConfig",
     "load_raw",
     "load_scenario",

@@ -83,7 +83,10 @@ class DemandConfig(_Section):
     @model_validator(mode="after")
     def _one_source(self) -> DemandConfig:
         if self.flows is not None and self.trips is not None:
-            raise ValueError("give either 'flows' (a flows CSV) or 'trips' (a trips CSV), not both")
+            raise ValueError(
+                "give either 'flows' (a flows CSV) or 'trips' (a trips CSV), not both (set the one a scenario this "
+                'extends gives to "none" to remove it)'
+            )
         if self.flows is None and self.trips is None and self.zones is None:
             raise ValueError("give 'flows' (a flows CSV), 'trips' (a trips CSV) or 'zones' (gravity model)")
         return self

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,11 @@ from pydantic import BaseModel, ValidationError
 from planner.errors import ScenarioError
 from planner.scenario.root import Scenario
 
-__all__ = ["load_scenario", "scenario_from_dict", "load_raw", "is_sweep_table", "PATH_KEYS", "MAX_EXTENDS"]
+__all__ = ["load_scenario", "scenario_from_dict", "load_raw", "is_sweep_table", "PATH_KEYS", "MAX_EXTENDS", "UNSET"]
+
+#: The value that removes an optional setting (one without a default) a scenario inherits through ``extends``,
+#: e.g. ``[demand] flows = "none"`` to give ``trips`` instead. TOML has no null.
+UNSET = "none"
 
 #: Longest chain of ``extends`` followed (a guard against runaway chains, not a design limit).
 MAX_EXTENDS = 32
@@ -58,7 +63,7 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
             continue
         for key in keys:
             value = table.get(key)
-            if isinstance(value, str) and not Path(value).is_absolute():
+            if isinstance(value, str) and value != UNSET and not Path(value).is_absolute():
                 table[key] = str((base / value).resolve())
 
 
@@ -145,6 +150,44 @@ def _format_error(err: dict[str, Any], source: str) -> str:
     return f"{source}: '{field}': {msg}{got_txt}; fix the value (see `planner schema`)."
 
 
+def _drop_unset(raw: dict[str, Any], model: type[BaseModel], loc: str, source: str) -> None:
+    """Remove every optional setting set to :data:`UNSET` (``"none"``), in place.
+
+    Only settings whose default is unset can be removed; ``"none"`` anywhere else is refused with
+    the setting's default, so it is never read as a name or a number.
+    """
+    for key, value in list(raw.items()):
+        field = model.model_fields.get(key) if isinstance(key, str) else None
+        if field is None:
+            continue  # an unknown key: reported by the validation
+        sub = _section_model(field.annotation)
+        if isinstance(value, dict) and sub is not None:
+            _drop_unset(value, sub, f"{loc}{key}.", source)
+        elif value != UNSET or field.is_required():
+            continue
+        elif field.default is None:
+            del raw[key]
+        elif not isinstance(default := field.get_default(call_default_factory=True), str):
+            raise ScenarioError(
+                f"{source}: '{loc}{key}' = \"{UNSET}\": only a setting without a default can be removed, and this one "
+                f"defaults to {_toml_text(default)}; give a value."
+            )
+
+
+def _section_model(annotation: Any) -> type[BaseModel] | None:
+    """The section model a field holds (also inside ``X | None``), or None."""
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _toml_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "[]" if value == [] else repr(value)
+
+
 def is_sweep_table(raw: dict[str, Any]) -> bool:
     """Whether a TOML table is a sweep file's (``base`` with ``[grid]`` or ``[tradeoff]``), not a scenario's."""
     return "base" in raw and bool({"grid", "tradeoff"} & set(raw)) and "network" not in raw
@@ -170,6 +213,7 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "<scenario>") -> Sc
             f"{source}: a sweep file (base, [grid], [tradeoff]), not a scenario; run it with "
             f"`planner sweep {source}`, or give a scenario file."
         )
+    _drop_unset(raw, Scenario, "", source)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:

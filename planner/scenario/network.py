@@ -64,7 +64,10 @@ class NetworkConfig(_Section):
         if self.gpkg is None and (self.nodes is None or self.edges is None):
             raise ValueError("give either 'gpkg' or both 'nodes' and 'edges'")
         if self.gpkg is not None and (self.nodes is not None or self.edges is not None):
-            raise ValueError("give either 'gpkg' or 'nodes'/'edges', not both")
+            raise ValueError(
+                "give either 'gpkg' or 'nodes'/'edges', not both (set those a scenario this extends gives to "
+                '"none" to remove them)'
+            )
         for key, values in (("tiers", self.tiers), ("countries", self.countries or [])):
             repeated = sorted({v for v in values if values.count(v) > 1})
             if repeated:

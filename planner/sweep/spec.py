@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from planner.errors import ScenarioError
-from planner.scenario import Scenario, scenario_from_dict
+from planner.scenario import UNSET, Scenario, scenario_from_dict
 from planner.sweep.hashing import path_keys, scenario_hash
 from planner.sweep.keys import check_key
 from planner.sweep.naming import NAME_RE, fmt_value, point_names, slug_value
@@ -148,7 +148,7 @@ def _set_dotted(raw: dict[str, Any], key: str, value: Any) -> None:
 def _resolve_path_value(key: str, value: Any, root: Path, source: str) -> Any:
     """Relative data paths in the grid are relative to the sweep file, like in a scenario file; they must exist."""
     section, _, leaf = key.partition(".")
-    if leaf not in path_keys().get(section, ()) or not isinstance(value, str):
+    if leaf not in path_keys().get(section, ()) or not isinstance(value, str) or value == UNSET:
         return value  # not a path (a wrong type is reported when the point is validated)
     path = Path(value) if Path(value).is_absolute() else (root / value).resolve()
     if not path.is_file():
