@@ -105,7 +105,7 @@ def test_none_removes_an_inherited_optional_setting(tmp_path: Path) -> None:
     assert sc.demand.flows is None and sc.demand.trips == (tmp_path / "trips.csv").resolve()
     assert sc.candidates.spacing_km is None and sc.objective.max_hubs is None
     child.write_text('extends = "base.toml"\n[demand]\ntrips = "trips.csv"\n')
-    with pytest.raises(ScenarioError, match="not both \\(set the one a scenario this extends gives to \"none\""):
+    with pytest.raises(ScenarioError, match='not both \\(set the one a scenario this extends gives to "none"'):
         load_scenario(child)
     # a setting with a default cannot be removed; "none" is refused with the default, never read as a value
     child.write_text('extends = "base.toml"\n[candidates]\ninclude_nodes = "none"\n')

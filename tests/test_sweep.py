@@ -384,7 +384,7 @@ def test_grid_paths_are_relative_to_the_sweep_file_and_name_points_as_written(tm
 
 
 def test_a_grid_axis_can_remove_an_optional_setting(tmp_path: Path) -> None:
-    """"none" removes a setting in a sweep point as in a scenario file, also for a path setting."""
+    """The value "none" removes a setting in a sweep point as in a scenario file, also a path setting."""
     path = make_sweep_file(tmp_path, '"candidates.spacing_km" = [50.0, "none"]\n"candidates.sites" = ["none"]\n')
     sweep = load_sweep(path)
     assert [p.name for p in sweep.points] == [
