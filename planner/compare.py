@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -48,6 +49,14 @@ KPI_COLUMNS = [
     "power_mw",
     "total_cost_eur",
     "opex_eur_per_year",
+    "annualised_cost_eur_per_year",
+    "grid_upgrade_mw",
+    "grid_upgrade_cost_eur",
+    "hourly_annual_cost_eur_per_year",
+    "energy_cost_eur_per_year",
+    "connection_mw",
+    "battery_mwh",
+    "peak_load_mw",
     "total_volume",
     "covered_volume",
     "covered_share",
@@ -68,6 +77,23 @@ def _read_run(run_dir: Path) -> tuple[dict, pd.DataFrame]:
     summary = read_summary(run_dir)
     hubs = read_run_csv(run_dir / "hubs.csv", dtype={"site_id": str})
     return summary, hubs if hubs is not None else pd.DataFrame(columns=["site_id"])
+
+
+def _grid_kpis(summary: dict, hubs: pd.DataFrame) -> dict[str, Any]:
+    """Grid upgrades and on-site batteries (``[grid]``, ``[hourly]``) and the hourly sizing's yearly
+    cost, connection and peak load; empty where the run has none."""
+    grid = summary.get("grid") or {}
+    battery = hubs["battery_kwh"].sum() / 1e3 if "battery_kwh" in hubs.columns else None
+    totals = (summary.get("hourly") or {}).get("totals") or {}
+    return {
+        "grid_upgrade_mw": grid.get("upgrade_mw"),
+        "grid_upgrade_cost_eur": grid.get("upgrade_cost_eur"),
+        "hourly_annual_cost_eur_per_year": totals.get("annual_cost_eur"),
+        "energy_cost_eur_per_year": totals.get("energy_cost_eur_per_year"),
+        "connection_mw": totals.get("connection_mw"),
+        "battery_mwh": battery,
+        "peak_load_mw": totals.get("peak_load_mw"),
+    }
 
 
 def run_labels(run_dirs: list[Path]) -> list[str]:
@@ -132,6 +158,8 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "power_mw": (s.get("chargers") or {}).get("total_power_mw"),
                 "total_cost_eur": s.get("total_cost_eur"),
                 "opex_eur_per_year": (s.get("economics") or {}).get("opex_eur_per_year"),
+                "annualised_cost_eur_per_year": (s.get("economics") or {}).get("annualised_cost_eur"),
+                **_grid_kpis(s, hubs),
                 "total_volume": s.get("total_volume"),
                 "covered_volume": s.get("covered_volume"),
                 "covered_share": s.get("covered_share"),
@@ -219,6 +247,8 @@ def format_kpis(kpis: pd.DataFrame) -> str:
     out["of demand planned"] = _percent(kpis["demand_planned_share"])
     out["served of every flow"] = _percent(kpis["all_flows_served_share"])
     out["capex EUR"] = _money(kpis["total_cost_eur"])
+    if kpis["hourly_annual_cost_eur_per_year"].notna().any():  # hourly sizing's objective: its yearly cost
+        out["EUR/year (hourly)"] = _money(kpis["hourly_annual_cost_eur_per_year"])
     out["AFIR year"] = [str(int(v)) if pd.notna(v) else "–" for v in kpis["afir_year"]]
     return out.to_string(index=False)
 

@@ -217,3 +217,43 @@ def test_a_gap_note_says_differences_within_the_gaps_may_be_the_solver_tolerance
     note = gap_note(pd.Series([0.0, 0.0081, None]))
     assert note is not None and note.startswith("gap: up to 0.81 %; a difference smaller than the gaps")
     assert "solver.mip_gap" in note
+
+
+def test_grid_and_hourly_figures_are_compared(tmp_path: Path) -> None:
+    """The grid and battery trade-offs a strategy team compares (upgrades, batteries, connection, the
+    hourly sizing's cost per year) are in kpis.csv, the text table and compare.html; until 2026-12-06
+    only capex and opex were, so an hourly run's 49 M EUR/year and its 32 MWh of batteries were in no
+    comparison."""
+    plain = write_run(tmp_path / "plain", scenario="plain")
+    grid = write_run(tmp_path / "grid", scenario="grid")
+    hourly = write_run(tmp_path / "hourly", scenario="hourly")
+    for run_dir, extra, battery_kwh in (
+        (grid, {"grid": {"upgrade_steps": 11, "upgrade_mw": 55.0, "upgrade_cost_eur": 13_750_000.0}}, [0.0] * 7),
+        (hourly, {"hourly": {"totals": {
+            "annual_cost_eur": 49_167_246.16, "energy_cost_eur_per_year": 36_812_336.34, "connection_mw": 47.0,
+            "battery_mwh": 32.0, "peak_load_mw": 44.86}}}, [4000.0] * 7),
+    ):  # fmt: skip
+        s = json.loads((run_dir / "summary.json").read_text())
+        s.update(extra)
+        (run_dir / "summary.json").write_text(json.dumps(s))
+        hubs = pd.read_csv(run_dir / "hubs.csv")
+        hubs["battery_kwh"] = battery_kwh[: len(hubs)]
+        hubs.to_csv(run_dir / "hubs.csv", index=False)
+    kpis, _ = compare_runs([plain, grid, hourly])
+    row = kpis.set_index("run")
+    assert row.loc["grid", "grid_upgrade_mw"] == 55.0 and row.loc["grid", "grid_upgrade_cost_eur"] == 13_750_000.0
+    assert row.loc["grid", "battery_mwh"] == 0.0 and row.loc["hourly", "battery_mwh"] == pytest.approx(28.0)
+    assert row.loc["hourly", "hourly_annual_cost_eur_per_year"] == 49_167_246.16
+    assert row.loc["hourly", "connection_mw"] == 47.0 and row.loc["hourly", "peak_load_mw"] == 44.86
+    assert row.loc["hourly", "energy_cost_eur_per_year"] == 36_812_336.34
+    assert row.loc[["plain", "hourly"], "grid_upgrade_mw"].isna().all() and pd.isna(row.loc["plain", "battery_mwh"])
+    files = write_comparison([plain, grid, hourly], tmp_path / "cmp")
+    table = pd.read_csv(files[0])
+    assert table["hourly_annual_cost_eur_per_year"].tolist()[2] == 49_167_246  # whole EUR, as every money column
+    assert "EUR/year (hourly)" in format_kpis(kpis) and "49,167,246" in format_kpis(kpis)
+    assert "EUR/year (hourly)" not in format_kpis(kpis.iloc[:2])
+    page = (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
+    for label in ("Grid upgrades (MW)", "Battery storage (MWh)", "Hourly sizing: cost per year", "Grid connection"):
+        assert label in page
+    battery = page[page.index("Battery storage (MWh)") : page.index("</tr>", page.index("Battery storage (MWh)"))]
+    assert "28.0" in battery and "–" in battery  # the plain run has no battery column

@@ -86,7 +86,7 @@ def _count(key: str) -> Getter:
 
 
 # label, getter, kind. Kinds with a delta against the first run: count, share (in points), eur,
-# eur_year, mw, seconds; objective only where both runs' objectives have the same unit; text,
+# eur_year, mw, mwh, seconds; objective only where both runs' objectives have the same unit; text,
 # year and bool never.
 Kpi = tuple[str, Getter, str]
 KPIS: list[Kpi] = [
@@ -100,6 +100,14 @@ KPIS: list[Kpi] = [
     ("Installed power (MW)", _hub_sum("power_kw", 1e-3), "mw"),
     ("Capex", _get("total_cost_eur"), "eur"),
     ("Opex per year", _get("economics", "opex_eur_per_year"), "eur_year"),
+    ("Capex annualised with opex", _get("economics", "annualised_cost_eur"), "eur_year"),
+    ("Grid upgrades (MW)", _get("grid", "upgrade_mw"), "mw"),
+    ("Grid upgrade cost (in capex)", _get("grid", "upgrade_cost_eur"), "eur"),
+    ("Hourly sizing: cost per year", _get("hourly", "totals", "annual_cost_eur"), "eur_year"),
+    ("Hourly sizing: energy cost per year", _get("hourly", "totals", "energy_cost_eur_per_year"), "eur_year"),
+    ("Grid connection (MW)", _get("hourly", "totals", "connection_mw"), "mw"),
+    ("Battery storage (MWh)", _hub_sum("battery_kwh", 1e-3), "mwh"),
+    ("Peak grid load (MW)", _get("hourly", "totals", "peak_load_mw"), "mw"),
     ("Served share of volume", _get("covered_share"), "share"),
     ("Share of the demand planned", _demand(0), "share"),
     ("Served share of every flow", _demand(1), "share"),
@@ -116,7 +124,7 @@ KPIS: list[Kpi] = [
     ("Flows", _count("flows"), "count"),
     ("Unservable flows", _count("unservable_flows"), "count"),
 ]
-DELTA_KINDS = {"count", "share", "eur", "eur_year", "mw", "seconds", "objective"}
+DELTA_KINDS = {"count", "share", "eur", "eur_year", "mw", "mwh", "seconds", "objective"}
 
 
 def kpi_text(value: Any, kind: str, run: RunData | None = None) -> str:
@@ -137,7 +145,7 @@ def kpi_text(value: Any, kind: str, run: RunData | None = None) -> str:
         return st.fmt_eur(value)
     if kind == "eur_year":
         return st.fmt_eur(value) + "/year"
-    if kind in ("mw", "seconds"):
+    if kind in ("mw", "mwh", "seconds"):
         return st.fmt_num(value, 1)
     if kind == "objective":
         return st.fmt_num(value)
