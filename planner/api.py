@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from planner.export import RUN_FILES, write_plan
-from planner.outdir import check_target, folder_kind
+from planner.outdir import check_target, claim_folder, folder_kind
 from planner.pipeline import run_pipeline
 from planner.plan import Plan
 from planner.runfolder import earlier_plan
@@ -89,16 +89,17 @@ def run(
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    if not write:
+        return solve_scenario(scenario, log=log, solve_log=solve_log)
     target = Path(out_dir) if out_dir is not None else default_out_dir(scenario)
-    if write:
-        check_target(target, force=force, kind="run", names=RUN_FILES)  # refuse before solving, not after
+    check_target(target, force=force, kind="run", names=RUN_FILES)  # refuse before solving, not after
+    with claim_folder(target):  # a second run into the folder is refused until this one has written it
         earlier = earlier_plan(target) if folder_kind(target) == "run" else None
         if earlier is not None:
             log(f"{target} holds the plan of {earlier}; this run replaces it")
-    plan = solve_scenario(scenario, log=log, solve_log=solve_log)
-    if write:
-        files = write_plan(plan, target, extra=_render(scenario), force=force)
-        plan.extras["out_dir"] = target
-        plan.extras["files"] = files
-        log(f"wrote {len(files)} files to {target}")
+        plan = solve_scenario(scenario, log=log, solve_log=solve_log)
+        files = write_plan(plan, target, extra=_render(scenario), force=force, locked=True)
+    plan.extras["out_dir"] = target
+    plan.extras["files"] = files
+    log(f"wrote {len(files)} files to {target}")
     return plan

@@ -106,7 +106,12 @@ def write_files(plan: Plan, folder: Path) -> list[Path]:
 
 
 def write_plan(
-    plan: Plan, out_dir: Path, *, extra: Callable[[Path], list[Path]] | None = None, force: bool = False
+    plan: Plan,
+    out_dir: Path,
+    *,
+    extra: Callable[[Path], list[Path]] | None = None,
+    force: bool = False,
+    locked: bool = False,
 ) -> list[Path]:
     """Write a plan's files into ``out_dir`` safely (see :mod:`planner.outdir`).
 
@@ -121,6 +126,8 @@ def write_plan(
         Optional callback writing more files (maps, report) into the temporary folder.
     force
         Write into a folder the planner did not write (its own files only, replacing files of the same names).
+    locked
+        The caller holds the folder's lock (:func:`planner.outdir.claim_folder`).
 
     Raises
     ------
@@ -128,7 +135,7 @@ def write_plan(
         If the folder may not or cannot be written; nothing is changed then.
     """
     out_dir = Path(out_dir)
-    with staged_output(out_dir, kind="run", force=force) as (tmp, names):
+    with staged_output(out_dir, kind="run", force=force, locked=locked) as (tmp, names):
         files = write_files(plan, tmp)
         if extra is not None:
             files += extra(tmp)

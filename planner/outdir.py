@@ -15,7 +15,8 @@ names and touching nothing else). Re-writing one of its own folders replaces onl
 anything else in it (the user's files and folders, other runs written into it) is carried over.
 The files are written into a temporary folder beside the target and swapped in with two renames
 only when everything succeeded, under an exclusive lock (``fcntl.flock``, released by the kernel
-even on ``kill -9``) that refuses a second concurrent writer. Ctrl-C or SIGTERM during the swap
+even on ``kill -9``) that refuses a second concurrent writer; a run holds it from before its solve
+(:func:`claim_folder`), so a second run into the same folder is refused at its start. Ctrl-C or SIGTERM during the swap
 takes effect after it; if the second rename fails the earlier output is put back. What a killed
 run leaves is tidied at the next run into the same target (only folders holding a marker): its
 temporary folder removed, the earlier output put back if the kill came between the renames, and
@@ -41,6 +42,7 @@ from planner.errors import OutputError, RunInterruptedError
 __all__ = [
     "MARKER",
     "check_target",
+    "claim_folder",
     "clean_leftovers",
     "folder_kind",
     "foreign_names",
@@ -219,6 +221,33 @@ def lock_folder(target: Path) -> contextlib.AbstractContextManager[None]:
     return _lock(Path(os.path.realpath(target)))  # the lock staged_output takes on the same folder
 
 
+@contextlib.contextmanager
+def claim_folder(target: Path) -> Iterator[None]:
+    """Hold ``target``'s lock for a whole run, from before its solve until its output is in place
+    (:func:`staged_output` then with ``locked=True``), so a second run into the same folder is refused
+    at its start instead of both solving and the later one silently replacing the earlier one's plan.
+
+    The lock file lies beside the target; missing parent folders are created for it and removed again,
+    if still empty, when the block fails, so a refused or failed run leaves no folder behind.
+    """
+    target = Path(os.path.realpath(target))
+    missing = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _os_error(target, exc) from None
+    ok = False
+    try:
+        with _lock(target):
+            yield
+            ok = True
+    finally:
+        if not ok:
+            for folder in missing:  # deepest first
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+
+
 _LEFTOVER = re.compile(r"^\.(?P<target>.+)\.(?:(?:tmp|old)-\d+|lock)$")
 
 
@@ -284,13 +313,16 @@ def _os_error(target: Path, exc: OSError) -> OutputError:
 
 
 @contextlib.contextmanager
-def staged_output(target: Path, *, kind: str, force: bool = False) -> Iterator[tuple[Path, list[str]]]:
+def staged_output(
+    target: Path, *, kind: str, force: bool = False, locked: bool = False
+) -> Iterator[tuple[Path, list[str]]]:
     """Write an output folder safely.
 
     Yields ``(folder, files)``: write into ``folder`` and append each written file's name to
     ``files``. On success the folder replaces ``target`` (or, with ``force`` on a folder the
     planner did not write, its files are moved into ``target`` one by one, replacing only files of
-    the same name). On any error or interrupt ``target`` is left as it was.
+    the same name). On any error or interrupt ``target`` is left as it was. ``locked``: the caller
+    holds the target's lock (:func:`claim_folder`).
 
     Raises
     ------
@@ -306,7 +338,7 @@ def staged_output(target: Path, *, kind: str, force: bool = False) -> Iterator[t
     except OSError as exc:
         raise _os_error(target, exc) from None
     try:
-        with _lock(target):
+        with contextlib.nullcontext() if locked else _lock(target):
             _clean_leftovers(target)
             check_target(target, force=force, kind=kind)  # again, now that no one else writes
             tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"

@@ -302,3 +302,42 @@ def test_a_term_that_comes_with_a_ctrl_c_during_the_swap_is_not_dropped(tmp_path
             signal.signal(sig, handler)
     assert terms == [signal.SIGTERM]
     assert (out / "hubs.csv").read_text() == "new"
+
+
+def test_a_second_run_into_a_folder_a_run_is_solving_into_is_refused_at_its_start(tmp_path: Path) -> None:
+    """A run holds its folder's lock from before its solve until its files are in place. Until 2026-12-06
+    the lock was taken only to write, so two runs into one folder both solved, both said "→ folder" with
+    exit 0, and the later one silently replaced the earlier one's plan."""
+    from planner.api import run
+    from planner.outdir import claim_folder
+    from tests.conftest import ROOT
+
+    example = ROOT / "scenarios" / "example-corridor.toml"
+    target = tmp_path / "results" / "plan"
+    stages: list[str] = []
+    with claim_folder(target):  # as a first run holds it while it solves
+        with pytest.raises(OutputError) as err:
+            run(example, out_dir=target, log=stages.append)
+        assert not stages  # refused before loading the network, not after the solve
+    assert str(err.value) == f"{target}: another planner process is writing this folder; wait for it to finish."
+    assert listing(tmp_path) == {"results": None}  # the first run's lock folder, now empty; no lock file left
+    plan = run(example, out_dir=target)  # free again
+    assert read_marker(target)["kind"] == "run" and plan.extras["out_dir"] == target
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["plan"]
+
+
+def test_a_failed_run_leaves_no_folder_made_for_its_lock(tmp_path: Path) -> None:
+    from planner.api import run
+    from planner.errors import PlannerError
+    from tests.conftest import ROOT, write_scenario
+
+    scenario = write_scenario(
+        tmp_path / "s.toml",
+        {
+            "extends": str(ROOT / "scenarios" / "example-corridor.toml"),
+            "objective": {"type": "min_cost", "max_hubs": 1},
+        },
+    )
+    with pytest.raises(PlannerError, match="no plan meets the limit objective.max_hubs = 1"):
+        run(scenario, out_dir=tmp_path / "new" / "deeper" / "plan")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
