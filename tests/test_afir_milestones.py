@@ -372,6 +372,21 @@ def test_rollout_grows_from_15_to_50_to_100_percent(tmp_path: Path, mode: str) -
     assert checks["rollout_afir_per_year"].passed and checks["afir_spacing"].passed
 
 
+@pytest.mark.parametrize("mode", ["foresight", "myopic"])
+def test_a_sized_rollout_enforces_the_spacing_too(tmp_path: Path, mode: str) -> None:
+    """With [capacity] the rollout model covers flows through stop assignments; until 2026-12-06 its AFIR
+    spacing rows were skipped with the cover rows, so such a rollout planned no AFIR hub and its plan then
+    failed verification (afir_spacing: 38 gaps on the example corridor)."""
+    capacity = {"enabled": True, "size_levels": "integer"}
+    plan = line_plan(tmp_path, 2030, rollout={"years": [2025, 2027, 2030], "mode": mode}, capacity=capacity)
+    years = plan.summary["years"]
+    assert [r["hubs"] for r in years] == [1, 2, 7]  # as without sizing: the flow needs no hub
+    assert [r["afir_share"] for r in years] == pytest.approx([0.25, 0.5, 1.0])
+    assert all(r["afir_met"] for r in years) and plan.verification.passed
+    checks = {c.name: c for c in plan.verification.checks}
+    assert checks["rollout_afir_per_year"].passed and checks["afir_spacing"].passed
+
+
 def test_rollout_weak_pool_for_a_later_milestone_is_a_scenario_error(tmp_path: Path) -> None:
     weak = {"mcs": {"capex_eur": 0.0, "min_per_hub": 2, "power_kw": 1000.0}}  # 2,000 kW: 2025 yes, 2027 no
     plan = line_plan(tmp_path, 2025, chargers=weak)

@@ -108,8 +108,10 @@ def _sites(instance: PlanningInstance, spec: RolloutSpec, group_windows: list[li
 def _coverage_rows(
     problem: pulp.LpProblem, instance: PlanningInstance, spec: RolloutSpec, model: RolloutModel, capex: list
 ) -> None:
-    """Per year: hubs stay open, capex of the hubs opened that year, window cover (without sizing;
-    with it coverage goes through the assignments) and AFIR spacing windows."""
+    """Per year: hubs stay open, capex of the hubs opened that year, AFIR spacing windows and window
+    cover (without sizing; with it coverage goes through the assignments). Until 2026-12-06 the AFIR
+    windows came after the skip for sizing, so a rollout with [capacity] never enforced the spacing
+    (its plans failed verification)."""
     x, y, sites, locked = model.open, model.served, model.sites, instance.site_locked
     cap = spec.capacity
     fixed_cost = (lambda k: float(instance.site_cost[k])) if cap is None else (lambda k: cap.site_fixed_eur)
@@ -121,6 +123,9 @@ def _coverage_rows(
                 problem += (x[k, t] >= x[k, t - 1], f"stay_open_{k}_{t}")
         new = [cost[k] * (x[k, t] - (x[k, t - 1] if t > 0 else 0)) for k in sites if cost[k] > 0]
         capex.append(pulp.lpSum(new))
+        for i, w in enumerate(spec.required_windows[t] if spec.required_windows else ()):
+            if not locked[list(w)].any():
+                problem += (pulp.lpSum(x[k, t] for k in w) >= 1, f"afir_{i}_t{t}")
         if cap is not None:
             continue  # coverage through assignments
         for w, j in shared.items():
@@ -130,9 +135,6 @@ def _coverage_rows(
             for i, w in enumerate(wins):
                 rhs = model.window[w, t] if w in shared else pulp.lpSum(x[k, t] for k in w)
                 problem += (rhs >= y[g, t], f"cover_g{g}_w{i}_t{t}")
-        for i, w in enumerate(spec.required_windows[t] if spec.required_windows else ()):
-            if not locked[list(w)].any():
-                problem += (pulp.lpSum(x[k, t] for k in w) >= 1, f"afir_{i}_t{t}")
     model.site_cost = cost
 
 
