@@ -131,8 +131,13 @@ def build_direct(problem: pulp.LpProblem, bulk: LazyCover | None) -> Direct:
     """Build the HiGHS model: columns in PuLP's order, PuLP's rows, the bulk rows to start with."""
     import highspy
 
-    variables = problem.variables()
+    variables = list(problem.variables())  # a copy: PuLP returns its own list
     col = {v.name: i for i, v in enumerate(variables)}
+    if bulk is not None:  # an open-variable in no PuLP row nor the objective (a locked site at no cost, whose
+        for _, v in sorted(bulk.open.items()):  # AFIR rows are left out) still gets its column for the cover rows
+            if v.name not in col:
+                col[v.name] = len(variables)
+                variables.append(v)
     n = len(variables)
     lp = highspy.HighsLp()
     lp.num_col_ = n

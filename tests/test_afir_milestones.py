@@ -357,6 +357,20 @@ def test_share_out_of_reach_is_infeasible(tmp_path: Path) -> None:
         solve(tmp_path, flows=["D,N0,N1,1"], afir={"mode": "enforce", "year": 2025, "tiers": ["core"]}, chargers=POOL)
 
 
+def test_an_existing_hub_in_every_one_of_its_afir_windows_keeps_its_column(tmp_path: Path) -> None:
+    """A locked (existing) hub costs nothing and its AFIR windows are met already, so its open-variable
+    is in no PuLP row nor the objective, only in the cover rows HiGHS is given directly; until
+    2026-12-06 that was an internal error (KeyError: 'open_36' on the example corridor with two
+    existing hubs and the 2030 spacing enforced)."""
+    (tmp_path / "sites.csv").write_text("site_id,name,node,locked\nOLD,Existing hub,N2,true\n")
+    line_network(tmp_path, 5)
+    afir = {"mode": "enforce", "year": 2030, "tiers": ["core"]}
+    plan = solve(tmp_path, candidates={"spacing_km": 50.0, "sites": "sites.csv"}, afir=afir, chargers=POOL)
+    assert plan.verification.passed and plan.summary["afir"]["met"]
+    assert "OLD" in set(plan.hubs["site_id"]) and plan.summary["existing_hub_count"] == 1
+    assert plan.summary["new_hub_count"] == 6  # pools every 50 km from km 50 to km 350, the existing one at km 200
+
+
 # --- rollouts -------------------------------------------------------------------------------------------
 
 
