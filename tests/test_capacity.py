@@ -344,3 +344,21 @@ def test_max_coverage_with_sizing_passes_its_cost_stage_check(tmp_path: Path) ->
     charge = plan.summary["lexicographic"]["charge_priced_eur"]
     assert charge == pytest.approx(1e-4 * 12) and "EUR of tie-breaking charge" in check["detail"]
     assert plan.summary["lexicographic"]["second"]["best_bound"] > plan.summary["total_cost_eur"]
+
+
+def test_round_trips_are_refused_with_sizing_as_with_hourly(tmp_path: Path) -> None:
+    """A round trip passes a site twice; the stop assignment sizes a group's stops at a site as one
+    session, while the truck stops there on both legs. Until 2026-12-06 such a run solved and then
+    failed verification ("FRA (sessions by type 623.39 ≠ 1051.77 from flows)" on the example corridor);
+    it is now refused before anything is built, as [hourly] refuses round trips."""
+    from planner.errors import ScenarioError
+    from planner.stages import prepare_run
+
+    line_network(tmp_path, 3)
+    data = base_scenario(tmp_path, flows=["T,N0,N2,10"], capacity={"enabled": True}, demand={"round_trip": True})
+    data["demand"]["flows"] = "flows.csv"
+    scenario = load_scenario(write_scenario(tmp_path / "s.toml", data))
+    with pytest.raises(ScenarioError) as err:
+        prepare_run(scenario)
+    assert str(err.value).startswith(f"{tmp_path / 's.toml'}: capacity.enabled sizes hubs for one-way trips")
+    assert str(err.value).endswith("set demand.round_trip = false or [capacity] enabled = false.")

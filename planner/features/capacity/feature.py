@@ -43,6 +43,12 @@ class CapacityFeature(Feature):
                 "infeasible; use it with objective.type = 'min_cost', no budget_eur or max_hubs and grid.enabled = "
                 "false, or set size_levels = 'integer'."
             )
+        if sc.demand.round_trip:  # as [hourly] refuses them; until 2026-12-06 such plans failed verification
+            raise ScenarioError(
+                f"{sc.where}: capacity.enabled sizes hubs for one-way trips (a round trip passes a site twice, and "
+                "the stop assignment would size its two stops there as one session): set demand.round_trip = false "
+                "or [capacity] enabled = false."
+            )
         spec = capacity_levels(sc, float(ctx.instance.volume.sum()))
         for tl in spec.types:
             ctx.log(
