@@ -36,6 +36,31 @@ __all__ = ["RolloutResult", "rollout_headline", "solve_rollout", "year_factors"]
 Log = Callable[[str], None]
 
 
+def rollout_limits(sc: Scenario) -> list[str]:
+    """The limits a rollout's plan must meet that the scenario sets, as an infeasibility message names them
+    (until 2026-12-06 it named every kind, set or not: "rollout.budget_per_year_eur / coverage_target /
+    max_hubs" for a scenario with a hub limit only)."""
+    ro, obj = sc.rollout, sc.objective
+    limits = []
+    if ro.budget_per_year_eur:
+        limits.append(f"rollout.budget_per_year_eur = [{', '.join(f'{b:,.0f}' for b in ro.budget_per_year_eur)}] EUR")
+    if ro.budget_total_eur is not None:
+        limits.append(f"rollout.budget_total_eur = {ro.budget_total_eur:,.0f} EUR")
+    if ro.coverage_target and obj.type == "min_cost":
+        limits.append(f"rollout.coverage_target = [{', '.join(f'{t:g}' for t in ro.coverage_target)}]")
+    if obj.max_hubs is not None:
+        limits.append(f"objective.max_hubs = {obj.max_hubs}")
+    if sc.afir.mode == "enforce":
+        limits.append("afir.mode = 'enforce' (each year's milestone)")
+    if sc.grid.enabled:
+        limits.append("the sites' grid capacity ([grid])")
+    if sc.capacity.enabled:
+        limits.append(
+            f"chargers.mcs.max_per_hub = {sc.chargers.mcs.max_per_hub}, ccs.max_per_hub = {sc.chargers.ccs.max_per_hub}"
+        )
+    return limits or ["the scenario's limits"]
+
+
 @dataclass
 class RolloutResult:
     """Per-year open sets and the solver results."""
@@ -219,10 +244,12 @@ class _Rollout:
     def check(self, result: SolveResult, what: str) -> None:
         sc = self.scenario
         if result.status == "infeasible":
-            raise InfeasibleError(
-                f"{sc.where}: {what} has no plan within rollout.budget_per_year_eur / coverage_target / "
-                f"max_hubs{' / AFIR spacing' if sc.afir.mode == 'enforce' else ''}; relax one of them."
-            )
+            limits = rollout_limits(sc)
+            said = " and ".join(limits) if len(limits) < 3 else f"{', '.join(limits[:-1])} and {limits[-1]}"
+            every = sc.objective.type == "min_cost" and not sc.rollout.coverage_target
+            serving = " while serving every servable flow (min_cost)" if every else ""
+            them = "it" if len(limits) == 1 else "one of them"
+            raise InfeasibleError(f"{sc.where}: {what} has no plan within {said}{serving}; relax {them}.")
         if not result.has_solution:
             raise SolverError(f"{sc.where}: {what}: {result.solver} found no solution ({result.message}).")
         result.refuse_empty_plan(f"{sc.where}: {what}")
