@@ -24,6 +24,7 @@ from planner.features.coverage.variables import group_flows, group_weight, serve
 from planner.features.grid.model import GridSpec
 from planner.features.rollout.keep import keep_earlier_hubs
 from planner.features.rollout.lazy import Adjust, LazyRollout
+from planner.features.rollout.limits import rollout_limits
 from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model, open_in_year, set_start
 from planner.features.rollout.year_start import backward_year_start
 from planner.instance import PlanningInstance
@@ -34,31 +35,6 @@ from planner.solve import SolveLog, SolveResult, solve_lexicographic, start_valu
 __all__ = ["RolloutResult", "rollout_headline", "solve_rollout", "year_factors"]
 
 Log = Callable[[str], None]
-
-
-def rollout_limits(sc: Scenario) -> list[str]:
-    """The limits a rollout's plan must meet that the scenario sets, as an infeasibility message names them
-    (until 2026-12-06 it named every kind, set or not: "rollout.budget_per_year_eur / coverage_target /
-    max_hubs" for a scenario with a hub limit only)."""
-    ro, obj = sc.rollout, sc.objective
-    limits = []
-    if ro.budget_per_year_eur:
-        limits.append(f"rollout.budget_per_year_eur = [{', '.join(f'{b:,.0f}' for b in ro.budget_per_year_eur)}] EUR")
-    if ro.budget_total_eur is not None:
-        limits.append(f"rollout.budget_total_eur = {ro.budget_total_eur:,.0f} EUR")
-    if ro.coverage_target and obj.type == "min_cost":
-        limits.append(f"rollout.coverage_target = [{', '.join(f'{t:g}' for t in ro.coverage_target)}]")
-    if obj.max_hubs is not None:
-        limits.append(f"objective.max_hubs = {obj.max_hubs}")
-    if sc.afir.mode == "enforce":
-        limits.append("afir.mode = 'enforce' (each year's milestone)")
-    if sc.grid.enabled:
-        limits.append("the sites' grid capacity ([grid])")
-    if sc.capacity.enabled:
-        limits.append(
-            f"chargers.mcs.max_per_hub = {sc.chargers.mcs.max_per_hub}, ccs.max_per_hub = {sc.chargers.ccs.max_per_hub}"
-        )
-    return limits or ["the scenario's limits"]
 
 
 @dataclass
