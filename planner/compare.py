@@ -183,8 +183,8 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     allsites = pd.concat(site_frames, ignore_index=True)
     info = allsites.drop_duplicates("site_id").set_index("site_id").drop(columns="run")
     sites = info.sort_index()
-    for label in labels:
-        sites[label] = sites.index.isin(allsites.loc[allsites["run"] == label, "site_id"])
+    member = {label: sites.index.isin(allsites.loc[allsites["run"] == label, "site_id"]) for label in labels}
+    sites = pd.concat([sites, pd.DataFrame(member, index=sites.index)], axis=1)  # one frame, not a column per run
     sites["runs"] = sites[labels].sum(axis=1)
     sites["in_all"] = sites["runs"] == len(labels)
     return kpis, sites.reset_index()

@@ -257,3 +257,23 @@ def test_grid_and_hourly_figures_are_compared(tmp_path: Path) -> None:
         assert label in page
     battery = page[page.index("Battery storage (MWh)") : page.index("</tr>", page.index("Battery storage (MWh)"))]
     assert "28.0" in battery and "–" in battery  # the plain run has no battery column
+
+
+def test_comparing_many_runs_warns_nothing(tmp_path: Path) -> None:
+    """Until 2026-12-06 a comparison of 100 runs or more printed pandas' "DataFrame is highly fragmented"
+    PerformanceWarning twice (one column added per run, in sites.csv and in compare.html's site table)."""
+    import shutil
+    import warnings
+
+    from planner.render._load import load_run
+    from planner.render.compare import site_membership
+
+    first = write_run(tmp_path / "r000", scenario="plain")
+    dirs = [first] + [Path(shutil.copytree(first, tmp_path / f"r{i:03d}")) for i in range(1, 110)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kpis, sites = compare_runs(dirs)
+        table = site_membership([load_run(d, need_flow_lines=False) for d in dirs[:105]])
+    assert len(kpis) == 110 and sites["in_all"].all() and (sites["runs"] == 110).all()
+    assert sites[[f"r{i:03d}" for i in range(110)]].to_numpy().all()
+    assert table["n_runs"].eq(105).all() and table[[f"run{i}" for i in range(105)]].dtypes.eq(bool).all()

@@ -212,10 +212,10 @@ def site_membership(runs: list[RunData]) -> pd.DataFrame:
                 },
             )
             rec[f"run{i}"] = True
-    df = pd.DataFrame(list(records.values()))
-    for i in range(len(runs)):
-        col = f"run{i}"
-        df[col] = df[col].fillna(False).astype(bool) if col in df else False
+    info = ["site_id", "name", "country", "lon", "lat"]
+    df = pd.DataFrame([{k: r[k] for k in info} for r in records.values()], columns=info)
+    member = {f"run{i}": [bool(r.get(f"run{i}", False)) for r in records.values()] for i in range(len(runs))}
+    df = pd.concat([df, pd.DataFrame(member, index=df.index, dtype=bool)], axis=1)  # not a column per run
     if len(df):
         df["n_runs"] = df[[f"run{i}" for i in range(len(runs))]].sum(axis=1)
         df = df.sort_values(["n_runs", "site_id"], ascending=[False, True], kind="stable")
