@@ -219,6 +219,28 @@ def test_bad_rollout_years_name_file_field_and_fix(tmp_path: Path, rollout: dict
     assert str(path) in text and "'rollout'" in text and message in text and "\n" not in text
 
 
+def test_a_max_coverage_rollout_may_be_limited_by_its_budgets_alone(tmp_path: Path) -> None:
+    """Until 2026-12-06 max coverage needed objective.max_hubs or budget_eur even in a rollout, which refuses
+    budget_eur: a rollout limited by its yearly budgets had to make up a hub limit (the shipped
+    europe-rollout-2026-2035 has max_hubs = 1500)."""
+    line_network(tmp_path, 3)
+    data = base_scenario(tmp_path, flows=["A,N0,N2,10"], objective={"type": "max_coverage", "max_hubs": None})
+    data["rollout"] = {"years": [2026, 2030], "budget_per_year_eur": [5000.0, 5000.0]}
+    assert load_scenario(write_scenario(tmp_path / "s.toml", data)).objective.max_hubs is None
+    data["rollout"] = {"years": [2026, 2030], "budget_total_eur": 5000.0}
+    assert load_scenario(write_scenario(tmp_path / "s.toml", data)).rollout.budget_total_eur == 5000.0
+    data["rollout"] = {"years": [2026, 2030]}
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(write_scenario(tmp_path / "s.toml", data))
+    assert str(err.value) == (
+        f"{tmp_path / 's.toml'}: 'objective': max_coverage needs a limit; set rollout.budget_per_year_eur, "
+        "rollout.budget_total_eur or objective.max_hubs."
+    )
+    data.pop("rollout")
+    with pytest.raises(ScenarioError, match="max_coverage needs a limit; set objective.max_hubs and/or budget_eur.$"):
+        load_scenario(write_scenario(tmp_path / "s.toml", data))
+
+
 @pytest.mark.parametrize(
     ("objective", "instead"),
     [

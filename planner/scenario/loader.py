@@ -222,10 +222,28 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "<scenario>") -> Sc
         first = _format_error(head, source)
         more = f" (and {len(errors) - counted} more problem(s))" if len(errors) > counted else ""
         raise ScenarioError(first + more) from None
+    _check_coverage_limit(scenario, source)
     _check_rollout_limits(scenario, source)
     if source != "<scenario>":
         scenario._source = source
     return scenario
+
+
+def _check_coverage_limit(scenario: Scenario, source: str) -> None:
+    """Max coverage needs a limit: a hub count or a budget, in a rollout its own budgets count (until
+    2026-12-06 a rollout with rollout.budget_per_year_eur was refused for want of objective.max_hubs or
+    budget_eur, and budget_eur is refused in a rollout, so a hub limit had to be made up)."""
+    obj, ro = scenario.objective, scenario.rollout
+    if obj.type != "max_coverage" or obj.max_hubs is not None or obj.budget_eur is not None:
+        return
+    if ro.years and (ro.budget_per_year_eur or ro.budget_total_eur is not None):
+        return
+    if ro.years:
+        raise ScenarioError(
+            f"{source}: 'objective': max_coverage needs a limit; set rollout.budget_per_year_eur, "
+            "rollout.budget_total_eur or objective.max_hubs."
+        )
+    raise ScenarioError(f"{source}: 'objective': max_coverage needs a limit; set objective.max_hubs and/or budget_eur.")
 
 
 #: Single-year limits a rollout does not read, with the rollout's own keys to use instead.

@@ -42,8 +42,6 @@ class ObjectiveConfig(_Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> ObjectiveConfig:
-        if self.type == "max_coverage" and self.max_hubs is None and self.budget_eur is None:
-            raise ValueError("max_coverage needs 'max_hubs' and/or 'budget_eur'")
         if self.type == "max_coverage" and self.coverage_target is not None:
             raise ValueError("'coverage_target' applies to min_cost only")
         return self
