@@ -393,3 +393,17 @@ def test_a_grid_axis_can_remove_an_optional_setting(tmp_path: Path) -> None:
     ]
     assert [p.scenario.candidates.spacing_km for p in sweep.points] == [50.0, None]
     assert {p.scenario.candidates.sites for p in sweep.points} == {None}
+
+
+def test_a_trade_off_curve_on_a_rollout_base_is_refused_naming_the_sweep_file(tmp_path: Path) -> None:
+    """Until 2026-12-06 each [tradeoff] point of a rollout base failed with the advice to set
+    rollout.coverage_target in a scenario file the user never wrote (the point's)."""
+    path = make_sweep_file(tmp_path, "", extra="[tradeoff]\ncoverage_targets = [0.5, 1.0]\n")
+    base = tmp_path / "base.toml"
+    base.write_text(base.read_text() + "\n[rollout]\nyears = [2026, 2030]\n")
+    with pytest.raises(ScenarioError) as info:
+        load_sweep(path)
+    assert str(info.value) == (
+        f"{path}: [tradeoff] coverage_targets trace a single-year curve and the base is a rollout (rollout.years); "
+        "remove [tradeoff], or vary rollout.coverage_target in [grid] (one list per point)."
+    )

@@ -303,6 +303,12 @@ def make_sweep(
         raise ScenarioError(f"{source}: {n_points:,} points is more than {_MAX_POINTS:,}; shrink the grid.")
 
     base_raw, base_path = _base_raw(base, source)
+    rollout = base_raw.get("rollout") if isinstance(base_raw.get("rollout"), dict) else {}
+    if targets and rollout.get("years"):
+        raise ScenarioError(
+            f"{source}: [tradeoff] coverage_targets trace a single-year curve and the base is a rollout "
+            "(rollout.years); remove [tradeoff], or vary rollout.coverage_target in [grid] (one list per point)."
+        )
     specs = _point_specs(axes, targets, base_raw)
     names = point_names(name, [(parts, ov) for _, ov, parts in specs], source)
     cache: dict[Path, str] = {}
