@@ -158,6 +158,20 @@ def test_settings_of_a_switched_off_section_are_named_as_unused(tmp_path: Path) 
     assert result.exit_code == 0 and result.output.splitlines()[1] == "note: " + sc.inert_settings()[0]
 
 
+def test_a_curve_setting_in_a_rollout_is_named_as_unused(tmp_path: Path) -> None:
+    """A rollout draws no served-share-vs-hubs curve: output.tradeoff_points set there changed nothing
+    silently until 2026-12-06."""
+    line_network(tmp_path, 3)
+    data = base_scenario(tmp_path, flows=["A,N0,N2,10"], output={"tradeoff_points": 5})
+    assert load_scenario(write_scenario(tmp_path / "one.toml", data)).inert_settings() == []  # one year: used
+    data["rollout"] = {"years": [2026, 2030]}
+    assert load_scenario(write_scenario(tmp_path / "s.toml", data)).inert_settings() == [
+        "output.tradeoff_points is set but a rollout draws no served-share-vs-hubs curve (one-year plans do), so unused"
+    ]
+    data["output"] = {"tradeoff_points": 0, "tradeoff_time_share": 0.5}  # the curve switched off: nothing to say
+    assert load_scenario(write_scenario(tmp_path / "s.toml", data)).inert_settings() == []
+
+
 def test_extends_cycle_is_reported(tmp_path: Path) -> None:
     (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
     (tmp_path / "b.toml").write_text('extends = "a.toml"\n')

@@ -95,6 +95,10 @@ class Scenario(_Section):
                 notes.append(
                     f"{what} set but [{name}] is not enabled, so unused (set [{name}] enabled = true to use {it})"
                 )
+        curve = [f"output.{k}" for k in ("tradeoff_points", "tradeoff_time_share") if _not_default(self.output, k)]
+        if self.rollout.years and curve and self.output.tradeoff_points > 0:
+            what = curve[0] + " is" if len(curve) == 1 else " and ".join(curve) + " are"
+            notes.append(f"{what} set but a rollout draws no served-share-vs-hubs curve (one-year plans do), so unused")
         return notes
 
 
