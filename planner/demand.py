@@ -47,10 +47,14 @@ def _read_flows_csv(config: DemandConfig, network: Network) -> pd.DataFrame:
     if len(unknown):
         names = sorted({n for n in pd.concat([unknown["origin"], unknown["destination"]]) if n not in network.graph})
         ids = ", ".join(unknown["id"].head(5))
-        raise DataError(
-            f"{path}: {len(unknown)} flow(s) ({ids}{', ...' if len(unknown) > 5 else ''}) name unknown node(s) "
-            f"{', '.join(names[:5])}; use node ids from the network."
-        )
+        flows = f"{len(unknown)} flow(s) ({ids}{', ...' if len(unknown) > 5 else ''})"
+        outside = [n for n in names if n in network.out_of_scope_nodes]
+        if outside:  # in the network file, cut by the planning scope
+            raise DataError(
+                f"{path}: {flows} start or end at node(s) {', '.join(outside[:5])} outside the planning scope "
+                "(network.tiers / network.countries); widen the scope or remove those flows."
+            )
+        raise DataError(f"{path}: {flows} name unknown node(s) {', '.join(names[:5])}; use node ids from the network.")
     same = frame[frame["origin"] == frame["destination"]]
     if len(same):
         raise DataError(f"{path}: flow {same['id'].iloc[0]!r} starts and ends at the same node; remove it.")
@@ -162,7 +166,9 @@ def load_flows(config: DemandConfig, network: Network) -> pd.DataFrame:
     if config.trips is not None:
         from planner.demand_trips import read_trips_csv
 
-        flows = read_trips_csv(config.trips, network.graph, max_flows=config.max_flows)
+        flows = read_trips_csv(
+            config.trips, network.graph, max_flows=config.max_flows, outside=network.out_of_scope_nodes
+        )
     elif config.flows is not None:
         flows = _read_flows_csv(config, network)
     else:

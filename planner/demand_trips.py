@@ -62,7 +62,7 @@ def _per_day(frame: pd.DataFrame, path: Path, ids: pd.Series | None) -> np.ndarr
 
 
 def _node_codes(
-    frame: pd.DataFrame, path: Path, graph: nx.DiGraph, ids: pd.Series | None
+    frame: pd.DataFrame, path: Path, graph: nx.DiGraph, ids: pd.Series | None, outside: frozenset[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Origin and destination as codes into the sorted node names they use; unknown nodes and trips
     that start where they end are refused, naming a few of them."""
@@ -75,6 +75,13 @@ def _node_codes(
     if bad.any():
         rows = np.flatnonzero(bad)
         unknown = sorted(str(name) or "(empty)" for name in names[~known])
+        cut = [name for name in unknown if name in outside]
+        if cut:  # in the network file, cut by the planning scope
+            raise DataError(
+                f"{path}: {len(rows)} trip(s) ({_shown(_label(rows, ids), len(rows))}) start or end at node(s) "
+                f"{_shown(cut, len(cut))} outside the planning scope (network.tiers / network.countries); widen the "
+                "scope or remove those trips."
+            )
         raise DataError(
             f"{path}: {len(rows)} trip(s) ({_shown(_label(rows, ids), len(rows))}) have an origin or destination "
             f"that is not a network node: {_shown(unknown, len(unknown))}; use node ids from the network."
@@ -106,7 +113,9 @@ def _keep_largest(volume: np.ndarray, max_flows: int | None) -> np.ndarray:
     return np.sort(order)
 
 
-def read_trips_csv(path: Path, graph: nx.DiGraph, *, max_flows: int | None = None) -> pd.DataFrame:
+def read_trips_csv(
+    path: Path, graph: nx.DiGraph, *, max_flows: int | None = None, outside: frozenset[str] = frozenset()
+) -> pd.DataFrame:
     """Read a trips CSV and aggregate its trips into flows.
 
     Parameters
@@ -118,6 +127,8 @@ def read_trips_csv(path: Path, graph: nx.DiGraph, *, max_flows: int | None = Non
         The planned network: every origin and destination must be one of its nodes.
     max_flows
         Keep only this many flows, the largest volumes (ties broken by origin, destination).
+    outside
+        Nodes of the network file the planning scope cut (named as such when a trip uses one).
 
     Returns
     -------
@@ -143,7 +154,7 @@ def read_trips_csv(path: Path, graph: nx.DiGraph, *, max_flows: int | None = Non
         raise DataError(f"{path}: no trips; add at least one row (origin, destination).")
     ids = _trip_labels(frame, path)
     per_day = _per_day(frame, path, ids)
-    origin, destination, names = _node_codes(frame, path, graph, ids)
+    origin, destination, names = _node_codes(frame, path, graph, ids, outside)
     pairs, flow_of = np.unique(origin.astype(np.int64) * len(names) + destination, return_inverse=True)
     volume = np.bincount(flow_of, weights=per_day, minlength=len(pairs))
     flow_origin, flow_destination = names[pairs // len(names)], names[pairs % len(names)]

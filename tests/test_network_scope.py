@@ -168,6 +168,32 @@ def test_scoped_demand_keeps_the_whole_network_normalisation(tmp_path: Path) -> 
     assert core == eu
 
 
+def test_flows_and_trips_outside_the_scope_are_named_as_such(tmp_path: Path) -> None:
+    """A flow or trip ending at a node the scope cuts (countries = DE, FR drops D in CH) is not at an
+    "unknown node" (until 2026-12-06 the message said so and advised node ids from the network, which D is)."""
+    _files(tmp_path)
+    net = load_network(
+        NetworkConfig(nodes=tmp_path / "nodes.csv", edges=tmp_path / "edges.csv", countries=["DE", "FR"])
+    )
+    write_csv(tmp_path / "flows.csv", "id,origin,destination,volume", ["F1,A,C,5", "F2,A,D,5", "F3,A,Z,1"])
+    with pytest.raises(DataError) as err:
+        load_flows(DemandConfig(flows=tmp_path / "flows.csv"), net)
+    assert str(err.value) == (
+        f"{tmp_path / 'flows.csv'}: 2 flow(s) (F2, F3) start or end at node(s) D outside the planning scope "
+        "(network.tiers / network.countries); widen the scope or remove those flows."
+    )
+    write_csv(tmp_path / "flows.csv", "id,origin,destination,volume", ["F1,A,C,5", "F3,A,Z,1"])
+    with pytest.raises(DataError, match=r"1 flow\(s\) \(F3\) name unknown node\(s\) Z; use node ids from the network"):
+        load_flows(DemandConfig(flows=tmp_path / "flows.csv"), net)
+    write_csv(tmp_path / "trips.csv", "origin,destination", ["A,C", "D,A"])
+    with pytest.raises(DataError) as err:
+        load_flows(DemandConfig(trips=tmp_path / "trips.csv"), net)
+    assert str(err.value) == (
+        f"{tmp_path / 'trips.csv'}: 1 trip(s) (row 3) start or end at node(s) D outside the planning scope "
+        "(network.tiers / network.countries); widen the scope or remove those trips."
+    )
+
+
 def test_scenario_scope_keys(tmp_path: Path) -> None:
     _files(tmp_path)
     base = {
