@@ -148,13 +148,28 @@ def _limit(inputs: Inputs, k: int) -> float:
     return c.max_connection_kw if avail is None else avail + c.max_upgrades * c.upgrade_step_kw
 
 
-def _no_design(inputs: Inputs, plan: HubPlan) -> InfeasibleError:
+def _no_design(inputs: Inputs, search: _Search) -> InfeasibleError:
+    """No round's plan could size every hub: the first hub without a design in the best one, why, and what to
+    change (its limits; and when the rounds ran out while the last one still capped sessions, their room: the
+    session caps that steer load away from such hubs are a heuristic)."""
+    plan, rounds = search.best, search.rounds
     i = next(i for i, d in enumerate(plan.designs) if d is None)
     k = int(plan.hub_sites[i])
     why, fix = infeasible_reason(
         plan.arrivals[i], plan.load[i], _available(inputs, k), inputs.costs, energy_sd_kwh=float(plan.energy_sd[i])
     )
-    return InfeasibleError(f"{inputs.scenario.where}: hub {inputs.site_ids[k]} has no design: {why}; {fix}.")
+    sc = inputs.scenario
+    steering = not search.master_failed and bool(rounds) and rounds[-1]["session_caps"] > 0
+    room = (
+        f", or give the rounds more room (hourly.max_rounds = {sc.hourly.max_rounds}, solver.time_limit_s = "
+        f"{sc.solver.time_limit_s:g})"
+        if steering
+        else ""
+    )
+    return InfeasibleError(
+        f"{sc.where}: no plan of {len(rounds)} hourly round(s) sizes every hub: hub {inputs.site_ids[k]} has no "
+        f"design ({why}); {fix}{room}."
+    )
 
 
 def _last_stops(inputs: Inputs, plan: HubPlan) -> dict[int, float]:
@@ -206,6 +221,7 @@ class _Search:
     best_master: MasterOutcome | None = None
     proofs: list[tuple[float, SitePrices]] = field(default_factory=list)
     rounds: list[dict] = field(default_factory=list)
+    master_failed: bool = False  # a round's master had no plan (e.g. its session caps left none)
 
 
 def decompose(inputs: Inputs, *, log: Callable[[str], None]) -> Solution:
@@ -228,6 +244,7 @@ def decompose(inputs: Inputs, *, log: Callable[[str], None]) -> Solution:
         if plan is None:
             if search.best is None:
                 return Solution(outcome.model, outcome.result)
+            search.master_failed = True
             break
         gvolume = group_weight(inputs.instance, outcome.model.variables.groups, inputs.instance.volume)
         if outcome.bound is not None:
@@ -261,7 +278,7 @@ def decompose(inputs: Inputs, *, log: Callable[[str], None]) -> Solution:
         spec = replace(spec.with_hours(missed), caps={**spec.caps, **caps}, power_price=prices.power)
     best = search.best
     if not np.isfinite(best.upper):
-        raise _no_design(inputs, best)
+        raise _no_design(inputs, search)
     bound = _bound_block(inputs, search)
     seconds = {"total": time.perf_counter() - t0}
     log(
