@@ -17,7 +17,7 @@ from planner.context import Log, RunContext
 from planner.demand import describe_demand, load_flows, route_flows
 from planner.demand_cut import served_on_every_flow
 from planner.errors import InfeasibleError, ScenarioError, VerificationError
-from planner.features import enabled_features
+from planner.features import check_scenario, enabled_features
 from planner.features.coverage.feature import core_spec
 from planner.features.coverage.lazy import lazy_applies, refines_lazily
 from planner.features.coverage.model import full_cover, target_shortfall
@@ -92,6 +92,7 @@ def prepare_run(scenario: Scenario, *, log: Log = lambda _m: None, solve_log: So
     PlannerError
         Any input error, or settings the run would refuse.
     """
+    check_scenario(scenario)  # settings a feature cannot honour, before any data is read
     ctx = RunContext(scenario, log, features=enabled_features(scenario), solve_log=solve_log)
     load_inputs(ctx)  # network, candidate sites, routed flows, ranges
     make_instance(ctx)  # the plain-array boundary: no geometry past here

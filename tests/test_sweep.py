@@ -407,3 +407,18 @@ def test_a_trade_off_curve_on_a_rollout_base_is_refused_naming_the_sweep_file(tm
         f"{path}: [tradeoff] coverage_targets trace a single-year curve and the base is a rollout (rollout.years); "
         "remove [tradeoff], or vary rollout.coverage_target in [grid] (one list per point)."
     )
+
+
+def test_a_point_a_feature_would_refuse_is_refused_when_the_sweep_loads(tmp_path: Path) -> None:
+    """Settings a feature cannot honour (here [hourly] without [capacity]) are refused for the point when the
+    sweep loads, as planner validate refuses them in a scenario: until 2026-12-06 --dry-run said every point
+    was valid and the sweep then recorded each such point as failed after running the others."""
+    path = make_sweep_file(tmp_path, '"hourly.enabled" = [false, true]\n')
+    with pytest.raises(ScenarioError) as info:
+        load_sweep(path)
+    assert str(info.value) == (
+        f"{path} [grid point hourly.enabled=true]: hourly.enabled sizes the hubs of the plan's stop assignment: "
+        "set [capacity] enabled = true (its max_wait_min and plug_overhead_min apply every hour)."
+    )
+    res = CliRunner().invoke(app, ["sweep", str(path), "--dry-run"])
+    assert res.exit_code == 2 and res.stderr.strip() == f"error: {info.value}"

@@ -17,7 +17,7 @@ from planner.features.rollout.feature import RolloutFeature
 from planner.features.tradeoff.feature import TradeoffFeature
 from planner.scenario import Scenario
 
-__all__ = ["FEATURES", "Feature", "enabled_features"]
+__all__ = ["FEATURES", "Feature", "check_scenario", "enabled_features"]
 
 FEATURES: tuple[Feature, ...] = (
     CoverageFeature(),
@@ -29,6 +29,13 @@ FEATURES: tuple[Feature, ...] = (
     RolloutFeature(),
     TradeoffFeature(),
 )
+
+
+def check_scenario(scenario: Scenario) -> None:
+    """Every enabled feature's :meth:`~planner.features.base.Feature.check_scenario`: settings they cannot
+    honour, refused from the scenario alone (a run, ``planner validate`` and a sweep's points)."""
+    for feature in enabled_features(scenario):
+        feature.check_scenario(scenario)
 
 
 def enabled_features(scenario: Scenario) -> list[Feature]:

@@ -10,6 +10,9 @@ A feature keeps its data, its model rows, its outputs and its verifier checks to
 
 ``enabled(scenario)``
     Whether the scenario switches it on.
+``check_scenario(scenario)``
+    Refuse settings it cannot honour, from the scenario alone (before any data is read), so that
+    ``planner validate``, a run and every point of a sweep (when the sweep loads) refuse them alike.
 ``prepare(ctx)``
     Requirements derived from the data (e.g. AFIR windows, queueing size levels, grid capacity per
     site), stored as a :class:`~planner.features.coverage.model.ModelPart` in ``ctx.parts`` when it
@@ -61,6 +64,10 @@ class Feature:
     def enabled(self, scenario: Scenario) -> bool:
         """Whether ``scenario`` switches this feature on."""
         return False
+
+    def check_scenario(self, scenario: Scenario) -> None:
+        """Raise :class:`~planner.errors.ScenarioError` for settings this feature cannot honour (scenario only)."""
+        return None
 
     def prepare(self, ctx: RunContext) -> None:
         """Derive the feature's requirements from the data (and its model part, if any)."""

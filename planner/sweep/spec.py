@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from planner.errors import ScenarioError
+from planner.features import check_scenario
 from planner.scenario import UNSET, Scenario, scenario_from_dict
 from planner.sweep.hashing import path_keys, scenario_hash
 from planner.sweep.keys import check_key
@@ -253,7 +254,9 @@ def _point_scenario(
     raw["description"] = f"{raw.get('description') or ''} [sweep {sweep_name}: {changes}]".strip()
     output = raw.get("output") if isinstance(raw.get("output"), dict) else {}
     raw["output"] = {**output, "maps": False, "tradeoff_points": 0, "dir": None}
-    return scenario_from_dict(raw, source=f"{source} [{kind} point {changes}]")
+    scenario = scenario_from_dict(raw, source=f"{source} [{kind} point {changes}]")
+    check_scenario(scenario)  # what a run of the point would refuse before reading data, refused now
+    return scenario
 
 
 def make_sweep(

@@ -31,9 +31,8 @@ class CapacityFeature(Feature):
     def enabled(self, scenario: Scenario) -> bool:
         return scenario.capacity.enabled
 
-    def prepare(self, ctx: RunContext) -> None:
-        sc = ctx.scenario
-        obj = sc.objective
+    def check_scenario(self, scenario: Scenario) -> None:
+        sc, obj = scenario, scenario.objective
         if sc.capacity.size_levels == "relaxed" and (
             obj.type != "min_cost" or obj.budget_eur is not None or obj.max_hubs is not None or sc.grid.enabled
         ):
@@ -49,6 +48,9 @@ class CapacityFeature(Feature):
                 "the stop assignment would size its two stops there as one session): set demand.round_trip = false "
                 "or [capacity] enabled = false."
             )
+
+    def prepare(self, ctx: RunContext) -> None:
+        sc = ctx.scenario
         spec = capacity_levels(sc, float(ctx.instance.volume.sum()))
         for tl in spec.types:
             ctx.log(

@@ -85,9 +85,11 @@ class HourlyFeature(Feature):
     def enabled(self, scenario: Scenario) -> bool:
         return scenario.hourly.enabled
 
+    def check_scenario(self, scenario: Scenario) -> None:
+        refuse_contradictions(scenario)
+
     def prepare(self, ctx: RunContext) -> None:
         sc, instance = ctx.scenario, ctx.instance
-        refuse_contradictions(sc)
         shapes, names, index = flow_profiles(sc.hourly, instance.flow_ids)
         costs = hub_costs(sc, float(instance.volume.sum()))
         crossing = crossing_hours(ctx.network, sc)

@@ -47,9 +47,11 @@ class RolloutFeature(Feature):
     def enabled(self, scenario: Scenario) -> bool:
         return bool(scenario.rollout.years)
 
+    def check_scenario(self, scenario: Scenario) -> None:
+        refuse_contradictions(scenario)
+
     def prepare(self, ctx: RunContext) -> None:
         sc = ctx.scenario
-        refuse_contradictions(sc)
         # Each year meets the AFIR milestone due by its end (15 % / 50 % share, then full spacing).
         ctx.data[self.name] = rollout_requirements(
             sc.afir, sc.chargers, ctx.network, ctx.sites, sc.rollout.years, where=sc.where
