@@ -127,6 +127,18 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+#: Sections with an ``enabled`` switch: their other settings change nothing in a run where it is off.
+_SWITCHED = ("breaks", "capacity", "grid", "hourly")
+
+
+def _off(values: dict, key: str) -> str:
+    """ " (off)" for a setting of a section the run switched off (it changed nothing there), else ""."""
+    section, _, field = key.partition(".")
+    if section in _SWITCHED and field != "enabled" and key in values and values.get(f"{section}.enabled") is False:
+        return " (off)"
+    return ""
+
+
 def input_differences(run_dirs: list[Path], labels: list[str]) -> tuple[pd.DataFrame, list[str]]:
     """The inputs whose values differ between runs.
 
@@ -157,7 +169,7 @@ def input_differences(run_dirs: list[Path], labels: list[str]) -> tuple[pd.DataF
             continue
         sources = sorted({r.source for r in runs if key in r.values})
         row = {"input": key, "source": " / ".join(sources)}
-        row.update({lab: _text(r.values.get(key)) for lab, r in zip(labels, runs, strict=True)})
+        row.update({lab: _text(r.values.get(key)) + _off(r.values, key) for lab, r in zip(labels, runs, strict=True)})
         rows.append(row)
     notes = []
     if older:

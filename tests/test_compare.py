@@ -277,3 +277,18 @@ def test_comparing_many_runs_warns_nothing(tmp_path: Path) -> None:
     assert len(kpis) == 110 and sites["in_all"].all() and (sites["runs"] == 110).all()
     assert sites[[f"r{i:03d}" for i in range(110)]].to_numpy().all()
     assert table["n_runs"].eq(105).all() and table[[f"run{i}" for i in range(105)]].dtypes.eq(bool).all()
+
+
+def test_a_setting_of_a_section_a_run_switched_off_is_marked_off(tmp_path: Path) -> None:
+    """hourly.simulation_days differs between an hourly run and two runs without [hourly], where it changed
+    nothing: until 2026-12-06 the comparison listed 3 | 3 | 2 with no word that two of them were unused."""
+    a = resolved_run(tmp_path / "a", "plain", 600.0, 0.15)
+    b = resolved_run(tmp_path / "b", "hourly", 600.0, 0.15)
+    for run_dir, hourly in ((a, "enabled = false\nsimulation_days = 3"), (b, "enabled = true\nsimulation_days = 2")):
+        path = run_dir / RESOLVED
+        path.write_text(path.read_text(encoding="utf-8") + f"\n[hourly]\n{hourly}\n", encoding="utf-8")
+    table, _ = input_differences([a, b], ["a", "b"])
+    rows = table.set_index("input")[["a", "b"]].to_dict("index")
+    assert rows["hourly.simulation_days"] == {"a": "3 (off)", "b": "2"}
+    assert rows["hourly.enabled"] == {"a": "false", "b": "true"}  # the switch itself is never "off"
+    assert "hourly.simulation_days: a=3 (off) | b=2" in describe_inputs([a, b])
