@@ -19,6 +19,7 @@ import pandas as pd
 
 from planner.errors import DataError
 from planner.runfolder import read_summary
+from planner.scenario.root import SWITCHED_SECTIONS
 
 __all__ = ["RESOLVED", "RunInputs", "flatten", "input_differences", "read_inputs"]
 
@@ -127,16 +128,11 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-#: Sections with an ``enabled`` switch: their other settings change nothing in a run where it is off.
-_SWITCHED = ("breaks", "capacity", "grid", "hourly")
-
-
 def _off(values: dict, key: str) -> str:
-    """ " (off)" for a setting of a section the run switched off (it changed nothing there), else ""."""
+    """The mark " (off)" for a setting of a section the run switched off (it changed nothing there), else ""."""
     section, _, field = key.partition(".")
-    if section in _SWITCHED and field != "enabled" and key in values and values.get(f"{section}.enabled") is False:
-        return " (off)"
-    return ""
+    switched = section in SWITCHED_SECTIONS and field != "enabled" and key in values
+    return " (off)" if switched and values.get(f"{section}.enabled") is False else ""
 
 
 def input_differences(run_dirs: list[Path], labels: list[str]) -> tuple[pd.DataFrame, list[str]]:

@@ -22,7 +22,7 @@ from planner.scenario.rollout import RolloutConfig
 from planner.scenario.solver import SolverConfig
 from planner.scenario.vehicle import BreaksConfig, VehicleConfig
 
-__all__ = ["Scenario"]
+__all__ = ["SWITCHED_SECTIONS", "Scenario"]
 
 # Names Windows reserves for devices: a run folder must never be called like one.
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
@@ -75,14 +75,14 @@ class Scenario(_Section):
         """Whether the dotted ``key`` (``capacity.max_wait_min``) is in a section switched off here
         (``[capacity]``, ``[grid]``, ``[hourly]``, ``[breaks]`` with ``enabled = false``): it changes nothing."""
         name, _, field = key.partition(".")
-        return name in _SWITCHED and field != "enabled" and not getattr(self, name).enabled
+        return name in SWITCHED_SECTIONS and field != "enabled" and not getattr(self, name).enabled
 
     def inert_settings(self) -> list[str]:
         """Settings given in a section whose switch is off (:meth:`switched_off`) with a value other than
         the default, which therefore change nothing: one line per section.
         """
         notes = []
-        for name in _SWITCHED:
+        for name in SWITCHED_SECTIONS:
             section = getattr(self, name)
             listed = [
                 f"{name}.{key}"
@@ -108,4 +108,4 @@ def _not_default(section: _Section, key: str) -> bool:
 
 
 #: Sections with an ``enabled`` switch: their other settings change nothing while it is off.
-_SWITCHED = ("breaks", "capacity", "grid", "hourly")
+SWITCHED_SECTIONS = ("breaks", "capacity", "grid", "hourly")
