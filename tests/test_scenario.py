@@ -158,9 +158,9 @@ def test_settings_of_a_switched_off_section_are_named_as_unused(tmp_path: Path) 
     assert result.exit_code == 0 and result.output.splitlines()[1] == "note: " + sc.inert_settings()[0]
 
 
-def test_a_curve_setting_in_a_rollout_is_named_as_unused(tmp_path: Path) -> None:
-    """A rollout draws no served-share-vs-hubs curve: output.tradeoff_points set there changed nothing
-    silently until 2026-12-06."""
+def test_single_year_settings_in_a_rollout_are_named_as_unused(tmp_path: Path) -> None:
+    """A rollout draws no served-share-vs-hubs curve and applies each year's own AFIR milestone:
+    output.tradeoff_points and afir.year set there changed nothing silently until 2026-12-06."""
     line_network(tmp_path, 3)
     data = base_scenario(tmp_path, flows=["A,N0,N2,10"], output={"tradeoff_points": 5})
     assert load_scenario(write_scenario(tmp_path / "one.toml", data)).inert_settings() == []  # one year: used
@@ -170,6 +170,11 @@ def test_a_curve_setting_in_a_rollout_is_named_as_unused(tmp_path: Path) -> None
     ]
     data["output"] = {"tradeoff_points": 0, "tradeoff_time_share": 0.5}  # the curve switched off: nothing to say
     assert load_scenario(write_scenario(tmp_path / "s.toml", data)).inert_settings() == []
+    data["afir"] = {"year": 2027}  # each rollout year has its own milestone
+    assert load_scenario(write_scenario(tmp_path / "s.toml", data)).inert_settings() == [
+        "afir.year = 2027 is set but a rollout applies each planning year's own AFIR milestone (its last year's to the "
+        "plan), so unused"
+    ]
 
 
 def test_extends_cycle_is_reported(tmp_path: Path) -> None:

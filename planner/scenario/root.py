@@ -99,6 +99,11 @@ class Scenario(_Section):
         if self.rollout.years and curve and self.output.tradeoff_points > 0:
             what = curve[0] + " is" if len(curve) == 1 else " and ".join(curve) + " are"
             notes.append(f"{what} set but a rollout draws no served-share-vs-hubs curve (one-year plans do), so unused")
+        if self.rollout.years and _not_default(self.afir, "year"):
+            notes.append(
+                f"afir.year = {self.afir.year} is set but a rollout applies each planning year's own AFIR milestone "
+                "(its last year's to the plan), so unused"
+            )
         return notes
 
 
