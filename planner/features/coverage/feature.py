@@ -120,6 +120,11 @@ def ensure_solution(ctx: RunContext) -> None:
     result.refuse_empty_plan(sc.where)
 
 
+def join_limits(limits: list[str]) -> str:
+    """Limits as a message names them: "A", "A and B", "A, B and C"."""
+    return limits[0] if len(limits) == 1 else f"{', '.join(limits[:-1])} and {limits[-1]}"
+
+
 def _infeasible(sc: Scenario, features: list[str]) -> str:
     """Why no plan exists, as the message says it: the features' limits and the objective's that are set (in
     the scenario's units), what min_cost must serve, and what to relax."""
@@ -132,10 +137,8 @@ def _infeasible(sc: Scenario, features: list[str]) -> str:
     them = "it" if len(limits) == 1 else "one of them"
     if not limits:
         said = "no plan exists"
-    elif len(limits) == 1:
-        said = f"no plan meets the limit {limits[0]}"
     else:
-        said = f"no plan meets the limits {', '.join(limits[:-1])} and {limits[-1]}"
+        said = f"no plan meets the limit{'s' if len(limits) > 1 else ''} {join_limits(limits)}"
     if obj.type == "min_cost" and obj.coverage_target is None:
         fix = f"relax {them} or set objective.coverage_target"
         return f"{said} while serving every servable flow (min_cost); {fix}"

@@ -73,6 +73,7 @@ class RolloutFeature(Feature):
             log=ctx.log,
             solve_log=ctx.solve_log,
             lazy=bool(ctx.data.get("lazy_windows")),
+            feature_limits=tuple(ctx.data.get("limits", [])),
         )
         ctx.session_factor = rollout.volume_factor[-1]
         model = final_year_model(rollout, ctx.instance, ctx.data["spec"])

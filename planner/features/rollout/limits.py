@@ -7,10 +7,11 @@ from planner.scenario import Scenario
 __all__ = ["rollout_limits"]
 
 
-def rollout_limits(sc: Scenario) -> list[str]:
+def rollout_limits(sc: Scenario, features: tuple[str, ...] = ()) -> list[str]:
     """The limits a rollout's plan must meet that the scenario sets, as an infeasibility message names them
     (until 2026-12-06 it named every kind, set or not: "rollout.budget_per_year_eur / coverage_target /
-    max_hubs" for a scenario with a hub limit only)."""
+    max_hubs" for a scenario with a hub limit only): its own, then ``features``, the limits the enabled
+    features state for any plan (grid capacity, charger limits; ``ctx.data["limits"]``)."""
     ro, obj = sc.rollout, sc.objective
     limits = []
     if ro.budget_per_year_eur:
@@ -21,12 +22,6 @@ def rollout_limits(sc: Scenario) -> list[str]:
         limits.append(f"rollout.coverage_target = [{', '.join(f'{t:g}' for t in ro.coverage_target)}]")
     if obj.max_hubs is not None:
         limits.append(f"objective.max_hubs = {obj.max_hubs}")
-    if sc.afir.mode == "enforce":
+    if sc.afir.mode == "enforce":  # the AFIR feature states its limit for one-year plans only
         limits.append("afir.mode = 'enforce' (each year's milestone)")
-    if sc.grid.enabled:
-        limits.append("the sites' grid capacity ([grid])")
-    if sc.capacity.enabled:
-        limits.append(
-            f"chargers.mcs.max_per_hub = {sc.chargers.mcs.max_per_hub}, ccs.max_per_hub = {sc.chargers.ccs.max_per_hub}"
-        )
-    return limits or ["the scenario's limits"]
+    return [*limits, *features] or ["the scenario's limits"]

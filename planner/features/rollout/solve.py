@@ -19,6 +19,7 @@ import pulp
 from planner.errors import InfeasibleError, SolverError
 from planner.features.afir.model import AfirShare
 from planner.features.capacity.model import CapacitySpec
+from planner.features.coverage.feature import join_limits
 from planner.features.coverage.model import flow_weight
 from planner.features.coverage.variables import group_flows, group_weight, served_mask
 from planner.features.grid.model import GridSpec
@@ -128,8 +129,10 @@ class _Rollout:
         log: Log,
         solve_log: SolveLog | None = None,
         lazy: bool = False,
+        feature_limits: tuple[str, ...] = (),
     ) -> None:
         self.scenario, self.instance, self.log, self.solve_log = scenario, instance, log, solve_log
+        self.feature_limits = feature_limits  # as the features state them for a one-year plan (grid, charger limits)
         self.required, self.shares, self.grid, self.capacity = required_by_year, shares_by_year, grid, capacity
         ro = scenario.rollout
         self.years = tuple(ro.years)
@@ -220,8 +223,8 @@ class _Rollout:
     def check(self, result: SolveResult, what: str) -> None:
         sc = self.scenario
         if result.status == "infeasible":
-            limits = rollout_limits(sc)
-            said = " and ".join(limits) if len(limits) < 3 else f"{', '.join(limits[:-1])} and {limits[-1]}"
+            limits = rollout_limits(sc, self.feature_limits)
+            said = join_limits(limits)
             every = sc.objective.type == "min_cost" and not sc.rollout.coverage_target
             serving = " while serving every servable flow (min_cost)" if every else ""
             them = "it" if len(limits) == 1 else "one of them"
@@ -342,6 +345,7 @@ def solve_rollout(
     log: Log = lambda _m: None,
     solve_log: SolveLog | None = None,
     lazy: bool = False,
+    feature_limits: tuple[str, ...] = (),
 ) -> RolloutResult:
     """Solve the rollout (foresight: one MILP; myopic: one per year keeping earlier hubs).
 
@@ -356,10 +360,22 @@ def solve_rollout(
 
     ``required_by_year`` / ``shares_by_year``: per year, the AFIR spacing windows or segment share
     of the milestone due by its end (:func:`planner.features.afir.requirements.rollout_requirements`).
+    ``feature_limits``: the limits the enabled features set, as an infeasibility message names them.
     """
     started = time.perf_counter()
     lazy = lazy and capacity is None and scenario.objective.type == "max_coverage"
-    ro = _Rollout(scenario, instance, required_by_year, shares_by_year, grid, capacity, log, solve_log, lazy=lazy)
+    ro = _Rollout(
+        scenario,
+        instance,
+        required_by_year,
+        shares_by_year,
+        grid,
+        capacity,
+        log,
+        solve_log,
+        lazy=lazy,
+        feature_limits=feature_limits,
+    )
     myopic = scenario.rollout.mode == "myopic"
     if not myopic and capacity is None and grid is None:
         backward = _backward_start(ro)
