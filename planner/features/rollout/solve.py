@@ -129,10 +129,9 @@ class _Rollout:
         log: Log,
         solve_log: SolveLog | None = None,
         lazy: bool = False,
-        feature_limits: tuple[str, ...] = (),
     ) -> None:
         self.scenario, self.instance, self.log, self.solve_log = scenario, instance, log, solve_log
-        self.feature_limits = feature_limits  # as the features state them for a one-year plan (grid, charger limits)
+        self.feature_limits: tuple[str, ...] = ()  # as the features state them for any plan (grid, charger limits)
         self.required, self.shares, self.grid, self.capacity = required_by_year, shares_by_year, grid, capacity
         ro = scenario.rollout
         self.years = tuple(ro.years)
@@ -364,18 +363,8 @@ def solve_rollout(
     """
     started = time.perf_counter()
     lazy = lazy and capacity is None and scenario.objective.type == "max_coverage"
-    ro = _Rollout(
-        scenario,
-        instance,
-        required_by_year,
-        shares_by_year,
-        grid,
-        capacity,
-        log,
-        solve_log,
-        lazy=lazy,
-        feature_limits=feature_limits,
-    )
+    ro = _Rollout(scenario, instance, required_by_year, shares_by_year, grid, capacity, log, solve_log, lazy=lazy)
+    ro.feature_limits = feature_limits
     myopic = scenario.rollout.mode == "myopic"
     if not myopic and capacity is None and grid is None:
         backward = _backward_start(ro)
