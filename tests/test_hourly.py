@@ -9,6 +9,7 @@ Breaks and daily rests are off here, so N1 is reached 100 / 80 = 1.25 h after de
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from planner.export import write_plan
 from planner.exports.columns import HOURLY_UNITS, HUB_UNITS, SIMULATION_UNITS
 from planner.features import enabled_features
 from planner.features.hourly import master_solve
+from planner.features.hourly.master import MasterSpec
 from planner.scenario import load_scenario
 from planner.stages import verify
 from tests.conftest import ROOT, base_scenario, line_network, write_csv, write_scenario
@@ -396,3 +398,46 @@ def test_a_round_that_adds_nothing_ends_the_rounds(tmp_path: Path) -> None:
     assert len(hourly["rounds"]) == 1 and hourly["bound"]["gap"] > 0  # above the target, yet nothing to add
     assert "hourly: round 1 added no hour, cap or price; another round would repeat it" in messages
     assert plan.verification.passed
+
+
+def test_a_grid_cap_spreads_the_stops_over_every_site_it_would_overload(tmp_path: Path) -> None:
+    # 60 trucks N0→N2 may charge at any of the five sites 25 km apart between km 50 and 150 (range 150 km);
+    # each charges the kWh it drove. No site's 250 kW connection carries them all (one site: 9.0 MWh a day
+    # > 24 h × 250 kW = 6 MWh), so round 1's hub has no design. Its session cap alone moved the trucks to
+    # the next site, which then had no design either (until 2026-12-06 round 2 failed so); now every site
+    # whose grid could be outgrown is capped from what the failed hub's trucks charged, and round 2 splits
+    # the trucks over two hubs that each fit.
+    plan = run(
+        tmp_path,
+        flows=["T,N0,N2,60"],
+        candidates={"spacing_km": 25.0},
+        hourly={"max_rounds": 2, "departure_profile": FLAT, "max_connection_kw": 250.0, "connection_step_kw": 10.0},
+        solver={"mip_gap": 0.01},
+    )
+    hubs = plan.hubs
+    assert len(plan.summary["hourly"]["rounds"]) == 2 and len(hubs) == 2
+    assert hubs["sessions_per_day"].sum() == pytest.approx(60.0, abs=1e-3)
+    assert (hubs["grid_connection_kw"] <= 250.0).all()
+    assert plan.verification.passed
+
+
+def test_chargers_no_connection_can_power_leave_no_plan_at_once(tmp_path: Path) -> None:
+    # Every hub needs a 300 kW point; without batteries a 200 kW connection carries 0.8 × 250 kW at most, so
+    # no hub design exists anywhere: the master has no plan and says which settings (before 2026-12-06 the
+    # rounds opened hubs whose subproblems then found no design).
+    with pytest.raises(InfeasibleError, match="hourly.max_connection_kw=200 with hourly.max_battery_units=0") as err:
+        run(
+            tmp_path,
+            flows=["T,N0,N2,20"],
+            candidates={"spacing_km": 25.0},
+            hourly={"max_battery_units": 0, "departure_profile": FLAT, "max_connection_kw": 200.0},
+        )
+    assert "hourly.simultaneity=0.8" in str(err.value) and "no design" not in str(err.value)
+
+
+def test_a_capped_master_is_solved_to_a_looser_gap() -> None:
+    # A master with session caps proves nothing; its plan only steers load (since 2026-12-06).
+    spec = MasterSpec((), (), 0.0, {}, {})
+    config = load_scenario(ROOT / "scenarios" / "example-hourly.toml").solver.model_copy(update={"mip_gap": 0.01})
+    assert master_solve._gap(spec, config) == 0.01
+    assert master_solve._gap(replace(spec, caps={3: 10.0}), config) == master_solve._CAPPED_GAP == 0.05

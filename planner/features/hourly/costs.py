@@ -10,6 +10,7 @@ every hour on its own).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,6 +106,19 @@ class HubCosts:
     def charger_annual(self, ti: int) -> float:
         """Annual cost of one point of type ``ti``."""
         return self.types[ti].capex_eur * self.charger_factor
+
+    def limit_kw(self, available_kw: float | None) -> float:
+        """Largest connection at a site: ``max_connection_kw``, or with a grid limit its available kW plus
+        every allowed upgrade."""
+        if available_kw is None:
+            return self.max_connection_kw
+        return available_kw + self.max_upgrades * self.upgrade_step_kw
+
+    def power_room_kw(self, available_kw: float | None) -> float:
+        """Most power connection and battery give at once at a site (whole connection steps, every battery
+        unit): ``simultaneity`` × a hub's chargers' power may not exceed it."""
+        steps = math.floor(self.limit_kw(available_kw) / self.step_kw + 1e-9)
+        return steps * self.step_kw + self.max_units * self.battery_kw
 
 
 def _levels(scenario: Scenario, max_rate: float) -> tuple[tuple[TypeLevels, ...], dict[str, float], float]:

@@ -125,27 +125,62 @@ def size_plan(inputs: Inputs, model: PlanningModel, solver: Solver) -> HubPlan:
 
 
 def _cuts(inputs: Inputs, spec: MasterSpec, plan: HubPlan) -> tuple[dict[int, set[int]], dict[int, float]]:
-    """Busiest hours the master did not bound (valid rows) and session caps for hubs whose grid allows no
-    design (heuristic)."""
-    hours_missed, caps = {}, {}
+    """Busiest hours the master did not bound (valid rows) and session caps (heuristic) for hubs whose grid
+    allows no design and, from what those hubs' trucks charged, for every other site (:func:`_site_caps`)."""
+    hours_missed, caps, failed = {}, {}, []
     for i, k in enumerate(plan.hub_sites):
         k = int(k)
         peak = int(np.argmax(plan.arrivals[i]))
         if peak not in spec.hours.get(k, ()):
             hours_missed[k] = {peak}
         if plan.designs[i] is None and chargers_suffice(plan.arrivals[i], inputs.costs):
-            sessions = float(plan.stops.trucks[plan.stops.site == k].sum())
-            energy, limit = float(plan.load[i].sum()), _limit(inputs, k)
-            room = 24 * limit - inputs.costs.reserve_sd * float(plan.energy_sd[i])
-            share = min(0.9, max(room, 0.0) / energy * 0.98) if energy > 0 else 0.9
-            caps[k] = sessions * share
+            caps[k] = float(plan.stops.trucks[plan.stops.site == k].sum()) * _cap_share(inputs, plan, i, k)
+            failed.append(i)
+    for k, cap in _site_caps(inputs, spec, plan, failed).items():
+        caps[k] = min(cap, caps.get(k, np.inf))
     return hours_missed, caps
 
 
-def _limit(inputs: Inputs, k: int) -> float:
+def _site_caps(inputs: Inputs, spec: MasterSpec, plan: HubPlan, failed: list[int]) -> dict[int, float]:
+    """Session caps for every site whose trucks could outgrow its grid, so that load moved off a hub without a
+    design does not overload the next one round after round: with the hubs without a design's mean energy per
+    session ``e``, busiest hour's share ``ρ`` of the day's energy and busy-day factor ``f``, a site keeps at most
+    98 % of the sessions ``n`` with ``n·e·f ≤ 24 h × its largest connection`` and ``n·e·ρ·f ≤`` that connection
+    plus every battery unit's power. A heuristic like the hub's own cap: the master then proves nothing."""
+    if not failed:
+        return {}
     c = inputs.costs
-    avail = _available(inputs, k)
-    return c.max_connection_kw if avail is None else avail + c.max_upgrades * c.upgrade_step_kw
+    trucks = [float(plan.stops.trucks[plan.stops.site == plan.hub_sites[i]].sum()) for i in failed]
+    energy = [float(plan.load[i].sum()) for i in failed]
+    if min(trucks) <= 0 or min(energy) <= 0:
+        return {}
+    per_session = sum(energy) / sum(trucks)
+    busy = max(1.0 + c.reserve_sd * float(plan.energy_sd[i]) / e for i, e in zip(failed, energy, strict=True))
+    peak_share = max(float(np.max(plan.load[i])) / e for i, e in zip(failed, energy, strict=True))
+    potential: dict[int, float] = {}
+    for (_, k), a in spec.arrivals.items():
+        potential[k] = potential.get(k, 0.0) + float(np.sum(a))
+    caps = {}
+    for k in sorted(potential):
+        limit = c.limit_kw(_available(inputs, k))
+        most = min(24 * limit, (limit + c.max_units * c.battery_kw) / peak_share) / (per_session * busy)
+        if 0.98 * most < potential[k]:
+            caps[k] = 0.98 * most
+    return caps
+
+
+def _cap_share(inputs: Inputs, plan: HubPlan, i: int, k: int) -> float:
+    """Share of its sessions a hub without a design keeps under its next session cap: at most 90 %, and
+    less if its day's energy (with the busy-day reserve) exceeds 24 h of its largest connection, or its
+    busiest hour's load (raised likewise) exceeds the power connection and every battery unit give at once."""
+    c = inputs.costs
+    energy, reserve = float(plan.load[i].sum()), c.reserve_sd * float(plan.energy_sd[i])
+    if energy <= 0:
+        return 0.9
+    limit = c.limit_kw(_available(inputs, k))
+    daily = max(24 * limit - reserve, 0.0) / energy
+    peak = (limit + c.max_units * c.battery_kw) / (float(np.max(plan.load[i])) * (1 + reserve / energy))
+    return min(0.9, 0.98 * daily, 0.98 * peak)
 
 
 def _no_design(inputs: Inputs, search: _Search) -> InfeasibleError:
@@ -266,7 +301,7 @@ def decompose(inputs: Inputs, *, log: Callable[[str], None]) -> Solution:
             f"{len(missed)} busiest hour(s) outside the master's rows, {failed} hub(s) without a design, "
             f"{plan.repaired} given a larger connection after simulation"
         )
-        if search.best is None or plan.upper < search.best.upper:
+        if search.best is None or _better(plan, search.best):
             search.best, search.best_master = plan, outcome
         if not missed and not caps and _gap(inputs, search) <= sc.solver.mip_gap:
             break
@@ -275,7 +310,8 @@ def decompose(inputs: Inputs, *, log: Callable[[str], None]) -> Solution:
         if not missed and not caps and _same_prices(used, prices):
             log(f"hourly: round {r + 1} added no hour, cap or price; another round would repeat it")
             break
-        spec = replace(spec.with_hours(missed), caps={**spec.caps, **caps}, power_price=prices.power)
+        caps = {k: min(v, spec.caps.get(k, np.inf)) for k, v in {**spec.caps, **caps}.items()}
+        spec = replace(spec.with_hours(missed), caps=caps, power_price=prices.power)
     best = search.best
     if not np.isfinite(best.upper):
         raise _no_design(inputs, search)
@@ -289,6 +325,14 @@ def decompose(inputs: Inputs, *, log: Callable[[str], None]) -> Solution:
     result = _result(search.best_master.result, bound, seconds["total"], len(search.rounds), sc.solver.mip_gap)
     decomposition = Decomposition(best, search.best_master, bound, search.rounds, seconds)
     return Solution(best.model, result, extra={"hourly": decomposition})
+
+
+def _better(plan: HubPlan, best: HubPlan) -> bool:
+    """Whether ``plan`` beats ``best``: cheaper, or (neither sizing every hub) fewer hubs without a design, so
+    that an error names a hub of the closest plan."""
+    if np.isfinite(plan.upper) or np.isfinite(best.upper):
+        return plan.upper < best.upper
+    return sum(d is None for d in plan.designs) < sum(d is None for d in best.designs)
 
 
 def _same_prices(a: SitePrices, b: SitePrices) -> bool:

@@ -8,6 +8,7 @@ capacities and upgrade options still come from ``[grid]`` when it is on.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,6 +75,20 @@ def refuse_contradictions(sc: Scenario) -> None:
         )
 
 
+def _power_limit(sc: Scenario) -> str:
+    """The settings that cap a hub's chargers' power, for an error naming the limits a plan must meet."""
+    hc = sc.hourly
+    grid = (
+        "the sites' grid capacity with grid upgrades"
+        if sc.grid.enabled
+        else f"hourly.max_connection_kw={hc.max_connection_kw:g}"
+    )
+    return (
+        f"{grid} with hourly.max_battery_units={hc.max_battery_units} carrying hourly.simultaneity="
+        f"{hc.simultaneity:g} of a hub's chargers' power"
+    )
+
+
 class HourlyFeature(Feature):
     """``[hourly] enabled``: arrival profiles per hub, chargers per hour, connection, battery, dispatch and
     energy cost sized by a master/subproblem decomposition with a proven bound; checked by simulation."""
@@ -96,8 +111,10 @@ class HourlyFeature(Feature):
         routes = [list(r) for r in ctx.flows["route_nodes"]]
         hours = stop_hours(instance, ctx.network, routes, crossing, Timetable.of(sc), shapes, index, costs.charge_h)
         integer = sc.capacity.size_levels == "integer"
-        spec = master_spec(instance, hours, costs, master_hours=sc.hourly.master_hours, integer_levels=integer)
         available = site_grid_kw(ctx.sites, sc.grid) if sc.grid.enabled else None
+        spec = master_spec(
+            instance, hours, costs, master_hours=sc.hourly.master_hours, integer_levels=integer, available_kw=available
+        )
         profiles = {
             "classes": names,
             "shares": {n: [round(float(v), 6) for v in s] for n, s in zip(names, shapes, strict=True)},
@@ -113,6 +130,8 @@ class HourlyFeature(Feature):
         ctx.data.setdefault("limits", []).append(
             f"chargers.mcs.max_per_hub={ch.mcs.max_per_hub}, chargers.ccs.max_per_hub={ch.ccs.max_per_hub}"
         )
+        if min(spec.power_room.values(), default=math.inf) < max(t.power_kw * t.servers[-1] for t in costs.types):
+            ctx.data["limits"].append(_power_limit(sc))
 
     def solve(self, ctx: RunContext) -> Solution:
         prep: Prepared = ctx.data[self.name]

@@ -88,12 +88,6 @@ class _Columns:
     soc: list[int] = field(default_factory=list)
 
 
-def _limit_kw(available_kw: float | None, costs: HubCosts) -> float:
-    if available_kw is None:
-        return costs.max_connection_kw
-    return available_kw + costs.max_upgrades * costs.upgrade_step_kw
-
-
 def _excess_rows(
     m: LinearModel, load: np.ndarray, costs: HubCosts, conn: list[tuple[int, float]], cols, at_kw: tuple[float, ...]
 ) -> None:
@@ -176,7 +170,7 @@ def _build(
         [cap for tl in costs.types for cap in tl.capacity],
         lo=peak,
     )
-    top = math.floor(_limit_kw(available_kw, costs) / costs.step_kw + 1e-9)
+    top = math.floor(costs.limit_kw(available_kw) / costs.step_kw + 1e-9)
     low = float(min(math.ceil(min_kw / costs.step_kw - 1e-9), top))
     steps = m.add_var(lb=low, ub=float(top), cost=costs.step_kw * costs.connection_annual_per_kw, integer=True)
     upgrades = None
@@ -286,7 +280,7 @@ def infeasible_reason(
     energy_sd_kwh: float = 0.0,
 ) -> tuple[str, str]:
     """Why no design exists (one clause with the numbers) and the fix."""
-    limit = math.floor(_limit_kw(available_kw, costs) / costs.step_kw + 1e-9) * costs.step_kw
+    limit = math.floor(costs.limit_kw(available_kw) / costs.step_kw + 1e-9) * costs.step_kw
     where = "the site's grid capacity plus allowed upgrades" if available_kw is not None else "max_connection_kw"
     grid_fix = (
         "raise the site's grid capacity ([grid] capacity_file, upgrades) or hourly.max_connection_kw, or add "

@@ -16,6 +16,7 @@ no design) are heuristic cuts: a master with them proves nothing.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -56,6 +57,9 @@ class MasterSpec:
     power_price
         ``ψ_k``: a valid price per kW of chargers at site ``k`` for the connection and battery power they
         need (:func:`~planner.features.hourly.hub_sizing.load_duals`), added to each level's cost.
+    power_room
+        The most chargers' power (kW) a site's connection and batteries can carry at ``simultaneity``
+        (:meth:`~planner.features.hourly.costs.HubCosts.power_room_kw`): a level above it has no design.
     """
 
     types: tuple[TypeLevels, ...]
@@ -66,6 +70,7 @@ class MasterSpec:
     integer_levels: bool = True
     caps: dict[int, float] = field(default_factory=dict)
     power_price: dict[int, float] = field(default_factory=dict)
+    power_room: dict[int, float] = field(default_factory=dict)
 
     def point_costs(self, k: int) -> tuple[float, ...]:
         """Annual cost of one point of each type at site ``k`` (its annuity plus the power it needs)."""
@@ -98,11 +103,14 @@ class MasterVariables:
 
 def _levels(problem: pulp.LpProblem, spec: MasterSpec, k: int, x: pulp.LpVariable, level: dict, most: float) -> list:
     """Level variables of site ``k`` (``Σ_l z = x``); ``most``: the most arrivals in any hour every group
-    passing ``k`` could bring, above which no level is needed (:func:`site_levels`)."""
+    passing ``k`` could bring, above which no level is needed (:func:`site_levels`). A level whose power the
+    site's grid and batteries cannot carry (``spec.power_room``) is left out: no hub design could have it."""
     cat = pulp.LpBinary if spec.integer_levels else pulp.LpContinuous
     cap_terms = []
+    room = spec.power_room.get(k, math.inf)
     for ti, tl in enumerate(spec.types):
-        keep = site_levels(tl, most, hull=not spec.integer_levels)
+        kept = site_levels(tl, most, hull=not spec.integer_levels)
+        keep = [li for li in kept if tl.servers[li] * tl.power_kw <= room]
         zs = {li: problem.add_variable(f"hlevel_{k}_{tl.name}_{li}", 0, 1, cat=cat) for li in keep}
         problem += (pulp.lpSum(zs.values()) == x, f"hsize_{k}_{tl.name}")
         for li, z in zs.items():
@@ -160,11 +168,13 @@ def master_spec(
     *,
     master_hours: int,
     integer_levels: bool,
+    available_kw: np.ndarray | None = None,
 ) -> MasterSpec:
     """The master's data: each group's arrivals per hour at each site of its windows, each site's rows.
 
     ``H_k`` holds the ``master_hours`` busiest hours of the site's potential arrivals (every group
-    charging there), ties to the earlier hour.
+    charging there), ties to the earlier hour. ``available_kw`` (``[grid]`` on) is each site's grid
+    capacity, which with its upgrades limits the chargers' power there (else ``max_connection_kw`` does).
     """
     groups, windows = group_flows(instance)
     arrivals: dict[tuple[int, int], np.ndarray] = {}
@@ -182,4 +192,8 @@ def master_spec(
         arrivals=arrivals,
         hours=rows,
         integer_levels=integer_levels,
+        power_room={
+            k: costs.power_room_kw(None if available_kw is None else float(available_kw[k])) / costs.simultaneity
+            for k in sorted(potential)
+        },
     )
