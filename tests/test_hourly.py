@@ -21,7 +21,7 @@ from planner.errors import DataError, InfeasibleError, ScenarioError
 from planner.export import write_plan
 from planner.exports.columns import HOURLY_UNITS, HUB_UNITS, SIMULATION_UNITS
 from planner.features import enabled_features
-from planner.features.hourly import master_solve
+from planner.features.hourly import decompose, master_solve
 from planner.features.hourly.master import MasterSpec
 from planner.scenario import load_scenario
 from planner.stages import verify
@@ -441,3 +441,18 @@ def test_a_capped_master_is_solved_to_a_looser_gap() -> None:
     config = load_scenario(ROOT / "scenarios" / "example-hourly.toml").solver.model_copy(update={"mip_gap": 0.01})
     assert master_solve._gap(spec, config) == 0.01
     assert master_solve._gap(replace(spec, caps={3: 10.0}), config) == master_solve._CAPPED_GAP == 0.05
+
+
+def test_the_closest_plan_names_the_hub_without_a_design() -> None:
+    # Rounds whose plans all leave hubs without a design: the error names a hub of the round with the fewest
+    # (until 2026-12-06 always round 1's, though a later round might have sized it); a costed plan beats any.
+    def plan(designs: list, upper: float) -> decompose.HubPlan:
+        n = len(designs)
+        return decompose.HubPlan(
+            None, np.arange(n), None, np.zeros((n, 24)), np.zeros((n, 24)), np.zeros(n), designs, upper
+        )
+
+    two, one, sized = plan([None, None, object()], np.inf), plan([None, object()], np.inf), plan([object()], 9.0)
+    assert decompose._better(one, two) and not decompose._better(two, one) and not decompose._better(one, one)
+    assert decompose._better(sized, one) and not decompose._better(one, sized)
+    assert decompose._better(plan([object()], 8.0), sized) and not decompose._better(sized, sized)
