@@ -114,11 +114,14 @@ class HubCosts:
             return self.max_connection_kw
         return available_kw + self.max_upgrades * self.upgrade_step_kw
 
+    def top_connection_kw(self, available_kw: float | None) -> float:
+        """Largest connection in whole steps at a site (:meth:`limit_kw` rounded down to ``step_kw``)."""
+        return math.floor(self.limit_kw(available_kw) / self.step_kw + 1e-9) * self.step_kw
+
     def power_room_kw(self, available_kw: float | None) -> float:
-        """Most power connection and battery give at once at a site (whole connection steps, every battery
+        """Most power connection and battery give at once at a site (its largest connection, every battery
         unit): ``simultaneity`` × a hub's chargers' power may not exceed it."""
-        steps = math.floor(self.limit_kw(available_kw) / self.step_kw + 1e-9)
-        return steps * self.step_kw + self.max_units * self.battery_kw
+        return self.top_connection_kw(available_kw) + self.max_units * self.battery_kw
 
 
 def _levels(scenario: Scenario, max_rate: float) -> tuple[tuple[TypeLevels, ...], dict[str, float], float]:

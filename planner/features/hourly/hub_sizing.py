@@ -280,7 +280,7 @@ def infeasible_reason(
     energy_sd_kwh: float = 0.0,
 ) -> tuple[str, str]:
     """Why no design exists (one clause with the numbers) and the fix."""
-    limit = math.floor(costs.limit_kw(available_kw) / costs.step_kw + 1e-9) * costs.step_kw
+    limit = costs.top_connection_kw(available_kw)
     where = "the site's grid capacity plus allowed upgrades" if available_kw is not None else "max_connection_kw"
     grid_fix = (
         "raise the site's grid capacity ([grid] capacity_file, upgrades) or hourly.max_connection_kw, or add "
