@@ -433,6 +433,10 @@ def test_chargers_no_connection_can_power_leave_no_plan_at_once(tmp_path: Path) 
             hourly={"max_battery_units": 0, "departure_profile": FLAT, "max_connection_kw": 200.0},
         )
     assert "hourly.simultaneity=0.8" in str(err.value) and "no design" not in str(err.value)
+    # With [grid] on, each site's own capacity and upgrades set the limit.
+    grid = {"enabled": True, "default_node_kw": 100.0, "default_edge_kw": 100.0, "max_upgrade_steps": 0}
+    with pytest.raises(InfeasibleError, match="each site's grid capacity plus grid.max_upgrade_steps=0"):
+        run(tmp_path / "grid", flows=["T,N0,N2,20"], grid=grid, hourly={"max_battery_units": 0})
 
 
 def test_a_capped_master_is_solved_to_a_looser_gap() -> None:

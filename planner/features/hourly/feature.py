@@ -79,7 +79,8 @@ def _power_limit(sc: Scenario) -> str:
     """The settings that cap a hub's chargers' power, for an error naming the limits a plan must meet."""
     hc = sc.hourly
     grid = (
-        "the sites' grid capacity with grid upgrades"
+        f"each site's grid capacity plus grid.max_upgrade_steps={sc.grid.max_upgrade_steps} × grid.upgrade_step_kw="
+        f"{sc.grid.upgrade_step_kw:g}"
         if sc.grid.enabled
         else f"hourly.max_connection_kw={hc.max_connection_kw:g}"
     )
