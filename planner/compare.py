@@ -259,6 +259,8 @@ def format_points(table: pd.DataFrame) -> str:
     out = _headline(table, "point")
     out["status"] = out["status"].replace({"skipped": "resumed"})  # sweep.csv's "skipped": a finished run kept
     out["capex EUR"] = _money(table["total_cost_eur"])
+    if table["hourly_annual_cost_eur_per_year"].notna().any():  # hourly sizing's objective, as format_kpis
+        out["EUR/year (hourly)"] = _money(table["hourly_annual_cost_eur_per_year"])
     return out.to_string(index=False)
 
 

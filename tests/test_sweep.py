@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 import planner.api
 from planner.cli import app
+from planner.compare import format_points
 from planner.errors import ScenarioError
 from planner.outdir import MARKER as OUTPUT_MARKER
 from planner.sweep import MARKER, SweepResult, load_sweep, run_sweep
@@ -422,3 +423,27 @@ def test_a_point_a_feature_would_refuse_is_refused_when_the_sweep_loads(tmp_path
     )
     res = CliRunner().invoke(app, ["sweep", str(path), "--dry-run"])
     assert res.exit_code == 2 and res.stderr.strip() == f"error: {info.value}"
+
+
+def test_hourly_points_carry_their_cost_per_year(tmp_path: Path, reference: tuple[Path, SweepResult]) -> None:
+    # A joint venture sweeping grid or battery settings compares the hourly sizing's cost per year, which
+    # capex alone misses (until 2026-12-06 only the sweep's compare/ had it); resumed points read it back.
+    from tests.test_hourly import scenario as hourly_scenario
+
+    hourly_scenario(tmp_path, flows=["T,N0,N2,4", "U,N2,N0,3"])
+    path = tmp_path / "sweep.toml"
+    path.write_text('base = "s.toml"\nname = "hx"\n[grid]\n"chargers.mcs.capex_eur" = [100000, 400000]\n')
+    first = run_sweep(load_sweep(path), tmp_path / "out")
+    costs = [p.hourly_annual_cost_eur_per_year for p in first.points]
+    runs = [json.loads((p.run_dir / "summary.json").read_text())["hourly"]["totals"] for p in first.points]
+    assert costs == [r["annual_cost_eur"] for r in runs] and costs[0] < costs[1]
+    table = pd.read_csv(tmp_path / "out" / "sweep.csv")
+    assert table["hourly_annual_cost_eur_per_year"].tolist() == pytest.approx(costs)
+    again = run_sweep(load_sweep(path), tmp_path / "out")
+    assert [p.status for p in again.points] == ["skipped"] * 2
+    assert [p.hourly_annual_cost_eur_per_year for p in again.points] == costs
+    assert "EUR/year (hourly)" in format_points(first.table())  # the table `planner sweep` prints
+    # Without [hourly] the column is there and empty, and the printed table has none.
+    plain = pd.read_csv(reference[0].parent / "out" / "sweep.csv")
+    assert plain["hourly_annual_cost_eur_per_year"].isna().all()
+    assert "EUR/year" not in format_points(reference[1].table())

@@ -55,13 +55,15 @@ def _rows(points: Sequence[PointResult], out_dir: Path) -> tuple[list[str], list
                 "hub_count": p.hub_count,
                 "covered_share": _finite(p.covered_share),
                 "total_cost_eur": _finite(p.total_cost_eur),
+                "hourly_annual_cost_eur_per_year": _finite(p.hourly_annual_cost_eur_per_year),
                 "mip_gap": _finite(p.mip_gap),
                 "seconds": p.seconds,
                 "run_dir": _rel(p.run_dir, out_dir),
                 "error": p.error,
             }
         )
-    kpis = ["status", "hub_count", "covered_share", "total_cost_eur", "mip_gap", "seconds", "run_dir", "error"]
+    kpis = ["status", "hub_count", "covered_share", "total_cost_eur", "hourly_annual_cost_eur_per_year", "mip_gap"]
+    kpis += ["seconds", "run_dir", "error"]
     return ["point", "kind", *keys, *kpis], rows
 
 
@@ -71,7 +73,9 @@ def sweep_table(points: Sequence[PointResult], out_dir: Path) -> pd.DataFrame:
     cells = [{k: _cell(v) for k, v in row.items()} for row in rows]
     # object columns keep override values as given (400 stays 400, a missing value stays empty)
     df = pd.DataFrame(cells, columns=columns, dtype=object)
-    floats = dict.fromkeys(("covered_share", "total_cost_eur", "mip_gap", "seconds"), float)
+    floats = dict.fromkeys(
+        ("covered_share", "total_cost_eur", "hourly_annual_cost_eur_per_year", "mip_gap", "seconds"), float
+    )
     return df.astype({"hub_count": "Int64", **floats})
 
 

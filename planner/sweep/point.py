@@ -28,7 +28,9 @@ Status = Literal["ok", "failed", "skipped"]
 MARKER = "sweep-point.json"
 """File written into every finished run folder: overrides and the scenario hash (for resume)."""
 
-KPIS = ("hub_count", "covered_share", "total_cost_eur", "mip_gap")
+KPIS = ("hub_count", "covered_share", "total_cost_eur", "hourly_annual_cost_eur_per_year", "mip_gap")
+_PATHS = {"hourly_annual_cost_eur_per_year": ("hourly", "totals", "annual_cost_eur")}
+"""Where a KPI sits in ``summary.json`` when it is not a top-level key."""
 
 
 def _noop(_: str) -> None:
@@ -59,6 +61,9 @@ class PointResult:
         ``"ok"`` (ran now), ``"skipped"`` (resumed: a finished run with the same hash) or ``"failed"``.
     hub_count, covered_share, total_cost_eur, mip_gap
         From the run's ``summary.json`` (``None`` when failed).
+    hourly_annual_cost_eur_per_year
+        With ``[hourly]``, the sizing's cost per year (``summary.json`` → ``hourly.totals.annual_cost_eur``:
+        annuities, opex, energy and capacity charges); ``None`` otherwise.
     seconds
         Wall-clock seconds of the run (for ``skipped``: of the run that made the folder).
     run_dir
@@ -74,6 +79,7 @@ class PointResult:
     hub_count: int | None = None
     covered_share: float | None = None
     total_cost_eur: float | None = None
+    hourly_annual_cost_eur_per_year: float | None = None
     mip_gap: float | None = None
     seconds: float | None = None
     run_dir: Path | None = None
@@ -101,8 +107,16 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _lookup(summary: Mapping[str, Any], key: str) -> Any:
+    """A KPI's value in ``summary.json`` (``None`` where the run has none)."""
+    value: Any = summary
+    for part in _PATHS.get(key, (key,)):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
 def _kpis(summary: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: summary.get(k) for k in KPIS}
+    return {k: _lookup(summary, k) for k in KPIS}
 
 
 def run_point(task: PointTask, log: Log = _noop) -> dict[str, Any]:
@@ -193,6 +207,10 @@ def _number(data: Mapping[str, Any], key: str, path: Path, run_dir: Path) -> Any
     return value
 
 
+def _label(key: str) -> str:
+    return ".".join(_PATHS.get(key, (key,)))
+
+
 def resumable(point: SweepPoint, run_dir: Path, *, force: bool = False) -> PointResult | None:
     """The finished run of this very scenario in ``run_dir``, if there is one.
 
@@ -225,7 +243,7 @@ def resumable(point: SweepPoint, run_dir: Path, *, force: bool = False) -> Point
     summary = _read_json(summary_path, run_dir)
     if summary.get("scenario") != point.name:
         raise _broken(summary_path, f"field 'scenario' is {summary.get('scenario')!r}, not {point.name!r}", run_dir)
-    kpis = {k: _number(summary, k, summary_path, run_dir) for k in KPIS}
+    kpis = {k: _number({_label(k): _lookup(summary, k)}, _label(k), summary_path, run_dir) for k in KPIS}
     seconds = _number(marker, "seconds", marker_path, run_dir)
     return PointResult(point.name, point.kind, point.overrides, "skipped", seconds=seconds, run_dir=run_dir, **kpis)
 
@@ -258,6 +276,8 @@ def describe(r: PointResult) -> str:
         return f"FAILED: {r.error}"
     share = "n/a" if r.covered_share is None else f"{r.covered_share:.1%}"
     cost = "n/a" if r.total_cost_eur is None else f"{r.total_cost_eur:,.0f} EUR"
+    if r.hourly_annual_cost_eur_per_year is not None:
+        cost += f" ({r.hourly_annual_cost_eur_per_year:,.0f} EUR/year)"
     took = "" if r.seconds is None else f", {r.seconds:.1f} s"
     what = "ok" if r.status == "ok" else "skipped (already done)"
     return f"{what}: {r.hub_count} hubs, served {share}, {cost}{took}"
