@@ -247,10 +247,15 @@ def format_kpis(kpis: pd.DataFrame) -> str:
     out["of demand planned"] = _percent(kpis["demand_planned_share"])
     out["served of every flow"] = _percent(kpis["all_flows_served_share"])
     out["capex EUR"] = _money(kpis["total_cost_eur"])
-    if kpis["hourly_annual_cost_eur_per_year"].notna().any():  # hourly sizing's objective: its yearly cost
-        out["EUR/year (hourly)"] = _money(kpis["hourly_annual_cost_eur_per_year"])
+    _hourly_cost(out, kpis)
     out["AFIR year"] = [str(int(v)) if pd.notna(v) else "–" for v in kpis["afir_year"]]
     return out.to_string(index=False)
+
+
+def _hourly_cost(out: pd.DataFrame, table: pd.DataFrame) -> None:
+    """Add the hourly sizing's objective, its cost per year, where a run has one."""
+    if table["hourly_annual_cost_eur_per_year"].notna().any():
+        out["EUR/year (hourly)"] = _money(table["hourly_annual_cost_eur_per_year"])
 
 
 def format_points(table: pd.DataFrame) -> str:
@@ -259,8 +264,7 @@ def format_points(table: pd.DataFrame) -> str:
     out = _headline(table, "point")
     out["status"] = out["status"].replace({"skipped": "resumed"})  # sweep.csv's "skipped": a finished run kept
     out["capex EUR"] = _money(table["total_cost_eur"])
-    if table["hourly_annual_cost_eur_per_year"].notna().any():  # hourly sizing's objective, as format_kpis
-        out["EUR/year (hourly)"] = _money(table["hourly_annual_cost_eur_per_year"])
+    _hourly_cost(out, table)
     return out.to_string(index=False)
 
 

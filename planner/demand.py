@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -16,6 +18,15 @@ __all__ = ["demand_shares", "describe_demand", "load_flows", "route_flows"]
 
 #: Largest volume one flow may carry (trucks/day): far above any road's traffic, it keeps sums finite.
 MAX_FLOW_VOLUME = 1e7
+
+
+def outside_scope(path: Path, which: str, nodes: str, noun: str) -> DataError:
+    """The error for ``which`` flows or trips (``noun``) that start or end at ``nodes`` of the network file that
+    the planning scope cut (``network.tiers`` / ``countries``), rather than at unknown nodes."""
+    return DataError(
+        f"{path}: {which} start or end at node(s) {nodes} outside the planning scope (network.tiers / "
+        f"network.countries); widen the scope or remove those {noun}."
+    )
 
 
 def _read_flows_csv(config: DemandConfig, network: Network) -> pd.DataFrame:
@@ -50,10 +61,7 @@ def _read_flows_csv(config: DemandConfig, network: Network) -> pd.DataFrame:
         flows = f"{len(unknown)} flow(s) ({ids}{', ...' if len(unknown) > 5 else ''})"
         outside = [n for n in names if n in network.out_of_scope_nodes]
         if outside:  # in the network file, cut by the planning scope
-            raise DataError(
-                f"{path}: {flows} start or end at node(s) {', '.join(outside[:5])} outside the planning scope "
-                "(network.tiers / network.countries); widen the scope or remove those flows."
-            )
+            raise outside_scope(path, flows, ", ".join(outside[:5]), "flows")
         raise DataError(f"{path}: {flows} name unknown node(s) {', '.join(names[:5])}; use node ids from the network.")
     same = frame[frame["origin"] == frame["destination"]]
     if len(same):

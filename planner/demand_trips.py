@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from planner.demand import MAX_FLOW_VOLUME
+from planner.demand import MAX_FLOW_VOLUME, outside_scope
 from planner.errors import DataError
 from planner.tables import finite_column, read_csv_table
 
@@ -77,11 +77,8 @@ def _node_codes(
         unknown = sorted(str(name) or "(empty)" for name in names[~known])
         cut = [name for name in unknown if name in outside]
         if cut:  # in the network file, cut by the planning scope
-            raise DataError(
-                f"{path}: {len(rows)} trip(s) ({_shown(_label(rows, ids), len(rows))}) start or end at node(s) "
-                f"{_shown(cut, len(cut))} outside the planning scope (network.tiers / network.countries); widen the "
-                "scope or remove those trips."
-            )
+            which = f"{len(rows)} trip(s) ({_shown(_label(rows, ids), len(rows))})"
+            raise outside_scope(path, which, _shown(cut, len(cut)), "trips")
         raise DataError(
             f"{path}: {len(rows)} trip(s) ({_shown(_label(rows, ids), len(rows))}) have an origin or destination "
             f"that is not a network node: {_shown(unknown, len(unknown))}; use node ids from the network."

@@ -200,15 +200,11 @@ def _read_json(path: Path, run_dir: Path) -> dict[str, Any]:
     return data
 
 
-def _number(data: Mapping[str, Any], key: str, path: Path, run_dir: Path) -> Any:
-    value = data.get(key)
+def _number(value: Any, field: str, path: Path, run_dir: Path) -> Any:
+    """``value`` (of ``field`` in ``path``) if it is a number or missing, else the broken-folder error."""
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-        raise _broken(path, f"field '{key}' is {value!r}, not a number", run_dir)
+        raise _broken(path, f"field '{field}' is {value!r}, not a number", run_dir)
     return value
-
-
-def _label(key: str) -> str:
-    return ".".join(_PATHS.get(key, (key,)))
 
 
 def resumable(point: SweepPoint, run_dir: Path, *, force: bool = False) -> PointResult | None:
@@ -243,8 +239,8 @@ def resumable(point: SweepPoint, run_dir: Path, *, force: bool = False) -> Point
     summary = _read_json(summary_path, run_dir)
     if summary.get("scenario") != point.name:
         raise _broken(summary_path, f"field 'scenario' is {summary.get('scenario')!r}, not {point.name!r}", run_dir)
-    kpis = {k: _number({_label(k): _lookup(summary, k)}, _label(k), summary_path, run_dir) for k in KPIS}
-    seconds = _number(marker, "seconds", marker_path, run_dir)
+    kpis = {k: _number(_lookup(summary, k), ".".join(_PATHS.get(k, (k,))), summary_path, run_dir) for k in KPIS}
+    seconds = _number(marker.get("seconds"), "seconds", marker_path, run_dir)
     return PointResult(point.name, point.kind, point.overrides, "skipped", seconds=seconds, run_dir=run_dir, **kpis)
 
 

@@ -134,29 +134,32 @@ def _cuts(inputs: Inputs, spec: MasterSpec, plan: HubPlan) -> tuple[dict[int, se
         if peak not in spec.hours.get(k, ()):
             hours_missed[k] = {peak}
         if plan.designs[i] is None and chargers_suffice(plan.arrivals[i], inputs.costs):
-            caps[k] = float(plan.stops.trucks[plan.stops.site == k].sum()) * _cap_share(inputs, plan, i, k)
-            failed.append(i)
+            sessions = float(plan.stops.trucks[plan.stops.site == k].sum())
+            caps[k] = sessions * _cap_share(inputs, plan, i, k)
+            failed.append((i, sessions))
     for k, cap in _site_caps(inputs, spec, plan, failed).items():
         caps[k] = min(cap, caps.get(k, np.inf))
     return hours_missed, caps
 
 
-def _site_caps(inputs: Inputs, spec: MasterSpec, plan: HubPlan, failed: list[int]) -> dict[int, float]:
+def _site_caps(inputs: Inputs, spec: MasterSpec, plan: HubPlan, failed: list[tuple[int, float]]) -> dict[int, float]:
     """Session caps for every site whose trucks could outgrow its grid, so that load moved off a hub without a
     design does not overload the next one round after round: with the hubs without a design's mean energy per
     session ``e``, busiest hour's share ``ρ`` of the day's energy and busy-day factor ``f``, a site keeps at most
     98 % of the sessions ``n`` with ``n·e·f ≤ 24 h × its largest connection`` and ``n·e·ρ·f ≤`` that connection
-    plus every battery unit's power. A heuristic like the hub's own cap: the master then proves nothing."""
+    plus every battery unit's power. A heuristic like the hub's own cap: the master then proves nothing.
+    ``failed``: the hubs without a design (row in ``plan``) with their sessions."""
     if not failed:
         return {}
     c = inputs.costs
-    trucks = [float(plan.stops.trucks[plan.stops.site == plan.hub_sites[i]].sum()) for i in failed]
-    energy = [float(plan.load[i].sum()) for i in failed]
+    hubs = [i for i, _ in failed]
+    trucks = [n for _, n in failed]
+    energy = [float(plan.load[i].sum()) for i in hubs]
     if min(trucks) <= 0 or min(energy) <= 0:
         return {}
     per_session = sum(energy) / sum(trucks)
-    busy = max(1.0 + c.reserve_sd * float(plan.energy_sd[i]) / e for i, e in zip(failed, energy, strict=True))
-    peak_share = max(float(np.max(plan.load[i])) / e for i, e in zip(failed, energy, strict=True))
+    busy = max(1.0 + c.reserve_sd * float(plan.energy_sd[i]) / e for i, e in zip(hubs, energy, strict=True))
+    peak_share = max(float(np.max(plan.load[i])) / e for i, e in zip(hubs, energy, strict=True))
     potential: dict[int, float] = {}
     for (_, k), a in spec.arrivals.items():
         potential[k] = potential.get(k, 0.0) + float(np.sum(a))
