@@ -17,7 +17,7 @@ from planner.network import Network, edge_point, read_gpkg_sites
 from planner.scenario import CandidatesConfig, NetworkConfig
 from planner.tables import read_csv_table
 
-__all__ = ["build_candidates", "SITE_COLUMNS"]
+__all__ = ["EXISTING_COLUMNS", "SITE_COLUMNS", "build_candidates"]
 
 SITE_COLUMNS = [
     "site_id",
@@ -32,7 +32,15 @@ SITE_COLUMNS = [
     "country",
     "tier",
     "locked",
+    "existing_points",
+    "existing_power_kw",
+    "existing_mcs",
+    "existing_ccs",
 ]
+
+#: Columns of a listed existing charger: its points, the power per point (kW), or its points per type.
+#: Empty (NaN) where not given; :func:`planner.chargers.existing_by_type` reads them.
+EXISTING_COLUMNS = ("existing_points", "existing_power_kw", "existing_mcs", "existing_ccs")
 
 #: A node's tier is the highest TEN-T tier of its edges ("" = none of them is TEN-T).
 _TIER_RANK = {"core": 0, "comprehensive": 1, "": 2}
@@ -152,10 +160,36 @@ class _Snapper:
         return row["u"], row["v"], float(f[i] * row["length_km"]), float(dist[i])
 
 
+def _existing(r: object, sid: str, locked: bool, where: str) -> dict[str, float]:
+    """A listed site's existing-charger columns as numbers (NaN where empty), checked."""
+    out: dict[str, float] = {}
+    for col in EXISTING_COLUMNS:
+        text = str(getattr(r, col)).strip()
+        if text.lower() in ("", "nan", "none", "<na>"):
+            out[col] = math.nan
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        whole = col != "existing_power_kw"
+        if not math.isfinite(value) or value < 0 or (whole and value != int(value)):
+            need = "a whole number of points ≥ 0" if whole else "the power of one point in kW, ≥ 0"
+            raise DataError(f"{where}: site {sid!r} has {col}={text!r}; give {need} or leave it empty.")
+        out[col] = value
+    given = [c for c in ("existing_mcs", "existing_ccs") if not math.isnan(out[c])]
+    if given and not locked:
+        raise DataError(
+            f"{where}: site {sid!r} lists {' and '.join(given)} but is not locked; existing charging points count "
+            "only at an existing hub: set locked = true, or clear the column."
+        )
+    return out
+
+
 def _user_sites(network: Network, frame: pd.DataFrame, where: str, snap_radius_km: float) -> list[dict]:
     if "site_id" not in frame.columns:
         raise DataError(f"{where}: missing column 'site_id'.")
-    for col in ("name", "node", "u", "v", "offset_km", "lon", "lat", "locked", "kind"):
+    for col in ("name", "node", "u", "v", "offset_km", "lon", "lat", "locked", "kind", *EXISTING_COLUMNS):
         if col not in frame.columns:
             frame[col] = ""
     rows = []
@@ -169,11 +203,12 @@ def _user_sites(network: Network, frame: pd.DataFrame, where: str, snap_radius_k
             raise DataError(f"{where}: site {sid!r} has locked={r.locked!r}; use true or false.")
         locked = locked_txt in ("true", "1", "yes")
         kind = str(r.kind).strip() or ("existing" if locked else "user")
+        existing = _existing(r, sid, locked, where)
         node, u, v, offset = str(r.node).strip(), str(r.u).strip(), str(r.v).strip(), str(r.offset_km).strip()
         if node:
             if node not in network.graph:
                 raise DataError(f"{where}: site {sid!r} names unknown node {node!r}; use a node id from the network.")
-            rows.append(_node_row(network, sid, node, name=r.name, kind=kind, locked=locked))
+            rows.append(_node_row(network, sid, node, name=r.name, kind=kind, locked=locked) | existing)
             continue
         if u or v:
             if not network.graph.has_edge(u, v) or not network.graph.edges[u, v]["forward"]:
@@ -223,6 +258,7 @@ def _user_sites(network: Network, frame: pd.DataFrame, where: str, snap_radius_k
                 "tier": e["tier"],
                 "locked": locked,
             }
+            | existing
         )
     return rows
 
@@ -267,6 +303,7 @@ def build_candidates(network: Network, config: CandidatesConfig, network_config:
     if not rows:
         raise DataError("no candidate sites: enable candidates.include_nodes, set spacing_km or list sites.")
     sites = pd.DataFrame(rows, columns=SITE_COLUMNS)
+    sites[list(EXISTING_COLUMNS)] = sites[list(EXISTING_COLUMNS)].astype(float)
     dup = np.flatnonzero(sites["site_id"].duplicated().to_numpy())
     if len(dup):
         i = int(dup[0])

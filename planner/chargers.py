@@ -10,9 +10,12 @@ sizing if hubs may have points of it and its session fits ``chargers.max_session
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
+
+import numpy as np
+import pandas as pd
 
 from planner.errors import ScenarioError
 from planner.scenario import ChargersConfig, ChargerType, Scenario, VehicleConfig
@@ -28,6 +31,8 @@ __all__ = [
     "min_counts",
     "min_pool_capex",
     "hub_power_kw",
+    "existing_by_type",
+    "standing_points",
 ]
 
 
@@ -219,3 +224,45 @@ def hub_power_kw(counts: Mapping[str, int], chargers: ChargersConfig) -> float:
     """Installed power of a hub with ``counts[type]`` points of each type."""
     types = chargers.types()
     return float(sum(counts.get(t, 0) * types[t].power_kw for t in TYPES))
+
+
+def existing_by_type(sites: pd.DataFrame, chargers: ChargersConfig) -> dict[str, np.ndarray]:
+    """Existing charging points per type at each candidate site (same order as ``sites``).
+
+    Only existing hubs (``locked``) have them. ``existing_mcs`` / ``existing_ccs`` give the points of
+    each type; where neither is given, ``existing_points`` count as points of the most powerful type
+    whose ``power_kw`` their ``existing_power_kw`` (the power of one point, as ``planner network
+    build`` reads it from OpenStreetMap) reaches, and as none where it reaches no type's power or is
+    unknown: a slower point would take longer sessions than the sizing assumes.
+    """
+    n = len(sites)
+    out = {t: np.zeros(n, dtype=int) for t in TYPES}
+    if not all(c in sites.columns for c in ("existing_points", "existing_power_kw", "existing_mcs", "existing_ccs")):
+        return out
+    locked = sites["locked"].to_numpy(dtype=bool)
+    explicit = {t: sites[f"existing_{t}"].to_numpy(dtype=float) for t in TYPES}
+    given = np.logical_or.reduce([np.isfinite(v) for v in explicit.values()])
+    points = np.nan_to_num(sites["existing_points"].to_numpy(dtype=float)).astype(int)
+    power = np.nan_to_num(sites["existing_power_kw"].to_numpy(dtype=float))
+    by_power = sorted(chargers.types().items(), key=lambda kv: -kv[1].power_kw)
+    for i in np.flatnonzero(locked):
+        if given[i]:
+            for t in TYPES:
+                out[t][i] = int(np.nan_to_num(explicit[t][i]))
+            continue
+        t = next((name for name, spec in by_power if points[i] > 0 and power[i] >= spec.power_kw), None)
+        if t is not None:
+            out[t][i] = points[i]
+    return out
+
+
+def standing_points(existing: Mapping[str, np.ndarray] | None, names: Sequence[str]) -> dict[tuple[int, int], int]:
+    """Points already standing, by ``(site, type index)`` into ``names`` (only where there are any)."""
+    if existing is None:
+        return {}
+    return {
+        (int(k), ti): int(existing[name][k])
+        for ti, name in enumerate(names)
+        if name in existing
+        for k in np.flatnonzero(existing[name])
+    }

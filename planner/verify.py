@@ -23,6 +23,7 @@ from typing import NamedTuple, ParamSpec, TypeVar
 import numpy as np
 import pandas as pd
 
+from planner.chargers import existing_by_type
 from planner.network import Network
 from planner.scenario import BreaksConfig, ChargersConfig, CostsConfig, ObjectiveConfig, VehicleConfig
 
@@ -474,14 +475,20 @@ def recomputed_capex(
     sized: bool = False,
     costs: CostsConfig | None = None,
     chargers: ChargersConfig | None = None,
+    sites: pd.DataFrame | None = None,
 ) -> float:
     """Capex of the hubs recomputed from the scenario: each new hub's site cost (with its minimum
     pool); with sized hubs, the site fixed cost of new hubs plus every hub's points at the
-    catalogue price."""
+    catalogue price, less the points already standing at existing hubs (read from ``sites``)."""
     new = hubs[~hubs["locked"].astype(bool)]
     if sized and costs is not None and chargers is not None:
         capex = float(len(new) * costs.site_fixed_eur)
-        return capex + sum(float(hubs[f"chargers_{t}"].sum()) * spec.capex_eur for t, spec in chargers.types().items())
+        stand = existing_by_type(sites, chargers) if sites is not None else {}
+        row = hubs["site_id"].map(dict(zip(sites["site_id"], range(len(sites)), strict=True))) if stand else None
+        for t, spec in chargers.types().items():
+            before = stand[t][row.to_numpy(dtype=int)] if stand else 0
+            capex += float(np.maximum(hubs[f"chargers_{t}"].to_numpy(dtype=int) - before, 0).sum()) * spec.capex_eur
+        return capex
     return float(sum(site_cost[s] for s in new["site_id"] if s in site_cost))
 
 
@@ -585,6 +592,6 @@ def verify_plan(
     found = _simulate_flows(network, sites, hubs, flows, vehicle, breaks, assigned, refuel_at_origin)
     checks = _site_checks(sites, hubs)
     checks += _trip_checks(found, int(flows["served"].sum()), objective, assigned)
-    capex = recomputed_capex(hubs, site_cost, sized=sized, costs=costs, chargers=chargers) + extra_capex
+    capex = recomputed_capex(hubs, site_cost, sized=sized, costs=costs, chargers=chargers, sites=sites) + extra_capex
     checks += _limit_checks(hubs, flows, objective, capex)
     return Verification(checks)

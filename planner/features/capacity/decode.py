@@ -19,8 +19,8 @@ def points_by_type(
     """Points per charger type at each open hub, and each type's daily sessions.
 
     With integer size levels the chosen level of each type; with relaxed levels the smallest level
-    of each type taking its sessions. The model's session split (``Σ_t s[k,t] ≥ S_k``) is scaled to
-    sum exactly to the hub's sessions.
+    of each type taking its sessions; never fewer than the points already standing there. The
+    model's session split (``Σ_t s[k,t] ≥ S_k``) is scaled to sum exactly to the hub's sessions.
     """
     n = len(open_idx)
     counts = {t: np.zeros(n, dtype=int) for t in TYPES}
@@ -45,7 +45,7 @@ def points_by_type(
                 )
             else:
                 c = tl.servers[tl.level_for(s_t)]
-            counts[tl.name][j] = c
+            counts[tl.name][j] = max(c, spec.existing_at(k, ti))  # points already standing stay
             split[tl.name][j] = s_t
     return counts, split
 
@@ -61,9 +61,16 @@ def decode_capacity(plan: Plan, ctx: RunContext) -> None:
     hubs["chargers"] = sum(counts.values())
     for t in TYPES:
         hubs[f"chargers_{t}"] = counts[t]
+    standing = {t: np.zeros(len(open_idx), dtype=int) for t in TYPES}
+    for ti, tl in enumerate(spec.types):
+        standing[tl.name] = np.array([spec.existing_at(int(k), ti) for k in open_idx], dtype=int)
     hubs["cost_eur"] = np.where(ctx.instance.site_locked[open_idx], 0.0, spec.site_fixed_eur) + sum(
-        counts[t] * types[t].capex_eur for t in TYPES
+        (counts[t] - standing[t]) * types[t].capex_eur for t in TYPES
     )
+    if spec.existing:  # which of a hub's points were standing before the plan
+        for t in TYPES:
+            hubs[f"chargers_{t}_existing"] = standing[t]
+        plan.summary["existing_chargers"] = int(sum(standing[t].sum() for t in TYPES))
     plan.summary["total_cost_eur"] = float(hubs["cost_eur"].sum())
     plan.summary["total_chargers"] = int(hubs["chargers"].sum())
     for t in TYPES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from planner.chargers import existing_by_type
 from planner.context import RunContext
 from planner.errors import ScenarioError
 from planner.features.base import Feature
@@ -51,7 +52,12 @@ class CapacityFeature(Feature):
 
     def prepare(self, ctx: RunContext) -> None:
         sc = ctx.scenario
-        spec = capacity_levels(sc, float(ctx.instance.volume.sum()))
+        spec = capacity_levels(sc, float(ctx.instance.volume.sum()), existing_by_type(ctx.sites, sc.chargers))
+        if spec.existing:
+            ctx.log(
+                f"capacity: {len({k for k, _ in spec.existing})} existing hub(s) keep their "
+                f"{sum(spec.existing.values())} points (not paid again)"
+            )
         for tl in spec.types:
             ctx.log(
                 f"capacity: {tl.name}: {len(tl.servers)} size levels, up to {tl.servers[-1]} points "

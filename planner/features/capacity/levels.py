@@ -7,7 +7,11 @@ keeps is :func:`planner.features.capacity.model.site_levels`'s choice.
 
 from __future__ import annotations
 
-from planner.chargers import offered_types
+from collections.abc import Mapping
+
+import numpy as np
+
+from planner.chargers import offered_types, standing_points
 from planner.features.capacity.model import CapacitySpec, TypeLevels
 from planner.features.capacity.queueing import size_levels
 from planner.scenario import Scenario
@@ -20,8 +24,14 @@ def session_hours(scenario: Scenario) -> dict[str, float]:
     return {t.name: t.session_h for t in offered_types(scenario)}
 
 
-def capacity_levels(scenario: Scenario, total_sessions: float) -> CapacitySpec:
-    """Queueing size levels per offered charger type, from its ``min_per_hub`` to ``max_per_hub``."""
+def capacity_levels(
+    scenario: Scenario, total_sessions: float, existing: Mapping[str, np.ndarray] | None = None
+) -> CapacitySpec:
+    """Queueing size levels per offered charger type, from its ``min_per_hub`` to ``max_per_hub``.
+
+    ``existing`` gives the points already standing at each site per type
+    (:func:`planner.chargers.existing_by_type`); a type not offered keeps none.
+    """
     cap = scenario.capacity
     types = []
     for t in offered_types(scenario):
@@ -42,4 +52,5 @@ def capacity_levels(scenario: Scenario, total_sessions: float) -> CapacitySpec:
             kept = [(lo, total_sessions * 1.01)]
         servers, capacity = zip(*kept, strict=True)
         types.append(TypeLevels(t.name, tuple(servers), tuple(capacity), t.spec.capex_eur, t.spec.power_kw))
-    return CapacitySpec(tuple(types), scenario.costs.site_fixed_eur, cap.size_levels == "integer")
+    stand = standing_points(existing, [tl.name for tl in types])
+    return CapacitySpec(tuple(types), scenario.costs.site_fixed_eur, cap.size_levels == "integer", stand)

@@ -18,7 +18,7 @@ level: ``Σ_l z[k,t,l] = x_k`` and ``s[k,t] ≤ Σ_l cap[t,l] z[k,t,l]``. Capex 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pulp
@@ -79,11 +79,24 @@ class CapacitySpec:
         Capex per new site.
     integer_levels
         Level variables binary (exact) or continuous (relaxation; hubs rounded up afterwards).
+    existing
+        Points already standing at existing hubs, by ``(site, type index)`` (only the sites with any):
+        a hub keeps them (no level below them) and pays only for points beyond them.
     """
 
     types: tuple[TypeLevels, ...]
     site_fixed_eur: float
     integer_levels: bool = True
+    existing: Mapping[tuple[int, int], int] = field(default_factory=dict)
+
+    def existing_at(self, k: int, ti: int) -> int:
+        """Points of type ``ti`` already standing at site ``k``."""
+        return int(self.existing.get((k, ti), 0))
+
+    def points_cost(self, k: int, ti: int, li: int) -> float:
+        """Capex of level ``li`` of type ``ti`` at site ``k``: its points beyond those already there."""
+        tl = self.types[ti]
+        return max(tl.servers[li] - self.existing_at(k, ti), 0) * tl.capex_eur
 
     @property
     def max_capacity(self) -> float:
@@ -131,18 +144,23 @@ def hull_indices(capacity: Sequence[float], servers: Sequence[int]) -> list[int]
     return hull
 
 
-def site_levels(levels: TypeLevels, most: float | None, *, hull: bool) -> list[int]:
+def site_levels(levels: TypeLevels, most: float | None, *, hull: bool, existing: int = 0) -> list[int]:
     """Indices of the size levels a hub needs when at most ``most`` daily sessions can reach it.
 
     No hub needs a level above the smallest one taking ``most`` (it would cost more and take
     nothing more), so those are left out; this is what tightens the linear relaxation: a site few
     flows pass cannot be priced at the pooling rate of the largest hub. With ``hull`` (continuous
     levels) only the lower convex hull of the levels kept is needed (:func:`hull_indices`).
+    ``existing`` points already stand at the site: no level below them (the largest if none
+    reaches them), and a level costs only its points beyond them.
     """
+    first = next((li for li, c in enumerate(levels.servers) if c >= existing), len(levels.servers) - 1)
     n = len(levels.servers) if most is None else levels.level_for(most * (1 + 1e-6)) + 1
+    n = max(n, first + 1)
     if not hull:
-        return list(range(n))
-    return hull_indices(levels.capacity[:n], levels.servers[:n])
+        return list(range(first, n))
+    cost = [max(c - existing, 0) for c in levels.servers[first:n]]
+    return [first + i for i in hull_indices(levels.capacity[first:n], cost)]
 
 
 def site_reach(
@@ -207,7 +225,7 @@ def add_hub_sizing(
     level: dict[tuple[int, int], pulp.LpVariable] = {}
     type_cap = []
     for ti, tl in enumerate(spec.types):
-        keep = site_levels(tl, most, hull=not spec.integer_levels)
+        keep = site_levels(tl, most, hull=not spec.integer_levels, existing=spec.existing_at(k, ti))
         for li in keep:
             level[ti, li] = problem.add_variable(f"level_{k}{tag}_{tl.name}_{li}", 0, 1, cat=cat)
         problem += (pulp.lpSum(level[ti, li] for li in keep) == x_k, f"size_{k}{tag}_{tl.name}")
@@ -245,11 +263,10 @@ def add_capacity(
 def capacity_cost(
     variables: Variables, cap_vars: CapacityVariables, spec: CapacitySpec, locked: np.ndarray
 ) -> pulp.LpAffineExpression:
-    """Capex expression: site fixed cost of new hubs plus the points of every hub's size levels."""
+    """Capex expression: site fixed cost of new hubs plus the points of every hub's size levels (beyond the
+    points already standing at existing hubs)."""
     fixed = pulp.lpSum(spec.site_fixed_eur * x for k, x in variables.open.items() if not locked[k])
-    chargers = pulp.lpSum(
-        spec.types[ti].servers[li] * spec.types[ti].capex_eur * z for (k, ti, li), z in cap_vars.level.items()
-    )
+    chargers = pulp.lpSum(spec.points_cost(k, ti, li) * z for (k, ti, li), z in cap_vars.level.items())
     return fixed + chargers
 
 

@@ -308,7 +308,9 @@ def _start_from(
             shares = [r / sum(raw) for r in raw] if sum(raw) > 0 else [1.0 / len(raw)] * len(raw)
         for ti, tl in enumerate(exact.types):
             s_t = sessions[k] * shares[ti]
-            pick = tl.level_for(s_t)
+            # the smallest level taking the sessions, at least the points already standing (site_levels)
+            lowest = min((li for li in range(len(tl.servers)) if (k, ti, li) in c2.level), default=0)
+            pick = max(tl.level_for(s_t), lowest)
             for li in range(len(tl.servers)):
                 if (k, ti, li) in c2.level:  # the levels this site can need (site_levels)
                     c2.level[k, ti, li].setInitialValue(1.0 if x1[k] and li == pick else 0.0)

@@ -11,11 +11,12 @@ every hour on its own).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.chargers import TYPES, offered_types
+from planner.chargers import TYPES, offered_types, standing_points
 from planner.features.capacity.model import TypeLevels
 from planner.features.capacity.queueing import size_levels
 from planner.features.economics.money import capital_recovery_factor
@@ -57,6 +58,8 @@ class HubCosts:
         Share of the chargers' power connection plus battery must cover at once.
     reserve_sd
         Standard deviations of a hub's daily energy the connection must deliver beyond the dispatch.
+    existing
+        Points already standing at existing hubs, by ``(site, type index)``: kept, not paid again.
     """
 
     types: tuple[TypeLevels, ...]
@@ -82,6 +85,11 @@ class HubCosts:
     price: np.ndarray
     simultaneity: float
     reserve_sd: float = 0.0
+    existing: Mapping[tuple[int, int], int] = field(default_factory=dict)
+
+    def standing(self, k: int) -> tuple[int, ...]:
+        """Points of each type already standing at site ``k``."""
+        return tuple(int(self.existing.get((k, ti), 0)) for ti in range(len(self.types)))
 
     @property
     def energy_eur_per_kw(self) -> np.ndarray:
@@ -143,8 +151,9 @@ def _levels(scenario: Scenario, max_rate: float) -> tuple[tuple[TypeLevels, ...]
     return tuple(types), session, max(charge_h, 0.0)
 
 
-def hub_costs(scenario: Scenario, max_rate: float) -> HubCosts:
-    """The scenario's hub prices and limits; ``max_rate`` bounds any hub's arrivals per hour."""
+def hub_costs(scenario: Scenario, max_rate: float, existing: Mapping[str, np.ndarray] | None = None) -> HubCosts:
+    """The scenario's hub prices and limits; ``max_rate`` bounds any hub's arrivals per hour; ``existing``
+    the points already standing per type at each site (:func:`planner.chargers.existing_by_type`)."""
     hc, costs, grid = scenario.hourly, scenario.costs, scenario.grid
     opex = costs.opex_share_per_year
     types, session, charge_h = _levels(scenario, max_rate)
@@ -174,6 +183,7 @@ def hub_costs(scenario: Scenario, max_rate: float) -> HubCosts:
         price=np.asarray(hc.tariff_eur_per_mwh, dtype=float) + hc.energy_adder_eur_per_mwh,
         simultaneity=hc.simultaneity,
         reserve_sd=hc.reserve_sd,
+        existing=standing_points(existing, [t.name for t in types]),
     )
 
 

@@ -125,6 +125,14 @@ def hub_columns(plan: Plan, result: Decomposition, costs: HubCosts, scenario: Sc
         hubs.insert(hubs.columns.get_loc("grid_connection_kw"), "grid_available_kw", available[hp.hub_sites])
     plan.summary["total_cost_eur"] = float(hubs["cost_eur"].sum())
     plan.summary["total_chargers"] = int(hubs["chargers"].sum())
+    if costs.existing:  # which of a hub's points were standing before the plan
+        stand = [costs.standing(int(k)) for k in hp.hub_sites]
+        for ti, tl in enumerate(costs.types):
+            hubs[f"chargers_{tl.name}_existing"] = [s[ti] for s in stand]
+        for t in TYPES:
+            if f"chargers_{t}_existing" not in hubs:
+                hubs[f"chargers_{t}_existing"] = 0
+        plan.summary["existing_chargers"] = int(sum(sum(s) for s in stand))
 
 
 def hourly_table(plan: Plan, result: Decomposition, costs: HubCosts) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.chargers import existing_by_type
 from planner.context import RunContext
 from planner.errors import ScenarioError
 from planner.features.base import Feature
@@ -107,7 +108,12 @@ class HourlyFeature(Feature):
     def prepare(self, ctx: RunContext) -> None:
         sc, instance = ctx.scenario, ctx.instance
         shapes, names, index = flow_profiles(sc.hourly, instance.flow_ids)
-        costs = hub_costs(sc, float(instance.volume.sum()))
+        costs = hub_costs(sc, float(instance.volume.sum()), existing_by_type(ctx.sites, sc.chargers))
+        if costs.existing:
+            ctx.log(
+                f"hourly: {len({k for k, _ in costs.existing})} existing hub(s) keep their "
+                f"{sum(costs.existing.values())} points (not paid again)"
+            )
         crossing = crossing_hours(ctx.network, sc)
         routes = [list(r) for r in ctx.flows["route_nodes"]]
         hours = stop_hours(instance, ctx.network, routes, crossing, Timetable.of(sc), shapes, index, costs.charge_h)

@@ -78,7 +78,8 @@ class HubDesign:
 
 @dataclass
 class _Columns:
-    levels: list[list[int]]
+    levels: list[list[int]]  # per type, the column of each level it may take
+    servers: list[tuple[int, ...]]  # per type, the points of those levels
     steps: int
     upgrades: int | None
     units: int | None
@@ -120,7 +121,7 @@ def _dispatch(
     """Grid, battery and state-of-charge columns and rows; ``conn`` is the connection as (column, kW).
     ``priced``: the grid energy is paid (the representative day) or only has to be possible (a busy day)."""
     grid = [m.add_var(cost=float(c) if priced else 0.0) for c in costs.energy_eur_per_kw]
-    cols = _Columns([], -1, None, units, grid)
+    cols = _Columns([], [], -1, None, units, grid)
     for h in range(_H):
         m.add_row([grid[h]] + [i for i, _ in conn], [1.0] + [-a for _, a in conn], hi=0.0)
     if units is None:
@@ -157,19 +158,20 @@ def _build(
     at_kw: tuple,
     reserve: float,
     min_kw: float = 0.0,
+    existing: tuple[int, ...] = (),
 ):
     m = LinearModel()
-    levels = []
+    levels, servers, caps = [], [], []
     for ti, tl in enumerate(costs.types):
-        cols = [m.add_var(ub=1.0, cost=s * costs.charger_annual(ti), integer=True) for s in tl.servers]
+        e = existing[ti] if existing else 0
+        first = next((li for li, c in enumerate(tl.servers) if c >= e), len(tl.servers) - 1)
+        servers.append(tl.servers[first:])  # no level below the points already standing, which cost nothing
+        caps.append(tl.capacity[first:])
+        cols = [m.add_var(ub=1.0, cost=max(s - e, 0) * costs.charger_annual(ti), integer=True) for s in servers[-1]]
         m.add_row(cols, [1.0] * len(cols), lo=1.0, hi=1.0)
         levels.append(cols)
     peak = float(np.max(arrivals)) * (1 - _LEVEL_SLACK) if len(arrivals) else 0.0
-    m.add_row(
-        [c for cols in levels for c in cols],
-        [cap for tl in costs.types for cap in tl.capacity],
-        lo=peak,
-    )
+    m.add_row([c for cols in levels for c in cols], [cap for cp in caps for cap in cp], lo=peak)
     top = math.floor(costs.limit_kw(available_kw) / costs.step_kw + 1e-9)
     low = float(min(math.ceil(min_kw / costs.step_kw - 1e-9), top))
     steps = m.add_var(lb=low, ub=float(top), cost=costs.step_kw * costs.connection_annual_per_kw, integer=True)
@@ -185,14 +187,14 @@ def _build(
     if costs.max_units > 0:
         units = m.add_var(ub=float(costs.max_units), cost=costs.battery_annual, integer=True)
     cols = _dispatch(m, load, costs, [(steps, costs.step_kw)], units, excess=at_kw)
-    cols.levels, cols.steps, cols.upgrades = levels, steps, upgrades
+    cols.levels, cols.servers, cols.steps, cols.upgrades = levels, servers, steps, upgrades
     if reserve > 0 and load.sum() > 0:  # a busy day (the reserve's share more of every hour) must fit too
         busy = load * (1.0 + reserve / float(load.sum()))
         _dispatch(m, busy, costs, [(steps, costs.step_kw)], units, excess=at_kw, priced=False)
     power = [
         (c, costs.simultaneity * s * tl.power_kw)
-        for tl, lv in zip(costs.types, levels, strict=True)
-        for c, s in zip(lv, tl.servers, strict=True)
+        for tl, lv, sv in zip(costs.types, levels, servers, strict=True)
+        for c, s in zip(lv, sv, strict=True)
     ]
     idx = [c for c, _ in power] + [steps] + ([units] if units is not None else [])
     val = [v for _, v in power] + [-costs.step_kw] + ([-costs.battery_kw] if units is not None else [])
@@ -215,19 +217,23 @@ def size_hub(
     *,
     energy_sd_kwh: float = 0.0,
     min_connection_kw: float = 0.0,
+    existing: tuple[int, ...] = (),
 ) -> HubDesign | None:
     """The cheapest design of one hub (``None`` if none exists: see :func:`infeasible_reason`).
 
     ``available_kw`` is the site's grid capacity with ``[grid]`` on (``None``: no site limit);
     ``energy_sd_kwh`` the standard deviation of its daily energy: a busy day, every hour's load raised by
     ``costs.reserve_sd`` of it in proportion, must have a dispatch on the same connection and battery too;
-    ``min_connection_kw`` a floor on the connection (a design that failed in simulation asks for more).
+    ``min_connection_kw`` a floor on the connection (a design that failed in simulation asks for more);
+    ``existing`` the points of each type already standing there: kept, and not paid again.
     """
     load = np.asarray(load_kw, float)
     at_kw: tuple[float, ...] = ()
     reserve = costs.reserve_sd * energy_sd_kwh
     for _ in range(_EXCESS_ROUNDS):  # add a tangent at the chosen connection until the excess is met there
-        m, cols = _build(np.asarray(arrivals, float), load, available_kw, costs, at_kw, reserve, min_connection_kw)
+        m, cols = _build(
+            np.asarray(arrivals, float), load, available_kw, costs, at_kw, reserve, min_connection_kw, existing
+        )
         sol = solver.solve(m)
         if sol.status == "infeasible" or not len(sol.x):
             return None
@@ -236,10 +242,12 @@ def size_hub(
         if conn in at_kw or _excess_met(x, cols, load, conn, costs):
             break
         at_kw += (conn,)
-    chargers = tuple(
-        int(sum(s for c, s in zip(lv, tl.servers, strict=True) if x[c] > 0.5))
-        for lv, tl in zip(cols.levels, costs.types, strict=True)
-    )
+    stand = existing or (0,) * len(costs.types)
+    chosen = [
+        int(sum(s for c, s in zip(lv, sv, strict=True) if x[c] > 0.5))
+        for lv, sv in zip(cols.levels, cols.servers, strict=True)
+    ]
+    chargers = tuple(max(n, e) for n, e in zip(chosen, stand, strict=True))  # points already standing stay
     ups = round(x[cols.upgrades]) if cols.upgrades is not None else 0
     units = round(x[cols.units]) if cols.units is not None else 0
     zeros = np.zeros(_H)
@@ -248,7 +256,7 @@ def size_hub(
         return np.maximum(x[idx], 0.0) if idx else zeros.copy()
 
     grid, charge, discharge, soc = col(cols.grid), col(cols.charge), col(cols.discharge), col(cols.soc)
-    charger_capex = float(sum(n * tl.capex_eur for n, tl in zip(chargers, costs.types, strict=True)))
+    charger_capex = float(sum((n - e) * tl.capex_eur for n, e, tl in zip(chargers, stand, costs.types, strict=True)))
     capex = {
         "chargers": charger_capex,
         "connection": conn * costs.connection_eur_per_kw,

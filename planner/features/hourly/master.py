@@ -17,6 +17,7 @@ no design) are heuristic cuts: a master with them proves nothing.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -71,11 +72,19 @@ class MasterSpec:
     caps: dict[int, float] = field(default_factory=dict)
     power_price: dict[int, float] = field(default_factory=dict)
     power_room: dict[int, float] = field(default_factory=dict)
+    existing: Mapping[tuple[int, int], int] = field(default_factory=dict)
 
     def point_costs(self, k: int) -> tuple[float, ...]:
         """Annual cost of one point of each type at site ``k`` (its annuity plus the power it needs)."""
         psi = self.power_price.get(k, 0.0)
         return tuple(a + psi * t.power_kw for a, t in zip(self.charger_annual, self.types, strict=True))
+
+    def level_cost(self, k: int, ti: int, li: int) -> float:
+        """Annual cost of level ``li`` of type ``ti`` at site ``k``: the annuity of its points beyond those
+        already standing there (``existing``) and the power of all of them."""
+        tl, psi = self.types[ti], self.power_price.get(k, 0.0)
+        new = max(tl.servers[li] - int(self.existing.get((k, ti), 0)), 0)
+        return new * self.charger_annual[ti] + tl.servers[li] * psi * tl.power_kw
 
     def with_hours(self, extra: dict[int, set[int]]) -> MasterSpec:
         """The same spec with more hour rows."""
@@ -109,7 +118,7 @@ def _levels(problem: pulp.LpProblem, spec: MasterSpec, k: int, x: pulp.LpVariabl
     cap_terms = []
     room = spec.power_room.get(k, math.inf)
     for ti, tl in enumerate(spec.types):
-        kept = site_levels(tl, most, hull=not spec.integer_levels)
+        kept = site_levels(tl, most, hull=not spec.integer_levels, existing=int(spec.existing.get((k, ti), 0)))
         keep = [li for li in kept if tl.servers[li] * tl.power_kw <= room]
         zs = {li: problem.add_variable(f"hlevel_{k}_{tl.name}_{li}", 0, 1, cat=cat) for li in keep}
         problem += (pulp.lpSum(zs.values()) == x, f"hsize_{k}_{tl.name}")
@@ -145,9 +154,7 @@ def _add(model: PlanningModel, spec: MasterSpec) -> None:
 
     def price(m: PlanningModel) -> tuple[pulp.LpAffineExpression, float]:
         sites = pulp.lpSum(spec.site_annual * x for k, x in v.open.items() if not locked[k])
-        points = pulp.LpAffineExpression(
-            [(z, spec.types[ti].servers[li] * point[k][ti]) for (k, ti, li), z in level.items()]
-        )
+        points = pulp.LpAffineExpression([(z, spec.level_cost(k, ti, li)) for (k, ti, li), z in level.items()])
         top = max((sum(t.servers[-1] * c for t, c in zip(spec.types, point[k], strict=True)) for k in point), default=0)
         return sites + points, (spec.site_annual + top) * len(v.open)
 
@@ -196,4 +203,5 @@ def master_spec(
             k: costs.power_room_kw(None if available_kw is None else float(available_kw[k])) / costs.simultaneity
             for k in sorted(potential)
         },
+        existing=costs.existing,
     )

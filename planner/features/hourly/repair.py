@@ -90,7 +90,10 @@ def _waits_ok(hub: SimHub, sc: Scenario) -> bool:
 def size_in_simulation(case: HubCase, costs: HubCosts, sc: Scenario, solver: Solver) -> tuple[HubDesign | None, int]:
     """The hub's exact design, with as many more connection steps as the simulation needed (and how many;
     ``None`` if no design fits its grid)."""
-    design = size_hub(case.arrivals, case.load, case.available_kw, costs, solver, energy_sd_kwh=case.energy_sd)
+    stand = costs.standing(case.site)
+    design = size_hub(
+        case.arrivals, case.load, case.available_kw, costs, solver, energy_sd_kwh=case.energy_sd, existing=stand
+    )
     if design is None:
         return None, 0
     for added in range(_MAX_STEPS + 1):
@@ -104,6 +107,7 @@ def size_in_simulation(case: HubCase, costs: HubCosts, sc: Scenario, solver: Sol
             solver,
             energy_sd_kwh=case.energy_sd,
             min_connection_kw=design.connection_kw + costs.step_kw,
+            existing=stand,
         )
         if bigger is None:  # the grid allows no more: keep it (the verifier reports the wait)
             return design, added

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from planner.chargers import existing_by_type
 from planner.context import RunContext
 from planner.errors import ScenarioError
 from planner.features.afir.requirements import rollout_requirements
@@ -58,7 +59,8 @@ class RolloutFeature(Feature):
         )
         if "capacity" in ctx.parts:  # hubs are sized for the busiest year
             peak = max(year_factors(sc)[0])
-            ctx.parts["capacity"] = capacity_part(capacity_levels(sc, float(ctx.instance.volume.sum()) * peak))
+            stand = existing_by_type(ctx.sites, sc.chargers)
+            ctx.parts["capacity"] = capacity_part(capacity_levels(sc, float(ctx.instance.volume.sum()) * peak, stand))
 
     def solve(self, ctx: RunContext) -> Solution:
         required, shares = ctx.data[self.name]

@@ -91,7 +91,9 @@ class RolloutModel:
     def chargers(self, spec: CapacitySpec, k: int, t: int, ti: int) -> pulp.LpAffineExpression:
         """Points of type ``ti`` at site ``k`` in year ``t`` (from its size level)."""
         tl = spec.types[ti]
-        return pulp.lpSum(tl.servers[li] * self.level[k, t, ti, li] for li in range(len(tl.servers)))
+        return pulp.lpSum(
+            tl.servers[li] * self.level[k, t, ti, li] for li in range(len(tl.servers)) if (k, t, ti, li) in self.level
+        )
 
 
 def _sites(instance: PlanningInstance, spec: RolloutSpec, group_windows: list[list[tuple[int, ...]]]) -> list[int]:
@@ -284,7 +286,9 @@ def _add_capacity(
             holder.split.update({(k, t, ti): v for ti, v in split.items()})
             for ti, tl in enumerate(cap.types):
                 now = holder.chargers(cap, k, t, ti)
-                before = holder.chargers(cap, k, t - 1, ti) if t > 0 else spec.fixed_chargers.get((k, ti), 0)
+                # the first year starts from the points fixed earlier and those standing at existing hubs
+                first = max(spec.fixed_chargers.get((k, ti), 0), min(cap.existing_at(k, ti), tl.servers[-1]))
+                before = holder.chargers(cap, k, t - 1, ti) if t > 0 else first
                 problem += (now >= before, f"points_stay_{k}_{t}_{tl.name}")
                 capex[t] = capex[t] + tl.capex_eur * (now - before)
             if k in demand:

@@ -181,7 +181,8 @@ class _Rollout:
         if self.capacity is None:
             return total - float(sum(self.instance.site_cost[k] for k in fixed))
         spent = len(fixed) * self.capacity.site_fixed_eur
-        spent += sum(n * self.capacity.types[ti].capex_eur for (_, ti), n in points.items())
+        cap = self.capacity
+        spent += sum(max(n - cap.existing_at(k, ti), 0) * cap.types[ti].capex_eur for (k, ti), n in points.items())
         return total - spent
 
     def spec_for(
@@ -323,11 +324,14 @@ class _Rollout:
         for (g, k, te), v in full.assign.items():
             if te == t:
                 v.setInitialValue(start_value(v, year.start["assign"].get((g, k), 0.0)))
+        lowest: dict[tuple[int, int], int] = {}  # a site's smallest level (points standing there may skip some)
+        for k, te, ti, li in full.level:
+            if te == t:
+                lowest[k, ti] = min(li, lowest.get((k, ti), li))
         for (k, te, ti, li), v in full.level.items():
             if te == t:
-                v.setInitialValue(
-                    start_value(v, year.start["level"].get((k, ti, li), 1.0 if li == 0 and is_open[k] else 0.0))
-                )
+                fallback = 1.0 if li == lowest[k, ti] and is_open[k] else 0.0
+                v.setInitialValue(start_value(v, year.start["level"].get((k, ti, li), fallback)))
         for (k, te, ti), v in full.split.items():
             if te == t:
                 v.setInitialValue(start_value(v, year.start["split"].get((k, ti), 0.0)))

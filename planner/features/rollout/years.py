@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.chargers import TYPES, min_counts
+from planner.chargers import TYPES, existing_by_type, min_counts
 from planner.features.afir.measure import measure_spacing
 from planner.features.afir.milestones import HDV_MILESTONES
 from planner.features.afir.requirements import afir_area, afir_tiers, new_hub_pool
@@ -32,11 +32,15 @@ def year_table(
 ) -> list[dict]:
     """Per-year KPIs, with served flows measured by simulating each flow against that year's hubs."""
     rows = []
-    prev = np.zeros(len(instance.site_ids), dtype=bool)
+    prev = instance.site_locked.copy()  # existing hubs stand before the first year: not opened in it
     volume = flows["volume"].to_numpy(dtype=float)
     tkm = volume * flows["length_km"].to_numpy(dtype=float)
     discounted = 0.0
     budgets = scenario.rollout.budget_per_year_eur
+    # points standing at existing hubs before the first year (not paid; sized hubs only)
+    standing = {
+        (int(k), t): int(n[k]) for t, n in existing_by_type(sites, scenario.chargers).items() for k in np.flatnonzero(n)
+    }
     open_ids = [{instance.site_ids[k] for k in np.flatnonzero(is_open)} for is_open in rollout.open_by_year]
     rule = scenario.demand.round_trip and scenario.demand.round_trip_rule == "refuel_at_origin"
     # every route walked once against all years' hubs (nested sets: a few simulations per flow), the
@@ -58,10 +62,10 @@ def year_table(
             served = served & rollout.served_by_year[i]
         new = is_open & ~prev
         if rollout.chargers_by_year:
-            now, before = rollout.chargers_by_year[i], rollout.chargers_by_year[i - 1] if i else {}
-            added = {t: sum(n - before.get(key, 0) for key, n in now.items() if key[1] == t) for t in TYPES}
+            now, before = rollout.chargers_by_year[i], rollout.chargers_by_year[i - 1] if i else standing
+            added = {t: sum(max(n - before.get(key, 0), 0) for key, n in now.items() if key[1] == t) for t in TYPES}
             types = scenario.chargers.types()
-            capex = float((new & ~instance.site_locked).sum()) * scenario.costs.site_fixed_eur
+            capex = float(new.sum()) * scenario.costs.site_fixed_eur
             capex += sum(added[t] * types[t].capex_eur for t in TYPES)
         else:
             added = {t: int(new.sum()) * n for t, n in min_counts(scenario.chargers).items()}
