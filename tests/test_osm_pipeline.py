@@ -56,3 +56,43 @@ def test_osm_network_plan_uses_the_carriageway_of_travel(osm_gpkg: Path, tmp_pat
     # Westbound needs the northern services: the only new hub.
     assert list(plan.hubs.loc[~plan.hubs["locked"], "site_id"]) == ["osm-w210"]
     assert flows.loc["west", "stops"] == ["osm-w210"]
+
+
+def test_the_existing_chargers_points_from_openstreetmap_are_kept_in_a_sized_plan(
+    osm_gpkg: Path, tmp_path: Path
+) -> None:
+    # osm-n220 carries 6 sockets of 1,000 kW (capacity=6, socket:mcs:output): six MCS points of the default
+    # catalogue, which 10 trucks/day need no more of. Sized, the hub keeps them and its capex stays 0.
+    write_csv(tmp_path / "flows.csv", "id,origin,destination,volume", ["east,n1,n4,10", "west,n4,n1,12"])
+    sc = write_scenario(
+        tmp_path / "osm.toml",
+        {
+            "name": "osm-sized",
+            "network": {"gpkg": str(osm_gpkg)},
+            "candidates": {"include_nodes": False},
+            "demand": {"flows": "flows.csv"},
+            "vehicle": {
+                "battery_kwh": 10.0,
+                "consumption_kwh_per_km": 1.0,
+                "soc_min": 0.1,
+                "soc_max": 0.8,
+                "soc_start": 0.8,
+                "soc_arrival_min": 0.1,
+            },
+            "breaks": {"enabled": False},
+            "objective": {"type": "min_cost"},
+            "capacity": {"enabled": True},
+            "output": {"maps": False},
+        },
+    )
+    plan = solve_scenario(load_scenario(sc))
+    assert plan.verification.passed
+    hubs = plan.hubs.set_index("site_id")
+    assert hubs.loc["osm-n220", "chargers_mcs"] == 6 and hubs.loc["osm-n220", "chargers_mcs_existing"] == 6
+    assert hubs.loc["osm-n220", "cost_eur"] == 0.0 and plan.summary["existing_chargers"] == 6
+    new = hubs.loc["osm-w210"]  # the new hub pays its site and every point
+    assert new["chargers_mcs_existing"] == 0 and new["cost_eur"] == pytest.approx(
+        plan.scenario.costs.site_fixed_eur
+        + new["chargers_mcs"] * plan.scenario.chargers.mcs.capex_eur
+        + new["chargers_ccs"] * plan.scenario.chargers.ccs.capex_eur
+    )
