@@ -67,6 +67,7 @@ def test_an_existing_hub_keeps_its_points_and_pays_only_for_more(
     assert list(hubs.index) == ["EX"]  # the locked hub's site costs nothing: cheaper than N1
     assert hubs.loc["EX", "chargers_mcs"] == points and hubs.loc["EX", "cost_eur"] == pytest.approx(cost)
     assert plan.summary["total_cost_eur"] == pytest.approx(cost)
+    assert plan.summary["chargers"]["capex_points_eur"] == pytest.approx(cost)  # only the points bought
     assert plan.verification.passed  # the verifier recomputes the cost from the sites file
     standing = points if cost == 0.0 else (1 if ",1,," in site else 0)
     if standing:
@@ -74,6 +75,21 @@ def test_an_existing_hub_keeps_its_points_and_pays_only_for_more(
         assert plan.summary["existing_chargers"] == standing
     else:
         assert "chargers_mcs_existing" not in hubs and "existing_chargers" not in plan.summary
+
+
+def test_without_sizing_an_existing_hubs_pool_is_not_counted_as_bought(tmp_path: Path) -> None:
+    line_network(tmp_path, 3)
+    write_csv(tmp_path / "sites.csv", SITES_HEADER, ["EX,N1,true,,,,", "NEW,N1,false,,,,"])
+    data = base_scenario(
+        tmp_path,
+        flows=["T,N0,N2,8"],
+        candidates={"sites": "sites.csv"},
+        objective={"type": "min_cost", "max_hubs": None},
+        chargers={"mcs": {"capex_eur": 100.0, "min_per_hub": 2}},
+    )
+    plan = solve_scenario(load_scenario(write_scenario(tmp_path / "s.toml", data)))
+    assert plan.hubs["site_id"].tolist() == ["EX"] and plan.hubs["chargers_mcs"].tolist() == [2]
+    assert plan.summary["total_cost_eur"] == 0.0 and plan.summary["chargers"]["capex_points_eur"] == 0.0
 
 
 def test_relaxed_levels_and_the_two_stage_solve_credit_them_too(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ LABELS: dict[str, str] = {
     "points_by_type": "Charging points by type",
     "power_kw_by_type": "Power per point by type",
     "total_power_mw": "Installed power",
-    "capex_points_eur": "Capex of the charging points",
+    "capex_points_eur": "Capex of the charging points bought",
     "capex_eur": "Capex",
     "opex_eur_per_year": "Opex",
     "annualised_cost_eur": "Annualised cost (capex × recovery factor + opex)",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+import pandas as pd
 import pulp
 
 from planner.chargers import TYPES
@@ -179,5 +181,20 @@ class CoverageFeature(Feature):
             "points_by_type": {t: int(hubs[f"chargers_{t}"].sum()) for t in TYPES},
             "power_kw_by_type": {t: types[t].power_kw for t in TYPES},
             "total_power_mw": float(hubs["power_kw"].sum() / 1000),
-            "capex_points_eur": float(sum(hubs[f"chargers_{t}"].sum() * types[t].capex_eur for t in TYPES)),
+            "capex_points_eur": _points_bought(hubs, ctx, types),
         }
+
+
+def _points_bought(hubs: pd.DataFrame, ctx: RunContext, types: dict) -> float:
+    """Capex of the points the plan buys: not those standing at existing hubs (``chargers_<type>_existing`` of a
+    sized plan; an existing hub of a plan without sizing is taken to have its pool already)."""
+    sized = any(f.assigns_stops for f in ctx.features)
+    total = 0.0
+    for t in TYPES:
+        points = hubs[f"chargers_{t}"].to_numpy(dtype=float)
+        if f"chargers_{t}_existing" in hubs:
+            points = points - hubs[f"chargers_{t}_existing"].to_numpy(dtype=float)
+        elif not sized:
+            points = np.where(hubs["locked"].to_numpy(dtype=bool), 0.0, points)
+        total += float(points.sum()) * types[t].capex_eur
+    return total
