@@ -33,6 +33,7 @@ __all__ = [
     "hub_power_kw",
     "existing_by_type",
     "standing_points",
+    "uncounted_existing",
 ]
 
 
@@ -266,3 +267,15 @@ def standing_points(existing: Mapping[str, np.ndarray] | None, names: Sequence[s
         if name in existing
         for k in np.flatnonzero(existing[name])
     }
+
+
+def uncounted_existing(existing: Mapping[str, np.ndarray], offered: Sequence[str]) -> str | None:
+    """A log line naming the existing points of types the scenario does not offer (not counted), or None."""
+    left = {t: int(n.sum()) for t, n in existing.items() if t not in offered and n.sum() > 0}
+    if not left:
+        return None
+    said = " and ".join(f"{n} {t.upper()}" for t, n in sorted(left.items()))
+    return (
+        f"{said} point(s) at existing hubs not counted: the scenario offers no such points "
+        "(chargers.<type>.max_per_hub = 0, or sessions over chargers.max_session_min)"
+    )

@@ -188,3 +188,13 @@ def test_bad_existing_points_name_the_file_the_site_and_the_column(tmp_path: Pat
 
     with pytest.raises(DataError, match=str(path).replace(".", r"\.") + ".*" + message.replace(".", r"\.")):
         build_candidates(load_network(sc.network), sc.candidates, sc.network)
+
+
+def test_points_of_a_type_not_offered_are_named_in_the_log() -> None:
+    from planner.chargers import uncounted_existing
+
+    existing = {"mcs": np.array([0, 4]), "ccs": np.array([6, 0])}
+    assert uncounted_existing(existing, ["mcs", "ccs"]) is None
+    line = uncounted_existing(existing, ["mcs"])
+    assert line is not None and line.startswith("6 CCS point(s) at existing hubs not counted")
+    assert "max_per_hub = 0" in line

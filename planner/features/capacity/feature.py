@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from planner.chargers import existing_by_type
+from planner.chargers import existing_by_type, uncounted_existing
 from planner.context import RunContext
 from planner.errors import ScenarioError
 from planner.features.base import Feature
@@ -52,7 +52,10 @@ class CapacityFeature(Feature):
 
     def prepare(self, ctx: RunContext) -> None:
         sc = ctx.scenario
-        spec = capacity_levels(sc, float(ctx.instance.volume.sum()), existing_by_type(ctx.sites, sc.chargers))
+        existing = existing_by_type(ctx.sites, sc.chargers)
+        spec = capacity_levels(sc, float(ctx.instance.volume.sum()), existing)
+        if (line := uncounted_existing(existing, [tl.name for tl in spec.types])) is not None:
+            ctx.log(f"capacity: {line}")
         if spec.existing:
             ctx.log(
                 f"capacity: {len({k for k, _ in spec.existing})} existing hub(s) keep their "

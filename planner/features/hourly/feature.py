@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.chargers import existing_by_type
+from planner.chargers import existing_by_type, uncounted_existing
 from planner.context import RunContext
 from planner.errors import ScenarioError
 from planner.features.base import Feature
@@ -108,7 +108,10 @@ class HourlyFeature(Feature):
     def prepare(self, ctx: RunContext) -> None:
         sc, instance = ctx.scenario, ctx.instance
         shapes, names, index = flow_profiles(sc.hourly, instance.flow_ids)
-        costs = hub_costs(sc, float(instance.volume.sum()), existing_by_type(ctx.sites, sc.chargers))
+        existing = existing_by_type(ctx.sites, sc.chargers)
+        costs = hub_costs(sc, float(instance.volume.sum()), existing)
+        if (line := uncounted_existing(existing, [tl.name for tl in costs.types])) is not None:
+            ctx.log(f"hourly: {line}")
         if costs.existing:
             ctx.log(
                 f"hourly: {len({k for k, _ in costs.existing})} existing hub(s) keep their "
