@@ -17,6 +17,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
+from planner.candidates import EXISTING_COLUMNS
 from planner.errors import ScenarioError
 from planner.scenario import ChargersConfig, ChargerType, Scenario, VehicleConfig
 
@@ -238,7 +239,7 @@ def existing_by_type(sites: pd.DataFrame, chargers: ChargersConfig) -> dict[str,
     """
     n = len(sites)
     out = {t: np.zeros(n, dtype=int) for t in TYPES}
-    if not all(c in sites.columns for c in ("existing_points", "existing_power_kw", "existing_mcs", "existing_ccs")):
+    if not all(c in sites.columns for c in EXISTING_COLUMNS):
         return out
     locked = sites["locked"].to_numpy(dtype=bool)
     explicit = {t: sites[f"existing_{t}"].to_numpy(dtype=float) for t in TYPES}
