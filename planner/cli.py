@@ -183,7 +183,8 @@ def run(
     gap = "n/a" if s["mip_gap"] is None else f"{s['mip_gap']:.2%}"
     points = s.get("chargers", {})
     by_type = " + ".join(f"{n:,} {t.upper()}" for t, n in points.get("points_by_type", {}).items())
-    pts = f" ({by_type} points, {points['total_power_mw']:,.1f} MW)" if by_type else ""
+    standing = f", {s['existing_chargers']:,} of them existing" if s.get("existing_chargers") else ""
+    pts = f" ({by_type} points{standing}, {points['total_power_mw']:,.1f} MW)" if by_type else ""
     demand = s.get("demand") or {}
     kept = f" of the {demand['flows_kept']:,} largest flows" if "flows_kept" in demand else ""
     if "all_flows_served_share" in demand:

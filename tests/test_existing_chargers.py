@@ -77,6 +77,17 @@ def test_an_existing_hub_keeps_its_points_and_pays_only_for_more(
         assert "chargers_mcs_existing" not in hubs and "existing_chargers" not in plan.summary
 
 
+def test_the_run_line_says_how_many_points_stood_already(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    sized(tmp_path, 8.0, "EX,N1,true,1,,,")  # writes the scenario and its files
+    res = CliRunner().invoke(app, ["run", str(tmp_path / "s.toml"), "-o", str(tmp_path / "out"), "-q"])
+    assert res.exit_code == 0
+    assert "1 hub (2 MCS + 0 CCS points, 1 of them existing, 0.6 MW)" in res.stdout
+
+
 def test_without_sizing_an_existing_hubs_pool_is_not_counted_as_bought(tmp_path: Path) -> None:
     line_network(tmp_path, 3)
     write_csv(tmp_path / "sites.csv", SITES_HEADER, ["EX,N1,true,,,,", "NEW,N1,false,,,,"])
