@@ -275,17 +275,21 @@ class CoverSet:
             n = int(self.node_parent[n])
         return sorted(set(out))
 
-    def needed_windows(self) -> np.ndarray:
-        """Ids of the windows some servable flow that needs a hub has (the rows of a full cover)."""
+    def needed_windows(self, flows: np.ndarray | None = None) -> np.ndarray:
+        """Ids of the windows some servable flow that needs a hub has (the rows of a full cover); with
+        ``flows`` (a mask), of those flows only."""
+        wanted = self.servable & ~self.free if flows is None else flows & self.servable & ~self.free
         need = np.zeros(len(self.node_parent), dtype=bool)
-        for q in np.flatnonzero(self.servable & ~self.free):
+        for q in np.flatnonzero(wanted):
             n = int(self.flow_leaf[q])
             while n >= 0 and not need[n]:
                 need[n] = True
                 n = int(self.node_parent[n])
         ids = [self.node_windows[self.node_windows_ptr[n] : self.node_windows_ptr[n + 1]] for n in np.flatnonzero(need)]
-        finals = self.flow_final[self.servable & ~self.free]
-        extra = [np.array(w, dtype=np.int64) for w in (self.extra or {}).values() if w]
+        finals = self.flow_final[wanted]
+        extra = [
+            np.array(w, dtype=np.int64) for q, w in (self.extra or {}).items() if w and (flows is None or flows[q])
+        ]
         parts = [*ids, finals[finals >= 0], *extra, np.zeros(0, dtype=np.int64)]
         return unique_ints(np.concatenate(parts).astype(np.int64))
 

@@ -1,4 +1,4 @@
-"""Later years of a backward plan keep an earlier year's hubs where they serve no more
+"""Later years of a backward plan hold an earlier year's hubs and only those of their own they need
 (:mod:`planner.features.rollout.keep`).
 
 On a random network with every O-D flow: a year whose extra hub serves no flow the year before does
@@ -67,7 +67,26 @@ def test_a_year_keeps_its_hubs_for_its_afir_window_or_the_next_year_s_budget(see
     out, kept = keep_earlier_hubs(cover, sets, cost, locked, [None, None, 1.0], [()] * 3, [None] * 3)
     assert kept == [] and [s.tolist() for s in out] == [s.tolist() for s in sets]
     out, kept = keep_earlier_hubs(cover, sets, cost, locked, [None, None, 2.0], [()] * 3, [None] * 3)
-    assert kept == [1] and out[1].tolist() == base.tolist() and out[2].tolist() == sets[2].tolist()
+    assert kept == [1, 2] and out[1].tolist() == base.tolist()
+    assert out[2].tolist() == _with(base, busy).tolist()  # and year 2 holds the busy site, not the idle one
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_year_holds_only_the_hubs_its_flows_and_windows_need_beyond_the_year_before(seed: int) -> None:
+    # Year 0 lacks the busy site, so year 1 cannot hold year 0's hubs alone; it drops its idle site (until
+    # 2026-12-06 it kept every hub of its own).
+    cover, locked, base, idle, busy = _sites(seed)
+    cost = np.ones(len(locked))
+    sets = [base, _with(base, idle, busy)]
+    out, kept = keep_earlier_hubs(cover, sets, cost, locked, [None] * 2, [()] * 2, [None] * 2)
+    assert kept == [1] and out[1].tolist() == _with(base, busy).tolist()
+    need = cover.servable & ~cover.free
+    assert ((cover.served(out[1]) & need) == (cover.served(sets[1]) & need)).all()  # every flow still served
+    # an AFIR window holding both sites is met by the one the flows need; one holding only the idle site keeps it
+    out, kept = keep_earlier_hubs(cover, sets, cost, locked, [None] * 2, [(), ((idle, busy),)], [None] * 2)
+    assert out[1].tolist() == _with(base, busy).tolist()
+    out, kept = keep_earlier_hubs(cover, sets, cost, locked, [None] * 2, [(), ((idle,),)], [None] * 2)
+    assert kept == [] and out[1].tolist() == sets[1].tolist()
 
 
 def test_a_year_keeps_its_hubs_for_its_share_milestone() -> None:

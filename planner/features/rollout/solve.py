@@ -512,9 +512,9 @@ def _keep_earlier(ro: _Rollout, sets: list[np.ndarray]) -> list[np.ndarray]:
         before, after = (float(inst.site_cost[p[-1] & new].sum()) for p in (sets, out))
         years = ", ".join(str(ro.years[t]) for t in kept)
         ro.log(
-            f"rollout: in the backward plan {years} keep the hubs of the year before, which serve every flow "
-            f"theirs serve and meet their requirements: {int((sets[-1] & new).sum())} → {int((out[-1] & new).sum())} "
-            f"hubs by {ro.years[-1]}, capex {before:,.0f} → {after:,.0f} EUR"
+            f"rollout: in the backward plan {years} hold the hubs of the year before and only those of their own "
+            f"that serve every flow theirs serve and meet their requirements: {int((sets[-1] & new).sum())} → "
+            f"{int((out[-1] & new).sum())} hubs by {ro.years[-1]}, capex {before:,.0f} → {after:,.0f} EUR"
         )
     return out
 
