@@ -34,7 +34,7 @@ __all__ = [
     "hub_power_kw",
     "existing_by_type",
     "standing_points",
-    "uncounted_existing",
+    "existing_notes",
 ]
 
 
@@ -270,13 +270,21 @@ def standing_points(existing: Mapping[str, np.ndarray] | None, names: Sequence[s
     }
 
 
-def uncounted_existing(existing: Mapping[str, np.ndarray], offered: Sequence[str]) -> str | None:
-    """A log line naming the existing points of types the scenario does not offer (not counted), or None."""
+def existing_notes(
+    existing: Mapping[str, np.ndarray], offered: Sequence[str], kept: Mapping[tuple[int, int], int]
+) -> list[str]:
+    """Log lines on the points standing at existing hubs: those of types the scenario does not offer (not
+    counted), and how many the sized hubs keep (``kept``: by ``(site, type index)``)."""
+    lines = []
     left = {t: int(n.sum()) for t, n in existing.items() if t not in offered and n.sum() > 0}
-    if not left:
-        return None
-    said = " and ".join(f"{n} {t.upper()}" for t, n in sorted(left.items()))
-    return (
-        f"{said} point(s) at existing hubs not counted: the scenario offers no such points "
-        "(chargers.<type>.max_per_hub = 0, or sessions over chargers.max_session_min)"
-    )
+    if left:
+        said = " and ".join(f"{n} {t.upper()}" for t, n in sorted(left.items()))
+        lines.append(
+            f"{said} point(s) at existing hubs not counted: the scenario offers no such points "
+            "(chargers.<type>.max_per_hub = 0, or sessions over chargers.max_session_min)"
+        )
+    if kept:
+        lines.append(
+            f"{len({k for k, _ in kept})} existing hub(s) keep their {sum(kept.values())} points (not paid again)"
+        )
+    return lines

@@ -18,6 +18,21 @@ from planner.scenario import load_scenario
 from tests.conftest import base_scenario, line_network, write_scenario
 
 
+def sized_sections(max_chargers: int = 10) -> dict[str, dict]:
+    """The sections of a sized plan on the line: 300 kW MCS points at 100 EUR (no CCS), a site at 1,000 EUR,
+    10 % of the sessions in the peak hour and a 10-minute wait target, no AFIR, no maps."""
+    return {
+        "costs": {"site_fixed_eur": 1000.0},
+        "chargers": {
+            "mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0, "max_per_hub": max_chargers},
+            "ccs": {"max_per_hub": 0},
+        },
+        "capacity": {"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0},
+        "afir": {"mode": "off"},
+        "output": {"maps": False, "tradeoff_points": 0},
+    }
+
+
 def solve(folder: Path, volume: float, *, max_chargers: int = 10, spacing: float | None = None):
     line_network(folder, 3)
     data = base_scenario(
@@ -25,14 +40,7 @@ def solve(folder: Path, volume: float, *, max_chargers: int = 10, spacing: float
         flows=[f"T,N0,N2,{volume}"],
         candidates={"spacing_km": spacing} if spacing else {},
         objective={"type": "min_cost", "max_hubs": None},
-        costs={"site_fixed_eur": 1000.0},
-        chargers={
-            "mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0, "max_per_hub": max_chargers},
-            "ccs": {"max_per_hub": 0},
-        },
-        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0},
-        afir={"mode": "off"},
-        output={"maps": False, "tradeoff_points": 0},
+        **sized_sections(max_chargers),
     )
     return solve_scenario(load_scenario(write_scenario(folder / "s.toml", data)))
 
@@ -328,14 +336,7 @@ def test_max_coverage_with_sizing_passes_its_cost_stage_check(tmp_path: Path) ->
         tmp_path,
         flows=["T,N0,N2,8", "U,N2,N0,4"],
         objective={"type": "max_coverage", "max_hubs": 1},
-        costs={"site_fixed_eur": 1000.0},
-        chargers={
-            "mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0, "max_per_hub": 10},
-            "ccs": {"max_per_hub": 0},
-        },
-        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0},
-        afir={"mode": "off"},
-        output={"maps": False, "tradeoff_points": 0},
+        **sized_sections(),
     )
     plan = solve_scenario(load_scenario(write_scenario(tmp_path / "s.toml", data)))
     assert plan.summary["verification"]["passed"] is True

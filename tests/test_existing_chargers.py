@@ -20,6 +20,7 @@ from planner.errors import DataError
 from planner.features.capacity.model import TypeLevels, site_levels
 from planner.scenario import load_scenario
 from tests.conftest import base_scenario, line_network, write_csv, write_scenario
+from tests.test_capacity import sized_sections
 from tests.test_hourly import scenario as hourly_scenario
 
 SITES_HEADER = "site_id,node,locked,existing_mcs,existing_ccs,existing_points,existing_power_kw"
@@ -34,14 +35,7 @@ def sized(folder: Path, volume: float, site: str, **sections: dict) -> pd.DataFr
         flows=[f"T,N0,N2,{volume}"],
         candidates={"sites": "sites.csv"},
         objective={"type": "min_cost", "max_hubs": None},
-        costs={"site_fixed_eur": 1000.0},
-        chargers={
-            "mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0, "max_per_hub": 10},
-            "ccs": {"max_per_hub": 0},
-        },
-        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0},
-        afir={"mode": "off"},
-        output={"maps": False, "tradeoff_points": 0},
+        **sized_sections(),
     )
     for key, value in sections.items():
         data[key] = {**data.get(key, {}), **value}
@@ -202,10 +196,10 @@ def test_bad_existing_points_name_the_file_the_site_and_the_column(tmp_path: Pat
 
 
 def test_points_of_a_type_not_offered_are_named_in_the_log() -> None:
-    from planner.chargers import uncounted_existing
+    from planner.chargers import existing_notes
 
     existing = {"mcs": np.array([0, 4]), "ccs": np.array([6, 0])}
-    assert uncounted_existing(existing, ["mcs", "ccs"]) is None
-    line = uncounted_existing(existing, ["mcs"])
-    assert line is not None and line.startswith("6 CCS point(s) at existing hubs not counted")
-    assert "max_per_hub = 0" in line
+    assert existing_notes(existing, ["mcs", "ccs"], {}) == []
+    lines = existing_notes(existing, ["mcs"], {(1, 0): 4})
+    assert lines[0].startswith("6 CCS point(s) at existing hubs not counted") and "max_per_hub = 0" in lines[0]
+    assert lines[1] == "1 existing hub(s) keep their 4 points (not paid again)"

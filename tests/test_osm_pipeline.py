@@ -21,12 +21,12 @@ def osm_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_osm_network_plan_uses_the_carriageway_of_travel(osm_gpkg: Path, tmp_path: Path) -> None:
-    # n1 → n4 eastbound and back westbound, 11.5 km each way. A 10 kWh battery at 1 kWh/km
-    # from 0.8 to 0.1 gives 7 km: each direction needs a stop on its own carriageway.
-    write_csv(tmp_path / "flows.csv", "id,origin,destination,volume", ["east,n1,n4,10", "west,n4,n1,12"])
-    sc = write_scenario(
-        tmp_path / "osm.toml",
+def _scenario(osm_gpkg: Path, folder: Path, **sections: dict) -> Path:
+    """n1 → n4 eastbound (10 trucks/day) and back westbound (12), 11.5 km each way. A 10 kWh battery at 1
+    kWh/km from 0.8 to 0.1 gives 7 km: each direction needs a stop on its own carriageway."""
+    write_csv(folder / "flows.csv", "id,origin,destination,volume", ["east,n1,n4,10", "west,n4,n1,12"])
+    return write_scenario(
+        folder / "osm.toml",
         {
             "name": "osm-e2e",
             "network": {"gpkg": str(osm_gpkg)},
@@ -43,8 +43,13 @@ def test_osm_network_plan_uses_the_carriageway_of_travel(osm_gpkg: Path, tmp_pat
             "breaks": {"enabled": False},
             "objective": {"type": "min_cost"},
             "output": {"maps": False},
+            **sections,
         },
     )
+
+
+def test_osm_network_plan_uses_the_carriageway_of_travel(osm_gpkg: Path, tmp_path: Path) -> None:
+    sc = _scenario(osm_gpkg, tmp_path)
     plan = solve_scenario(load_scenario(sc))
     assert plan.verification.passed
     flows = plan.flows.set_index("flow_id")
@@ -63,28 +68,7 @@ def test_the_existing_chargers_points_from_openstreetmap_are_kept_in_a_sized_pla
 ) -> None:
     # osm-n220 carries 6 sockets of 1,000 kW (capacity=6, socket:mcs:output): six MCS points of the default
     # catalogue, which 10 trucks/day need no more of. Sized, the hub keeps them and its capex stays 0.
-    write_csv(tmp_path / "flows.csv", "id,origin,destination,volume", ["east,n1,n4,10", "west,n4,n1,12"])
-    sc = write_scenario(
-        tmp_path / "osm.toml",
-        {
-            "name": "osm-sized",
-            "network": {"gpkg": str(osm_gpkg)},
-            "candidates": {"include_nodes": False},
-            "demand": {"flows": "flows.csv"},
-            "vehicle": {
-                "battery_kwh": 10.0,
-                "consumption_kwh_per_km": 1.0,
-                "soc_min": 0.1,
-                "soc_max": 0.8,
-                "soc_start": 0.8,
-                "soc_arrival_min": 0.1,
-            },
-            "breaks": {"enabled": False},
-            "objective": {"type": "min_cost"},
-            "capacity": {"enabled": True},
-            "output": {"maps": False},
-        },
-    )
+    sc = _scenario(osm_gpkg, tmp_path, capacity={"enabled": True})
     plan = solve_scenario(load_scenario(sc))
     assert plan.verification.passed
     hubs = plan.hubs.set_index("site_id")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from planner.chargers import existing_by_type, uncounted_existing
+from planner.chargers import existing_by_type, existing_notes
 from planner.context import RunContext
 from planner.errors import ScenarioError
 from planner.features.base import Feature
@@ -54,13 +54,8 @@ class CapacityFeature(Feature):
         sc = ctx.scenario
         existing = existing_by_type(ctx.sites, sc.chargers)
         spec = capacity_levels(sc, float(ctx.instance.volume.sum()), existing)
-        if (line := uncounted_existing(existing, [tl.name for tl in spec.types])) is not None:
+        for line in existing_notes(existing, [tl.name for tl in spec.types], spec.existing):
             ctx.log(f"capacity: {line}")
-        if spec.existing:
-            ctx.log(
-                f"capacity: {len({k for k, _ in spec.existing})} existing hub(s) keep their "
-                f"{sum(spec.existing.values())} points (not paid again)"
-            )
         for tl in spec.types:
             ctx.log(
                 f"capacity: {tl.name}: {len(tl.servers)} size levels, up to {tl.servers[-1]} points "

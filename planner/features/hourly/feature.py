@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.chargers import existing_by_type, uncounted_existing
+from planner.chargers import existing_by_type, existing_notes
 from planner.context import RunContext
 from planner.errors import ScenarioError
 from planner.features.base import Feature
@@ -110,13 +110,8 @@ class HourlyFeature(Feature):
         shapes, names, index = flow_profiles(sc.hourly, instance.flow_ids)
         existing = existing_by_type(ctx.sites, sc.chargers)
         costs = hub_costs(sc, float(instance.volume.sum()), existing)
-        if (line := uncounted_existing(existing, [tl.name for tl in costs.types])) is not None:
+        for line in existing_notes(existing, [tl.name for tl in costs.types], costs.existing):
             ctx.log(f"hourly: {line}")
-        if costs.existing:
-            ctx.log(
-                f"hourly: {len({k for k, _ in costs.existing})} existing hub(s) keep their "
-                f"{sum(costs.existing.values())} points (not paid again)"
-            )
         crossing = crossing_hours(ctx.network, sc)
         routes = [list(r) for r in ctx.flows["route_nodes"]]
         hours = stop_hours(instance, ctx.network, routes, crossing, Timetable.of(sc), shapes, index, costs.charge_h)
