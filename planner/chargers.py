@@ -271,11 +271,26 @@ def standing_points(existing: Mapping[str, np.ndarray] | None, names: Sequence[s
 
 
 def existing_notes(
-    existing: Mapping[str, np.ndarray], offered: Sequence[str], kept: Mapping[tuple[int, int], int]
+    sites: pd.DataFrame,
+    existing: Mapping[str, np.ndarray],
+    offered: Sequence[str],
+    kept: Mapping[tuple[int, int], int],
 ) -> list[str]:
-    """Log lines on the points standing at existing hubs: those of types the scenario does not offer (not
-    counted), and how many the sized hubs keep (``kept``: by ``(site, type index)``)."""
+    """Log lines on the points at existing hubs (``existing``: :func:`existing_by_type` of ``sites``): those
+    listed by ``existing_points`` whose power counts them as no type, those of types the scenario does not
+    offer (neither counted), and how many the sized hubs keep (``kept``: by ``(site, type index)``)."""
     lines = []
+    if all(c in sites.columns for c in EXISTING_COLUMNS):
+        by_points = sites["locked"].to_numpy(dtype=bool).copy()
+        for t in TYPES:
+            by_points &= ~np.isfinite(sites[f"existing_{t}"].to_numpy(dtype=float))
+        listed = np.nan_to_num(sites["existing_points"].to_numpy(dtype=float)).astype(int)
+        slow = int((listed - sum(existing[t] for t in TYPES))[by_points].sum())
+        if slow:
+            lines.append(
+                f"{slow} point(s) at existing hubs not counted: their existing_power_kw is unknown or below every "
+                "charger type's power_kw (list existing_mcs / existing_ccs in the sites file to count them)"
+            )
     left = {t: int(n.sum()) for t, n in existing.items() if t not in offered and n.sum() > 0}
     if left:
         said = " and ".join(f"{n} {t.upper()}" for t, n in sorted(left.items()))

@@ -195,11 +195,24 @@ def test_bad_existing_points_name_the_file_the_site_and_the_column(tmp_path: Pat
         build_candidates(load_network(sc.network), sc.candidates, sc.network)
 
 
-def test_points_of_a_type_not_offered_are_named_in_the_log() -> None:
+def test_points_not_counted_are_named_in_the_log() -> None:
     from planner.chargers import existing_notes
 
-    existing = {"mcs": np.array([0, 4]), "ccs": np.array([6, 0])}
-    assert existing_notes(existing, ["mcs", "ccs"], {}) == []
-    lines = existing_notes(existing, ["mcs"], {(1, 0): 4})
-    assert lines[0].startswith("6 CCS point(s) at existing hubs not counted") and "max_per_hub = 0" in lines[0]
-    assert lines[1] == "1 existing hub(s) keep their 4 points (not paid again)"
+    sites = pd.DataFrame(
+        {
+            "site_id": ["a", "b", "c"],
+            "locked": [True, True, True],
+            "existing_mcs": [np.nan, np.nan, 0],
+            "existing_ccs": [np.nan, np.nan, 6],
+            "existing_points": [4, 8, np.nan],
+            "existing_power_kw": [1000, 150, np.nan],
+        }
+    )
+    existing = {"mcs": np.array([4, 0, 0]), "ccs": np.array([0, 0, 6])}
+    assert existing_notes(sites, existing, ["mcs", "ccs"], {}) == [
+        "8 point(s) at existing hubs not counted: their existing_power_kw is unknown or below every charger "
+        "type's power_kw (list existing_mcs / existing_ccs in the sites file to count them)"
+    ]
+    lines = existing_notes(sites, existing, ["mcs"], {(0, 0): 4})
+    assert lines[1].startswith("6 CCS point(s) at existing hubs not counted") and "max_per_hub = 0" in lines[1]
+    assert lines[2] == "1 existing hub(s) keep their 4 points (not paid again)"

@@ -54,7 +54,7 @@ class CapacityFeature(Feature):
         sc = ctx.scenario
         existing = existing_by_type(ctx.sites, sc.chargers)
         spec = capacity_levels(sc, float(ctx.instance.volume.sum()), existing)
-        for line in existing_notes(existing, [tl.name for tl in spec.types], spec.existing):
+        for line in existing_notes(ctx.sites, existing, [tl.name for tl in spec.types], spec.existing):
             ctx.log(f"capacity: {line}")
         for tl in spec.types:
             ctx.log(

@@ -110,7 +110,7 @@ class HourlyFeature(Feature):
         shapes, names, index = flow_profiles(sc.hourly, instance.flow_ids)
         existing = existing_by_type(ctx.sites, sc.chargers)
         costs = hub_costs(sc, float(instance.volume.sum()), existing)
-        for line in existing_notes(existing, [tl.name for tl in costs.types], costs.existing):
+        for line in existing_notes(ctx.sites, existing, [tl.name for tl in costs.types], costs.existing):
             ctx.log(f"hourly: {line}")
         crossing = crossing_hours(ctx.network, sc)
         routes = [list(r) for r in ctx.flows["route_nodes"]]
