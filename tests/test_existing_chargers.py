@@ -82,9 +82,14 @@ def test_the_run_line_says_how_many_points_stood_already(tmp_path: Path) -> None
     assert "1 hub (2 MCS + 0 CCS points, 1 of them existing, 0.6 MW)" in res.stdout
 
 
-def test_without_sizing_an_existing_hubs_pool_is_not_counted_as_bought(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("listed", "points"), [("", 2), ("1", 2), ("3", 3)])
+def test_without_sizing_an_existing_hub_shows_its_points_and_buys_none(
+    tmp_path: Path, listed: str, points: int
+) -> None:
+    # No sizing: an existing hub is taken to have the minimum pool (2 points) at no cost, and shows the points
+    # listed for it where they are more.
     line_network(tmp_path, 3)
-    write_csv(tmp_path / "sites.csv", SITES_HEADER, ["EX,N1,true,,,,", "NEW,N1,false,,,,"])
+    write_csv(tmp_path / "sites.csv", SITES_HEADER, [f"EX,N1,true,{listed},,,", "NEW,N1,false,,,,"])
     data = base_scenario(
         tmp_path,
         flows=["T,N0,N2,8"],
@@ -93,8 +98,14 @@ def test_without_sizing_an_existing_hubs_pool_is_not_counted_as_bought(tmp_path:
         chargers={"mcs": {"capex_eur": 100.0, "min_per_hub": 2}},
     )
     plan = solve_scenario(load_scenario(write_scenario(tmp_path / "s.toml", data)))
-    assert plan.hubs["site_id"].tolist() == ["EX"] and plan.hubs["chargers_mcs"].tolist() == [2]
+    assert plan.hubs["site_id"].tolist() == ["EX"] and plan.hubs["chargers_mcs"].tolist() == [points]
     assert plan.summary["total_cost_eur"] == 0.0 and plan.summary["chargers"]["capex_points_eur"] == 0.0
+    if listed:
+        assert plan.hubs["chargers_mcs_existing"].tolist() == [int(listed)]
+        assert plan.summary["existing_chargers"] == int(listed)
+    else:
+        assert "chargers_mcs_existing" not in plan.hubs and "existing_chargers" not in plan.summary
+    assert plan.verification.passed
 
 
 def test_relaxed_levels_and_the_two_stage_solve_credit_them_too(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.chargers import min_counts
+from planner.chargers import TYPES, existing_by_type, min_counts
 from planner.context import RunContext
 from planner.features.coverage.model import PlanningModel, Solution, open_sites
 from planner.instance import PlanningInstance
@@ -127,7 +127,10 @@ def _hub_table(ctx: RunContext, is_open: np.ndarray, charging: tuple[np.ndarray,
     hub_sites = sites.iloc[open_idx]
     ctx.data["charging_volume"] = volume_at.astype(float)
     counts = {t: np.full(len(open_idx), n, dtype=int) for t, n in min_counts(ctx.scenario.chargers).items()}
-    return pd.DataFrame(
+    standing = _standing(ctx, open_idx)
+    for t, n in standing.items():  # an existing hub has its minimum pool at least (cost 0), and its points
+        counts[t] = np.maximum(counts[t], n)
+    frame = pd.DataFrame(
         {
             "site_id": hub_sites["site_id"].to_numpy(),
             "name": hub_sites["name"].to_numpy(),
@@ -150,6 +153,18 @@ def _hub_table(ctx: RunContext, is_open: np.ndarray, charging: tuple[np.ndarray,
         },
         columns=HUB_COLUMNS,
     )
+    for t, n in standing.items():
+        frame[f"chargers_{t}_existing"] = n
+    return frame
+
+
+def _standing(ctx: RunContext, open_idx: np.ndarray) -> dict[str, np.ndarray]:
+    """Points listed at the open existing hubs by type, for a plan that does not size its hubs (a sizing
+    feature decides what stands there itself); empty when none are listed."""
+    if any(f.assigns_stops for f in ctx.features):
+        return {}
+    stand = {t: n[open_idx] for t, n in existing_by_type(ctx.sites, ctx.scenario.chargers).items()}
+    return stand if any(n.any() for n in stand.values()) else {}
 
 
 def _vehicle_block(scenario: Scenario, ranges: Ranges) -> dict[str, Any]:
@@ -202,6 +217,11 @@ def _summary(
         "covered_weight_share": float(weight[served].sum() / weight.sum()) if weight.sum() else 0.0,
         "total_cost_eur": float(hubs["cost_eur"].sum()),
         "total_chargers": int(hubs["chargers"].sum()),
+        **(
+            {"existing_chargers": int(sum(hubs[f"chargers_{t}_existing"].sum() for t in TYPES))}
+            if "chargers_mcs_existing" in hubs
+            else {}
+        ),
         "vehicle": _vehicle_block(scenario, ctx.ranges),
         "breaks": scenario.breaks.model_dump(),
         "candidates": len(ctx.sites),

@@ -187,14 +187,14 @@ class CoverageFeature(Feature):
 
 def _points_bought(hubs: pd.DataFrame, ctx: RunContext, types: dict) -> float:
     """Capex of the points the plan buys: not those standing at existing hubs (``chargers_<type>_existing`` of a
-    sized plan; an existing hub of a plan without sizing is taken to have its pool already)."""
+    sized plan; an existing hub of a plan without sizing is taken to have its pool already: none bought)."""
     sized = any(f.assigns_stops for f in ctx.features)
     total = 0.0
     for t in TYPES:
         points = hubs[f"chargers_{t}"].to_numpy(dtype=float)
-        if f"chargers_{t}_existing" in hubs:
-            points = points - hubs[f"chargers_{t}_existing"].to_numpy(dtype=float)
-        elif not sized:
+        if not sized:
             points = np.where(hubs["locked"].to_numpy(dtype=bool), 0.0, points)
+        elif f"chargers_{t}_existing" in hubs:
+            points = points - hubs[f"chargers_{t}_existing"].to_numpy(dtype=float)
         total += float(points.sum()) * types[t].capex_eur
     return total
