@@ -35,6 +35,7 @@ __all__ = [
     "existing_by_type",
     "standing_points",
     "existing_notes",
+    "set_existing_columns",
 ]
 
 
@@ -237,18 +238,14 @@ def existing_by_type(sites: pd.DataFrame, chargers: ChargersConfig) -> dict[str,
     build`` reads it from OpenStreetMap) reaches, and as none where it reaches no type's power or is
     unknown: a slower point would take longer sessions than the sizing assumes.
     """
-    n = len(sites)
-    out = {t: np.zeros(n, dtype=int) for t in TYPES}
-    if not all(c in sites.columns for c in EXISTING_COLUMNS):
+    out = {t: np.zeros(len(sites), dtype=int) for t in TYPES}
+    listed = _listed(sites)
+    if listed is None:
         return out
-    locked = sites["locked"].to_numpy(dtype=bool)
-    explicit = {t: sites[f"existing_{t}"].to_numpy(dtype=float) for t in TYPES}
-    given = np.logical_or.reduce([np.isfinite(v) for v in explicit.values()])
-    points = np.nan_to_num(sites["existing_points"].to_numpy(dtype=float)).astype(int)
-    power = np.nan_to_num(sites["existing_power_kw"].to_numpy(dtype=float))
+    explicit, by_points, points, power = listed
     by_power = sorted(chargers.types().items(), key=lambda kv: -kv[1].power_kw)
-    for i in np.flatnonzero(locked):
-        if given[i]:
+    for i in np.flatnonzero(sites["locked"].to_numpy(dtype=bool)):
+        if not by_points[i]:
             for t in TYPES:
                 out[t][i] = int(np.nan_to_num(explicit[t][i]))
             continue
@@ -256,6 +253,28 @@ def existing_by_type(sites: pd.DataFrame, chargers: ChargersConfig) -> dict[str,
         if t is not None:
             out[t][i] = points[i]
     return out
+
+
+def _listed(
+    sites: pd.DataFrame,
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray] | None:
+    """A sites table's existing-charger columns: the points listed per type, which existing hubs list none by
+    type (their ``existing_points`` count by power), those points and their power; None without the columns."""
+    if not all(c in sites.columns for c in EXISTING_COLUMNS):
+        return None
+    explicit = {t: sites[f"existing_{t}"].to_numpy(dtype=float) for t in TYPES}
+    by_points = sites["locked"].to_numpy(dtype=bool) & ~np.logical_or.reduce(
+        [np.isfinite(v) for v in explicit.values()]
+    )
+    points = np.nan_to_num(sites["existing_points"].to_numpy(dtype=float)).astype(int)
+    return explicit, by_points, points, np.nan_to_num(sites["existing_power_kw"].to_numpy(dtype=float))
+
+
+def set_existing_columns(hubs: pd.DataFrame, standing: Mapping[str, Sequence[int] | np.ndarray]) -> None:
+    """Write ``chargers_<type>_existing`` for every type: the points each hub had before the plan (0 for a
+    type ``standing`` does not list)."""
+    for t in TYPES:
+        hubs[f"chargers_{t}_existing"] = np.asarray(standing.get(t, np.zeros(len(hubs))), dtype=int)
 
 
 def standing_points(existing: Mapping[str, np.ndarray] | None, names: Sequence[str]) -> dict[tuple[int, int], int]:
@@ -280,12 +299,10 @@ def existing_notes(
     listed by ``existing_points`` whose power counts them as no type, those of types the scenario does not
     offer (neither counted), and how many the sized hubs keep (``kept``: by ``(site, type index)``)."""
     lines = []
-    if all(c in sites.columns for c in EXISTING_COLUMNS):
-        by_points = sites["locked"].to_numpy(dtype=bool).copy()
-        for t in TYPES:
-            by_points &= ~np.isfinite(sites[f"existing_{t}"].to_numpy(dtype=float))
-        listed = np.nan_to_num(sites["existing_points"].to_numpy(dtype=float)).astype(int)
-        slow = int((listed - sum(existing[t] for t in TYPES))[by_points].sum())
+    listed = _listed(sites)
+    if listed is not None:
+        _, by_points, points, _ = listed
+        slow = int((points - sum(existing[t] for t in TYPES))[by_points].sum())
         if slow:
             lines.append(
                 f"{slow} point(s) at existing hubs not counted: their existing_power_kw is unknown or below every "

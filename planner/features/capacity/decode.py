@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.chargers import TYPES
+from planner.chargers import TYPES, set_existing_columns
 from planner.context import RunContext
 from planner.features.capacity.model import CapacitySpec, CapacityVariables
 from planner.features.coverage.model import open_sites
@@ -68,9 +68,7 @@ def decode_capacity(plan: Plan, ctx: RunContext) -> None:
         (counts[t] - standing[t]) * types[t].capex_eur for t in TYPES
     )
     if spec.existing:  # which of a hub's points were standing before the plan
-        for t in TYPES:
-            hubs[f"chargers_{t}_existing"] = standing[t]
-        plan.summary["existing_chargers"] = int(sum(standing[t].sum() for t in TYPES))
+        set_existing_columns(hubs, standing)
     plan.summary["total_cost_eur"] = float(hubs["cost_eur"].sum())
     plan.summary["total_chargers"] = int(hubs["chargers"].sum())
     for t in TYPES:

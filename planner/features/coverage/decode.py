@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.chargers import TYPES, existing_by_type, min_counts
+from planner.chargers import existing_by_type, min_counts, set_existing_columns
 from planner.context import RunContext
 from planner.features.coverage.model import PlanningModel, Solution, open_sites
 from planner.instance import PlanningInstance
@@ -153,8 +153,8 @@ def _hub_table(ctx: RunContext, is_open: np.ndarray, charging: tuple[np.ndarray,
         },
         columns=HUB_COLUMNS,
     )
-    for t, n in standing.items():
-        frame[f"chargers_{t}_existing"] = n
+    if standing:
+        set_existing_columns(frame, standing)
     return frame
 
 
@@ -217,11 +217,6 @@ def _summary(
         "covered_weight_share": float(weight[served].sum() / weight.sum()) if weight.sum() else 0.0,
         "total_cost_eur": float(hubs["cost_eur"].sum()),
         "total_chargers": int(hubs["chargers"].sum()),
-        **(
-            {"existing_chargers": int(sum(hubs[f"chargers_{t}_existing"].sum() for t in TYPES))}
-            if "chargers_mcs_existing" in hubs
-            else {}
-        ),
         "vehicle": _vehicle_block(scenario, ctx.ranges),
         "breaks": scenario.breaks.model_dump(),
         "candidates": len(ctx.sites),

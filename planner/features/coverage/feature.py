@@ -177,6 +177,8 @@ class CoverageFeature(Feature):
         hubs, types = plan.hubs, ctx.scenario.chargers.types()
         hubs["power_kw"] = sum(hubs[f"chargers_{t}"].to_numpy(dtype=float) * types[t].power_kw for t in TYPES)
         plan.summary["total_chargers"] = int(hubs["chargers"].sum())
+        if "chargers_mcs_existing" in hubs:  # set by whichever feature decided the points (sized or not)
+            plan.summary["existing_chargers"] = int(sum(hubs[f"chargers_{t}_existing"].sum() for t in TYPES))
         plan.summary["chargers"] = {
             "points_by_type": {t: int(hubs[f"chargers_{t}"].sum()) for t in TYPES},
             "power_kw_by_type": {t: types[t].power_kw for t in TYPES},

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from planner.chargers import TYPES
+from planner.chargers import TYPES, set_existing_columns
 from planner.features.capacity.queueing import expected_wait_h
 from planner.features.hourly.costs import HubCosts, hourly_split
 from planner.features.hourly.decompose import Decomposition
@@ -127,12 +127,7 @@ def hub_columns(plan: Plan, result: Decomposition, costs: HubCosts, scenario: Sc
     plan.summary["total_chargers"] = int(hubs["chargers"].sum())
     if costs.existing:  # which of a hub's points were standing before the plan
         stand = [costs.standing(int(k)) for k in hp.hub_sites]
-        for ti, tl in enumerate(costs.types):
-            hubs[f"chargers_{tl.name}_existing"] = [s[ti] for s in stand]
-        for t in TYPES:
-            if f"chargers_{t}_existing" not in hubs:
-                hubs[f"chargers_{t}_existing"] = 0
-        plan.summary["existing_chargers"] = int(sum(sum(s) for s in stand))
+        set_existing_columns(hubs, {tl.name: [s[ti] for s in stand] for ti, tl in enumerate(costs.types)})
 
 
 def hourly_table(plan: Plan, result: Decomposition, costs: HubCosts) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from planner.chargers import existing_by_type
+from dataclasses import replace
+
 from planner.context import RunContext
 from planner.errors import ScenarioError
 from planner.features.afir.requirements import rollout_requirements
@@ -59,8 +60,9 @@ class RolloutFeature(Feature):
         )
         if "capacity" in ctx.parts:  # hubs are sized for the busiest year
             peak = max(year_factors(sc)[0])
-            stand = existing_by_type(ctx.sites, sc.chargers)
-            ctx.parts["capacity"] = capacity_part(capacity_levels(sc, float(ctx.instance.volume.sum()) * peak, stand))
+            levels = capacity_levels(sc, float(ctx.instance.volume.sum()) * peak)
+            existing = ctx.parts["capacity"].data.existing  # the points standing, as the capacity feature read them
+            ctx.parts["capacity"] = capacity_part(replace(levels, existing=existing))
 
     def solve(self, ctx: RunContext) -> Solution:
         required, shares = ctx.data[self.name]
