@@ -6,6 +6,10 @@ and simulates every flow's state of charge and driving time kilometre by kilomet
 legs. A flow the plan calls served must complete its trip; limits (hub count, budget,
 coverage target) and the capex are recomputed from the plan's own tables.
 
+Every route is walked at once in arrays (:mod:`planner.walk`); :class:`HubIndex` and
+:func:`simulate_legs` walk one trip at a time: the reference the array walk is tested against
+(``tests/test_walk.py``), and the walk of the hourly sizing's own check, which needs each stop's energy.
+
 These are the core checks; every feature adds its own (:meth:`planner.features.base.Feature.checks`),
 computed from the plan's tables and the scenario as well. The reports' simulation of the served
 flows (:mod:`planner.trips`) is a different implementation on purpose: a verifier that shared the
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple, ParamSpec, TypeVar
@@ -26,6 +31,7 @@ import pandas as pd
 from planner.chargers import existing_by_type
 from planner.network import Network
 from planner.scenario import BreaksConfig, ChargersConfig, CostsConfig, ObjectiveConfig, VehicleConfig
+from planner.walk import Walk, simulate_walk, walk_routes
 
 __all__ = [
     "Check",
@@ -38,7 +44,6 @@ __all__ = [
     "served_by_simulation",
     "served_by_simulation_sets",
     "simulate_legs",
-    "smallest_claiming",
     "simulate_trip",
     "verify_plan",
 ]
@@ -244,7 +249,6 @@ def simulate_trip(
     return simulate_legs(hubs, total, vehicle, breaks, refuel_at_origin=round_trip)
 
 
-@_without_gc
 def served_by_simulation(
     network: Network,
     sites: pd.DataFrame,
@@ -256,17 +260,12 @@ def served_by_simulation(
     refuel_at_origin: bool = False,
 ) -> np.ndarray:
     """Flows whose trip completes when the truck charges at every open hub it passes
-    (``refuel_at_origin``: round trips follow the classic rule, see :func:`simulate_legs`)."""
-    index = HubIndex(network, sites, set(open_ids))
-    out = []
-    for r in flows["route_nodes"]:
-        route = list(r)
-        rt = refuel_at_origin and len(route) > 1 and route[0] == route[-1]
-        out.append(simulate_legs(*index.along(route), vehicle, breaks, refuel_at_origin=rt).completed)
-    return np.array(out, dtype=bool)
+    (``refuel_at_origin``: round trips follow the classic rule, see :func:`simulate_legs`); every
+    route walked at once (:mod:`planner.walk`)."""
+    walk = walk_routes(network, sites, open_ids, list(flows["route_nodes"]))
+    return simulate_walk(walk, vehicle, breaks, refuel_at_origin=refuel_at_origin).completed
 
 
-@_without_gc
 def served_by_simulation_sets(
     network: Network,
     sites: pd.DataFrame,
@@ -276,58 +275,15 @@ def served_by_simulation_sets(
     breaks: BreaksConfig,
     *,
     refuel_at_origin: bool = False,
-    hint: np.ndarray | None = None,
 ) -> list[np.ndarray]:
-    """:func:`served_by_simulation` for several hub sets at once.
-
-    Each route is walked once against the sets' union. Opening a hub never breaks a trip (the truck
-    only gains charge there, its legs only get shorter, and a hub at a round trip's origin only
-    relaxes the arrival rule), so a flow served by a set is served by every superset and one not
-    served is not served by any subset: per flow, the sets are simulated in bisection order and
-    the rest follow (nested sets: three simulations for eight sets). ``hint`` (optional, per flow):
-    the index of the set expected to be the smallest serving the flow, ``-1`` for none expected.
-    That set is simulated first, then its neighbour in size on the other side of the expected
-    threshold (nested sets: two simulations when the guess holds, one when it says all or none);
-    a hint only orders the simulations, never decides a result."""
-    out = [np.zeros(len(flows), dtype=bool) for _ in open_sets]
-    if not open_sets:
-        return out
-    k = len(open_sets)
-    order = sorted(range(k), key=lambda i: (len(open_sets[i]), i))
-    rank = {i: r for r, i in enumerate(order)}
-    sup = [[j for j in range(k) if open_sets[i] <= open_sets[j]] for i in range(k)]
-    sub = [[j for j in range(k) if open_sets[j] <= open_sets[i]] for i in range(k)]
-    index = HubIndex(network, sites, set().union(*open_sets))
-    for q, r in enumerate(flows["route_nodes"]):
-        route = list(r)
-        rt = refuel_at_origin and len(route) > 1 and route[0] == route[-1]
-        hubs, total = index.along(route)
-        state: list[bool | None] = [None] * k
-        todo = order
-        i = -1 if hint is None else order[-1] if hint[q] < 0 else int(hint[q])
-        guided = i >= 0  # the guess, then its neighbour across the expected threshold
-        while todo:
-            if i < 0 or state[i] is not None:
-                i = todo[len(todo) // 2]
-            ok = simulate_legs([h for h in hubs if h[2] in open_sets[i]], total, vehicle, breaks, refuel_at_origin=rt)
-            for j in sup[i] if ok.completed else sub[i]:
-                state[j] = ok.completed
-            todo = [j for j in todo if state[j] is None]
-            step = rank[i] + (-1 if ok.completed else 1)
-            i, guided = (order[step] if guided and 0 <= step < k else -1), False
-        for i in range(k):
-            out[i][q] = bool(state[i])
+    """:func:`served_by_simulation` for several hub sets at once: the routes are walked once against
+    the sets' union, and each set's trips are simulated on its own hubs along them."""
+    walk = walk_routes(network, sites, set().union(*open_sets), list(flows["route_nodes"]))
+    out = []
+    for ids in open_sets:
+        own = walk.keep(np.isin(walk.site, walk.codes(ids)))
+        out.append(simulate_walk(own, vehicle, breaks, refuel_at_origin=refuel_at_origin).completed)
     return out
-
-
-def smallest_claiming(claims: list[np.ndarray], sizes: list[int]) -> np.ndarray | None:
-    """Per flow, the index of the smallest hub set (by ``sizes``) a model claims serves it (``-1``:
-    none): the ``hint`` of :func:`served_by_simulation_sets` (it orders the simulations only)."""
-    if not claims:
-        return None
-    order = sorted(range(len(claims)), key=lambda i: (sizes[i], i))
-    stacked = np.array([claims[i] for i in order])
-    return np.where(stacked.any(axis=0), np.array(order)[stacked.argmax(axis=0)], -1)
 
 
 def check_hub_sets(name: str, what: str, claimed: list[tuple[str, np.ndarray, np.ndarray]]) -> Check:
@@ -390,7 +346,23 @@ class _TripFindings:
     false_unservable: list[str] = field(default_factory=list)
 
 
-@_without_gc
+def _stop_entries(walk: Walk, stops: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The plan's stops of each flow as (flow, site index of ``walk``; ``-1``: not an open hub), flow by flow."""
+    counts = np.fromiter(map(len, stops), dtype=np.int64, count=len(stops))
+    codes = walk.codes(itertools.chain.from_iterable(stops))
+    return np.repeat(np.arange(len(stops)), counts), codes
+
+
+def _stops_differ(walk: Walk, flow: np.ndarray, code: np.ndarray, n: int) -> np.ndarray:
+    """Per flow: its listed stops are not, in order, the open hubs its route passes."""
+    listed = np.bincount(flow, minlength=n)
+    passed = np.diff(walk.ptr)
+    differ = listed != passed
+    same = ~differ[flow]  # entries of flows with as many stops as hubs passed: aligned one to one
+    differ[flow[same][code[same] != walk.site[~differ[walk.route_of]]]] = True
+    return differ
+
+
 def _simulate_flows(
     network: Network,
     sites: pd.DataFrame,
@@ -402,31 +374,30 @@ def _simulate_flows(
     refuel_at_origin: bool,
 ) -> _TripFindings:
     """Simulate every flow against the open hubs (only its assigned stops when stops are assigned)."""
+    routes = list(flows["route_nodes"])
+    ids = flows["flow_id"].astype(str).to_numpy()
+    served = flows["served"].to_numpy(dtype=bool)
+    walk = walk_routes(network, sites, set(hubs["site_id"]), routes)
+    trips = simulate_walk(walk, vehicle, breaks, refuel_at_origin=refuel_at_origin)
+    flow, code = _stop_entries(walk, flows["stops"])
+    if assigned:
+        # Trucks charge only at their assigned stops, which must be open hubs on the route.
+        width = len(walk.site_ids) + 1
+        listed, passed = flow * width + code, walk.route_of * width + walk.site
+        wrong = np.zeros(len(flows), dtype=bool)
+        wrong[flow[(code < 0) | ~np.isin(listed, passed)]] = True
+        own = simulate_walk(walk.keep(np.isin(passed, listed)), vehicle, breaks, refuel_at_origin=refuel_at_origin)
+    else:
+        wrong, own = _stops_differ(walk, flow, code, len(flows)), trips
     found = _TripFindings()
-    index_open = HubIndex(network, sites, set(hubs["site_id"]))
-    index_all = HubIndex(network, sites, set(sites["site_id"]))
-    for f, served in zip(flows.itertuples(index=False), flows["served"].to_numpy(dtype=bool), strict=True):
-        route = list(f.route_nodes)
-        rt = refuel_at_origin and len(route) > 1 and route[0] == route[-1]
-        hubs_along, total = index_open.along(route)
-        trip = simulate_legs(hubs_along, total, vehicle, breaks, refuel_at_origin=rt)
-        if served and assigned:
-            # Trucks charge only at their assigned stops, which must be open hubs on the route.
-            stops = set(f.stops)
-            if not stops <= {h[2] for h in hubs_along}:
-                found.wrong_stops.append(f.flow_id)
-            trip = simulate_legs([h for h in hubs_along if h[2] in stops], total, vehicle, breaks, refuel_at_origin=rt)
-        if served:
-            if not trip.completed:
-                found.failed.append(f"{f.flow_id} ({trip.reason})")
-            if not assigned and list(f.stops) != trip.stops:
-                found.wrong_stops.append(f.flow_id)
-        elif trip.completed:
-            found.missed.append(f.flow_id)
-        if f.status == "unservable":
-            best = simulate_legs(*index_all.along(route), vehicle, breaks, refuel_at_origin=rt)
-            if best.completed:
-                found.false_unservable.append(f.flow_id)
+    found.failed = [f"{ids[q]} ({own.reasons[q]})" for q in np.flatnonzero(served & ~own.completed)]
+    found.wrong_stops = ids[served & wrong].tolist()
+    found.missed = ids[~served & trips.completed].tolist()
+    doubt = np.flatnonzero(flows["status"].to_numpy() == "unservable")
+    if len(doubt):
+        every = walk_routes(network, sites, sites["site_id"], [routes[q] for q in doubt])
+        best = simulate_walk(every, vehicle, breaks, refuel_at_origin=refuel_at_origin)
+        found.false_unservable = ids[doubt[best.completed]].tolist()
     return found
 
 

@@ -603,6 +603,35 @@ def test_aggregate_edge_flows() -> None:
     assert aggregate_edge_flows(net, flows) == 5
     assert net["served_volume"].tolist() == [10.0, 15.0, 0.0]
     assert net["unserved_volume"].tolist() == [7.0, 7.0, 7.0]
+    # a parallel edge (B-A after A-B) counts once; a step off the network and empty routes count nowhere
+    net = pd.concat([net, net.iloc[[0]].assign(u="B", v="A")], ignore_index=True)
+    flows = pd.DataFrame(
+        {"route_nodes": ["", "A;B;C", "B;X;D", "C;B", "", "D;C;B;A", ""], "volume": [1.0, 10, 2, 5, 1, 7, 1]}
+    ).assign(served=[True, True, True, True, False, False, False])
+    assert aggregate_edge_flows(net, flows, factor=2.0) == 5
+    assert net["served_volume"].tolist() == [20.0, 30.0, 0.0, 0.0]
+    assert net["unserved_volume"].tolist() == [14.0, 14.0, 14.0, 0.0]
+
+
+def test_maps_take_the_volumes_the_run_wrote(tmp_path: Path) -> None:
+    # plan.gpkg's network layer carries each edge's trucks/day (a rollout's: its last year's): the maps
+    # draw those instead of summing every flow's route again; a layer without them is summed here.
+    from planner.render import load_run
+
+    run = write_run(tmp_path / "run")
+    summed = load_run(run).network
+    layer = gpd.read_file(run / "plan.gpkg", layer="network")
+    assert "served_volume" not in layer.columns and summed["served_volume"].sum() > 0
+    layer["served_volume"] = summed["served_volume"] * 3.0
+    layer["unserved_volume"] = summed["unserved_volume"] * 3.0
+    layer.to_file(run / "plan.gpkg", layer="network", driver="GPKG")
+    drawn = load_run(run).network
+    assert drawn["served_volume"].tolist() == (summed["served_volume"] * 3.0).tolist()
+    assert drawn["unserved_volume"].tolist() == (summed["unserved_volume"] * 3.0).tolist()
+    layer["served_volume"] = layer["served_volume"].astype(object)
+    layer.loc[0, "served_volume"] = "n/a"  # not a number: summed again
+    layer.to_file(run / "plan.gpkg", layer="network", driver="GPKG")
+    assert load_run(run).network["served_volume"].tolist() == summed["served_volume"].tolist()
 
 
 # ------------------------------------------------------------------ board-ready maps (#16)

@@ -140,10 +140,6 @@ def test_simulating_several_hub_sets_at_once_matches_one_by_one(seed: int) -> No
         alone = served_by_simulation(net, sites, flows, s, vehicle, breaks, refuel_at_origin=True)
         assert got.tolist() == alone.tolist()
     assert any(0 < g.sum() < len(flows) for g in together)  # the sets make a difference
-    # a hint (right or wrong) only changes the order of the simulations, never a result
-    hint = rng.integers(-1, len(sets), size=len(flows))
-    hinted = served_by_simulation_sets(net, sites, flows, sets, vehicle, breaks, refuel_at_origin=True, hint=hint)
-    assert [h.tolist() for h in hinted] == [t.tolist() for t in together]
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -59,8 +59,8 @@ class RunData:
     flows : pandas.DataFrame
         Columns of ``flows.csv``; ``served`` normalised to bool, ``volume`` to float.
     network : geopandas.GeoDataFrame or None
-        Layer ``network`` (lines) with ``served_volume``/``unserved_volume`` added by
-        :func:`aggregate_edge_flows`.
+        Layer ``network`` (lines) with ``served_volume``/``unserved_volume`` (trucks/day) as the
+        run wrote them, or added by :func:`aggregate_edge_flows` where the layer lacks them.
     afir_gaps : geopandas.GeoDataFrame or None
         Optional layer ``afir_gaps``.
     flow_lines : geopandas.GeoDataFrame or None
@@ -224,6 +224,20 @@ def aggregate_edge_flows(network: gpd.GeoDataFrame, flows: pd.DataFrame, factor:
     return matched
 
 
+def _written_volumes(network: gpd.GeoDataFrame) -> int | None:
+    """The number of edges with trucks on them when the layer already has ``served_volume`` and
+    ``unserved_volume`` (``planner run`` writes them, a rollout's for its last year, see
+    :func:`planner.exports.geometry.network_layer`); ``None`` when it lacks them or a value is not a number."""
+    cols = ["served_volume", "unserved_volume"]
+    if not set(cols) <= set(network.columns):
+        return None
+    values = network[cols].apply(pd.to_numeric, errors="coerce")
+    if values.isna().to_numpy().any():
+        return None
+    network[cols] = values.astype(float)
+    return int((values.to_numpy() > 0).sum())
+
+
 def _load_network(run_dir: Path, layers: set[str]) -> gpd.GeoDataFrame | None:
     net = _read_layer(run_dir, "network", layers)
     if net is None:
@@ -264,7 +278,9 @@ def load_run(run_dir: Path, *, need_flow_lines: bool = True) -> RunData:
     data.hourly = _load_hourly(run_dir)
     matched = 0
     if data.network is not None:
-        matched = aggregate_edge_flows(data.network, data.flows, kpi_year_factor(data.summary))
+        matched = _written_volumes(data.network)
+        if matched is None:  # a layer without them: put the flows on the edges here
+            matched = aggregate_edge_flows(data.network, data.flows, kpi_year_factor(data.summary))
     if need_flow_lines and matched == 0 and len(data.flows):
         lines = _read_layer(run_dir, "flows", layers)
         if lines is not None and len(lines):

@@ -17,7 +17,7 @@ from planner.features.rollout.solve import RolloutResult
 from planner.instance import PlanningInstance
 from planner.network import Network
 from planner.scenario import Scenario
-from planner.verify import served_by_simulation_sets, smallest_claiming
+from planner.verify import served_by_simulation_sets
 
 __all__ = ["year_table"]
 
@@ -43,9 +43,7 @@ def year_table(
     }
     open_ids = [{instance.site_ids[k] for k in np.flatnonzero(is_open)} for is_open in rollout.open_by_year]
     rule = scenario.demand.round_trip and scenario.demand.round_trip_rule == "refuel_at_origin"
-    # every route walked once against all years' hubs (nested sets: a few simulations per flow), the
-    # year the plan's windows say first serves a flow simulated first (it orders, never decides)
-    claims = [instance.cover.served(is_open) for is_open in rollout.open_by_year]
+    # every route walked once against all years' hubs, each year's trips simulated on its own hubs
     served_sets = served_by_simulation_sets(
         network,
         sites,
@@ -54,7 +52,6 @@ def year_table(
         scenario.vehicle,
         scenario.breaks,
         refuel_at_origin=rule,
-        hint=smallest_claiming(claims, [len(ids) for ids in open_ids]),
     )
     for i, (year, is_open) in enumerate(zip(rollout.years, rollout.open_by_year, strict=True)):
         ids, served = open_ids[i], served_sets[i]

@@ -33,7 +33,7 @@ from planner.features.tradeoff.curve import (
 from planner.features.tradeoff.pairs import open_windows, pair_count, smallest_windows
 from planner.plan import Plan
 from planner.scenario import Scenario
-from planner.verify import check_hub_sets, served_by_simulation_sets, smallest_claiming
+from planner.verify import check_hub_sets, served_by_simulation_sets
 
 __all__ = ["EXACT_MAX_PAIRS", "TradeoffFeature"]
 
@@ -165,7 +165,6 @@ class TradeoffFeature(Feature):
             sc.vehicle,
             sc.breaks,
             refuel_at_origin=ctx.refuel_at_origin,
-            hint=smallest_claiming(model, [len(s) for s in open_sets]),
         )
         for p, served, claims in zip(counts, simulated, model, strict=True):
             claimed.append((f"{p} new hubs", claims, served))
