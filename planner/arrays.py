@@ -2,9 +2,40 @@
 
 from __future__ import annotations
 
+import functools
+import gc
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
 import numpy as np
 
-__all__ = ["equal_sets", "set_hashes", "unique_ints"]
+__all__ = ["equal_sets", "set_hashes", "unique_ints", "without_gc"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def without_gc(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``func`` with Python's cyclic garbage collector paused (and restored after).
+
+    For code that builds many small lists or tuples (none in a reference cycle) beside large
+    containers: each automatic collection they trigger scans every live object of the run. Reading the
+    open stops of every flow of ``europe-2030`` off the route tree with 40 % of the candidates open
+    (235,182 flows, a tuple of three lists each) took 2.3 s with collections and 1.3 s without (the
+    same process, 2026-12-06). Memory is still freed by reference counting.
+    """
+
+    @functools.wraps(func)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if was:
+                gc.enable()
+
+    return run
 
 
 def unique_ints(a: np.ndarray) -> np.ndarray:

@@ -18,12 +18,10 @@ code it checks could not catch its mistakes.
 
 from __future__ import annotations
 
-import functools
-import gc
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import NamedTuple, ParamSpec, TypeVar
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -78,32 +76,6 @@ class Verification:
     def to_dict(self) -> dict:
         """JSON-friendly form for summary.json."""
         return {"passed": self.passed, "checks": [c.__dict__ for c in self.checks]}
-
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _without_gc(func: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``func`` with Python's cyclic garbage collector paused (and restored after).
-
-    Walking routes allocates a few tuples per hub passed, none in a reference cycle, yet each
-    automatic collection they trigger scans every live object of the run (the network, the flow
-    table): on europe-2030-afir the trade-off curve's re-simulation took 0.23 s with collections
-    and 0.09–0.14 s without (same process, measured). Memory is still freed by reference counting.
-    """
-
-    @functools.wraps(func)
-    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        was = gc.isenabled()
-        gc.disable()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            if was:
-                gc.enable()
-
-    return run
 
 
 class TripResult(NamedTuple):

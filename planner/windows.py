@@ -30,6 +30,7 @@ import pandas as pd
 from planner.arrays import unique_ints
 from planner.network import Network
 from planner.ranges import Ranges
+from planner.tree_stops import tree_open_stops
 
 __all__ = ["ArcStops", "CoverSet", "arc_stops", "cover_set"]
 
@@ -212,46 +213,11 @@ class CoverSet:
 
     def open_stops(self, arcs: ArcStops, is_open: np.ndarray) -> list[tuple[list[int], list[float], list[float]]]:
         """Per flow evaluated in the tree (others: empty): the open sites it passes before its
-        destination, with driven and route km, in order — every flow at once, each tree node once.
+        destination, with driven and route km, in order — every flow at once, each tree node once
+        (:func:`planner.tree_stops.tree_open_stops`).
 
         A stop on an arc without driving (a ferry) sits at its end and belongs to the next arc."""
-        carried: list[tuple[list[int], list[float]]] = []
-        # per tree node: every stop from the root to it (a parent's tuple itself where the node adds none)
-        upto: list[tuple[list[int], list[float], list[float]]] = []
-        # per arc, once: its open sites with their driven and route km along it
-        open_on = is_open[arcs.site]
-        per_arc = []
-        for a in range(len(arcs.start) - 1):
-            sl = slice(arcs.start[a], arcs.start[a + 1])
-            mask = open_on[sl]
-            per_arc.append(
-                (arcs.site[sl][mask].tolist(), arcs.drive_off[sl][mask].tolist(), arcs.route_off[sl][mask].tolist())
-            )
-        no_drive = (arcs.drive <= _EPS).tolist()
-        nodes = zip(
-            self.node_arc.tolist(),
-            self.node_parent.tolist(),
-            self.node_start.tolist(),
-            self.node_start_route.tolist(),
-            strict=True,
-        )
-        for a, p, start, rstart in nodes:
-            sites, doff, roff = per_arc[a]
-            c_sites, c_route = carried[p] if p >= 0 else ([], [])
-            before = upto[p] if p >= 0 else ([], [], [])
-            if no_drive[a]:
-                carried.append((c_sites + sites, c_route + [rstart + r for r in roff]))
-                upto.append(before)
-                continue
-            drive = [start + d for d in doff]
-            route = [rstart + r for r in roff]
-            mine = (c_sites + sites, [start] * len(c_sites) + drive, c_route + route)
-            carried.append(([], []))
-            upto.append(before if not mine[0] else tuple(b + m for b, m in zip(before, mine, strict=True)))
-        return [
-            (list(upto[leaf][0]), list(upto[leaf][1]), list(upto[leaf][2])) if leaf >= 0 else ([], [], [])
-            for leaf in self.flow_leaf_all.tolist()
-        ]
+        return tree_open_stops(self, arcs, is_open)
 
     @property
     def n_windows(self) -> int:

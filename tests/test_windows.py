@@ -201,3 +201,39 @@ def test_window_weights_sum_each_flow_over_the_windows_of_its_path(seed: int) ->
             expect[cover.flow_final[q]] += weight[q]
     assert not cover.extra and expect.sum() > 0
     assert np.allclose(cover.window_weights(weight), expect)
+
+
+def test_open_stops_carry_across_consecutive_ferries() -> None:
+    # N0 -road- N1 -ferry- N2 -ferry- N3 -road- N4: the sites at N1 and N2 sit at the start of ferries,
+    # so a truck takes them where it drives again (at N3, with N3's own), and only if its route goes on.
+    import pandas as pd
+
+    from planner.instance import build_instance
+
+    nodes = pd.DataFrame({"id": [f"N{i}" for i in range(5)], "name": "", "lon": [5.0, 5.5, 6.0, 6.5, 7.0], "lat": 45.0})
+    edges = pd.DataFrame(
+        [
+            ("N0", "N1", "60", "road"),
+            ("N1", "N2", "50", "ferry"),
+            ("N2", "N3", "50", "ferry"),
+            ("N3", "N4", "60", "road"),
+        ],
+        columns=["u", "v", "length_km", "mode"],
+    )
+    net = network_from_frames(nodes.astype(str), edges, source="ferries", max_detour_ratio=10.0)
+    sites = build_candidates(net, CandidatesConfig(spacing_km=200.0), NetworkConfig(nodes="n", edges="e"))
+    pairs = [("N0", "N4"), ("N0", "N3"), ("N0", "N2"), ("N4", "N0"), ("N1", "N4")]
+    table = pd.DataFrame([(f"F{i}", a, b, 1.0) for i, (a, b) in enumerate(pairs)])
+    table.columns = ["flow_id", "origin", "destination", "volume"]
+    inst = build_instance(
+        net, sites, route_flows(table, net), Ranges(100, 200, 150, 50, float("inf")), site_cost=np.ones(len(sites))
+    )
+    ids = list(inst.site_ids)
+    every = inst.open_stop_lists(np.ones(len(ids), dtype=bool))
+    named = [[ids[k] for k in stops] for stops, _, _ in every]
+    assert named[0] == ["N0", "N1", "N2", "N3"] and named[1] == ["N0"] and named[2] == ["N0"]
+    assert named[3] == ["N4", "N3", "N2", "N1"] and named[4] == ["N1", "N2", "N3"]
+    assert every[0][1] == [0.0, 60.0, 60.0, 60.0] and every[0][2] == [0.0, 60.0, 110.0, 160.0]
+    for q in range(len(pairs)):  # the tree walk and the walk of each route alone agree
+        sites_q, drive_q, route_q = inst.open_stops(q, np.ones(len(ids), dtype=bool))
+        assert (every[q][0], every[q][1], every[q][2]) == (sites_q, drive_q, route_q)
