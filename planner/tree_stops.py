@@ -66,6 +66,13 @@ def _node_entries(
     return ptr, out_site, out_drive, out_route
 
 
+def _objects(values: np.ndarray) -> np.ndarray:
+    """``values`` as an object array of Python numbers (indexing it shares them)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values.tolist()
+    return out
+
+
 def _depth(parent: np.ndarray, v: int) -> int:
     depth = 0
     while v >= 0:
@@ -102,7 +109,9 @@ def tree_open_stops(
     src = np.repeat(ptr[path] - np.concatenate([[0], np.cumsum(count)[:-1]]), count) + np.arange(int(count.sum()))
     per_flow = np.add.reduceat(count, path_ptr[:-1]) if len(path) else np.zeros(0, dtype=np.int64)
     cut = np.concatenate([[0], np.cumsum(per_flow)]).tolist()
-    s, d, r = site[src].tolist(), drive[src].tolist(), route[src].tolist()
+    # each node's stops as Python objects once, shared by every flow through the node (as a walk
+    # node by node shares them): one float per flow and stop would take 0.7 GB more on europe-2030
+    s, d, r = (_objects(values)[src].tolist() for values in (site, drive, route))
     out: list[tuple[list[int], list[float], list[float]]] = [([], [], []) for _ in range(len(leaf))]
     for i, q in enumerate(flows.tolist()):
         a, b = cut[i], cut[i + 1]
