@@ -23,7 +23,7 @@ import pandas as pd
 from planner.network import Network
 from planner.scenario import BreaksConfig, VehicleConfig
 
-__all__ = ["CHUNK", "Walk", "simulate_walk", "walk_routes"]
+__all__ = ["CHUNK", "Trips", "Walk", "simulate_walk", "walk_routes"]
 
 #: Routes walked at once (bounds the hub-entry arrays: about 30 hubs per route on an every-flow plan).
 CHUNK = 50_000
