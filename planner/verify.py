@@ -29,7 +29,7 @@ import pandas as pd
 from planner.chargers import existing_by_type
 from planner.network import Network
 from planner.scenario import BreaksConfig, ChargersConfig, CostsConfig, ObjectiveConfig, VehicleConfig
-from planner.walk import Walk, simulate_walk, walk_routes
+from planner.walk import RouteWalker, Walk, simulate_walk
 
 __all__ = [
     "Check",
@@ -232,10 +232,11 @@ def served_by_simulation(
     refuel_at_origin: bool = False,
 ) -> np.ndarray:
     """Flows whose trip completes when the truck charges at every open hub it passes
-    (``refuel_at_origin``: round trips follow the classic rule, see :func:`simulate_legs`); every
-    route walked at once (:mod:`planner.walk`)."""
-    walk = walk_routes(network, sites, open_ids, list(flows["route_nodes"]))
-    return simulate_walk(walk, vehicle, breaks, refuel_at_origin=refuel_at_origin).completed
+    (``refuel_at_origin``: round trips follow the classic rule, see :func:`simulate_legs`); the
+    routes walked in arrays, chunk by chunk (:mod:`planner.walk`)."""
+    return served_by_simulation_sets(
+        network, sites, flows, [set(open_ids)], vehicle, breaks, refuel_at_origin=refuel_at_origin
+    )[0]
 
 
 def served_by_simulation_sets(
@@ -250,11 +251,15 @@ def served_by_simulation_sets(
 ) -> list[np.ndarray]:
     """:func:`served_by_simulation` for several hub sets at once: the routes are walked once against
     the sets' union, and each set's trips are simulated on its own hubs along them."""
-    walk = walk_routes(network, sites, set().union(*open_sets), list(flows["route_nodes"]))
-    out = []
-    for ids in open_sets:
-        own = walk.keep(np.isin(walk.site, walk.codes(ids)))
-        out.append(simulate_walk(own, vehicle, breaks, refuel_at_origin=refuel_at_origin).completed)
+    walker = RouteWalker(network, sites, set().union(*open_sets))
+    codes = [walker.codes(ids) for ids in open_sets]
+    out = [np.zeros(len(flows), dtype=bool) for _ in open_sets]
+    for first, walk in walker.chunks(list(flows["route_nodes"])):
+        for done, own in zip(out, codes, strict=True):
+            trips = simulate_walk(
+                walk.keep(np.isin(walk.site, own)), vehicle, breaks, refuel_at_origin=refuel_at_origin
+            )
+            done[first : first + len(trips.completed)] = trips.completed
     return out
 
 
@@ -318,7 +323,7 @@ class _TripFindings:
     false_unservable: list[str] = field(default_factory=list)
 
 
-def _stop_entries(walk: Walk, stops: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _stop_entries(walk: Walk, stops: list) -> tuple[np.ndarray, np.ndarray]:
     """The plan's stops of each flow as (flow, site index of ``walk``; ``-1``: not an open hub), flow by flow."""
     counts = np.fromiter(map(len, stops), dtype=np.int64, count=len(stops))
     codes = walk.codes(itertools.chain.from_iterable(stops))
@@ -345,31 +350,39 @@ def _simulate_flows(
     assigned: bool,
     refuel_at_origin: bool,
 ) -> _TripFindings:
-    """Simulate every flow against the open hubs (only its assigned stops when stops are assigned)."""
+    """Simulate every flow against the open hubs (only its assigned stops when stops are assigned),
+    chunk by chunk of routes."""
     routes = list(flows["route_nodes"])
     ids = flows["flow_id"].astype(str).to_numpy()
     served = flows["served"].to_numpy(dtype=bool)
-    walk = walk_routes(network, sites, set(hubs["site_id"]), routes)
-    trips = simulate_walk(walk, vehicle, breaks, refuel_at_origin=refuel_at_origin)
-    flow, code = _stop_entries(walk, flows["stops"])
-    if assigned:
-        # Trucks charge only at their assigned stops, which must be open hubs on the route.
-        width = len(walk.site_ids) + 1
-        listed, passed = flow * width + code, walk.route_of * width + walk.site
-        wrong = np.zeros(len(flows), dtype=bool)
-        wrong[flow[(code < 0) | ~np.isin(listed, passed)]] = True
-        own = simulate_walk(walk.keep(np.isin(passed, listed)), vehicle, breaks, refuel_at_origin=refuel_at_origin)
-    else:
-        wrong, own = _stops_differ(walk, flow, code, len(flows)), trips
+    unservable = flows["status"].to_numpy() == "unservable"
+    stops = flows["stops"].tolist()
+    walker, every = RouteWalker(network, sites, set(hubs["site_id"])), None
     found = _TripFindings()
-    found.failed = [f"{ids[q]} ({own.reasons[q]})" for q in np.flatnonzero(served & ~own.completed)]
-    found.wrong_stops = ids[served & wrong].tolist()
-    found.missed = ids[~served & trips.completed].tolist()
-    doubt = np.flatnonzero(flows["status"].to_numpy() == "unservable")
-    if len(doubt):
-        every = walk_routes(network, sites, sites["site_id"], [routes[q] for q in doubt])
-        best = simulate_walk(every, vehicle, breaks, refuel_at_origin=refuel_at_origin)
-        found.false_unservable = ids[doubt[best.completed]].tolist()
+    for first, walk in walker.chunks(routes):
+        at = slice(first, first + len(walk.total_drive))
+        trips = simulate_walk(walk, vehicle, breaks, refuel_at_origin=refuel_at_origin)
+        flow, code = _stop_entries(walk, stops[at])
+        if assigned:
+            # Trucks charge only at their assigned stops, which must be open hubs on the route.
+            width = len(walk.site_ids) + 1
+            listed, passed = flow * width + code, walk.route_of * width + walk.site
+            wrong = np.zeros(len(walk.total_drive), dtype=bool)
+            wrong[flow[(code < 0) | ~np.isin(listed, passed)]] = True
+            own = simulate_walk(walk.keep(np.isin(passed, listed)), vehicle, breaks, refuel_at_origin=refuel_at_origin)
+        else:
+            wrong, own = _stops_differ(walk, flow, code, len(walk.total_drive)), trips
+        part, is_served = ids[at], served[at]
+        found.failed += [f"{part[q]} ({own.reasons[q]})" for q in np.flatnonzero(is_served & ~own.completed)]
+        found.wrong_stops += part[is_served & wrong].tolist()
+        found.missed += part[~is_served & trips.completed].tolist()
+        doubt = np.flatnonzero(unservable[at])
+        if len(doubt):
+            every = every or RouteWalker(network, sites, sites["site_id"])
+            best = simulate_walk(
+                every.walk([routes[first + q] for q in doubt]), vehicle, breaks, refuel_at_origin=refuel_at_origin
+            )
+            found.false_unservable += part[doubt[best.completed]].tolist()
     return found
 
 

@@ -18,7 +18,7 @@ from planner.candidates import build_candidates
 from planner.demand import route_flows
 from planner.scenario import BreaksConfig, CandidatesConfig, NetworkConfig, VehicleConfig
 from planner.verify import HubIndex, _simulate_flows, served_by_simulation_sets, simulate_legs
-from planner.walk import CHUNK, simulate_walk, walk_routes
+from planner.walk import CHUNK, RouteWalker, simulate_walk
 from tests.test_windows import random_network
 
 
@@ -54,7 +54,7 @@ def test_walk_equals_the_per_trip_reference(seed: int) -> None:
     outcomes = []
     for share in (0.0, 0.15, 0.4, 1.0):
         open_ids = set(ids[rng.random(len(ids)) < share])
-        walk = walk_routes(net, sites, open_ids, routes)
+        walk = RouteWalker(net, sites, open_ids).walk(routes)
         index = HubIndex(net, sites, open_ids)
         for rule in (False, True):
             trips = simulate_walk(walk, vehicle, breaks, refuel_at_origin=rule)
@@ -73,26 +73,38 @@ def test_walk_equals_the_per_trip_reference(seed: int) -> None:
 
 
 def test_walk_in_chunks_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
-    _, net, sites, flows, *_ = _case(3)
-    routes = [list(r) for r in flows["route_nodes"]]
-    whole = walk_routes(net, sites, sites["site_id"], routes)
+    # the verifier and the served-flow simulations walk chunk after chunk: the same findings
+    rng, net, sites, flows, _, breaks = _case(3)
+    vehicle = VehicleConfig(battery_kwh=80.0, consumption_kwh_per_km=1.2)  # some trips fail with every site open
+    ids = sites["site_id"].to_numpy()
+    hubs = pd.DataFrame({"site_id": ids[rng.random(len(ids)) < 0.3]})
+    status = np.where(rng.random(len(flows)) < 0.3, "unservable", "served")
+    flows = flows.assign(served=rng.random(len(flows)) < 0.6, stops=[[] for _ in range(len(flows))], status=status)
+    sets = [set(hubs["site_id"]), set(ids[:5])]
+    whole = _simulate_flows(net, sites, hubs, flows, vehicle, breaks, False, True)
+    together = served_by_simulation_sets(net, sites, flows, sets, vehicle, breaks)
+    assert len(flows) < CHUNK  # the shipped chunk takes them all at once
     monkeypatch.setattr("planner.walk.CHUNK", 7)
-    assert len(routes) < CHUNK  # the shipped chunk takes them all at once
-    parts = walk_routes(net, sites, sites["site_id"], routes)
-    for name in ("ptr", "route_km", "drive_km", "site", "total_drive", "round_trip"):
-        assert np.array_equal(getattr(whole, name), getattr(parts, name)), name
+    assert _simulate_flows(net, sites, hubs, flows, vehicle, breaks, False, True) == whole
+    assert whole.missed and whole.wrong_stops  # something to find in every chunk
+    assert 0 < len(whole.false_unservable) < int((status == "unservable").sum())
+    chunked = served_by_simulation_sets(net, sites, flows, sets, vehicle, breaks)
+    assert [c.tolist() for c in chunked] == [t.tolist() for t in together]
 
 
 def test_walk_refuses_a_route_off_the_network() -> None:
     _, net, sites, *_ = _case(0)
     nodes = sorted(net.graph.nodes)
+    walker = RouteWalker(net, sites, [])
     with pytest.raises(ValueError, match="'XX' is not in the network"):
-        walk_routes(net, sites, [], [[nodes[0], "XX"]])
+        walker.walk([[nodes[0], "XX"]])
     a, b = next((a, b) for a in nodes for b in nodes if a != b and not net.graph.has_edge(a, b))
     with pytest.raises(ValueError, match="is not a network edge"):
-        walk_routes(net, sites, [], [[a, b]])
-    empty = walk_routes(net, sites, [], [])
+        walker.walk([[a, b]])
+    empty = walker.walk([])
     assert len(empty.total_drive) == 0 and empty.ptr.tolist() == [0]
+    assert simulate_walk(empty, VehicleConfig(), BreaksConfig()).completed.tolist() == []
+    assert list(walker.chunks([])) == []
 
 
 def _loop_findings(net, sites, hubs, flows, vehicle, breaks, assigned, rule) -> tuple:
