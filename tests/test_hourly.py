@@ -460,3 +460,30 @@ def test_the_closest_plan_names_the_hub_without_a_design() -> None:
     assert decompose._better(one, two) and not decompose._better(two, one) and not decompose._better(one, one)
     assert decompose._better(sized, one) and not decompose._better(one, sized)
     assert decompose._better(plan([object()], 8.0), sized) and not decompose._better(sized, sized)
+
+
+def test_a_level_without_standing_points_costs_its_points_as_before() -> None:
+    # Without points standing, a level costs its points times one point's annuity plus power, as the master
+    # priced it before existing points (2026-12-06: the same sum taken apart changed the last bits of the
+    # coefficients, and HiGHS then broke a tie in example-hourly another way, 59 EUR a year dearer).
+    from planner.features.capacity.model import TypeLevels
+
+    mcs = TypeLevels("mcs", (0, 1, 3, 7), (0.0, 10.0, 40.0, 99.0), 400_000.0, 1000.0)
+    ccs = TypeLevels("ccs", (0, 2, 5), (0.0, 15.0, 50.0), 90_000.0, 400.0)
+    spec = MasterSpec(
+        (mcs, ccs), (12_958.418, 11_987.61), 0.0, {}, {}, power_price={4: 42.52}, existing={(4, 1): 3, (5, 0): 1}
+    )
+    for k in (4, 5, 6):
+        point = spec.point_costs(k)
+        for ti, tl in enumerate(spec.types):
+            for li, n in enumerate(tl.servers):
+                standing = spec.existing.get((k, ti), 0)
+                want = (
+                    n * point[ti]
+                    if standing == 0
+                    else max(n - standing, 0) * spec.charger_annual[ti]
+                    + n * (spec.power_price.get(k, 0.0) * tl.power_kw)
+                )
+                assert spec.level_cost(k, ti, li) == pytest.approx(want, rel=1e-15)
+                if standing == 0:
+                    assert spec.level_cost(k, ti, li) == n * point[ti]  # to the last bit

@@ -84,6 +84,8 @@ class MasterSpec:
         already standing there (``existing``) and the power of all of them."""
         tl, psi = self.types[ti], self.power_price.get(k, 0.0)
         new = max(tl.servers[li] - int(self.existing.get((k, ti), 0)), 0)
+        if new == tl.servers[li]:  # nothing standing: as :meth:`point_costs` per point (the same floats)
+            return tl.servers[li] * (self.charger_annual[ti] + psi * tl.power_kw)
         return new * self.charger_annual[ti] + tl.servers[li] * psi * tl.power_kw
 
     def with_hours(self, extra: dict[int, set[int]]) -> MasterSpec:
