@@ -9,7 +9,7 @@ from typing import ParamSpec, TypeVar
 
 import numpy as np
 
-__all__ = ["equal_sets", "set_hashes", "unique_ints", "without_gc"]
+__all__ = ["equal_sets", "set_hashes", "unique_ints", "up_the_tree", "without_gc"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -81,3 +81,15 @@ def equal_sets(hashes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     new = np.ones(len(order), dtype=bool)
     new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     return order, new
+
+
+def up_the_tree(values: np.ndarray, parent: np.ndarray, combine: np.ufunc) -> np.ndarray:
+    """Per tree node, ``values`` of the node and all its ancestors combined (``np.add``,
+    ``np.logical_and``): pointer doubling, each step combining over 2^t nodes and jumping 2^t up."""
+    out, jump = values.copy(), np.array(parent, dtype=np.int64)
+    up = np.flatnonzero(jump >= 0)
+    while len(up):
+        out[up] = combine(out[up], out[jump[up]])
+        jump[up] = jump[jump[up]]
+        up = up[jump[up] >= 0]
+    return out

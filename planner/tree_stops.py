@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.arrays import without_gc
+from planner.arrays import up_the_tree, without_gc
 
 if TYPE_CHECKING:
     from planner.windows import ArcStops, CoverSet
@@ -28,9 +28,10 @@ _EPS = 1e-6  # km, as in planner.windows
 
 
 def _node_entries(
-    cover: CoverSet, arcs: ArcStops, is_open: np.ndarray
+    cover: CoverSet, arcs: ArcStops, is_open: np.ndarray, depth: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per tree node (CSR: ``ptr``), the open stops it adds: site, driven and route km from the origin."""
+    """Per tree node (CSR: ``ptr``), the open stops it adds: site, driven and route km from the origin
+    (``depth``: each node's ancestors, so a chain of stretches without driving is read from the top)."""
     n_arcs = len(arcs.start) - 1
     keep = is_open[arcs.site]
     arc_cnt = np.bincount(np.repeat(np.arange(n_arcs), np.diff(arcs.start))[keep], minlength=n_arcs)
@@ -41,7 +42,7 @@ def _node_entries(
     no_drive = arcs.drive[node_arc] <= _EPS
     # a stretch without driving carries its stops (and those carried into it) to the next stretch
     chain: dict[int, tuple[list[int], list[float]]] = {}
-    for v in sorted(np.flatnonzero(no_drive).tolist(), key=lambda v: _depth(parent, v)):
+    for v in sorted(np.flatnonzero(no_drive).tolist(), key=lambda v: depth[v]):
         p, sl = int(parent[v]), slice(arc_ptr[node_arc[v]], arc_ptr[node_arc[v] + 1])
         c_sites, c_route = chain[p] if p >= 0 and no_drive[p] else ([], [])
         chain[v] = (c_sites + site[sl].tolist(), c_route + [r_start[v] + r for r in r_off[sl].tolist()])
@@ -73,28 +74,15 @@ def _objects(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _depth(parent: np.ndarray, v: int) -> int:
-    depth = 0
-    while v >= 0:
-        v, depth = int(parent[v]), depth + 1
-    return depth
-
-
 @without_gc
 def tree_open_stops(
     cover: CoverSet, arcs: ArcStops, is_open: np.ndarray
 ) -> list[tuple[list[int], list[float], list[float]]]:
     """Per flow in the tree (others: empty): the open sites it passes before its destination, with
     driven and route km, in order (see the module docstring)."""
-    ptr, site, drive, route = _node_entries(cover, arcs, is_open)
     parent, leaf = cover.node_parent, cover.flow_leaf_all
-    depth = np.zeros(len(parent), dtype=np.int64)  # nodes above each node
-    up, jump = np.flatnonzero(parent >= 0), parent.astype(np.int64)
-    depth[up] = 1
-    while len(up):  # pointer doubling: each step adds the nodes counted 2^t further up
-        depth[up] += depth[jump[up]]
-        jump[up] = jump[jump[up]]
-        up = up[jump[up] >= 0]
+    depth = up_the_tree(np.ones(len(parent), dtype=np.int64), parent, np.add) - 1  # nodes above each node
+    ptr, site, drive, route = _node_entries(cover, arcs, is_open, depth)
     flows = np.flatnonzero(leaf >= 0)
     length = depth[leaf[flows]] + 1
     path_ptr = np.concatenate([[0], np.cumsum(length)]).astype(np.int64)
@@ -102,9 +90,8 @@ def tree_open_stops(
     cur, owner = leaf[flows].astype(np.int64), np.arange(len(flows))
     while len(cur):  # from each flow's last node up to its origin, each node at its depth
         path[path_ptr[owner] + depth[cur]] = cur
-        cur, owner = parent[cur], owner
-        go = cur >= 0
-        cur, owner = cur[go].astype(np.int64), owner[go]
+        cur = parent[cur]
+        cur, owner = cur[cur >= 0].astype(np.int64), owner[cur >= 0]
     count = ptr[path + 1] - ptr[path]
     src = np.repeat(ptr[path] - np.concatenate([[0], np.cumsum(count)[:-1]]), count) + np.arange(int(count.sum()))
     per_flow = np.add.reduceat(count, path_ptr[:-1]) if len(path) else np.zeros(0, dtype=np.int64)

@@ -256,9 +256,8 @@ def served_by_simulation_sets(
     out = [np.zeros(len(flows), dtype=bool) for _ in open_sets]
     for first, walk in walker.chunks(list(flows["route_nodes"])):
         for done, own in zip(out, codes, strict=True):
-            trips = simulate_walk(
-                walk.keep(np.isin(walk.site, own)), vehicle, breaks, refuel_at_origin=refuel_at_origin
-            )
+            hubs = walk if len(own) == len(walker.site_ids) else walk.keep(np.isin(walk.site, own))  # all: as walked
+            trips = simulate_walk(hubs, vehicle, breaks, refuel_at_origin=refuel_at_origin)
             done[first : first + len(trips.completed)] = trips.completed
     return out
 
@@ -323,10 +322,10 @@ class _TripFindings:
     false_unservable: list[str] = field(default_factory=list)
 
 
-def _stop_entries(walk: Walk, stops: list) -> tuple[np.ndarray, np.ndarray]:
-    """The plan's stops of each flow as (flow, site index of ``walk``; ``-1``: not an open hub), flow by flow."""
+def _stop_entries(walker: RouteWalker, stops: list) -> tuple[np.ndarray, np.ndarray]:
+    """The plan's stops of each flow as (flow, site index of the walk; ``-1``: not an open hub), flow by flow."""
     counts = np.fromiter(map(len, stops), dtype=np.int64, count=len(stops))
-    codes = walk.codes(itertools.chain.from_iterable(stops))
+    codes = walker.codes(itertools.chain.from_iterable(stops))
     return np.repeat(np.arange(len(stops)), counts), codes
 
 
@@ -362,7 +361,7 @@ def _simulate_flows(
     for first, walk in walker.chunks(routes):
         at = slice(first, first + len(walk.total_drive))
         trips = simulate_walk(walk, vehicle, breaks, refuel_at_origin=refuel_at_origin)
-        flow, code = _stop_entries(walk, stops[at])
+        flow, code = _stop_entries(walker, stops[at])
         if assigned:
             # Trucks charge only at their assigned stops, which must be open hubs on the route.
             width = len(walk.site_ids) + 1

@@ -13,6 +13,7 @@ Memory stays bounded: callers walk routes in chunks of :data:`CHUNK` (:meth:`Rou
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ class Walk:
     round_trip: np.ndarray
     site_ids: np.ndarray
 
-    @property
+    @functools.cached_property
     def route_of(self) -> np.ndarray:
         """The route of each entry."""
         return np.repeat(np.arange(len(self.total_drive)), np.diff(self.ptr))
@@ -79,14 +80,6 @@ class Walk:
             self.round_trip,
             self.site_ids,
         )
-
-    def codes(self, ids: Iterable[str]) -> np.ndarray:
-        """Indices of ``ids`` in :attr:`site_ids` (``-1``: not a site of this walk)."""
-        return _codes(self.site_ids, ids)
-
-
-def _codes(site_ids: np.ndarray, ids: Iterable[str]) -> np.ndarray:
-    return pd.Index(site_ids).get_indexer(pd.Index(list(ids), dtype=object))
 
 
 def _arcs(network: Network, sites: pd.DataFrame, site_ids: np.ndarray) -> tuple[pd.Index, np.ndarray, list]:
@@ -213,8 +206,8 @@ class RouteWalker:
         return Walk(ptr, r, d, site, total, round_trip, self.site_ids)
 
     def codes(self, ids: Iterable[str]) -> np.ndarray:
-        """Indices of ``ids`` among the open hubs (``-1``: not one of them)."""
-        return _codes(self.site_ids, ids)
+        """Indices of ``ids`` among the open hubs (``-1``: not one of them), as :attr:`Walk.site` holds them."""
+        return pd.Index(self.site_ids).get_indexer(pd.Index(list(ids), dtype=object))
 
     def chunks(self, routes: Sequence[Sequence[str]]) -> Iterator[tuple[int, Walk]]:
         """``(first, walk)`` for ``routes[first : first + CHUNK]``, chunk after chunk."""

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.arrays import unique_ints
+from planner.arrays import unique_ints, up_the_tree
 from planner.network import Network
 from planner.ranges import Ranges
 from planner.tree_stops import tree_open_stops
@@ -268,7 +268,7 @@ class CoverSet:
         need = self.servable & ~self.free
         if self.extra:
             need[list(self.extra)] = False
-        upto = _up_the_tree(np.diff(self.node_windows_ptr).astype(np.int64), self.node_parent, np.add)
+        upto = up_the_tree(np.diff(self.node_windows_ptr).astype(np.int64), self.node_parent, np.add)
         keys = np.unique(np.stack([self.flow_leaf[need], self.flow_final[need]], 1), axis=0)
         leaf_sum = np.concatenate([upto, [0]])[keys[:, 0]]  # -1 (no node) reads the 0
         extra = sum(len(w or ()) for q, w in (self.extra or {}).items() if self.servable[q] and not self.free[q])
@@ -285,7 +285,7 @@ class CoverSet:
         if self.extra:
             tree[list(self.extra)] = False
         below = np.bincount(self.flow_leaf[tree], weights=weight[tree], minlength=n).astype(float)
-        depth = _up_the_tree(np.ones(n, dtype=np.int64), self.node_parent, np.add)
+        depth = up_the_tree(np.ones(n, dtype=np.int64), self.node_parent, np.add)
         order = np.argsort(-depth, kind="stable")
         bounds = np.flatnonzero(np.diff(depth[order])) + 1
         for nodes in np.split(order, bounds):
@@ -321,7 +321,7 @@ class CoverSet:
         if len(self.node_windows):
             bad = owner[~cov[self.node_windows]]
             node_ok[bad] = False
-        ok_path = _up_the_tree(node_ok, self.node_parent, np.logical_and)  # every node to the root ok
+        ok_path = up_the_tree(node_ok, self.node_parent, np.logical_and)  # every node to the root ok
         out = self.free.copy()
         need = self.servable & ~self.free
         leaf_ok = np.concatenate([ok_path, [True]])[self.flow_leaf]  # -1 (no node) reads the dummy
@@ -330,18 +330,6 @@ class CoverSet:
         for q, w in (self.extra or {}).items():
             out[q] = w is not None and bool(cov[w].all()) if w else w is not None
         return out
-
-
-def _up_the_tree(values: np.ndarray, parent: np.ndarray, combine: np.ufunc) -> np.ndarray:
-    """Per tree node, ``values`` of the node and all its ancestors combined (``np.add``,
-    ``np.logical_and``): pointer doubling, each step combining over 2^t nodes and jumping 2^t up."""
-    out, jump = values.copy(), np.array(parent, dtype=np.int64)
-    up = np.flatnonzero(jump >= 0)
-    while len(up):
-        out[up] = combine(out[up], out[jump[up]])
-        jump[up] = jump[jump[up]]
-        up = up[jump[up] >= 0]
-    return out
 
 
 class _WindowTable:

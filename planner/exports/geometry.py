@@ -87,7 +87,7 @@ def edge_volumes(
         return s_out, u_out, 0
     names = pd.Index(sorted({str(n) for key in keys for n in key}))
     n = len(names)
-    k_codes = names.get_indexer([str(x) for x in (u for u, _ in keys)]), names.get_indexer([str(v) for _, v in keys])
+    k_codes = names.get_indexer([str(u) for u, _ in keys]), names.get_indexer([str(v) for _, v in keys])
     key_pair = np.minimum(*k_codes) * n + np.maximum(*k_codes)
     pairs, first = np.unique(key_pair, return_index=True)  # a parallel edge after its first key gets 0
     lengths = np.fromiter(map(len, routes), dtype=np.int64, count=len(routes))
