@@ -5,8 +5,8 @@ Decoding lives with the features (:mod:`planner.features.coverage.decode` for th
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point
 
+from planner.listtext import join_lists, join_tenths, join_values
 from planner.network import Network
 from planner.scenario import Scenario
 from planner.verify import Verification
@@ -108,12 +109,15 @@ class Plan:
         once by a caller that writes it elsewhere too)."""
         import shapely
 
-        g = self.network.graph
-        xy = {n: (d["lon"], d["lat"]) for n, d in g.nodes(data=True)}
-        routes = self.flows["route_nodes"]
-        coords = np.array([xy[n] for r in routes for n in r], dtype=float).reshape(-1, 2)
-        index = np.repeat(np.arange(len(routes)), [len(r) for r in routes])
-        geoms = shapely.linestrings(coords, indices=index) if len(routes) else []
+        nodes = self.network.graph.nodes(data=True)
+        code = {n: i for i, (n, _) in enumerate(nodes)}
+        lon = np.array([d["lon"] for _, d in nodes], dtype=float)
+        lat = np.array([d["lat"] for _, d in nodes], dtype=float)
+        routes = self.flows["route_nodes"].tolist()
+        counts = np.fromiter(map(len, routes), dtype=np.int64, count=len(routes))
+        at = np.fromiter(map(code.__getitem__, chain.from_iterable(routes)), dtype=np.int64, count=int(counts.sum()))
+        index = np.repeat(np.arange(len(routes)), counts)
+        geoms = shapely.linestrings(np.column_stack([lon[at], lat[at]]), indices=index) if len(routes) else []
         return gpd.GeoDataFrame(table, geometry=geoms, crs="EPSG:4326")
 
     @property
@@ -148,10 +152,9 @@ def kpi_year_factor(summary: dict) -> float:
 def flows_table(flows: pd.DataFrame) -> pd.DataFrame:
     """Flows with list columns joined by ``;`` (for CSV/GeoPackage)."""
     out = flows[FLOW_COLUMNS].copy()
-    out["route_nodes"] = [";".join(r) for r in out["route_nodes"]]
-    out["stops"] = [";".join(s) for s in out["stops"]]
-    km = "{:.1f}".format
-    out["stops_km"] = [";".join(map(km, s)) for s in out["stops_km"]]
-    share = functools.cache("{:g}".format)  # a few distinct values (all 1.0 without assigned stops)
-    out["stops_share"] = [";".join(map(share, s)) for s in out["stops_share"]]
+    out["route_nodes"] = join_lists(out["route_nodes"].tolist())
+    out["stops"] = join_lists(out["stops"].tolist())
+    out["stops_km"] = join_tenths(out["stops_km"].tolist())  # "{:.1f}" each
+    # a few distinct values (all 1.0 without assigned stops), each formatted once
+    out["stops_share"] = join_values(out["stops_share"].tolist(), "{:g}".format)
     return out

@@ -24,3 +24,20 @@ def test_scale_prints_the_machine_and_a_verified_row() -> None:
     assert header.startswith("| case | flows |") and rule.startswith("|---|")
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[0] == "example-corridor.toml" and cells[9] == "optimal" and cells[-1] == "True"
+
+
+def test_writing_prints_a_row_per_repeat() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "writing.py"), "--repeat", "2", "scenarios/example-corridor.toml"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout.splitlines()
+    machine, header, rule, *rows = out
+    assert machine.startswith("<!-- measured 20") and header.startswith("| scenario | flows | stops |")
+    assert rule.startswith("|---|") and len(rows) == 2
+    for i, row in enumerate(rows, start=1):
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[0] == "example-corridor" and cells[3] == str(i)
+        assert all(float(c.replace(",", "")) >= 0 for c in cells[4:]) and float(cells[-1]) > 0  # MB written
