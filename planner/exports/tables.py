@@ -65,7 +65,8 @@ def _csv_fields(series: pd.Series, float_format: str | None) -> list[str] | None
     """The fields pandas writes for one column (``to_csv`` with ``float_format``, missing as ""),
     or None for a column it is left to write (other types, text needing quotes, floats without a format)."""
     dtype = series.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+    kind = dtype.kind if isinstance(dtype, np.dtype) else ""  # "" for pandas' own (extension) types
+    if kind == "f":
         if float_format is None:
             return None
         values = series.to_numpy()
@@ -73,13 +74,13 @@ def _csv_fields(series: pd.Series, float_format: str | None) -> list[str] | None
         for i in np.flatnonzero(np.isnan(values)).tolist():
             fields[i] = ""
         return fields
-    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+    if kind in ("i", "u"):
         return list(map(str, series.tolist()))
-    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+    if kind == "b":
         return ["True" if v else "False" for v in series.tolist()]
     if isinstance(dtype, pd.Int64Dtype):
         return ["" if v is pd.NA else str(v) for v in series.tolist()]
-    if isinstance(dtype, pd.StringDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "O"):
+    if kind == "O" or isinstance(dtype, pd.StringDtype):
         return _text_fields(series)
     return None
 
