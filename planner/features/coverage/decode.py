@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.arrays import without_gc
 from planner.chargers import existing_by_type, min_counts, set_existing_columns
 from planner.context import RunContext
 from planner.features.coverage.model import PlanningModel, Solution, open_sites
@@ -47,6 +48,7 @@ def stop_shares(model: PlanningModel, served: np.ndarray, is_open: np.ndarray) -
     return [dict(zip(s, sh, strict=True)) for s, _, sh in _charging_stops(model, served, is_open)]
 
 
+@without_gc  # a tuple of lists per flow: collections would scan the whole run's objects each time
 def _charging_stops(
     model: PlanningModel, served: np.ndarray, is_open: np.ndarray
 ) -> list[tuple[list[int], list[float], list[float]]]:
@@ -78,6 +80,7 @@ def _assigned(instance: PlanningInstance, assign: dict, g: int, q: int) -> tuple
     return sites, [float(fs.route_km[i]) for i in keep], [share[k] for k in sites]
 
 
+@without_gc  # three lists per flow, as _charging_stops
 def _flow_table(
     flows: pd.DataFrame, instance: PlanningInstance, served: np.ndarray, charging: list, rounded: bool = True
 ) -> pd.DataFrame:
