@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import ParamSpec, TypeVar
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["equal_sets", "set_hashes", "unique_ints", "up_the_tree", "without_gc"]
+__all__ = ["equal_sets", "list_codes", "set_hashes", "unique_ints", "up_the_tree", "without_gc"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -93,3 +95,12 @@ def up_the_tree(values: np.ndarray, parent: np.ndarray, combine: np.ufunc) -> np
         jump[up] = jump[jump[up]]
         up = up[jump[up] >= 0]
     return out
+
+
+def list_codes(index: pd.Index, lists: Sequence[Sequence], *, as_text: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Each list's length, and the position in ``index`` of every element, list after list (``-1``:
+    not in ``index``); ``as_text``: elements compared as ``str``. For routes (node ids) and stop lists
+    (site ids) turned into codes in one pass."""
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    flat = pd.Index(list(chain.from_iterable(lists)), dtype=object)
+    return lengths, index.get_indexer(flat.astype(str) if as_text else flat)

@@ -6,7 +6,6 @@ Decoding lives with the features (:mod:`planner.features.coverage.decode` for th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point
 
+from planner.arrays import list_codes
 from planner.listtext import join_lists, join_tenths, join_values
 from planner.network import Network
 from planner.scenario import Scenario
@@ -110,12 +110,12 @@ class Plan:
         import shapely
 
         nodes = self.network.graph.nodes(data=True)
-        code = {n: i for i, (n, _) in enumerate(nodes)}
         lon = np.array([d["lon"] for _, d in nodes], dtype=float)
         lat = np.array([d["lat"] for _, d in nodes], dtype=float)
         routes = self.flows["route_nodes"].tolist()
-        counts = np.fromiter(map(len, routes), dtype=np.int64, count=len(routes))
-        at = np.fromiter(map(code.__getitem__, chain.from_iterable(routes)), dtype=np.int64, count=int(counts.sum()))
+        counts, at = list_codes(pd.Index([n for n, _ in nodes], dtype=object), routes)
+        if (at < 0).any():
+            raise KeyError(next(x for r in routes for x in r if x not in self.network.graph))
         index = np.repeat(np.arange(len(routes)), counts)
         geoms = shapely.linestrings(np.column_stack([lon[at], lat[at]]), indices=index) if len(routes) else []
         return gpd.GeoDataFrame(table, geometry=geoms, crs="EPSG:4326")

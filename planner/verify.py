@@ -18,7 +18,6 @@ code it checks could not catch its mistakes.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -26,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from planner.arrays import list_codes
 from planner.chargers import existing_by_type
 from planner.network import Network
 from planner.scenario import BreaksConfig, ChargersConfig, CostsConfig, ObjectiveConfig, VehicleConfig
@@ -324,8 +324,7 @@ class _TripFindings:
 
 def _stop_entries(walker: RouteWalker, stops: list) -> tuple[np.ndarray, np.ndarray]:
     """The plan's stops of each flow as (flow, site index of the walk; ``-1``: not an open hub), flow by flow."""
-    counts = np.fromiter(map(len, stops), dtype=np.int64, count=len(stops))
-    codes = walker.codes(itertools.chain.from_iterable(stops))
+    counts, codes = list_codes(pd.Index(walker.site_ids), stops)
     return np.repeat(np.arange(len(stops)), counts), codes
 
 

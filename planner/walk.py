@@ -14,13 +14,13 @@ Memory stays bounded: callers walk routes in chunks of :data:`CHUNK` (:meth:`Rou
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from planner.arrays import list_codes
 from planner.network import Network
 from planner.scenario import BreaksConfig, VehicleConfig
 
@@ -131,8 +131,7 @@ def _sequential_sum(first: np.ndarray, counts: np.ndarray, add: np.ndarray) -> n
 def _walk_chunk(routes: Sequence[Sequence[str]], nodes: pd.Index, keys: np.ndarray, arc_cols: tuple) -> tuple:
     length_of, drive_of, hub_ptr, hub_r, hub_d, hub_site = arc_cols
     n = len(routes)
-    sizes = np.fromiter(map(len, routes), dtype=np.int64, count=n)
-    flat = nodes.get_indexer(pd.Index(list(itertools.chain.from_iterable(routes)), dtype=object))
+    sizes, flat = list_codes(nodes, routes)
     if (flat < 0).any():
         bad = next(x for r in routes for x in r if x not in nodes)
         raise ValueError(f"route node {bad!r} is not in the network")

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
+
+from planner.plan import FLOW_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,3 +107,24 @@ def prepared(path: Path):
     for feature in ctx.features:
         feature.prepare(ctx)
     return ctx
+
+
+def two_flows() -> pd.DataFrame:
+    """Two flows as a plan holds them (:data:`planner.plan.FLOW_COLUMNS`, a list per flow for routes and
+    stops): F1 served, charging at two sites, F2 unservable."""
+    return pd.DataFrame(
+        {
+            "flow_id": ["F1", "F2"],
+            "origin": ["A", "B"],
+            "destination": ["C", "D"],
+            "volume": [1.5, 2.0],
+            "length_km": [400.0, 0.0],
+            "drive_km": [400.0, 0.0],
+            "served": [True, False],
+            "status": ["served", "unservable"],
+            "route_nodes": [["A", "B", "C"], ["B", "D"]],
+            "stops": [["s1", "s2"], []],
+            "stops_km": [[0.25, 288.75], []],
+            "stops_share": [[1.0, 0.25], []],
+        }
+    )[FLOW_COLUMNS]

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from planner.exports import tables
 from planner.exports.tables import write_csv
 from planner.listtext import join_lists, join_tenths, join_values, tenths_text
-from planner.plan import FLOW_COLUMNS, flows_table
+from planner.plan import flows_table
+from tests.conftest import two_flows
 
 TIES = [0.05, 0.15, 0.25, 0.35, 0.45, 0.95, 2.675, 1.005, 9.95, 288.75, 536.35, 1126.45, 199999.95]
 ODD = [0.0, -0.0, 5e-324, 1e-300, 199999.99, 200000.0, 1e6, 1e300, np.nan, np.inf, -np.inf, -1.25, -0.04, -0.05]
@@ -64,22 +65,7 @@ def test_joins_equal_the_per_value_joins() -> None:
 
 
 def test_flows_table_text_columns() -> None:
-    flows = pd.DataFrame(
-        {
-            "flow_id": ["F1", "F2"],
-            "origin": ["A", "B"],
-            "destination": ["C", "D"],
-            "volume": [1.5, 2.0],
-            "length_km": [400.0, 0.0],
-            "drive_km": [400.0, 0.0],
-            "served": [True, False],
-            "status": ["served", "unservable"],
-            "route_nodes": [["A", "B", "C"], ["B", "D"]],
-            "stops": [["s1", "s2"], []],
-            "stops_km": [[0.25, 288.75], []],
-            "stops_share": [[1.0, 0.25], []],
-        }
-    )[FLOW_COLUMNS]
+    flows = two_flows()
     table = flows_table(flows)
     assert table["route_nodes"].tolist() == ["A;B;C", "B;D"]
     assert table["stops"].tolist() == ["s1;s2", ""]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import gc
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from planner.arrays import without_gc
 from planner.features.coverage import decode
+from tests.conftest import two_flows
 
 
 @without_gc
@@ -60,17 +60,7 @@ def test_decoder_list_builders_run_with_the_collector_paused(monkeypatch: pytest
     charging = decode._charging_stops(Model(), served, np.array([True, True]))
     assert charging[0] == ([0, 1], [10.0, 20.0], [1.0, 1.0]) and charging[1] == ([], [], [])
     assert seen == [False] and gc.isenabled()
-    flows = pd.DataFrame(
-        {
-            "flow_id": ["F0", "F1"],
-            "origin": ["A", "B"],
-            "destination": ["C", "D"],
-            "volume": [1.0, 2.0],
-            "length_km": [30.0, 10.0],
-            "drive_km": [30.0, 10.0],
-            "route_nodes": [["A", "C"], ["B", "D"]],
-        }
-    )
+    flows = two_flows()  # _flow_table takes its own columns from a plan's flow table
     # _flow_table rounds each share with round(): a module-level stand-in records the collector's state
     monkeypatch.setattr(decode, "round", lambda a, n: seen.append(gc.isenabled()) or a, raising=False)
     table = decode._flow_table(flows, Model.instance, served, charging)

@@ -12,7 +12,6 @@ the GeoPackage draws as flow bands like the static map.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ import pyogrio
 from shapely.geometry import LineString, MultiLineString
 from shapely.ops import linemerge, substring
 
+from planner.arrays import list_codes
 from planner.plan import Plan, kpi_year_factor
 
 __all__ = ["edge_lines", "gap_layer", "network_layer"]
@@ -90,8 +90,7 @@ def edge_volumes(
     k_codes = names.get_indexer([str(u) for u, _ in keys]), names.get_indexer([str(v) for _, v in keys])
     key_pair = np.minimum(*k_codes) * n + np.maximum(*k_codes)
     pairs, first = np.unique(key_pair, return_index=True)  # a parallel edge after its first key gets 0
-    lengths = np.fromiter(map(len, routes), dtype=np.int64, count=len(routes))
-    steps = names.get_indexer(pd.Index(list(itertools.chain.from_iterable(routes)), dtype=object).astype(str))
+    lengths, steps = list_codes(names, routes, as_text=True)
     if len(steps) < 2:
         return s_out, u_out, 0
     a, b = steps[:-1], steps[1:]
