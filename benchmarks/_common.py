@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.arrays import offsets
 from planner.candidates import build_candidates
 from planner.context import RunContext
 from planner.demand import route_flows
@@ -127,7 +128,7 @@ class Csr:
     @classmethod
     def from_triples(cls, i: np.ndarray, j: np.ndarray, v: np.ndarray, n_rows: int, n_cols: int) -> Csr:
         order = np.lexsort((j, i))
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(i, minlength=n_rows))])
+        indptr = offsets(np.bincount(i, minlength=n_rows))
         return cls(indptr, j[order], v[order].astype(float), (n_rows, n_cols))
 
 

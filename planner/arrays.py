@@ -11,7 +11,7 @@ from typing import ParamSpec, TypeVar
 import numpy as np
 import pandas as pd
 
-__all__ = ["equal_sets", "list_codes", "set_hashes", "unique_ints", "up_the_tree", "without_gc"]
+__all__ = ["equal_sets", "list_codes", "offsets", "set_hashes", "unique_ints", "up_the_tree", "without_gc"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -38,6 +38,15 @@ def without_gc(func: Callable[_P, _R]) -> Callable[_P, _R]:
                 gc.enable()
 
     return run
+
+
+def offsets(counts: np.ndarray | Sequence[int]) -> np.ndarray:
+    """Start offsets of consecutive runs of the given lengths, and the end: ``[0, c0, c0 + c1, …]``
+    (int64, one longer than ``counts``), the ``indptr`` of a CSR layout whose row ``i`` holds
+    ``counts[i]`` entries."""
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
 
 
 def unique_ints(a: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 import pulp
 
+from planner.arrays import offsets
 from planner.windows import CoverSet
 
 __all__ = ["Direct", "LazyCover", "Outcome", "build_direct", "site_incidence", "solve_direct"]
@@ -96,7 +97,7 @@ class LazyCover:
         """CSR (start, column index) of the rows of windows ``ids``; ``column[k]`` maps site → column."""
         ptr = self.cover.window_ptr
         sizes = ptr[ids + 1] - ptr[ids]
-        starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        starts = offsets(sizes)
         return starts, column[_members(self.cover, ids)[1]]
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.arrays import up_the_tree, without_gc
+from planner.arrays import offsets, up_the_tree, without_gc
 
 if TYPE_CHECKING:
     from planner.windows import ArcStops, CoverSet
@@ -35,7 +35,7 @@ def _node_entries(
     n_arcs = len(arcs.start) - 1
     keep = is_open[arcs.site]
     arc_cnt = np.bincount(np.repeat(np.arange(n_arcs), np.diff(arcs.start))[keep], minlength=n_arcs)
-    arc_ptr = np.concatenate([[0], np.cumsum(arc_cnt)]).astype(np.int64)
+    arc_ptr = offsets(arc_cnt)
     site, d_off, r_off = arcs.site[keep], arcs.drive_off[keep], arcs.route_off[keep]
     node_arc, parent = cover.node_arc, cover.node_parent
     start, r_start = cover.node_start, cover.node_start_route
@@ -53,7 +53,7 @@ def _node_entries(
     for v, (c_sites, _) in carried.items():
         n_carried[v] = len(c_sites)
     own = np.where(no_drive, 0, arc_cnt[node_arc])
-    ptr = np.concatenate([[0], np.cumsum(n_carried + own)]).astype(np.int64)
+    ptr = offsets(n_carried + own)
     total = int(ptr[-1])
     out_site, out_drive, out_route = np.empty(total, dtype=np.int64), np.empty(total), np.empty(total)
     node = np.repeat(np.arange(len(node_arc)), own)
@@ -85,7 +85,7 @@ def tree_open_stops(
     ptr, site, drive, route = _node_entries(cover, arcs, is_open, depth)
     flows = np.flatnonzero(leaf >= 0)
     length = depth[leaf[flows]] + 1
-    path_ptr = np.concatenate([[0], np.cumsum(length)]).astype(np.int64)
+    path_ptr = offsets(length)
     path = np.empty(int(path_ptr[-1]), dtype=np.int64)
     cur, owner = leaf[flows].astype(np.int64), np.arange(len(flows))
     while len(cur):  # from each flow's last node up to its origin, each node at its depth
@@ -93,9 +93,9 @@ def tree_open_stops(
         cur = parent[cur]
         cur, owner = cur[cur >= 0].astype(np.int64), owner[cur >= 0]
     count = ptr[path + 1] - ptr[path]
-    src = np.repeat(ptr[path] - np.concatenate([[0], np.cumsum(count)[:-1]]), count) + np.arange(int(count.sum()))
+    src = np.repeat(ptr[path] - offsets(count)[:-1], count) + np.arange(int(count.sum()))
     per_flow = np.add.reduceat(count, path_ptr[:-1]) if len(path) else np.zeros(0, dtype=np.int64)
-    cut = np.concatenate([[0], np.cumsum(per_flow)]).tolist()
+    cut = offsets(per_flow).tolist()
     # each node's stops as Python objects once, shared by every flow through the node (as a walk
     # node by node shares them): one float per flow and stop would take 0.7 GB more on europe-2030
     s, d, r = (_objects(values)[src].tolist() for values in (site, drive, route))

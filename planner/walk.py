@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.arrays import list_codes
+from planner.arrays import list_codes, offsets
 from planner.network import Network
 from planner.scenario import BreaksConfig, VehicleConfig
 
@@ -70,7 +70,7 @@ class Walk:
     def keep(self, mask: np.ndarray) -> Walk:
         """The walk with only the entries where ``mask`` holds (their order kept)."""
         counts = np.bincount(self.route_of[mask], minlength=len(self.total_drive))
-        ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        ptr = offsets(counts)
         return Walk(
             ptr,
             self.route_km[mask],
@@ -186,7 +186,7 @@ class RouteWalker:
         self._arc_cols = (
             np.array([t[0] for t in table], dtype=float),
             np.array([t[1] for t in table], dtype=float),
-            np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+            offsets(counts),
             np.array([h[0] for h in hubs], dtype=float),
             np.array([h[1] for h in hubs], dtype=float),
             np.array([h[2] for h in hubs], dtype=np.int64),
@@ -201,7 +201,7 @@ class RouteWalker:
             A route names a node not in the network, or steps between nodes no edge joins.
         """
         counts, r, d, site, total, round_trip = _walk_chunk(list(routes), self._nodes, self._keys, self._arc_cols)
-        ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        ptr = offsets(counts)
         return Walk(ptr, r, d, site, total, round_trip, self.site_ids)
 
     def codes(self, ids: Iterable[str]) -> np.ndarray:
@@ -232,7 +232,7 @@ def simulate_walk(walk: Walk, vehicle: VehicleConfig, breaks: BreaksConfig, *, r
     max_drive = breaks.max_driving_h * breaks.speed_kmh if breaks.enabled else float("inf")
     floor, top = vehicle.soc_min - _TOL, vehicle.soc_max
     per = np.diff(walk.ptr) + 1  # the hubs, then the destination
-    ptr = np.concatenate([[0], np.cumsum(per)]).astype(np.int64)
+    ptr = offsets(per)
     route = np.repeat(np.arange(n), per)
     step = np.arange(int(ptr[-1])) - ptr[:-1][route]
     end = ptr[1:] - 1

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.arrays import unique_ints, up_the_tree
+from planner.arrays import offsets, unique_ints, up_the_tree
 from planner.network import Network
 from planner.ranges import Ranges
 from planner.tree_stops import tree_open_stops
@@ -507,14 +507,14 @@ def _assemble(
     """Drop windows holding an existing hub, and classify every flow (free, servable)."""
     extra = {q: None if w is None else [table.add_set(s) for s in w] for q, w in per_flow.items()}
     sizes = np.array([len(s) for s in table.sites], dtype=np.int64)
-    ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    ptr = offsets(sizes)
     flat = np.concatenate([*table.sites, np.zeros(0, dtype=np.int64)]).astype(np.int64)
     dropped = np.zeros(len(sizes), dtype=bool)
     if locked is not None and len(flat):
         dropped = np.add.reduceat(locked[flat].astype(np.int64), ptr[:-1]) > 0 if len(sizes) else dropped
     live = [[w for w in c.windows if not dropped[w]] for c in evaluated]
     counts = np.array([len(live[c]) for c in node_ctx], dtype=np.int64)
-    node_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    node_ptr = offsets(counts)
     node_windows = np.array([w for c in node_ctx for w in live[c]], dtype=np.int64)
     parent = np.array(trie.parent, dtype=np.int64)
     blocked = np.array([evaluated[c].blocked for c in node_ctx], dtype=bool)

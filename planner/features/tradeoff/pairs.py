@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.arrays import equal_sets, set_hashes, unique_ints
+from planner.arrays import equal_sets, offsets, set_hashes, unique_ints
 from planner.windows import CoverSet
 
 __all__ = [
@@ -161,7 +161,7 @@ def _open_sets(cover: CoverSet, is_open: np.ndarray) -> tuple[np.ndarray, Window
     count = np.bincount(o, minlength=n_win)[rep]
     first = np.repeat(np.searchsorted(o, rep) - (np.cumsum(count) - count), count)
     set_sites = s[first + np.arange(int(count.sum()))]
-    return set_of, WindowSets(np.concatenate([[0], np.cumsum(count)]).astype(np.int64), set_sites)
+    return set_of, WindowSets(offsets(count), set_sites)
 
 
 def open_windows(cover: CoverSet, weight: np.ndarray, is_open: np.ndarray) -> tuple[FlowWindows, WindowSets]:
