@@ -242,7 +242,8 @@ def test_stage3_finds_the_plan_a_narrow_support_misses(tmp_path: Path, monkeypat
     monkeypatch.setattr(two_stage, "solve_problem", spy)
     line_network(tmp_path, 4)
     plan = relaxed(tmp_path, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0)
-    assert options == [None, two_stage.STAGE3_HIGHS_OPTIONS]  # stage 1, stage 3 (stage 2 is lexicographic)
+    # stage 1 (dual simplex with parallel iterations), stage 3 (stage 2 is lexicographic)
+    assert options == [two_stage.STAGE1_HIGHS_OPTIONS, two_stage.STAGE3_HIGHS_OPTIONS]
     s = plan.summary
     assert s["two_stage"]["stage2_exact_levels"]["objective"] == pytest.approx(2400.0, abs=0.01)  # + tie-break
     assert s["two_stage"]["stage3_every_site"]["objective"] == pytest.approx(1200.0, abs=0.01)
@@ -313,16 +314,16 @@ def test_combine_stages_takes_the_cheaper_plan_and_the_higher_valid_bound() -> N
     assert (r.status, r.best_bound, r.mip_gap) == ("feasible", None, None)
 
 
-def test_highs_knows_every_stage3_option() -> None:
+def test_highs_knows_every_stage1_and_stage3_option() -> None:
     # HiGHS only warns about an option it does not know, so a misspelt name would silently leave the
-    # heuristics on: each one must be accepted and read back.
+    # heuristics on (or stage 1 on the serial simplex): each one must be accepted and read back.
     import highspy
 
-    from planner.features.capacity.two_stage import STAGE3_HIGHS_OPTIONS
+    from planner.features.capacity.two_stage import STAGE1_HIGHS_OPTIONS, STAGE3_HIGHS_OPTIONS
 
     h = highspy.Highs()
     h.silent()
-    for key, value in STAGE3_HIGHS_OPTIONS.items():
+    for key, value in (STAGE1_HIGHS_OPTIONS | STAGE3_HIGHS_OPTIONS).items():
         assert h.setOptionValue(key, value) == highspy.HighsStatus.kOk
         assert h.getOptionValue(key) == (highspy.HighsStatus.kOk, value)
 
