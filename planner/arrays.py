@@ -11,7 +11,16 @@ from typing import ParamSpec, TypeVar
 import numpy as np
 import pandas as pd
 
-__all__ = ["equal_sets", "list_codes", "offsets", "set_hashes", "unique_ints", "up_the_tree", "without_gc"]
+__all__ = [
+    "equal_sets",
+    "list_codes",
+    "offsets",
+    "row_entries",
+    "set_hashes",
+    "unique_ints",
+    "up_the_tree",
+    "without_gc",
+]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -47,6 +56,16 @@ def offsets(counts: np.ndarray | Sequence[int]) -> np.ndarray:
     out = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=out[1:])
     return out
+
+
+def row_entries(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entries of some rows of a CSR layout (``data[ptr[r]:ptr[r + 1]]`` is row ``r``): each row's
+    length (int64) and the position in ``data`` of every entry, row after row (rows may repeat)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    start = ptr[rows].astype(np.int64)
+    counts = ptr[rows + 1].astype(np.int64) - start
+    ends = offsets(counts)
+    return counts, np.repeat(start - ends[:-1], counts) + np.arange(ends[-1])
 
 
 def unique_ints(a: np.ndarray) -> np.ndarray:

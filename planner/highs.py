@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 import pulp
 
-from planner.arrays import offsets
+from planner.arrays import offsets, row_entries
 from planner.windows import CoverSet
 
 __all__ = ["Direct", "LazyCover", "Outcome", "build_direct", "site_incidence", "solve_direct"]
@@ -470,11 +470,8 @@ def _repair(direct: Direct, values: np.ndarray, missing: np.ndarray, is_open: np
 
 def _members(cover: CoverSet, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(position in ``ids``, site) of every member of the windows ``ids``."""
-    ptr = cover.window_ptr
-    sizes = ptr[ids + 1] - ptr[ids]
-    owner = np.repeat(np.arange(len(ids)), sizes)
-    first = np.repeat(ptr[ids] - (np.cumsum(sizes) - sizes), sizes)
-    return owner, cover.window_sites[first + np.arange(len(owner))]
+    sizes, at = row_entries(cover.window_ptr, ids)
+    return np.repeat(np.arange(len(ids)), sizes), cover.window_sites[at]
 
 
 def _open_greedily(direct: Direct, missing: np.ndarray, is_open: np.ndarray, site_cost: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.arrays import offsets, up_the_tree, without_gc
+from planner.arrays import offsets, row_entries, up_the_tree, without_gc
 
 if TYPE_CHECKING:
     from planner.windows import ArcStops, CoverSet
@@ -92,8 +92,7 @@ def tree_open_stops(
         path[path_ptr[owner] + depth[cur]] = cur
         cur = parent[cur]
         cur, owner = cur[cur >= 0].astype(np.int64), owner[cur >= 0]
-    count = ptr[path + 1] - ptr[path]
-    src = np.repeat(ptr[path] - offsets(count)[:-1], count) + np.arange(int(count.sum()))
+    count, src = row_entries(ptr, path)
     per_flow = np.add.reduceat(count, path_ptr[:-1]) if len(path) else np.zeros(0, dtype=np.int64)
     cut = offsets(per_flow).tolist()
     # each node's stops as Python objects once, shared by every flow through the node (as a walk

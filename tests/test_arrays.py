@@ -1,12 +1,12 @@
-"""planner.arrays: ``list_codes`` (lengths and index codes of lists of ids, in one pass) and ``offsets``
-(the CSR start offsets of runs of given lengths)."""
+"""planner.arrays: ``list_codes`` (lengths and index codes of lists of ids, in one pass), ``offsets``
+(the CSR start offsets of runs of given lengths) and ``row_entries`` (the entries of some CSR rows)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from planner.arrays import list_codes, offsets
+from planner.arrays import list_codes, offsets, row_entries
 
 
 def test_lengths_and_codes_list_after_list() -> None:
@@ -36,3 +36,19 @@ def test_offsets_are_run_starts_then_the_end() -> None:
     assert [flat[ptr[i] : ptr[i + 1]] for i in range(len(lists))] == lists
     big = offsets(np.full(3, 2**40, dtype=np.int64))  # no overflow through a narrower type
     assert big[-1] == 3 * 2**40
+
+
+def test_row_entries_lists_each_rows_entries_in_order() -> None:
+    ptr = np.array([0, 2, 2, 5, 6], dtype=np.int32)  # rows [0, 1], [], [2, 3, 4], [5]
+    data = np.array([10, 11, 20, 21, 22, 30])
+    counts, at = row_entries(ptr, np.array([2, 0, 1, 2, 3]))  # a row twice, an empty row
+    assert counts.tolist() == [3, 2, 0, 3, 1] and counts.dtype == np.int64
+    assert data[at].tolist() == [20, 21, 22, 10, 11, 20, 21, 22, 30]
+    counts, at = row_entries(ptr, np.array([], dtype=np.int64))
+    assert counts.tolist() == [] and at.tolist() == []
+    rng = np.random.default_rng(5)
+    sizes = rng.integers(0, 6, 200)
+    big = offsets(sizes)
+    rows = rng.integers(0, 200, 500)
+    expected = [v for r in rows for v in range(big[r], big[r + 1])]
+    assert row_entries(big, rows)[1].tolist() == expected

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.arrays import equal_sets, set_hashes, unique_ints
+from planner.arrays import equal_sets, row_entries, set_hashes, unique_ints
 from planner.windows import CoverSet
 
 from .pairs import FlowWindows, WindowSets, disjoint_windows, flow_windows
@@ -75,9 +75,8 @@ def _gather(ptr: np.ndarray, data: np.ndarray, ids: np.ndarray) -> tuple[np.ndar
             return ids, data[:0]
         row = data[ptr[ids[0]] : ptr[ids[0] + 1]]
         return np.full(len(row), ids[0], dtype=np.int64), row
-    counts = (ptr[ids + 1] - ptr[ids]).astype(np.int64)
-    first = np.repeat(ptr[ids] - (np.cumsum(counts) - counts), counts)
-    return np.repeat(ids, counts), data[first + np.arange(int(counts.sum()))]
+    counts, at = row_entries(ptr, ids)
+    return np.repeat(ids, counts), data[at]
 
 
 def greedy_drop(
@@ -255,8 +254,8 @@ class CoverageModel:
         g_of = np.repeat(np.arange(len(keys)), [len(k) for k in keys])
         g_win = np.array([w for k in keys for w in k], dtype=np.int64)
         wins = unique_ints(g_win)
-        wsz = ptr[wins + 1] - ptr[wins]
-        member = sites[np.repeat(ptr[wins] - (np.cumsum(wsz) - wsz), wsz) + np.arange(wsz.sum())]
+        wsz, at = row_entries(ptr, wins)
+        member = sites[at]
         owner = np.repeat(np.arange(len(wins)), wsz)
         usable = ~locked[member]
         self.sites = unique_ints(member[usable])

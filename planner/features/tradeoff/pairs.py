@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.arrays import equal_sets, offsets, set_hashes, unique_ints
+from planner.arrays import equal_sets, offsets, row_entries, set_hashes, unique_ints
 from planner.windows import CoverSet
 
 __all__ = [
@@ -84,10 +84,9 @@ def _block(cover: CoverSet, need: np.ndarray, lo: int, hi: int) -> tuple[np.ndar
     cur, idx = cur[keep], idx[keep]
     ptr = cover.node_windows_ptr
     while len(cur):
-        counts = (ptr[cur + 1] - ptr[cur]).astype(np.int64)
-        first = np.repeat(ptr[cur] - (np.cumsum(counts) - counts), counts)
+        counts, at = row_entries(ptr, cur)
         flow_parts.append(np.repeat(idx, counts))
-        window_parts.append(cover.node_windows[first + np.arange(counts.sum())])
+        window_parts.append(cover.node_windows[at])
         cur = cover.node_parent[cur].astype(np.int64)
         keep = cur >= 0
         cur, idx = cur[keep], idx[keep]
