@@ -95,10 +95,8 @@ class LazyCover:
 
     def rows(self, ids: np.ndarray, column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """CSR (start, column index) of the rows of windows ``ids``; ``column[k]`` maps site → column."""
-        ptr = self.cover.window_ptr
-        sizes = ptr[ids + 1] - ptr[ids]
-        starts = offsets(sizes)
-        return starts, column[_members(self.cover, ids)[1]]
+        sizes, at = row_entries(self.cover.window_ptr, ids)
+        return offsets(sizes), column[self.cover.window_sites[at]]
 
 
 @dataclass

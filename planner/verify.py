@@ -324,7 +324,7 @@ class _TripFindings:
 
 def _stop_entries(walker: RouteWalker, stops: list) -> tuple[np.ndarray, np.ndarray]:
     """The plan's stops of each flow as (flow, site index of the walk; ``-1``: not an open hub), flow by flow."""
-    counts, codes = list_codes(pd.Index(walker.site_ids), stops)
+    counts, codes = list_codes(walker.site_index, stops)
     return np.repeat(np.arange(len(stops)), counts), codes
 
 

@@ -180,6 +180,7 @@ class RouteWalker:
 
     def __init__(self, network: Network, sites: pd.DataFrame, open_ids: Iterable[str]) -> None:
         self.site_ids = np.array(sorted(set(open_ids)), dtype=object)
+        self.site_index = pd.Index(self.site_ids, dtype=object)  # site id → its code in a walk
         self._nodes, self._keys, table = _arcs(network, sites, self.site_ids)
         counts = np.array([len(h) for _, _, h in table], dtype=np.int64)
         hubs = [h for _, _, arc_hubs in table for h in arc_hubs]
@@ -206,7 +207,7 @@ class RouteWalker:
 
     def codes(self, ids: Iterable[str]) -> np.ndarray:
         """Indices of ``ids`` among the open hubs (``-1``: not one of them), as :attr:`Walk.site` holds them."""
-        return pd.Index(self.site_ids).get_indexer(pd.Index(list(ids), dtype=object))
+        return self.site_index.get_indexer(pd.Index(list(ids), dtype=object))
 
     def chunks(self, routes: Sequence[Sequence[str]]) -> Iterator[tuple[int, Walk]]:
         """``(first, walk)`` for ``routes[first : first + CHUNK]``, chunk after chunk."""

@@ -158,9 +158,9 @@ def _open_sets(cover: CoverSet, is_open: np.ndarray) -> tuple[np.ndarray, Window
     set_of[order] = np.cumsum(new) - 1
     rep = order[new]  # a window of each set, in set order
     count = np.bincount(o, minlength=n_win)[rep]
-    first = np.repeat(np.searchsorted(o, rep) - (np.cumsum(count) - count), count)
-    set_sites = s[first + np.arange(int(count.sum()))]
-    return set_of, WindowSets(offsets(count), set_sites)
+    set_ptr = offsets(count)
+    first = np.repeat(np.searchsorted(o, rep) - set_ptr[:-1], count)
+    return set_of, WindowSets(set_ptr, s[first + np.arange(set_ptr[-1])])
 
 
 def open_windows(cover: CoverSet, weight: np.ndarray, is_open: np.ndarray) -> tuple[FlowWindows, WindowSets]:
