@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from planner.api import solve_scenario
@@ -45,7 +46,14 @@ def solve(folder: Path, volume: float, *, max_chargers: int = 10, spacing: float
     return solve_scenario(load_scenario(write_scenario(folder / "s.toml", data)))
 
 
-def relaxed(folder: Path, flows: list[str], *, max_chargers: int | None = None, spacing: float | None = None):
+def relaxed(
+    folder: Path,
+    flows: list[str],
+    *,
+    max_chargers: int | None = None,
+    spacing: float | None = None,
+    mip_gap: float = 0.0,
+):
     """Plan ``flows`` on the line in ``folder`` with relaxed size levels (the two-stage solve)."""
     mcs = {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0}
     if max_chargers is not None:
@@ -66,6 +74,7 @@ def relaxed(folder: Path, flows: list[str], *, max_chargers: int | None = None, 
         },
         afir={"mode": "off"},
         output={"maps": False, "tradeoff_points": 0},
+        solver={"mip_gap": mip_gap},
     )
     return solve_scenario(load_scenario(write_scenario(folder / "s.toml", data)))
 
@@ -256,7 +265,7 @@ def test_stage3_finds_the_plan_a_narrow_support_misses(tmp_path: Path, monkeypat
 def test_stage3_keeps_stage2s_plan_unless_it_finds_a_cheaper_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Stage 3 is made to return a tie with every variable at zero: the plan decoded must still be
+    # Stage 3 is made to return a dearer plan (every site open): the plan decoded must still be
     # stage 2's (values restored), and the sites stage 2 could not use open to the model again (but
     # for the dominated ones stage 2's plan does not use).
     import pulp
@@ -270,10 +279,13 @@ def test_stage3_keeps_stage2s_plan_unless_it_finds_a_cheaper_one(
         if not warm_start:  # stage 1, the linear relaxation
             return solve_problem(problem, config, log=log)
         seen["closed"] = [v.name for v in problem.variables() if v.name.startswith("open_") and v.upBound == 0]
-        objective = pulp.value(problem.objective)
-        for v in problem.variables():
-            v.varValue = 0.0
-        return SolveResult("feasible", "highs", objective, objective - 1.0, 1.0 / objective, 0.1, True, "a tie")
+        objective = pulp.value(problem.objective)  # stage 2's plan's capex (stage 3 prices capex alone)
+        for v in problem.variables():  # a dearer plan: every site open
+            if v.name.startswith("open_"):
+                v.varValue = 1.0
+        return SolveResult(
+            "feasible", "highs", pulp.value(problem.objective), objective - 1.0, None, 0.1, True, "dearer"
+        )
 
     monkeypatch.setattr(two_stage, "solve_problem", tie)
     line_network(tmp_path, 3)
@@ -312,6 +324,96 @@ def test_combine_stages_takes_the_cheaper_plan_and_the_higher_valid_bound() -> N
     assert (r.objective, r.best_bound) == (100.0, 90.0)
     r = combine_stages(result("time_limit", None, None), support, None, 0.01)  # an unfinished LP proves nothing
     assert (r.status, r.best_bound, r.mip_gap) == ("feasible", None, None)
+
+
+def test_stage3_prices_capex_alone_so_its_bound_rounds_to_the_price_lattice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stage 3 minimises the capex without the tie-breaking charge: every priced column is an integer
+    # one with a whole price (a lattice, which rounds HiGHS's bound up), its gap target is tightened
+    # so that the bound proves the gap for the plan's capex plus charge, and the model gets its whole
+    # objective back afterwards. (Stage 3 is forced here by a stage 2 that sees one site less.)
+    import pulp
+
+    import planner.features.capacity.two_stage as two_stage
+    from planner.lattice import Lattice
+
+    start_from = two_stage._start_from
+    monkeypatch.setattr(
+        two_stage, "_start_from", lambda m2, m1, exact, x1, vol: start_from(m2, m1, exact, {k: k != 3 for k in x1}, vol)
+    )
+    seen = {}
+    solve_problem = two_stage.solve_problem
+
+    def spy(problem, config, **kwargs):
+        if kwargs.get("warm_start"):
+            priced = [(v, c) for v, c in problem.objective.items() if c]
+            seen["integer"] = all(v.cat == pulp.LpInteger for v, _ in priced)
+            seen["lattice"] = Lattice.of(
+                np.array([c for _, c in priced]), np.arange(len(priced)), problem.objective.constant, False
+            )
+            seen["gap"] = config.mip_gap
+            seen["problem"] = problem
+        return solve_problem(problem, config, **kwargs)
+
+    monkeypatch.setattr(two_stage, "solve_problem", spy)
+    line_network(tmp_path, 4)
+    plan = relaxed(tmp_path, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0, mip_gap=0.01)
+    assert seen["integer"] and seen["lattice"] is not None and seen["lattice"].unit == 100.0  # points 100, sites 1000
+    assert 0.0 < seen["gap"] < 0.01  # the scenario's 1 %, less the charge's share of stage 2's plan
+    assert any(v.name.startswith("assign_") for v, c in seen["problem"].objective.items() if c)  # the charge is back
+    s = plan.summary
+    assert s["status"] == "optimal" and s["best_bound"] <= 1200.0  # a bound on capex alone bounds capex plus charge
+    # stage 3's plan (the shared hub) valued with its charge: above its capex
+    assert 1200.0 < s["two_stage"]["stage3_every_site"]["objective"] < 1200.01
+    assert s["best_bound"] <= s["objective_value"] and plan.verification.passed
+
+
+def test_stage2_without_a_plan_of_its_own_falls_back_to_the_relaxation_rounded_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # HiGHS gets no start in stage 2 (STAGE2_WARM_START); a stage 2 stopped before any plan (made so
+    # here) reports the relaxation rounded up instead: every support site open at the smallest level
+    # taking its sessions. Line N0..N2, the only window {km 50, 100 (N1), 150}: 30 trucks a day need
+    # 3 points; the rounded-up plan is the relaxation's support, verified like any plan.
+    import planner.features.capacity.two_stage as two_stage
+    from planner.solve import LexResult, SolveResult
+
+    starts = []
+
+    def stopped(problem, first, second, config, *, warm_start=False, log=None, **kwargs):
+        starts.append(warm_start)
+        r = SolveResult("no_solution", "highs", None, None, None, 0.1, True, "Time limit reached")
+        return LexResult(r, None, r, first.name, None)
+
+    monkeypatch.setattr(two_stage, "solve_lexicographic", stopped)
+    line_network(tmp_path, 3)
+    plan = relaxed(tmp_path, ["T,N0,N2,30"], max_chargers=3, spacing=50.0)
+    assert starts == [two_stage.STAGE2_WARM_START] == [False]
+    stage2 = plan.summary["two_stage"]["stage2_exact_levels"]
+    assert stage2["status"] == "feasible" and "the relaxation rounded up" in stage2["message"]
+    assert stage2["objective"] == pytest.approx(1300.0, abs=0.01)  # one site, 3 points (+ tie-break)
+    assert plan.summary["total_cost_eur"] == pytest.approx(1300.0) and list(plan.hubs["chargers"]) == [3]
+    assert plan.verification.passed
+
+
+def test_capex_gap_proves_the_whole_objectives_gap() -> None:
+    from planner.features.capacity.two_stage import _capex_only, capex_gap
+
+    plan, capex = 964_013_145.29, 964_000_000.0  # europe-2030-capacity's stage-2 plan, with and without its charge
+    tight = capex_gap(0.01, plan, capex)
+    assert tight < 0.01
+    bound = capex * (1.0 - tight)  # the lowest capex bound stage 3 may stop at
+    assert (plan - bound) / plan == pytest.approx(0.01, abs=1e-12)  # is exactly 1 % below the whole plan
+    assert capex_gap(0.01, capex, capex) == 0.01  # no charge: the same target
+    assert capex_gap(0.01, None, capex) == 0.01 and capex_gap(0.01, plan, None) == 0.01
+    assert capex_gap(0.01, 2.0, 1.0) == 0.0  # a charge above the gap: nothing short of the plan proves it
+    import pulp
+
+    problem = pulp.LpProblem("charge")
+    a, b = problem.add_variable("a", 0), problem.add_variable("b")
+    assert _capex_only(2.0 * a) and not _capex_only(-2.0 * a) and not _capex_only(2.0 * b)
+    assert not _capex_only(0) and not _capex_only(pulp.LpAffineExpression())
 
 
 def test_highs_knows_every_stage1_and_stage3_option() -> None:

@@ -9,10 +9,11 @@ no level above the smallest one taking every group that passes it), so a site fe
 not priced at the largest hub's pooling. Its objective is a lower bound on the exact problem.
 
 Stage 2 solves the exact model (binary hubs, one binary per size level) restricted to the
-sites the relaxation opens at all (its support), started from the relaxation rounded up: every
+sites the relaxation opens at all (its support). Its fallback is the relaxation rounded up: every
 support site open, the relaxation's assignments, each hub and type at the smallest level taking
 its sessions (a feasible plan, since a support site opened fully can take what the relaxation
-sends it). Stage 2 may close support sites and re-balance flows so hubs fill whole levels.
+sends it); HiGHS does not get it as a start (:data:`STAGE2_WARM_START`). Stage 2 may close support
+sites and re-balance flows so hubs fill whole levels.
 
 Stage 3, while the gap to stage 1's bound is above ``solver.mip_gap``, solves the same exact model
 on every site, started from stage 2's plan, for the rest of the time limit, with HiGHS's primal
@@ -22,7 +23,12 @@ raise it above the relaxation's; a strictly cheaper plan it finds replaces stage
 gap is between the cheaper plan and the higher of the two valid bounds (:func:`combine_stages`).
 Stage 3 leaves closed the sites another site dominates (:mod:`~planner.features.capacity.dominance`)
 that stage 2's plan does not open: some optimal plan opens none of them, so its bound still holds,
-and on the smaller model it rises faster (measured in the README, *Capacity*).
+and on the smaller model it rises faster (measured in the README, *Capacity*). Stage 3 minimises the
+capex alone, without the tie-breaking charge per session (non-negative, so a bound on the capex
+bounds capex plus charge): the capex takes only whole multiples of the sites' and points' prices
+(500,000 EUR on the European scenarios), so its bound rounds up to that lattice
+(:class:`~planner.lattice.LatticeStop`) and proves 1 % for a 964.0 M EUR plan once it passes
+954.0 M EUR instead of 954.37 M (:func:`capex_gap`).
 
 Measured on ``europe-2030-capacity`` (2,777 candidates, 4,000 flows, 2026-12-03, 2 cores): the
 per-site levels raise the relaxation's bound from 9.359e8 to 9.420e8 EUR; its support is 116 sites;
@@ -55,8 +61,10 @@ from planner.solve import SolveLog, SolveResult, solve_lexicographic, solve_prob
 __all__ = [
     "STAGE1_HIGHS_OPTIONS",
     "STAGE2_GAP_SHARE",
+    "STAGE2_WARM_START",
     "STAGE3_HIGHS_OPTIONS",
     "TwoStage",
+    "capex_gap",
     "combine_stages",
     "solve_two_stage",
 ]
@@ -72,6 +80,15 @@ _STAGE1_SHARE = 0.5  # share of the time limit for stage 1; stage 2 gets the res
 # limit), 0.1 had 965.5 M after 157 s. The hourly master's stage 2 uses it too (there its plan sized
 # 1 M EUR/year cheaper, gap 4.41 % instead of 4.82 %). Best of four on one scenario, not a rule.
 STAGE2_GAP_SHARE = 0.2
+
+
+# Whether HiGHS gets the relaxation rounded up as stage 2's start. Not since 2026-12-06 (stop 56): that
+# plan (1,006.5 M EUR on europe-2030-capacity) is 3-4 % dearer than those HiGHS finds itself within 6 s,
+# and with it HiGHS took another path to the same capex: its 964.0 M EUR plan after 29.3 s instead of
+# 20.0 s (stage 2 written out from a run and solved alone, 2 cores; in whole runs 28.5-31.5 s against
+# 19.3-20.1 s). The rounded-up plan stays stage 2's fallback: a stage 2 that ends without a plan of its
+# own reports it (feasible by construction, :func:`_start_from`), so stage 2 always has a plan.
+STAGE2_WARM_START = False
 
 
 # Stage 1's dual simplex with single-iteration parallelism (SIP): each iteration's pricing and updates split
@@ -166,7 +183,11 @@ def solve_two_stage(
     # Stage 2 is small: solve it tighter than the overall target, whose gap is measured against
     # the weaker stage-1 bound.
     stage2 = config.model_copy(update={"time_limit_s": left, "mip_gap": config.mip_gap * STAGE2_GAP_SHARE})
-    r2 = solve_lexicographic(m2.problem, *m2.goals(), stage2, warm_start=True, log=solve_log).combined
+    # The relaxation rounded up is stage 2's fallback, not HiGHS's start (:data:`STAGE2_WARM_START`).
+    rounded = {v.name: v.varValue for v in m2.problem.variables()}
+    r2 = solve_lexicographic(m2.problem, *m2.goals(), stage2, warm_start=STAGE2_WARM_START, log=solve_log).combined
+    if r2.status == "no_solution":  # stopped (time limit, Ctrl-C) before a plan of its own
+        r2 = _rounded_up(m2, rounded, r2)
     log(f"stage 2: {r2.describe()}")
     if not r2.has_solution:
         return TwoStage(m2, r2, r1, r2, sum(support.values()))
@@ -182,6 +203,22 @@ def solve_two_stage(
         r3 = _every_site(m2, reopen, closed, r2, config.model_copy(update={"time_limit_s": left}), solve_log)
         log(f"stage 3: {r3.describe()}")
     return TwoStage(m2, combine_stages(r1, r2, r3, config.mip_gap), r1, r2, n_support, r3)
+
+
+def _rounded_up(m2: PlanningModel, rounded: dict[str, float | None], r2: SolveResult) -> SolveResult:
+    """Stage 2 without a plan of its own: the relaxation rounded up (the values ``rounded`` of every
+    column, set by :func:`_start_from`), a feasible plan, as its result."""
+    for v in m2.problem.variables():
+        v.varValue = rounded[v.name]
+    value = float(pulp.value(m2.problem.objective))
+    return replace(
+        r2,
+        status="feasible",
+        objective=value,
+        best_bound=None,
+        mip_gap=None,
+        message=f"{r2.message}; no plan of its own: the relaxation rounded up",
+    )
 
 
 def _dominated(instance: PlanningInstance, spec: ModelSpec, m2: PlanningModel, volume: np.ndarray) -> list[int]:
@@ -279,11 +316,58 @@ def _every_site(
         m2.variables.open[k].upBound = up
     for k in closed:
         m2.variables.open[k].upBound = 0
-    r3 = solve_problem(m2.problem, config, warm_start=True, log=solve_log, highs_options=STAGE3_HIGHS_OPTIONS)
+    capex, charge = m2.capex(), m2.charge
+    objective = m2.problem.objective
+    target = capex_gap(config.mip_gap, r2.objective, pulp.value(capex))
+    priced = _capex_only(charge) and target > 0.0
+    if priced:  # stage 3 proves a bound on the capex alone (:func:`capex_gap`)
+        config = config.model_copy(update={"mip_gap": target})
+        m2.problem.objective = pulp.LpAffineExpression(capex)  # a copy: the model keeps its capex
+    try:
+        r3 = solve_problem(m2.problem, config, warm_start=True, log=solve_log, highs_options=STAGE3_HIGHS_OPTIONS)
+    finally:
+        m2.problem.objective = objective
+    if priced and r3.has_solution:  # its plan's value with the charge, to compare with stage 2's
+        value = float(pulp.value(capex + charge))
+        gap = relative_gap(value, r3.best_bound) if r3.best_bound is not None else None
+        r3 = replace(r3, objective=value, mip_gap=gap)
     if not _better(r3, r2):
         for v in m2.problem.variables():
             v.varValue = kept[v.name]
     return r3
+
+
+def _capex_only(charge: object) -> bool:
+    """Whether stage 3 may leave the tie-breaking ``charge`` out of its objective: a linear charge whose
+    every term is non-negative on its column's bounds, so capex alone bounds capex plus charge from below."""
+    if not isinstance(charge, pulp.LpAffineExpression) or not len(charge):
+        return False
+    return charge.constant >= 0 and all(
+        c >= 0 and v.lowBound is not None and v.lowBound >= 0 for v, c in charge.items()
+    )
+
+
+def capex_gap(mip_gap: float, plan: float | None, plan_capex: float | None) -> float:
+    """Stage 3's gap target on the capex alone, so that it proves ``mip_gap`` for the plan's capex plus charge.
+
+    Stage 3 minimises the capex without the tie-breaking charge (non-negative): its bound bounds the
+    whole objective too, and the capex takes only whole multiples of the points' and sites' prices, so
+    HiGHS's bound rounds up to that lattice (:class:`~planner.lattice.LatticeStop`; with the charge in
+    the objective no lattice is known and the bound cannot be rounded). A capex bound ``b`` proves the
+    gap for stage 2's plan (``plan`` with the charge, ``plan_capex`` without) once
+    ``b >= plan * (1 - mip_gap)``, that is once the capex gap ``1 - b / plan_capex`` is at most the
+    value returned.
+
+    Parameters
+    ----------
+    mip_gap
+        The relative gap wanted for the plan's whole objective.
+    plan, plan_capex
+        Stage 2's plan: its objective, and its capex alone.
+    """
+    if plan is None or plan_capex is None or plan_capex <= 0 or plan <= plan_capex:
+        return mip_gap
+    return max(1.0 - (1.0 - mip_gap) * plan / plan_capex, 0.0)
 
 
 def _start_from(
