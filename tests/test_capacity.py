@@ -413,7 +413,8 @@ def test_capex_gap_proves_the_whole_objectives_gap() -> None:
     problem = pulp.LpProblem("charge")
     a, b = problem.add_variable("a", 0), problem.add_variable("b")
     assert _capex_only(2.0 * a) and not _capex_only(-2.0 * a) and not _capex_only(2.0 * b)
-    assert not _capex_only(0) and not _capex_only(pulp.LpAffineExpression())
+    assert not _capex_only(0) and not _capex_only(pulp.LpAffineExpression()) and not _capex_only(0 * a)
+    assert _capex_only(2.0 * a + 0 * b)  # a column the capex and the objective price alike
 
 
 def test_highs_knows_every_stage1_and_stage3_option() -> None:

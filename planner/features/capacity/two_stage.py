@@ -210,11 +210,13 @@ def _rounded_up(m2: PlanningModel, rounded: dict[str, float | None], r2: SolveRe
     column, set by :func:`_start_from`), a feasible plan, as its result."""
     for v in m2.problem.variables():
         v.varValue = rounded[v.name]
-    value = float(pulp.value(m2.problem.objective))
+    value = pulp.value(m2.problem.objective)
+    if value is None:  # a column without a value: no plan to fall back on
+        return r2
     return replace(
         r2,
         status="feasible",
-        objective=value,
+        objective=float(value),
         best_bound=None,
         mip_gap=None,
         message=f"{r2.message}; no plan of its own: the relaxation rounded up",
@@ -316,10 +318,9 @@ def _every_site(
         m2.variables.open[k].upBound = up
     for k in closed:
         m2.variables.open[k].upBound = 0
-    capex, charge = m2.capex(), m2.charge
-    objective = m2.problem.objective
+    objective, capex = m2.problem.objective, m2.capex()
     target = capex_gap(config.mip_gap, r2.objective, pulp.value(capex))
-    priced = _capex_only(charge) and target > 0.0
+    priced = _capex_only(objective - capex) and target > 0.0  # the rest: the tie-breaking charge
     if priced:  # stage 3 proves a bound on the capex alone (:func:`capex_gap`)
         config = config.model_copy(update={"mip_gap": target})
         m2.problem.objective = pulp.LpAffineExpression(capex)  # a copy: the model keeps its capex
@@ -328,7 +329,7 @@ def _every_site(
     finally:
         m2.problem.objective = objective
     if priced and r3.has_solution:  # its plan's value with the charge, to compare with stage 2's
-        value = float(pulp.value(capex + charge))
+        value = float(pulp.value(objective))
         gap = relative_gap(value, r3.best_bound) if r3.best_bound is not None else None
         r3 = replace(r3, objective=value, mip_gap=gap)
     if not _better(r3, r2):
@@ -337,13 +338,14 @@ def _every_site(
     return r3
 
 
-def _capex_only(charge: object) -> bool:
-    """Whether stage 3 may leave the tie-breaking ``charge`` out of its objective: a linear charge whose
-    every term is non-negative on its column's bounds, so capex alone bounds capex plus charge from below."""
-    if not isinstance(charge, pulp.LpAffineExpression) or not len(charge):
+def _capex_only(rest: object) -> bool:
+    """Whether stage 3 may leave ``rest`` (the objective less the capex: the tie-breaking charge) out of
+    its objective: a linear expression with a term on some column, every term non-negative on its
+    column's bounds, so the capex alone bounds the whole objective from below."""
+    if not isinstance(rest, pulp.LpAffineExpression) or not any(rest.values()):
         return False
-    return charge.constant >= 0 and all(
-        c >= 0 and v.lowBound is not None and v.lowBound >= 0 for v, c in charge.items()
+    return rest.constant >= 0 and all(
+        c >= 0 and (c == 0 or (v.lowBound is not None and v.lowBound >= 0)) for v, c in rest.items()
     )
 
 
