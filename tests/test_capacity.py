@@ -364,6 +364,7 @@ def test_stage3_prices_capex_alone_so_its_bound_rounds_to_the_price_lattice(
     assert any(v.name.startswith("assign_") for v, c in seen["problem"].objective.items() if c)  # the charge is back
     s = plan.summary
     assert s["status"] == "optimal" and s["best_bound"] <= 1200.0  # a bound on capex alone bounds capex plus charge
+    assert "its bound is on the capex alone" in s["solver_message"]
     # stage 3's plan (the shared hub) valued with its charge: above its capex
     assert 1200.0 < s["two_stage"]["stage3_every_site"]["objective"] < 1200.01
     assert s["best_bound"] <= s["objective_value"] and plan.verification.passed

@@ -331,7 +331,8 @@ def _every_site(
     if priced and r3.has_solution:  # its plan's value with the charge, to compare with stage 2's
         value = float(pulp.value(objective))
         gap = relative_gap(value, r3.best_bound) if r3.best_bound is not None else None
-        r3 = replace(r3, objective=value, mip_gap=gap)
+        message = f"{r3.message}; its bound is on the capex alone, rounded up to whole price steps"
+        r3 = replace(r3, objective=value, mip_gap=gap, message=message)
     if not _better(r3, r2):
         for v in m2.problem.variables():
             v.varValue = kept[v.name]
