@@ -179,7 +179,8 @@ def solve_two_stage(
     volume = group_weight(instance, m2.variables.groups, instance.volume)  # trucks/day per group of flows
     reopen = _start_from(m2, m1, exact, support, volume)
     left = max(config.time_limit_s - (time.perf_counter() - t0), 0.1 * config.time_limit_s)
-    log(f"stage 2 (exact levels on the {sum(support.values())} sites the relaxation opens): {left:.0f} s left")
+    n_support = sum(support.values())
+    log(f"stage 2 (exact levels on the {n_support} sites the relaxation opens): {left:.0f} s left")
     # Stage 2 is small: solve it tighter than the overall target, whose gap is measured against
     # the weaker stage-1 bound.
     stage2 = config.model_copy(update={"time_limit_s": left, "mip_gap": config.mip_gap * STAGE2_GAP_SHARE})
@@ -190,8 +191,7 @@ def solve_two_stage(
         r2 = _rounded_up(m2, rounded, r2)
     log(f"stage 2: {r2.describe()}")
     if not r2.has_solution:
-        return TwoStage(m2, r2, r1, r2, sum(support.values()))
-    n_support = sum(support.values())
+        return TwoStage(m2, r2, r1, r2, n_support)
     left = config.time_limit_s - (time.perf_counter() - t0)
     r3 = None
     if _gap(r2.objective, _stage1_bound(r1)) > config.mip_gap and left >= _STAGE3_MIN_S and m2.goals()[1] is None:
@@ -208,8 +208,7 @@ def solve_two_stage(
 def _rounded_up(m2: PlanningModel, rounded: dict[str, float | None], r2: SolveResult) -> SolveResult:
     """Stage 2 without a plan of its own: the relaxation rounded up (the values ``rounded`` of every
     column, set by :func:`_start_from`), a feasible plan, as its result."""
-    for v in m2.problem.variables():
-        v.varValue = rounded[v.name]
+    _restore(m2, rounded)
     value = pulp.value(m2.problem.objective)
     if value is None:  # a column without a value: no plan to fall back on
         return r2
@@ -334,9 +333,14 @@ def _every_site(
         message = f"{r3.message}; its bound is on the capex alone, rounded up to whole price steps"
         r3 = replace(r3, objective=value, mip_gap=gap, message=message)
     if not _better(r3, r2):
-        for v in m2.problem.variables():
-            v.varValue = kept[v.name]
+        _restore(m2, kept)
     return r3
+
+
+def _restore(m2: PlanningModel, values: dict[str, float | None]) -> None:
+    """Set every column of ``m2`` back to ``values`` (by column name)."""
+    for v in m2.problem.variables():
+        v.varValue = values[v.name]
 
 
 def _capex_only(rest: object) -> bool:

@@ -157,10 +157,8 @@ def _open_sets(cover: CoverSet, is_open: np.ndarray) -> tuple[np.ndarray, Window
     set_of = np.empty(n_win, dtype=np.int64)
     set_of[order] = np.cumsum(new) - 1
     rep = order[new]  # a window of each set, in set order
-    count = np.bincount(o, minlength=n_win)[rep]
-    set_ptr = offsets(count)
-    first = np.repeat(np.searchsorted(o, rep) - set_ptr[:-1], count)
-    return set_of, WindowSets(set_ptr, s[first + np.arange(set_ptr[-1])])
+    count, at = row_entries(offsets(np.bincount(o, minlength=n_win)), rep)  # (o, s): CSR by window
+    return set_of, WindowSets(offsets(count), s[at])
 
 
 def open_windows(cover: CoverSet, weight: np.ndarray, is_open: np.ndarray) -> tuple[FlowWindows, WindowSets]:
