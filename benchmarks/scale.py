@@ -12,7 +12,8 @@ Usage::
 
 Each case runs the whole pipeline (network, candidates, routing, instance, solve, decode, the
 trade-off curve, verification; no files written) in a fresh process, so the peak memory reported
-(``ru_maxrss`` of that process) is the case's own. Columns: flows in the demand, flows that need a
+(``ru_maxrss`` of that process) is the case's own; a capacity-sized solve's stage 3 runs in a process of
+its own, whose peak is shown after a ``+``. Columns: flows in the demand, flows that need a
 new hub, distinct cover windows, the rows, columns and nonzeros of the model solved last (a lazy
 solve's last round), build and solve seconds, MIP gap,
 curve seconds and their ratio to the solve, whole-run seconds, peak memory, hubs, served share.
@@ -84,6 +85,9 @@ def child(path: str, max_flows: str, spacing: str, rows: str = "-") -> None:
                 "curve_worst_gap": max((p["mip_gap"] for p in s.get("tradeoff", [])), default=None),
                 "total_s": total,
                 "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                # stage 3's own process in a capacity-sized solve (its own VmHWM: ru_maxrss of a child
+                # counts the memory of this process at the time it was started)
+                "child_peak_mb": (s.get("two_stage") or {}).get("stage3_process_peak_mb"),
                 "hubs": s["hub_count"],
                 "served": s["covered_share"],
                 "verified": plan.verification.passed,
@@ -107,12 +111,14 @@ def row(label: str, r: dict) -> str:
     if "error" in r:
         return f"| {label} | error: {r['error']} |"
     ratio = r["curve_s"] / r["solve_s"] if r.get("curve_s") is not None and r["solve_s"] > 0 else None
+    child = r.get("child_peak_mb") or 0.0
+    peak = f"{r['peak_mb']:.0f}" + (f" + {child:.0f}" if child >= 1 else "")  # + stage 3's own process
     return (
         f"| {label} | {fmt(r['flows'])} | {fmt(r['need_hub'])} | {fmt(r['windows'])} | {fmt(r['rows'])} "
         f"| {fmt(r.get('columns'))} | {fmt(r.get('nonzeros'))} | {r['build_s']:.1f} | {r['solve_s']:.1f} "
         f"| {r['status']} | {fmt(r['gap'], '.2%')} "
         f"| {fmt(r['curve_s'], '.1f')} | {fmt(ratio, '.2f')} | {fmt(r['curve_worst_gap'], '.1%')} "
-        f"| {r['total_s']:.1f} | {r['peak_mb']:.0f} | {r['hubs']} | {r['served']:.1%} | {r['verified']} |"
+        f"| {r['total_s']:.1f} | {peak} | {r['hubs']} | {r['served']:.1%} | {r['verified']} |"
     )
 
 

@@ -262,6 +262,163 @@ def test_stage3_finds_the_plan_a_narrow_support_misses(tmp_path: Path, monkeypat
     assert plan.verification.passed
 
 
+def _narrow_support(monkeypatch: pytest.MonkeyPatch) -> object:
+    """Make stage 2 see every site but site 3 (the hub T1 and T2 can share on the 4-node line)."""
+    import planner.features.capacity.two_stage as two_stage
+
+    start_from = two_stage._start_from
+    monkeypatch.setattr(
+        two_stage, "_start_from", lambda m2, m1, exact, x1, vol: start_from(m2, m1, exact, {k: k != 3 for k in x1}, vol)
+    )
+    return two_stage
+
+
+def test_stage3_beside_stage2_finds_the_plan_a_narrow_support_misses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As above, with a 1 % gap and two cores: stage 3 runs in a process of its own from before stage 1,
+    # with no start, on the capex alone; stage 1 runs on the serial simplex. Its own plan, the shared
+    # hub, is cheaper than stage 2's and is decoded; its bound (a multiple of the 100-EUR lattice, at
+    # most the capex) proves it.
+    two_stage = _narrow_support(monkeypatch)
+    monkeypatch.setattr(two_stage, "_cores", lambda: 2)
+    options = []
+    solve_problem = two_stage.solve_problem
+
+    def spy(problem, config, **kwargs):
+        options.append(kwargs.get("highs_options"))
+        return solve_problem(problem, config, **kwargs)
+
+    monkeypatch.setattr(two_stage, "solve_problem", spy)
+    line_network(tmp_path, 4)
+    plan = relaxed(tmp_path, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0, mip_gap=0.01)
+    assert options == [two_stage.STAGE1_BESIDE_HIGHS_OPTIONS]  # stage 1 only: stage 2 is lexicographic
+    s = plan.summary
+    stage3 = s["two_stage"]["stage3_every_site"]
+    assert "in a process of its own" in stage3["message"] and "no start" in stage3["message"]
+    assert s["two_stage"]["stage2_exact_levels"]["objective"] == pytest.approx(2400.0, abs=0.01)
+    assert 1200.0 < stage3["objective"] < 1200.01  # its plan valued with the charge
+    assert stage3["best_bound"] % 100.0 == 0.0 and stage3["best_bound"] <= 1200.0
+    assert s["status"] == "optimal" and "a cheaper plan" in s["solver_message"]
+    assert s["total_cost_eur"] == pytest.approx(1200.0) and list(plan.hubs["chargers"]) == [2]
+    assert s["solve_seconds"] >= stage3["seconds"]  # stages side by side: the wall time, not a sum
+    assert s["two_stage"]["stage3_process_peak_mb"] > 0  # the second process's own memory, reported
+    assert plan.verification.passed
+
+
+def test_stage3_beside_stage2_that_ends_without_an_answer_leaves_stage1s_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stage-3 process that ends without an answer (made so here) is reported as an error: the plan is
+    # stage 2's, against stage 1's bound, and the run says so rather than claiming a proof.
+    from planner.features.capacity.bound_process import BoundProcess
+
+    two_stage = _narrow_support(monkeypatch)
+    monkeypatch.setattr(two_stage, "_cores", lambda: 2)
+    monkeypatch.setattr(BoundProcess, "result", lambda self: None)
+    line_network(tmp_path, 4)
+    plan = relaxed(tmp_path, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0, mip_gap=0.01)
+    s = plan.summary
+    assert s["two_stage"]["stage3_every_site"]["status"] == "error"
+    assert "ended without an answer" in s["solver_message"]
+    assert s["best_bound"] == pytest.approx(s["two_stage"]["stage1_relaxation"]["objective"])
+    assert s["status"] == "feasible" and s["total_cost_eur"] == pytest.approx(2400.0) and plan.verification.passed
+
+
+def test_stage3_runs_after_stage2_on_one_core(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One core: no process beside (it would halve stage 2's), stage 3 after stage 2 from its plan (as with a
+    # zero gap, test_stage3_finds_the_plan_a_narrow_support_misses).
+    two_stage = _narrow_support(monkeypatch)
+    monkeypatch.setattr(two_stage, "_cores", lambda: 1)
+    line_network(tmp_path, 4)
+    plan = relaxed(tmp_path, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0, mip_gap=0.01)
+    stage3 = plan.summary["two_stage"]["stage3_every_site"]
+    assert "started from stage 2's plan" in stage3["message"] and "process of its own" not in stage3["message"]
+    assert plan.summary["two_stage"]["stage3_process_peak_mb"] is None
+    assert plan.summary["status"] == "optimal" and plan.summary["total_cost_eur"] == pytest.approx(1200.0)
+
+
+def _cover_model(n_sites: int = 40, n_windows: int = 160, seed: int = 7):
+    """A set cover as :class:`~planner.features.capacity.bound_process.BoundModel` arrays: each window of
+    3-5 random sites must hold an open one; sites cost whole hundreds of EUR; and its optimum (HiGHS)."""
+    import highspy
+
+    from planner.features.capacity.bound_process import bound_model
+
+    rng = np.random.default_rng(seed)
+    cost = rng.integers(1, 10, n_sites).astype(float) * 100.0
+    rows = [np.sort(rng.choice(n_sites, rng.integers(3, 6), replace=False)) for _ in range(n_windows)]
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_sites, n_windows
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, np.zeros(n_sites), np.ones(n_sites)
+    lp.row_lower_, lp.row_upper_ = np.ones(n_windows), np.full(n_windows, highspy.kHighsInf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int32)
+    lp.a_matrix_.index_ = np.concatenate(rows).astype(np.int32)
+    lp.a_matrix_.value_ = np.ones(sum(len(r) for r in rows))
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_sites
+    h = highspy.Highs()
+    h.silent()
+    h.passModel(lp)
+    model = bound_model(h)  # column-wise, as HiGHS holds it
+    h.run()
+    return model, h.getInfo().objective_function_value
+
+
+def test_bound_process_stops_at_the_bound_it_needs_and_rounds_it_to_the_lattice() -> None:
+    from planner.features.capacity.bound_process import BoundProcess
+
+    model, optimum = _cover_model()
+    assert model.n_rows == 160 and model.n_cols == 40 and len(model.integer) == 40
+    lines: list[str] = []
+    # Presolve off, so that HiGHS reaches its search (and the interrupt callback) on so small a model.
+    process = BoundProcess(model, {"presolve": "off"}, 60.0, progress=lines.append, every_s=0.0)
+    try:
+        process.need(100.0)  # any plan costs at least one site: the root bound reaches it at once
+        out = process.result()
+    finally:
+        process.close()
+    assert out is not None and out.reached and out.status == "Interrupted by user" and not out.optimal
+    assert 100.0 <= out.bound <= optimum and out.bound % 100.0 == 0.0  # rounded up to whole hundreds
+    assert out.seconds < 60.0 and out.peak_mb > 0 and "HiGHS" in out.log
+    assert process._process.returncode == 0
+
+
+def test_bound_process_without_a_need_proves_the_optimum_and_sends_its_plan() -> None:
+    from planner.features.capacity.bound_process import BoundProcess
+
+    model, optimum = _cover_model()
+    process = BoundProcess(model, {}, 60.0)
+    try:
+        out = process.result()
+    finally:
+        process.close()
+    assert out is not None and out.optimal and not out.reached
+    assert out.value == pytest.approx(optimum) and out.bound == pytest.approx(optimum)
+    x = out.solution
+    assert x is not None and float(model.cost @ x) == pytest.approx(optimum)
+    rows = np.repeat(np.arange(model.n_cols), np.diff(model.start))  # column of each entry
+    covered = np.zeros(model.n_rows)
+    np.add.at(covered, model.index, x[rows])
+    assert (covered >= 1 - 1e-6).all()  # the plan covers every window
+
+
+def test_bound_process_halted_stops_and_a_closed_one_is_gone() -> None:
+    from planner.features.capacity.bound_process import BoundProcess
+
+    model, optimum = _cover_model()
+    process = BoundProcess(model, {"presolve": "off"}, 60.0)
+    process.halt()  # before it starts: it stops at its first chance, holding whatever bound it has
+    out = process.result()
+    process.close()
+    assert out is not None and not out.reached and out.status in ("Interrupted by user", "Optimal")
+    assert out.bound is None or out.bound <= optimum + 1e-6
+    assert process._process.poll() is not None  # the child has ended
+    process = BoundProcess(model, {}, 60.0)
+    process.close()  # closed without waiting for it: stopped, not left running
+    assert process._process.poll() is not None
+
+
 def test_stage3_keeps_stage2s_plan_unless_it_finds_a_cheaper_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -338,6 +495,7 @@ def test_stage3_prices_capex_alone_so_its_bound_rounds_to_the_price_lattice(
     import planner.features.capacity.two_stage as two_stage
     from planner.lattice import Lattice
 
+    monkeypatch.setattr(two_stage, "STAGE3_BESIDE_STAGE2", False)  # stage 3 after stage 2, in this process
     start_from = two_stage._start_from
     monkeypatch.setattr(
         two_stage, "_start_from", lambda m2, m1, exact, x1, vol: start_from(m2, m1, exact, {k: k != 3 for k in x1}, vol)
@@ -423,13 +581,19 @@ def test_highs_knows_every_stage1_and_stage3_option() -> None:
     # heuristics on (or stage 1 on the serial simplex): each one must be accepted and read back.
     import highspy
 
-    from planner.features.capacity.two_stage import STAGE1_HIGHS_OPTIONS, STAGE3_HIGHS_OPTIONS
+    import planner.features.capacity.two_stage as two_stage
 
     h = highspy.Highs()
     h.silent()
-    for key, value in (STAGE1_HIGHS_OPTIONS | STAGE3_HIGHS_OPTIONS).items():
-        assert h.setOptionValue(key, value) == highspy.HighsStatus.kOk
-        assert h.getOptionValue(key) == (highspy.HighsStatus.kOk, value)
+    for options in (
+        two_stage.STAGE1_HIGHS_OPTIONS,
+        two_stage.STAGE1_BESIDE_HIGHS_OPTIONS,
+        two_stage.STAGE3_HIGHS_OPTIONS,
+        two_stage.STAGE3_BESIDE_HIGHS_OPTIONS,
+    ):
+        for key, value in options.items():
+            assert h.setOptionValue(key, value) == highspy.HighsStatus.kOk
+            assert h.getOptionValue(key) == (highspy.HighsStatus.kOk, value)
 
 
 def test_max_coverage_with_sizing_passes_its_cost_stage_check(tmp_path: Path) -> None:

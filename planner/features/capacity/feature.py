@@ -84,6 +84,7 @@ class CapacityFeature(Feature):
                 "stage1_hubs": two.hubs_stage1,
                 "stage2_exact_levels": two.stage2.to_dict(),
                 "stage3_every_site": None if two.stage3 is None else two.stage3.to_dict(),
+                "stage3_process_peak_mb": two.stage3_peak_mb,
             }
 
     def outputs(self, plan: Plan, ctx: RunContext) -> None:

@@ -15,20 +15,27 @@ its sessions (a feasible plan, since a support site opened fully can take what t
 sends it); HiGHS does not get it as a start (:data:`STAGE2_WARM_START`). Stage 2 may close support
 sites and re-balance flows so hubs fill whole levels.
 
-Stage 3, while the gap to stage 1's bound is above ``solver.mip_gap``, solves the same exact model
-on every site, started from stage 2's plan, for the rest of the time limit, with HiGHS's primal
-heuristics and strong branching off (:data:`STAGE3_HIGHS_OPTIONS`: it is there for the bound). Its
+Stage 3 solves the same exact model on every site, with HiGHS's primal heuristics and strong
+branching off (:data:`STAGE3_HIGHS_OPTIONS`: it is there for the bound). On two cores or more, with a
+positive ``solver.mip_gap``, it runs in a process of its own (:mod:`~planner.features.capacity.bound_process`,
+:data:`STAGE3_BESIDE_STAGE2`) from before stage 1, with no start, until its bound proves the gap for
+stage 2's plan (which it is told once stage 2 ends), stage 2 ends within the gap of stage 1's bound, or
+the time limit; otherwise it runs after stage 2, while the gap to stage 1's bound is above
+``solver.mip_gap``, started from stage 2's plan, for the rest of the time limit. Its
 dual bound holds for the whole problem (stage 2's does not: it sees only the support), and HiGHS's cuts at its root
 raise it above the relaxation's; a strictly cheaper plan it finds replaces stage 2's. The reported
 gap is between the cheaper plan and the higher of the two valid bounds (:func:`combine_stages`).
 Stage 3 leaves closed the sites another site dominates (:mod:`~planner.features.capacity.dominance`)
-that stage 2's plan does not open: some optimal plan opens none of them, so its bound still holds,
+that stage 2's plan does not open (in its own process, every one: stage 2's plan is not known yet):
+some optimal plan opens none of them, so its bound still holds,
 and on the smaller model it rises faster (measured in the README, *Capacity*). Stage 3 minimises the
 capex alone, without the tie-breaking charge per session (non-negative, so a bound on the capex
 bounds capex plus charge): the capex takes only whole multiples of the sites' and points' prices
 (500,000 EUR on the European scenarios), so its bound rounds up to that lattice
 (:class:`~planner.lattice.LatticeStop`) and proves 1 % for a 964.0 M EUR plan once it passes
-954.0 M EUR instead of 954.37 M (:func:`capex_gap`).
+954.0 M EUR instead of 954.37 M (:func:`capex_gap`). Beside stages 1 and 2 it proved that on
+``europe-2030-capacity`` after a 62-67 s solve (2026-12-06, 2 cores; README, *Capacity*), where after
+stage 2 it needed 116 s.
 
 Measured on ``europe-2030-capacity`` (2,777 candidates, 4,000 flows, 2026-12-03, 2 cores): the
 per-site levels raise the relaxation's bound from 9.359e8 to 9.420e8 EUR; its support is 116 sites;
@@ -49,6 +56,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pulp
 
+from planner.features.capacity.beside import Beside, bound_result, need_for, start_beside
+from planner.features.capacity.beside import cores as _cores
 from planner.features.capacity.dominance import dominated_sites
 from planner.features.capacity.model import CapacitySpec, capacity_part
 from planner.features.coverage.model import ModelSpec, PlanningModel, build_model, open_sites
@@ -59,9 +68,12 @@ from planner.scenario import SolverConfig
 from planner.solve import SolveLog, SolveResult, solve_lexicographic, solve_problem, start_value
 
 __all__ = [
+    "STAGE1_BESIDE_HIGHS_OPTIONS",
     "STAGE1_HIGHS_OPTIONS",
     "STAGE2_GAP_SHARE",
     "STAGE2_WARM_START",
+    "STAGE3_BESIDE_HIGHS_OPTIONS",
+    "STAGE3_BESIDE_STAGE2",
     "STAGE3_HIGHS_OPTIONS",
     "TwoStage",
     "capex_gap",
@@ -99,6 +111,20 @@ STAGE2_WARM_START = False
 STAGE1_HIGHS_OPTIONS = {"simplex_strategy": 2}
 
 
+# Stage 1 while stage 3 searches in its own process (:data:`STAGE3_BESIDE_STAGE2`): the serial dual simplex.
+# SIP's threads wait for each other at every iteration, and with stage 3 on one of the two cores the
+# relaxation did not finish within its 60 s (europe-2030-capacity, 2026-12-06, 2 cores); serial, it took
+# 17.4-19.1 s beside stage 3 (three runs).
+STAGE1_BESIDE_HIGHS_OPTIONS = {"simplex_strategy": 1}
+
+
+# Stage 3 in its own process runs HiGHS on one thread: it shares two cores with stages 1 and 2, and HiGHS's
+# MIP search runs on one core anyway. Measured on europe-2030-capacity (2026-12-06, 2 cores, one run each):
+# its bound reached the 954.5 M EUR stage 2's plan needs after 61.5 s with one thread, 66.3 s with HiGHS's
+# default.
+STAGE3_BESIDE_HIGHS_OPTIONS = {"threads": 1}
+
+
 _SUPPORT_EPS = 1e-6  # sites the relaxation opens by more than this form stage 2's candidates
 
 
@@ -125,6 +151,13 @@ STAGE3_HIGHS_OPTIONS = {
 }
 
 
+# Whether stage 3 searches for its bound in a process of its own beside stages 1 and 2
+# (:mod:`~planner.features.capacity.bound_process`), when the machine has two cores or more, the gap
+# wanted is positive and stage 3 could price the capex alone (:func:`_beside`). Otherwise it runs after
+# stage 2, started from its plan (:func:`_every_site`).
+STAGE3_BESIDE_STAGE2 = True
+
+
 @dataclass
 class TwoStage:
     """Outcome of the stages: the exact model (decoded as the plan) and each solve (``stage3`` if it ran)."""
@@ -135,6 +168,7 @@ class TwoStage:
     stage2: SolveResult
     hubs_stage1: int
     stage3: SolveResult | None = None
+    stage3_peak_mb: float | None = None  # stage 3's process's own peak memory, when it ran in one
 
 
 def solve_two_stage(
@@ -158,6 +192,31 @@ def solve_two_stage(
     exact: CapacitySpec = spec.part("capacity").data
     relaxed = replace(exact, integer_levels=False)  # each site keeps the hull of the levels it can need
     t0 = time.perf_counter()
+    m2 = build_model(instance, spec)
+    volume = group_weight(instance, m2.variables.groups, instance.volume)  # trucks/day per group of flows
+    beside = _beside(instance, spec, m2, volume, config, t0, log, solve_log)
+    try:
+        return _stages(instance, spec, config, m2, volume, relaxed, t0, beside, log, solve_log)
+    finally:
+        if beside is not None:
+            beside.process.close()
+
+
+def _stages(
+    instance: PlanningInstance,
+    spec: ModelSpec,
+    config: SolverConfig,
+    m2: PlanningModel,
+    volume: np.ndarray,
+    relaxed: CapacitySpec,
+    t0: float,
+    beside: Beside | None,
+    log: Callable[[str], None],
+    solve_log: SolveLog | None,
+) -> TwoStage:
+    """Stages 1, 2 and 3 of :func:`solve_two_stage` (``m2`` the exact model, stage 3 searching for its
+    bound in ``beside`` if not None)."""
+    exact: CapacitySpec = spec.part("capacity").data
     m1 = build_model(instance, spec.with_part(capacity_part(relaxed)))
     for v in m1.problem.variables():
         v.cat = pulp.LpContinuous
@@ -170,13 +229,12 @@ def solve_two_stage(
     # Dual simplex, not interior point: on europe-2030-capacity IPM reached the same optimum in 11 s
     # instead of 23 s, but its crossover vertex opened 134-146 sites instead of 116, and stage 2
     # on them took 190-285 s instead of 74 s for a plan no better (2026-12-03, 2 cores).
-    r1 = solve_problem(m1.problem, stage1, log=solve_log, highs_options=STAGE1_HIGHS_OPTIONS)
+    options = STAGE1_HIGHS_OPTIONS if beside is None else STAGE1_BESIDE_HIGHS_OPTIONS
+    r1 = solve_problem(m1.problem, stage1, log=solve_log, highs_options=options)
     log(f"stage 1: {r1.describe()}")
     if not r1.has_solution:
         return TwoStage(m1, r1, r1, r1, 0)
     support = {k: (v.value() or 0.0) > _SUPPORT_EPS for k, v in m1.variables.open.items()}
-    m2 = build_model(instance, spec)
-    volume = group_weight(instance, m2.variables.groups, instance.volume)  # trucks/day per group of flows
     reopen = _start_from(m2, m1, exact, support, volume)
     left = max(config.time_limit_s - (time.perf_counter() - t0), 0.1 * config.time_limit_s)
     n_support = sum(support.values())
@@ -194,7 +252,15 @@ def solve_two_stage(
         return TwoStage(m2, r2, r1, r2, n_support)
     left = config.time_limit_s - (time.perf_counter() - t0)
     r3 = None
-    if _gap(r2.objective, _stage1_bound(r1)) > config.mip_gap and left >= _STAGE3_MIN_S and m2.goals()[1] is None:
+    wanted = _gap(r2.objective, _stage1_bound(r1)) > config.mip_gap and m2.goals()[1] is None
+    if wanted and beside is not None:
+        log(
+            f"stage 3 (exact levels on every site but {beside.closed:,} dominated ones, no start, in a process of "
+            f"its own since {beside.started_s:.0f} s): searching for a bound of {need_for(r2, config.mip_gap):,.6g}"
+        )
+        r3 = bound_result(m2, beside, r2, config.mip_gap, solve_log)
+        log(f"stage 3: {r3.describe()}")
+    elif wanted and left >= _STAGE3_MIN_S:
         closed = _dominated(instance, spec, m2, volume)
         log(
             f"stage 3 (exact levels on every site but {len(closed):,} dominated ones, started from stage 2's "
@@ -202,7 +268,37 @@ def solve_two_stage(
         )
         r3 = _every_site(m2, reopen, closed, r2, config.model_copy(update={"time_limit_s": left}), solve_log)
         log(f"stage 3: {r3.describe()}")
-    return TwoStage(m2, combine_stages(r1, r2, r3, config.mip_gap), r1, r2, n_support, r3)
+    if beside is None:
+        return TwoStage(m2, combine_stages(r1, r2, r3, config.mip_gap), r1, r2, n_support, r3)
+    result = combine_stages(r1, r2, r3, config.mip_gap, wall_s=time.perf_counter() - t0)
+    return TwoStage(m2, result, r1, r2, n_support, r3, beside.peak_mb)
+
+
+def _beside(
+    instance: PlanningInstance,
+    spec: ModelSpec,
+    m2: PlanningModel,
+    volume: np.ndarray,
+    config: SolverConfig,
+    t0: float,
+    log: Callable[[str], None],
+    solve_log: SolveLog | None,
+) -> Beside | None:
+    """Start stage 3 in a process of its own (:data:`STAGE3_BESIDE_STAGE2`): the exact model ``m2`` on every
+    site but the dominated ones, minimising the capex alone, with no start; None where it does not apply
+    (HiGHS not the solver, a zero gap, one core, a second goal, an objective that is not capex plus a
+    non-negative charge, or cover rows kept as arrays)."""
+    if not STAGE3_BESIDE_STAGE2 or config.name != "highs" or config.mip_gap <= 0 or _cores() < 2:
+        return None
+    first, second = m2.goals()
+    if second is not None or first.sense != pulp.LpMinimize or getattr(m2.problem, "lazy_cover", None) is not None:
+        return None
+    capex = m2.capex()
+    if not _capex_only(first.expression - capex):
+        return None
+    closed = _dominated(instance, spec, m2, volume, keep=None)
+    options = STAGE3_HIGHS_OPTIONS | STAGE3_BESIDE_HIGHS_OPTIONS
+    return start_beside(m2, closed, capex, options, config.time_limit_s, t0, log, solve_log)
 
 
 def _rounded_up(m2: PlanningModel, rounded: dict[str, float | None], r2: SolveResult) -> SolveResult:
@@ -222,10 +318,12 @@ def _rounded_up(m2: PlanningModel, rounded: dict[str, float | None], r2: SolveRe
     )
 
 
-def _dominated(instance: PlanningInstance, spec: ModelSpec, m2: PlanningModel, volume: np.ndarray) -> list[int]:
+def _dominated(
+    instance: PlanningInstance, spec: ModelSpec, m2: PlanningModel, volume: np.ndarray, keep: str | None = "plan"
+) -> list[int]:
     """The sites stage 3 may leave closed: those another site dominates
-    (:func:`~planner.features.capacity.dominance.dominated_sites`; ``volume`` per group of flows) and
-    stage 2's plan does not open.
+    (:func:`~planner.features.capacity.dominance.dominated_sites`; ``volume`` per group of flows) and,
+    with ``keep = "plan"``, stage 2's plan does not open (``None``: every dominated site).
 
     Some optimal plan opens no dominated site, so stage 3's bound still holds for the whole problem,
     and keeping stage 2's sites keeps its plan as the start. Only when the capacity part is the only
@@ -237,7 +335,7 @@ def _dominated(instance: PlanningInstance, spec: ModelSpec, m2: PlanningModel, v
     locked = instance.site_locked
     cost = np.full(len(locked), sizing.site_fixed_eur)  # every new site's (locked ones are never dominated)
     found = dominated_sites(m2.variables.group_windows, volume, sizing, cost, locked)
-    is_open = open_sites(m2)
+    is_open = open_sites(m2) if keep == "plan" else np.zeros(len(locked), dtype=bool)
     return [k for k in found if k in m2.variables.open and not is_open[k]]
 
 
@@ -261,16 +359,19 @@ def _better(r3: SolveResult | None, r2: SolveResult) -> bool:
     return r3.objective < r2.objective - (1e-9 * abs(r2.objective) + 1e-6)
 
 
-def combine_stages(r1: SolveResult, r2: SolveResult, r3: SolveResult | None, mip_gap: float) -> SolveResult:
+def combine_stages(
+    r1: SolveResult, r2: SolveResult, r3: SolveResult | None, mip_gap: float, *, wall_s: float | None = None
+) -> SolveResult:
     """The reported result: the cheaper plan of stages 2 and 3 against the higher of their valid bounds.
 
     Stage 1's optimum and stage 3's dual bound (the exact model on every site, also when a time limit
-    stopped it) are both lower bounds on the whole problem; stage 2's is not (it sees only the
-    support). The bound is capped at the plan's cost. Status ``optimal`` only if the gap is within
-    ``mip_gap``.
+    stopped it, and also without a plan of its own) are both lower bounds on the whole problem; stage
+    2's is not (it sees only the support). The bound is capped at the plan's cost. Status ``optimal``
+    only if the gap is within ``mip_gap``. ``seconds`` is ``wall_s`` if given (stage 3 ran beside the
+    others), else the stages' sum.
     """
     bounds = [b for b in (_stage1_bound(r1),) if b is not None]
-    if r3 is not None and r3.has_solution and r3.best_bound is not None:
+    if r3 is not None and r3.status in ("optimal", "feasible", "no_solution") and r3.best_bound is not None:
         bounds.append(r3.best_bound)
     better = _better(r3, r2)
     cost = r3.objective if better else r2.objective
@@ -280,14 +381,14 @@ def combine_stages(r1: SolveResult, r2: SolveResult, r3: SolveResult | None, mip
     message = f"two-stage: linear relaxation {r1.status}, exact levels on its support {r2.status} ({r2.message})"
     if r3 is not None:
         found = "a cheaper plan" if better else "no cheaper plan"
-        message += f"; stage 3, exact levels on every site from that plan: {r3.status}, {found} ({r3.message})"
+        message += f"; stage 3, exact levels on every site: {r3.status}, {found} ({r3.message})"
     return SolveResult(
         status="optimal" if gap is not None and gap <= mip_gap + 1e-12 else "feasible",
         solver=r2.solver,
         objective=cost,
         best_bound=bound,
         mip_gap=gap,
-        seconds=r1.seconds + r2.seconds + (r3.seconds if r3 is not None else 0.0),
+        seconds=wall_s if wall_s is not None else r1.seconds + r2.seconds + (r3.seconds if r3 is not None else 0.0),
         time_limit_hit=r1.time_limit_hit or r2.time_limit_hit or (r3 is not None and r3.time_limit_hit),
         message=message,
     )
@@ -327,6 +428,7 @@ def _every_site(
         r3 = solve_problem(m2.problem, config, warm_start=True, log=solve_log, highs_options=STAGE3_HIGHS_OPTIONS)
     finally:
         m2.problem.objective = objective
+    r3 = replace(r3, message=f"started from stage 2's plan; {r3.message}")
     if priced and r3.has_solution:  # its plan's value with the charge, to compare with stage 2's
         value = float(pulp.value(objective))
         gap = relative_gap(value, r3.best_bound) if r3.best_bound is not None else None
