@@ -306,15 +306,34 @@ def test_stage3_beside_stage2_finds_the_plan_a_narrow_support_misses(
     assert plan.verification.passed
 
 
-def test_stage3_beside_stage2_that_ends_without_an_answer_leaves_stage1s_bound(
+def test_stage3_beside_stage2_that_ends_without_an_answer_runs_after_stage2_instead(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A stage-3 process that ends without an answer (made so here) is reported as an error: the plan is
+    # A stage-3 process that ends without an answer (made so here) is reported, and stage 3 runs after
+    # stage 2 instead, from its plan, with the time left: it finds the shared hub and proves it.
+    from planner.features.capacity.bound_process import BoundProcess
+
+    two_stage = _narrow_support(monkeypatch)
+    monkeypatch.setattr(two_stage, "_cores", lambda: 2)
+    monkeypatch.setattr(BoundProcess, "result", lambda self: None)
+    line_network(tmp_path, 4)
+    plan = relaxed(tmp_path, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0, mip_gap=0.01)
+    s = plan.summary
+    stage3 = s["two_stage"]["stage3_every_site"]
+    assert "ended without an answer, so after stage 2: started from stage 2's plan" in stage3["message"]
+    assert s["status"] == "optimal" and s["total_cost_eur"] == pytest.approx(1200.0) and plan.verification.passed
+
+
+def test_stage3_beside_stage2_without_an_answer_nor_time_leaves_stage1s_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without an answer and with no time left for stage 3 after stage 2, the error is reported: the plan is
     # stage 2's, against stage 1's bound, and the run says so rather than claiming a proof.
     from planner.features.capacity.bound_process import BoundProcess
 
     two_stage = _narrow_support(monkeypatch)
     monkeypatch.setattr(two_stage, "_cores", lambda: 2)
+    monkeypatch.setattr(two_stage, "_STAGE3_MIN_S", 1e9)
     monkeypatch.setattr(BoundProcess, "result", lambda self: None)
     line_network(tmp_path, 4)
     plan = relaxed(tmp_path, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0, mip_gap=0.01)
@@ -417,6 +436,9 @@ def test_bound_process_halted_stops_and_a_closed_one_is_gone() -> None:
     process = BoundProcess(model, {}, 60.0)
     process.close()  # closed without waiting for it: stopped, not left running
     assert process._process.poll() is not None
+    from planner.features.capacity.bound_process import _package_root
+
+    assert (Path(_package_root()) / "planner" / "__init__.py").is_file()  # on the child's PYTHONPATH
 
 
 def test_stage3_keeps_stage2s_plan_unless_it_finds_a_cheaper_one(

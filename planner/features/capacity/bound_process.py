@@ -32,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
@@ -204,14 +205,24 @@ def _child() -> None:
         except (EOFError, OSError, pickle.UnpicklingError):
             halt.set()  # the parent has gone (or closed its end): stop
 
+    def report(message: tuple) -> None:
+        try:
+            _send(out, lock, message)
+        except OSError:  # the parent has gone: stop
+            halt.set()
+
     threading.Thread(target=listen, daemon=True).start()
-    report = lambda line: _send(out, lock, ("progress", line))  # noqa: E731
-    outcome = _search(model, options, time_limit_s, need, halt, report, every_s)
-    _send(out, lock, ("outcome", outcome))
-    out.close()
-    # Now, without the interpreter's shutdown: it would wait on the listener blocked on stdin, and HiGHS's
-    # worker threads may outlive it (both aborted the process in a test).
-    os._exit(0)
+    code = 1
+    try:
+        outcome = _search(model, options, time_limit_s, need, halt, lambda line: report(("progress", line)), every_s)
+        report(("outcome", outcome))
+        code = 0
+    finally:
+        with contextlib.suppress(OSError):
+            out.close()
+        # Without the interpreter's shutdown: it would wait on the listener blocked on stdin, and HiGHS's
+        # worker threads may outlive it (both aborted the process in a test).
+        os._exit(code)
 
 
 def _search(
@@ -324,6 +335,11 @@ def _outcome(h: object, lattice: object, best: float, reached: bool, log: str, s
     )
 
 
+def _package_root() -> str:
+    """The folder holding the ``planner`` package this module was imported from."""
+    return str(Path(__file__).resolve().parents[3])
+
+
 class BoundProcess:
     """The parent's handle on a child searching :class:`BoundModel`'s bound (see the module docstring).
 
@@ -354,11 +370,14 @@ class BoundProcess:
         self._t0 = time.perf_counter()
         self._messages: queue.Queue = queue.Queue()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        env = dict(os.environ)  # the child imports this package from where the parent did
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), env.get("PYTHONPATH")) if p)
         self._process = subprocess.Popen(
             [sys.executable, "-c", f"from {__name__} import _child; _child()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
+            env=env,
             start_new_session=True,  # Ctrl-C in the terminal reaches the parent only
         )
         self._lock = threading.Lock()

@@ -260,7 +260,13 @@ def _stages(
         )
         r3 = bound_result(m2, beside, r2, config.mip_gap, solve_log)
         log(f"stage 3: {r3.describe()}")
-    elif wanted and left >= _STAGE3_MIN_S:
+    failed = None
+    if r3 is not None and r3.status == "error":  # no answer from its process: stage 3 after stage 2 instead
+        failed, r3 = r3, None
+        left = config.time_limit_s - (time.perf_counter() - t0)
+        if wanted and left >= _STAGE3_MIN_S:
+            log(f"stage 3: {failed.message}; it runs after stage 2 instead")
+    if wanted and r3 is None and left >= _STAGE3_MIN_S:
         closed = _dominated(instance, spec, m2, volume)
         log(
             f"stage 3 (exact levels on every site but {len(closed):,} dominated ones, started from stage 2's "
@@ -268,6 +274,8 @@ def _stages(
         )
         r3 = _every_site(m2, reopen, closed, r2, config.model_copy(update={"time_limit_s": left}), solve_log)
         log(f"stage 3: {r3.describe()}")
+    if failed is not None:
+        r3 = failed if r3 is None else replace(r3, message=f"{failed.message}, so after stage 2: {r3.message}")
     if beside is None:
         return TwoStage(m2, combine_stages(r1, r2, r3, config.mip_gap), r1, r2, n_support, r3)
     result = combine_stages(r1, r2, r3, config.mip_gap, wall_s=time.perf_counter() - t0)
