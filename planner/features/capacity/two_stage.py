@@ -113,15 +113,15 @@ STAGE1_HIGHS_OPTIONS = {"simplex_strategy": 2}
 
 # Stage 1 while stage 3 searches in its own process (:data:`STAGE3_BESIDE_STAGE2`): the serial dual simplex.
 # SIP's threads wait for each other at every iteration, and with stage 3 on one of the two cores the
-# relaxation did not finish within its 60 s (europe-2030-capacity, 2026-12-06, 2 cores); serial, it took
-# 17.4-19.1 s beside stage 3 (three runs).
+# relaxation did not finish within its 60 s (europe-2030-capacity, 2026-12-06, 2 cores, two runs); serial,
+# it took 16.2-19.1 s beside stage 3 (ten runs; 12.0 s alone in the same hour).
 STAGE1_BESIDE_HIGHS_OPTIONS = {"simplex_strategy": 1}
 
 
 # Stage 3 in its own process runs HiGHS on one thread: it shares two cores with stages 1 and 2, and HiGHS's
-# MIP search runs on one core anyway. Measured on europe-2030-capacity (2026-12-06, 2 cores, one run each):
-# its bound reached the 954.5 M EUR stage 2's plan needs after 61.5 s with one thread, 66.3 s with HiGHS's
-# default.
+# MIP search runs on one core anyway. Measured on europe-2030-capacity (2026-12-06, 2 cores): its bound
+# reached the 954.5 M EUR stage 2's plan needs after 59.3-63.5 s of its own with one thread (nine runs),
+# 66.3 s with HiGHS's default thread count (one run).
 STAGE3_BESIDE_HIGHS_OPTIONS = {"threads": 1}
 
 
@@ -304,7 +304,7 @@ def _beside(
     capex = m2.capex()
     if not _capex_only(first.expression - capex):
         return None
-    closed = _dominated(instance, spec, m2, volume, keep=None)
+    closed = _dominated(instance, spec, m2, volume, keep_plan=False)
     options = STAGE3_HIGHS_OPTIONS | STAGE3_BESIDE_HIGHS_OPTIONS
     return start_beside(m2, closed, capex, options, config.time_limit_s, t0, log, solve_log)
 
@@ -327,11 +327,11 @@ def _rounded_up(m2: PlanningModel, rounded: dict[str, float | None], r2: SolveRe
 
 
 def _dominated(
-    instance: PlanningInstance, spec: ModelSpec, m2: PlanningModel, volume: np.ndarray, keep: str | None = "plan"
+    instance: PlanningInstance, spec: ModelSpec, m2: PlanningModel, volume: np.ndarray, keep_plan: bool = True
 ) -> list[int]:
     """The sites stage 3 may leave closed: those another site dominates
     (:func:`~planner.features.capacity.dominance.dominated_sites`; ``volume`` per group of flows) and,
-    with ``keep = "plan"``, stage 2's plan does not open (``None``: every dominated site).
+    with ``keep_plan``, stage 2's plan does not open (else every dominated site).
 
     Some optimal plan opens no dominated site, so stage 3's bound still holds for the whole problem,
     and keeping stage 2's sites keeps its plan as the start. Only when the capacity part is the only
@@ -343,7 +343,7 @@ def _dominated(
     locked = instance.site_locked
     cost = np.full(len(locked), sizing.site_fixed_eur)  # every new site's (locked ones are never dominated)
     found = dominated_sites(m2.variables.group_windows, volume, sizing, cost, locked)
-    is_open = open_sites(m2) if keep == "plan" else np.zeros(len(locked), dtype=bool)
+    is_open = open_sites(m2) if keep_plan else np.zeros(len(locked), dtype=bool)
     return [k for k in found if k in m2.variables.open and not is_open[k]]
 
 
