@@ -229,18 +229,30 @@ def test_the_relaxation_prices_a_site_at_the_levels_its_trucks_can_fill(tmp_path
     assert expected < s["best_bound"] <= s["objective_value"] and plan.verification.passed  # stage 3 raised it
 
 
-def test_stage3_finds_the_plan_a_narrow_support_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Line N0..N3, candidates every 50 km: T1 (N0→N2) and T2 (N1→N3) can share one hub at km 150
-    # (site 3; 16 sessions, 2 points: 1200 EUR). Stage 2 is made to see every site but that one, so
-    # its best plan is two hubs (2400 EUR); stage 3, on every site from that plan, finds the shared
-    # hub and proves it optimal, and the plan decoded is stage 3's. Stage 3 finds it without HiGHS's
-    # primal heuristics (off in stage 3, which is there for the bound).
+def _narrow_support(monkeypatch: pytest.MonkeyPatch, cores: int | None = None) -> object:
+    """Make stage 2 see every site but site 3 (the hub T1 and T2 can share on the 4-node line of
+    :func:`_shared_hub`), and the staged solve see ``cores`` cores (if given); returns its module."""
     import planner.features.capacity.two_stage as two_stage
 
     start_from = two_stage._start_from
     monkeypatch.setattr(
         two_stage, "_start_from", lambda m2, m1, exact, x1, vol: start_from(m2, m1, exact, {k: k != 3 for k in x1}, vol)
     )
+    if cores is not None:
+        monkeypatch.setattr(two_stage, "_cores", lambda: cores)
+    return two_stage
+
+
+def _shared_hub(folder: Path, mip_gap: float = 0.01):
+    """Line N0..N3, candidates every 50 km, T1 (N0→N2) and T2 (N1→N3), 8 trucks a day each: one hub at
+    km 150 (site 3) can take both (1200 EUR), two hubs elsewhere cost 2400 EUR."""
+    line_network(folder, 4)
+    return relaxed(folder, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0, mip_gap=mip_gap)
+
+
+def _options_spy(monkeypatch: pytest.MonkeyPatch, two_stage: object) -> list:
+    """The HiGHS options of each ``solve_problem`` call of the staged solve, in order (stage 2's calls go
+    through ``solve_lexicographic`` and are not listed)."""
     options = []
     solve_problem = two_stage.solve_problem
 
@@ -249,8 +261,18 @@ def test_stage3_finds_the_plan_a_narrow_support_misses(tmp_path: Path, monkeypat
         return solve_problem(problem, config, **kwargs)
 
     monkeypatch.setattr(two_stage, "solve_problem", spy)
-    line_network(tmp_path, 4)
-    plan = relaxed(tmp_path, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0)
+    return options
+
+
+def test_stage3_finds_the_plan_a_narrow_support_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Line N0..N3, candidates every 50 km: T1 (N0→N2) and T2 (N1→N3) can share one hub at km 150
+    # (site 3; 16 sessions, 2 points: 1200 EUR). Stage 2 is made to see every site but that one, so
+    # its best plan is two hubs (2400 EUR); stage 3, on every site from that plan, finds the shared
+    # hub and proves it optimal, and the plan decoded is stage 3's. Stage 3 finds it without HiGHS's
+    # primal heuristics (off in stage 3, which is there for the bound).
+    two_stage = _narrow_support(monkeypatch)
+    options = _options_spy(monkeypatch, two_stage)
+    plan = _shared_hub(tmp_path, mip_gap=0.0)
     # stage 1 (dual simplex with parallel iterations), stage 3 (stage 2 is lexicographic)
     assert options == [two_stage.STAGE1_HIGHS_OPTIONS, two_stage.STAGE3_HIGHS_OPTIONS]
     s = plan.summary
@@ -262,17 +284,6 @@ def test_stage3_finds_the_plan_a_narrow_support_misses(tmp_path: Path, monkeypat
     assert plan.verification.passed
 
 
-def _narrow_support(monkeypatch: pytest.MonkeyPatch) -> object:
-    """Make stage 2 see every site but site 3 (the hub T1 and T2 can share on the 4-node line)."""
-    import planner.features.capacity.two_stage as two_stage
-
-    start_from = two_stage._start_from
-    monkeypatch.setattr(
-        two_stage, "_start_from", lambda m2, m1, exact, x1, vol: start_from(m2, m1, exact, {k: k != 3 for k in x1}, vol)
-    )
-    return two_stage
-
-
 def test_stage3_beside_stage2_finds_the_plan_a_narrow_support_misses(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -280,18 +291,9 @@ def test_stage3_beside_stage2_finds_the_plan_a_narrow_support_misses(
     # with no start, on the capex alone; stage 1 runs on the serial simplex. Its own plan, the shared
     # hub, is cheaper than stage 2's and is decoded; its bound (a multiple of the 100-EUR lattice, at
     # most the capex) proves it.
-    two_stage = _narrow_support(monkeypatch)
-    monkeypatch.setattr(two_stage, "_cores", lambda: 2)
-    options = []
-    solve_problem = two_stage.solve_problem
-
-    def spy(problem, config, **kwargs):
-        options.append(kwargs.get("highs_options"))
-        return solve_problem(problem, config, **kwargs)
-
-    monkeypatch.setattr(two_stage, "solve_problem", spy)
-    line_network(tmp_path, 4)
-    plan = relaxed(tmp_path, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0, mip_gap=0.01)
+    two_stage = _narrow_support(monkeypatch, cores=2)
+    options = _options_spy(monkeypatch, two_stage)
+    plan = _shared_hub(tmp_path)
     assert options == [two_stage.STAGE1_BESIDE_HIGHS_OPTIONS]  # stage 1 only: stage 2 is lexicographic
     s = plan.summary
     stage3 = s["two_stage"]["stage3_every_site"]
@@ -313,11 +315,9 @@ def test_stage3_beside_stage2_that_ends_without_an_answer_runs_after_stage2_inst
     # stage 2 instead, from its plan, with the time left: it finds the shared hub and proves it.
     from planner.features.capacity.bound_process import BoundProcess
 
-    two_stage = _narrow_support(monkeypatch)
-    monkeypatch.setattr(two_stage, "_cores", lambda: 2)
+    _narrow_support(monkeypatch, cores=2)
     monkeypatch.setattr(BoundProcess, "result", lambda self: None)
-    line_network(tmp_path, 4)
-    plan = relaxed(tmp_path, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0, mip_gap=0.01)
+    plan = _shared_hub(tmp_path)
     s = plan.summary
     stage3 = s["two_stage"]["stage3_every_site"]
     assert "ended without an answer, so after stage 2: started from stage 2's plan" in stage3["message"]
@@ -331,12 +331,10 @@ def test_stage3_beside_stage2_without_an_answer_nor_time_leaves_stage1s_bound(
     # stage 2's, against stage 1's bound, and the run says so rather than claiming a proof.
     from planner.features.capacity.bound_process import BoundProcess
 
-    two_stage = _narrow_support(monkeypatch)
-    monkeypatch.setattr(two_stage, "_cores", lambda: 2)
+    two_stage = _narrow_support(monkeypatch, cores=2)
     monkeypatch.setattr(two_stage, "_STAGE3_MIN_S", 1e9)
     monkeypatch.setattr(BoundProcess, "result", lambda self: None)
-    line_network(tmp_path, 4)
-    plan = relaxed(tmp_path, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0, mip_gap=0.01)
+    plan = _shared_hub(tmp_path)
     s = plan.summary
     assert s["two_stage"]["stage3_every_site"]["status"] == "error"
     assert "ended without an answer" in s["solver_message"]
@@ -347,10 +345,8 @@ def test_stage3_beside_stage2_without_an_answer_nor_time_leaves_stage1s_bound(
 def test_stage3_runs_after_stage2_on_one_core(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # One core: no process beside (it would halve stage 2's), stage 3 after stage 2 from its plan (as with a
     # zero gap, test_stage3_finds_the_plan_a_narrow_support_misses).
-    two_stage = _narrow_support(monkeypatch)
-    monkeypatch.setattr(two_stage, "_cores", lambda: 1)
-    line_network(tmp_path, 4)
-    plan = relaxed(tmp_path, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0, mip_gap=0.01)
+    _narrow_support(monkeypatch, cores=1)
+    plan = _shared_hub(tmp_path)
     stage3 = plan.summary["two_stage"]["stage3_every_site"]
     assert "started from stage 2's plan" in stage3["message"] and "process of its own" not in stage3["message"]
     assert plan.summary["two_stage"]["stage3_process_peak_mb"] is None
@@ -517,11 +513,8 @@ def test_stage3_prices_capex_alone_so_its_bound_rounds_to_the_price_lattice(
     import planner.features.capacity.two_stage as two_stage
     from planner.lattice import Lattice
 
+    _narrow_support(monkeypatch)
     monkeypatch.setattr(two_stage, "STAGE3_BESIDE_STAGE2", False)  # stage 3 after stage 2, in this process
-    start_from = two_stage._start_from
-    monkeypatch.setattr(
-        two_stage, "_start_from", lambda m2, m1, exact, x1, vol: start_from(m2, m1, exact, {k: k != 3 for k in x1}, vol)
-    )
     seen = {}
     solve_problem = two_stage.solve_problem
 
@@ -537,8 +530,7 @@ def test_stage3_prices_capex_alone_so_its_bound_rounds_to_the_price_lattice(
         return solve_problem(problem, config, **kwargs)
 
     monkeypatch.setattr(two_stage, "solve_problem", spy)
-    line_network(tmp_path, 4)
-    plan = relaxed(tmp_path, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0, mip_gap=0.01)
+    plan = _shared_hub(tmp_path)
     assert seen["integer"] and seen["lattice"] is not None and seen["lattice"].unit == 100.0  # points 100, sites 1000
     assert 0.0 < seen["gap"] < 0.01  # the scenario's 1 %, less the charge's share of stage 2's plan
     assert any(v.name.startswith("assign_") for v, c in seen["problem"].objective.items() if c)  # the charge is back
