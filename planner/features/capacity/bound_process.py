@@ -353,7 +353,7 @@ class BoundProcess:
         Seconds the child may search, from its start.
     progress
         Receives a line every ``every_s`` seconds of the search (passed on while the parent waits in
-        :meth:`result`, or by :meth:`drain`), or None.
+        :meth:`result`), or None.
     """
 
     def __init__(
@@ -380,18 +380,26 @@ class BoundProcess:
             env=env,
             start_new_session=True,  # Ctrl-C in the terminal reaches the parent only
         )
-        self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self._write(pickle.dumps((model, options, self.time_limit_s, every_s), protocol=pickle.HIGHEST_PROTOCOL))
+        # Messages to the child go out in order from a thread of their own: the model (megabytes) fills
+        # the pipe until the child, still starting, reads it, and stage 1 need not wait for that.
+        self._outbox: queue.Queue = queue.Queue()
+        self._writer = threading.Thread(target=self._write, daemon=True)
+        self._writer.start()
+        self._outbox.put(pickle.dumps((model, options, self.time_limit_s, every_s), protocol=pickle.HIGHEST_PROTOCOL))
 
-    def _write(self, data: bytes) -> None:
-        with self._lock:
+    def _write(self) -> None:
+        """Send the outbox's messages in order; ``None`` closes the child's stdin (its listener then halts)."""
+        stdin = self._process.stdin
+        while (data := self._outbox.get()) is not None:
             try:
-                self._process.stdin.write(data)
-                self._process.stdin.flush()
+                stdin.write(data)
+                stdin.flush()
             except (BrokenPipeError, OSError, ValueError):  # the child has gone: result() says so
-                pass
+                break
+        with contextlib.suppress(OSError, ValueError):
+            stdin.close()
 
     def _read(self) -> None:
         try:
@@ -402,24 +410,11 @@ class BoundProcess:
 
     def need(self, bound: float) -> None:
         """Stop the search once its rounded bound reaches ``bound``."""
-        self._write(pickle.dumps(("need", float(bound))))
+        self._outbox.put(pickle.dumps(("need", float(bound))))
 
     def halt(self) -> None:
         """Ask the search to stop now (it still sends its outcome)."""
-        self._write(pickle.dumps(("halt",)))
-
-    def drain(self) -> None:
-        """Pass the progress lines received so far on to ``progress``."""
-        while True:
-            try:
-                kind, body = self._messages.get_nowait()
-            except queue.Empty:
-                return
-            if kind != "progress":  # the outcome: put back for result()
-                self._messages.put((kind, body))
-                return
-            if self._progress is not None:
-                self._progress(body)
+        self._outbox.put(pickle.dumps(("halt",)))
 
     def result(self) -> BoundOutcome | None:
         """Wait for the child's outcome (at most until its time limit plus a grace period, then it is
@@ -461,13 +456,13 @@ class BoundProcess:
     def close(self) -> None:
         """Stop the child (politely, then by force) and release its resources."""
         self.halt()
-        with self._lock, contextlib.suppress(OSError):
-            self._process.stdin.close()  # its listener sees the end and halts too
+        self._outbox.put(None)  # then the end of its stdin
         try:
             self._process.wait(timeout=_GRACE_S)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait(timeout=5)
+        self._writer.join(timeout=5)
         self._reader.join(timeout=5)
         self._process.stdout.close()
         self._stderr.close()
