@@ -28,8 +28,12 @@ __all__ = [
     "LexResult",
     "SolveLog",
     "SolveResult",
+    "attach_log",
+    "column_values",
     "combine_goals",
+    "finite",
     "quiet_stdout",
+    "restore_values",
     "second_stage_seconds",
     "solve_lexicographic",
     "solve_problem",
@@ -133,7 +137,8 @@ def quiet_stdout() -> Iterator[None]:
         os.close(fd)
 
 
-def _finite(x: float | None) -> float | None:
+def finite(x: float | None) -> float | None:
+    """``x`` as a float, or None when it is missing or not finite (HiGHS's ±1e30 and beyond count as infinite)."""
     return None if x is None or not math.isfinite(x) or abs(x) >= 1e30 else float(x)
 
 
@@ -159,7 +164,7 @@ class SolveLog:
     every_s: float = 10.0
 
 
-def _attach_log(h: object, log: SolveLog | None, label: str) -> Callable[[], None]:
+def attach_log(h: object, log: SolveLog | None, label: str) -> Callable[[], None]:
     """Subscribe to HiGHS's logging callbacks; returns a function that closes what was opened."""
     if log is None or (log.progress is None and log.log_file is None):
         return lambda: None
@@ -251,7 +256,7 @@ def _solve_highs(
         direct = build_direct(problem, bulk)
     h = direct.highs
     start = np.array([v.varValue or 0.0 for v in direct.variables]) if warm_start else None
-    close = _attach_log(h, log, problem.name)
+    close = attach_log(h, log, problem.name)
     refused = _refused(_set_options(h, config, options), problem.name, log)
     soft = _SoftStop(t0, soft_limit_s, h) if soft_limit_s is not None else None
     stop = _lattice_stop(direct, float(config.mip_gap))  # a lazy cover's rounds are stopped by solve_direct
@@ -274,9 +279,9 @@ def _solve_highs(
     info = h.getInfo()
     ours = outcome.value is not None  # a repaired plan (or the start), not HiGHS's last solution
     has_sol = info.primal_solution_status == 2 or ours  # kSolutionStatusFeasible
-    obj = _finite(outcome.value) if ours else _finite(info.objective_function_value) if has_sol else None
-    bound = _finite(outcome.bound)
-    gap = _finite(info.mip_gap)
+    obj = finite(outcome.value) if ours else finite(info.objective_function_value) if has_sol else None
+    bound = finite(outcome.bound)
+    gap = finite(info.mip_gap)
     if bulk is not None and obj is not None and bound is not None:  # the bound may be an earlier round's
         gap = relative_gap(obj, bound)
     is_mip = len(direct.integer) > 0
@@ -472,11 +477,13 @@ def start_value(v: pulp.LpVariable, value: float) -> float:
     return value
 
 
-def _values(problem: pulp.LpProblem) -> dict[str, float | None]:
+def column_values(problem: pulp.LpProblem) -> dict[str, float | None]:
+    """Every column's current value, by name (to put back with :func:`restore_values`)."""
     return {v.name: v.varValue for v in problem.variables()}
 
 
-def _restore(problem: pulp.LpProblem, values: dict[str, float | None]) -> None:
+def restore_values(problem: pulp.LpProblem, values: dict[str, float | None]) -> None:
+    """Set every column of ``problem`` back to ``values`` (by name; a column not in it gets None)."""
     for v in problem.variables():
         v.varValue = values.get(v.name)
 
@@ -536,7 +543,7 @@ def solve_lexicographic(
         problem += (first.expression >= value - slack, f"{tag}_keep_{first.name}")
     else:
         problem += (first.expression <= value + slack, f"{tag}_keep_{first.name}")
-    kept = _values(problem)
+    kept = column_values(problem)
     problem.sense = second.sense
     problem.setObjective(second.expression)
     left = second_stage_seconds(config.time_limit_s, r1.seconds)
@@ -544,6 +551,6 @@ def solve_lexicographic(
         left = min(left, max(soft_limit_s - r1.seconds, 0.25 * soft_limit_s))
     r2 = solve_problem(problem, config.model_copy(update={"time_limit_s": left}), warm_start=True, log=log)
     if not r2.has_solution:
-        _restore(problem, kept)
+        restore_values(problem, kept)
     final = float(pulp.value(first.expression) or 0.0)
     return LexResult(r1, r2, combine_goals(r1, r2, final), first.name, second.name)

@@ -19,7 +19,7 @@ import pulp
 from planner.features.capacity.bound_process import BoundOutcome, BoundProcess, bound_model
 from planner.features.coverage.model import PlanningModel
 from planner.highs import build_direct, relative_gap
-from planner.solve import SolveLog, SolveResult, quiet_stdout
+from planner.solve import SolveLog, SolveResult, column_values, quiet_stdout, restore_values
 
 __all__ = ["Beside", "bound_result", "cores", "need_for", "start_beside"]
 
@@ -72,12 +72,11 @@ def start_beside(
             m2.variables.open[k].upBound = up
         m2.problem.objective, m2.problem.sense = objective, sense
     started = time.perf_counter() - t0
-    progress = solve_log.progress if solve_log is not None else None
     process = BoundProcess(
         model,
         options,
         time_limit_s - started,
-        progress=None if progress is None else (lambda line: progress(f"stage 3 (own process): {line}")),
+        progress=solve_log.progress if solve_log is not None else None,
         every_s=solve_log.every_s if solve_log is not None else 10.0,
     )
     log(
@@ -116,7 +115,7 @@ def bound_result(
     status = "optimal" if out.optimal else "feasible" if value is not None else "no_solution"
     if out.reached:
         head = "Stopped at the bound stage 2's plan needs"
-    elif out.status == "Interrupted by user":
+    elif out.interrupted:
         head = "Stopped by the run"
     else:
         head = out.status
@@ -127,7 +126,7 @@ def bound_result(
         best_bound=out.bound,
         mip_gap=None if value is None or out.bound is None else relative_gap(value, out.bound),
         seconds=out.seconds,
-        time_limit_hit=out.status == "Time limit reached",
+        time_limit_hit=out.time_limit_hit,
         message=(
             f"{head}; in a process of its own beside stages 1 and 2 (peak {out.peak_mb:,.0f} MB), no start, its bound "
             "on the capex alone, rounded up to whole price steps"
@@ -140,12 +139,11 @@ def _value_of(m2: PlanningModel, columns: list[pulp.LpVariable], out: BoundOutco
     cheaper than the plan they hold (else they are left as they are); None without a plan."""
     if out.solution is None or {v.name for v in columns} != {v.name for v in m2.problem.variables()}:
         return None
-    kept = {v.name: v.varValue for v in m2.problem.variables()}
+    kept = column_values(m2.problem)
     before = float(pulp.value(m2.problem.objective))
     for v, x in zip(columns, out.solution.tolist(), strict=True):
         v.varValue = x
     value = float(pulp.value(m2.problem.objective))
     if not value < before - (1e-9 * abs(before) + 1e-6):  # a tie keeps stage 2's plan (as two_stage._better)
-        for v in m2.problem.variables():
-            v.varValue = kept[v.name]
+        restore_values(m2.problem, kept)
     return value

@@ -38,6 +38,7 @@ from typing import BinaryIO
 import numpy as np
 
 from planner.errors import RunInterruptedError
+from planner.solve import SolveLog, attach_log, finite
 
 __all__ = ["BoundModel", "BoundOutcome", "BoundProcess", "bound_model"]
 
@@ -132,6 +133,8 @@ class BoundOutcome:
         Whether the search stopped because its bound reached the one needed.
     optimal
         Whether HiGHS proved its own plan optimal (within the child's zero gap).
+    interrupted, time_limit_hit
+        Whether an interrupt (the needed bound, or the parent) or the time limit stopped it.
     seconds
         Seconds in the child's solve.
     log
@@ -146,13 +149,11 @@ class BoundOutcome:
     solution: np.ndarray | None
     reached: bool
     optimal: bool
+    interrupted: bool
+    time_limit_hit: bool
     seconds: float
     log: str
     peak_mb: float = 0.0
-
-
-def _finite(x: float) -> float | None:
-    return float(x) if math.isfinite(x) and abs(x) < 1e30 else None
 
 
 def _peak_mb() -> float:
@@ -242,10 +243,9 @@ def _search(
 
     t0 = time.perf_counter()
     h = highspy.Highs()
-    h.setOptionValue("output_flag", True)
-    h.setOptionValue("log_to_console", False)
+    attach_log(h, SolveLog(progress=progress, every_s=every_s), "stage 3 (own process)")  # progress lines
     lines: list[str] = []
-    h.cbLogging.subscribe(lambda e: lines.append(e.message))
+    h.cbLogging.subscribe(lambda e: lines.append(e.message))  # HiGHS's own log, for the parent's log file
     h.passModel(_highs_lp(model))
     for key, value in options.items():
         h.setOptionValue(key, value)
@@ -254,7 +254,6 @@ def _search(
     lattice = Lattice.of(model.cost, model.integer, model.offset, False)
     best = [-math.inf]
     reached = [False]
-    last = [time.monotonic()]
 
     def on_interrupt(event: object) -> None:
         if halt.is_set():
@@ -268,18 +267,7 @@ def _search(
             reached[0] = True
             event.data_in.user_interrupt = True
 
-    def on_mip(event: object) -> None:
-        now = time.monotonic()
-        if now - last[0] < every_s:
-            return
-        last[0] = now
-        d = event.data_out
-        bound = "n/a" if abs(d.mip_dual_bound) >= 1e30 else f"{d.mip_dual_bound:,.6g}"
-        inc = "none yet" if abs(d.mip_primal_bound) >= 1e30 else f"{d.mip_primal_bound:,.6g}"
-        progress(f"{d.running_time:.0f} s, bound {bound}, its own incumbent {inc}")
-
     h.cbMipInterrupt.subscribe(on_interrupt)
-    h.cbMipLogging.subscribe(on_mip)
     h.HandleUserInterrupt = True
     h.startSolve()  # in HiGHS's thread, so that this one's listener runs meanwhile
     while not h.wait(0.2)[0]:
@@ -314,11 +302,11 @@ def _outcome(h: object, lattice: object, best: float, reached: bool, log: str, s
     info = h.getInfo()
     status = h.getModelStatus()
     has_plan = info.primal_solution_status == 2
-    final = _finite(info.mip_dual_bound)
+    final = finite(info.mip_dual_bound)
     if final is not None and lattice is not None:
         final = lattice.round(final)
-    bounds = [b for b in (final, _finite(best)) if b is not None]
-    value = _finite(info.objective_function_value) if has_plan else None
+    bounds = [b for b in (final, finite(best)) if b is not None]
+    value = finite(info.objective_function_value) if has_plan else None
     bound = max(bounds) if bounds else None
     if bound is not None and value is not None:
         bound = min(bound, value)  # a plan's value bounds its own objective
@@ -329,6 +317,8 @@ def _outcome(h: object, lattice: object, best: float, reached: bool, log: str, s
         solution=np.array(h.getSolution().col_value, dtype=float) if has_plan else None,
         reached=reached,
         optimal=status == highspy.HighsModelStatus.kOptimal,
+        interrupted=status == highspy.HighsModelStatus.kInterrupt,
+        time_limit_hit=status == highspy.HighsModelStatus.kTimeLimit,
         seconds=seconds,
         log=log,
         peak_mb=_peak_mb(),

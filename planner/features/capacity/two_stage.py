@@ -65,7 +65,15 @@ from planner.features.coverage.variables import group_weight
 from planner.highs import relative_gap
 from planner.instance import PlanningInstance
 from planner.scenario import SolverConfig
-from planner.solve import SolveLog, SolveResult, solve_lexicographic, solve_problem, start_value
+from planner.solve import (
+    SolveLog,
+    SolveResult,
+    column_values,
+    restore_values,
+    solve_lexicographic,
+    solve_problem,
+    start_value,
+)
 
 __all__ = [
     "STAGE1_BESIDE_HIGHS_OPTIONS",
@@ -243,7 +251,7 @@ def _stages(
     # the weaker stage-1 bound.
     stage2 = config.model_copy(update={"time_limit_s": left, "mip_gap": config.mip_gap * STAGE2_GAP_SHARE})
     # The relaxation rounded up is stage 2's fallback, not HiGHS's start (:data:`STAGE2_WARM_START`).
-    rounded = {v.name: v.varValue for v in m2.problem.variables()}
+    rounded = column_values(m2.problem)
     r2 = solve_lexicographic(m2.problem, *m2.goals(), stage2, warm_start=STAGE2_WARM_START, log=solve_log).combined
     if r2.status == "no_solution":  # stopped (time limit, Ctrl-C) before a plan of its own
         r2 = _rounded_up(m2, rounded, r2)
@@ -312,7 +320,7 @@ def _beside(
 def _rounded_up(m2: PlanningModel, rounded: dict[str, float | None], r2: SolveResult) -> SolveResult:
     """Stage 2 without a plan of its own: the relaxation rounded up (the values ``rounded`` of every
     column, set by :func:`_start_from`), a feasible plan, as its result."""
-    _restore(m2, rounded)
+    restore_values(m2.problem, rounded)
     value = pulp.value(m2.problem.objective)
     if value is None:  # a column without a value: no plan to fall back on
         return r2
@@ -443,14 +451,8 @@ def _every_site(
         message = f"{r3.message}; its bound is on the capex alone, rounded up to whole price steps"
         r3 = replace(r3, objective=value, mip_gap=gap, message=message)
     if not _better(r3, r2):
-        _restore(m2, kept)
+        restore_values(m2.problem, kept)
     return r3
-
-
-def _restore(m2: PlanningModel, values: dict[str, float | None]) -> None:
-    """Set every column of ``m2`` back to ``values`` (by column name)."""
-    for v in m2.problem.variables():
-        v.varValue = values[v.name]
 
 
 def _capex_only(rest: object) -> bool:
