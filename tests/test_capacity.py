@@ -53,6 +53,7 @@ def relaxed(
     max_chargers: int | None = None,
     spacing: float | None = None,
     mip_gap: float = 0.0,
+    threads: int | None = None,
 ):
     """Plan ``flows`` on the line in ``folder`` with relaxed size levels (the two-stage solve)."""
     mcs = {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 300.0}
@@ -74,7 +75,7 @@ def relaxed(
         },
         afir={"mode": "off"},
         output={"maps": False, "tradeoff_points": 0},
-        solver={"mip_gap": mip_gap},
+        solver={"mip_gap": mip_gap} | ({"threads": threads} if threads is not None else {}),
     )
     return solve_scenario(load_scenario(write_scenario(folder / "s.toml", data)))
 
@@ -243,11 +244,12 @@ def _narrow_support(monkeypatch: pytest.MonkeyPatch, cores: int | None = None) -
     return two_stage
 
 
-def _shared_hub(folder: Path, mip_gap: float = 0.01):
+def _shared_hub(folder: Path, mip_gap: float = 0.01, threads: int | None = None):
     """Line N0..N3, candidates every 50 km, T1 (N0→N2) and T2 (N1→N3), 8 trucks a day each: one hub at
     km 150 (site 3) can take both (1200 EUR), two hubs elsewhere cost 2400 EUR."""
     line_network(folder, 4)
-    return relaxed(folder, ["T1,N0,N2,8", "T2,N1,N3,8"], max_chargers=3, spacing=50.0, mip_gap=mip_gap)
+    flows = ["T1,N0,N2,8", "T2,N1,N3,8"]
+    return relaxed(folder, flows, max_chargers=3, spacing=50.0, mip_gap=mip_gap, threads=threads)
 
 
 def _options_spy(monkeypatch: pytest.MonkeyPatch, two_stage: object) -> list:
@@ -347,6 +349,17 @@ def test_stage3_runs_after_stage2_on_one_core(tmp_path: Path, monkeypatch: pytes
     # zero gap, test_stage3_finds_the_plan_a_narrow_support_misses).
     _narrow_support(monkeypatch, cores=1)
     plan = _shared_hub(tmp_path)
+    stage3 = plan.summary["two_stage"]["stage3_every_site"]
+    assert "started from stage 2's plan" in stage3["message"] and "process of its own" not in stage3["message"]
+    assert plan.summary["two_stage"]["stage3_process_peak_mb"] is None
+    assert plan.summary["status"] == "optimal" and plan.summary["total_cost_eur"] == pytest.approx(1200.0)
+
+
+def test_stage3_runs_after_stage2_with_one_solver_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two cores, but solver.threads = 1: the user asked for one busy thread, so no second process either;
+    # stage 3 runs after stage 2 from its plan and still finds and proves the shared hub.
+    _narrow_support(monkeypatch, cores=2)
+    plan = _shared_hub(tmp_path, threads=1)
     stage3 = plan.summary["two_stage"]["stage3_every_site"]
     assert "started from stage 2's plan" in stage3["message"] and "process of its own" not in stage3["message"]
     assert plan.summary["two_stage"]["stage3_process_peak_mb"] is None

@@ -302,9 +302,11 @@ def _beside(
 ) -> Beside | None:
     """Start stage 3 in a process of its own (:data:`STAGE3_BESIDE_STAGE2`): the exact model ``m2`` on every
     site but the dominated ones, minimising the capex alone, with no start; None where it does not apply
-    (HiGHS not the solver, a zero gap, one core, a second goal, an objective that is not capex plus a
-    non-negative charge, or cover rows kept as arrays)."""
+    (HiGHS not the solver, a zero gap, one core, ``solver.threads = 1``, a second goal, an objective that is
+    not capex plus a non-negative charge, or cover rows kept as arrays)."""
     if not STAGE3_BESIDE_STAGE2 or config.name != "highs" or config.mip_gap <= 0 or _cores() < 2:
+        return None
+    if config.threads is not None and config.threads < 2:  # a second busy process would break the user's limit
         return None
     first, second = m2.goals()
     if second is not None or first.sense != pulp.LpMinimize or getattr(m2.problem, "lazy_cover", None) is not None:
