@@ -13,7 +13,7 @@ from planner.network import Network
 from planner.scenario import DemandConfig
 from planner.tables import decimal_comma_hint, read_csv_table
 
-__all__ = ["demand_shares", "describe_demand", "load_flows", "route_flows"]
+__all__ = ["demand_shares", "describe_cut_load", "describe_demand", "load_flows", "route_flows"]
 
 
 #: Largest volume one flow may carry (trucks/day): far above any road's traffic, it keeps sums finite.
@@ -95,7 +95,34 @@ def describe_demand(demand: dict) -> str:
         )
     if "all_flows_served_share" in demand:
         parts.append(f"on all flows this plan's hubs complete {demand['all_flows_served_share']:.1%} of the trucks/day")
+    if "cut_flows_sessions" in demand:
+        parts.append(describe_cut_load(demand["cut_flows_sessions"]))
     return "; ".join(parts)
+
+
+def describe_cut_load(load: dict) -> str:
+    """One sentence on the cut flows' sessions at the plan's hubs (``summary["demand"]["cut_flows_sessions"]``,
+    :mod:`planner.demand_cut`) and what a feature made of them."""
+
+    def hubs(n: int) -> str:
+        return f"{n:,} hub{'' if n == 1 else 's'}"
+
+    planned = load["planned_sessions_per_day"]
+    more = f" (+{load['sessions_per_day'] / planned:.1%} on the {planned:,.1f} planned)" if planned > 0 else ""
+    text = (
+        f"the cut flows the hubs serve bring at least {load['sessions_per_day']:,.1f} more sessions/day{more} "
+        f"to {hubs(load['hubs_with_sessions'])}, each truck stopping as rarely as its range allows"
+    )
+    if "points_short" in load:
+        short = " + ".join(f"{n:,} {t.upper()}" for t, n in load["points_short"].items() if n) or "no"
+        lack = "lacks" if load["hubs_short"] == 1 else "lack"
+        text += (
+            f"; sized for the planned flows, {hubs(load['hubs_short'])} {lack} at least {short} points "
+            f"({load['points_short_capex_eur']:,.0f} EUR at the points' capex)"
+        )
+        if over := load.get("hubs_over_max_per_hub"):
+            text += f", and {hubs(over)} would need more than chargers.<type>.max_per_hub allows"
+    return text
 
 
 def demand_shares(summary: dict) -> tuple[float, float | None]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from planner.api import run as run_plan
@@ -102,4 +103,68 @@ def test_describe_demand_says_how_flows_were_read() -> None:
     assert describe_demand({"trips": 8, "flows": 5, "flows_kept": 3, "volume_kept_share": 0.875}) == (
         "from 8 trips; the 3 largest of 5 flows (87.5% of the trucks/day, demand.max_flows); the rest is outside "
         "the plan"
+    )
+
+
+def _sized_cut(folder: Path, max_flows: int | str, max_per_hub: int = 40) -> Path:
+    """Line N0–N1–N2 (100 km steps, 150 km range): 8 trucks/day N0→N2 (the largest flow), 4 back N2→N0
+    and 3 N0→N1 (100 km, no stop), from a trips file; MCS points of 450 kW (150 kWh from soc_min to
+    soc_max: 20-minute sessions), 10 % of a day's sessions in the busiest hour, a 10-minute mean wait."""
+    line_network(folder, 3)
+    write_csv(folder / "trips.csv", "origin,destination,trips_per_day", ["N0,N2,8", "N2,N0,4", "N0,N1,3"])
+    data = base_scenario(
+        folder,
+        flows=["F1,N0,N2,1"],
+        demand={"max_flows": max_flows},
+        objective={"type": "min_cost", "max_hubs": None},
+        chargers={
+            "mcs": {"capex_eur": 100.0, "min_per_hub": 1, "power_kw": 450.0, "max_per_hub": max_per_hub},
+            "ccs": {"max_per_hub": 0},
+        },
+        capacity={"enabled": True, "peak_hour_share": 0.1, "max_wait_min": 10.0, "plug_overhead_min": 0.0},
+        output={"maps": max_flows == 1 and max_per_hub == 40, "tradeoff_points": 0},
+    )
+    data["demand"] = {"trips": "trips.csv", "max_flows": max_flows}
+    data["name"] = f"sized-{max_flows}"
+    return write_scenario(folder / f"sized-{max_flows}.toml", data)
+
+
+def test_a_cut_of_sized_hubs_counts_the_sessions_and_points_it_leaves_out(tmp_path: Path) -> None:
+    # The plan for the 8 trucks N0→N2 opens one hub between km 50 and 150 (each trip needs one stop),
+    # sized for 8 sessions/day: 0.8 arrivals in the busiest hour at 3 sessions an hour per point wait
+    # 0.8/3 / (3 - 0.8) h = 7.3 min on one point. The 4 trucks back pass it and stop there once (the
+    # 3 to N1 need no stop): 12 sessions/day, 1.2 an hour, wait 0.4 / 1.8 h = 13.3 min on one point,
+    # so the hub lacks one point (100 EUR). Planned with every flow, it gets two.
+    lines: list[str] = []
+    cut = run_plan(load_scenario(_sized_cut(tmp_path, 1)), out_dir=tmp_path / "cut", log=lines.append)
+    assert cut.verification.passed and cut.summary["hub_count"] == 1
+    assert cut.hubs["chargers_mcs"].tolist() == [1] and cut.hubs["sessions_mcs"].tolist() == pytest.approx([8.0])
+    load = cut.summary["demand"]["cut_flows_sessions"]
+    assert load["sessions_per_day"] == pytest.approx(4.0) and load["planned_sessions_per_day"] == pytest.approx(8.0)
+    assert (load["hubs_with_sessions"], load["max_hub_increase"]) == (1, pytest.approx(0.5))
+    assert load["points_short"] == {"mcs": 1} and load["hubs_short"] == 1
+    assert load["points_short_capex_eur"] == pytest.approx(100.0) and load["hubs_over_max_per_hub"] == 0
+    assert cut.hubs["cut_sessions_per_day"].tolist() == [4.0] and cut.hubs["cut_points_short"].tolist() == [1]
+    written = pd.read_csv(tmp_path / "cut" / "hubs.csv")
+    assert written[["cut_sessions_per_day", "cut_points_short"]].values.tolist() == [[4.0, 1]]
+    said = (
+        "the cut flows the hubs serve bring at least 4.0 more sessions/day (+50.0% on the 8.0 planned) to 1 hub, "
+        "each truck stopping as rarely as its range allows; sized for the planned flows, 1 hub lacks at least "
+        "1 MCS points (100 EUR at the points' capex)"
+    )
+    assert f"demand: {said}" in lines
+    report = (tmp_path / "cut" / "report.html").read_text(encoding="utf-8").replace("&#x27;", "'")
+    assert said in report
+    whole = run_plan(load_scenario(_sized_cut(tmp_path, "all")), out_dir=tmp_path / "whole")
+    assert whole.hubs["chargers_mcs"].tolist() == [2] and "cut_flows_sessions" not in whole.summary["demand"]
+    assert "cut_sessions_per_day" not in whole.hubs
+
+
+def test_a_cut_beyond_max_per_hub_is_named(tmp_path: Path) -> None:
+    # As above with at most one MCS point per hub: the 12 sessions cannot meet the wait on one point.
+    plan = run_plan(load_scenario(_sized_cut(tmp_path, 1, max_per_hub=1)), out_dir=tmp_path / "cut")
+    load = plan.summary["demand"]["cut_flows_sessions"]
+    assert load["hubs_over_max_per_hub"] == 1 and load["points_short"] == {"mcs": 0} and load["hubs_short"] == 0
+    assert describe_demand(plan.summary["demand"]).endswith(
+        "1 hub would need more than chargers.<type>.max_per_hub allows"
     )

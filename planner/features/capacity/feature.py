@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from planner.chargers import existing_by_type, existing_notes
 from planner.context import RunContext
 from planner.errors import ScenarioError
@@ -12,7 +14,7 @@ from planner.features.capacity.checks import capacity_check
 from planner.features.capacity.decode import decode_capacity
 from planner.features.capacity.levels import capacity_levels, session_hours
 from planner.features.capacity.model import capacity_part
-from planner.features.capacity.report import hub_queueing
+from planner.features.capacity.report import hub_queueing, points_short
 from planner.features.capacity.two_stage import solve_two_stage
 from planner.features.coverage.model import Solution
 from planner.plan import Plan
@@ -89,6 +91,9 @@ class CapacityFeature(Feature):
 
     def outputs(self, plan: Plan, ctx: RunContext) -> None:
         hub_queueing(plan, ctx.scenario)
+
+    def cut_flows_load(self, plan: Plan, ctx: RunContext, sessions: np.ndarray) -> dict:
+        return points_short(plan.hubs, sessions, ctx.scenario)
 
     def checks(self, plan: Plan, ctx: RunContext) -> list[Check]:
         sessions = {sid: n * ctx.session_factor for sid, n in hub_sessions(plan.flows).items()}

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from planner.chargers import TYPES
 from planner.features.capacity.levels import session_hours
-from planner.features.capacity.queueing import expected_wait_h
+from planner.features.capacity.queueing import expected_wait_h, min_servers
 from planner.plan import Plan
 from planner.scenario import Scenario
 
-__all__ = ["hub_queueing"]
+__all__ = ["hub_queueing", "points_short"]
 
 
 def hub_queueing(plan: Plan, scenario: Scenario) -> None:
@@ -42,4 +43,47 @@ def hub_queueing(plan: Plan, scenario: Scenario) -> None:
         "sessions_per_day": float(sessions.sum()),
         "sessions_by_type": {t: float(hubs[f"sessions_{t}"].sum()) for t in TYPES},
         "max_expected_wait_min": float(wait.max()) if len(hubs) else 0.0,
+    }
+
+
+def points_short(hubs: pd.DataFrame, extra: np.ndarray, scenario: Scenario) -> dict:
+    """The points the sized hubs would lack for ``extra`` daily sessions more at each row of ``hubs`` (its
+    column ``cut_points_short``, all types).
+
+    Each hub's extra sessions are split between its charger types as its own sessions are (all to the
+    first offered type where it has none), and each type's points are the fewest meeting the wait target
+    in the busiest hour (:func:`~planner.features.capacity.queueing.min_servers`), as the sizing sizes
+    them. Where even ``max_per_hub`` points miss it, the hub counts as over that limit and lacks the points
+    up to it.
+
+    Returns
+    -------
+    dict
+        ``points_short`` (per type), ``hubs_short``, ``points_short_capex_eur`` and
+        ``hubs_over_max_per_hub``.
+    """
+    cap, service = scenario.capacity, session_hours(scenario)
+    offered = [t for t in TYPES if t in service]
+    types = scenario.chargers.types()
+    own = {t: hubs[f"sessions_{t}"].to_numpy(dtype=float) for t in offered}
+    total = sum(own.values())
+    short = {t: np.zeros(len(hubs), dtype=int) for t in offered}
+    over = np.zeros(len(hubs), dtype=bool)
+    for t in offered:
+        part = np.where(total > 0, own[t] / np.maximum(total, 1e-12), 1.0 if t == offered[0] else 0.0)
+        load = own[t] + extra * part
+        top = int(types[t].max_per_hub)
+        wait_h = cap.max_wait_min / 60.0
+        for j in np.flatnonzero(extra * part > 0):
+            need = min_servers(float(load[j]) * cap.peak_hour_share, service[t], wait_h, max_servers=top)
+            over[j] |= need is None
+            have = int(hubs[f"chargers_{t}"].iat[j])
+            short[t][j] = max((top if need is None else need) - have, 0)
+    lacking = sum(short.values(), np.zeros(len(hubs), dtype=int))
+    hubs["cut_points_short"] = lacking
+    return {
+        "points_short": {t: int(short[t].sum()) for t in offered},
+        "hubs_short": int((lacking > 0).sum()) if len(hubs) else 0,
+        "points_short_capex_eur": float(sum(short[t].sum() * types[t].capex_eur for t in offered)),
+        "hubs_over_max_per_hub": int(over.sum()),
     }
