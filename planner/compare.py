@@ -62,6 +62,8 @@ KPI_COLUMNS = [
     "covered_share",
     "demand_planned_share",
     "all_flows_served_share",
+    "cut_sessions_per_day",
+    "cut_points_short",
     "total_truck_km",
     "covered_truck_km",
     "cost_per_served_truck_km_day_eur",
@@ -77,6 +79,16 @@ def _read_run(run_dir: Path) -> tuple[dict, pd.DataFrame]:
     summary = read_summary(run_dir)
     hubs = read_run_csv(run_dir / "hubs.csv", dtype={"site_id": str})
     return summary, hubs if hubs is not None else pd.DataFrame(columns=["site_id"])
+
+
+def _cut_kpis(summary: dict) -> dict[str, Any]:
+    """What a ``max_flows`` cut leaves out of sized hubs (``demand.cut_flows_sessions``); empty elsewhere."""
+    load = (summary.get("demand") or {}).get("cut_flows_sessions") or {}
+    short = load.get("points_short")
+    return {
+        "cut_sessions_per_day": load.get("sessions_per_day"),
+        "cut_points_short": sum(short.values()) if short is not None else None,
+    }
 
 
 def _grid_kpis(summary: dict, hubs: pd.DataFrame) -> dict[str, Any]:
@@ -165,6 +177,7 @@ def compare_runs(run_dirs: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "covered_share": s.get("covered_share"),
                 "demand_planned_share": planned,
                 "all_flows_served_share": every,
+                **_cut_kpis(s),
                 "total_truck_km": s.get("total_truck_km"),
                 "covered_truck_km": served_tkm,
                 "cost_per_served_truck_km_day_eur": (s.get("total_cost_eur") or 0.0) / served_tkm

@@ -158,6 +158,13 @@ def test_a_cut_of_sized_hubs_counts_the_sessions_and_points_it_leaves_out(tmp_pa
     whole = run_plan(load_scenario(_sized_cut(tmp_path, "all")), out_dir=tmp_path / "whole")
     assert whole.hubs["chargers_mcs"].tolist() == [2] and "cut_flows_sessions" not in whole.summary["demand"]
     assert "cut_sessions_per_day" not in whole.hubs
+    kpis, _ = compare_runs([tmp_path / "cut", tmp_path / "whole"])
+    assert kpis["cut_sessions_per_day"].iloc[0] == pytest.approx(4.0) and kpis["cut_points_short"].iloc[0] == 1
+    assert kpis[["cut_sessions_per_day", "cut_points_short"]].iloc[1].isna().all()  # nothing cut
+    write_comparison([tmp_path / "cut", tmp_path / "whole"], tmp_path / "cmp")
+    page = (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
+    label = "Points sized hubs lack for them (at least)"
+    assert "<td class=n>1</td>" in page[page.index(label) : page.index("</tr>", page.index(label))]
 
 
 def test_a_cut_beyond_max_per_hub_is_named(tmp_path: Path) -> None:

@@ -68,6 +68,9 @@ def _hub_sum(col: str, scale: float = 1.0) -> Getter:
     return get
 
 
+_CUT = ("demand", "cut_flows_sessions")  # what a max_flows cut leaves out of sized hubs (planner.demand_cut)
+
+
 def _demand(which: int) -> Getter:
     """One of :func:`planner.demand.demand_shares` (0: the demand planned, 1: served of every flow)."""
 
@@ -111,6 +114,8 @@ KPIS: list[Kpi] = [
     ("Served share of volume", _get("covered_share"), "share"),
     ("Share of the demand planned", _demand(0), "share"),
     ("Served share of every flow", _demand(1), "share"),
+    ("Sessions/day the cut flows bring to sized hubs (at least)", _get(*_CUT, "sessions_per_day"), "count"),
+    ("Points sized hubs lack for them (at least)", _hub_sum("cut_points_short"), "count"),
     ("Served trucks/day", _get("covered_volume"), "count"),
     ("All trucks/day", _get("total_volume"), "count"),
     ("Served truck-km/day", _get("covered_truck_km"), "count"),
