@@ -188,7 +188,10 @@ def run(
     demand = s.get("demand") or {}
     kept = f" of the {demand['flows_kept']:,} largest flows" if "flows_kept" in demand else ""
     if "all_flows_served_share" in demand:
-        kept += f" ({demand['all_flows_served_share']:.1%} of all flows' trucks/day)"
+        short = (demand.get("cut_flows_sessions") or {}).get("points_short")
+        n = sum(short.values()) if short is not None else 0
+        lack = f" by range; the hubs lack ≥ {n:,} point{'' if n == 1 else 's'} for them" if short is not None else ""
+        kept += f" ({demand['all_flows_served_share']:.1%} of all flows' trucks/day{lack})"
     tkm = ""
     if s.get("metric") == "truck_km" and (share := truck_km_share(s)) is not None:  # what the objective counts
         tkm = f" ({share:.1%} of their truck-km)"

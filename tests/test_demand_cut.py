@@ -167,6 +167,17 @@ def test_a_cut_of_sized_hubs_counts_the_sessions_and_points_it_leaves_out(tmp_pa
     assert "<td class=n>1</td>" in page[page.index(label) : page.index("</tr>", page.index(label))]
 
 
+def test_planner_run_says_what_a_cut_leaves_out_of_sized_hubs(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    ran = CliRunner().invoke(app, ["run", str(_sized_cut(tmp_path, 1)), "--out", str(tmp_path / "out"), "--quiet"])
+    assert ran.exit_code == 0, ran.output
+    said = "of the 1 largest flows (100.0% of all flows' trucks/day by range; the hubs lack ≥ 1 point for them)"
+    assert said in ran.output.splitlines()[-1]
+
+
 def test_a_cut_beyond_max_per_hub_is_named(tmp_path: Path) -> None:
     # As above with at most one MCS point per hub: the 12 sessions cannot meet the wait on one point.
     plan = run_plan(load_scenario(_sized_cut(tmp_path, 1, max_per_hub=1)), out_dir=tmp_path / "cut")
