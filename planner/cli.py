@@ -117,6 +117,17 @@ class _RunLog:
             self.fh.close()
 
 
+def _cut_load(demand: dict) -> str:
+    """For the last line of ``planner run``: what a ``max_flows`` cut leaves out of sized hubs, if it was counted."""
+    load = demand.get("cut_flows_sessions")
+    if load is None:
+        return ""
+    if "points_short" in load:
+        n = sum(load["points_short"].values())
+        return f" by range; the hubs lack ≥ {n:,} point{'' if n == 1 else 's'} for them"
+    return f" by range; ≥ {load['sessions_per_day']:,.0f} sessions/day of theirs not in the hubs' sizing"
+
+
 def _log_outside(log_file: Path | None, out: Path) -> None:
     """Refuse a ``--log-file`` inside the output folder, before the log is created: a run replaces that
     folder as a whole, and the log, written there first, would be a file the planner did not write beside
@@ -188,10 +199,7 @@ def run(
     demand = s.get("demand") or {}
     kept = f" of the {demand['flows_kept']:,} largest flows" if "flows_kept" in demand else ""
     if "all_flows_served_share" in demand:
-        short = (demand.get("cut_flows_sessions") or {}).get("points_short")
-        n = sum(short.values()) if short is not None else 0
-        lack = f" by range; the hubs lack ≥ {n:,} point{'' if n == 1 else 's'} for them" if short is not None else ""
-        kept += f" ({demand['all_flows_served_share']:.1%} of all flows' trucks/day{lack})"
+        kept += f" ({demand['all_flows_served_share']:.1%} of all flows' trucks/day{_cut_load(demand)})"
     tkm = ""
     if s.get("metric") == "truck_km" and (share := truck_km_share(s)) is not None:  # what the objective counts
         tkm = f" ({share:.1%} of their truck-km)"

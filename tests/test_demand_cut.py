@@ -186,3 +186,13 @@ def test_a_cut_beyond_max_per_hub_is_named(tmp_path: Path) -> None:
     assert describe_demand(plan.summary["demand"]).endswith(
         "1 hub would need more than chargers.<type>.max_per_hub allows"
     )
+
+
+def test_the_last_line_of_an_hourly_sized_cut_names_the_sessions_left_out() -> None:
+    # Hourly sizing gives no points for the cut flows (its hubs are sized hour by hour): the line names
+    # their sessions instead; without the count, nothing is added.
+    from planner.cli import _cut_load
+
+    load = {"sessions_per_day": 39375.1, "planned_sessions_per_day": 26383.7, "hubs_with_sessions": 100}
+    assert _cut_load({"cut_flows_sessions": load}) == " by range; ≥ 39,375 sessions/day of theirs not in the hubs' sizing"
+    assert _cut_load({"all_flows_served_share": 0.9}) == ""
