@@ -194,5 +194,6 @@ def test_the_last_line_of_an_hourly_sized_cut_names_the_sessions_left_out() -> N
     from planner.cli import _cut_load
 
     load = {"sessions_per_day": 39375.1, "planned_sessions_per_day": 26383.7, "hubs_with_sessions": 100}
-    assert _cut_load({"cut_flows_sessions": load}) == " by range; ≥ 39,375 sessions/day of theirs not in the hubs' sizing"
+    said = " by range; ≥ 39,375 sessions/day of theirs not in the hubs' sizing"
+    assert _cut_load({"cut_flows_sessions": load}) == said
     assert _cut_load({"all_flows_served_share": 0.9}) == ""
