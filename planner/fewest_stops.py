@@ -37,9 +37,8 @@ def fewest_stops(walk: Walk, vehicle: VehicleConfig, breaks: BreaksConfig) -> tu
     Returns
     -------
     tuple
-        The hub entries the trucks stop at (indices into the walk's entries, route by route in driving
-        order), and per route whether its trip completes. A route that cannot complete keeps the
-        stops it made before it got stuck out of the first array.
+        The hub entries the trucks of the completed trips stop at (indices into the walk's entries,
+        route by route in driving order), and per route whether its trip completes.
     """
     n = len(walk.total_drive)
     share = vehicle.consumption_kwh_per_km / vehicle.battery_kwh
@@ -60,13 +59,14 @@ def fewest_stops(walk: Walk, vehicle: VehicleConfig, breaks: BreaksConfig) -> tu
         reach = np.minimum((soc[r] - vehicle.soc_min + _TOL) / share, max_drive)
         far = np.minimum(pos[r] + reach, walk.total_drive[r])  # within the route: the next one's keys follow
         j = np.searchsorted(key, far + r * span, side="right") - 1
-        # a stop beyond the last one that moves the truck on, or (a hub where it stands) charges it up
-        ahead = walk.drive_km[np.maximum(j, 0)] > pos[r]
-        moves = (j > last[r]) & (j < walk.ptr[r + 1]) & (ahead | (soc[r] < vehicle.soc_max - _TOL))
+        mine = (j > last[r]) & (j < walk.ptr[r + 1])  # an entry of the route beyond its last stop
+        r, j = r[mine], j[mine]
+        # that moves the truck on, or (a hub where it stands) charges it up
+        moves = (walk.drive_km[j] > pos[r]) | (soc[r] < vehicle.soc_max - _TOL)
         r, j = r[moves], j[moves]
         soc[r] = np.maximum(soc[r] - (walk.drive_km[j] - pos[r]) * share, vehicle.soc_max)
         pos[r], last[r] = walk.drive_km[j], j
         stops.append(j)
         active = r
     entries = np.sort(np.concatenate(stops)) if stops else np.zeros(0, dtype=np.int64)
-    return entries, completed
+    return entries[completed[walk.route_of[entries]]], completed

@@ -48,6 +48,7 @@ def test_fewest_stops_are_fewest_and_complete_as_the_verifier_does(seed: int) ->
             mine = entries[of_route == q]
             assert (np.diff(mine) > 0).all()  # in driving order, each hub once
             if not completed[q]:
+                assert not len(mine)  # only the completed trips' stops
                 continue
             total = float(walk.total_drive[q])
             assert simulate_legs(_hubs(walk, q, mine), total, vehicle, breaks).completed
@@ -78,3 +79,20 @@ def test_a_truck_stops_at_the_last_hub_it_can_reach() -> None:
     # within 160 km), then at 250 (the last within 160 km of it), from where the destination is 150 km on.
     entries, completed = fewest_stops(walk, vehicle, BreaksConfig(enabled=True, max_driving_h=2.0, speed_kmh=80.0))
     assert entries.tolist() == [0, 2] and completed.tolist() == [True]
+
+
+def test_a_route_without_hubs_that_needs_one_does_not_complete() -> None:
+    # 400 km with 270 km of range and no open hub (none on any route): no stop, not completed; the
+    # 200-km route beside it completes without one.
+    walk = Walk(
+        ptr=np.array([0, 0, 0]),
+        route_km=np.zeros(0),
+        drive_km=np.zeros(0),
+        site=np.zeros(0, dtype=np.int64),
+        total_drive=np.array([400.0, 200.0]),
+        round_trip=np.array([False, False]),
+        site_ids=np.array([], dtype=object),
+    )
+    vehicle = VehicleConfig(battery_kwh=300.0, consumption_kwh_per_km=1.0, soc_min=0.1, soc_start=1.0)
+    entries, completed = fewest_stops(walk, vehicle, BreaksConfig(enabled=False))
+    assert entries.tolist() == [] and completed.tolist() == [False, True]
