@@ -113,6 +113,10 @@ def describe_cut_load(load: dict) -> str:
         f"the cut flows the hubs serve bring at least {load['sessions_per_day']:,.1f} more sessions/day{more} "
         f"to {hubs(load['hubs_with_sessions'])}, each truck stopping as rarely as its range allows"
     )
+    if (energy := load.get("energy_mwh_per_year")) is not None:
+        own = load.get("planned_energy_mwh_per_year") or 0.0
+        rise = f" (+{energy / own:.1%})" if own > 0 else ""
+        text += f", and at least {energy:,.0f} MWh/year more{rise}"
     if "points_short" in load:
         short = " + ".join(f"{n:,} {t.upper()}" for t, n in load["points_short"].items() if n) or "no"
         lack = "lacks" if load["hubs_short"] == 1 else "lack"

@@ -7,7 +7,8 @@ at every open hub it passes), so the summary also says how much of the whole dem
 It is by range alone: where hubs are sized for their sessions (``[capacity]``, ``[hourly]``), only the
 kept flows' trucks are counted in their points. So those runs also count the sessions the cut flows
 would bring to the hubs, each truck stopping as rarely as its range allows (:mod:`planner.fewest_stops`;
-a lower bound; ``hubs.csv`` ``cut_sessions_per_day``), and ask each feature what that means for its
+a lower bound; ``hubs.csv`` ``cut_sessions_per_day`` and the energy they charge,
+``cut_energy_mwh_per_year``), and ask each feature what that means for its
 sizing (``Feature.cut_flows_load``: the capacity family gives the points the hubs would lack).
 
 Measured on ``europe-2030-low-budget`` (its 20,000 largest flows, 37 hubs; 2 cores, 2026-12-05): every
@@ -57,27 +58,30 @@ def served_on_every_flow(plan: Plan, ctx: RunContext) -> None:
     ctx.log(f"demand: on all {len(routed):,} flows this plan's hubs complete {share:.1%} of the trucks/day{note}")
     if assigns:
         cut = served & ~routed["flow_id"].isin(plan.flows["flow_id"]).to_numpy()
-        extra = cut_sessions(plan, ctx, routed[cut])
+        extra, kwh = cut_sessions(plan, ctx, routed[cut])
         plan.hubs["cut_sessions_per_day"] = extra.round(3)
+        plan.hubs["cut_energy_mwh_per_year"] = (kwh * 365.0 / 1000.0).round(3)
         demand["cut_flows_sessions"] = load = _load(plan, extra)
         for feature in ctx.features:
             load.update(feature.cut_flows_load(plan, ctx, extra))
         ctx.log(f"demand: {describe_cut_load(load)}")
 
 
-def cut_sessions(plan: Plan, ctx: RunContext, flows: pd.DataFrame) -> np.ndarray:
-    """Daily sessions ``flows`` (routed, each served by range) bring to each of ``plan.hubs``' rows, every
-    truck stopping as rarely as its range allows (:func:`~planner.fewest_stops.fewest_stops`)."""
+def cut_sessions(plan: Plan, ctx: RunContext, flows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Daily sessions and energy (kWh/day) ``flows`` (routed, each served by range) bring to each of
+    ``plan.hubs``' rows, every truck stopping as rarely as its range allows and charging to ``soc_max``
+    (:func:`~planner.fewest_stops.fewest_stops`)."""
     sc = ctx.scenario
     walker = RouteWalker(ctx.network, ctx.sites, set(plan.hubs["site_id"].astype(str)))
     volume = flows["volume"].to_numpy(dtype=float) * ctx.session_factor
-    per_site = np.zeros(len(walker.site_ids))
+    sessions, energy = np.zeros(len(walker.site_ids)), np.zeros(len(walker.site_ids))
     for first, walk in walker.chunks(list(flows["route_nodes"])):
-        entries, _ = fewest_stops(walk, sc.vehicle, sc.breaks)
-        per_site += np.bincount(
-            walk.site[entries], weights=volume[first + walk.route_of[entries]], minlength=len(per_site)
-        )
-    return per_site[walker.codes(plan.hubs["site_id"].astype(str))]
+        entries, kwh, _ = fewest_stops(walk, sc.vehicle, sc.breaks)
+        trucks = volume[first + walk.route_of[entries]]
+        sessions += np.bincount(walk.site[entries], weights=trucks, minlength=len(sessions))
+        energy += np.bincount(walk.site[entries], weights=trucks * kwh, minlength=len(energy))
+    at = walker.codes(plan.hubs["site_id"].astype(str))
+    return sessions[at], energy[at]
 
 
 def _load(plan: Plan, extra: np.ndarray) -> dict:
@@ -90,4 +94,6 @@ def _load(plan: Plan, extra: np.ndarray) -> dict:
         "planned_sessions_per_day": round(float(planned.sum()), 3),
         "hubs_with_sessions": int((extra > 1e-9).sum()),
         "max_hub_increase": round(float(np.max(extra[sized] / planned[sized], initial=0.0)), 4),
+        "energy_mwh_per_year": round(float(plan.hubs["cut_energy_mwh_per_year"].sum()), 3),
+        "planned_energy_mwh_per_year": round(float(plan.hubs.get("energy_mwh_per_year", pd.Series(0.0)).sum()), 3),
     }

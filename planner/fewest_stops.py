@@ -24,7 +24,7 @@ __all__ = ["fewest_stops"]
 _TOL = 1e-7  # as planner.walk and planner.verify: state of charge compared with this tolerance
 
 
-def fewest_stops(walk: Walk, vehicle: VehicleConfig, breaks: BreaksConfig) -> tuple[np.ndarray, np.ndarray]:
+def fewest_stops(walk: Walk, vehicle: VehicleConfig, breaks: BreaksConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The fewest-stop trip of every walked route.
 
     Parameters
@@ -38,7 +38,8 @@ def fewest_stops(walk: Walk, vehicle: VehicleConfig, breaks: BreaksConfig) -> tu
     -------
     tuple
         The hub entries the trucks of the completed trips stop at (indices into the walk's entries,
-        route by route in driving order), and per route whether its trip completes.
+        route by route in driving order), the energy each truck charges there (kWh, to ``soc_max``) and
+        per route whether its trip completes.
     """
     n = len(walk.total_drive)
     share = vehicle.consumption_kwh_per_km / vehicle.battery_kwh
@@ -50,6 +51,7 @@ def fewest_stops(walk: Walk, vehicle: VehicleConfig, breaks: BreaksConfig) -> tu
     last = walk.ptr[:-1] - 1  # the entry of the last stop (before the route's first: none yet)
     completed = np.zeros(n, dtype=bool)
     stops: list[np.ndarray] = []
+    charged: list[np.ndarray] = []
     active = np.arange(n)
     while len(active):
         to_end = np.minimum((soc[active] - vehicle.soc_arrival_min + _TOL) / share, max_drive)
@@ -64,9 +66,16 @@ def fewest_stops(walk: Walk, vehicle: VehicleConfig, breaks: BreaksConfig) -> tu
         # that moves the truck on, or (a hub where it stands) charges it up
         moves = (walk.drive_km[j] > pos[r]) | (soc[r] < vehicle.soc_max - _TOL)
         r, j = r[moves], j[moves]
-        soc[r] = np.maximum(soc[r] - (walk.drive_km[j] - pos[r]) * share, vehicle.soc_max)
+        arrival = soc[r] - (walk.drive_km[j] - pos[r]) * share
+        charged.append(np.maximum(vehicle.soc_max - arrival, 0.0) * vehicle.battery_kwh)
+        soc[r] = np.maximum(arrival, vehicle.soc_max)
         pos[r], last[r] = walk.drive_km[j], j
         stops.append(j)
         active = r
-    entries = np.sort(np.concatenate(stops)) if stops else np.zeros(0, dtype=np.int64)
-    return entries[completed[walk.route_of[entries]]], completed
+    if not stops:
+        return np.zeros(0, dtype=np.int64), np.zeros(0), completed
+    entries, kwh = np.concatenate(stops), np.concatenate(charged)
+    order = np.argsort(entries, kind="stable")
+    entries, kwh = entries[order], kwh[order]
+    done = completed[walk.route_of[entries]]
+    return entries[done], kwh[done], completed

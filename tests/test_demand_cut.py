@@ -145,11 +145,16 @@ def test_a_cut_of_sized_hubs_counts_the_sessions_and_points_it_leaves_out(tmp_pa
     assert load["points_short"] == {"mcs": 1} and load["hubs_short"] == 1
     assert load["points_short_capex_eur"] == pytest.approx(100.0) and load["hubs_over_max_per_hub"] == 0
     assert cut.hubs["cut_sessions_per_day"].tolist() == [4.0] and cut.hubs["cut_points_short"].tolist() == [1]
+    # each of the 4 trucks back arrives at N1 at 30 % and charges 100 kWh to 80 %: 400 kWh/day, 146 MWh/year,
+    # half the 8 trucks' 292 MWh/year the hub is planned for
+    assert cut.hubs["cut_energy_mwh_per_year"].tolist() == pytest.approx([146.0])
+    assert (load["energy_mwh_per_year"], load["planned_energy_mwh_per_year"]) == pytest.approx((146.0, 292.0))
     written = pd.read_csv(tmp_path / "cut" / "hubs.csv")
     assert written[["cut_sessions_per_day", "cut_points_short"]].values.tolist() == [[4.0, 1]]
     said = (
         "the cut flows the hubs serve bring at least 4.0 more sessions/day (+50.0% on the 8.0 planned) to 1 hub, "
-        "each truck stopping as rarely as its range allows; sized for the planned flows, 1 hub lacks at least "
+        "each truck stopping as rarely as its range allows, and at least 146 MWh/year more (+50.0%); sized for "
+        "the planned flows, 1 hub lacks at least "
         "1 MCS points (100 EUR at the points' capex)"
     )
     assert f"demand: {said}" in lines
