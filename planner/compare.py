@@ -259,6 +259,8 @@ def format_kpis(kpis: pd.DataFrame) -> str:
         out.insert(1, "year", [str(int(v)) if pd.notna(v) else "–" for v in kpis["kpi_year"]])
     out["of demand planned"] = _percent(kpis["demand_planned_share"])
     out["served of every flow"] = _percent(kpis["all_flows_served_share"])
+    if kpis["cut_sessions_per_day"].notna().any():  # sized runs with a cut: what it leaves out of the hubs
+        out["cut sessions/day ≥"] = [f"{float(v):,.0f}" if pd.notna(v) else "–" for v in kpis["cut_sessions_per_day"]]
     out["capex EUR"] = _money(kpis["total_cost_eur"])
     _hourly_cost(out, kpis)
     out["AFIR year"] = [str(int(v)) if pd.notna(v) else "–" for v in kpis["afir_year"]]

@@ -166,6 +166,9 @@ def test_a_cut_of_sized_hubs_counts_the_sessions_and_points_it_leaves_out(tmp_pa
     kpis, _ = compare_runs([tmp_path / "cut", tmp_path / "whole"])
     assert kpis["cut_sessions_per_day"].iloc[0] == pytest.approx(4.0) and kpis["cut_points_short"].iloc[0] == 1
     assert kpis[["cut_sessions_per_day", "cut_points_short"]].iloc[1].isna().all()  # nothing cut
+    table = format_kpis(kpis).splitlines()
+    at = table[0].index("cut sessions/day ≥")
+    assert [row[at : at + len("cut sessions/day ≥")].strip() for row in table[1:]] == ["4", "–"]
     write_comparison([tmp_path / "cut", tmp_path / "whole"], tmp_path / "cmp")
     page = (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
     label = "Points sized hubs lack for them (at least)"
