@@ -118,14 +118,25 @@ def describe_cut_load(load: dict) -> str:
         rise = f" (+{energy / own:.1%})" if own > 0 else ""
         text += f", and at least {energy:,.0f} MWh/year more{rise}"
     if "points_short" in load:
-        short = " + ".join(f"{n:,} {t.upper()}" for t, n in load["points_short"].items() if n) or "no"
-        lack = "lacks" if load["hubs_short"] == 1 else "lack"
-        text += (
-            f"; sized for the planned flows, {hubs(load['hubs_short'])} {lack} at least {short} points "
-            f"({load['points_short_capex_eur']:,.0f} EUR at the points' capex)"
-        )
+        pieces = []
+        if n := load["hubs_short"]:
+            short = " + ".join(f"{k:,} {t.upper()}" for t, k in load["points_short"].items() if k)
+            pieces.append(
+                f"{hubs(n)} {'lacks' if n == 1 else 'lack'} at least {short} points "
+                f"({load['points_short_capex_eur']:,.0f} EUR at the points' capex)"
+            )
         if over := load.get("hubs_over_max_per_hub"):
-            text += f", and {hubs(over)} would need more than chargers.<type>.max_per_hub allows"
+            pieces.append(f"{hubs(over)} would need more than chargers.<type>.max_per_hub allows")
+        rule = f" ({load['points_rule']})" if "points_rule" in load and pieces else ""
+        text += f"; sized for the planned flows, {', and '.join(pieces) or 'no hub lacks points for them'}{rule}"
+    if (grid := load.get("connection_short_mw")) is not None and not load["hubs_connection_short"]:
+        text += "; no hub lacks grid connection for the day's energy over 24 hours"
+    elif grid is not None:
+        n = load["hubs_connection_short"]
+        text += (
+            f"; {hubs(n)} {'lacks' if n == 1 else 'lack'} at least {grid:,.1f} MW of grid connection for the day's "
+            "energy over 24 hours"
+        )
     return text
 
 

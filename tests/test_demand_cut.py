@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -196,12 +197,77 @@ def test_a_cut_beyond_max_per_hub_is_named(tmp_path: Path) -> None:
     )
 
 
-def test_the_last_line_of_an_hourly_sized_cut_names_the_sessions_left_out() -> None:
-    # Hourly sizing gives no points for the cut flows (its hubs are sized hour by hour): the line names
-    # their sessions instead; without the count, nothing is added.
+def test_the_last_line_names_the_sessions_left_out_where_no_points_were_counted() -> None:
+    # A sized run whose feature counts no points for the cut flows: the line names their sessions instead;
+    # without the count, nothing is added.
     from planner.cli import _cut_load
 
     load = {"sessions_per_day": 39375.1, "planned_sessions_per_day": 26383.7, "hubs_with_sessions": 100}
     said = " by range; ≥ 39,375 sessions/day of theirs not in the hubs' sizing"
     assert _cut_load({"cut_flows_sessions": load}) == said
     assert _cut_load({"all_flows_served_share": 0.9}) == ""
+
+
+def test_hourly_hubs_lack_what_24_hours_cannot_hold(tmp_path: Path) -> None:
+    # MCS at 450 kW charging 150 kWh: 20-minute sessions (no plug overhead). Hub A holds 60 sessions/day on one
+    # point and the cut flows add 48: 108 sessions are 36 point-hours, more than one point's 24, so A lacks a
+    # point; hub B's 10 sessions fit one. A's 1,000 + 800 MWh/year are 205.5 kW on average, 55.5 kW above its
+    # 150-kW connection; B's 100 MWh/year (11.4 kW) fit its 50 kW.
+    from planner.features.hourly.cut import cut_flows_short
+
+    line_network(tmp_path, 3)
+    scenario = load_scenario(_sized_cut(tmp_path, 1))
+    hubs = pd.DataFrame(
+        {
+            "site_id": ["A", "B"],
+            "sessions_mcs": [60.0, 10.0],
+            "sessions_ccs": [0.0, 0.0],
+            "chargers_mcs": [1, 1],
+            "chargers_ccs": [0, 0],
+            "energy_mwh_per_year": [1000.0, 100.0],
+            "cut_energy_mwh_per_year": [800.0, 0.0],
+            "grid_connection_kw": [150.0, 50.0],
+        }
+    )
+    out = cut_flows_short(hubs, np.array([48.0, 0.0]), scenario)
+    assert out["points_short"] == {"mcs": 1} and out["hubs_short"] == 1 and out["points_short_capex_eur"] == 100.0
+    assert hubs["cut_points_short"].tolist() == [1, 0]
+    assert hubs["cut_connection_short_kw"].tolist() == pytest.approx([1800e3 / 365 / 24 - 150.0, 0.0], abs=0.05)
+    assert out["connection_short_mw"] == pytest.approx(0.0555, abs=1e-3) and out["hubs_connection_short"] == 1
+    said = describe_demand(
+        {
+            "cut_flows_sessions": {
+                "sessions_per_day": 48.0,
+                "planned_sessions_per_day": 70.0,
+                "hubs_with_sessions": 1,
+                **out,
+            }
+        }
+    )
+    assert said.endswith(
+        "1 hub lacks at least 1 MCS points (100 EUR at the points' capex) (a point serves at most 24 session-hours "
+        "a day); 1 hub lacks at least 0.1 MW of grid connection for the day's energy over 24 hours"
+    )
+
+
+def test_an_hourly_run_with_a_cut_counts_what_it_leaves_out(tmp_path: Path) -> None:
+    # The hourly family's line: 4 trucks/day N0→N2 kept, 3 back N2→N0 cut. They pass the hub at N1 and stop
+    # there once each, charging 100 kWh (30 % → 80 % of 200 kWh): 3 sessions and 109.5 MWh/year more. Seven
+    # 30-minute sessions fit one point's 24 hours, and the day's 700 kWh need 29 kW on average: nothing lacks.
+    from tests.test_hourly import scenario as hourly_scenario
+
+    write_csv(tmp_path / "trips.csv", "origin,destination,trips_per_day", ["N0,N2,4", "N2,N0,3"])
+    demand = {"flows": None, "trips": "trips.csv", "max_flows": 1}
+    lines: list[str] = []
+    path = hourly_scenario(tmp_path, flows=["F1,N0,N2,1"], demand=demand)
+    plan = run_plan(load_scenario(path), out_dir=tmp_path / "out", log=lines.append)
+    assert plan.verification.passed and plan.hubs["site_id"].tolist() == ["N1"]
+    load = plan.summary["demand"]["cut_flows_sessions"]
+    assert (load["sessions_per_day"], load["energy_mwh_per_year"]) == pytest.approx((3.0, 109.5))
+    assert load["points_rule"] == "a point serves at most 24 session-hours a day"
+    assert (load["hubs_short"], load["hubs_connection_short"], load["connection_short_mw"]) == (0, 0, 0.0)
+    assert plan.hubs[["cut_points_short", "cut_connection_short_kw"]].values.tolist() == [[0, 0.0]]
+    assert next(line for line in lines if line.startswith("demand: the cut")).endswith(
+        "sized for the planned flows, no hub lacks points for them; no hub lacks grid connection for the day's "
+        "energy over 24 hours"
+    )

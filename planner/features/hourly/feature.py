@@ -22,6 +22,7 @@ from planner.features.grid.sites import site_grid_kw
 from planner.features.hourly.arrivals import StopHours, stop_hours
 from planner.features.hourly.checks import hourly_checks
 from planner.features.hourly.costs import HubCosts, hub_costs
+from planner.features.hourly.cut import cut_flows_short
 from planner.features.hourly.decode import hourly_summary, hourly_table, hub_columns
 from planner.features.hourly.decompose import Inputs, decompose
 from planner.features.hourly.master import MasterSpec, master_part, master_spec
@@ -167,6 +168,9 @@ class HourlyFeature(Feature):
         capex = float(hubs["grid_connection_kw"].sum()) * hc.connection_eur_per_kw
         capex += float(hubs["grid_upgrade_kw"].sum()) / 1000.0 * grid.upgrade_eur_per_mw
         return capex + float(hubs["battery_units"].sum()) * hc.battery_unit_eur
+
+    def cut_flows_load(self, plan: Plan, ctx: RunContext, sessions: np.ndarray) -> dict:
+        return cut_flows_short(plan.hubs, sessions, ctx.scenario)
 
     def checks(self, plan: Plan, ctx: RunContext) -> list[Check]:
         return hourly_checks(plan, ctx)
