@@ -57,6 +57,7 @@ def test_the_cut_is_in_the_summary_the_log_the_report_and_the_comparison(tmp_pat
     assert "demand" not in whole.summary  # nothing was left out
     report = (tmp_path / "cut" / "report.html").read_text(encoding="utf-8").replace("&#x27;", "'")
     assert f"Demand: {CUT}; {ALL}." in report
+    assert "What the demand cut leaves out" not in report  # hubs not sized: nothing more to count
     kpis, _ = compare_runs([tmp_path / "cut", tmp_path / "whole"])
     assert kpis["demand_planned_share"].tolist() == pytest.approx([0.4, 1.0])
     assert kpis["all_flows_served_share"].tolist() == pytest.approx([0.8, 1.0])
@@ -161,6 +162,10 @@ def test_a_cut_of_sized_hubs_counts_the_sessions_and_points_it_leaves_out(tmp_pa
     assert f"demand: {said}" in lines
     report = (tmp_path / "cut" / "report.html").read_text(encoding="utf-8").replace("&#x27;", "'")
     assert said in report
+    section = report[report.index("<h2>What the demand cut leaves out</h2>") :]
+    section = section[: section.index("</table>")]
+    assert "cut sessions per day" in section and "cut points short" in section and "cut energy mwh per year" in section
+    assert "<td class=n>146</td>" in section and "1 of 1 hubs, by the points they lack" in section
     whole = run_plan(load_scenario(_sized_cut(tmp_path, "all")), out_dir=tmp_path / "whole")
     assert whole.hubs["chargers_mcs"].tolist() == [2] and "cut_flows_sessions" not in whole.summary["demand"]
     assert "cut_sessions_per_day" not in whole.hubs
