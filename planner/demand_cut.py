@@ -13,7 +13,7 @@ sizing (``Feature.cut_flows_load``: the capacity family gives the points the hub
 
 Measured on ``europe-2030-low-budget`` (its 20,000 largest flows, 37 hubs; 2 cores, 2026-12-05): every
 one of the 235,182 flows read and routed in 3.6 s and simulated in 1.6 s. On ``europe-2030-capacity``
-(2026-12-07) the fewest-stop sessions of the 68,967 cut flows its 105 hubs serve took 0.12 s.
+(2026-12-07) the fewest-stop sessions of the 70,116 cut flows its 105 hubs serve took 0.13 s.
 """
 
 from __future__ import annotations
