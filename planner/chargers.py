@@ -36,6 +36,7 @@ __all__ = [
     "standing_points",
     "existing_notes",
     "set_existing_columns",
+    "split_like",
 ]
 
 
@@ -320,3 +321,14 @@ def existing_notes(
             f"{len({k for k, _ in kept})} existing hub(s) keep their {sum(kept.values())} points (not paid again)"
         )
     return lines
+
+
+def split_like(hubs: pd.DataFrame, extra: np.ndarray, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """``extra`` daily sessions at each row of ``hubs`` split between the types ``names`` as each hub's own
+    ``sessions_<type>`` are (all to the first type where it has none)."""
+    own = {t: hubs[f"sessions_{t}"].to_numpy(dtype=float) for t in names}
+    total = sum(own.values(), np.zeros(len(hubs)))
+    return {
+        t: extra * np.where(total > 0, own[t] / np.maximum(total, 1e-12), 1.0 if i == 0 else 0.0)
+        for i, t in enumerate(names)
+    }

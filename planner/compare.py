@@ -247,8 +247,8 @@ def _headline(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     return out
 
 
-def _money(values: pd.Series) -> list[str]:
-    """EUR as whole numbers with thousands separators ("–" where missing)."""
+def _whole(values: pd.Series) -> list[str]:
+    """Whole numbers with thousands separators, EUR or sessions ("–" where missing)."""
     return [f"{float(v):,.0f}" if pd.notna(v) else "–" for v in values]
 
 
@@ -260,8 +260,8 @@ def format_kpis(kpis: pd.DataFrame) -> str:
     out["of demand planned"] = _percent(kpis["demand_planned_share"])
     out["served of every flow"] = _percent(kpis["all_flows_served_share"])
     if kpis["cut_sessions_per_day"].notna().any():  # sized runs with a cut: what it leaves out of the hubs
-        out["cut sessions/day ≥"] = [f"{float(v):,.0f}" if pd.notna(v) else "–" for v in kpis["cut_sessions_per_day"]]
-    out["capex EUR"] = _money(kpis["total_cost_eur"])
+        out["cut sessions/day ≥"] = _whole(kpis["cut_sessions_per_day"])
+    out["capex EUR"] = _whole(kpis["total_cost_eur"])
     _hourly_cost(out, kpis)
     out["AFIR year"] = [str(int(v)) if pd.notna(v) else "–" for v in kpis["afir_year"]]
     return out.to_string(index=False)
@@ -270,7 +270,7 @@ def format_kpis(kpis: pd.DataFrame) -> str:
 def _hourly_cost(out: pd.DataFrame, table: pd.DataFrame) -> None:
     """Add the hourly sizing's objective, its cost per year, where a run has one."""
     if table["hourly_annual_cost_eur_per_year"].notna().any():
-        out["EUR/year (hourly)"] = _money(table["hourly_annual_cost_eur_per_year"])
+        out["EUR/year (hourly)"] = _whole(table["hourly_annual_cost_eur_per_year"])
 
 
 def format_points(table: pd.DataFrame) -> str:
@@ -278,7 +278,7 @@ def format_points(table: pd.DataFrame) -> str:
     formatted as :func:`format_kpis`."""
     out = _headline(table, "point")
     out["status"] = out["status"].replace({"skipped": "resumed"})  # sweep.csv's "skipped": a finished run kept
-    out["capex EUR"] = _money(table["total_cost_eur"])
+    out["capex EUR"] = _whole(table["total_cost_eur"])
     _hourly_cost(out, table)
     return out.to_string(index=False)
 

@@ -223,17 +223,21 @@ def _numeric_col(col: str) -> bool:
     return col in NUMERIC_COLUMNS
 
 
+def _ranked(hubs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``hubs`` by the numeric columns ``keys``, largest first, ties by site id (as given without keys)."""
+    if not keys:
+        return hubs
+    ranks = {f"_{c}": pd.to_numeric(hubs[c], errors="coerce").fillna(0) for c in keys}
+    order = [*ranks, "site_id"]
+    return hubs.assign(**ranks).sort_values(order, ascending=[False] * len(keys) + [True], kind="stable")
+
+
 def _top_hubs(hubs: pd.DataFrame) -> str:
     if not len(hubs):
         return "<h2>Top hubs</h2><p>No hubs open.</p>"
     cols = [c for c in HUB_COLUMNS if c in hubs.columns]
     key = next((c for c in ("volume_charging", "power_kw", "chargers") if c in hubs.columns), None)
-    df = hubs
-    if key:
-        df = hubs.assign(_k=pd.to_numeric(hubs[key], errors="coerce").fillna(0)).sort_values(
-            ["_k", "site_id"], ascending=[False, True], kind="stable"
-        )
-    df = df.head(TOP_HUBS)
+    df = _ranked(hubs, [key] if key else []).head(TOP_HUBS)
     rows = [[_cell(r[c], c) for c in cols] for _, r in df.iterrows()]
     note = (
         f'<p class="note">{min(TOP_HUBS, len(hubs))} of {len(hubs)} hubs'
@@ -310,10 +314,7 @@ def _cut_hubs(data: RunData) -> str:
     hubs = data.hubs
     if load is None or "cut_sessions_per_day" not in hubs.columns or not len(hubs):
         return ""
-    keys = [c for c in ("cut_points_short", "cut_sessions_per_day") if c in hubs.columns]
-    df = hubs.assign(**{f"_{c}": pd.to_numeric(hubs[c], errors="coerce").fillna(0) for c in keys}).sort_values(
-        [f"_{c}" for c in keys] + ["site_id"], ascending=[False] * len(keys) + [True], kind="stable"
-    )
+    df = _ranked(hubs, [c for c in ("cut_points_short", "cut_sessions_per_day") if c in hubs.columns])
     cols = [c for c in CUT_COLUMNS if c in hubs.columns]
     rows = [[_cell(r[c], c) for c in cols] for _, r in df.head(TOP_HUBS).iterrows()]
     note = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.chargers import TYPES
+from planner.chargers import TYPES, split_like
 from planner.features.capacity.levels import session_hours
 from planner.features.capacity.queueing import expected_wait_h, min_servers
 from planner.plan import Plan
@@ -65,16 +65,14 @@ def points_short(hubs: pd.DataFrame, extra: np.ndarray, scenario: Scenario) -> d
     cap, service = scenario.capacity, session_hours(scenario)
     offered = [t for t in TYPES if t in service]
     types = scenario.chargers.types()
-    own = {t: hubs[f"sessions_{t}"].to_numpy(dtype=float) for t in offered}
-    total = sum(own.values())
+    added = split_like(hubs, extra, offered)
     short = {t: np.zeros(len(hubs), dtype=int) for t in offered}
     over = np.zeros(len(hubs), dtype=bool)
+    wait_h = cap.max_wait_min / 60.0
     for t in offered:
-        part = np.where(total > 0, own[t] / np.maximum(total, 1e-12), 1.0 if t == offered[0] else 0.0)
-        load = own[t] + extra * part
+        load = hubs[f"sessions_{t}"].to_numpy(dtype=float) + added[t]
         top = int(types[t].max_per_hub)
-        wait_h = cap.max_wait_min / 60.0
-        for j in np.flatnonzero(extra * part > 0):
+        for j in np.flatnonzero(added[t] > 0):
             need = min_servers(float(load[j]) * cap.peak_hour_share, service[t], wait_h, max_servers=top)
             over[j] |= need is None
             have = int(hubs[f"chargers_{t}"].iat[j])

@@ -284,10 +284,9 @@ def _stages(
         log(f"stage 3: {r3.describe()}")
     if failed is not None:
         r3 = failed if r3 is None else replace(r3, message=f"{failed.message}, so after stage 2: {r3.message}")
-    if beside is None:
-        return TwoStage(m2, combine_stages(r1, r2, r3, config.mip_gap), r1, r2, n_support, r3)
-    result = combine_stages(r1, r2, r3, config.mip_gap, wall_s=time.perf_counter() - t0)
-    return TwoStage(m2, result, r1, r2, n_support, r3, beside.peak_mb)
+    wall = None if beside is None else time.perf_counter() - t0  # stages side by side: the wall time
+    result = combine_stages(r1, r2, r3, config.mip_gap, wall_s=wall)
+    return TwoStage(m2, result, r1, r2, n_support, r3, None if beside is None else beside.peak_mb)
 
 
 def _beside(

@@ -15,12 +15,10 @@ Both are lower bounds on what the whole market needs at a hub; the hour-by-hour 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
-from planner.chargers import TYPES, offered_types
+from planner.chargers import TYPES, offered_types, split_like
 from planner.scenario import Scenario
 
 __all__ = ["cut_flows_short"]
@@ -39,14 +37,11 @@ def cut_flows_short(hubs: pd.DataFrame, extra: np.ndarray, scenario: Scenario) -
         ``connection_short_mw`` and ``hubs_connection_short``.
     """
     offered = {t.name: t for t in offered_types(scenario) if t.name in TYPES}
-    own = {t: hubs[f"sessions_{t}"].to_numpy(dtype=float) for t in offered}
-    total = sum(own.values(), np.zeros(len(hubs)))
-    first = next(iter(offered))
+    added = split_like(hubs, extra, list(offered))
     short = {}
     for name, t in offered.items():
-        part = np.where(total > 0, own[name] / np.maximum(total, 1e-12), 1.0 if name == first else 0.0)
-        hours = (own[name] + extra * part) * t.session_h
-        need = np.array([math.ceil(h / 24.0 - 1e-9) for h in hours], dtype=int)
+        hours = (hubs[f"sessions_{name}"].to_numpy(dtype=float) + added[name]) * t.session_h
+        need = np.ceil(hours / 24.0 - 1e-9).astype(int)
         short[name] = np.maximum(need - hubs[f"chargers_{name}"].to_numpy(dtype=int), 0)
     lacking = sum(short.values(), np.zeros(len(hubs), dtype=int))
     hubs["cut_points_short"] = lacking
