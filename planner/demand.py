@@ -137,7 +137,24 @@ def describe_cut_load(load: dict) -> str:
             f"; {hubs(n)} {'lacks' if n == 1 else 'lack'} at least {grid:,.1f} MW of grid connection for the day's "
             "energy over 24 hours"
         )
+    if (bound := load.get("every_flow_bound")) is not None:
+        text += f"; {_every_flow_bound(bound)}"
     return text
+
+
+def _every_flow_bound(bound: dict) -> str:
+    """The phrase on ``capacity.every_flow_bound`` (:func:`planner.features.capacity.every_flow.every_flow_bound`)."""
+    value, capex = bound["every_flow_capex_bound_eur"], bound["plan_capex_eur"]
+    if value is None:
+        return (
+            f"no bound on sizing hubs for every flow: its linear relaxation ended {bound['status']} after "
+            f"{bound['seconds']:,.1f} s (capacity.every_flow_bound)"
+        )
+    ratio = f", {value / capex:.2f}× this plan's {capex:,.0f} EUR" if capex > 0 else ""
+    return (
+        f"sizing hubs for every flow costs at least {value:,.0f} EUR{ratio} (a linear relaxation with the "
+        f"{bound['cut_flows']:,} cut flows served, each stopping once in each of its pairwise-disjoint windows)"
+    )
 
 
 def demand_shares(summary: dict) -> tuple[float, float | None]:

@@ -85,6 +85,8 @@ AFIR_UNITS: dict[str, tuple[str, str]] = {
     "total_km": ("km", "length of the edge in this direction"),
     "compliant_km": ("km", "length with a compliant pool within the AFIR spacing"),
 }
+#: Prefix of the entries of ``[capacity] every_flow_bound`` (:mod:`planner.features.capacity.every_flow`).
+_BOUND = "demand.cut_flows_sessions.every_flow_bound."
 SUMMARY_UNITS: dict[str, tuple[str, str]] = {
     "objective_value": ("per objective", "EUR (min_cost) or trucks/day / truck-km/day (max_coverage)"),
     "best_bound": ("per objective", "solver's bound, same unit as objective_value"),
@@ -125,6 +127,33 @@ SUMMARY_UNITS: dict[str, tuple[str, str]] = {
     "demand.cut_flows_sessions.points_rule": ("", "hourly runs: the limit the points lacking are counted by"),
     "demand.cut_flows_sessions.connection_short_mw": ("MW", "hourly runs: grid connection the hubs lack, at least"),
     "demand.cut_flows_sessions.hubs_connection_short": ("hubs", "hourly runs: hubs lacking grid connection"),
+    _BOUND + "every_flow_capex_bound_eur": (
+        "EUR",
+        "capex of any plan sizing hubs for every flow, at least",
+    ),
+    _BOUND + "plan_capex_eur": ("EUR", "the plan's capex it is compared with"),
+    _BOUND + "status": ("", "the relaxation's solver status"),
+    _BOUND + "seconds": ("s", "building and solving it"),
+    _BOUND + "rows": ("rows", "the relaxation's rows"),
+    _BOUND + "columns": ("columns", "the relaxation's columns"),
+    _BOUND + "cut_flows": ("flows", "cut flows that need a hub (all served in it)"),
+    _BOUND + "cut_trucks_per_day": ("trucks/day", "their trucks/day"),
+    _BOUND + "cut_flows_unservable": (
+        "flows",
+        "cut flows no plan can serve (left out)",
+    ),
+    _BOUND + "cover_windows": (
+        "windows",
+        "distinct windows of theirs that need an open site",
+    ),
+    _BOUND + "load_windows": (
+        "windows",
+        "distinct disjoint windows carrying their sessions",
+    ),
+    _BOUND + "load_sessions_per_day": (
+        "sessions/day",
+        "the sessions those windows carry",
+    ),
 }
 KPI_UNITS: dict[str, tuple[str, str]] = {
     "run": ("", "run folder name"),

@@ -28,10 +28,10 @@ A feature keeps its data, its model rows, its outputs and its verifier checks to
 ``recomputed_capex(plan, ctx)``
     The capex it adds (e.g. grid upgrades), recomputed from the plan's tables for the verifier's
     cost check.
-``cut_flows_load(plan, ctx, sessions)``
+``cut_flows_load(plan, ctx, sessions, flows)``
     After a ``demand.max_flows`` cut, what the cut flows' charging sessions at the plan's hubs
     (:mod:`planner.demand_cut`) mean for what it sized (e.g. the points the hubs would lack), as
-    entries of ``summary["demand"]["cut_flows_sessions"]``.
+    entries of ``summary["demand"]["cut_flows_sessions"]``; ``flows`` are the cut flows, routed.
 ``checks(plan, ctx)``
     Its verifier checks, computed from the plan's tables and the scenario only — never from the
     model — so that verification stays independent of the optimisation.
@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
 
     from planner.context import RunContext
     from planner.features.coverage.model import Solution
@@ -93,9 +94,10 @@ class Feature:
         (the verifier's cost check adds it to the hubs' own capex)."""
         return 0.0
 
-    def cut_flows_load(self, plan: Plan, ctx: RunContext, sessions: np.ndarray) -> dict:
+    def cut_flows_load(self, plan: Plan, ctx: RunContext, sessions: np.ndarray, flows: pd.DataFrame) -> dict:
         """What the cut flows' ``sessions`` per day at each of ``plan.hubs``' rows (a lower bound: each
-        truck stops as rarely as its range allows) mean for the feature's sizing; entries for the summary."""
+        truck stops as rarely as its range allows) mean for the feature's sizing; entries for the summary.
+        ``flows`` are every cut flow, routed (served by the plan's hubs or not)."""
         return {}
 
     def checks(self, plan: Plan, ctx: RunContext) -> list[Check]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 
 from planner.chargers import existing_by_type, existing_notes
 from planner.context import RunContext
@@ -12,6 +13,7 @@ from planner.errors import ScenarioError
 from planner.features.base import Feature
 from planner.features.capacity.checks import capacity_check
 from planner.features.capacity.decode import decode_capacity
+from planner.features.capacity.every_flow import every_flow_bound
 from planner.features.capacity.levels import capacity_levels, session_hours
 from planner.features.capacity.model import capacity_part
 from planner.features.capacity.report import hub_queueing, points_short
@@ -44,6 +46,18 @@ class CapacityFeature(Feature):
                 "relaxation opens, which a budget, a hub limit, a coverage objective or a grid limit could make "
                 "infeasible; use it with objective.type = 'min_cost', no budget_eur or max_hubs and grid.enabled = "
                 "false, or set size_levels = 'integer'."
+            )
+        if sc.capacity.every_flow_bound and (
+            obj.type != "min_cost"
+            or obj.coverage_target is not None
+            or obj.budget_eur is not None
+            or obj.max_hubs is not None
+            or sc.rollout.years
+        ):
+            raise ScenarioError(
+                f"{sc.where}: capacity.every_flow_bound bounds the capex of serving every flow, which needs "
+                "objective.type = 'min_cost' without coverage_target, budget_eur or max_hubs, and no [rollout]; "
+                "set capacity.every_flow_bound = false or change the objective."
             )
         if sc.demand.round_trip:  # as [hourly] refuses them; until 2026-12-06 such plans failed verification
             raise ScenarioError(
@@ -92,8 +106,11 @@ class CapacityFeature(Feature):
     def outputs(self, plan: Plan, ctx: RunContext) -> None:
         hub_queueing(plan, ctx.scenario)
 
-    def cut_flows_load(self, plan: Plan, ctx: RunContext, sessions: np.ndarray) -> dict:
-        return points_short(plan.hubs, sessions, ctx.scenario)
+    def cut_flows_load(self, plan: Plan, ctx: RunContext, sessions: np.ndarray, flows: pd.DataFrame) -> dict:
+        out = points_short(plan.hubs, sessions, ctx.scenario)
+        if ctx.scenario.capacity.every_flow_bound:
+            out["every_flow_bound"] = every_flow_bound(ctx, flows, float(plan.summary["total_cost_eur"]))
+        return out
 
     def checks(self, plan: Plan, ctx: RunContext) -> list[Check]:
         sessions = {sid: n * ctx.session_factor for sid, n in hub_sessions(plan.flows).items()}

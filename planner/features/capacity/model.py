@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pulp
 
+from planner.features.capacity.cut_load import CutLoad, add_cut_load
 from planner.features.coverage.model import ModelPart, PlanningModel
 from planner.features.coverage.variables import Variables, group_weight
 
@@ -35,6 +36,7 @@ __all__ = [
     "add_hub_sizing",
     "capacity_cost",
     "capacity_part",
+    "cut_load_part",
     "hub_power",
     "hull_indices",
     "site_levels",
@@ -244,12 +246,19 @@ def add_hub_sizing(
 
 
 def add_capacity(
-    problem: pulp.LpProblem, variables: Variables, group_volume: np.ndarray, spec: CapacitySpec
+    problem: pulp.LpProblem,
+    variables: Variables,
+    group_volume: np.ndarray,
+    spec: CapacitySpec,
+    cut: CutLoad | None = None,
 ) -> CapacityVariables:
-    """Add assignment, level and capacity constraints; return the new variables."""
+    """Add assignment, level and capacity constraints (and ``cut``'s rows,
+    :func:`~planner.features.capacity.cut_load.add_cut_load`); return the new variables."""
     x = variables.open
     assign, hub_sessions = add_assignments(problem, variables.group_windows, x, variables.served, group_volume)
     reach = site_reach(variables.group_windows, group_volume, max(x, default=-1) + 1)
+    if cut is not None:
+        add_cut_load(problem, x, cut, hub_sessions, reach)
     level: dict[tuple[int, int, int], pulp.LpVariable] = {}
     split: dict[tuple[int, int], pulp.LpVariable] = {}
     for k in sorted(x):
@@ -280,10 +289,11 @@ def hub_power(cap_vars: CapacityVariables, spec: CapacitySpec, k: int) -> pulp.L
     )
 
 
-def _add(model: PlanningModel, spec: CapacitySpec) -> None:
+def _add(model: PlanningModel, data: CapacitySpec | tuple[CapacitySpec, CutLoad]) -> None:
+    spec, cut = data if isinstance(data, tuple) else (data, None)
     variables, instance = model.variables, model.instance
     gvolume = group_weight(instance, variables.groups, instance.volume)
-    cap_vars = add_capacity(model.problem, variables, gvolume, spec)
+    cap_vars = add_capacity(model.problem, variables, gvolume, spec, cut)
     model.parts["capacity"] = cap_vars
     model.assign = cap_vars.assign
 
@@ -301,3 +311,9 @@ def _add(model: PlanningModel, spec: CapacitySpec) -> None:
 def capacity_part(spec: CapacitySpec) -> ModelPart:
     """The capacity feature's model part (assignments, size levels, capacity rows, hub pricing)."""
     return ModelPart("capacity", spec, add=_add, binary_served=True)
+
+
+def cut_load_part(spec: CapacitySpec, cut: CutLoad) -> ModelPart:
+    """:func:`capacity_part` with the rows of the flows a ``demand.max_flows`` cut left out
+    (:mod:`planner.features.capacity.cut_load`)."""
+    return ModelPart("capacity", (spec, cut), add=_add, binary_served=True, sites=cut.sites)

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from planner.chargers import existing_by_type, existing_notes
 from planner.context import RunContext
@@ -52,8 +53,8 @@ def refuse_contradictions(sc: Scenario) -> None:
     Raises
     ------
     ScenarioError
-        ``[capacity]`` off, a rollout, an objective other than the cheapest plan serving every servable
-        flow, round trips, or the old peak-kW battery buffers of ``[grid]``.
+        ``[capacity]`` off, a rollout, ``capacity.every_flow_bound``, an objective other than the cheapest
+        plan serving every servable flow, round trips, or the old peak-kW battery buffers of ``[grid]``.
     """
     obj, where = sc.objective, f"{sc.where}: hourly.enabled"
     if not sc.capacity.enabled:
@@ -63,6 +64,11 @@ def refuse_contradictions(sc: Scenario) -> None:
         )
     if sc.rollout.years:
         raise ScenarioError(f"{where} plans one year: remove rollout.years or set hourly.enabled = false.")
+    if sc.capacity.every_flow_bound:
+        raise ScenarioError(
+            f"{where} sizes the hubs hour by hour, and capacity.every_flow_bound bounds the peak-hour sizing "
+            "[hourly] replaces: set capacity.every_flow_bound = false or hourly.enabled = false."
+        )
     if obj.type != "min_cost" or obj.budget_eur is not None or obj.coverage_target is not None:
         raise ScenarioError(
             f"{where} finds the cheapest network serving every servable flow (annual cost): use objective.type = "
@@ -169,7 +175,7 @@ class HourlyFeature(Feature):
         capex += float(hubs["grid_upgrade_kw"].sum()) / 1000.0 * grid.upgrade_eur_per_mw
         return capex + float(hubs["battery_units"].sum()) * hc.battery_unit_eur
 
-    def cut_flows_load(self, plan: Plan, ctx: RunContext, sessions: np.ndarray) -> dict:
+    def cut_flows_load(self, plan: Plan, ctx: RunContext, sessions: np.ndarray, flows: pd.DataFrame) -> dict:
         return cut_flows_short(plan.hubs, sessions, ctx.scenario)
 
     def checks(self, plan: Plan, ctx: RunContext) -> list[Check]:
