@@ -64,6 +64,7 @@ KPI_COLUMNS = [
     "all_flows_served_share",
     "cut_sessions_per_day",
     "cut_points_short",
+    "every_flow_capex_bound_eur",
     "total_truck_km",
     "covered_truck_km",
     "cost_per_served_truck_km_day_eur",
@@ -88,6 +89,7 @@ def _cut_kpis(summary: dict) -> dict[str, Any]:
     return {
         "cut_sessions_per_day": load.get("sessions_per_day"),
         "cut_points_short": sum(short.values()) if short is not None else None,
+        "every_flow_capex_bound_eur": (load.get("every_flow_bound") or {}).get("every_flow_capex_bound_eur"),
     }
 
 
@@ -262,6 +264,8 @@ def format_kpis(kpis: pd.DataFrame) -> str:
     if kpis["cut_sessions_per_day"].notna().any():  # sized runs with a cut: what it leaves out of the hubs
         out["cut sessions/day ≥"] = _whole(kpis["cut_sessions_per_day"])
     out["capex EUR"] = _whole(kpis["total_cost_eur"])
+    if kpis["every_flow_capex_bound_eur"].notna().any():  # capacity.every_flow_bound
+        out["every flow ≥ EUR"] = _whole(kpis["every_flow_capex_bound_eur"])
     _hourly_cost(out, kpis)
     out["AFIR year"] = [str(int(v)) if pd.notna(v) else "–" for v in kpis["afir_year"]]
     return out.to_string(index=False)

@@ -14,9 +14,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from planner.api import run as run_plan
+from planner.compare import compare_runs, format_kpis, write_comparison
 from planner.errors import ScenarioError
 from planner.scenario import load_scenario
 from tests.conftest import base_scenario, line_network, write_csv, write_scenario
@@ -79,6 +81,17 @@ def test_the_bound_of_a_cut_flow_sharing_the_hub_interpolates_its_second_point(t
     assert every.summary["total_cost_eur"] == pytest.approx(1200.0)
     assert every.summary["total_cost_eur"] > bound["every_flow_capex_bound_eur"] > plan.summary["total_cost_eur"]
     assert "cut_flows_sessions" not in every.summary["demand"]  # nothing cut, nothing bounded
+    kpis, _ = compare_runs([tmp_path / "cut", tmp_path / "whole"])
+    assert kpis["every_flow_capex_bound_eur"].iloc[0] == pytest.approx(round(expected))
+    assert pd.isna(kpis["every_flow_capex_bound_eur"].iloc[1])
+    table = format_kpis(kpis).splitlines()
+    at = table[0].index("every flow ≥ EUR")
+    assert [row[at : at + len("every flow ≥ EUR")].strip() for row in table[1:]] == [f"{round(expected):,}", "–"]
+    write_comparison([tmp_path / "cut", tmp_path / "whole"], tmp_path / "cmp")
+    page = (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
+    label = "Capex sizing hubs for every flow needs (at least)"
+    row = page[page.index(label) : page.index("</tr>", page.index(label))]
+    assert row.endswith("<td class=n>€ 1.2 k</td><td class=n>–</td>")  # the page's money format
 
 
 def test_a_cut_flow_elsewhere_needs_a_hub_of_its_own(tmp_path: Path) -> None:

@@ -177,6 +177,10 @@ KPI_UNITS: dict[str, tuple[str, str]] = {
     "all_flows_served_share": ("share 0–1", "served share of every flow's trucks/day, the cut ones too"),
     "cut_sessions_per_day": ("sessions/day", "sized runs with a cut: the cut flows' sessions at the hubs, at least"),
     "cut_points_short": ("points", "sized runs with a cut: points the hubs lack for them, at least"),
+    "every_flow_capex_bound_eur": (
+        "EUR",
+        "capacity.every_flow_bound: capex a plan sized for every flow needs, at least",
+    ),
     "total_truck_km": ("truck-km/day", "volume × length, all flows"),
     "covered_truck_km": ("truck-km/day", "volume × length, served flows"),
     "cost_per_served_truck_km_day_eur": ("EUR per truck-km/day", "capex / covered_truck_km; cents"),

@@ -116,6 +116,11 @@ KPIS: list[Kpi] = [
     ("Served share of every flow", _demand(1), "share"),
     ("Sessions/day the cut flows bring to sized hubs (at least)", _get(*_CUT, "sessions_per_day"), "count"),
     ("Points sized hubs lack for them (at least)", _hub_sum("cut_points_short"), "count"),
+    (
+        "Capex sizing hubs for every flow needs (at least)",
+        _get(*_CUT, "every_flow_bound", "every_flow_capex_bound_eur"),
+        "eur",
+    ),
     ("Served trucks/day", _get("covered_volume"), "count"),
     ("All trucks/day", _get("total_volume"), "count"),
     ("Served truck-km/day", _get("covered_truck_km"), "count"),
