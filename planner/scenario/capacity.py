@@ -45,11 +45,12 @@ class CapacityConfig(_Section):
     every_flow_bound: Bool = Field(
         False,
         description="With a demand.max_flows cut: after the plan, bound what sizing hubs for every flow would cost. "
-        "The linear relaxation of the model in which every cut flow is served too and each of its pairwise-"
-        "disjoint windows takes its trucks as sessions at the window's open sites gives a lower bound on the "
+        "The linear relaxation of the model in which every cut flow is served too and stops once in each of "
+        "its pairwise-disjoint windows (as many as the fewest stops its trip needs), at the window's open "
+        "sites, gives a lower bound on the "
         "capex of any plan serving every flow with the same wait target (summary.json "
         "demand.cut_flows_sessions.every_flow_capex_bound_eur). min_cost serving every flow only; adds one "
-        "linear solve (about a minute on europe-2030-capacity, 2 cores).",
+        "linear solve (about two minutes on europe-2030-capacity, 2 cores).",
     )
 
     @model_validator(mode="before")
