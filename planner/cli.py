@@ -122,10 +122,12 @@ def _cut_load(demand: dict) -> str:
     load = demand.get("cut_flows_sessions")
     if load is None:
         return ""
+    bound = (load.get("every_flow_bound") or {}).get("every_flow_capex_bound_eur")
+    every = "" if bound is None else f"; sizing for every flow costs ≥ {bound:,.0f} EUR"
     if "points_short" in load:
         n = sum(load["points_short"].values())
-        return f" by range; the hubs lack ≥ {n:,} point{'' if n == 1 else 's'} for them"
-    return f" by range; ≥ {load['sessions_per_day']:,.0f} sessions/day of theirs not in the hubs' sizing"
+        return f" by range; the hubs lack ≥ {n:,} point{'' if n == 1 else 's'} for them{every}"
+    return f" by range; ≥ {load['sessions_per_day']:,.0f} sessions/day of theirs not in the hubs' sizing{every}"
 
 
 def _log_outside(log_file: Path | None, out: Path) -> None:

@@ -105,6 +105,18 @@ def test_a_cut_flow_elsewhere_needs_a_hub_of_its_own(tmp_path: Path) -> None:
     assert (bound["cover_windows"], bound["cut_flows_unservable"], bound["plan_capex_eur"]) == (1, 0, 1100.0)
 
 
+def test_planner_run_names_the_bound_on_its_last_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    path = _sized(tmp_path, ["N0,N2,8", "N2,N0,4"], 3)
+    ran = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "out"), "--quiet"])
+    assert ran.exit_code == 0, ran.output
+    said = "(100.0% of all flows' trucks/day by range; the hubs lack ≥ 1 point for them; sizing for every flow costs"
+    assert f"{said} ≥ 1,194 EUR)" in ran.output.splitlines()[-1]
+
+
 @pytest.mark.parametrize(
     ("change", "names"),
     [
