@@ -75,7 +75,7 @@ class CutLoad:
 
 def cut_load(instance: PlanningInstance, volume: np.ndarray) -> CutLoad:
     """The rows of the cut flows ``instance`` holds (built on the planning instance's sites), ``volume``
-    their sessions per day (trucks/day times the run's session factor)."""
+    their trucks/day (a session per stop, as the run's model counts the kept flows')."""
     cover = instance.cover
     need = instance.servable & ~instance.free
     masks: dict[int, int] = {}

@@ -65,7 +65,7 @@ def every_flow_bound(ctx: RunContext, cut_flows: pd.DataFrame, capex_eur: float)
     )
     cut = cut_load(instance, instance.volume.astype(float))
     spec: ModelSpec = ctx.data["spec"]
-    # levels for the kept and the cut flows' sessions together (the run's stop where one hub takes the kept)
+    # size levels up to the kept and cut flows' sessions together (the run's stop at the kept flows' alone)
     total = float(ctx.instance.volume.sum()) + cut.trucks_per_day
     sizing = replace(
         capacity_levels(ctx.scenario, total, existing_by_type(ctx.sites, ctx.scenario.chargers)), integer_levels=False
