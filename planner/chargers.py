@@ -37,6 +37,7 @@ __all__ = [
     "existing_notes",
     "set_existing_columns",
     "split_like",
+    "points_lacking",
 ]
 
 
@@ -331,4 +332,16 @@ def split_like(hubs: pd.DataFrame, extra: np.ndarray, names: Sequence[str]) -> d
     return {
         t: extra * np.where(total > 0, own[t] / np.maximum(total, 1e-12), 1.0 if i == 0 else 0.0)
         for i, t in enumerate(names)
+    }
+
+
+def points_lacking(hubs: pd.DataFrame, short: Mapping[str, np.ndarray], capex_eur: Mapping[str, float]) -> dict:
+    """Sum the points each row of ``hubs`` lacks per type (``short``) into its column ``cut_points_short`` and
+    return the summary entries ``points_short`` (per type), ``hubs_short`` and ``points_short_capex_eur``."""
+    lacking = sum(short.values(), np.zeros(len(hubs), dtype=int))
+    hubs["cut_points_short"] = lacking
+    return {
+        "points_short": {t: int(n.sum()) for t, n in short.items()},
+        "hubs_short": int((lacking > 0).sum()),
+        "points_short_capex_eur": float(sum(n.sum() * capex_eur[t] for t, n in short.items())),
     }

@@ -58,12 +58,13 @@ def served_on_every_flow(plan: Plan, ctx: RunContext) -> None:
     ctx.log(f"demand: on all {len(routed):,} flows this plan's hubs complete {share:.1%} of the trucks/day{note}")
     if assigns:
         outside = ~routed["flow_id"].isin(plan.flows["flow_id"]).to_numpy()
-        extra, kwh = cut_sessions(plan, ctx, routed[served & outside])
+        cut = routed[outside]
+        extra, kwh = cut_sessions(plan, ctx, cut[served[outside]])
         plan.hubs["cut_sessions_per_day"] = extra.round(3)
         plan.hubs["cut_energy_mwh_per_year"] = (kwh * 365.0 / 1000.0).round(3)
         demand["cut_flows_sessions"] = load = _load(plan, extra)
         for feature in ctx.features:
-            load.update(feature.cut_flows_load(plan, ctx, extra, routed[outside]))
+            load.update(feature.cut_flows_load(plan, ctx, extra, cut))
         ctx.log(f"demand: {describe_cut_load(load)}")
 
 

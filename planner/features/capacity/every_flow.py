@@ -19,7 +19,6 @@ from dataclasses import replace
 import pandas as pd
 import pulp
 
-from planner.chargers import existing_by_type
 from planner.context import RunContext
 from planner.features.capacity.cut_load import cut_load
 from planner.features.capacity.levels import capacity_levels
@@ -65,11 +64,10 @@ def every_flow_bound(ctx: RunContext, cut_flows: pd.DataFrame, capex_eur: float)
     )
     cut = cut_load(instance, instance.volume.astype(float))
     spec: ModelSpec = ctx.data["spec"]
+    run = spec.part("capacity").data
     # size levels up to the kept and cut flows' sessions together (the run's stop at the kept flows' alone)
     total = float(ctx.instance.volume.sum()) + cut.trucks_per_day
-    sizing = replace(
-        capacity_levels(ctx.scenario, total, existing_by_type(ctx.sites, ctx.scenario.chargers)), integer_levels=False
-    )
+    sizing = replace(capacity_levels(ctx.scenario, total), existing=run.existing, integer_levels=False)
     model = build_model(ctx.instance, spec.with_part(cut_load_part(sizing, cut)))
     for v in model.problem.variables():
         v.cat = pulp.LpContinuous

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.chargers import TYPES, split_like
+from planner.chargers import TYPES, points_lacking, split_like
 from planner.features.capacity.levels import session_hours
 from planner.features.capacity.queueing import expected_wait_h, min_servers
 from planner.plan import Plan
@@ -77,11 +77,5 @@ def points_short(hubs: pd.DataFrame, extra: np.ndarray, scenario: Scenario) -> d
             over[j] |= need is None
             have = int(hubs[f"chargers_{t}"].iat[j])
             short[t][j] = max((top if need is None else need) - have, 0)
-    lacking = sum(short.values(), np.zeros(len(hubs), dtype=int))
-    hubs["cut_points_short"] = lacking
-    return {
-        "points_short": {t: int(short[t].sum()) for t in offered},
-        "hubs_short": int((lacking > 0).sum()) if len(hubs) else 0,
-        "points_short_capex_eur": float(sum(short[t].sum() * types[t].capex_eur for t in offered)),
-        "hubs_over_max_per_hub": int(over.sum()),
-    }
+    summary = points_lacking(hubs, short, {t: types[t].capex_eur for t in offered})
+    return {**summary, "hubs_over_max_per_hub": int(over.sum())}

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.chargers import TYPES, offered_types, split_like
+from planner.chargers import TYPES, offered_types, points_lacking, split_like
 from planner.scenario import Scenario
 
 __all__ = ["cut_flows_short"]
@@ -38,22 +38,19 @@ def cut_flows_short(hubs: pd.DataFrame, extra: np.ndarray, scenario: Scenario) -
     """
     offered = {t.name: t for t in offered_types(scenario) if t.name in TYPES}
     added = split_like(hubs, extra, list(offered))
+    types = scenario.chargers.types()
     short = {}
     for name, t in offered.items():
         hours = (hubs[f"sessions_{name}"].to_numpy(dtype=float) + added[name]) * t.session_h
         need = np.ceil(hours / 24.0 - 1e-9).astype(int)
         short[name] = np.maximum(need - hubs[f"chargers_{name}"].to_numpy(dtype=int), 0)
-    lacking = sum(short.values(), np.zeros(len(hubs), dtype=int))
-    hubs["cut_points_short"] = lacking
+    summary = points_lacking(hubs, short, {t: types[t].capex_eur for t in offered})
     mwh = hubs["energy_mwh_per_year"].to_numpy(dtype=float) + hubs["cut_energy_mwh_per_year"].to_numpy(dtype=float)
     grid = np.maximum(mwh * 1000.0 / 365.0 / 24.0 - hubs["grid_connection_kw"].to_numpy(dtype=float), 0.0)
     hubs["cut_connection_short_kw"] = grid.round(1)
-    types = scenario.chargers.types()
     return {
         "points_rule": "a point serves at most 24 session-hours a day",
-        "points_short": {t: int(short[t].sum()) for t in offered},
-        "hubs_short": int((lacking > 0).sum()),
-        "points_short_capex_eur": float(sum(short[t].sum() * types[t].capex_eur for t in offered)),
+        **summary,
         "connection_short_mw": round(float(grid.sum()) / 1000.0, 3),
         "hubs_connection_short": int((grid > 0).sum()),
     }
