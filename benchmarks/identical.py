@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = Path(__file__).with_name("identical_reference.json")
 # Scenarios whose plans do not depend on how fast the machine is (no solve stopped by a time limit).
 # Left out: europe-rollout-afir (soft limits), and europe-2030-low-budget: its lazy rounds end when a
-# bound, rounded and read in HiGHS's callbacks, proves the gap, so where a round stops depends on timing.
+# bound, rounded and read in HiGHS's callbacks, proves the gap, so where a round stops depends on timing
+# (since 2026-12-07 it plans every flow and its rounds stop at the time limit; two runs that day gave the
+# same files).
 # Its reference, recorded on 2026-12-03 at 1403c5d, was not reproduced on 2026-12-04 by that same
 # commit nor by any later one (37 hubs either way: 92.0 % served at 0.37 % then, 91.9 % at 0.70 % now).
 # Since 2026-12-04 also europe-rollout-2026-2035 and europe-rollout-myopic: with 20,000 flows their lazy

@@ -35,6 +35,16 @@ class SolverConfig(_Section):
             "(europe-2030-low-budget has 12,816 with 4,000 flows, 240,949 with 20,000)."
         ),
     )
+    start_flows: Int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "max_coverage refined lazily (coverage_rows), one year: first solve the start_flows largest flows "
+            "alone (by trucks/day, ties in flow order; up to a third of time_limit_s), then refine every "
+            "flow's windows from that plan, which is kept unless a round serves more of every flow. The windows "
+            "the first rounds added carry over, and the reported bound and gap are every flow's. Unset: no start."
+        ),
+    )
     max_model_pairs: Int = Field(
         2_500_000,
         ge=1,

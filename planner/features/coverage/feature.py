@@ -16,7 +16,7 @@ import pulp
 
 from planner.chargers import TYPES
 from planner.context import RunContext
-from planner.errors import InfeasibleError, SolverError
+from planner.errors import InfeasibleError, ScenarioError, SolverError
 from planner.features.base import Feature
 from planner.features.coverage.lazy import solve_lazily
 from planner.features.coverage.model import ModelSpec, Solution, build_model
@@ -122,6 +122,23 @@ def ensure_solution(ctx: RunContext) -> None:
     result.refuse_empty_plan(sc.where)
 
 
+def _start_refused(sc: Scenario) -> str:
+    """Why ``solver.start_flows`` cannot apply (empty when it can): it starts one year's lazily refined max
+    coverage (:func:`planner.features.coverage.lazy.solve_lazily`) from a plan of fewer flows than planned."""
+    if sc.objective.type != "max_coverage":
+        return "starts max coverage only (objective.type = 'max_coverage')"
+    if sc.solver.coverage_rows == "all":
+        return "starts lazily refined windows, not solver.coverage_rows = 'all'"
+    if sc.capacity.enabled or sc.hourly.enabled:
+        return "starts a model without stops assigned to hubs, not one with [capacity] or [hourly]"
+    if sc.rollout.years:
+        return "starts one year's solve, not a [rollout]"
+    cut = sc.demand.max_flows
+    if cut is not None and sc.demand.flows is None and cut <= sc.solver.start_flows:
+        return f"is not below demand.max_flows = {cut:,}, so the start would be the whole plan"
+    return ""
+
+
 def join_limits(limits: list[str]) -> str:
     """Limits as a message names them: "A", "A and B", "A, B and C"."""
     return limits[0] if len(limits) == 1 else f"{', '.join(limits[:-1])} and {limits[-1]}"
@@ -156,6 +173,15 @@ class CoverageFeature(Feature):
 
     def enabled(self, scenario: Scenario) -> bool:
         return True
+
+    def check_scenario(self, scenario: Scenario) -> None:
+        sc = scenario
+        count = sc.solver.start_flows
+        if count is None:
+            return
+        why = _start_refused(sc)
+        if why:
+            raise ScenarioError(f"{sc.where}: solver.start_flows = {count:,} {why}; unset solver.start_flows.")
 
     def decode(self, plan: Plan, ctx: RunContext) -> None:
         lex = ctx.solution.extra.get("lexicographic")
