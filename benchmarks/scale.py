@@ -14,8 +14,8 @@ Each case runs the whole pipeline (network, candidates, routing, instance, solve
 trade-off curve, verification; no files written) in a fresh process, so the peak memory reported
 (``ru_maxrss`` of that process) is the case's own; a capacity-sized solve's stage 3 runs in a process of
 its own, whose peak is shown after a ``+``. Columns: flows in the demand, flows that need a
-new hub, distinct cover windows, the rows, columns and nonzeros of the model solved last (a lazy
-solve's last round), build and solve seconds, MIP gap,
+new hub, distinct cover windows, the rows, columns and nonzeros of the model whose plan is reported (for a
+lazy solve the round that found it, not always the last), build and solve seconds, MIP gap,
 curve seconds and their ratio to the solve, whole-run seconds, peak memory, hubs, served share.
 """
 

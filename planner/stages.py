@@ -184,6 +184,11 @@ def _check_model_size(ctx: RunContext, assigns: bool) -> None:
     ctx.data["lazy_windows"] = lazy and refines_lazily(sc.solver.coverage_rows, pairs)
     if ctx.data["lazy_windows"]:
         return
+    if lazy and sc.solver.start_flows is not None:  # "auto" below LAZY_FROM_PAIRS: every window at once
+        ctx.log(
+            f"note: solver.start_flows = {sc.solver.start_flows:,} is unused: with {pairs:,} (flow group, window) "
+            "pairs the model has every window at once (solver.coverage_rows = 'auto'; set it to 'lazy' to start)"
+        )
     years = len(sc.rollout.years) if sc.rollout.years and sc.rollout.mode == "foresight" else 1
     weighted = pairs * (_ASSIGN_WEIGHT if assigns else 1) * years
     limit = sc.solver.max_model_pairs

@@ -157,3 +157,11 @@ def test_start_flows_not_below_the_demand_cut_is_refused_in_one_line(tmp_path: P
     assert out.returncode == 2, out.stderr
     assert "Traceback" not in out.stderr and "demand.max_flows = 5" in out.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_start_is_noted_as_unused_where_auto_builds_every_window(tmp_path: Path) -> None:
+    lines: list[str] = []
+    plan = solve_scenario(load_scenario(_scenario(tmp_path, 1, rows="auto")), log=lines.append)
+    assert plan.verification.passed and "lazy windows" not in plan.summary["solver_message"]  # a small model
+    notes = [line for line in lines if line.startswith("note: solver.start_flows = 5 is unused")]
+    assert len(notes) == 1 and "set it to 'lazy' to start" in notes[0]

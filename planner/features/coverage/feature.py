@@ -76,7 +76,7 @@ def solve_core(ctx: RunContext) -> Solution:
         ctx.build_seconds = t0 - ctx.started + built
         size = solution.model.size()
         ctx.log(
-            f"model (last round): {size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} "
+            f"model (the round of the plan): {size['rows']:,} rows, {size['columns']:,} columns, {size['nonzeros']:,} "
             f"nonzeros; {time.perf_counter() - t0:.1f} s in rounds, {built:.1f} s of them building"
         )
         return solution
