@@ -142,7 +142,7 @@ def test_the_cut_rows_cover_every_window_and_carry_the_loads() -> None:
     from planner.solve import solve_problem
 
     cut = CutLoad(cover=((0, 1), (1, 2)), loads=(((0, 1), 4.0),), flows=1, trucks_per_day=4.0, unservable=0)
-    assert cut.sites == (0, 1, 2) and cut.load_pairs == 2
+    assert cut.sites == (0, 1, 2)
     problem = pulp.LpProblem("cut", pulp.LpMinimize)
     x = {k: problem.add_variable(f"x_{k}", 0, 1) for k in range(3)}
     sessions: dict[int, pulp.LpAffineExpression] = {}
@@ -152,6 +152,10 @@ def test_the_cut_rows_cover_every_window_and_carry_the_loads() -> None:
     result = solve_problem(problem, SolverConfig())
     assert result.status == "optimal" and result.objective == pytest.approx(2.0)
     assert reach.tolist() == [4.0, 4.0, 0.0] and sorted(sessions) == [0, 1]
+    assert sorted(v.name for v in problem.variables() if v.name.startswith("cut_load")) == [
+        "cut_load_0_0",
+        "cut_load_0_1",
+    ]
     assert sum(s.value() for s in sessions.values()) == pytest.approx(4.0)
 
 

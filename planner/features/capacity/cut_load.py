@@ -67,11 +67,6 @@ class CutLoad:
         """Every site of a cut window (each needs an open-variable)."""
         return tuple(sorted({k for w in self.cover for k in w} | {k for w, _ in self.loads for k in w}))
 
-    @property
-    def load_pairs(self) -> int:
-        """(window, site) pairs of the loads: the load variables."""
-        return sum(len(w) for w, _ in self.loads)
-
 
 def cut_load(instance: PlanningInstance, volume: np.ndarray) -> CutLoad:
     """The rows of the cut flows ``instance`` holds (built on the planning instance's sites), ``volume``
