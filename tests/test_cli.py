@@ -265,7 +265,7 @@ def _size_context(limit: int, coverage_rows: str, rollout: object) -> object:
         scenario=SimpleNamespace(
             name="s",
             where="s.toml",
-            solver=SimpleNamespace(max_model_pairs=limit, coverage_rows=coverage_rows),
+            solver=SimpleNamespace(max_model_pairs=limit, coverage_rows=coverage_rows, start_flows=None),
             objective=SimpleNamespace(type="max_coverage"),
             rollout=rollout,
         ),

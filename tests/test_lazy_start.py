@@ -165,3 +165,24 @@ def test_a_start_is_noted_as_unused_where_auto_builds_every_window(tmp_path: Pat
     assert plan.verification.passed and "lazy windows" not in plan.summary["solver_message"]  # a small model
     notes = [line for line in lines if line.startswith("note: solver.start_flows = 5 is unused")]
     assert len(notes) == 1 and "set it to 'lazy' to start" in notes[0]
+
+
+def test_without_a_start_plan_every_flow_is_solved_from_none(tmp_path: Path, monkeypatch) -> None:
+    from dataclasses import replace
+
+    served_goal = lz._Lazy.served_goal
+
+    def no_start_plan(self, limit_s: float, start=None):
+        best, result = served_goal(self, limit_s, start)
+        if self.among is not None:  # the start's goal: as if its rounds had found nothing in time
+            return None, replace(result, status="no_solution", objective=None)
+        return best, result
+
+    monkeypatch.setattr(lz._Lazy, "served_goal", no_start_plan)
+    lines: list[str] = []
+    plan = solve_scenario(load_scenario(_scenario(tmp_path, 1)), log=lines.append)
+    full = solve_scenario(load_scenario(_scenario(tmp_path, 1, rows="all", start=None)))
+    assert plan.verification.passed and plan.summary["status"] == "optimal"
+    assert plan.summary["covered_volume"] == pytest.approx(full.summary["covered_volume"])
+    assert "(no start plan from the 5 largest flows; lazy windows:" in plan.summary["solver_message"]
+    assert "lazy windows: no start plan on the 5 largest flows (no_solution); every flow from none" in lines
