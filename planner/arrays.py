@@ -16,6 +16,7 @@ __all__ = [
     "list_codes",
     "offsets",
     "row_entries",
+    "run_positions",
     "set_hashes",
     "unique_ints",
     "up_the_tree",
@@ -56,6 +57,13 @@ def offsets(counts: np.ndarray | Sequence[int]) -> np.ndarray:
     out = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=out[1:])
     return out
+
+
+def run_positions(counts: np.ndarray) -> np.ndarray:
+    """Each entry's position within its run, for consecutive runs of the given lengths:
+    ``[0, 1, …, c0 - 1, 0, 1, …, c1 - 1, …]`` (int64, ``sum(counts)`` long)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    return np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(offsets(counts)[:-1], counts)
 
 
 def row_entries(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.arrays import offsets, row_entries, up_the_tree, without_gc
+from planner.arrays import offsets, row_entries, run_positions, up_the_tree, without_gc
 
 if TYPE_CHECKING:
     from planner.windows import ArcStops, CoverSet
@@ -57,7 +57,7 @@ def _node_entries(
     total = int(ptr[-1])
     out_site, out_drive, out_route = np.empty(total, dtype=np.int64), np.empty(total), np.empty(total)
     node = np.repeat(np.arange(len(node_arc)), own)
-    within = np.arange(len(node)) - np.repeat(np.cumsum(own) - own, own)
+    within = run_positions(own)
     src = arc_ptr[node_arc[node]] + within
     at = ptr[node] + n_carried[node] + within
     out_site[at], out_drive[at], out_route[at] = site[src], start[node] + d_off[src], r_start[node] + r_off[src]

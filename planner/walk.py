@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.arrays import list_codes, offsets
+from planner.arrays import list_codes, offsets, run_positions
 from planner.network import Network
 from planner.scenario import BreaksConfig, VehicleConfig
 
@@ -136,10 +136,10 @@ def _walk_chunk(routes: Sequence[Sequence[str]], nodes: pd.Index, keys: np.ndarr
         bad = next(x for r in routes for x in r if x not in nodes)
         raise ValueError(f"route node {bad!r} is not in the network")
     arcs = np.maximum(sizes - 1, 0)
-    first = np.cumsum(arcs) - arcs
+    first = offsets(arcs)[:-1]
     route = np.repeat(np.arange(n), arcs)
-    step = np.arange(int(arcs.sum())) - first[route]
-    at = (np.cumsum(sizes) - sizes)[route] + step
+    step = run_positions(arcs)
+    at = offsets(sizes)[:-1][route] + step
     pair = flat[at] * len(nodes) + flat[at + 1]
     arc = np.searchsorted(keys, pair).clip(max=max(len(keys) - 1, 0))
     if len(pair) and (keys[arc] != pair).any():
@@ -152,7 +152,7 @@ def _walk_chunk(routes: Sequence[Sequence[str]], nodes: pd.Index, keys: np.ndarr
     total[arcs > 0] = drive_before[last] + drive_of[arc[last]]
     per = np.diff(hub_ptr)[arc]  # hub entries of each step
     owner = np.repeat(np.arange(len(arc)), per)
-    src = hub_ptr[arc][owner] + np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    src = hub_ptr[arc][owner] + run_positions(per)
     r = route_before[owner] + hub_r[src]
     d = drive_before[owner] + hub_d[src]
     site, of = hub_site[src], route[owner]

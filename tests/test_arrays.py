@@ -1,12 +1,13 @@
 """planner.arrays: ``list_codes`` (lengths and index codes of lists of ids, in one pass), ``offsets``
-(the CSR start offsets of runs of given lengths) and ``row_entries`` (the entries of some CSR rows)."""
+(the CSR start offsets of runs of given lengths), ``run_positions`` (each entry's place in its run) and
+``row_entries`` (the entries of some CSR rows)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from planner.arrays import list_codes, offsets, row_entries
+from planner.arrays import list_codes, offsets, row_entries, run_positions
 
 
 def test_lengths_and_codes_list_after_list() -> None:
@@ -36,6 +37,14 @@ def test_offsets_are_run_starts_then_the_end() -> None:
     assert [flat[ptr[i] : ptr[i + 1]] for i in range(len(lists))] == lists
     big = offsets(np.full(3, 2**40, dtype=np.int64))  # no overflow through a narrower type
     assert big[-1] == 3 * 2**40
+
+
+def test_run_positions_count_up_within_each_run() -> None:
+    out = run_positions(np.array([3, 0, 2, 1], dtype=np.int32))
+    assert out.tolist() == [0, 1, 2, 0, 1, 0] and out.dtype == np.int64
+    assert run_positions(np.zeros(0, dtype=np.int64)).tolist() == []
+    counts = np.array([2, 5, 0, 4])  # the same as counting by hand, run after run
+    assert run_positions(counts).tolist() == [i for c in counts for i in range(c)]
 
 
 def test_row_entries_lists_each_rows_entries_in_order() -> None:

@@ -23,7 +23,7 @@ import pyogrio
 from shapely.geometry import LineString, MultiLineString
 from shapely.ops import linemerge, substring
 
-from planner.arrays import list_codes
+from planner.arrays import list_codes, offsets
 from planner.plan import Plan, kpi_year_factor
 
 __all__ = ["edge_lines", "gap_layer", "network_layer"]
@@ -94,7 +94,7 @@ def edge_volumes(
     if len(steps) < 2:
         return s_out, u_out, 0
     a, b = steps[:-1], steps[1:]
-    starts = np.cumsum(lengths) - lengths
+    starts = offsets(lengths)[:-1]
     inside = np.ones(len(a), dtype=bool)
     cut = starts[(starts > 0) & (starts < len(steps))] - 1  # a step from a route's last node to the next one's first
     inside[cut] = False
