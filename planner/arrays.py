@@ -13,6 +13,7 @@ import pandas as pd
 
 __all__ = [
     "equal_sets",
+    "largest",
     "list_codes",
     "offsets",
     "row_entries",
@@ -57,6 +58,15 @@ def offsets(counts: np.ndarray | Sequence[int]) -> np.ndarray:
     out = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=out[1:])
     return out
+
+
+def largest(values: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the ``count`` largest ``values`` (ties in index order), sorted; every index when there are
+    no more than ``count``."""
+    values = np.asarray(values)
+    if len(values) <= count:
+        return np.arange(len(values))
+    return np.sort(np.lexsort((np.arange(len(values)), -values))[:count])
 
 
 def run_positions(counts: np.ndarray) -> np.ndarray:

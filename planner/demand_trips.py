@@ -16,6 +16,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from planner.arrays import largest
 from planner.demand import MAX_FLOW_VOLUME, outside_scope
 from planner.errors import DataError
 from planner.tables import finite_column, read_csv_table
@@ -104,10 +105,7 @@ def _flow_ids(origin: np.ndarray, destination: np.ndarray) -> np.ndarray:
 
 def _keep_largest(volume: np.ndarray, max_flows: int | None) -> np.ndarray:
     """Indices of the flows kept by ``max_flows`` (the largest volumes, ties in flow order), sorted."""
-    if max_flows is None or len(volume) <= max_flows:
-        return np.arange(len(volume))
-    order = np.lexsort((np.arange(len(volume)), -volume))[:max_flows]
-    return np.sort(order)
+    return np.arange(len(volume)) if max_flows is None else largest(volume, max_flows)
 
 
 def read_trips_csv(

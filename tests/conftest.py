@@ -81,6 +81,22 @@ def base_scenario(folder: Path, *, flows: list[str], **sections: dict[str, Any])
     return data
 
 
+def random_line_flows(seed: int, n_nodes: int, n_flows: int, max_volume: int) -> list[str]:
+    """``n_flows`` distinct flows CSV rows between nodes at least three steps apart on a line of ``n_nodes``
+    (with 50 km steps and a 150 km range every one needs a hub), volumes 1 to ``max_volume`` - 1."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows, seen = [], set()
+    while len(rows) < n_flows:
+        a, b = sorted(int(x) for x in rng.choice(n_nodes, size=2, replace=False))
+        if b - a < 3 or (a, b) in seen:
+            continue
+        seen.add((a, b))
+        rows.append(f"F{len(rows)},N{a},N{b},{int(rng.integers(1, max_volume))}")
+    return rows
+
+
 @pytest.fixture
 def line5(tmp_path: Path) -> Path:
     line_network(tmp_path, 5)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.arrays import list_codes, offsets, row_entries, run_positions
+from planner.arrays import largest, list_codes, offsets, row_entries, run_positions
 
 
 def test_lengths_and_codes_list_after_list() -> None:
@@ -37,6 +37,14 @@ def test_offsets_are_run_starts_then_the_end() -> None:
     assert [flat[ptr[i] : ptr[i + 1]] for i in range(len(lists))] == lists
     big = offsets(np.full(3, 2**40, dtype=np.int64))  # no overflow through a narrower type
     assert big[-1] == 3 * 2**40
+
+
+def test_largest_keeps_the_greatest_ties_in_index_order() -> None:
+    values = np.array([5.0, 9.0, 5.0, 1.0, 9.0, 5.0])
+    assert largest(values, 3).tolist() == [0, 1, 4]  # both 9s, then the first 5
+    assert largest(values, 4).tolist() == [0, 1, 2, 4]
+    assert largest(values, 6).tolist() == largest(values, 10).tolist() == [0, 1, 2, 3, 4, 5]
+    assert largest(np.zeros(0), 2).tolist() == []
 
 
 def test_run_positions_count_up_within_each_run() -> None:

@@ -19,26 +19,14 @@ from planner.features import enabled_features
 from planner.features.coverage.lazy import LAZY_FROM_PAIRS, KeptWindows, lazy_applies, refines_lazily
 from planner.scenario import load_scenario
 from planner.stages import load_inputs, make_instance
-from tests.conftest import base_scenario, line_network, write_scenario
-
-
-def _flows(seed: int, n_nodes: int, n_flows: int) -> list[str]:
-    rng = np.random.default_rng(seed)
-    rows, seen = [], set()
-    while len(rows) < n_flows:
-        a, b = sorted(int(x) for x in rng.choice(n_nodes, size=2, replace=False))
-        if b - a < 3 or (a, b) in seen:  # at least 150 km: every one needs a hub
-            continue
-        seen.add((a, b))
-        rows.append(f"F{len(rows)},N{a},N{b},{int(rng.integers(1, 20))}")
-    return rows
+from tests.conftest import base_scenario, line_network, random_line_flows, write_scenario
 
 
 def _scenario(folder: Path, seed: int, rows: str, objective: dict) -> Path:
     line_network(folder, 13, step_km=50.0)
     data = base_scenario(
         folder,
-        flows=_flows(seed, 13, 16),
+        flows=random_line_flows(seed, 13, 16, 20),
         candidates={"include_nodes": True, "spacing_km": 10.0},
         objective=objective,
         solver={"coverage_rows": rows, "mip_gap": 0.0},

@@ -25,21 +25,9 @@ from planner.features.coverage import lazy as lz
 from planner.features.coverage.feature import core_spec
 from planner.scenario import load_scenario
 from planner.stages import load_inputs, make_instance
-from tests.conftest import base_scenario, line_network, write_scenario
+from tests.conftest import base_scenario, line_network, random_line_flows, write_scenario
 
 _START = re.compile(r"started from the plan of the ([\d,]+) largest flows")
-
-
-def _flows(seed: int, n_flows: int) -> list[str]:
-    rng = np.random.default_rng(seed)
-    rows, seen = [], set()
-    while len(rows) < n_flows:
-        a, b = sorted(int(x) for x in rng.choice(13, size=2, replace=False))
-        if b - a < 3 or (a, b) in seen:  # at least 150 km: every one needs a hub
-            continue
-        seen.add((a, b))
-        rows.append(f"F{len(rows)},N{a},N{b},{int(rng.integers(1, 40))}")
-    return rows
 
 
 def _scenario(folder: Path, seed: int, *, rows: str = "lazy", start: int | None = 5, **sections: dict) -> Path:
@@ -52,7 +40,7 @@ def _scenario(folder: Path, seed: int, *, rows: str = "lazy", start: int | None 
         "solver": solver,
         **sections,  # a whole section replaced
     }
-    data = base_scenario(folder, flows=_flows(seed, 16), **parts)
+    data = base_scenario(folder, flows=random_line_flows(seed, 13, 16, 40), **parts)
     data.update(sections)
     return write_scenario(folder / f"{rows}-{start}.toml", data)
 
@@ -142,7 +130,7 @@ def test_start_flows_is_refused_where_it_cannot_apply(tmp_path: Path, sections: 
 
 def test_start_flows_not_below_the_demand_cut_is_refused_in_one_line(tmp_path: Path) -> None:
     line_network(tmp_path, 13, step_km=50.0)
-    data = base_scenario(tmp_path, flows=_flows(1, 16), solver={"start_flows": 5})
+    data = base_scenario(tmp_path, flows=random_line_flows(1, 13, 16, 40), solver={"start_flows": 5})
     data["demand"] = {"zones": "nodes.csv", "max_flows": 5}
     path = write_scenario(tmp_path / "cut.toml", data)
     sc = load_scenario(path)

@@ -22,8 +22,7 @@ from planner.features.rollout.solve import _Rollout
 from planner.scenario import load_scenario
 from planner.scenario.solver import SolverConfig
 from planner.stages import load_inputs, make_instance
-from tests.conftest import base_scenario, line_network, write_scenario
-from tests.test_lazy_coverage import _flows
+from tests.conftest import base_scenario, line_network, random_line_flows, write_scenario
 
 ROLLOUT = {"years": [2026, 2027, 2028], "budget_per_year_eur": [1000.0, 1000.0, 1000.0], "bev_share": [0.5, 0.75, 1.0]}
 
@@ -32,7 +31,7 @@ def _scenario(folder: Path, seed: int, mode: str, rows: str) -> Path:
     line_network(folder, 13, step_km=50.0)
     data = base_scenario(
         folder,
-        flows=_flows(seed, 13, 16),
+        flows=random_line_flows(seed, 13, 16, 20),
         candidates={"include_nodes": True, "spacing_km": 10.0},
         objective={"type": "max_coverage", "max_hubs": 3},
         rollout={**ROLLOUT, "mode": mode},
@@ -245,7 +244,7 @@ def _all_served(tmp_path: Path) -> Path:
     line_network(tmp_path, 13, step_km=50.0)
     data = base_scenario(
         tmp_path,
-        flows=_flows(1, 13, 16),
+        flows=random_line_flows(1, 13, 16, 20),
         candidates={"include_nodes": True, "spacing_km": 10.0},
         objective={"type": "max_coverage", "max_hubs": 40},
         rollout={**ROLLOUT, "budget_per_year_eur": [1e6, 1e6, 1e6], "mode": "foresight"},

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from planner.arrays import largest
 from planner.features.coverage.model import (
     ModelSpec,
     PlanningModel,
@@ -200,12 +201,20 @@ class _Lazy:
         self.rounds = 0
         self.polished = ""  # what moving hubs did, for the message
         self.among: np.ndarray | None = None  # the flows a goal counts (None: every flow; the start's largest)
-        self.label = ""  # said after a round's number in the log
+
+    @property
+    def counted(self) -> np.ndarray:
+        """The flows a goal counts: those that need a hub (and, for a start, are among its flows)."""
+        return self.need if self.among is None else self.need & self.among
+
+    @property
+    def label(self) -> str:
+        """Said after a round's number in the log: which flows a start's round counts."""
+        return "" if self.among is None else f" (start: the {int(self.among.sum()):,} largest flows)"
 
     def value(self, served: np.ndarray) -> float:
-        """The served weight a goal counts: flows that need a hub (and, for a start, are among its flows)."""
-        counted = served & self.need if self.among is None else served & self.need & self.among
-        return float(self.weight[counted].sum())
+        """The served weight a goal counts (:attr:`counted`)."""
+        return float(self.weight[served & self.counted].sum())
 
     def solve_round(
         self, goal: int, gap: float, seconds: float, start: _Plan | None, hold: float | None = None
@@ -285,8 +294,7 @@ class _Lazy:
         """Move ``best``'s hubs while its true served weight rises (:func:`move_hubs`); write the plan into its
         model's open-variables (what the plan is decoded from) and return the gap to ``bound``."""
         instance, model = self.instance, best.model
-        counted = self.need if self.among is None else self.need & self.among
-        weight = np.where(counted, self.weight, 0.0).astype(float)
+        weight = np.where(self.counted, self.weight, 0.0).astype(float)
         out = move_hubs(
             instance.cover,
             weight,
@@ -374,9 +382,9 @@ def solve_lazily(
 
 def largest_flows(volume: np.ndarray, need: np.ndarray, count: int) -> np.ndarray:
     """Mask of the ``count`` largest flows by trucks/day (ties in flow order) among those marked ``need``."""
-    order = np.lexsort((np.arange(len(volume)), -np.where(need, volume, -np.inf)))[: min(count, int(need.sum()))]
+    candidates = np.flatnonzero(need)
     out = np.zeros(len(volume), dtype=bool)
-    out[order] = True
+    out[candidates[largest(volume[candidates], count)]] = True
     return out
 
 
@@ -392,9 +400,9 @@ def _start(lazy: _Lazy, config: SolverConfig) -> tuple[_Plan | None, str, float]
         lazy.log(f"lazy windows: no start: solver.start_flows = {count:,} is not below the {n:,} flows that need a hub")
         return None, "", 0.0
     t0 = time.perf_counter()
-    lazy.among, lazy.label = largest_flows(lazy.instance.volume, need, count), f" (start: the {count:,} largest flows)"
+    lazy.among = largest_flows(lazy.instance.volume, need, count)
     plan, result = lazy.served_goal(config.time_limit_s * START_SHARE)
-    rounds, lazy.rounds, lazy.polished, lazy.among, lazy.label = lazy.rounds, 0, "", None, ""
+    rounds, lazy.rounds, lazy.polished, lazy.among = lazy.rounds, 0, "", None
     spent = time.perf_counter() - t0
     if plan is None:
         lazy.log(f"lazy windows: no start plan on the {count:,} largest flows ({result.status}); every flow from none")
