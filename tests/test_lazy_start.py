@@ -174,3 +174,23 @@ def test_without_a_start_plan_every_flow_is_solved_from_none(tmp_path: Path, mon
     assert plan.summary["covered_volume"] == pytest.approx(full.summary["covered_volume"])
     assert "(no start plan from the 5 largest flows; lazy windows:" in plan.summary["solver_message"]
     assert "lazy windows: no start plan on the 5 largest flows (no_solution); every flow from none" in lines
+
+
+def test_every_flow_keeps_the_start_unless_a_round_truly_serves_more(tmp_path: Path, monkeypatch) -> None:
+    # Every flow's rounds are made to return plans serving nothing: the plan reported is the start's.
+    solve_round = lz._Lazy.solve_round
+
+    def worse(self, *args, **kwargs):
+        r = solve_round(self, *args, **kwargs)
+        if self.among is None and r.plan is not None:  # every flow's round, not the start's
+            r.plan = lz._Plan(self.instance.site_locked.copy(), 0.0, r.plan.model)
+        return r
+
+    monkeypatch.setattr(lz._Lazy, "solve_round", worse)
+    lines: list[str] = []
+    plan = solve_scenario(load_scenario(_scenario(tmp_path, 2)), log=lines.append)
+    said = next(line for line in lines if "on every flow it serves" in line)
+    start_value = float(said.rsplit(" ", 1)[1].replace(",", ""))
+    assert start_value > 0 and plan.verification.passed
+    assert plan.summary["objective_value"] == pytest.approx(start_value)
+    assert plan.summary["hub_count"] >= 1
