@@ -63,7 +63,7 @@ class AfirFeature(Feature):
             # A share milestone makes the MIP hard: HiGHS starts from a plan (see .start). After the
             # solve, .trim closes and exchanges sites while the plan stays feasible, and reports the
             # bound of the model without AFIR where it is tighter. Cover rows: every one at once for
-            # a share of at least _ALL_ROWS_FROM, lazily below it (measured, README "AFIR compliance").
+            # a share of at least _ALL_ROWS_FROM, lazily below it (measured: docs/measurements.md, *AFIR compliance*).
             all_rows = req.share.share >= _ALL_ROWS_FROM
             part = replace(part, start=start_share_model, finish=finish_share_model, all_cover_rows=all_rows)
         ctx.parts[self.name] = part

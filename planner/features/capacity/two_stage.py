@@ -28,13 +28,13 @@ gap is between the cheaper plan and the higher of the two valid bounds (:func:`c
 Stage 3 leaves closed the sites another site dominates (:mod:`~planner.features.capacity.dominance`)
 that stage 2's plan does not open (in its own process, every one: stage 2's plan is not known yet):
 some optimal plan opens none of them, so its bound still holds,
-and on the smaller model it rises faster (measured in the README, *Capacity*). Stage 3 minimises the
+and on the smaller model it rises faster (measured in docs/measurements.md, *Capacity*). Stage 3 minimises the
 capex alone, without the tie-breaking charge per session (non-negative, so a bound on the capex
 bounds capex plus charge): the capex takes only whole multiples of the sites' and points' prices
 (500,000 EUR on the European scenarios), so its bound rounds up to that lattice
 (:class:`~planner.lattice.LatticeStop`) and proves 1 % for a 964.0 M EUR plan once it passes
 954.0 M EUR instead of 954.37 M (:func:`capex_gap`). Beside stages 1 and 2 it proved that on
-``europe-2030-capacity`` after a 62-67 s solve (2026-12-06, 2 cores; README, *Capacity*), where after
+``europe-2030-capacity`` after a 62-67 s solve (2026-12-06, 2 cores; docs/measurements.md, *Capacity*), where after
 stage 2 it needed 116 s.
 
 Measured on ``europe-2030-capacity`` (2,777 candidates, 4,000 flows, 2026-12-03, 2 cores): the

@@ -84,7 +84,8 @@ _POLISH_SHARE = 0.2
 
 #: Share of ``solver.time_limit_s`` the start on the ``solver.start_flows`` largest flows may use.
 #: europe-2030-low-budget's 20,000 largest flows: optimal within 0.5 % after 75-77 s of its 100 s (10 rounds,
-#: 2 cores, 2026-12-07), leaving every flow's rounds 200 s (README, "Every flow, started from the largest").
+#: 2 cores, 2026-12-07), leaving every flow's rounds 200 s (docs/measurements.md, *The European default*,
+#: "Every flow, started from the largest").
 START_SHARE = 1 / 3
 
 #: ``solver.coverage_rows = "auto"`` refines lazily from this many (flow group, window) pairs
