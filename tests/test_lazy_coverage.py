@@ -193,8 +193,8 @@ def test_the_second_goal_is_not_run_when_the_first_used_the_time_limit(tmp_path:
 
     served_goal = lz._Lazy.served_goal
 
-    def out_of_time(self, limit_s: float, start=None):
-        best, result = served_goal(self, limit_s, start)
+    def out_of_time(self, limit_s: float, start=None, bound: float = float("inf")):
+        best, result = served_goal(self, limit_s, start, bound)
         return best, replace(result, status="feasible", time_limit_hit=True)
 
     def never(*_a, **_k):

@@ -160,8 +160,8 @@ def test_without_a_start_plan_every_flow_is_solved_from_none(tmp_path: Path, mon
 
     served_goal = lz._Lazy.served_goal
 
-    def no_start_plan(self, limit_s: float, start=None):
-        best, result = served_goal(self, limit_s, start)
+    def no_start_plan(self, limit_s: float, start=None, bound: float = float("inf")):
+        best, result = served_goal(self, limit_s, start, bound)
         if self.among is not None:  # the start's goal: as if its rounds had found nothing in time
             return None, replace(result, status="no_solution", objective=None)
         return best, result

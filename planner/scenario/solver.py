@@ -42,7 +42,8 @@ class SolverConfig(_Section):
             "max_coverage refined lazily (coverage_rows), one year: first solve the start_flows largest flows "
             "alone (by trucks/day, ties in flow order; up to a third of time_limit_s), then refine every "
             "flow's windows from that plan, which is kept unless a round serves more of every flow. The windows "
-            "the first rounds added carry over, and the reported bound and gap are every flow's. Unset: no start."
+            "the first rounds added carry over; the linear relaxation with every window (row generation) and "
+            "every flow's rounds bound every flow, so the reported bound and gap are every flow's. Unset: no start."
         ),
     )
     max_model_pairs: Int = Field(

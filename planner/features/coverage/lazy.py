@@ -20,7 +20,9 @@ near it, so the next rounds need fewer solves).
   the first goal used the whole time limit (the message says so).
 * With ``solver.start_flows``, the first goal is first solved on that many largest flows alone (the others
   weigh nothing; up to :data:`START_SHARE` of the limit), and every flow's rounds start from that plan
-  (kept unless a round truly serves more) with the windows those rounds added (:func:`_start`).
+  (kept unless a round truly serves more) with the windows those rounds added (:func:`_start`). Before
+  them the linear relaxation with every window bounds every flow (:mod:`~planner.features.coverage.lp_bound`,
+  within :data:`LP_SHARE` of what is left), and the rounds' bounds can only tighten it.
 * When the first goal's rounds (80 % of its limit without AFIR or grid rows) end unproven, the best
   plan's hubs are moved while its true served weight rises (:mod:`planner.features.coverage.polish`),
   and the gap is taken from the moved plan.
@@ -32,6 +34,7 @@ Only for max coverage without assigned stops ([capacity], [hourly]); rollouts re
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -39,6 +42,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from planner.arrays import largest
+from planner.features.coverage.lp_bound import LpBound, every_window_bound
 from planner.features.coverage.model import (
     ModelSpec,
     PlanningModel,
@@ -87,6 +91,9 @@ _POLISH_SHARE = 0.2
 #: 2 cores, 2026-12-07), leaving every flow's rounds 200 s (docs/measurements.md, *The European default*,
 #: "Every flow, started from the largest").
 START_SHARE = 1 / 3
+#: Share of what the start left of ``solver.time_limit_s`` for the linear relaxation with every window
+#: (:mod:`planner.features.coverage.lp_bound`), before every flow's rounds.
+LP_SHARE = 0.8
 
 #: ``solver.coverage_rows = "auto"`` refines lazily from this many (flow group, window) pairs
 #: (:meth:`planner.windows.CoverSet.group_window_pairs`). europe-2030-low-budget (2 cores, 2026-12-03,
@@ -252,9 +259,12 @@ class _Lazy:
             refined += self.kept.refine(earlier)[1]
         return Round(model, result, _Plan(is_open, value, model), refined, built)
 
-    def served_goal(self, limit_s: float, start: _Plan | None = None) -> tuple[_Plan | None, SolveResult]:
+    def served_goal(
+        self, limit_s: float, start: _Plan | None = None, bound: float = math.inf
+    ) -> tuple[_Plan | None, SolveResult]:
         """Rounds on the first goal (:func:`served_rounds`) from ``start`` (kept unless a round truly serves
-        more), then moves when unproven: the best true plan and the goal's honest result."""
+        more; ``bound``: one from elsewhere, which the rounds' can only tighten), then moves when unproven:
+        the best true plan and the goal's honest result."""
         t0 = time.perf_counter()
         polishes = not self.spec.parts  # AFIR or grid rows could forbid a move
         target = float(self.config.mip_gap)
@@ -274,6 +284,7 @@ class _Lazy:
             target=target,
             solver=self.config.name,
             start=start,
+            bound=bound,
             describe=describe,
             log=self.log,
             max_rounds=_MAX_ROUNDS,
@@ -360,7 +371,12 @@ def solve_lazily(
     """
     lazy = _Lazy(instance, spec, config, log, solve_log)
     start, started, spent = _start(lazy, config)
-    best, r1 = lazy.served_goal(max(config.time_limit_s - spent, 1.0), start)
+    bound = math.inf
+    if start is not None:
+        lp = _lp_bound(lazy, config.time_limit_s - spent)
+        spent, started = spent + lp.seconds, f"{started}; {lp.describe()}"
+        bound = math.inf if lp.value is None else lp.value
+    best, r1 = lazy.served_goal(max(config.time_limit_s - spent, 1.0), start, bound)
     if started:
         r1 = replace(r1, message=f"{started}; {r1.message}", seconds=r1.seconds + spent)
     if best is None:
@@ -413,6 +429,25 @@ def _start(lazy: _Lazy, config: SolverConfig) -> tuple[_Plan | None, str, float]
     said = f"started from the plan of the {count:,} largest flows ({rounds} round(s),{gap} {spent:.0f} s)"
     lazy.log(f"lazy windows: {said}; on every flow it serves {plan.value:,.1f}")
     return plan, said, spent
+
+
+def _lp_bound(lazy: _Lazy, left_s: float) -> LpBound:
+    """The linear relaxation with every window (:func:`every_window_bound`), from the windows the start's
+    rounds kept, within :data:`LP_SHARE` of ``left_s``: a bound on every flow before every flow's rounds."""
+    instance, kept = lazy.instance, lazy.kept
+    out = every_window_bound(
+        instance.cover,
+        instance.site_cost,
+        instance.site_locked,
+        lazy.weight,
+        kept.flows,
+        kept.kept,
+        budget_eur=lazy.spec.budget_eur,
+        max_hubs=lazy.spec.max_hubs,
+        seconds=max(left_s * LP_SHARE, 1.0),
+    )
+    lazy.log(f"lazy windows: {out.describe()}")
+    return out
 
 
 def _empty_model(lazy: _Lazy) -> PlanningModel:

@@ -84,6 +84,7 @@ def served_rounds(
     solver: str,
     start: P | None = None,
     soft_limit_s: float | None = None,
+    bound: float = math.inf,
     describe: Callable[[Round[M, P], float, float], str] = lambda _r, _b, _g: "",
     log: Callable[[str], None] = lambda _m: None,
     max_rounds: int = 200,
@@ -108,15 +109,17 @@ def served_rounds(
     soft_limit_s
         No new round starts after this many seconds once a plan is held; rounds get it as HiGHS's soft
         limit.
+    bound
+        A bound from elsewhere (:mod:`~planner.features.coverage.lp_bound`); a start within ``target`` needs no round.
     describe
         One progress line for a round, given the least bound and the gap so far.
     """
     t0 = time.perf_counter()
     stop_after = (limit_s if soft_limit_s is None else min(soft_limit_s, limit_s)) * share
-    best, bound, gap, loose = start, math.inf, math.inf, FIRST_GAP
+    best, loose, gap = start, FIRST_GAP, math.inf if start is None else relative_gap(start.value, bound)
     # the last round's seconds outside the solver: checking its plan, and building it (as the next will)
     status, hit, model, check_s, overhead = "no_solution", False, None, 0.0, 0.0
-    for _ in range(max_rounds):
+    for _ in range(max_rounds if gap > target + 1e-12 else 0):
         elapsed = time.perf_counter() - t0
         if model is not None and best is not None and elapsed + overhead + 1.0 > stop_after:
             status, hit = "feasible", True
@@ -149,7 +152,7 @@ def served_rounds(
         last = gap if math.isfinite(gap) else (r.result.mip_gap or loose)
         loose = max(target / 2, min(last, 1.0) / 4)
     else:
-        status = "feasible"
+        status = "optimal" if gap <= target + 1e-12 else "feasible"
     seconds = time.perf_counter() - t0
     return Served(best, status, bound, gap, hit, model, solver, seconds)
 
