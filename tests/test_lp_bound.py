@@ -91,7 +91,7 @@ def _best(ctx: RunContext, weight: np.ndarray, hubs: int) -> float:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-@pytest.mark.parametrize("objective", [{"max_hubs": 2}, {"budget_eur": 2500.0, "max_hubs": 50}], ids=["hubs", "budget"])
+@pytest.mark.parametrize("objective", [{"max_hubs": 2}, {"budget_eur": 2000.0, "max_hubs": 50}], ids=["hubs", "budget"])
 def test_row_generation_ends_at_the_relaxation_with_every_window_and_bounds_the_optimum(
     tmp_path: Path, seed: int, objective: dict
 ) -> None:
@@ -101,7 +101,7 @@ def test_row_generation_ends_at_the_relaxation_with_every_window_and_bounds_the_
     full = _relaxed_full_model(ctx)
     assert out.value == pytest.approx(full, rel=1e-5)
     assert out.value >= full - 1e-9  # raised for the solver's tolerance, never below
-    assert float(ctx.instance.site_cost.min()) == 1000.0  # so 2,500 EUR buys two hubs, as does max_hubs = 2
+    assert float(ctx.instance.site_cost.min()) == 1000.0  # so 2,000 EUR buys two hubs, as does max_hubs = 2
     assert out.value >= _best(ctx, weight, 2) - 1e-9
 
 
@@ -131,7 +131,7 @@ def test_existing_hubs_stay_open_and_only_new_ones_count_against_the_limit(tmp_p
 
 def test_an_existing_hub_in_no_window_costs_the_budget_nothing(tmp_path: Path) -> None:
     # as in the model, a site in no window has no variable: an existing hub there takes none of the budget
-    ctx = _context(_scenario(tmp_path, 2, {"budget_eur": 2500.0, "max_hubs": 50}))
+    ctx = _context(_scenario(tmp_path, 2, {"budget_eur": 2000.0, "max_hubs": 50}))
     instance = ctx.instance
     nowhere = np.setdiff1d(np.arange(len(instance.site_cost)), instance.cover.window_sites)
     assert len(nowhere) and float(instance.site_cost[nowhere[0]]) == 1000.0
@@ -142,6 +142,34 @@ def test_an_existing_hub_in_no_window_costs_the_budget_nothing(tmp_path: Path) -
     out, _weight = _bound(ctx)
     assert out.value == pytest.approx(before, rel=1e-9)
     assert out.value == pytest.approx(_relaxed_full_model(ctx), rel=1e-5)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_budget_between_whole_hubs_is_rounded_down_to_them(tmp_path: Path, seed: int) -> None:
+    # every hub costs 1,000 EUR: 2,500 EUR buys two, and the relaxation says so (the plain one buys 2.5)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    half = _context(_scenario(tmp_path / "a", seed, {"budget_eur": 2500.0, "max_hubs": 50}))
+    two = _context(_scenario(tmp_path / "b", seed, {"budget_eur": 2000.0, "max_hubs": 50}))
+    out, weight = _bound(half)
+    assert out.converged and out.value == pytest.approx(_relaxed_full_model(two), rel=1e-5)
+    assert out.value < _relaxed_full_model(half) - 1e-6  # tighter than the plain relaxation here
+    assert out.value >= _best(half, weight, 2) - 1e-9
+
+
+def test_an_existing_hub_s_price_leaves_the_rest_of_the_budget_in_whole_hubs(tmp_path: Path) -> None:
+    # an existing hub in some window (1,000 EUR of the 3,500): two new hubs more, not two and a half
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    three = _context(_scenario(tmp_path / "a", 4, {"budget_eur": 3500.0, "max_hubs": 50}))
+    sites = np.unique(three.instance.cover.window_sites)
+    locked = three.instance.site_locked.copy()
+    locked[sites[len(sites) // 2]] = True
+    three.instance = replace(three.instance, site_locked=locked)
+    exact = _context(_scenario(tmp_path / "b", 4, {"budget_eur": 3000.0, "max_hubs": 50}))
+    exact.instance = replace(exact.instance, site_locked=locked)
+    out, _weight = _bound(three)
+    assert out.value == pytest.approx(_relaxed_full_model(exact), rel=1e-5)
 
 
 def test_least_covered_is_each_flow_s_least_window_by_brute_force(tmp_path: Path) -> None:
