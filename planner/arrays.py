@@ -131,9 +131,12 @@ def equal_sets(hashes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return order, new
 
 
-def up_the_tree(values: np.ndarray, parent: np.ndarray, combine: np.ufunc) -> np.ndarray:
+def up_the_tree(
+    values: np.ndarray, parent: np.ndarray, combine: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> np.ndarray:
     """Per tree node, ``values`` of the node and all its ancestors combined (``np.add``,
-    ``np.logical_and``): pointer doubling, each step combining over 2^t nodes and jumping 2^t up."""
+    ``np.logical_and``, or any associative ``combine(own, ancestors')``): pointer doubling, each step
+    combining over 2^t nodes and jumping 2^t up."""
     out, jump = values.copy(), np.array(parent, dtype=np.int64)
     up = np.flatnonzero(jump >= 0)
     while len(up):

@@ -302,15 +302,16 @@ class CoverSet:
                 out[sorted(set(ids))] += weight[q]
         return out
 
+    def window_sums(self, per_site: np.ndarray) -> np.ndarray:
+        """Per window: the sum of ``per_site`` over its sites."""
+        if not len(self.window_sites):
+            return np.zeros(len(self.window_ptr) - 1, dtype=per_site.dtype)
+        sums = np.add.reduceat(per_site[self.window_sites], self.window_ptr[:-1])
+        return np.where(np.diff(self.window_ptr) > 0, sums, 0)
+
     def covered(self, is_open: np.ndarray) -> np.ndarray:
         """Per window: one of its sites is open."""
-        hits = (
-            np.add.reduceat(is_open[self.window_sites].astype(np.int64), self.window_ptr[:-1])
-            if len(self.window_sites)
-            else np.zeros(0, dtype=np.int64)
-        )
-        sizes = np.diff(self.window_ptr)
-        return np.where(sizes > 0, hits > 0, False)
+        return self.window_sums(is_open.astype(np.int64)) > 0
 
     def served(self, is_open: np.ndarray) -> np.ndarray:
         """Per flow: every window has an open site (free flows always; unservable never)."""

@@ -125,6 +125,21 @@ def prepared(path: Path):
     return ctx
 
 
+def best_sites(instance, weight, hubs: int) -> float:
+    """The most ``weight`` (per flow) that any ``hubs`` candidate sites serve, existing hubs open: every
+    set of sites tried (small instances only)."""
+    import itertools
+
+    import numpy as np
+
+    best = 0.0
+    for sites in itertools.combinations(range(len(instance.site_cost)), hubs):
+        is_open = np.asarray(instance.site_locked).copy()
+        is_open[list(sites)] = True
+        best = max(best, float(weight[instance.cover.served(is_open)].sum()))
+    return best
+
+
 def two_flows() -> pd.DataFrame:
     """Two flows as a plan holds them (:data:`planner.plan.FLOW_COLUMNS`, a list per flow for routes and
     stops): F1 served, charging at two sites, F2 unservable."""

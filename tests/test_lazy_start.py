@@ -8,7 +8,6 @@ the scenario errors where the start cannot apply.
 
 from __future__ import annotations
 
-import itertools
 import re
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from planner.features.coverage import lazy as lz
 from planner.features.coverage.feature import core_spec
 from planner.scenario import load_scenario
 from planner.stages import load_inputs, make_instance
-from tests.conftest import base_scenario, line_network, random_line_flows, write_scenario
+from tests.conftest import base_scenario, best_sites, line_network, random_line_flows, write_scenario
 
 _START = re.compile(r"started from the plan of the ([\d,]+) largest flows")
 
@@ -43,16 +42,6 @@ def _scenario(folder: Path, seed: int, *, rows: str = "lazy", start: int | None 
     data = base_scenario(folder, flows=random_line_flows(seed, 13, 16, 40), **parts)
     data.update(sections)
     return write_scenario(folder / f"{rows}-{start}.toml", data)
-
-
-def _brute_force(instance, weight: np.ndarray) -> float:
-    """The most ``weight`` any two sites serve (every pair tried)."""
-    best = 0.0
-    for pair in itertools.combinations(range(len(instance.site_cost)), 2):
-        is_open = np.zeros(len(instance.site_cost), dtype=bool)
-        is_open[list(pair)] = True
-        best = max(best, float(weight[instance.cover.served(is_open)].sum()))
-    return best
 
 
 def test_largest_flows_takes_the_heaviest_needing_a_hub_ties_in_flow_order() -> None:
@@ -80,13 +69,13 @@ def test_the_start_is_the_best_plan_for_the_largest_flows_and_every_flow_keeps_a
     assert int(top.sum()) == 5
     assert int(start.is_open.sum()) <= 2
     on_top = float(instance.volume[instance.cover.served(start.is_open) & top].sum())
-    assert on_top == pytest.approx(_brute_force(instance, np.where(top, instance.volume, 0.0)))  # optimal on them
+    assert on_top == pytest.approx(best_sites(instance, np.where(top, instance.volume, 0.0), 2))  # optimal on them
     # valued again on every flow, the rounds restarted and the shared windows kept
     assert start.value == pytest.approx(float(instance.volume[instance.cover.served(start.is_open) & need].sum()))
     assert lazy.rounds == 0 and lazy.among is None
     best, result = lazy.served_goal(30.0, start)
     assert best is not None and best.value >= start.value - 1e-9
-    assert best.value == pytest.approx(_brute_force(instance, np.where(need, instance.volume, 0.0)))
+    assert best.value == pytest.approx(best_sites(instance, np.where(need, instance.volume, 0.0), 2))
     assert result.status == "optimal"
 
 

@@ -9,7 +9,6 @@ reports a bound no looser than it.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,15 +18,13 @@ import pytest
 
 from planner.api import solve_scenario
 from planner.context import RunContext
-from planner.features import enabled_features
 from planner.features.coverage.feature import core_spec
 from planner.features.coverage.lazy import KeptWindows
 from planner.features.coverage.lp_bound import every_window_bound, least_covered
 from planner.features.coverage.model import build_model, flow_weight
 from planner.features.coverage.rounds import served_rounds
 from planner.scenario import load_scenario
-from planner.stages import load_inputs, make_instance
-from tests.conftest import base_scenario, line_network, random_line_flows, write_scenario
+from tests.conftest import base_scenario, best_sites, line_network, prepared, random_line_flows, write_scenario
 
 
 def _scenario(folder: Path, seed: int, objective: dict, solver: dict | None = None, **sections: dict) -> Path:
@@ -42,14 +39,6 @@ def _scenario(folder: Path, seed: int, objective: dict, solver: dict | None = No
         **sections,
     )
     return write_scenario(folder / f"s{seed}.toml", data)
-
-
-def _context(path: Path) -> RunContext:
-    sc = load_scenario(path)
-    ctx = RunContext(sc, lambda _m: None, features=enabled_features(sc))
-    load_inputs(ctx)
-    make_instance(ctx)
-    return ctx
 
 
 def _relaxed_full_model(ctx: RunContext) -> float:
@@ -81,13 +70,7 @@ def _bound(ctx: RunContext, seconds: float = 60.0):
 def _best(ctx: RunContext, weight: np.ndarray, hubs: int) -> float:
     """The most weight of the flows needing a hub that any ``hubs`` sites serve (every set tried)."""
     instance = ctx.instance
-    need = instance.servable & ~instance.free
-    best = 0.0
-    for sites in itertools.combinations(range(len(instance.site_cost)), hubs):
-        is_open = instance.site_locked.copy()
-        is_open[list(sites)] = True
-        best = max(best, float(weight[instance.cover.served(is_open) & need].sum()))
-    return best
+    return best_sites(instance, np.where(instance.servable & ~instance.free, weight, 0.0), hubs)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
@@ -95,7 +78,7 @@ def _best(ctx: RunContext, weight: np.ndarray, hubs: int) -> float:
 def test_row_generation_ends_at_the_relaxation_with_every_window_and_bounds_the_optimum(
     tmp_path: Path, seed: int, objective: dict
 ) -> None:
-    ctx = _context(_scenario(tmp_path, seed, objective))
+    ctx = prepared(_scenario(tmp_path, seed, objective))
     out, weight = _bound(ctx)
     assert out.converged and out.rounds >= 1 and out.value is not None
     full = _relaxed_full_model(ctx)
@@ -108,7 +91,7 @@ def test_row_generation_ends_at_the_relaxation_with_every_window_and_bounds_the_
 @pytest.mark.parametrize("seed", [1, 2])
 def test_round_trips_outside_the_window_tree_gain_their_own_windows(tmp_path: Path, seed: int) -> None:
     # every route passes its nodes twice, so every flow keeps its own window list (CoverSet.extra)
-    ctx = _context(_scenario(tmp_path, seed, {"max_hubs": 2}, demand={"round_trip": True}))
+    ctx = prepared(_scenario(tmp_path, seed, {"max_hubs": 2}, demand={"round_trip": True}))
     assert ctx.instance.cover.extra
     out, weight = _bound(ctx)
     assert out.converged and out.value == pytest.approx(_relaxed_full_model(ctx), rel=1e-5)
@@ -116,7 +99,7 @@ def test_round_trips_outside_the_window_tree_gain_their_own_windows(tmp_path: Pa
 
 
 def test_existing_hubs_stay_open_and_only_new_ones_count_against_the_limit(tmp_path: Path) -> None:
-    ctx = _context(_scenario(tmp_path, 5, {"max_hubs": 1}))
+    ctx = prepared(_scenario(tmp_path, 5, {"max_hubs": 1}))
     instance = ctx.instance
     before = _bound(ctx)[0].value
     # an existing hub in the middle of the line (its site in some windows): open at no limit's expense
@@ -131,7 +114,7 @@ def test_existing_hubs_stay_open_and_only_new_ones_count_against_the_limit(tmp_p
 
 def test_an_existing_hub_in_no_window_costs_the_budget_nothing(tmp_path: Path) -> None:
     # as in the model, a site in no window has no variable: an existing hub there takes none of the budget
-    ctx = _context(_scenario(tmp_path, 2, {"budget_eur": 2000.0, "max_hubs": 50}))
+    ctx = prepared(_scenario(tmp_path, 2, {"budget_eur": 2000.0, "max_hubs": 50}))
     instance = ctx.instance
     nowhere = np.setdiff1d(np.arange(len(instance.site_cost)), instance.cover.window_sites)
     assert len(nowhere) and float(instance.site_cost[nowhere[0]]) == 1000.0
@@ -149,8 +132,8 @@ def test_a_budget_between_whole_hubs_is_rounded_down_to_them(tmp_path: Path, see
     # every hub costs 1,000 EUR: 2,500 EUR buys two, and the relaxation says so (the plain one buys 2.5)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    half = _context(_scenario(tmp_path / "a", seed, {"budget_eur": 2500.0, "max_hubs": 50}))
-    two = _context(_scenario(tmp_path / "b", seed, {"budget_eur": 2000.0, "max_hubs": 50}))
+    half = prepared(_scenario(tmp_path / "a", seed, {"budget_eur": 2500.0, "max_hubs": 50}))
+    two = prepared(_scenario(tmp_path / "b", seed, {"budget_eur": 2000.0, "max_hubs": 50}))
     out, weight = _bound(half)
     assert out.converged and out.value == pytest.approx(_relaxed_full_model(two), rel=1e-5)
     assert out.value < _relaxed_full_model(half) - 1e-6  # tighter than the plain relaxation here
@@ -161,19 +144,19 @@ def test_an_existing_hub_s_price_leaves_the_rest_of_the_budget_in_whole_hubs(tmp
     # an existing hub in some window (1,000 EUR of the 3,500): two new hubs more, not two and a half
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    three = _context(_scenario(tmp_path / "a", 4, {"budget_eur": 3500.0, "max_hubs": 50}))
+    three = prepared(_scenario(tmp_path / "a", 4, {"budget_eur": 3500.0, "max_hubs": 50}))
     sites = np.unique(three.instance.cover.window_sites)
     locked = three.instance.site_locked.copy()
     locked[sites[len(sites) // 2]] = True
     three.instance = replace(three.instance, site_locked=locked)
-    exact = _context(_scenario(tmp_path / "b", 4, {"budget_eur": 3000.0, "max_hubs": 50}))
+    exact = prepared(_scenario(tmp_path / "b", 4, {"budget_eur": 3000.0, "max_hubs": 50}))
     exact.instance = replace(exact.instance, site_locked=locked)
     out, _weight = _bound(three)
     assert out.value == pytest.approx(_relaxed_full_model(exact), rel=1e-5)
 
 
 def test_least_covered_is_each_flow_s_least_window_by_brute_force(tmp_path: Path) -> None:
-    ctx = _context(_scenario(tmp_path, 6, {"max_hubs": 2}))
+    ctx = prepared(_scenario(tmp_path, 6, {"max_hubs": 2}))
     cover = ctx.instance.cover
     flows = np.flatnonzero(ctx.instance.servable & ~ctx.instance.free)
     rng = np.random.default_rng(6)
@@ -186,7 +169,7 @@ def test_least_covered_is_each_flow_s_least_window_by_brute_force(tmp_path: Path
 
 
 def test_a_round_stopped_by_the_time_limit_gives_no_value(tmp_path: Path) -> None:
-    ctx = _context(_scenario(tmp_path, 1, {"max_hubs": 2}))
+    ctx = prepared(_scenario(tmp_path, 1, {"max_hubs": 2}))
     out, _weight = _bound(ctx, seconds=0.5)  # under a second: no round starts
     assert out.value is None and not out.converged and out.rounds == 0
     assert out.describe().startswith("no linear relaxation with every window solved")

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from planner.arrays import up_the_tree
 from planner.lattice import Lattice
 from planner.windows import CoverSet
 
@@ -163,8 +164,8 @@ class _Relaxation:
 def least_covered(cover: CoverSet, x: np.ndarray, flows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per flow of ``flows``: the least ``min(1, sum of x)`` over its windows and that window's id
     (``inf`` and -1 for a flow without windows)."""
-    ptr, nw, wp = cover.window_ptr, cover.node_windows, cover.node_windows_ptr
-    cw = np.minimum(np.add.reduceat(x[cover.window_sites], ptr[:-1]), 1.0) if len(ptr) > 1 else np.zeros(0)
+    nw, wp = cover.node_windows, cover.node_windows_ptr
+    cw = np.minimum(cover.window_sums(np.asarray(x, dtype=float)), 1.0)
     counts = np.diff(wp)
     owner = np.repeat(np.arange(len(counts)), counts)
     val, wid = np.full(len(counts), np.inf), np.full(len(counts), -1)
@@ -172,23 +173,18 @@ def least_covered(cover: CoverSet, x: np.ndarray, flows: np.ndarray) -> tuple[np
         order = np.lexsort((cw[nw], owner))
         firsts = wp[:-1][counts > 0]
         val[counts > 0], wid[counts > 0] = cw[nw[order[firsts]]], nw[order[firsts]]
-    jump = cover.node_parent.astype(np.int64).copy()
-    up = np.flatnonzero(jump >= 0)
-    while len(up):  # pointer doubling: each node's least window on its path to the root
-        better = val[jump[up]] < val[up]
-        val[up] = np.where(better, val[jump[up]], val[up])
-        wid[up] = np.where(better, wid[jump[up]], wid[up])
-        jump[up] = jump[jump[up]]
-        up = up[jump[up] >= 0]
+    # each node's least window on its path to the root: the node holding it, an ancestor only when less
+    best = up_the_tree(np.arange(len(counts)), cover.node_parent, lambda own, up: np.where(val[up] < val[own], up, own))
+    val, wid = val[best], wid[best]
     leaf, final = cover.flow_leaf[flows], cover.flow_final[flows]
     fv = np.where(leaf >= 0, np.concatenate([val, [np.inf]])[leaf], np.inf)
     fw = np.where(leaf >= 0, np.concatenate([wid, [-1]])[leaf], -1)
     fin = np.where(final >= 0, cw[np.maximum(final, 0)] if len(cw) else np.inf, np.inf)
     use = fin < fv
     least, window = np.where(use, fin, fv), np.where(use, final, fw)
-    for i, q in enumerate(flows.tolist()):  # flows outside the tree keep their own window lists
-        if cover.extra and q in cover.extra:
-            ids = cover.flow_window_ids(q)
+    if cover.extra:  # flows outside the tree keep their own window lists
+        for i in np.flatnonzero(np.isin(flows, list(cover.extra))).tolist():
+            ids = cover.flow_window_ids(int(flows[i]))
             if ids:
                 w = min(ids, key=lambda w: (cw[w], w))
                 least[i], window[i] = cw[w], w
