@@ -6,24 +6,27 @@ Its linear relaxation needs only the pairs that bind: start from the windows eac
 lazy rounds (:class:`~planner.features.coverage.lazy.KeptWindows`), solve, and give each flow whose
 served value exceeds its least covered window (found for every flow at once up the instance's window
 tree) that window; repeat until none does. Flows keeping the same windows share one column, and a flow
-that gains a window moves to the group of its new set, so HiGHS re-solves from its last basis. The
-matrix is built as arrays and handed to ``highspy`` directly.
+that gains a window moves to the group of its new set. The matrix is built as arrays and handed to
+``highspy`` directly; each round is solved by interior point without crossover (the rounds' rows change
+too much for the dual simplex's warm start to pay: ``europe-rollout-2026-2035``'s relaxation with every
+flow and 100 M EUR took 290 s by dual simplex and 119 s by interior point, the same value, 2026-12-07).
 
 Every solved round's value bounds every plan: its rows are some of the full model's (the budget, the
 hub limit and the cover links of the windows it holds; the budget rounded down to whole hubs where their
 prices allow), and a plan's open sites with its truly served flows meet them. So does the relaxation
 of a round stopped by the time limit before converging.
 Rows other parts add (AFIR, grid) are left out, which only loosens it. ``europe-2030-low-budget``,
-every flow, from the windows of its start on the 20,000 largest flows (2026-12-07, 2 cores): 8 rounds,
-158,137 rows, 36,302.4 trucks/day in 83 s (36,528.2 with the budget not rounded to whole hubs), where
-every flow's lazy MIP rounds bounded 36,878 in 200 s.
+every flow, from the windows of its start on the 20,000 largest flows (2026-12-07, 2 cores): 5 rounds,
+132,596 rows, 36,302.4 trucks/day in 55 s (by dual simplex 8 rounds, 158,137 rows, 83 s; 36,528.2 with the
+budget not rounded to whole hubs), where every flow's lazy MIP rounds bounded 36,878 in 200 s.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
@@ -32,7 +35,7 @@ from planner.arrays import up_the_tree
 from planner.lattice import Lattice
 from planner.windows import CoverSet
 
-__all__ = ["LpBound", "every_window_bound", "least_covered"]
+__all__ = ["LpBound", "RowGeneration", "every_window_bound", "least_covered"]
 
 #: A flow gains a window when its served value exceeds its least covered window's by more than this.
 _TOL = 1e-6
@@ -76,8 +79,12 @@ class _Relaxation:
         useful[cover.window_sites] = True
         self.h = h = highspy.Highs()
         h.setOptionValue("output_flag", False)
+        h.setOptionValue("solver", "ipm")  # interior point, no crossover: see _IPM
+        h.setOptionValue("run_crossover", "off")
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         h.addCols(n, np.zeros(n), (locked & useful).astype(float), useful.astype(float), 0, *_NONE)
+        self.budget_row: int | None = None
+        self.rhs = highspy.kHighsInf  # the budget row's right-hand side (its units)
         if budget is not None:
             self._budget(np.where(useful, site_cost, 0.0), locked & useful, budget)
         new = np.flatnonzero(~locked & useful)
@@ -91,12 +98,24 @@ class _Relaxation:
         plan's new capex is a whole number of units, so the row is divided by the unit and its right-hand
         side rounded down (a Chvátal-Gomory cut: 150 M EUR buys 37 hubs, not 37.5)."""
         new = np.flatnonzero((cost > 0) & ~fixed)
-        left = budget - float(cost[fixed].sum())
+        self.spent = float(cost[fixed].sum())
         lattice = Lattice.of(cost[new], np.arange(len(new)), 0.0, False) if len(new) else None
-        if lattice is None:
-            self._row(-highspy.kHighsInf, left / 1e6, new, cost[new] / 1e6)
-        else:
-            self._row(-highspy.kHighsInf, float(math.floor(left / lattice.unit + _SNAP)), new, cost[new] / lattice.unit)
+        self.unit, self.whole = (1e6, False) if lattice is None else (lattice.unit, True)
+        self.budget_row, self.rhs = int(self.h.getNumRow()), self._units(budget)
+        self._row(-highspy.kHighsInf, self.rhs, new, cost[new] / self.unit)
+
+    def _units(self, budget: float) -> float:
+        """The budget row's right-hand side for ``budget`` EUR (``inf``: none)."""
+        if not math.isfinite(budget):
+            return highspy.kHighsInf
+        left = (budget - self.spent) / self.unit
+        return float(math.floor(left + _SNAP)) if self.whole else left
+
+    def set_budget(self, budget: float) -> None:
+        """Change the budget row's right-hand side (the row must exist; ``inf``: no limit)."""
+        assert self.budget_row is not None
+        self.rhs = self._units(budget)
+        self.h.changeRowBounds(self.budget_row, -highspy.kHighsInf, self.rhs)
 
     def _row(self, lower: float, upper: float, idx: np.ndarray, val: np.ndarray) -> None:
         self.h.addRows(
@@ -191,6 +210,112 @@ def least_covered(cover: CoverSet, x: np.ndarray, flows: np.ndarray) -> tuple[np
     return least, window
 
 
+class RowGeneration:
+    """Row generation of the linear relaxation with every window, the relaxation kept between solves
+    (:meth:`solve` again after :meth:`set_budget` starts from every window added so far).
+
+    Parameters
+    ----------
+    cover, site_cost, locked
+        The instance's windows, each site's cost and the sites open in every plan (their cost is not
+        counted against the budget).
+    weight
+        Per flow of the instance, the objective's weight.
+    flows, windows
+        The flows that need a hub (instance indices) and, per flow, the window ids it starts with
+        (:attr:`KeptWindows.kept <planner.features.coverage.lazy.KeptWindows>`; not modified).
+    budget_eur, max_hubs
+        The model's limits (None: none). ``budget_eur`` may be ``inf`` (a row :meth:`set_budget` sets later).
+    """
+
+    def __init__(
+        self,
+        cover: CoverSet,
+        site_cost: np.ndarray,
+        locked: np.ndarray,
+        weight: np.ndarray,
+        flows: np.ndarray,
+        windows: list[list[int]],
+        *,
+        budget_eur: float | None,
+        max_hubs: int | None,
+    ) -> None:
+        self.cover, self.flows, self.n = cover, flows, len(site_cost)
+        self.lp = lp = _Relaxation(cover, site_cost.astype(float), locked.astype(bool), budget_eur, max_hubs)
+        self.keys = [tuple(sorted(ws)) for ws in windows]
+        lp.add_groups(sorted(set(self.keys)))
+        self.of = np.array([lp.group[k] for k in self.keys], dtype=np.int64)
+        self.w = weight[flows].astype(float)
+        #: Per solved round: the budget row's right-hand side, the value (raised) and the row's dual (see
+        #: :meth:`tangent`).
+        self.tangents: list[tuple[float, float, float]] = []
+        lp.reweigh({int(g): float(v) for g, v in zip(*_sums(self.of, self.w), strict=True)})
+
+    def set_budget(self, budget_eur: float) -> None:
+        """The budget of the next :meth:`solve` (built with a budget row)."""
+        self.lp.set_budget(budget_eur)
+
+    def tangent(self, budget_eur: float) -> float:
+        """The least bound the solved rounds give the relaxation with ``budget_eur`` (``inf`` without one).
+
+        A relaxation's value is concave and nondecreasing in its budget row's right-hand side, and a
+        solved round's row dual ``λ`` (the worth of one more unit) is a supergradient, so every solved
+        round ``r`` (any budget, converged or not: it relaxes every window's model) bounds the value at any
+        right-hand side ``b`` by ``value_r + λ_r (b - b_r)``. A round without a finite right-hand side
+        bounds every budget by its value."""
+        out = math.inf
+        b = self.lp._units(budget_eur)
+        for rhs, value, dual in self.tangents:
+            if rhs >= highspy.kHighsInf:
+                out = min(out, value)
+            elif b < highspy.kHighsInf:
+                out = min(out, value + dual * (b - rhs))
+        return out
+
+    def solve(self, seconds: float, log: Callable[[str], None] = lambda _m: None) -> LpBound:
+        """Rounds until no flow gains a window or ``seconds`` pass; a round the limit stops unsolved is not
+        counted. Returns the last solved round's value, raised for the solver's tolerances."""
+        t0, lp, of = time.perf_counter(), self.lp, self.of
+        value, rounds, converged = None, 0, False
+        while True:
+            left = seconds - (time.perf_counter() - t0)
+            if left < 1.0:
+                break
+            lp.h.setOptionValue("time_limit", lp.h.getRunTime() + float(left))  # HiGHS's clock runs on over runs
+            lp.h.run()
+            if lp.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                break
+            rounds += 1
+            raw = float(lp.h.getInfo().objective_function_value)
+            value = raw + _ROUND_UP * max(abs(raw), 1.0)
+            solution = lp.h.getSolution()
+            dual = 0.0 if lp.budget_row is None else abs(float(solution.row_dual[lp.budget_row]))
+            self.tangents.append((lp.rhs, value, dual))
+            col = np.asarray(solution.col_value)
+            least, window = least_covered(self.cover, col[: self.n], self.flows)
+            bad = np.flatnonzero(col[np.asarray(lp.col)][of] > least + _TOL)
+            log(f"relaxation round {rounds}: {raw:,.1f}, {lp.h.getNumRow():,} rows, {len(bad):,} flow(s) gain a window")
+            if not len(bad):
+                converged = True
+                break
+            self._extend(bad, window)
+        return LpBound(value, converged, rounds, int(lp.h.getNumRow()), time.perf_counter() - t0)
+
+    def _extend(self, bad: np.ndarray, window: np.ndarray) -> None:
+        """Each flow of ``bad`` gains its least covered window: it moves to the group of its new set."""
+        lp, keys, of, w = self.lp, self.keys, self.of, self.w
+        delta: dict[int, float] = {}
+        for q in bad.tolist():
+            keys[q] = tuple(sorted({*keys[q], int(window[q])}))
+        lp.add_groups(sorted({keys[q] for q in bad.tolist()}))
+        for q in bad.tolist():
+            g = lp.group[keys[q]]
+            delta[int(of[q])] = delta.get(int(of[q]), 0.0) - w[q]
+            delta[g] = delta.get(g, 0.0) + w[q]
+            of[q] = g
+        lp.reweigh(delta)
+
+
 def every_window_bound(
     cover: CoverSet,
     site_cost: np.ndarray,
@@ -202,22 +327,17 @@ def every_window_bound(
     budget_eur: float | None,
     max_hubs: int | None,
     seconds: float,
+    log: Callable[[str], None] = lambda _m: None,
 ) -> LpBound:
-    """Solve the linear relaxation of max coverage with every window by row generation.
+    """Solve the linear relaxation of max coverage with every window by row generation
+    (:class:`RowGeneration`; the parameters are its own).
 
     Parameters
     ----------
-    cover, site_cost, locked
-        The instance's windows, each site's cost and its existing hubs (open in every plan).
-    weight
-        Per flow of the instance, the objective's weight.
-    flows, windows
-        The flows that need a hub (instance indices) and, per flow, the window ids it starts with
-        (:attr:`KeptWindows.kept <planner.features.coverage.lazy.KeptWindows>`; not modified).
-    budget_eur, max_hubs
-        The model's limits (None: none).
     seconds
         Time for every round together; a round the limit stops unsolved is not counted.
+    log
+        A line per solved round.
 
     Returns
     -------
@@ -225,41 +345,9 @@ def every_window_bound(
         The last solved round's value, raised for the solver's tolerances, and how far it got.
     """
     t0 = time.perf_counter()
-    lp = _Relaxation(cover, site_cost.astype(float), locked.astype(bool), budget_eur, max_hubs)
-    keys = [tuple(sorted(ws)) for ws in windows]
-    lp.add_groups(sorted(set(keys)))
-    of = np.array([lp.group[k] for k in keys], dtype=np.int64)
-    w = weight[flows].astype(float)
-    lp.reweigh({int(g): float(v) for g, v in zip(*_sums(of, w), strict=True)})
-    n, value, rounds, converged = len(site_cost), None, 0, False
-    while True:
-        left = seconds - (time.perf_counter() - t0)
-        if left < 1.0:
-            break
-        lp.h.setOptionValue("time_limit", lp.h.getRunTime() + float(left))  # HiGHS's clock runs on over runs
-        lp.h.run()
-        if lp.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            break
-        rounds += 1
-        raw = float(lp.h.getInfo().objective_function_value)
-        value = raw + _ROUND_UP * max(abs(raw), 1.0)
-        col = np.asarray(lp.h.getSolution().col_value)
-        least, window = least_covered(cover, col[:n], flows)
-        bad = np.flatnonzero(col[np.asarray(lp.col)][of] > least + _TOL)
-        if not len(bad):
-            converged = True
-            break
-        delta: dict[int, float] = {}
-        for q in bad.tolist():
-            keys[q] = tuple(sorted({*keys[q], int(window[q])}))
-        lp.add_groups(sorted({keys[q] for q in bad.tolist()}))
-        for q in bad.tolist():
-            g = lp.group[keys[q]]
-            delta[int(of[q])] = delta.get(int(of[q]), 0.0) - w[q]
-            delta[g] = delta.get(g, 0.0) + w[q]
-            of[q] = g
-        lp.reweigh(delta)
-    return LpBound(value, converged, rounds, int(lp.h.getNumRow()), time.perf_counter() - t0)
+    rows = RowGeneration(cover, site_cost, locked, weight, flows, windows, budget_eur=budget_eur, max_hubs=max_hubs)
+    out = rows.solve(seconds - (time.perf_counter() - t0), log)
+    return replace(out, seconds=time.perf_counter() - t0)
 
 
 def _sums(of: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

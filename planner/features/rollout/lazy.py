@@ -39,6 +39,7 @@ from planner.features.coverage.rounds import (
     rounds_result,
     served_rounds,
 )
+from planner.features.rollout.lp_bound import YearsBound, cumulative_budgets, years_bound
 from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model, open_in_year, set_start
 from planner.features.tradeoff.pairs import pair_count
 from planner.highs import relative_gap
@@ -52,6 +53,9 @@ __all__ = ["LazyRollout"]
 _MAX_ROUNDS = 100
 #: Share of a solve's time kept for moving hubs when its rounds end unproven (as for one year).
 _POLISH_SHARE = 0.2
+#: Share of a started solve of several years for bounding them by one-year relaxations with every window
+#: (:mod:`planner.features.rollout.lp_bound`) before its rounds.
+_BOUND_SHARE = 0.5
 
 Adjust = Callable[[RolloutModel], None]
 
@@ -262,6 +266,10 @@ class LazyRollout:
 
         if start is not None and (enough := self._start_suffices(spec, config, start, adjust)) is not None:
             return enough
+        t0, bound = time.perf_counter(), None
+        if start is not None and len(spec.years) > 1:
+            bound = self.years_bound(spec, config.time_limit_s * _BOUND_SHARE)
+        spent = time.perf_counter() - t0
 
         def solve(gap: float, seconds: float, soft: float | None, best: _Plan | None) -> Round[RolloutModel, _Plan]:
             cfg = config.model_copy(update={"time_limit_s": seconds, "mip_gap": gap})
@@ -277,11 +285,12 @@ class LazyRollout:
 
         out = served_rounds(
             solve,
-            limit_s=float(config.time_limit_s),
+            limit_s=max(float(config.time_limit_s) - spent, 1.0),
             share=share,
             target=float(config.mip_gap),
             solver=config.name,
             start=None if start is None else _Plan(start, self.value(spec, start)),
+            bound=math.inf if bound is None else bound.value,
             soft_limit_s=soft_limit_s,
             describe=describe,
             log=self.log,
@@ -299,9 +308,37 @@ class LazyRollout:
             out.gap,
             "; the start plan kept (no round found a better one)" if kept_start else "",
         )
+        if bound is not None:
+            message = f"{message}; bound by {bound.describe()}"
+
         value = None if best is None else best.value
         result = rounds_result(out.status, out.solver, value, out.bound, out.gap, out.seconds, out.hit, message)
         return best, result, out.model
+
+    def years_bound(self, spec: RolloutSpec, seconds: float) -> YearsBound:
+        """The discounted served weight of every plan of ``spec`` bounded by each year's linear relaxation with
+        every window (:func:`~planner.features.rollout.lp_bound.years_bound`), from the kept windows, within
+        ``seconds``. Existing hubs and those fixed open cost no budget, as in the model."""
+        existing = self.instance.site_locked
+        fixed = np.array(sorted(spec.fixed_open), dtype=np.int64)
+        locked = existing.copy()
+        locked[fixed] = True
+        hubs = None if spec.max_hubs is None else max(spec.max_hubs - int((~existing[fixed]).sum()), 0)
+        out = years_bound(
+            self.instance.cover,
+            np.where(locked, 0.0, self.instance.site_cost.astype(float)),
+            locked,
+            self.weight,
+            self.kept.flows,
+            self.kept.kept,
+            budgets=cumulative_budgets(spec.budget_eur, spec.budget_total_eur),
+            factors=[d * f for d, f in zip(spec.discount, spec.volume_factor, strict=True)],
+            max_hubs=hubs,
+            seconds=seconds,
+            log=lambda m: self.log(f"rollout: {m}"),
+        )
+        self.log(f"rollout: bound by {out.describe()}")
+        return out
 
     def _polish(
         self, spec: RolloutSpec, best: _Plan, model: RolloutModel, result: SolveResult, deadline: float, target: float
