@@ -4,7 +4,7 @@ On a 13-node line with a candidate every 25 km, three years with a hub's price a
 bound must hold the foresight optimum of the model with every window (solved exactly), equal each year's
 own relaxation solved afresh (the shared relaxation only changes its budget row), hold the years' integer
 optima summed, fall back to the ceiling for a year left unsolved, and a started lazy foresight solve must
-report a bound at least as tight.
+report a bound at least as tight; each myopic year's rounds start from its own relaxation.
 """
 
 from __future__ import annotations
@@ -198,3 +198,34 @@ def test_the_foresight_rounds_start_from_the_years_bound(tmp_path: Path, seed: i
     assert given[:-1] == [math.inf] * (len(given) - 1)
     assert given[-1] == pytest.approx(out.value, rel=1e-6)
     assert plan.summary["rollout"]["solves"][-1]["best_bound"] <= out.value * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_each_myopic_year_s_rounds_start_from_its_relaxation(tmp_path: Path, seed: int, monkeypatch) -> None:
+    import planner.features.rollout.lazy as lazy_rollout
+
+    given: list[float] = []
+    rounds = lazy_rollout.served_rounds
+
+    def spy(*args, **kwargs):
+        given.append(kwargs["bound"])
+        return rounds(*args, **kwargs)
+
+    monkeypatch.setattr(lazy_rollout, "served_rounds", spy)
+    path = _scenario(tmp_path, seed, [HUB, HUB, HUB], max_hubs=50)
+    text = path.read_text().replace("[rollout]", '[rollout]\nmode = "myopic"')
+    path.write_text(text)
+    plan = solve_scenario(load_scenario(path))
+    solves = plan.summary["rollout"]["solves"]
+    assert len(given) == 3 and all(math.isfinite(b) for b in given)
+    assert all(s["best_bound"] <= b * (1 + 1e-9) for s, b in zip(solves, given, strict=True))
+    # the first year has no earlier hubs: its bound is the one-year relaxation with its budget
+    (tmp_path / "again").mkdir()
+    instance, ro, spec = _setup(tmp_path / "again", seed, [HUB, HUB, HUB])
+    kept = KeptWindows.first(instance.cover, ro.weight)
+    first = every_window_bound(
+        instance.cover, instance.site_cost, instance.site_locked, ro.weight, kept.flows, kept.kept,
+        budget_eur=HUB, max_hubs=50, seconds=60.0,
+    )  # fmt: skip
+    assert given[0] == pytest.approx(spec.discount[0] * spec.volume_factor[0] * first.value, rel=1e-6)
+    assert plan.verification.passed

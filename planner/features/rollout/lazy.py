@@ -47,7 +47,7 @@ from planner.instance import PlanningInstance
 from planner.scenario.solver import SolverConfig
 from planner.solve import SolveLog, SolveResult, combine_goals, second_stage_seconds, solve_problem
 
-__all__ = ["LazyRollout"]
+__all__ = ["YEAR_BOUND_SHARE", "LazyRollout"]
 
 #: Rounds at most per goal.
 _MAX_ROUNDS = 100
@@ -56,6 +56,8 @@ _POLISH_SHARE = 0.2
 #: Share of a started solve of several years for bounding them by one-year relaxations with every window
 #: (:mod:`planner.features.rollout.lp_bound`) before its rounds.
 _BOUND_SHARE = 0.5
+#: The same for each year of a myopic plan (its year's relaxation, the earlier hubs open).
+YEAR_BOUND_SHARE = 0.25
 
 Adjust = Callable[[RolloutModel], None]
 
@@ -122,6 +124,7 @@ class LazyRollout:
         start: list[np.ndarray] | None = None,
         adjust: Adjust | None = None,
         soft_limit_s: float | None = None,
+        bound_share: float | None = None,
     ) -> tuple[RolloutModel, SolveResult]:
         """Both goals of ``spec`` (max coverage) by rounds on the kept windows.
 
@@ -139,6 +142,9 @@ class LazyRollout:
         soft_limit_s
             No new round starts after this many seconds once a plan is held (as
             :func:`~planner.solve.solve_problem`'s soft limit inside a round).
+        bound_share
+            Share of ``config.time_limit_s`` for bounding the years by one-year relaxations (:meth:`years_bound`)
+            before the rounds; None: :data:`_BOUND_SHARE` for several years started from a plan, else none.
 
         Returns
         -------
@@ -148,7 +154,9 @@ class LazyRollout:
         t0 = time.perf_counter()
         polishes = _polishable(spec, adjust)
         share = 1 - _POLISH_SHARE if polishes else 1.0
-        best, r1, last_model = self._served_goal(spec, config, start, adjust, soft_limit_s, share)
+        if bound_share is None:
+            bound_share = _BOUND_SHARE if start is not None and len(spec.years) > 1 else 0.0
+        best, r1, last_model = self._served_goal(spec, config, start, adjust, soft_limit_s, share, bound_share)
         if polishes and best is not None and r1.status != "optimal":
             deadline = t0 + min(soft_limit_s or math.inf, config.time_limit_s)
             model = best.model if best.model is not None else last_model
@@ -259,6 +267,7 @@ class LazyRollout:
         adjust: Adjust | None,
         soft_limit_s: float | None,
         share: float = 1.0,
+        bound_share: float = 0.0,
     ) -> tuple[_Plan | None, SolveResult, RolloutModel | None]:
         """Rounds on the discounted served weight (:func:`served_rounds`): the best true plan, the goal's
         result, the last model. Once a plan is held, rounds get ``share`` of the (soft) limit (the rest is
@@ -267,8 +276,8 @@ class LazyRollout:
         if start is not None and (enough := self._start_suffices(spec, config, start, adjust)) is not None:
             return enough
         t0, bound = time.perf_counter(), None
-        if start is not None and len(spec.years) > 1:
-            bound = self.years_bound(spec, config.time_limit_s * _BOUND_SHARE)
+        if bound_share > 0:
+            bound = self.years_bound(spec, config.time_limit_s * bound_share)
         spent = time.perf_counter() - t0
 
         def solve(gap: float, seconds: float, soft: float | None, best: _Plan | None) -> Round[RolloutModel, _Plan]:

@@ -7,7 +7,8 @@ year's plan is a plan of the one-year max coverage with that cumulative budget, 
 at most that model's linear relaxation with every window
 (:class:`~planner.features.coverage.lp_bound.RowGeneration`). Summed with the years' discount and volume
 factors, these bound every rollout plan; the link between the years (hubs stay open) and the AFIR and grid
-rows are left out, which only loosens the bound.
+rows are left out, which only loosens the bound. A myopic year is the one-year case: its earlier years'
+hubs open at no cost, its own budget (:meth:`~planner.features.rollout.lazy.LazyRollout.years_bound`).
 
 One relaxation serves every year: the budget row is changed between solves and every window a year added
 stays (it holds in every year's relaxation). Years are solved from the largest budget down, each with all

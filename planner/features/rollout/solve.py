@@ -24,7 +24,7 @@ from planner.features.coverage.model import flow_weight
 from planner.features.coverage.variables import group_flows, group_weight, served_mask
 from planner.features.grid.model import GridSpec
 from planner.features.rollout.keep import keep_earlier_hubs
-from planner.features.rollout.lazy import Adjust, LazyRollout
+from planner.features.rollout.lazy import YEAR_BOUND_SHARE, Adjust, LazyRollout
 from planner.features.rollout.limits import rollout_limits
 from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model, open_in_year, set_start
 from planner.features.rollout.year_start import backward_year_start
@@ -156,13 +156,14 @@ class _Rollout:
         soft: float | None = None,
         adjust: Adjust | None = None,
         start: np.ndarray | None = None,
+        share: float | None = None,
     ) -> tuple[RolloutModel, SolveResult]:
-        """Build and solve one start-year model (both goals): with every window, or by lazily refined
-        windows (:mod:`planner.features.rollout.lazy`). ``adjust`` adds rows or bounds to the built model;
-        ``start``: open sites meeting every limit of both, the solver's first plan."""
+        """Build and solve one year's model (both goals): with every window, or by lazily refined windows
+        (``share``: of the limit for its relaxation's bound, :meth:`LazyRollout.solve`). ``adjust`` adds rows or
+        bounds to the built model; ``start``: open sites meeting every limit of both, the solver's first plan."""
         if self.lazy is not None:
             starts = None if start is None else [start]
-            return self.lazy.solve(spec, solver, start=starts, adjust=adjust, soft_limit_s=soft)
+            return self.lazy.solve(spec, solver, start=starts, adjust=adjust, soft_limit_s=soft, bound_share=share)
         model = build_rollout_model(self.instance, spec)
         if adjust is not None:
             adjust(model)
@@ -279,7 +280,10 @@ class _Rollout:
             if stage == "myopic":  # the plan itself: the years share the limit, each its part of what is left
                 share = myopic_share(limit - (time.perf_counter() - started), i, n, limit)
                 solver = self.scenario.solver.model_copy(update={"time_limit_s": share})
-            model, result = self.solve_model(self.spec_for([i], fixed, upgrades, points), solver, soft=soft)
+            bound = YEAR_BOUND_SHARE if stage == "myopic" else None  # the plan's years: bounded by the relaxation
+            model, result = self.solve_model(
+                self.spec_for([i], fixed, upgrades, points), solver, soft=soft, share=bound
+            )
             self.log(f"rollout {year} ({stage}): {result.describe()}")
             if self.scenario.rollout.mode == "foresight" and not result.holds_a_plan:
                 break  # no myopic start: let the full model decide (it may still be feasible)
