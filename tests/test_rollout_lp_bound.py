@@ -177,8 +177,8 @@ def test_a_started_foresight_solve_reports_a_bound_at_least_as_tight(tmp_path: P
     assert plan.verification.passed
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_the_foresight_rounds_start_from_the_years_bound(tmp_path: Path, seed: int, monkeypatch) -> None:
+def _bounds_given(monkeypatch) -> list[float]:
+    """The ``bound`` each rollout solve hands its rounds (:func:`served_rounds`), in order."""
     import planner.features.rollout.lazy as lazy_rollout
 
     given: list[float] = []
@@ -189,6 +189,12 @@ def test_the_foresight_rounds_start_from_the_years_bound(tmp_path: Path, seed: i
         return rounds(*args, **kwargs)
 
     monkeypatch.setattr(lazy_rollout, "served_rounds", spy)
+    return given
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_foresight_rounds_start_from_the_years_bound(tmp_path: Path, seed: int, monkeypatch) -> None:
+    given = _bounds_given(monkeypatch)
     budgets = [HUB, 2 * HUB, HUB]
     plan = solve_scenario(load_scenario(_scenario(tmp_path, seed, budgets, max_hubs=2)))
     (tmp_path / "again").mkdir()
@@ -202,16 +208,7 @@ def test_the_foresight_rounds_start_from_the_years_bound(tmp_path: Path, seed: i
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_each_myopic_year_s_rounds_start_from_its_relaxation(tmp_path: Path, seed: int, monkeypatch) -> None:
-    import planner.features.rollout.lazy as lazy_rollout
-
-    given: list[float] = []
-    rounds = lazy_rollout.served_rounds
-
-    def spy(*args, **kwargs):
-        given.append(kwargs["bound"])
-        return rounds(*args, **kwargs)
-
-    monkeypatch.setattr(lazy_rollout, "served_rounds", spy)
+    given = _bounds_given(monkeypatch)
     path = _scenario(tmp_path, seed, [HUB, HUB, HUB], max_hubs=50)
     text = path.read_text().replace("[rollout]", '[rollout]\nmode = "myopic"')
     path.write_text(text)

@@ -79,7 +79,7 @@ class _Relaxation:
         useful[cover.window_sites] = True
         self.h = h = highspy.Highs()
         h.setOptionValue("output_flag", False)
-        h.setOptionValue("solver", "ipm")  # interior point, no crossover: see _IPM
+        h.setOptionValue("solver", "ipm")  # interior point without crossover (the module docstring says why)
         h.setOptionValue("run_crossover", "off")
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         h.addCols(n, np.zeros(n), (locked & useful).astype(float), useful.astype(float), 0, *_NONE)

@@ -319,9 +319,9 @@ class LazyRollout:
         )
         if bound is not None:
             message = f"{message}; bound by {bound.describe()}"
-
         value = None if best is None else best.value
-        result = rounds_result(out.status, out.solver, value, out.bound, out.gap, out.seconds, out.hit, message)
+        seconds = out.seconds + spent  # the bound's time is the goal's too
+        result = rounds_result(out.status, out.solver, value, out.bound, out.gap, seconds, out.hit, message)
         return best, result, out.model
 
     def years_bound(self, spec: RolloutSpec, seconds: float) -> YearsBound:
