@@ -226,3 +226,26 @@ def test_each_myopic_year_s_rounds_start_from_its_relaxation(tmp_path: Path, see
     )  # fmt: skip
     assert given[0] == pytest.approx(spec.discount[0] * spec.volume_factor[0] * first.value, rel=1e-6)
     assert plan.verification.passed
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("max_hubs", [2, 50], ids=["hubs-bind", "budget-binds"])
+def test_a_myopic_year_s_bound_is_the_relaxation_of_its_model_with_earlier_hubs_fixed(
+    tmp_path: Path, seed: int, max_hubs: int
+) -> None:
+    instance, ro, _ = _setup(tmp_path, seed, [HUB, 2 * HUB, HUB], max_hubs)
+    fixed = frozenset(
+        {int(instance.cover.window_sites[0])}
+    )  # an earlier year's hub: open, counted in the limit, paid for
+    spec = ro.spec_for([1], fixed)
+    model = build_rollout_model(instance, spec)  # every window
+    first, _ = model.goals()
+    model.problem.sense = first.sense
+    model.problem.setObjective(first.expression)
+    for v in model.problem.variables():
+        v.cat = pulp.LpContinuous
+    model.problem.solve(pulp.HiGHS(msg=False))
+    assert pulp.LpStatus[model.problem.status] == "Optimal"
+    out = ro.lazy.years_bound(spec, 60.0)
+    assert out.converged == (True,)
+    assert out.value == pytest.approx(float(pulp.value(model.problem.objective)), rel=1e-6)
