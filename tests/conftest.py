@@ -159,3 +159,19 @@ def two_flows() -> pd.DataFrame:
             "stops_share": [[1.0, 0.25], []],
         }
     )[FLOW_COLUMNS]
+
+
+def first_goal_value(model, relaxed: bool = False) -> float:
+    """Solve a built model's first goal (:meth:`goals`) with HiGHS to optimality, integrality relaxed when
+    ``relaxed``; its optimal value."""
+    import pulp
+
+    first, _ = model.goals()
+    model.problem.sense = first.sense
+    model.problem.setObjective(first.expression)
+    if relaxed:
+        for v in model.problem.variables():
+            v.cat = pulp.LpContinuous
+    model.problem.solve(pulp.HiGHS(msg=False, gapRel=0.0))
+    assert pulp.LpStatus[model.problem.status] == "Optimal"
+    return float(pulp.value(model.problem.objective))

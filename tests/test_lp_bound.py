@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pulp
 import pytest
 
 from planner.api import solve_scenario
@@ -24,7 +23,15 @@ from planner.features.coverage.lp_bound import every_window_bound, least_covered
 from planner.features.coverage.model import build_model, flow_weight
 from planner.features.coverage.rounds import served_rounds
 from planner.scenario import load_scenario
-from tests.conftest import base_scenario, best_sites, line_network, prepared, random_line_flows, write_scenario
+from tests.conftest import (
+    base_scenario,
+    best_sites,
+    first_goal_value,
+    line_network,
+    prepared,
+    random_line_flows,
+    write_scenario,
+)
 
 
 def _scenario(folder: Path, seed: int, objective: dict, solver: dict | None = None, **sections: dict) -> Path:
@@ -43,15 +50,7 @@ def _scenario(folder: Path, seed: int, objective: dict, solver: dict | None = No
 
 def _relaxed_full_model(ctx: RunContext) -> float:
     """The model with every window (every group linked to each of its windows), integrality relaxed."""
-    model = build_model(ctx.instance, core_spec(ctx))
-    first, _ = model.goals()
-    model.problem.sense = first.sense
-    model.problem.setObjective(first.expression)
-    for v in model.problem.variables():
-        v.cat = pulp.LpContinuous
-    model.problem.solve(pulp.HiGHS(msg=False))
-    assert pulp.LpStatus[model.problem.status] == "Optimal"
-    return float(pulp.value(model.problem.objective))
+    return first_goal_value(build_model(ctx.instance, core_spec(ctx)), relaxed=True)
 
 
 def _bound(ctx: RunContext, seconds: float = 60.0):

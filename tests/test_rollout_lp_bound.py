@@ -13,7 +13,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-import pulp
 import pytest
 
 from planner.api import solve_scenario
@@ -26,7 +25,7 @@ from planner.features.rollout.model import build_rollout_model
 from planner.features.rollout.solve import _Rollout
 from planner.scenario import load_scenario
 from planner.stages import load_inputs, make_instance
-from tests.conftest import base_scenario, best_sites, line_network, random_line_flows, write_scenario
+from tests.conftest import base_scenario, best_sites, first_goal_value, line_network, random_line_flows, write_scenario
 
 HUB = 1000.0
 
@@ -69,13 +68,7 @@ def _bound(instance, ro, spec, seconds: float = 60.0):
 
 def _foresight_optimum(instance, spec) -> float:
     """The rollout model with every window, solved to optimality."""
-    model = build_rollout_model(instance, spec)
-    first, _ = model.goals()
-    model.problem.sense = first.sense
-    model.problem.setObjective(first.expression)
-    model.problem.solve(pulp.HiGHS(msg=False, gapRel=0.0))
-    assert pulp.LpStatus[model.problem.status] == "Optimal"
-    return float(pulp.value(model.problem.objective))
+    return first_goal_value(build_rollout_model(instance, spec))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -238,14 +231,7 @@ def test_a_myopic_year_s_bound_is_the_relaxation_of_its_model_with_earlier_hubs_
         {int(instance.cover.window_sites[0])}
     )  # an earlier year's hub: open, counted in the limit, paid for
     spec = ro.spec_for([1], fixed)
-    model = build_rollout_model(instance, spec)  # every window
-    first, _ = model.goals()
-    model.problem.sense = first.sense
-    model.problem.setObjective(first.expression)
-    for v in model.problem.variables():
-        v.cat = pulp.LpContinuous
-    model.problem.solve(pulp.HiGHS(msg=False))
-    assert pulp.LpStatus[model.problem.status] == "Optimal"
+    relaxed = first_goal_value(build_rollout_model(instance, spec), relaxed=True)  # every window
     out = ro.lazy.years_bound(spec, 60.0)
     assert out.converged == (True,)
-    assert out.value == pytest.approx(float(pulp.value(model.problem.objective)), rel=1e-6)
+    assert out.value == pytest.approx(relaxed, rel=1e-6)

@@ -101,10 +101,10 @@ class _Relaxation:
         self.spent = float(cost[fixed].sum())
         lattice = Lattice.of(cost[new], np.arange(len(new)), 0.0, False) if len(new) else None
         self.unit, self.whole = (1e6, False) if lattice is None else (lattice.unit, True)
-        self.budget_row, self.rhs = int(self.h.getNumRow()), self._units(budget)
+        self.budget_row, self.rhs = int(self.h.getNumRow()), self.units(budget)
         self._row(-highspy.kHighsInf, self.rhs, new, cost[new] / self.unit)
 
-    def _units(self, budget: float) -> float:
+    def units(self, budget: float) -> float:
         """The budget row's right-hand side for ``budget`` EUR (``inf``: none)."""
         if not math.isfinite(budget):
             return highspy.kHighsInf
@@ -114,7 +114,7 @@ class _Relaxation:
     def set_budget(self, budget: float) -> None:
         """Change the budget row's right-hand side (the row must exist; ``inf``: no limit)."""
         assert self.budget_row is not None
-        self.rhs = self._units(budget)
+        self.rhs = self.units(budget)
         self.h.changeRowBounds(self.budget_row, -highspy.kHighsInf, self.rhs)
 
     def _row(self, lower: float, upper: float, idx: np.ndarray, val: np.ndarray) -> None:
@@ -264,7 +264,7 @@ class RowGeneration:
         right-hand side ``b`` by ``value_r + λ_r (b - b_r)``. A round without a finite right-hand side
         bounds every budget by its value."""
         out = math.inf
-        b = self.lp._units(budget_eur)
+        b = self.lp.units(budget_eur)
         for rhs, value, dual in self.tangents:
             if rhs >= highspy.kHighsInf:
                 out = min(out, value)
