@@ -33,11 +33,11 @@ def europe():
 
 def test_the_default_plans_every_flow_and_only_models_that_do_not_scale_cut_it() -> None:
     """europe-2030, its plain-cover variants, AFIR 2030, the AFIR rollout and (since 2026-12-07, started from
-    the plan of its 20,000 largest flows) the budget variant keep every gravity flow; the quick look and the
-    variants whose model gives flows served-variables cut: to 20,000 where max coverage is refined lazily
-    over years (the other rollouts), to 4,000 elsewhere (capacity, hourly)."""
+    the plan of its 20,000 largest flows) the budget variant and the every-flow rollout keep every gravity
+    flow; the quick look and the variants whose model gives flows served-variables cut: to 20,000 where max
+    coverage is refined lazily over years (the other two rollouts), to 4,000 elsewhere (capacity, hourly)."""
     every = ["europe-2030", "europe-2030-eu", "europe-2030-gb", "europe-2030-high-ambition", "europe-2030-afir"]
-    every += ["europe-rollout-afir", "europe-2030-low-budget"]
+    every += ["europe-rollout-afir", "europe-2030-low-budget", "europe-rollout-every-flow"]
     cut = ["europe-2030-quick", "europe-2030-capacity", "europe-2030-hourly"]
     lazy = ["europe-rollout-2026-2035", "europe-rollout-myopic"]
     shipped = {p.stem for p in (ROOT / "scenarios").glob("europe-*.toml")}
@@ -45,7 +45,8 @@ def test_the_default_plans_every_flow_and_only_models_that_do_not_scale_cut_it()
     # max coverage refined lazily over years: the 20,000 largest flows (92 % of the volume)
     assert all(load_scenario(ROOT / "scenarios" / f"{n}.toml").demand.max_flows == 20_000 for n in lazy)
     starts = {n: load_scenario(ROOT / "scenarios" / f"{n}.toml").solver.start_flows for n in every + cut + lazy}
-    assert starts == {**dict.fromkeys(every + cut + lazy), "europe-2030-low-budget": 20_000}
+    started = {"europe-2030-low-budget": 20_000, "europe-rollout-every-flow": 20_000}
+    assert starts == {**dict.fromkeys(every + cut + lazy), **started}
     assert all(load_scenario(ROOT / "scenarios" / f"{n}.toml").demand.max_flows is None for n in every)
     assert all(load_scenario(ROOT / "scenarios" / f"{n}.toml").demand.max_flows == 4000 for n in cut)
 

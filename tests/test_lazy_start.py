@@ -106,9 +106,9 @@ def test_a_start_of_as_many_flows_as_need_a_hub_is_no_start(tmp_path: Path) -> N
         ({"objective": {"type": "min_cost"}}, "starts max coverage only"),
         ({"solver": {"coverage_rows": "all", "start_flows": 5}}, "not solver.coverage_rows = 'all'"),
         ({"capacity": {"enabled": True}}, "not one with [capacity] or [hourly]"),
-        ({"rollout": {"years": [2030, 2035]}}, "not a [rollout]"),
+        ({"rollout": {"years": [2030, 2035], "mode": "myopic"}}, "or a foresight [rollout], not a myopic one"),
     ],
-    ids=["min_cost", "all_rows", "capacity", "rollout"],
+    ids=["min_cost", "all_rows", "capacity", "myopic_rollout"],
 )
 def test_start_flows_is_refused_where_it_cannot_apply(tmp_path: Path, sections: dict, said: str) -> None:
     path = _scenario(tmp_path, 1, **sections)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import highspy
 import numpy as np
 import pytest
 
@@ -19,7 +20,7 @@ from planner.api import solve_scenario
 from planner.context import RunContext
 from planner.features.coverage.feature import core_spec
 from planner.features.coverage.lazy import KeptWindows
-from planner.features.coverage.lp_bound import every_window_bound, least_covered
+from planner.features.coverage.lp_bound import RowGeneration, every_window_bound, least_covered
 from planner.features.coverage.model import build_model, flow_weight
 from planner.features.coverage.rounds import served_rounds
 from planner.scenario import load_scenario
@@ -172,6 +173,44 @@ def test_a_round_stopped_by_the_time_limit_gives_no_value(tmp_path: Path) -> Non
     out, _weight = _bound(ctx, seconds=0.5)  # under a second: no round starts
     assert out.value is None and not out.converged and out.rounds == 0
     assert out.describe().startswith("no linear relaxation with every window solved")
+
+
+class _Stalled:
+    """A HiGHS whose first run ends ``Unknown`` (an interior point stalled short of its tolerances); it records
+    the crossover setting of every run."""
+
+    def __init__(self, h) -> None:
+        self.h, self.crossover = h, []
+
+    def run(self):
+        self.crossover.append(self.h.getOptionValue("run_crossover")[1])  # (status, value)
+        return self.h.run()
+
+    def getModelStatus(self):  # noqa: N802 (highspy's name)
+        if len(self.crossover) == 1:
+            return highspy.HighsModelStatus.kUnknown
+        return self.h.getModelStatus()
+
+    def __getattr__(self, name: str):
+        return getattr(self.h, name)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_round_the_interior_point_leaves_unknown_is_solved_again_with_crossover(tmp_path: Path, seed: int) -> None:
+    ctx = prepared(_scenario(tmp_path, seed, {"max_hubs": 2}))
+    exact, weight = _bound(ctx)
+    instance = ctx.instance
+    kept = KeptWindows.first(instance.cover, weight)
+    rows = RowGeneration(
+        instance.cover, instance.site_cost, instance.site_locked, weight, kept.flows, kept.kept,
+        budget_eur=None, max_hubs=2,
+    )  # fmt: skip
+    real = rows.lp.h
+    rows.lp.h = stalled = _Stalled(real)
+    out = rows.solve(60.0)
+    assert out.converged and out.value == pytest.approx(exact.value, rel=1e-6)
+    assert stalled.crossover[:2] == ["off", "on"]  # the stalled run solved again with crossover, then back off
+    assert all(c == "off" for c in stalled.crossover[2:]) and real.getOptionValue("run_crossover")[1] == "off"
 
 
 def test_a_start_within_the_target_of_the_bound_needs_no_round() -> None:

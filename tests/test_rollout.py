@@ -573,7 +573,7 @@ def test_foresight_starts_from_the_myopic_plan_when_the_backward_plan_fails(
 ) -> None:
     import planner.features.rollout.solve as rs
 
-    monkeypatch.setattr(rs, "_backward_start", lambda ro: None)
+    monkeypatch.setattr(rs, "backward_start", lambda ro: None)
     messages: list[str] = []
     plan = _foresight_two_years(line5, messages)
     assert any("(myopic start)" in m for m in messages)

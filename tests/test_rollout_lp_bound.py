@@ -108,19 +108,37 @@ def test_a_year_left_unsolved_is_bounded_by_the_tangent_of_a_solved_one(tmp_path
     instance, ro, spec = _setup(tmp_path, 2, [HUB, HUB, HUB])
     full, *_ = _bound(instance, ro, spec)
     solve = RowGeneration.solve
-    calls: list[int] = []
+    largest = 3 * HUB  # the last year's budget: the only one given time
 
-    def only_the_first(self, seconds, log=lambda _m: None):
-        calls.append(1)
-        return solve(self, seconds if len(calls) == 1 else 0.0, log)
+    def only_the_largest(self, seconds, log=lambda _m: None, max_rounds=None):
+        own = self.lp.rhs == self.lp.units(largest)
+        return solve(self, seconds if own else 0.0, log, max_rounds)
 
-    monkeypatch.setattr(RowGeneration, "solve", only_the_first)
+    monkeypatch.setattr(RowGeneration, "solve", only_the_largest)
     out, *_ = _bound(instance, ro, spec)
-    # the largest budget (the last year) is solved first; the earlier years get its tangent
+    # the earlier years get the last year's tangents
     assert out.converged == (False, False, True)
     assert out.per_year[2] == pytest.approx(full.per_year[2])
     assert out.per_year[0] < out.per_year[1] < out.per_year[2]
     assert all(a >= b - 1e-6 for a, b in zip(out.per_year, full.per_year, strict=True))
+
+
+def test_the_years_take_a_round_each_in_turn_largest_budget_first(tmp_path: Path, monkeypatch) -> None:
+    instance, ro, spec = _setup(tmp_path, 2, [HUB, HUB, HUB])
+    solve = RowGeneration.solve
+    calls: list[tuple[float, int | None, int]] = []  # (budget row's right-hand side, max rounds, rounds solved)
+
+    def spy(self, seconds, log=lambda _m: None, max_rounds=None):
+        out = solve(self, seconds, log, max_rounds)
+        calls.append((self.lp.rhs, max_rounds, out.rounds))
+        return out
+
+    monkeypatch.setattr(RowGeneration, "solve", spy)
+    out, *_ = _bound(instance, ro, spec)
+    assert out.converged == (True, True, True)
+    assert [rhs for rhs, _, _ in calls[:3]] == [3.0, 2.0, 1.0]  # whole hubs of budget, largest first
+    assert all(m == 1 and n == 1 for _, m, n in calls)
+    assert out.rounds == len(calls) > 3  # the first windows do not hold every flow: a second pass at least
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])

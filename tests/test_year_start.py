@@ -159,6 +159,7 @@ def _afir_rollout(folder: Path, rows: str = "lazy") -> Path:
 def test_a_share_year_starts_from_the_greedy_plan_and_reaches_the_same_optimum(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: str
 ) -> None:
+    import planner.features.rollout.backward as rb
     import planner.features.rollout.solve as rs
 
     limits: list[tuple[bool, float, float | None]] = []
@@ -177,7 +178,7 @@ def test_a_share_year_starts_from_the_greedy_plan_and_reaches_the_same_optimum(
     assert any(started for started, _, _ in limits)
     assert all(hard < quarter and s == soft for started, hard, s in limits if started)
     assert all(hard == quarter for started, hard, _ in limits if not started)
-    monkeypatch.setattr(rs, "backward_year_start", lambda *a, **k: None)
+    monkeypatch.setattr(rb, "backward_year_start", lambda *a, **k: None)
     without: list[str] = []
     plain = solve_scenario(load_scenario(_afir_rollout(tmp_path, rows)), log=without.append)
     assert not any("greedy plan" in m for m in without)

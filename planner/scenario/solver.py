@@ -39,11 +39,12 @@ class SolverConfig(_Section):
         None,
         ge=1,
         description=(
-            "max_coverage refined lazily (coverage_rows), one year: first solve the start_flows largest flows "
-            "alone (by trucks/day, ties in flow order; up to a third of time_limit_s), then refine every "
-            "flow's windows from that plan, which is kept unless a round serves more of every flow. The windows "
-            "the first rounds added carry over; the linear relaxation with every window (row generation) and "
-            "every flow's rounds bound every flow, so the reported bound and gap are every flow's. Unset: no start."
+            "max_coverage refined lazily (coverage_rows), one year or a foresight rollout: first solve the "
+            "start_flows largest flows alone (by trucks/day, ties in flow order; up to a third of time_limit_s, "
+            "a rollout half of it), then refine every flow's windows from that plan, which is kept unless a round "
+            "serves more of every flow. The windows the first rounds added carry over; the linear relaxation with "
+            "every window (row generation; a rollout's per year) and every flow's rounds bound every flow, so the "
+            "reported bound and gap are every flow's. Unset: no start."
         ),
     )
     max_model_pairs: Int = Field(

@@ -124,15 +124,16 @@ def ensure_solution(ctx: RunContext) -> None:
 
 def _start_refused(sc: Scenario) -> str:
     """Why ``solver.start_flows`` cannot apply (empty when it can): it starts one year's lazily refined max
-    coverage (:func:`planner.features.coverage.lazy.solve_lazily`) from a plan of fewer flows than planned."""
+    coverage (:func:`planner.features.coverage.lazy.solve_lazily`), or a foresight rollout's
+    (:func:`planner.features.rollout.solve.solve_rollout`), from a plan of fewer flows than planned."""
     if sc.objective.type != "max_coverage":
         return "starts max coverage only (objective.type = 'max_coverage')"
     if sc.solver.coverage_rows == "all":
         return "starts lazily refined windows, not solver.coverage_rows = 'all'"
     if sc.capacity.enabled or sc.hourly.enabled:
         return "starts a model without stops assigned to hubs, not one with [capacity] or [hourly]"
-    if sc.rollout.years:
-        return "starts one year's solve, not a [rollout]"
+    if sc.rollout.years and sc.rollout.mode != "foresight":
+        return "starts one year's solve or a foresight [rollout], not a myopic one (rollout.mode = 'foresight')"
     cut = sc.demand.max_flows
     if cut is not None and sc.demand.flows is None and cut <= sc.solver.start_flows:
         return f"is not below demand.max_flows = {cut:,}, so the start would be the whole plan"

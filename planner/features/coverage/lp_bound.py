@@ -9,7 +9,9 @@ tree) that window; repeat until none does. Flows keeping the same windows share 
 that gains a window moves to the group of its new set. The matrix is built as arrays and handed to
 ``highspy`` directly; each round is solved by interior point without crossover (the rounds' rows change
 too much for the dual simplex's warm start to pay: ``europe-rollout-2026-2035``'s relaxation with every
-flow and 100 M EUR took 290 s by dual simplex and 119 s by interior point, the same value, 2026-12-07).
+flow and 100 M EUR took 290 s by dual simplex and 119 s by interior point, the same value, 2026-12-07), and
+again with crossover when the interior point stalls (``Unknown``: seen at 40 M EUR with every flow and
+209 k rows, where the second solve took 35 s).
 
 Every solved round's value bounds every plan: its rows are some of the full model's (the budget, the
 hub limit and the cover links of the windows it holds; the budget rounded down to whole hubs where their
@@ -116,6 +118,20 @@ class _Relaxation:
         assert self.budget_row is not None
         self.rhs = self.units(budget)
         self.h.changeRowBounds(self.budget_row, -highspy.kHighsInf, self.rhs)
+
+    def run(self) -> bool:
+        """Solve by interior point without crossover; when that ends neither optimal nor at the time limit
+        (``Unknown``: the interior point method stalled short of its tolerances), solve again with crossover.
+        Whether the relaxation is solved to optimality."""
+        h = self.h
+        h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kUnknown:
+            h.setOptionValue("run_crossover", "on")
+            try:
+                h.run()
+            finally:
+                h.setOptionValue("run_crossover", "off")
+        return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
     def _row(self, lower: float, upper: float, idx: np.ndarray, val: np.ndarray) -> None:
         self.h.addRows(
@@ -272,18 +288,20 @@ class RowGeneration:
                 out = min(out, value + dual * (b - rhs))
         return out
 
-    def solve(self, seconds: float, log: Callable[[str], None] = lambda _m: None) -> LpBound:
-        """Rounds until no flow gains a window or ``seconds`` pass; a round the limit stops unsolved is not
-        counted. Returns the last solved round's value, raised for the solver's tolerances."""
+    def solve(
+        self, seconds: float, log: Callable[[str], None] = lambda _m: None, max_rounds: int | None = None
+    ) -> LpBound:
+        """Rounds until no flow gains a window, ``seconds`` pass or ``max_rounds`` rounds are solved; a round
+        the limit stops unsolved is not counted. Returns the last solved round's value, raised for the
+        solver's tolerances."""
         t0, lp, of = time.perf_counter(), self.lp, self.of
         value, rounds, converged = None, 0, False
-        while True:
+        while max_rounds is None or rounds < max_rounds:
             left = seconds - (time.perf_counter() - t0)
             if left < 1.0:
                 break
             lp.h.setOptionValue("time_limit", lp.h.getRunTime() + float(left))  # HiGHS's clock runs on over runs
-            lp.h.run()
-            if lp.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            if not lp.run():
                 break
             rounds += 1
             raw = float(lp.h.getInfo().objective_function_value)

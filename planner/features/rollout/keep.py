@@ -1,6 +1,6 @@
 """Later years of a backward plan hold an earlier year's hubs and only those of their own they need.
 
-The backward start (:func:`planner.features.rollout.solve._backward_start`) plans its last year first,
+The backward start (:func:`planner.features.rollout.backward.backward_start`) plans its last year first,
 the whole network at once, and each earlier year within the next one's hubs, spending at least what
 the next year's budget cannot pay for. Its last year's second goal (the cheapest plan serving as much)
 is stopped by its time limit on large instances, and every earlier year then inherits the extra

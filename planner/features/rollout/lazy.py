@@ -97,6 +97,17 @@ class LazyRollout:
         self.kept = KeptWindows.first(instance.cover, self.weight)
         self.total_pairs = pair_count(instance.cover)
         self.rounds = 0
+        self.among: np.ndarray | None = None  # the flows the goals count (None: every flow; a start's largest)
+
+    @property
+    def counted(self) -> np.ndarray:
+        """The flows the goals count: those that need a hub (and, for a start, are among its flows)."""
+        return self.need if self.among is None else self.need & self.among
+
+    @property
+    def label(self) -> str:
+        """Said after a round's number in the log: which flows a start's round counts."""
+        return "" if self.among is None else f" (start: the {int(self.among.sum()):,} largest flows)"
 
     def value(self, spec: RolloutSpec, open_sets: list[np.ndarray]) -> float:
         """True discounted served weight of a plan: each year's flows whose every window it covers."""
@@ -110,11 +121,9 @@ class LazyRollout:
         return value, ceiling, relative_gap(value, ceiling)
 
     def _weighted(self, spec: RolloutSpec, served: list[np.ndarray]) -> float:
-        """Discounted weight of each year's served flows that need a hub."""
-        w = self.weight
-        return float(
-            sum(spec.discount[t] * spec.volume_factor[t] * w[s & self.need].sum() for t, s in enumerate(served))
-        )
+        """Discounted weight of each year's served flows that the goals count (:attr:`counted`)."""
+        w, counted = self.weight, self.counted
+        return float(sum(spec.discount[t] * spec.volume_factor[t] * w[s & counted].sum() for t, s in enumerate(served)))
 
     def solve(
         self,
@@ -225,7 +234,7 @@ class LazyRollout:
     ) -> RolloutModel:
         """The relaxed model over the kept windows, its objective the first goal (or, with ``hold``, the
         second with the served weight held), started from ``start``."""
-        model = build_rollout_model(self.instance, spec, grouping=self.kept.grouping())
+        model = build_rollout_model(self.instance, spec, grouping=self.kept.grouping(self.among))
         if adjust is not None:
             adjust(model)
         first, second = model.goals()
@@ -287,9 +296,9 @@ class LazyRollout:
         def describe(r: Round[RolloutModel, _Plan], bound: float, gap: float) -> str:
             assert r.plan is not None
             return (
-                f"lazy round {self.rounds}: {len(r.model.groups):,} groups × {len(spec.years)} year(s), plan serves "
-                f"{r.plan.value:,.1f} (the round counted {r.result.objective or 0.0:,.1f}), bound {bound:,.1f}, "
-                f"gap {gap:.2%}; {r.refined:,} flows refined"
+                f"lazy round {self.rounds}{self.label}: {len(r.model.groups):,} groups × {len(spec.years)} year(s), "
+                f"plan serves {r.plan.value:,.1f} (the round counted {r.result.objective or 0.0:,.1f}), "
+                f"bound {bound:,.1f}, gap {gap:.2%}; {r.refined:,} flows refined"
             )
 
         out = served_rounds(
@@ -333,13 +342,17 @@ class LazyRollout:
         locked = existing.copy()
         locked[fixed] = True
         hubs = None if spec.max_hubs is None else max(spec.max_hubs - int((~existing[fixed]).sum()), 0)
+        flows, kept = self.kept.flows, self.kept.kept
+        if self.among is not None:  # a start's: its flows alone
+            ours = self.among[flows]
+            flows, kept = flows[ours], [ws for ws, mine in zip(kept, ours.tolist(), strict=True) if mine]
         out = years_bound(
             self.instance.cover,
             np.where(locked, 0.0, self.instance.site_cost.astype(float)),
             locked,
             self.weight,
-            self.kept.flows,
-            self.kept.kept,
+            flows,
+            kept,
             budgets=cumulative_budgets(spec.budget_eur, spec.budget_total_eur),
             factors=[d * f for d, f in zip(spec.discount, spec.volume_factor, strict=True)],
             max_hubs=hubs,
@@ -359,7 +372,7 @@ class LazyRollout:
         the result with the moved plan's value and gap."""
         locked = self.instance.site_locked.copy()
         locked[sorted(spec.fixed_open)] = True
-        weight = np.where(self.need, self.weight, 0.0).astype(float)
+        weight = np.where(self.counted, self.weight, 0.0).astype(float)
         factor = [d * f for d, f in zip(spec.discount, spec.volume_factor, strict=True)]
         bound = math.inf if result.best_bound is None else result.best_bound
         out = move_hubs(

@@ -8,10 +8,10 @@ plan, from the myopic plan — so it can only improve on its start.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import partial
 
 import numpy as np
 import pulp
@@ -20,14 +20,14 @@ from planner.errors import InfeasibleError, SolverError
 from planner.features.afir.model import AfirShare
 from planner.features.capacity.model import CapacitySpec
 from planner.features.coverage.feature import join_limits
+from planner.features.coverage.lazy import largest_flows
 from planner.features.coverage.model import flow_weight
 from planner.features.coverage.variables import group_flows, group_weight, served_mask
 from planner.features.grid.model import GridSpec
-from planner.features.rollout.keep import keep_earlier_hubs
+from planner.features.rollout.backward import START_SHARE, START_SOFT_SHARE, backward_start
 from planner.features.rollout.lazy import YEAR_BOUND_SHARE, Adjust, LazyRollout
 from planner.features.rollout.limits import rollout_limits
 from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model, open_in_year, set_start
-from planner.features.rollout.year_start import backward_year_start
 from planner.instance import PlanningInstance
 from planner.scenario import Scenario
 from planner.scenario.solver import SolverConfig
@@ -84,15 +84,6 @@ class _Year:
     start: dict
 
 
-#: Share of ``solver.time_limit_s`` for each year of the *start* of a foresight rollout (backward or
-#: myopic years, :func:`solve_rollout`): a year's search stops once it holds a plan and
-#: :data:`_START_SOFT_SHARE` of the limit has passed,
-#: and runs on to :data:`_START_SHARE` only while it has none. On europe-rollout-afir (2026-12-03)
-#: the first year's only plan in 30 s came at 12.2–12.7 s of HiGHS time and its full 120 s (plus
-#: 30 s for the second goal) proved nothing more: the bound stayed at 50.8 %. Stopping at 18 s
-#: instead of 30 s gave the same files and ran 2 min 43 s instead of 3 min 02 s.
-_START_SHARE = 0.25
-_START_SOFT_SHARE = 0.15
 #: A myopic rollout's years share ``solver.time_limit_s``: each gets what the earlier years left, split
 #: over the years still to plan with weights falling by :data:`_MYOPIC_DECAY` a year, but never less than
 #: this share of an even split (a solver overrunning its limit must not leave a late year no time). Until
@@ -113,6 +104,12 @@ _FORESIGHT_MIN_SHARE = 0.5
 #: least this share for building the model. europe-rollout-afir with every flow (2026-12-05): the
 #: cheaper-plan solve never finished its root relaxation, in 11 s or in 52 s.
 _FORESIGHT_CHEAPER_SHARE = 0.1
+
+
+#: With ``solver.start_flows`` (:func:`_from_largest`), the share of ``solver.time_limit_s`` for planning the
+#: rollout of the largest flows alone; every flow's foresight model gets the rest (at least
+#: :data:`_FORESIGHT_MIN_SHARE`), half of it for bounding its years by their relaxations.
+LARGEST_SHARE = 0.5
 
 
 class _Rollout:
@@ -263,7 +260,7 @@ class _Rollout:
     def myopic(self, stage: str) -> tuple[list[_Year], list[SolveResult], RolloutModel | None]:
         """Year by year, each keeping the earlier years' hubs; stops at a failed year in foresight mode. As
         the plan (``stage == "myopic"``) the years share ``solver.time_limit_s`` (:func:`myopic_share`);
-        as a foresight start each gets :data:`_START_SHARE` of it and stops at :data:`_START_SOFT_SHARE`."""
+        as a foresight start each gets :data:`START_SHARE` of it and stops at :data:`START_SOFT_SHARE`."""
         done: list[_Year] = []
         results: list[SolveResult] = []
         fixed: frozenset[int] = frozenset()
@@ -273,8 +270,8 @@ class _Rollout:
         solver = self.scenario.solver
         soft = None
         if stage != "myopic":  # only a start for the foresight model, which gets the full limit
-            soft = solver.time_limit_s * _START_SOFT_SHARE
-            solver = solver.model_copy(update={"time_limit_s": solver.time_limit_s * _START_SHARE})
+            soft = solver.time_limit_s * START_SOFT_SHARE
+            solver = solver.model_copy(update={"time_limit_s": solver.time_limit_s * START_SHARE})
         started, n, limit = time.perf_counter(), len(self.years), self.scenario.solver.time_limit_s
         for i, year in enumerate(self.years):
             if stage == "myopic":  # the plan itself: the years share the limit, each its part of what is left
@@ -356,14 +353,15 @@ def solve_rollout(
 ) -> RolloutResult:
     """Solve the rollout (foresight: one MILP; myopic: one per year keeping earlier hubs).
 
-    The foresight MILP starts from the backward plan (:func:`_backward_start`; without ``capacity`` and
-    ``grid``) or, when a backward year has no plan (or with them), from the myopic plan; its start years
-    stop at :data:`_START_SOFT_SHARE` of the limit. On europe-rollout-afir (2026-12-03, alone on the
+    The foresight MILP starts from the backward plan (:func:`~planner.features.rollout.backward.backward_start`;
+    without ``capacity`` and ``grid``) or, when a backward year has no plan (or with them), from the myopic plan;
+    its start years stop at :data:`START_SOFT_SHARE` of the limit. On europe-rollout-afir (2026-12-03, alone on the
     machine) the backward start gave 42.23 M discounted truck-km·day at a gap of 0.18 % in 2 min 35 s,
     the myopic one 41.85 M at 1.09 % in 2 min 43 s; europe-rollout-2026-2035 the same optimum and files.
 
     ``lazy``: max coverage without ``capacity`` refines every model's windows lazily
-    (:mod:`planner.features.rollout.lazy`), the start years and the foresight model sharing the kept windows.
+    (:mod:`planner.features.rollout.lazy`), the start years and the foresight model sharing the kept windows;
+    with ``solver.start_flows`` a foresight rollout is first planned for the largest flows (:func:`_from_largest`).
 
     ``required_by_year`` / ``shares_by_year``: per year, the AFIR spacing windows or segment share
     of the milestone due by its end (:func:`planner.features.afir.requirements.rollout_requirements`).
@@ -373,9 +371,21 @@ def solve_rollout(
     lazy = lazy and capacity is None and scenario.objective.type == "max_coverage"
     ro = _Rollout(scenario, instance, required_by_year, shares_by_year, grid, capacity, log, solve_log, lazy=lazy)
     ro.feature_limits = feature_limits
-    myopic = scenario.rollout.mode == "myopic"
+    count = scenario.solver.start_flows
+    if ro.lazy is not None and scenario.rollout.mode == "foresight" and count is not None:
+        out = _from_largest(ro, count, started)
+        if out is not None:
+            return out
+    return _plan(ro, started)
+
+
+def _plan(ro: _Rollout, started: float) -> RolloutResult:
+    """The rollout of ``ro``'s scenario: myopic years, or the foresight model started from the backward plan
+    (without [capacity] and [grid]) or else the myopic one."""
+    capacity, grid = ro.capacity, ro.grid
+    myopic = ro.scenario.rollout.mode == "myopic"
     if not myopic and capacity is None and grid is None:
-        backward = _backward_start(ro)
+        backward = backward_start(ro)
         if backward is not None:
             return _foresight(ro, [], started, backward)
     years, results, model = ro.myopic("myopic" if myopic else "myopic start")
@@ -395,8 +405,49 @@ def solve_rollout(
     return _foresight(ro, years, started)
 
 
+def _from_largest(ro: _Rollout, count: int, started: float) -> RolloutResult | None:
+    """``solver.start_flows`` (lazily refined foresight): the whole rollout planned for the ``count`` largest
+    flows alone within :data:`LARGEST_SHARE` of the limit, its plan valued on every flow, then every flow's
+    foresight model (bounded by its years' relaxations) started from it, which it keeps unless a round truly
+    serves more. None (logged) when ``count`` is not below the flows that need a hub, or no plan of the largest
+    flows came in time: every flow is then planned from none."""
+    lazy, sc = ro.lazy, ro.scenario
+    assert lazy is not None
+    need = int(lazy.need.sum())
+    if count >= need:
+        ro.log(f"rollout: no start: solver.start_flows = {count:,} is not below the {need:,} flows that need a hub")
+        return None
+    t0 = time.perf_counter()
+    cut = copy.copy(ro)  # the same years, instance and kept windows; a share of the time limit
+    solver = sc.solver.model_copy(update={"time_limit_s": sc.solver.time_limit_s * LARGEST_SHARE})
+    objective = sc.objective.model_copy(update={"second_stage": False})  # its capex goal: every flow's alone
+    cut.scenario = sc.model_copy(update={"solver": solver, "objective": objective})
+    lazy.among = largest_flows(ro.instance.volume, lazy.need, count)
+    try:
+        plan = _plan(cut, t0)
+    except SolverError as err:
+        ro.log(f"rollout: no start plan on the {count:,} largest flows ({err}); every flow from none")
+        return None
+    finally:
+        lazy.among = None
+    on_them = plan.results[-1]
+    took = time.perf_counter() - t0
+    spec = ro.spec_for(list(range(len(ro.years))), frozenset())
+    value = lazy.value(spec, plan.open_by_year)
+    gap = "" if on_them.mip_gap is None else f" {on_them.status} at {on_them.mip_gap:.2%} on them,"
+    said = f"started from the plan of the {count:,} largest flows ({gap} {took:.0f} s)".replace("( ", "(")
+    ro.log(f"rollout: {said}; on every flow it serves {value:,.1f}")
+    out = _foresight(ro, [], started, plan.open_by_year, how=said)
+    out.results[0] = replace(out.results[0], message=f"{said}; {out.results[0].message}")
+    return out
+
+
 def _foresight(
-    ro: _Rollout, years: list[_Year], started: float, backward: list[np.ndarray] | None = None
+    ro: _Rollout,
+    years: list[_Year],
+    started: float,
+    backward: list[np.ndarray] | None = None,
+    how: str = "started from the backward plan",
 ) -> RolloutResult:
     """All years in one MILP, started from the ``backward`` plan or else the myopic ``years`` (when every
     year has one), within what the start left of ``solver.time_limit_s`` (at least
@@ -404,9 +455,10 @@ def _foresight(
     to prove)."""
     open_sets = [y.is_open for y in years]
     warm = len(years) == len(ro.years)
-    how = "started from the myopic plan"
-    if backward is not None:  # solve_rollout tried it first; it is not planned again here
-        open_sets, warm, how = backward, True, "started from the backward plan"
+    if backward is None:
+        how = "started from the myopic plan"
+    else:  # solve_rollout planned it first (the backward plan, or the largest flows'); it is not planned again
+        open_sets, warm = backward, True
     spec = replace(ro.spec_for(list(range(len(ro.years))), frozenset()), shared_windows=True)
     solver = ro.scenario.solver
     floor, why = _FORESIGHT_MIN_SHARE, ""
@@ -428,8 +480,8 @@ def _foresight(
     ro.log(f"rollout {ro.years[0]}–{ro.years[-1]} (foresight, {how if warm else 'no start'}): {result.describe()}")
     if warm and result.status == "no_solution" and _start_is_feasible(full):
         result = _keep_start(full, result)
-        kept = how.split()[-2]  # "myopic" / "backward"
-        ro.log(f"rollout: no better plan within the time limit; the {kept} plan is kept: {result.describe()}")
+        kept = how.removeprefix("started from ")  # "the myopic plan" / "the backward plan"
+        ro.log(f"rollout: no better plan within the time limit; {kept} is kept: {result.describe()}")
     ro.check(result, "the rollout")
     n = len(ro.years)
     return ro.result([full] * n, list(range(n)), [result])
@@ -465,98 +517,6 @@ def _keep_start(full: RolloutModel, result: SolveResult) -> SolveResult:
         mip_gap=gap,
         message=f"{result.message}; the start plan kept (the search found none better)",
     )
-
-
-def _backward_start(ro: _Rollout) -> list[np.ndarray] | None:
-    """Nested open sets planned from the last year back, or None if a year has no plan.
-
-    Year ``t`` maximises its own objective within the sites open in ``t+1``, with the budget of
-    years ``≤ t`` together, and spends at least ``capex(S_{t+1}) − budget_{t+1}`` so that what is
-    left for ``t+1`` fits its budget. The result meets every year's budget and requirement,
-    which makes it a MIP start for the foresight model.
-    """
-    instance, budgets = ro.instance, ro.budgets
-    solver = ro.scenario.solver
-    soft = solver.time_limit_s * _START_SOFT_SHARE
-    solver = solver.model_copy(update={"time_limit_s": solver.time_limit_s * _START_SHARE})
-    sets: list[np.ndarray] = [np.zeros(0, dtype=bool)] * len(ro.years)
-    later: np.ndarray | None = None
-    for i in reversed(range(len(ro.years))):
-        base = ro.spec_for([i], frozenset())
-        cum = None if any(b is None for b in budgets[: i + 1]) else float(sum(budgets[: i + 1]))
-        floor = None
-        if later is not None and budgets[i + 1] is not None:
-            floor = float(instance.site_cost[later].sum()) - budgets[i + 1]
-        adjust = None if later is None else partial(_within_later, instance, later, floor)
-        # lazily refined, the last year (the whole network at once) runs to its hard limit: the years
-        # within it then take seconds (europe-rollout-2026-2035, 20,000 flows: 2-3 s each)
-        own_soft = None if ro.lazy is not None and later is None else soft
-        spec = replace(base, budget_eur=(cum,))
-        start, took = _year_start(ro, i, spec, later, floor)
-        own = solver  # a start's time counts in the year's hard limit; the soft one is the search's
-        if start is not None:
-            own = solver.model_copy(update={"time_limit_s": max(solver.time_limit_s - took, 1.0)})
-        model, result = ro.solve_model(spec, own, soft=own_soft, adjust=adjust, start=start)
-        ro.log(f"rollout {ro.years[i]} (backward start): {result.describe()}")
-        if not result.holds_a_plan:
-            return None
-        sets[i] = ro.opened(model, 0)
-        later = sets[i]
-    return _keep_earlier(ro, sets)
-
-
-def _keep_earlier(ro: _Rollout, sets: list[np.ndarray]) -> list[np.ndarray]:
-    """The backward plan with later years holding an earlier year's hubs where they serve no more
-    (:mod:`planner.features.rollout.keep`), logged."""
-    inst = ro.instance
-    shares = list(ro.shares) if ro.shares else [None] * len(sets)
-    out, kept = keep_earlier_hubs(inst.cover, sets, inst.site_cost, inst.site_locked, ro.budgets, ro.required, shares)
-    if kept:
-        new = ~inst.site_locked
-        before, after = (float(inst.site_cost[p[-1] & new].sum()) for p in (sets, out))
-        years = ", ".join(str(ro.years[t]) for t in kept)
-        ro.log(
-            f"rollout: in the backward plan {years} hold the hubs of the year before and only those of their own "
-            f"that serve every flow theirs serve and meet their requirements: {int((sets[-1] & new).sum())} → "
-            f"{int((out[-1] & new).sum())} hubs by {ro.years[-1]}, capex {before:,.0f} → {after:,.0f} EUR"
-        )
-    return out
-
-
-def _year_start(
-    ro: _Rollout, i: int, spec: RolloutSpec, later: np.ndarray | None, floor: float | None
-) -> tuple[np.ndarray | None, float]:
-    """For a backward year with an AFIR share milestone, a greedy plan to start it from
-    (:mod:`planner.features.rollout.year_start`: HiGHS finds a first plan for such a year late),
-    logged, and the seconds it took; None for other years and when the greedy plan misses a limit."""
-    instance = ro.instance
-    if later is None or not any(share is not None for share in spec.required_shares):
-        return None, 0.0
-    t0 = time.perf_counter()
-    gap = float(ro.scenario.solver.mip_gap)
-    start = backward_year_start(
-        instance.cover, ro.weight, instance.site_cost, instance.site_locked, spec, later, floor, gap
-    )
-    took = time.perf_counter() - t0
-    if start is not None:
-        new = start & ~instance.site_locked
-        spent = float(instance.site_cost[new].sum())
-        ro.log(
-            f"rollout {ro.years[i]} (backward start): from a greedy plan of {int(new.sum())} hubs, {spent:,.0f} EUR "
-            f"({took:.1f} s)"
-        )
-    return start, took
-
-
-def _within_later(instance: PlanningInstance, later: np.ndarray, floor: float | None, model: RolloutModel) -> None:
-    """A backward start year: only the sites open the year after (``later``) may open, spending at least
-    ``floor`` so that what is left for the year after fits its budget."""
-    for k in model.sites:
-        if not later[k]:
-            model.open[k, 0].upBound = 0
-    if floor is not None and floor > 0:
-        cost = {k: 0.0 if instance.site_locked[k] else float(instance.site_cost[k]) for k in model.sites}
-        model.problem += (pulp.lpSum(c * model.open[k, 0] for k, c in cost.items()) >= floor, "leave_budget")
 
 
 def rollout_headline(results: list[SolveResult]) -> SolveResult:

@@ -1,6 +1,6 @@
 """A plan for one year of a rollout's backward start, built greedily, to start the solver from.
 
-A backward start year (:func:`planner.features.rollout.solve._backward_start`) may open only the
+A backward start year (:func:`planner.features.rollout.backward.backward_start`) may open only the
 sites open the year after, must spend at least what that year's own budget cannot pay for, and
 meets its AFIR milestone. HiGHS finds plans for such a year late: on ``europe-rollout-afir`` with
 every flow its 2026 year (the 2025 milestone, 15 % of the core network, and exactly 400 M EUR among
