@@ -69,6 +69,7 @@ from planner.windows import CoverSet
 
 __all__ = [
     "LAZY_FROM_PAIRS",
+    "Counted",
     "START_SHARE",
     "KeptWindows",
     "largest_flows",
@@ -190,7 +191,25 @@ class _Plan:
     model: PlanningModel
 
 
-class _Lazy:
+class Counted:
+    """The flows a lazy solve's goals count: ``need`` (those that need a hub) and, while a start solves
+    (``solver.start_flows``), only those ``among`` marks (its largest flows; None: every flow)."""
+
+    need: np.ndarray
+    among: np.ndarray | None
+
+    @property
+    def counted(self) -> np.ndarray:
+        """The flows a goal counts: those that need a hub (and, for a start, are among its flows)."""
+        return self.need if self.among is None else self.need & self.among
+
+    @property
+    def label(self) -> str:
+        """Said after a round's number in the log: which flows a start's round counts."""
+        return "" if self.among is None else f" (start: the {int(self.among.sum()):,} largest flows)"
+
+
+class _Lazy(Counted):
     """The rounds of one lazy solve."""
 
     def __init__(
@@ -209,16 +228,6 @@ class _Lazy:
         self.rounds = 0
         self.polished = ""  # what moving hubs did, for the message
         self.among: np.ndarray | None = None  # the flows a goal counts (None: every flow; the start's largest)
-
-    @property
-    def counted(self) -> np.ndarray:
-        """The flows a goal counts: those that need a hub (and, for a start, are among its flows)."""
-        return self.need if self.among is None else self.need & self.among
-
-    @property
-    def label(self) -> str:
-        """Said after a round's number in the log: which flows a start's round counts."""
-        return "" if self.among is None else f" (start: the {int(self.among.sum()):,} largest flows)"
 
     def value(self, served: np.ndarray) -> float:
         """The served weight a goal counts (:attr:`counted`)."""

@@ -1,7 +1,7 @@
 """The backward start of a foresight rollout: its last year planned first, each earlier year within the next.
 
-Every year of the plan it gives meets its budget and requirement, so the foresight model (:func:`planner.
-features.rollout.solve.solve_rollout`) starts from it and can only improve on it.
+Every year of the plan it gives meets its budget and requirement, so the foresight model
+(:func:`planner.features.rollout.solve.solve_rollout`) starts from it and can only improve on it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["START_SHARE", "START_SOFT_SHARE", "backward_start"]
 
 #: Share of ``solver.time_limit_s`` for each year of the *start* of a foresight rollout (backward or
-#: myopic years, :func:`solve_rollout`): a year's search stops once it holds a plan and
+#: myopic years, :func:`~planner.features.rollout.solve.solve_rollout`): a year's search stops once it holds a plan and
 #: :data:`START_SOFT_SHARE` of the limit has passed,
 #: and runs on to :data:`START_SHARE` only while it has none. On europe-rollout-afir (2026-12-03)
 #: the first year's only plan in 30 s came at 12.2–12.7 s of HiGHS time and its full 120 s (plus

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from planner.features.coverage.lazy import KeptWindows
+from planner.features.coverage.lazy import Counted, KeptWindows
 from planner.features.coverage.polish import move_hubs
 from planner.features.coverage.rounds import (
     Round,
@@ -71,7 +71,7 @@ class _Plan:
     model: RolloutModel | None = None
 
 
-class LazyRollout:
+class LazyRollout(Counted):
     """The kept windows of one rollout and the rounds solving its models.
 
     Parameters
@@ -98,16 +98,6 @@ class LazyRollout:
         self.total_pairs = pair_count(instance.cover)
         self.rounds = 0
         self.among: np.ndarray | None = None  # the flows the goals count (None: every flow; a start's largest)
-
-    @property
-    def counted(self) -> np.ndarray:
-        """The flows the goals count: those that need a hub (and, for a start, are among its flows)."""
-        return self.need if self.among is None else self.need & self.among
-
-    @property
-    def label(self) -> str:
-        """Said after a round's number in the log: which flows a start's round counts."""
-        return "" if self.among is None else f" (start: the {int(self.among.sum()):,} largest flows)"
 
     def value(self, spec: RolloutSpec, open_sets: list[np.ndarray]) -> float:
         """True discounted served weight of a plan: each year's flows whose every window it covers."""
