@@ -118,6 +118,13 @@ def scenario_instance(scenario: str | Path, max_flows: str) -> tuple[Scenario, o
     return sc, ctx.instance
 
 
+def plan_hubs(folder: str | Path, site_ids: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """A run folder's ``hubs.csv`` and each hub's instance site index (``site_ids``: the instance's)."""
+    hubs = pd.read_csv(Path(folder) / "hubs.csv", dtype={"site_id": str})
+    where = {s: i for i, s in enumerate(site_ids)}
+    return np.array([where[s] for s in hubs["site_id"]], dtype=np.int64), hubs
+
+
 class Csr:
     """A row-wise sparse matrix (what HiGHS takes), from (row, column, value) triples."""
 

@@ -25,8 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-from _common import scenario_instance  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
+from _common import plan_hubs, scenario_instance  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
 
 from planner.features.coverage.lazy import KeptWindows
 from planner.features.coverage.lp_bound import every_window_bound
@@ -56,10 +55,9 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
     print(f"{out.describe()} (weight of the flows that need a hub: {weight[flows].sum():,.1f}); {rss:.2f} GB")
     if args.plan and out.value is not None:
-        hubs = pd.read_csv(Path(args.plan) / "hubs.csv", dtype={"site_id": str})
-        where = {s: i for i, s in enumerate(instance.site_ids)}
+        sites, hubs = plan_hubs(args.plan, instance.site_ids)
         is_open = np.zeros(n, dtype=bool)
-        is_open[[where[s] for s in hubs["site_id"]]] = True
+        is_open[sites] = True
         served = float(weight[flows][cover.served(is_open)[flows]].sum())
         gap = (out.value - served) / served
         print(f"plan {args.plan}: {len(hubs)} hubs serve {served:,.1f}; gap to the bound {gap:.2%}")

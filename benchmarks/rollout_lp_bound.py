@@ -22,8 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-from _common import scenario_instance  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
+from _common import plan_hubs, scenario_instance  # noqa: I001 (benchmarks/ is on sys.path when run as a script)
 
 from planner.features.coverage.lazy import KeptWindows
 from planner.features.coverage.model import flow_weight
@@ -62,13 +61,12 @@ def main() -> None:
         print(f"{year}: budget until then {b:,.0f} EUR, relaxation {v:,.1f}{'' if ok else ' (a tangent)'}")
     print(f"{out.describe()}; {rss:.2f} GB")
     if args.plan:
-        hubs = pd.read_csv(Path(args.plan) / "hubs.csv", dtype={"site_id": str})
-        where = {s: i for i, s in enumerate(instance.site_ids)}
+        sites, hubs = plan_hubs(args.plan, instance.site_ids)
         need = instance.servable & ~instance.free
         value = 0.0
         for t, year in enumerate(ro.years):
             is_open = instance.site_locked.copy()
-            is_open[[where[s] for s in hubs.loc[hubs["opened_year"] <= year, "site_id"]]] = True
+            is_open[sites[(hubs["opened_year"] <= year).to_numpy()]] = True
             value += factors[t] * float(weight[cover.served(is_open) & need].sum())
         gap = (out.value - value) / value
         print(f"plan {args.plan}: serves {value:,.1f} discounted; gap to the bound {gap:.2%}")

@@ -107,13 +107,13 @@ def years_bound(
     """
     t0 = time.perf_counter()
     ceiling = float(weight[flows].sum())
-    finite = [b for b in budgets if math.isfinite(b)]
+    budgeted = any(math.isfinite(b) for b in budgets)  # a budget row to change between years
     rows = RowGeneration(
         cover, site_cost, locked, weight, flows, windows,
-        budget_eur=math.inf if finite else None, max_hubs=max_hubs,
+        budget_eur=math.inf if budgeted else None, max_hubs=max_hubs,
     )  # fmt: skip
     converged, rounds = _round_robin(
-        rows, sorted(set(budgets), reverse=True), bool(finite), seconds - (time.perf_counter() - t0), log
+        rows, sorted(set(budgets), reverse=True), budgeted, seconds - (time.perf_counter() - t0), log
     )
     per_year = [min(rows.tangent(b), ceiling) for b in budgets]
     value = float(sum(f * v for f, v in zip(factors, per_year, strict=True)))
