@@ -155,6 +155,25 @@ def test_an_existing_hub_s_price_leaves_the_rest_of_the_budget_in_whole_hubs(tmp
     assert out.value == pytest.approx(_relaxed_full_model(exact), rel=1e-5)
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_only_groups_holding_a_flow_are_free_and_the_value_stays_the_full_model_s(tmp_path: Path, seed: int) -> None:
+    ctx = prepared(_scenario(tmp_path, seed, {"max_hubs": 2}))
+    instance, spec = ctx.instance, core_spec(ctx)
+    weight = flow_weight(instance, spec.metric).astype(float)
+    kept = KeptWindows.first(instance.cover, weight)
+    rows = RowGeneration(
+        instance.cover, instance.site_cost, instance.site_locked, weight, kept.flows, kept.kept,
+        budget_eur=None, max_hubs=spec.max_hubs,
+    )  # fmt: skip
+    out = rows.solve(60.0)
+    assert out.converged and out.rounds >= 2  # flows moved between groups
+    upper = np.asarray(rows.lp.h.getLp().col_upper_)[np.asarray(rows.lp.col)]
+    held = np.isin(np.arange(len(rows.lp.col)), rows.of)
+    assert not held.all()  # some groups were left empty
+    assert np.array_equal(upper, held.astype(float))
+    assert out.value == pytest.approx(_relaxed_full_model(ctx), rel=1e-5)
+
+
 def test_least_covered_is_each_flow_s_least_window_by_brute_force(tmp_path: Path) -> None:
     ctx = prepared(_scenario(tmp_path, 6, {"max_hubs": 2}))
     cover = ctx.instance.cover

@@ -217,6 +217,38 @@ def test_the_foresight_rounds_start_from_the_years_bound(tmp_path: Path, seed: i
     assert plan.summary["rollout"]["solves"][-1]["best_bound"] <= out.value * (1 + 1e-9)
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_years_relaxations_start_from_the_first_windows_not_the_rounds_refined_ones(
+    tmp_path: Path, seed: int, monkeypatch
+) -> None:
+    import planner.features.rollout.lazy as lazy_rollout
+
+    seen: list[tuple[list[list[int]], list[list[int]]]] = []  # (windows given, the rounds' kept windows then)
+    bound, method = lazy_rollout.years_bound, lazy_rollout.LazyRollout.years_bound
+
+    def given(*args, **kwargs):
+        seen.append(([list(ws) for ws in args[5]], []))
+        return bound(*args, **kwargs)
+
+    def spy(self, spec, seconds):
+        out = method(self, spec, seconds)
+        seen[-1] = (seen[-1][0], [list(ws) for ws in self.kept.kept])
+        return out
+
+    monkeypatch.setattr(lazy_rollout, "years_bound", given)
+    monkeypatch.setattr(lazy_rollout.LazyRollout, "years_bound", spy)
+    budgets = [HUB, 2 * HUB, HUB]
+    plan = solve_scenario(load_scenario(_scenario(tmp_path, seed, budgets, max_hubs=2)))
+    (tmp_path / "again").mkdir()
+    instance, ro, _spec = _setup(tmp_path / "again", seed, budgets, max_hubs=2)
+    first = KeptWindows.first(instance.cover, ro.weight).kept
+    assert len(seen) == 1
+    windows, kept = seen[0]
+    assert windows == first
+    assert kept != first  # the backward years' rounds refined some flows' windows before the bound
+    assert plan.verification.passed
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_each_myopic_year_s_rounds_start_from_its_relaxation(tmp_path: Path, seed: int, monkeypatch) -> None:
     given = _bounds_given(monkeypatch)

@@ -18,8 +18,10 @@ its budget, so every solved round bounds every year, also those left unsolved wh
 tangent (its value plus the budget row's dual times the difference in budget: :meth:`RowGeneration.tangent`).
 ``europe-rollout-2026-2035``, every flow started from its 20,000 largest, 150 s (2026-12-07, stop 63): each
 year to convergence in turn, largest first, bounded it by 107.86 M (only the 320 M EUR relaxation solved,
-6 rounds); a round each in turn by 104.26 M (104.06 M smallest budget first). With the 20,000 largest flows
-every year converges either way (37 s instead of 44 s).
+6 rounds); a round each in turn by 104.26 M (104.06 M smallest budget first); since stop 64, from the first
+windows and with empty groups fixed at 0 (:meth:`LazyRollout.years_bound
+<planner.features.rollout.lazy.LazyRollout.years_bound>`), by 102.79 M (9 rounds). With the 20,000 largest flows
+every year converges either way (30 s; 37 s in stop 63, 44 s before).
 ``europe-rollout-2026-2035``, every flow (2026-12-07, 2 cores, a script, each budget from the first
 windows): 10.20, 17.85, 26.84 and 34.58 M truck-km·day for 40, 100, 200 and 320 M EUR (the 100 and 320 M
 relaxations in 119 s and 157 s by interior point).
