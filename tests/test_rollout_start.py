@@ -9,6 +9,7 @@ line with a candidate every 10 km against the foresight model with every window 
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -146,10 +147,13 @@ def test_a_start_of_as_many_flows_as_need_a_hub_is_no_start(tmp_path: Path) -> N
 
 def test_without_a_start_plan_every_flow_is_planned_from_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_plan = rs._plan
+    limits: list[float] = []
 
     def no_start(ro, started):
         if ro.lazy is not None and ro.lazy.among is not None:
+            time.sleep(1.5)  # the start's time is spent
             raise SolverError("the start found no solution")
+        limits.append(ro.scenario.solver.time_limit_s)
         return real_plan(ro, started)
 
     monkeypatch.setattr(rs, "_plan", no_start)
@@ -158,9 +162,10 @@ def test_without_a_start_plan_every_flow_is_planned_from_none(tmp_path: Path, mo
     every = _run(tmp_path, 3, rows="all", start=None)
     assert plan.verification.passed and plan.summary["status"] == "optimal"
     assert plan.summary["rollout"][KEY] == pytest.approx(every.summary["rollout"][KEY], rel=1e-9)
-    assert "rollout: no start plan on the 6 largest flows (the start found no solution); every flow from none" in (
-        messages
-    )
+    # every flow gets what the start left of the 60 s limit, not the whole limit again
+    assert 57.0 < limits[0] <= 60.0 - 1.5  # (limits[1]: the run with every window below)
+    said = "rollout: no start plan on the 6 largest flows (the start found no solution); every flow from none in the "
+    assert any(m.startswith(said) and m.endswith(" s left of solver.time_limit_s = 60 s") for m in messages)
     assert any("foresight, started from the backward plan" in m for m in messages)
 
 

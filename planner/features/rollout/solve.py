@@ -409,8 +409,9 @@ def _from_largest(ro: _Rollout, count: int, started: float) -> RolloutResult | N
     """``solver.start_flows`` (lazily refined foresight): the whole rollout planned for the ``count`` largest
     flows alone within :data:`LARGEST_SHARE` of the limit, its plan valued on every flow, then every flow's
     foresight model (bounded by its years' relaxations) started from it, which it keeps unless a round truly
-    serves more. None (logged) when ``count`` is not below the flows that need a hub, or no plan of the largest
-    flows came in time: every flow is then planned from none."""
+    serves more. None (logged) when ``count`` is not below the flows that need a hub: every flow is then planned
+    from none. When no plan of the largest flows came in time, every flow is planned from none within what is
+    left of the limit (:func:`_from_none`)."""
     lazy, sc = ro.lazy, ro.scenario
     assert lazy is not None
     need = int(lazy.need.sum())
@@ -424,12 +425,13 @@ def _from_largest(ro: _Rollout, count: int, started: float) -> RolloutResult | N
     cut.scenario = sc.model_copy(update={"solver": solver, "objective": objective})
     lazy.among = largest_flows(ro.instance.volume, lazy.need, count)
     try:
-        plan = _plan(cut, t0)
+        plan: RolloutResult | str = _plan(cut, t0)
     except SolverError as err:
-        ro.log(f"rollout: no start plan on the {count:,} largest flows ({err}); every flow from none")
-        return None
+        plan = str(err)
     finally:
         lazy.among = None
+    if isinstance(plan, str):
+        return _from_none(ro, started, f"no start plan on the {count:,} largest flows ({plan})")
     on_them = plan.results[-1]
     took = time.perf_counter() - t0
     spec = ro.spec_for(list(range(len(ro.years))), frozenset())
@@ -440,6 +442,19 @@ def _from_largest(ro: _Rollout, count: int, started: float) -> RolloutResult | N
     out = _foresight(ro, [], started, plan.open_by_year, how=said)
     out.results[0] = replace(out.results[0], message=f"{said}; {out.results[0].message}")
     return out
+
+
+def _from_none(ro: _Rollout, started: float, why: str) -> RolloutResult:
+    """Every flow planned from none (:func:`_plan`) within what is left of ``solver.time_limit_s`` since
+    ``started`` (at least :data:`_FORESIGHT_MIN_SHARE` of it), after a start that gave no plan."""
+    limit = ro.scenario.solver.time_limit_s
+    left = max(limit - (time.perf_counter() - started), _FORESIGHT_MIN_SHARE * limit)
+    ro.log(f"rollout: {why}; every flow from none in the {left:.0f} s left of solver.time_limit_s = {limit:g} s")
+    rest = copy.copy(ro)
+    rest.scenario = ro.scenario.model_copy(
+        update={"solver": ro.scenario.solver.model_copy(update={"time_limit_s": left})}
+    )
+    return _plan(rest, time.perf_counter())
 
 
 def _foresight(
