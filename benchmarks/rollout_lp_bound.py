@@ -37,6 +37,7 @@ def main() -> None:
     ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "europe-rollout-2026-2035.toml"))
     ap.add_argument("--max-flows", default="all")
     ap.add_argument("--seconds", type=float, default=3600.0, help="time for every year together")
+    ap.add_argument("--workers", type=int, default=1, help="relaxations solved side by side")
     ap.add_argument("--plan", help="a run folder of the scenario (hubs.csv with opened_year): its value and gap")
     args = ap.parse_args()
     t0 = time.perf_counter()
@@ -54,7 +55,7 @@ def main() -> None:
     out = years_bound(
         cover, np.where(instance.site_locked, 0.0, instance.site_cost), instance.site_locked, weight,
         kept.flows, kept.kept, budgets=budgets, factors=factors, max_hubs=sc.objective.max_hubs,
-        seconds=args.seconds, log=lambda m: print(f"  {m}", flush=True),
+        seconds=args.seconds, workers=args.workers, log=lambda m: print(f"  {m}", flush=True),
     )  # fmt: skip
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
     for year, b, v, ok in zip(ro.years, budgets, out.per_year, out.converged, strict=True):

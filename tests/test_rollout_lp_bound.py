@@ -10,6 +10,7 @@ report a bound at least as tight; each myopic year's rounds start from its own r
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from planner.context import RunContext
 from planner.features import enabled_features
 from planner.features.coverage.lazy import KeptWindows
 from planner.features.coverage.lp_bound import RowGeneration, every_window_bound
-from planner.features.rollout.lp_bound import cumulative_budgets, years_bound
+from planner.features.rollout.lp_bound import MAX_WORKERS, cumulative_budgets, relaxation_workers, years_bound
 from planner.features.rollout.model import build_rollout_model
 from planner.features.rollout.solve import _Rollout
 from planner.scenario import load_scenario
@@ -64,6 +65,16 @@ def _bound(instance, ro, spec, seconds: float = 60.0):
         budgets=budgets, factors=factors, max_hubs=spec.max_hubs, seconds=seconds,
     )  # fmt: skip
     return out, kept, factors, budgets
+
+
+def _bound_by(instance, ro, spec, workers: int):
+    kept = KeptWindows.first(instance.cover, ro.weight)
+    return years_bound(
+        instance.cover, instance.site_cost, instance.site_locked, ro.weight, kept.flows, kept.kept,
+        budgets=cumulative_budgets(spec.budget_eur, spec.budget_total_eur),
+        factors=[d * f for d, f in zip(spec.discount, spec.volume_factor, strict=True)],
+        max_hubs=spec.max_hubs, seconds=60.0, workers=workers,
+    )  # fmt: skip
 
 
 def _foresight_optimum(instance, spec) -> float:
@@ -139,6 +150,54 @@ def test_the_years_take_a_round_each_in_turn_largest_budget_first(tmp_path: Path
     assert [rhs for rhs, _, _ in calls[:3]] == [3.0, 2.0, 1.0]  # whole hubs of budget, largest first
     assert all(m == 1 and n == 1 for _, m, n in calls)
     assert out.rounds == len(calls) > 3  # the first windows do not hold every flow: a second pass at least
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("workers", [2, 3])
+def test_relaxations_side_by_side_give_each_year_its_own_relaxation(tmp_path: Path, seed: int, workers: int) -> None:
+    instance, ro, spec = _setup(tmp_path, seed, [HUB, HUB, 1.5 * HUB])  # three budgets: 1, 2 and 3.5 hubs
+    alone = _bound_by(instance, ro, spec, workers=1)
+    side = _bound_by(instance, ro, spec, workers=workers)
+    assert all(alone.converged) and all(side.converged)
+    assert side.per_year == pytest.approx(alone.per_year, rel=1e-6)
+    assert side.value == pytest.approx(alone.value, rel=1e-6)
+    assert side.value >= _foresight_optimum(instance, spec) - 1e-6
+
+
+def test_side_by_side_each_relaxation_takes_every_other_budget_from_the_largest(tmp_path: Path, monkeypatch) -> None:
+    instance, ro, spec = _setup(tmp_path, 2, [HUB, HUB, HUB])
+    set_budget = RowGeneration.set_budget
+    seen: dict[int, list[float]] = {}  # per relaxation (its id), the budgets it was given in order
+
+    def spy(self, budget_eur):
+        seen.setdefault(id(self), []).append(budget_eur)
+        return set_budget(self, budget_eur)
+
+    monkeypatch.setattr(RowGeneration, "set_budget", spy)
+    out = _bound_by(instance, ro, spec, workers=2)
+    assert all(out.converged)
+    firsts = sorted((b[0], sorted(set(b), reverse=True)) for b in seen.values())
+    assert firsts == [(2 * HUB, [2 * HUB]), (3 * HUB, [3 * HUB, HUB])]
+
+
+@pytest.mark.parametrize(("threads", "expected"), [(1, 1), (2, 2), (16, 2)])
+def test_relaxations_side_by_side_follow_solver_threads(
+    tmp_path: Path, threads: int, expected: int, monkeypatch
+) -> None:
+    import planner.features.rollout.lazy as lazy_rollout
+
+    given: list[int] = []
+    bound = lazy_rollout.years_bound
+
+    def spy(*args, **kwargs):
+        given.append(kwargs["workers"])
+        return bound(*args, **kwargs)
+
+    monkeypatch.setattr(lazy_rollout, "years_bound", spy)
+    path = _scenario(tmp_path, 1, [HUB, 2 * HUB, HUB], max_hubs=2, threads=threads)
+    plan = solve_scenario(load_scenario(path))
+    assert given == [expected] and plan.verification.passed
+    assert relaxation_workers(None) == min(os.cpu_count() or 1, MAX_WORKERS)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
@@ -230,8 +289,8 @@ def test_the_years_relaxations_start_from_the_first_windows_not_the_rounds_refin
         seen.append(([list(ws) for ws in args[5]], []))
         return bound(*args, **kwargs)
 
-    def spy(self, spec, seconds):
-        out = method(self, spec, seconds)
+    def spy(self, spec, seconds, workers=1):
+        out = method(self, spec, seconds, workers)
         seen[-1] = (seen[-1][0], [list(ws) for ws in self.kept.kept])
         return out
 

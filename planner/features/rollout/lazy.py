@@ -39,7 +39,7 @@ from planner.features.coverage.rounds import (
     rounds_result,
     served_rounds,
 )
-from planner.features.rollout.lp_bound import YearsBound, cumulative_budgets, years_bound
+from planner.features.rollout.lp_bound import YearsBound, cumulative_budgets, relaxation_workers, years_bound
 from planner.features.rollout.model import RolloutModel, RolloutSpec, build_rollout_model, open_in_year, set_start
 from planner.features.tradeoff.pairs import pair_count
 from planner.highs import relative_gap
@@ -277,7 +277,7 @@ class LazyRollout(Counted):
             return enough
         t0, bound = time.perf_counter(), None
         if bound_share > 0:
-            bound = self.years_bound(spec, config.time_limit_s * bound_share)
+            bound = self.years_bound(spec, config.time_limit_s * bound_share, relaxation_workers(config.threads))
         spent = time.perf_counter() - t0
 
         def solve(gap: float, seconds: float, soft: float | None, best: _Plan | None) -> Round[RolloutModel, _Plan]:
@@ -324,9 +324,10 @@ class LazyRollout(Counted):
         result = rounds_result(out.status, out.solver, value, out.bound, out.gap, seconds, out.hit, message)
         return best, result, out.model
 
-    def years_bound(self, spec: RolloutSpec, seconds: float) -> YearsBound:
+    def years_bound(self, spec: RolloutSpec, seconds: float, workers: int = 1) -> YearsBound:
         """The discounted served weight of every plan of ``spec`` bounded by each year's linear relaxation with
-        every window (:func:`~planner.features.rollout.lp_bound.years_bound`) within ``seconds``. Existing hubs
+        every window (:func:`~planner.features.rollout.lp_bound.years_bound`, ``workers`` side by side) within
+        ``seconds``. Existing hubs
         and those fixed open cost no budget, as in the model.
 
         The relaxations start from each flow's first windows (:meth:`KeptWindows.first
@@ -356,6 +357,7 @@ class LazyRollout(Counted):
             factors=[d * f for d, f in zip(spec.discount, spec.volume_factor, strict=True)],
             max_hubs=hubs,
             seconds=seconds,
+            workers=workers,
             log=lambda m: self.log(f"rollout: {m}"),
         )
         self.log(f"rollout: bound by {out.describe()}")
