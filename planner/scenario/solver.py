@@ -24,7 +24,15 @@ class SolverConfig(_Section):
         json_schema_extra=_unit("relative"),
         description="Stop when the relative gap between incumbent and bound is below this.",
     )
-    threads: Int | None = Field(None, ge=1, le=256, description="Solver threads (default: the solver's own choice).")
+    threads: Int | None = Field(
+        None,
+        ge=1,
+        le=256,
+        description=(
+            "Solver threads (default: the solver's own choice); 1 also keeps a rollout's years' relaxations "
+            "one after the other (two side by side otherwise)."
+        ),
+    )
     coverage_rows: Literal["auto", "lazy", "all"] = Field(
         "auto",
         description=(
