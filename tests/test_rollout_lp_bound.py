@@ -184,16 +184,7 @@ def test_side_by_side_each_relaxation_takes_every_other_budget_from_the_largest(
 def test_relaxations_side_by_side_follow_solver_threads(
     tmp_path: Path, threads: int, expected: int, monkeypatch
 ) -> None:
-    import planner.features.rollout.lazy as lazy_rollout
-
-    given: list[int] = []
-    bound = lazy_rollout.years_bound
-
-    def spy(*args, **kwargs):
-        given.append(kwargs["workers"])
-        return bound(*args, **kwargs)
-
-    monkeypatch.setattr(lazy_rollout, "years_bound", spy)
+    given = _given(monkeypatch, "years_bound", "workers")
     path = _scenario(tmp_path, 1, [HUB, 2 * HUB, HUB], max_hubs=2, threads=threads)
     plan = solve_scenario(load_scenario(path))
     assert given == [expected] and plan.verification.passed
@@ -247,19 +238,25 @@ def test_a_started_foresight_solve_reports_a_bound_at_least_as_tight(tmp_path: P
     assert plan.verification.passed
 
 
-def _bounds_given(monkeypatch) -> list[float]:
-    """The ``bound`` each rollout solve hands its rounds (:func:`served_rounds`), in order."""
+def _given(monkeypatch, function: str, key: str) -> list:
+    """The keyword argument ``key`` of every call of ``function`` in :mod:`planner.features.rollout.lazy`, in
+    order."""
     import planner.features.rollout.lazy as lazy_rollout
 
-    given: list[float] = []
-    rounds = lazy_rollout.served_rounds
+    given: list = []
+    real = getattr(lazy_rollout, function)
 
     def spy(*args, **kwargs):
-        given.append(kwargs["bound"])
-        return rounds(*args, **kwargs)
+        given.append(kwargs[key])
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(lazy_rollout, "served_rounds", spy)
+    monkeypatch.setattr(lazy_rollout, function, spy)
     return given
+
+
+def _bounds_given(monkeypatch) -> list[float]:
+    """The ``bound`` each rollout solve hands its rounds (:func:`served_rounds`), in order."""
+    return _given(monkeypatch, "served_rounds", "bound")
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -10,12 +10,13 @@ factors, these bound every rollout plan; the link between the years (hubs stay o
 rows are left out, which only loosens the bound. A myopic year is the one-year case: its earlier years'
 hubs open at no cost, its own budget (:meth:`~planner.features.rollout.lazy.LazyRollout.years_bound`).
 
-One relaxation serves every year: the budget row is changed between solves and every window a year added
-stays (it holds in every year's relaxation). The years take one round each in turn, the largest budget
-first in each pass (the last years weigh most), until each converged or the time is up: each round's value
-bounds its year, converged or not, so every year gets a value early. The relaxation's value is concave in
-its budget, so every solved round bounds every year, also those left unsolved when time runs out, by its
-tangent (its value plus the budget row's dual times the difference in budget: :meth:`RowGeneration.tangent`).
+One relaxation serves its years: the budget row is changed between solves and every window a year added stays
+(it holds in every year's relaxation). With ``workers`` (two on two cores) as many relaxations run side by
+side in threads, each for every other budget from the largest. The years take one round each in turn, the
+largest budget first in each pass (the last years weigh most), until each converged or the time is up: each
+round's value bounds its year, converged or not, so every year gets a value early. The relaxation's value is
+concave in its budget, so every solved round bounds every year, also those left unsolved when time runs out,
+by its tangent (its value plus the budget row's dual times the difference in budget: :meth:`RowGeneration.tangent`).
 ``europe-rollout-2026-2035``, every flow started from its 20,000 largest, 150 s (2026-12-07, stop 63): each
 year to convergence in turn, largest first, bounded it by 107.86 M (only the 320 M EUR relaxation solved,
 6 rounds); a round each in turn by 104.26 M (104.06 M smallest budget first); since stop 64, from the first
