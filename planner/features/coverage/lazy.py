@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -195,8 +196,31 @@ class Counted:
     """The flows a lazy solve's goals count: ``need`` (those that need a hub) and, while a start solves
     (``solver.start_flows``), only those ``among`` marks (its largest flows; None: every flow)."""
 
+    instance: PlanningInstance
     need: np.ndarray
     among: np.ndarray | None
+
+    def largest(self, count: int) -> np.ndarray | None:
+        """Mask of the ``count`` largest flows that need a hub, a start's (:func:`largest_flows`); None when
+        ``count`` is not below them (:meth:`no_start` says so)."""
+        if count >= int(self.need.sum()):
+            return None
+        return largest_flows(self.instance.volume, self.need, count)
+
+    def no_start(self, count: int) -> str:
+        """Why ``solver.start_flows = count`` starts nothing (for the log)."""
+        return (
+            f"no start: solver.start_flows = {count:,} is not below the {int(self.need.sum()):,} flows that need a hub"
+        )
+
+    @contextmanager
+    def only(self, among: np.ndarray) -> Iterator[None]:
+        """The goals count only the flows ``among`` marks while the block runs (a start), every flow after."""
+        self.among = among
+        try:
+            yield
+        finally:
+            self.among = None
 
     @property
     def counted(self) -> np.ndarray:
@@ -418,17 +442,17 @@ def _start(lazy: _Lazy, config: SolverConfig) -> tuple[_Plan | None, str, float]
     """With ``solver.start_flows`` below the flows that need a hub: the served-weight goal on those largest
     flows alone (within :data:`START_SHARE` of the time limit; their rounds refine the shared windows), its plan
     valued on every flow. Returns the start (None without one), what the message says of it, and its seconds."""
-    count, need = config.start_flows, lazy.need
+    count = config.start_flows
     if count is None:
         return None, "", 0.0
-    if count >= int(need.sum()):
-        n = int(need.sum())
-        lazy.log(f"lazy windows: no start: solver.start_flows = {count:,} is not below the {n:,} flows that need a hub")
+    among = lazy.largest(count)
+    if among is None:
+        lazy.log(f"lazy windows: {lazy.no_start(count)}")
         return None, "", 0.0
     t0 = time.perf_counter()
-    lazy.among = largest_flows(lazy.instance.volume, need, count)
-    plan, result = lazy.served_goal(config.time_limit_s * START_SHARE)
-    rounds, lazy.rounds, lazy.polished, lazy.among = lazy.rounds, 0, "", None
+    with lazy.only(among):
+        plan, result = lazy.served_goal(config.time_limit_s * START_SHARE)
+    rounds, lazy.rounds, lazy.polished = lazy.rounds, 0, ""
     spent = time.perf_counter() - t0
     if plan is None:
         lazy.log(f"lazy windows: no start plan on the {count:,} largest flows ({result.status}); every flow from none")

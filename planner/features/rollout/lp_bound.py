@@ -132,7 +132,8 @@ def years_bound(
     ceiling = float(weight[flows].sum())
     budgeted = any(math.isfinite(b) for b in budgets)  # a budget row to change between years
     order = sorted(set(budgets), reverse=True)
-    parts = [order[i :: max(workers, 1)] for i in range(min(max(workers, 1), len(order)))]
+    n = max(1, min(workers, len(order)))
+    parts = [order[i::n] for i in range(n)]
     limits = {"budget_eur": math.inf if budgeted else None, "max_hubs": max_hubs}
     relaxations = [RowGeneration(cover, site_cost, locked, weight, flows, windows, **limits) for _ in parts]
     left = seconds - (time.perf_counter() - t0)

@@ -20,7 +20,6 @@ from planner.errors import InfeasibleError, SolverError
 from planner.features.afir.model import AfirShare
 from planner.features.capacity.model import CapacitySpec
 from planner.features.coverage.feature import join_limits
-from planner.features.coverage.lazy import largest_flows
 from planner.features.coverage.model import flow_weight
 from planner.features.coverage.variables import group_flows, group_weight, served_mask
 from planner.features.grid.model import GridSpec
@@ -144,6 +143,19 @@ class _Rollout:
             self.gvolume = group_weight(instance, groups, instance.volume)
         self.free = instance.free.copy()
         self.lazy = LazyRollout(instance, self.weight, log, solve_log) if lazy else None
+
+    def within(self, seconds: float, **objective: object) -> _Rollout:
+        """This rollout (the same years, instance and kept windows) with ``solver.time_limit_s = seconds`` and
+        the ``objective`` fields given."""
+        sc = self.scenario
+        out = copy.copy(self)
+        out.scenario = sc.model_copy(
+            update={
+                "solver": sc.solver.model_copy(update={"time_limit_s": seconds}),
+                "objective": sc.objective.model_copy(update=objective),
+            }
+        )
+        return out
 
     def solve_model(
         self,
@@ -412,26 +424,20 @@ def _from_largest(ro: _Rollout, count: int, started: float) -> RolloutResult | N
     serves more. None (logged) when ``count`` is not below the flows that need a hub: every flow is then planned
     from none. When no plan of the largest flows came in time, every flow is planned from none within what is
     left of the limit (:func:`_from_none`)."""
-    lazy, sc = ro.lazy, ro.scenario
+    lazy = ro.lazy
     assert lazy is not None
-    need = int(lazy.need.sum())
-    if count >= need:
-        ro.log(f"rollout: no start: solver.start_flows = {count:,} is not below the {need:,} flows that need a hub")
+    among = lazy.largest(count)
+    if among is None:
+        ro.log(f"rollout: {lazy.no_start(count)}")
         return None
     t0 = time.perf_counter()
-    cut = copy.copy(ro)  # the same years, instance and kept windows; a share of the time limit
-    solver = sc.solver.model_copy(update={"time_limit_s": sc.solver.time_limit_s * LARGEST_SHARE})
-    objective = sc.objective.model_copy(update={"second_stage": False})  # its capex goal: every flow's alone
-    cut.scenario = sc.model_copy(update={"solver": solver, "objective": objective})
-    lazy.among = largest_flows(ro.instance.volume, lazy.need, count)
+    # the same years, instance and kept windows; a share of the limit; its capex goal is every flow's alone
+    cut = ro.within(ro.scenario.solver.time_limit_s * LARGEST_SHARE, second_stage=False)
     try:
-        plan: RolloutResult | str = _plan(cut, t0)
+        with lazy.only(among):
+            plan = _plan(cut, t0)
     except SolverError as err:
-        plan = str(err)
-    finally:
-        lazy.among = None
-    if isinstance(plan, str):
-        return _from_none(ro, started, f"no start plan on the {count:,} largest flows ({plan})")
+        return _from_none(ro, started, f"no start plan on the {count:,} largest flows ({err})")
     on_them = plan.results[-1]
     took = time.perf_counter() - t0
     spec = ro.spec_for(list(range(len(ro.years))), frozenset())
@@ -450,11 +456,7 @@ def _from_none(ro: _Rollout, started: float, why: str) -> RolloutResult:
     limit = ro.scenario.solver.time_limit_s
     left = max(limit - (time.perf_counter() - started), _FORESIGHT_MIN_SHARE * limit)
     ro.log(f"rollout: {why}; every flow from none in the {left:.0f} s left of solver.time_limit_s = {limit:g} s")
-    rest = copy.copy(ro)
-    rest.scenario = ro.scenario.model_copy(
-        update={"solver": ro.scenario.solver.model_copy(update={"time_limit_s": left})}
-    )
-    return _plan(rest, time.perf_counter())
+    return _plan(ro.within(left), time.perf_counter())
 
 
 def _foresight(
